@@ -1,0 +1,124 @@
+//! One annotation: a span of the document, the quote that anchors it, one code, a note,
+//! attribute values, who made it and when.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::document::{Document, Span};
+
+/// Code points of context kept on each side of the quoted text.
+pub const CONTEXT_CHARS: usize = 32;
+
+/// Where an annotation stands relative to the current text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum AnchorStatus {
+    /// The span still holds the quoted text.
+    #[default]
+    Anchored,
+    /// The text changed and the annotation was moved to where its quote now is.
+    Reanchored,
+    /// The quote could not be found in the current text. Kept, never dropped.
+    Orphaned,
+}
+
+impl AnchorStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AnchorStatus::Anchored => "anchored",
+            AnchorStatus::Reanchored => "reanchored",
+            AnchorStatus::Orphaned => "orphaned",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub id: Uuid,
+    /// Code points, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// The quoted text (W3C TextQuoteSelector `exact`).
+    pub exact: String,
+    /// Up to [`CONTEXT_CHARS`] code points before the quote.
+    #[serde(default)]
+    pub prefix: String,
+    /// Up to [`CONTEXT_CHARS`] code points after the quote.
+    #[serde(default)]
+    pub suffix: String,
+    /// The id of a code in the codebook.
+    pub code: String,
+    #[serde(default)]
+    pub note: String,
+    /// Attribute id → value.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub coder: String,
+    /// RFC 3339.
+    pub created: String,
+    /// RFC 3339.
+    pub modified: String,
+    /// Saved so that orphans stay orphans until re-attached; `Reanchored` is saved as
+    /// `Anchored` because the saved span then matches the saved fingerprint.
+    #[serde(default)]
+    pub status: AnchorStatus,
+}
+
+impl Annotation {
+    /// A new annotation on `span` (which should already be snapped), quoting the document.
+    pub fn new(doc: &Document, span: Span, code: &str, coder: &str) -> Self {
+        let now = now_rfc3339();
+        let mut a = Self {
+            id: Uuid::new_v4(),
+            start: span.start,
+            end: span.end,
+            exact: String::new(),
+            prefix: String::new(),
+            suffix: String::new(),
+            code: code.to_owned(),
+            note: String::new(),
+            attributes: BTreeMap::new(),
+            coder: coder.to_owned(),
+            created: now.clone(),
+            modified: now,
+            status: AnchorStatus::Anchored,
+        };
+        a.requote(doc, span);
+        a
+    }
+
+    pub fn span(&self) -> Span {
+        Span::new(self.start, self.end)
+    }
+
+    /// Moves the annotation to `span` and takes its quote and context from the document.
+    pub fn requote(&mut self, doc: &Document, span: Span) {
+        self.start = span.start;
+        self.end = span.end;
+        self.exact = doc.slice(span).to_owned();
+        self.prefix = doc.before(span.start, CONTEXT_CHARS).to_owned();
+        self.suffix = doc.after(span.end, CONTEXT_CHARS).to_owned();
+    }
+
+    pub fn touch(&mut self) {
+        self.modified = now_rfc3339();
+    }
+
+    /// The order annotations are kept and written in: by position, then id.
+    pub fn sort_key(&self) -> (usize, usize, Uuid) {
+        (self.start, self.end, self.id)
+    }
+}
+
+/// The current time as RFC 3339 in UTC, to the second.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// Is this a valid RFC 3339 timestamp?
+pub fn is_rfc3339(s: &str) -> bool {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+}

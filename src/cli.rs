@@ -1,0 +1,306 @@
+//! The command line: subcommands on the same core the GUI uses.
+//!
+//! Every error is one line on stderr (file, place, what to do) and a non-zero exit; user
+//! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::annotation::{AnchorStatus, Annotation};
+use crate::document::Span;
+use crate::edits::Action;
+use crate::error::{Error, ErrorKind};
+use crate::session::Session;
+
+/// Close reading and qualitative coding: select a passage, tag it with a code, keep it in a
+/// plain RON sidecar beside the document.
+#[derive(Debug, Parser)]
+#[command(name = "marginalia", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Documents or folders to open in the desktop app.
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an annotation to a document (creates the sidecar if there is none).
+    Add(AddArgs),
+    /// List a document's annotations.
+    List(ListArgs),
+    /// Validate a document's sidecar, re-anchor its annotations and report.
+    /// Exit 0: all anchored; 1: some re-anchored or orphaned; 2: an error.
+    Check(SidecarArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SidecarArgs {
+    /// The document (.txt or .md).
+    pub document: PathBuf,
+    /// The sidecar to use instead of DOCUMENT.annotations.ron (e.g. a second coder's file).
+    #[arg(long, value_name = "PATH")]
+    pub sidecar: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub target: SidecarArgs,
+    /// The code's id or name (case-insensitive).
+    #[arg(long)]
+    pub code: String,
+    /// Code points START..END (end exclusive), widened to whole characters (graphemes).
+    #[arg(long, value_name = "START..END", conflicts_with = "quote", required_unless_present = "quote")]
+    pub range: Option<String>,
+    /// The exact text to annotate.
+    #[arg(long, value_name = "TEXT")]
+    pub quote: Option<String>,
+    /// Which occurrence of --quote (1 = first).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "quote")]
+    pub occurrence: usize,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Your name as a coder (default: $MARGINALIA_CODER, else your user name).
+    #[arg(long, value_name = "NAME")]
+    pub coder: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub target: SidecarArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// Runs the CLI and returns the process exit code. `open_gui` is called when there is no
+/// subcommand.
+pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
+    let Some(command) = cli.command else { return open_gui(cli.paths) };
+    let result = match command {
+        Command::Add(args) => add(args),
+        Command::List(args) => list(args),
+        Command::Check(args) => check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            2
+        }
+    }
+}
+
+pub fn report_error(e: &Error) {
+    let _ = writeln!(std::io::stderr(), "error: {e}");
+}
+
+/// The coder name used when none is given.
+pub fn default_coder() -> String {
+    std::env::var("MARGINALIA_CODER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
+        .or_else(|| std::env::var("USERNAME").ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "anonymous".to_owned())
+}
+
+fn open(target: &SidecarArgs, coder: &str) -> Result<Session, Error> {
+    Session::open(&target.document, target.sidecar.as_deref(), coder)
+}
+
+fn parse_range(s: &str) -> Result<Span, Error> {
+    let bad = || Error::usage(format!("--range \"{s}\" is not START..END")).hint("write code point positions like 10..42");
+    let (a, b) = s.split_once("..").ok_or_else(bad)?;
+    let start: usize = a.trim().parse().map_err(|_| bad())?;
+    let end: usize = b.trim().parse().map_err(|_| bad())?;
+    if start >= end {
+        return Err(Error::usage(format!("--range {s} is empty or backwards")).hint("END must be greater than START"));
+    }
+    Ok(Span::new(start, end))
+}
+
+fn add(args: AddArgs) -> Result<i32, Error> {
+    let coder = args.coder.clone().unwrap_or_else(default_coder);
+    let mut session = open(&args.target, &coder)?;
+    let doc_path = &args.target.document;
+    let code = session
+        .edits
+        .codebook()
+        .resolve(&args.code)
+        .ok_or_else(|| {
+            let names: Vec<String> = session.edits.codebook().codes.iter().map(|c| format!("{} ({})", c.name, c.id)).collect();
+            Error::usage(format!("there is no code \"{}\" in this document's codebook", args.code))
+                .in_file(&session.sidecar_path)
+                .hint(format!("use one of: {}", names.join(", ")))
+        })?
+        .id
+        .clone();
+    let span = match (&args.range, &args.quote) {
+        (Some(r), _) => {
+            let span = parse_range(r)?;
+            if span.end > session.doc.len_chars() {
+                return Err(Error::usage(format!(
+                    "--range {span} is past the end of the text, which has {} characters",
+                    session.doc.len_chars()
+                ))
+                .in_file(doc_path)
+                .hint("check the positions with `marginalia list`"));
+            }
+            session.doc.snap(span)
+        }
+        (None, Some(q)) => find_quote(&session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
+        (None, None) => return Err(Error::usage("give --range or --quote")),
+    };
+    let mut annotation = Annotation::new(&session.doc, span, &code, &coder);
+    if let Some(note) = args.note {
+        annotation.note = note;
+    }
+    let id = annotation.id;
+    session.apply(Action::Add(annotation))?;
+    session.save()?;
+    let a = session.edits.get(id).ok_or_else(|| Error::new(ErrorKind::Usage, "the annotation was not added"))?;
+    println!("{}\t{}\t{}..{}\t{}", a.id, a.code, a.start, a.end, excerpt(&a.exact, 60));
+    Ok(0)
+}
+
+fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span, Error> {
+    if quote.is_empty() {
+        return Err(Error::usage("--quote is empty"));
+    }
+    if occurrence == 0 {
+        return Err(Error::usage("--occurrence counts from 1"));
+    }
+    let text = session.doc.text();
+    let found: Vec<usize> = text.match_indices(quote).map(|(b, _)| b).collect();
+    let Some(&byte) = found.get(occurrence - 1) else {
+        return Err(if found.is_empty() {
+            Error::usage(format!("the text does not contain \"{}\"", excerpt(quote, 60)))
+                .hint("copy the quote exactly, including curly quotes and dashes")
+        } else {
+            Error::usage(format!("\"{}\" occurs {} time(s), not {occurrence}", excerpt(quote, 60), found.len()))
+                .hint(format!("use --occurrence 1 to {}", found.len()))
+        });
+    };
+    let start = session.doc.char_of(byte);
+    Ok(session.doc.snap(Span::new(start, start + quote.chars().count())))
+}
+
+/// The first `n` characters of `s` on one line, with an ellipsis when cut.
+pub fn excerpt(s: &str, n: usize) -> String {
+    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let mut cut: String = one_line.chars().take(n.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn list(args: ListArgs) -> Result<i32, Error> {
+    let session = open(&args.target, &default_coder())?;
+    let cb = session.edits.codebook();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = session
+                .edits
+                .annotations()
+                .iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "id": a.id.to_string(),
+                        "code": a.code,
+                        "code_name": cb.code(&a.code).map(|c| c.name.clone()).unwrap_or_default(),
+                        "start": a.start,
+                        "end": a.end,
+                        "exact": a.exact,
+                        "prefix": a.prefix,
+                        "suffix": a.suffix,
+                        "note": a.note,
+                        "attributes": a.attributes,
+                        "coder": a.coder,
+                        "created": a.created,
+                        "modified": a.modified,
+                        "status": a.status.label(),
+                    })
+                })
+                .collect();
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+        }
+        ListFormat::Table => {
+            let _ = writeln!(out, "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  NOTE", "ID", "CODE", "SPAN", "STATUS", "TEXT");
+            for a in session.edits.annotations() {
+                let name = cb.code(&a.code).map(|c| c.name.as_str()).unwrap_or(&a.code);
+                let _ = writeln!(
+                    out,
+                    "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  {}",
+                    &a.id.to_string()[..8],
+                    excerpt(name, 26),
+                    format!("{}..{}", a.start, a.end),
+                    a.status.label(),
+                    excerpt(&a.exact, 40),
+                    excerpt(&a.note, 40)
+                );
+            }
+            let _ = writeln!(out, "{} annotation(s); {}", session.edits.annotations().len(), session.report.summary());
+        }
+    }
+    Ok(0)
+}
+
+fn check(args: SidecarArgs) -> Result<i32, Error> {
+    let session = open(&args, &default_coder())?;
+    if !session.had_sidecar {
+        println!(
+            "{}: no sidecar yet ({} does not exist); nothing to check",
+            args.document.display(),
+            session.sidecar_path.display()
+        );
+        return Ok(0);
+    }
+    let report = &session.report;
+    println!("{}: {} annotation(s): {}", session.sidecar_path.display(), session.edits.annotations().len(), report.summary());
+    if let Some(w) = session.doc.encoding_warning() {
+        println!("note: {w}");
+    }
+    if session.doc.fingerprint() != session.to_sidecar().document.fingerprint || !report.all_anchored() {
+        for a in session.edits.annotations() {
+            if a.status != AnchorStatus::Anchored {
+                let (line, col) = session.doc.line_col(a.start);
+                let place =
+                    if a.status == AnchorStatus::Orphaned { "not found".to_owned() } else { format!("now at {line}:{col}") };
+                println!("  {} {:<10} \"{}\" ({place})", &a.id.to_string()[..8], a.status.label(), excerpt(&a.exact, 50));
+            }
+        }
+    }
+    if !report.all_anchored() {
+        println!("Open the document in Marginalia (or run `marginalia add`) to save the re-anchored positions.");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The document paths in a folder that Marginalia opens (.txt, .md), sorted.
+pub fn documents_in(folder: &Path) -> Vec<PathBuf> {
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "md")))
+        .collect();
+    docs.sort();
+    docs
+}

@@ -1,0 +1,500 @@
+//! A decoded text document: its bytes' fingerprint, its text exactly as decoded (CRLF kept), and
+//! indexes that convert between code-point positions and byte offsets quickly at any size.
+//!
+//! Every position the rest of the crate speaks of is a Unicode code point index into
+//! [`Document::text`], end exclusive. Bytes appear only at the edge where a `&str` is sliced.
+//! This module never touches annotations or the GUI.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use unicode_segmentation::GraphemeCursor;
+
+use crate::error::Error;
+
+/// How many code points lie between two entries of the code point → byte checkpoint table.
+const CHECKPOINT_EVERY: usize = 256;
+
+/// Largest document that is opened at all (bigger files are refused with a message).
+pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A span of code points, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start: start.min(end), end: start.max(end) }
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+    pub fn contains(&self, pos: usize) -> bool {
+        self.start <= pos && pos < self.end
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// The encoding a document was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceEncoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Windows1252,
+}
+
+impl SourceEncoding {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceEncoding::Utf8 => "UTF-8",
+            SourceEncoding::Utf8Bom => "UTF-8 (with BOM)",
+            SourceEncoding::Utf16Le => "UTF-16 LE",
+            SourceEncoding::Utf16Be => "UTF-16 BE",
+            SourceEncoding::Windows1252 => "Windows-1252",
+        }
+    }
+}
+
+/// One paragraph (a run of text ended by a line break, or the end of the document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paragraph {
+    /// Code points of the paragraph's text, without its line break.
+    pub chars: Span,
+    /// Byte range of the same text.
+    pub bytes: (usize, usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    path: Option<PathBuf>,
+    text: String,
+    encoding: SourceEncoding,
+    fingerprint: String,
+    len_chars: usize,
+    /// `checkpoints[i]` is the byte offset of code point `i * CHECKPOINT_EVERY`.
+    checkpoints: Vec<usize>,
+    paragraphs: Vec<Paragraph>,
+}
+
+impl Document {
+    /// Reads and decodes a file. Refuses binary files and files over [`MAX_DOCUMENT_BYTES`].
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read the document", e))?;
+        if meta.is_dir() {
+            return Err(Error::document(path, "is a folder, not a text file", "open a .txt or .md file inside it"));
+        }
+        if meta.len() > MAX_DOCUMENT_BYTES {
+            return Err(Error::document(
+                path,
+                &format!("is {} MB; documents up to {} MB can be opened", meta.len() / 1_000_000, MAX_DOCUMENT_BYTES / 1_000_000),
+                "split the text into smaller files",
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the document", e))?;
+        let mut doc = Self::from_bytes(&bytes).map_err(|why| match why {
+            DecodeError::Binary { offset } => Error::document(
+                path,
+                &format!("looks like a binary file (byte {offset} is not text)"),
+                "open a plain-text (.txt) or Markdown (.md) file; convert other formats to text first",
+            ),
+            DecodeError::BadUtf16 { offset } => Error::document(
+                path,
+                &format!("starts with a UTF-16 byte-order mark but byte {offset} is not valid UTF-16"),
+                "re-save the file as UTF-8",
+            ),
+        })?;
+        doc.path = Some(path.to_path_buf());
+        Ok(doc)
+    }
+
+    /// Decodes bytes: UTF-8 (BOM or not), UTF-16 LE/BE with BOM, else Windows-1252 when the
+    /// bytes are text. The BOM is not part of the text.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let fingerprint = fingerprint_of(bytes);
+        let (text, encoding) = decode(bytes)?;
+        Ok(Self::build(text, encoding, fingerprint))
+    }
+
+    /// A document made from a string (used by tests, imports and generated text).
+    pub fn from_text(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let fingerprint = fingerprint_of(text.as_bytes());
+        Self::build(text, SourceEncoding::Utf8, fingerprint)
+    }
+
+    fn build(text: String, encoding: SourceEncoding, fingerprint: String) -> Self {
+        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT_EVERY + 2);
+        let mut paragraphs = Vec::new();
+        let mut para_start_char = 0;
+        let mut para_start_byte = 0;
+        let mut n = 0usize;
+        for (byte, ch) in text.char_indices() {
+            if n.is_multiple_of(CHECKPOINT_EVERY) {
+                checkpoints.push(byte);
+            }
+            if ch == '\n' {
+                // A CR before the LF belongs to the line break, not to the paragraph's text.
+                let (end_char, end_byte) =
+                    if byte > para_start_byte && text.as_bytes()[byte - 1] == b'\r' { (n - 1, byte - 1) } else { (n, byte) };
+                paragraphs.push(Paragraph { chars: Span::new(para_start_char, end_char), bytes: (para_start_byte, end_byte) });
+                para_start_char = n + 1;
+                para_start_byte = byte + 1;
+            }
+            n += 1;
+        }
+        if n.is_multiple_of(CHECKPOINT_EVERY) {
+            checkpoints.push(text.len());
+        }
+        paragraphs.push(Paragraph { chars: Span::new(para_start_char, n), bytes: (para_start_byte, text.len()) });
+        Self { path: None, text, encoding, fingerprint, len_chars: n, checkpoints, paragraphs }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+    pub fn set_path(&mut self, path: PathBuf) {
+        self.path = Some(path);
+    }
+    /// The file name shown to users and written into sidecars.
+    pub fn file_name(&self) -> String {
+        self.path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "untitled.txt".to_owned())
+    }
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    pub fn encoding(&self) -> SourceEncoding {
+        self.encoding
+    }
+    /// A warning for the user when the encoding had to be guessed.
+    pub fn encoding_warning(&self) -> Option<String> {
+        (self.encoding == SourceEncoding::Windows1252)
+            .then(|| "This file is not UTF-8; it was opened as Windows-1252. Check that accented letters look right.".to_owned())
+    }
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+    /// Length in code points.
+    pub fn len_chars(&self) -> usize {
+        self.len_chars
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len_chars == 0
+    }
+    pub fn paragraphs(&self) -> &[Paragraph] {
+        &self.paragraphs
+    }
+
+    /// The index of the paragraph holding code point `pos` (a line break counts with the
+    /// paragraph it ends).
+    pub fn paragraph_at(&self, pos: usize) -> usize {
+        match self.paragraphs.binary_search_by(|p| p.chars.start.cmp(&pos)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Byte offset of code point `pos` (clamped to the end).
+    pub fn byte_of(&self, pos: usize) -> usize {
+        if pos >= self.len_chars {
+            return self.text.len();
+        }
+        let cp = pos / CHECKPOINT_EVERY;
+        let base = self.checkpoints[cp];
+        let skip = pos - cp * CHECKPOINT_EVERY;
+        match self.text[base..].char_indices().nth(skip) {
+            Some((b, _)) => base + b,
+            None => self.text.len(),
+        }
+    }
+
+    /// Code point index of byte offset `byte` (which must be a char boundary; otherwise the
+    /// char containing it).
+    pub fn char_of(&self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        let cp = self.checkpoints.partition_point(|&b| b <= byte).saturating_sub(1);
+        let base = self.checkpoints[cp];
+        cp * CHECKPOINT_EVERY + self.text[base..byte.max(base)].chars().count() - usize::from(!self.text.is_char_boundary(byte))
+    }
+
+    pub fn byte_range(&self, span: Span) -> Range<usize> {
+        self.byte_of(span.start)..self.byte_of(span.end)
+    }
+
+    /// The text of a span (clamped to the document).
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text[self.byte_range(span)]
+    }
+
+    /// Up to `n` code points before `pos`.
+    pub fn before(&self, pos: usize, n: usize) -> &str {
+        self.slice(Span::new(pos.saturating_sub(n), pos.min(self.len_chars)))
+    }
+
+    /// Up to `n` code points from `pos` on.
+    pub fn after(&self, pos: usize, n: usize) -> &str {
+        let pos = pos.min(self.len_chars);
+        self.slice(Span::new(pos, (pos + n).min(self.len_chars)))
+    }
+
+    /// Is code point `pos` a grapheme-cluster boundary?
+    pub fn is_grapheme_boundary(&self, pos: usize) -> bool {
+        if pos == 0 || pos >= self.len_chars {
+            return true;
+        }
+        let b = self.byte_of(pos);
+        GraphemeCursor::new(b, self.text.len(), true).is_boundary(&self.text, 0).unwrap_or(true)
+    }
+
+    /// The grapheme boundary at or before `pos`.
+    pub fn grapheme_floor(&self, pos: usize) -> usize {
+        let pos = pos.min(self.len_chars);
+        if self.is_grapheme_boundary(pos) {
+            return pos;
+        }
+        let b = self.byte_of(pos);
+        let mut cursor = GraphemeCursor::new(b, self.text.len(), true);
+        match cursor.prev_boundary(&self.text, 0) {
+            Ok(Some(prev)) => self.char_of(prev),
+            _ => pos,
+        }
+    }
+
+    /// The grapheme boundary at or after `pos`.
+    pub fn grapheme_ceil(&self, pos: usize) -> usize {
+        let pos = pos.min(self.len_chars);
+        if self.is_grapheme_boundary(pos) {
+            return pos;
+        }
+        let b = self.byte_of(pos);
+        let mut cursor = GraphemeCursor::new(b, self.text.len(), true);
+        match cursor.next_boundary(&self.text, 0) {
+            Ok(Some(next)) => self.char_of(next),
+            _ => self.len_chars,
+        }
+    }
+
+    /// The next grapheme boundary strictly after `pos` (or the end).
+    pub fn next_grapheme(&self, pos: usize) -> usize {
+        if pos >= self.len_chars {
+            return self.len_chars;
+        }
+        let b = self.byte_of(pos);
+        let mut cursor = GraphemeCursor::new(b, self.text.len(), true);
+        match cursor.next_boundary(&self.text, 0) {
+            Ok(Some(next)) => self.char_of(next),
+            _ => self.len_chars,
+        }
+    }
+
+    /// The previous grapheme boundary strictly before `pos` (or 0).
+    pub fn prev_grapheme(&self, pos: usize) -> usize {
+        if pos == 0 {
+            return 0;
+        }
+        let pos = pos.min(self.len_chars);
+        let b = self.byte_of(pos);
+        let mut cursor = GraphemeCursor::new(b, self.text.len(), true);
+        match cursor.prev_boundary(&self.text, 0) {
+            Ok(Some(prev)) => self.char_of(prev),
+            _ => 0,
+        }
+    }
+
+    /// Clamps a span into the document and widens it outward to grapheme boundaries.
+    pub fn snap(&self, span: Span) -> Span {
+        let start = self.grapheme_floor(span.start.min(self.len_chars));
+        let end = self.grapheme_ceil(span.end.min(self.len_chars));
+        Span::new(start, end)
+    }
+
+    /// The word around `pos` (for double-click): letters, digits and joiners; else the grapheme.
+    pub fn word_at(&self, pos: usize) -> Span {
+        use unicode_segmentation::UnicodeSegmentation;
+        let para = &self.paragraphs[self.paragraph_at(pos)];
+        let ptext = &self.text[para.bytes.0..para.bytes.1];
+        let mut char_pos = para.chars.start;
+        for word in ptext.split_word_bounds() {
+            let n = word.chars().count();
+            if pos < char_pos + n {
+                return Span::new(char_pos, char_pos + n);
+            }
+            char_pos += n;
+        }
+        self.snap(Span::new(pos, pos + 1))
+    }
+
+    /// The 1-based line and column (in code points) of `pos`, for messages.
+    pub fn line_col(&self, pos: usize) -> (usize, usize) {
+        let p = self.paragraph_at(pos);
+        (p + 1, pos - self.paragraphs[p].chars.start + 1)
+    }
+}
+
+/// SHA-256 of some bytes, lower-case hex.
+pub fn fingerprint_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    Binary { offset: usize },
+    BadUtf16 { offset: usize },
+}
+
+fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), DecodeError> {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let body = &bytes[bom_len..];
+        let kind = if enc == encoding_rs::UTF_8 {
+            SourceEncoding::Utf8Bom
+        } else if enc == encoding_rs::UTF_16LE {
+            SourceEncoding::Utf16Le
+        } else {
+            SourceEncoding::Utf16Be
+        };
+        if kind == SourceEncoding::Utf8Bom {
+            return match std::str::from_utf8(body) {
+                Ok(s) => check_text(s).map(|()| (s.to_owned(), kind)),
+                Err(e) => Err(DecodeError::Binary { offset: bom_len + e.valid_up_to() }),
+            };
+        }
+        let (text, had_errors) = enc.decode_without_bom_handling(body);
+        if had_errors {
+            let offset = first_bad_utf16(body, kind == SourceEncoding::Utf16Le);
+            return Err(DecodeError::BadUtf16 { offset: bom_len + offset });
+        }
+        check_text(&text)?;
+        return Ok((text.into_owned(), kind));
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(DecodeError::Binary { offset });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            check_text(s)?;
+            Ok((s.to_owned(), SourceEncoding::Utf8))
+        }
+        Err(_) => {
+            // Bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D are unassigned in Windows-1252: not text.
+            if let Some(offset) = bytes.iter().position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)) {
+                return Err(DecodeError::Binary { offset });
+            }
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            check_text(&text)?;
+            Ok((text.into_owned(), SourceEncoding::Windows1252))
+        }
+    }
+}
+
+/// Text has no NUL and few control characters other than tab, line feed, carriage return and
+/// form feed.
+fn check_text(s: &str) -> Result<(), DecodeError> {
+    let mut controls = 0usize;
+    for (i, c) in s.char_indices() {
+        if c == '\0' {
+            return Err(DecodeError::Binary { offset: i });
+        }
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            controls += 1;
+            if controls > 8 && controls * 100 > s.len().min(100_000) {
+                return Err(DecodeError::Binary { offset: i });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn first_bad_utf16(body: &[u8], little: bool) -> usize {
+    let units: Vec<u16> = body
+        .chunks(2)
+        .map(|c| {
+            if c.len() < 2 {
+                0xDC00
+            } else if little {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    let mut i = 0;
+    while i < units.len() {
+        let u = units[i];
+        if (0xD800..0xDC00).contains(&u) {
+            if i + 1 < units.len() && (0xDC00..0xE000).contains(&units[i + 1]) && body.len() >= (i + 2) * 2 {
+                i += 2;
+                continue;
+            }
+            return i * 2;
+        }
+        if (0xDC00..0xE000).contains(&u) {
+            return i * 2;
+        }
+        i += 1;
+    }
+    body.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_through_bytes() {
+        let doc = Document::from_text("héllo 👋🏽 wörld\r\nnext 🇫🇷 line\n");
+        for pos in 0..=doc.len_chars() {
+            assert_eq!(doc.char_of(doc.byte_of(pos)), pos);
+        }
+        assert_eq!(doc.paragraphs().len(), 3);
+        assert_eq!(doc.slice(doc.paragraphs()[0].chars), "héllo 👋🏽 wörld");
+    }
+
+    #[test]
+    fn snapping_never_splits_an_emoji_with_a_skin_tone() {
+        let doc = Document::from_text("a👋🏽b");
+        // code points: a, 👋, 🏽, b
+        assert_eq!(doc.snap(Span::new(2, 3)), Span::new(1, 3));
+        assert_eq!(doc.snap(Span::new(1, 2)), Span::new(1, 3));
+    }
+
+    #[test]
+    fn decodes_boms_and_windows_1252() {
+        let utf16le: Vec<u8> = [0xFF, 0xFE].into_iter().chain("hé".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let d = Document::from_bytes(&utf16le).unwrap();
+        assert_eq!(d.text(), "hé");
+        assert_eq!(d.encoding(), SourceEncoding::Utf16Le);
+        let cp1252 = b"caf\xe9 \x93quoted\x94";
+        let d = Document::from_bytes(cp1252).unwrap();
+        assert_eq!(d.text(), "café \u{201c}quoted\u{201d}");
+        assert!(d.encoding_warning().is_some());
+        assert!(matches!(Document::from_bytes(b"ab\0cd"), Err(DecodeError::Binary { offset: 2 })));
+        assert_eq!(Document::from_bytes(b"").unwrap().len_chars(), 0);
+    }
+}

@@ -1,0 +1,483 @@
+//! The annotations and codebook of one document, and the history of every change to them.
+//!
+//! Every change goes through [`Edits::apply`], which turns a user-level [`Action`] into a
+//! [`Change`] that knows how to undo itself, applies it, and records it. Undo and redo walk that
+//! history; autosave watches [`Edits::revision`]; tests see the same stream of changes as users.
+//! Annotations are kept sorted by position then id, with an index for overlap queries.
+
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::annotation::{AnchorStatus, Annotation};
+use crate::codebook::Codebook;
+use crate::document::{Document, Span};
+use crate::error::Error;
+
+/// What a user (or the CLI) asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Add a new annotation (made with [`Annotation::new`]).
+    Add(Annotation),
+    Delete(Uuid),
+    SetCode {
+        id: Uuid,
+        code: String,
+    },
+    SetNote {
+        id: Uuid,
+        note: String,
+    },
+    /// Set (`Some`) or clear (`None`) one attribute value.
+    SetAttribute {
+        id: Uuid,
+        attribute: String,
+        value: Option<String>,
+    },
+    /// Move an annotation (also re-attaches an orphan). The span is snapped to graphemes.
+    SetSpan {
+        id: Uuid,
+        span: Span,
+    },
+    /// Replace the whole codebook (editor changes that keep every used code).
+    SetCodebook(Codebook),
+    /// Remove a code; its annotations move to `reassign_to`, or are deleted when `None`.
+    /// Children of a removed group become top-level codes.
+    DeleteCode {
+        code: String,
+        reassign_to: Option<String>,
+    },
+    /// Several actions as one undo step (e.g. adjudication, imports).
+    Batch(Vec<Action>),
+}
+
+impl Action {
+    /// A short description for menus ("Undo add Demand").
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Add(_) => "add annotation",
+            Action::Delete(_) => "delete annotation",
+            Action::SetCode { .. } => "change code",
+            Action::SetNote { .. } => "edit note",
+            Action::SetAttribute { .. } => "edit attribute",
+            Action::SetSpan { .. } => "change span",
+            Action::SetCodebook(_) => "edit codebook",
+            Action::DeleteCode { .. } => "delete code",
+            Action::Batch(_) => "several changes",
+        }
+    }
+}
+
+/// A change that can be inverted exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Remove `removed` (matched by id) then insert `added`.
+    Annotations {
+        removed: Vec<Annotation>,
+        added: Vec<Annotation>,
+    },
+    Codebook {
+        before: Box<Codebook>,
+        after: Box<Codebook>,
+    },
+    Seq(Vec<Change>),
+}
+
+impl Change {
+    pub fn inverse(&self) -> Change {
+        match self {
+            Change::Annotations { removed, added } => Change::Annotations { removed: added.clone(), added: removed.clone() },
+            Change::Codebook { before, after } => Change::Codebook { before: after.clone(), after: before.clone() },
+            Change::Seq(changes) => Change::Seq(changes.iter().rev().map(Change::inverse).collect()),
+        }
+    }
+}
+
+struct Entry {
+    change: Change,
+    label: &'static str,
+    /// Consecutive note edits of one annotation merge into one undo step.
+    merge_key: Option<Uuid>,
+    at: Instant,
+}
+
+/// Consecutive edits of the same note within this time are one undo step.
+const MERGE_WINDOW: Duration = Duration::from_secs(2);
+
+pub struct Edits {
+    codebook: Codebook,
+    annotations: Vec<Annotation>,
+    /// `max_end[i]` = the largest `end` among `annotations[..=i]`, for overlap queries.
+    max_end: Vec<usize>,
+    history: Vec<Entry>,
+    /// Entries before this index are applied; those from it on can be redone.
+    cursor: usize,
+    revision: u64,
+}
+
+impl Edits {
+    pub fn new(codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
+        annotations.sort_by_key(Annotation::sort_key);
+        let mut edits = Self { codebook, annotations, max_end: Vec::new(), history: Vec::new(), cursor: 0, revision: 0 };
+        edits.reindex();
+        edits
+    }
+
+    pub fn codebook(&self) -> &Codebook {
+        &self.codebook
+    }
+    /// Annotations sorted by position then id.
+    pub fn annotations(&self) -> &[Annotation] {
+        &self.annotations
+    }
+    pub fn get(&self, id: Uuid) -> Option<&Annotation> {
+        self.annotations.iter().find(|a| a.id == id)
+    }
+    /// Goes up by one with every applied, undone or redone change.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    pub fn can_undo(&self) -> bool {
+        self.cursor > 0
+    }
+    pub fn can_redo(&self) -> bool {
+        self.cursor < self.history.len()
+    }
+    pub fn undo_label(&self) -> Option<&'static str> {
+        self.cursor.checked_sub(1).map(|i| self.history[i].label)
+    }
+    pub fn redo_label(&self) -> Option<&'static str> {
+        self.history.get(self.cursor).map(|e| e.label)
+    }
+
+    /// Indexes (into [`Self::annotations`]) of the anchored annotations overlapping `span`,
+    /// in order. Cost is logarithmic plus the number found (plus long spans reaching in).
+    pub fn overlapping(&self, span: Span) -> impl Iterator<Item = usize> + '_ {
+        // Annotations starting before span.end; of those, only ones whose prefix max end
+        // reaches past span.start can overlap. Walk back from the first start >= span.end.
+        let hi = self.annotations.partition_point(|a| a.start < span.end);
+        let lo = self.max_end[..hi].partition_point(|&e| e <= span.start);
+        (lo..hi).filter(move |&i| {
+            let a = &self.annotations[i];
+            a.status != AnchorStatus::Orphaned && (a.end > span.start || (a.start == a.end && span.contains(a.start)))
+        })
+    }
+
+    /// Anchored annotations covering code point `pos`.
+    pub fn at(&self, pos: usize) -> impl Iterator<Item = &Annotation> + '_ {
+        self.overlapping(Span::new(pos, pos + 1)).map(|i| &self.annotations[i])
+    }
+
+    pub fn orphans(&self) -> impl Iterator<Item = &Annotation> + '_ {
+        self.annotations.iter().filter(|a| a.status == AnchorStatus::Orphaned)
+    }
+
+    /// How many annotations use each code, in codebook order.
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = self.codebook.codes.iter().map(|c| (c.id.clone(), 0)).collect();
+        for a in &self.annotations {
+            if let Some(slot) = counts.iter_mut().find(|(id, _)| *id == a.code) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
+    /// Applies an action, records how to undo it, and returns nothing or a reason it cannot be
+    /// applied (unknown annotation or code). Nothing changes when it fails.
+    pub fn apply(&mut self, doc: &Document, action: Action) -> Result<(), Error> {
+        let label = action.label();
+        let merge_key = match &action {
+            Action::SetNote { id, .. } => Some(*id),
+            _ => None,
+        };
+        let change = self.compile(doc, action)?;
+        if change_is_empty(&change) {
+            return Ok(());
+        }
+        self.perform(&change);
+        self.history.truncate(self.cursor);
+        let now = Instant::now();
+        if let (Some(key), Some(last)) = (merge_key, self.history.last_mut())
+            && last.merge_key == Some(key)
+            && now.duration_since(last.at) < MERGE_WINDOW
+            && let (Change::Annotations { removed: first_before, .. }, Change::Annotations { added: latest, .. }) =
+                (&last.change, &change)
+        {
+            last.change = Change::Annotations { removed: first_before.clone(), added: latest.clone() };
+            last.at = now;
+            return Ok(());
+        }
+        self.history.push(Entry { change, label, merge_key, at: now });
+        self.cursor = self.history.len();
+        Ok(())
+    }
+
+    pub fn undo(&mut self) -> bool {
+        if self.cursor == 0 {
+            return false;
+        }
+        self.cursor -= 1;
+        let inverse = self.history[self.cursor].change.inverse();
+        self.perform(&inverse);
+        true
+    }
+
+    pub fn redo(&mut self) -> bool {
+        let Some(entry) = self.history.get(self.cursor) else { return false };
+        let change = entry.change.clone();
+        self.cursor += 1;
+        self.perform(&change);
+        true
+    }
+
+    /// Replaces all content from outside (a reload from disk); clears the history.
+    pub fn replace_all(&mut self, codebook: Codebook, annotations: Vec<Annotation>) {
+        *self = Self { revision: self.revision + 1, ..Self::new(codebook, annotations) };
+    }
+
+    fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
+        let find = |id: Uuid| -> Result<&Annotation, Error> {
+            self.get(id).ok_or_else(|| Error::usage(format!("there is no annotation with the id {id}")))
+        };
+        let check_code = |cb: &Codebook, code: &str| -> Result<(), Error> {
+            if cb.code(code).is_none() {
+                return Err(Error::usage(format!("the codebook has no code \"{code}\"")));
+            }
+            Ok(())
+        };
+        let replace = |old: &Annotation, f: &dyn Fn(&mut Annotation)| {
+            let mut new = old.clone();
+            f(&mut new);
+            new.touch();
+            Change::Annotations { removed: vec![old.clone()], added: vec![new] }
+        };
+        Ok(match action {
+            Action::Add(mut a) => {
+                check_code(&self.codebook, &a.code)?;
+                if a.end > doc.len_chars() {
+                    return Err(Error::usage(format!(
+                        "the span {} is past the end of the text ({} characters)",
+                        a.span(),
+                        doc.len_chars()
+                    )));
+                }
+                if self.get(a.id).is_some() {
+                    return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
+                }
+                let snapped = doc.snap(a.span());
+                if snapped != a.span() || a.exact != doc.slice(snapped) {
+                    a.requote(doc, snapped);
+                }
+                Change::Annotations { removed: vec![], added: vec![a] }
+            }
+            Action::Delete(id) => Change::Annotations { removed: vec![find(id)?.clone()], added: vec![] },
+            Action::SetCode { id, code } => {
+                check_code(&self.codebook, &code)?;
+                let old = find(id)?;
+                if old.code == code {
+                    return Ok(Change::Seq(vec![]));
+                }
+                replace(old, &|a| a.code = code.clone())
+            }
+            Action::SetNote { id, note } => {
+                let old = find(id)?;
+                if old.note == note {
+                    return Ok(Change::Seq(vec![]));
+                }
+                replace(old, &|a| a.note = note.clone())
+            }
+            Action::SetAttribute { id, attribute, value } => {
+                let old = find(id)?;
+                if old.attributes.get(&attribute) == value.as_ref() {
+                    return Ok(Change::Seq(vec![]));
+                }
+                replace(old, &|a| match &value {
+                    Some(v) => {
+                        a.attributes.insert(attribute.clone(), v.clone());
+                    }
+                    None => {
+                        a.attributes.remove(&attribute);
+                    }
+                })
+            }
+            Action::SetSpan { id, span } => {
+                let old = find(id)?;
+                if span.end > doc.len_chars() || span.is_empty() {
+                    return Err(Error::usage(format!("the span {span} is empty or past the end of the text")));
+                }
+                let span = doc.snap(span);
+                replace(old, &|a| {
+                    a.requote(doc, span);
+                    a.status = AnchorStatus::Anchored;
+                })
+            }
+            Action::SetCodebook(codebook) => {
+                codebook.validate()?;
+                if let Some(a) = self.annotations.iter().find(|a| codebook.code(&a.code).is_none()) {
+                    return Err(Error::usage(format!(
+                        "the new codebook has no code \"{}\", which annotations use; delete or reassign it instead",
+                        a.code
+                    )));
+                }
+                Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(codebook) }
+            }
+            Action::DeleteCode { code, reassign_to } => {
+                check_code(&self.codebook, &code)?;
+                if let Some(target) = &reassign_to {
+                    check_code(&self.codebook, target)?;
+                    if *target == code {
+                        return Err(Error::usage("a code cannot be merged into itself"));
+                    }
+                }
+                let mut after = self.codebook.clone();
+                after.codes.retain(|c| c.id != code);
+                for c in &mut after.codes {
+                    if c.parent.as_deref() == Some(code.as_str()) {
+                        c.parent = None;
+                    }
+                }
+                if after.codes.is_empty() {
+                    return Err(Error::usage("the last code of a codebook cannot be deleted"));
+                }
+                let used: Vec<Annotation> = self.annotations.iter().filter(|a| a.code == code).cloned().collect();
+                let added = match &reassign_to {
+                    Some(target) => used
+                        .iter()
+                        .map(|a| {
+                            let mut b = a.clone();
+                            b.code = target.clone();
+                            b.touch();
+                            b
+                        })
+                        .collect(),
+                    None => vec![],
+                };
+                Change::Seq(vec![
+                    Change::Annotations { removed: used, added },
+                    Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(after) },
+                ])
+            }
+            Action::Batch(actions) => {
+                // Compile each against the state the previous ones leave, on a scratch copy.
+                let mut scratch = Edits::new(self.codebook.clone(), self.annotations.clone());
+                let mut changes = Vec::new();
+                for action in actions {
+                    let change = scratch.compile(doc, action)?;
+                    scratch.perform(&change);
+                    changes.push(change);
+                }
+                Change::Seq(changes)
+            }
+        })
+    }
+
+    fn perform(&mut self, change: &Change) {
+        self.perform_inner(change);
+        self.reindex();
+        self.revision += 1;
+    }
+
+    fn perform_inner(&mut self, change: &Change) {
+        match change {
+            Change::Annotations { removed, added } => {
+                for r in removed {
+                    if let Some(i) = self.annotations.iter().position(|a| a.id == r.id) {
+                        self.annotations.remove(i);
+                    }
+                }
+                for a in added {
+                    let at = self.annotations.partition_point(|b| b.sort_key() < a.sort_key());
+                    self.annotations.insert(at, a.clone());
+                }
+            }
+            Change::Codebook { after, .. } => self.codebook = (**after).clone(),
+            Change::Seq(changes) => changes.iter().for_each(|c| self.perform_inner(c)),
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.max_end.clear();
+        let mut m = 0;
+        for a in &self.annotations {
+            m = m.max(a.end);
+            self.max_end.push(m);
+        }
+    }
+}
+
+fn change_is_empty(change: &Change) -> bool {
+    match change {
+        Change::Annotations { removed, added } => removed.is_empty() && added.is_empty(),
+        Change::Codebook { before, after } => before == after,
+        Change::Seq(changes) => changes.iter().all(change_is_empty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Document, Edits) {
+        (
+            Document::from_text("We demand fair rents. Vote on Sunday! 🗳️ Turnout will rise."),
+            Edits::new(Codebook::default(), vec![]),
+        )
+    }
+
+    #[test]
+    fn add_change_undo_redo() {
+        let (doc, mut edits) = setup();
+        let a = Annotation::new(&doc, Span::new(3, 20), "demand", "ana");
+        let id = a.id;
+        edits.apply(&doc, Action::Add(a)).unwrap();
+        edits.apply(&doc, Action::SetCode { id, code: "call-to-action".into() }).unwrap();
+        assert_eq!(edits.get(id).unwrap().code, "call-to-action");
+        assert!(edits.undo());
+        assert_eq!(edits.get(id).unwrap().code, "demand");
+        assert!(edits.undo());
+        assert!(edits.get(id).is_none());
+        assert!(edits.redo());
+        assert!(edits.redo());
+        assert_eq!(edits.get(id).unwrap().code, "call-to-action");
+        assert!(!edits.redo());
+    }
+
+    #[test]
+    fn typing_a_note_is_one_undo_step() {
+        let (doc, mut edits) = setup();
+        let a = Annotation::new(&doc, Span::new(3, 20), "demand", "ana");
+        let id = a.id;
+        edits.apply(&doc, Action::Add(a)).unwrap();
+        for note in ["a", "ab", "abc"] {
+            edits.apply(&doc, Action::SetNote { id, note: note.into() }).unwrap();
+        }
+        edits.undo();
+        assert_eq!(edits.get(id).unwrap().note, "");
+    }
+
+    #[test]
+    fn deleting_a_used_code_reassigns_and_undoes() {
+        let (doc, mut edits) = setup();
+        let a = Annotation::new(&doc, Span::new(3, 20), "demand", "ana");
+        let id = a.id;
+        edits.apply(&doc, Action::Add(a)).unwrap();
+        edits.apply(&doc, Action::DeleteCode { code: "demand".into(), reassign_to: Some("opinion".into()) }).unwrap();
+        assert!(edits.codebook().code("demand").is_none());
+        assert_eq!(edits.get(id).unwrap().code, "opinion");
+        edits.undo();
+        assert!(edits.codebook().code("demand").is_some());
+        assert_eq!(edits.get(id).unwrap().code, "demand");
+    }
+
+    #[test]
+    fn overlap_queries_find_nested_and_long_spans() {
+        let (doc, mut edits) = setup();
+        for (s, e) in [(0, 59), (3, 9), (22, 38), (40, 45)] {
+            edits.apply(&doc, Action::Add(Annotation::new(&doc, Span::new(s, e), "demand", "x"))).unwrap();
+        }
+        let found: Vec<Span> = edits.overlapping(Span::new(25, 26)).map(|i| edits.annotations()[i].span()).collect();
+        assert_eq!(found.len(), 2);
+        assert_eq!(edits.at(5).count(), 2);
+    }
+}

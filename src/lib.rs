@@ -1,0 +1,25 @@
+//! Marginalia: close reading and qualitative coding of texts.
+//!
+//! The crate is a pure core with two faces. The core (everything but `ui`) owns the data and
+//! every rule about it and never imports egui: [`document`] decodes texts and converts
+//! positions, [`anchor`] re-anchors annotations into changed texts, [`codebook`] defines codes,
+//! [`edits`] applies every change through one function with undo, [`sidecar`] reads and writes
+//! the RON files, [`session`] ties a document to its sidecar. The GUI (`ui`, behind the `gui`
+//! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
+
+pub mod anchor;
+pub mod annotation;
+pub mod cli;
+pub mod codebook;
+pub mod document;
+pub mod edits;
+pub mod error;
+pub mod session;
+pub mod sidecar;
+
+pub use annotation::{AnchorStatus, Annotation};
+pub use codebook::{Code, Codebook};
+pub use document::{Document, Span};
+pub use edits::{Action, Edits};
+pub use error::{Error, ErrorKind};
+pub use session::Session;

@@ -1,0 +1,346 @@
+//! The RON sidecar file: schema v1, validated loading, deterministic atomic saving with a
+//! backup, and detection of changes made on disk by someone else.
+//!
+//! A sidecar that failed to load is never written over: loading returns an error and the
+//! caller has nothing to save it with. Saving never replaces a file that changed since it was
+//! read; it reports a conflict instead and leaves both versions for the caller to settle.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::annotation::{Annotation, is_rfc3339};
+use crate::codebook::Codebook;
+use crate::document::fingerprint_of;
+use crate::error::{Error, ErrorKind};
+
+/// The value of the `format` field, which tells a Marginalia sidecar from other RON files.
+pub const FORMAT: &str = "marginalia-annotations";
+/// The newest sidecar version this build reads and the one it writes.
+pub const VERSION: u32 = 1;
+/// Sidecars larger than this are refused (a 10 MB text with 100,000 annotations is ~60 MB).
+pub const MAX_SIDECAR_BYTES: u64 = 1 << 30;
+
+/// Which text a sidecar belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    pub file_name: String,
+    /// SHA-256 of the document's bytes, lower-case hex.
+    pub fingerprint: String,
+    /// Length in code points.
+    pub length: usize,
+}
+
+/// The whole content of a sidecar file. Field order here is the order in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub format: String,
+    pub version: u32,
+    pub document: DocumentRef,
+    pub coder: String,
+    pub codebook: Codebook,
+    pub annotations: Vec<Annotation>,
+}
+
+impl Sidecar {
+    pub fn new(document: DocumentRef, coder: &str, codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
+        annotations.sort_by_key(Annotation::sort_key);
+        Self { format: FORMAT.to_owned(), version: VERSION, document, coder: coder.to_owned(), codebook, annotations }
+    }
+
+    /// The deterministic text of this sidecar: annotations sorted, fields in a fixed order.
+    pub fn to_ron(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.annotations.sort_by_key(Annotation::sort_key);
+        for a in &mut sorted.annotations {
+            if a.status == crate::annotation::AnchorStatus::Reanchored {
+                a.status = crate::annotation::AnchorStatus::Anchored;
+            }
+        }
+        to_ron_pretty(&sorted)
+    }
+
+    /// Parses and validates sidecar text. `path` is only used in messages.
+    pub fn from_ron(text: &str, path: &Path) -> Result<Self, Error> {
+        // Read the header first, so that a foreign file or a newer version gets the right
+        // message even when the rest of its schema differs.
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        let header: Result<Header, _> = ron_options().from_str(text);
+        if let Ok(h) = &header {
+            match h.format.as_deref() {
+                Some(FORMAT) => {}
+                Some(other) => {
+                    return Err(sidecar_error(path, format!("is a \"{other}\" file, not a Marginalia sidecar"))
+                        .hint("pass the right file with --sidecar, or move this one aside"));
+                }
+                None => {
+                    return Err(sidecar_error(
+                        path,
+                        "is not a Marginalia sidecar (it has no `format: \"marginalia-annotations\"` field)",
+                    )
+                    .hint("pass the right file with --sidecar, or move this one aside"));
+                }
+            }
+            if let Some(v) = h.version
+                && v > VERSION
+            {
+                return Err(sidecar_error(
+                    path,
+                    format!("uses sidecar format version {v}; this Marginalia reads up to version {VERSION}"),
+                )
+                .hint("update Marginalia to open it; the file was left untouched"));
+            }
+        }
+        let sidecar: Sidecar = ron_options().from_str(text).map_err(|e| {
+            sidecar_error(path, format!("is not valid: {}", e.code))
+                .at(e.span.start.line, e.span.start.col)
+                .hint("fix the file at that place (it is plain text), or restore the .bak copy beside it; it was left untouched")
+        })?;
+        if sidecar.version == 0 {
+            return Err(sidecar_error(path, "has version 0, which never existed").hint("set `version: 1`"));
+        }
+        sidecar.validate(text, path)?;
+        Ok(sidecar)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), Error> {
+        self.codebook.validate().map_err(|e| {
+            let (line, col) = locate(text, "codebook:");
+            Error { file: Some(path.to_path_buf()), ..e }.at(line, col)
+        })?;
+        let mut ids = std::collections::HashSet::new();
+        for a in &self.annotations {
+            let at = || {
+                let (line, col) = locate(text, &a.id.to_string());
+                (line, col)
+            };
+            let fail = |msg: String, hint: &str| {
+                let (line, col) = at();
+                Err(sidecar_error(path, msg).at(line, col).hint(hint.to_owned()))
+            };
+            if !ids.insert(a.id) {
+                return fail(format!("has two annotations with the id {}", a.id), "give one of them a new id (any UUID)");
+            }
+            if self.codebook.code(&a.code).is_none() {
+                return fail(
+                    format!("annotation {} uses the code \"{}\", which its codebook does not define", a.id, a.code),
+                    "add that code to the codebook in the file, or change the annotation's code",
+                );
+            }
+            if a.start > a.end || a.end > self.document.length {
+                return fail(
+                    format!(
+                        "annotation {} has the span {}..{}, outside the text's {} characters",
+                        a.id, a.start, a.end, self.document.length
+                    ),
+                    "correct the span, or delete the annotation",
+                );
+            }
+            if !is_rfc3339(&a.created) || !is_rfc3339(&a.modified) {
+                return fail(
+                    format!("annotation {} has a time that is not RFC 3339", a.id),
+                    "write times like 2026-01-31T12:00:00Z",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sidecar_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Sidecar, message).in_file(path)
+}
+
+/// The 1-based line and column of the first occurrence of `needle` (or 1:1).
+fn locate(text: &str, needle: &str) -> (usize, usize) {
+    match text.find(needle) {
+        Some(byte) => {
+            let before = &text[..byte];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            (line, col)
+        }
+        None => (1, 1),
+    }
+}
+
+/// RON parsing options used for every file Marginalia reads (nesting is bounded).
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(64)
+}
+
+/// Pretty RON with four-space indents and `\n` line ends, identical on every platform.
+pub fn to_ron_pretty<T: Serialize>(value: &T) -> String {
+    let config = ron::ser::PrettyConfig::new().indentor("    ").new_line("\n").struct_names(false);
+    let mut out = ron_options().to_string_pretty(value, config).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// What a file looked like when it was last read or written, to notice changes by others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskStamp {
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+    pub sha256: String,
+}
+
+impl DiskStamp {
+    pub fn of_bytes(bytes: &[u8], meta: Option<&std::fs::Metadata>) -> Self {
+        Self { len: bytes.len() as u64, modified: meta.and_then(|m| m.modified().ok()), sha256: fingerprint_of(bytes) }
+    }
+}
+
+/// A sidecar read from disk, with the stamp needed to save over it safely later.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub sidecar: Sidecar,
+    pub stamp: DiskStamp,
+}
+
+/// Reads and validates a sidecar. `Ok(None)` when there is no file at `path`.
+pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, "cannot read the sidecar", e)),
+    };
+    if meta.len() > MAX_SIDECAR_BYTES {
+        return Err(sidecar_error(path, format!("is {} MB, larger than any sidecar Marginalia writes", meta.len() / 1_000_000))
+            .hint("check that this is the right file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the sidecar", e))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        sidecar_error(path, "is not UTF-8 text")
+            .at(line, col)
+            .hint("restore the .bak copy beside it; the file was left untouched")
+    })?;
+    let sidecar = Sidecar::from_ron(text, path)?;
+    Ok(Some(Loaded { stamp: DiskStamp::of_bytes(&bytes, Some(&meta)), sidecar }))
+}
+
+/// Has the file at `path` changed since `expected` was taken? `expected = None` means "we
+/// believe there is no file".
+pub fn changed_on_disk(path: &Path, expected: Option<&DiskStamp>) -> Result<bool, Error> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(path, "cannot check the sidecar", e)),
+    };
+    let Some(expected) = expected else { return Ok(true) };
+    if meta.len() == expected.len && meta.modified().ok() == expected.modified {
+        return Ok(false);
+    }
+    // Same size and a new time could still be the same bytes (a touch, a checkout).
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot check the sidecar", e))?;
+    Ok(fingerprint_of(&bytes) != expected.sha256)
+}
+
+/// Writes `sidecar` to `path` atomically, keeping the previous file as `<path>.bak`.
+///
+/// Refuses with [`ErrorKind::Conflict`] when the file changed on disk since `expected` (pass
+/// `None` for a file believed not to exist). On any error the old file is untouched.
+pub fn save(path: &Path, sidecar: &Sidecar, expected: Option<&DiskStamp>) -> Result<DiskStamp, Error> {
+    if changed_on_disk(path, expected)? {
+        return Err(Error::new(ErrorKind::Conflict, "changed on disk since it was opened; nothing was written")
+            .in_file(path)
+            .hint("reload it, or keep yours and save theirs as a copy"));
+    }
+    let text = sidecar.to_ron();
+    write_atomic(path, text.as_bytes(), true)
+}
+
+/// The backup kept beside a sidecar.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".bak");
+    PathBuf::from(s)
+}
+
+/// Writes bytes atomically: temporary file in the same folder, fsync, (backup the old file),
+/// rename over, fsync the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<DiskStamp, Error> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |what: &str, e: std::io::Error| Error::io(path, what, e);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| fail("cannot create a temporary file beside it", e))?;
+    tmp.write_all(bytes).map_err(|e| fail("cannot write", e))?;
+    tmp.as_file().sync_all().map_err(|e| fail("cannot flush to disk", e))?;
+    if keep_backup && path.exists() {
+        // The old file's inode becomes the backup: a hard link costs nothing and is atomic.
+        let bak = backup_path(path);
+        let bak_tmp = tmp.path().with_extension("bak.tmp");
+        let _ = std::fs::remove_file(&bak_tmp);
+        let linked = std::fs::hard_link(path, &bak_tmp).or_else(|_| std::fs::copy(path, &bak_tmp).map(|_| ()));
+        if linked.is_ok() {
+            std::fs::rename(&bak_tmp, &bak).map_err(|e| fail("cannot keep the backup", e))?;
+        }
+    }
+    let file = tmp.persist(path).map_err(|e| fail("cannot replace the file", e.error))?;
+    let meta = file.metadata().ok();
+    drop(file);
+    sync_dir(&dir);
+    // Re-read the metadata from the path: some file systems change mtime on rename.
+    let meta = std::fs::metadata(path).ok().or(meta);
+    Ok(DiskStamp::of_bytes(bytes, meta.as_ref()))
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// The default sidecar path of a document: `speech.txt` → `speech.txt.annotations.ron`.
+pub fn default_path(document: &Path) -> PathBuf {
+    let mut s = document.as_os_str().to_owned();
+    s.push(".annotations.ron");
+    PathBuf::from(s)
+}
+
+/// The sidecar of another coder: `speech.txt` → `speech.txt.<coder>.annotations.ron`.
+pub fn coder_path(document: &Path, coder: &str) -> PathBuf {
+    let mut s = document.as_os_str().to_owned();
+    s.push(format!(".{coder}.annotations.ron"));
+    PathBuf::from(s)
+}
+
+/// Every sidecar beside a document (the default one first, then other coders' by name).
+pub fn find_sidecars(document: &Path) -> Vec<PathBuf> {
+    let Some(name) = document.file_name().map(|n| n.to_string_lossy().into_owned()) else { return vec![] };
+    let dir = document.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| {
+                n.starts_with(&format!("{name}."))
+                    && n.ends_with(".annotations.ron")
+                    && n.len() >= name.len() + ".annotations.ron".len()
+            })
+        })
+        .collect();
+    found.sort_by_key(|p| (p != &default_path(document), p.clone()));
+    found
+}
