@@ -11,6 +11,7 @@ pub mod anchor;
 pub mod annotation;
 pub mod cli;
 pub mod codebook;
+pub mod corpus;
 pub mod document;
 pub mod edits;
 pub mod error;

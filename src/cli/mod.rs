@@ -4,7 +4,7 @@
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -290,17 +290,4 @@ fn check(args: SidecarArgs) -> Result<i32, Error> {
         return Ok(1);
     }
     Ok(0)
-}
-
-/// The document paths in a folder that Marginalia opens (.txt, .md), sorted.
-pub fn documents_in(folder: &Path) -> Vec<PathBuf> {
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(folder)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "md")))
-        .collect();
-    docs.sort();
-    docs
 }

@@ -1,0 +1,95 @@
+//! A corpus: a document or a folder of documents, each with every coder's sidecar found beside
+//! it, loaded and re-anchored. Exports, imports, agreement and the corpus view all read this.
+
+use std::path::{Path, PathBuf};
+
+use crate::anchor::{AnchorReport, reanchor_all};
+use crate::codebook::Codebook;
+use crate::document::Document;
+use crate::error::{Error, ErrorKind};
+use crate::session::codebook_for;
+use crate::sidecar::{self, Sidecar};
+
+/// The file extensions opened as documents.
+pub const DOCUMENT_EXTENSIONS: [&str; 2] = ["txt", "md"];
+
+/// One coder's sidecar for a document, its annotations re-anchored into the current text.
+#[derive(Debug, Clone)]
+pub struct CoderSidecar {
+    pub path: PathBuf,
+    pub sidecar: Sidecar,
+    pub report: AnchorReport,
+}
+
+impl CoderSidecar {
+    /// The coder's name: the sidecar's `coder` field, else the part of the file name between
+    /// the document's name and `.annotations.ron`.
+    pub fn coder(&self) -> &str {
+        &self.sidecar.coder
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CorpusDocument {
+    pub path: PathBuf,
+    pub doc: Document,
+    /// The default sidecar first, then other coders' in name order.
+    pub sidecars: Vec<CoderSidecar>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// The folder (or the single document's folder).
+    pub root: PathBuf,
+    /// The folder's codebook.ron, else the built-in one.
+    pub codebook: Codebook,
+    pub documents: Vec<CorpusDocument>,
+}
+
+/// Is this a file Marginalia opens as a document?
+pub fn is_document(path: &Path) -> bool {
+    path.is_file()
+        && path.extension().and_then(|e| e.to_str()).is_some_and(|e| DOCUMENT_EXTENSIONS.contains(&e.to_lowercase().as_str()))
+}
+
+/// The documents in a folder (not recursive), sorted by name.
+pub fn documents_in(folder: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(folder).map_err(|e| Error::io(folder, "cannot list the folder", e))?;
+    let mut docs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| is_document(p)).collect();
+    docs.sort();
+    Ok(docs)
+}
+
+/// Loads one document with all its sidecars.
+pub fn load_document(path: &Path) -> Result<CorpusDocument, Error> {
+    let doc = Document::open(path)?;
+    let mut sidecars = Vec::new();
+    for sc_path in sidecar::find_sidecars(path) {
+        let Some(loaded) = sidecar::load(&sc_path)? else { continue };
+        let mut sc = loaded.sidecar;
+        let report = reanchor_all(&doc, &mut sc.annotations);
+        sc.annotations.sort_by_key(crate::annotation::Annotation::sort_key);
+        sidecars.push(CoderSidecar { path: sc_path, sidecar: sc, report });
+    }
+    Ok(CorpusDocument { path: path.to_path_buf(), doc, sidecars })
+}
+
+/// Loads a document or a folder of documents.
+pub fn load(path: &Path) -> Result<Corpus, Error> {
+    if path.is_dir() {
+        let docs = documents_in(path)?;
+        if docs.is_empty() {
+            return Err(Error::new(ErrorKind::Usage, "holds no .txt or .md documents")
+                .in_file(path)
+                .hint("pass a folder of documents or one document"));
+        }
+        let codebook = codebook_for(&docs[0])?;
+        let documents = docs.iter().map(|d| load_document(d)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Corpus { root: path.to_path_buf(), codebook, documents })
+    } else {
+        let codebook = codebook_for(path)?;
+        let document = load_document(path)?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Corpus { root, codebook, documents: vec![document] })
+    }
+}
