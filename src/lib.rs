@@ -17,6 +17,8 @@ pub mod edits;
 pub mod error;
 pub mod session;
 pub mod sidecar;
+#[cfg(feature = "gui")]
+pub mod ui;
 
 pub use annotation::{AnchorStatus, Annotation};
 pub use codebook::{Code, Codebook};

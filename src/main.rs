@@ -1,10 +1,18 @@
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 fn main() {
     let cli = marginalia::cli::Cli::parse();
-    let code = marginalia::cli::run(cli, |_paths| {
-        let _ = marginalia::cli::Cli::command().print_help();
-        2
-    });
+    let code = marginalia::cli::run(cli, open_gui);
     std::process::exit(code);
+}
+
+#[cfg(feature = "gui")]
+fn open_gui(paths: Vec<std::path::PathBuf>) -> i32 {
+    marginalia::ui::run(paths)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui(_paths: Vec<std::path::PathBuf>) -> i32 {
+    eprintln!("error: this build has no desktop app (built without the `gui` feature); use a subcommand, see --help");
+    2
 }

@@ -1,0 +1,978 @@
+//! The desktop app: state, the frame's layout, and the one place where commands are applied.
+//!
+//! `App::frame` draws everything into a `Ui` (so tests drive it without a window); widgets push
+//! [`Command`]s and [`App::run_commands`] applies them once per frame through the core.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::RichText;
+use uuid::Uuid;
+
+use super::command::{Command, NUMBER_KEYS};
+use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
+use super::saver::{DEBOUNCE, Saver, clock};
+use super::settings::{Settings, ThemeChoice};
+use crate::annotation::{AnchorStatus, Annotation};
+use crate::document::Span;
+use crate::edits::Action;
+use crate::error::{Error, ErrorKind};
+use crate::session::Session;
+
+/// How often the sidecar on disk is checked for changes made by others.
+const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Default)]
+pub struct FindState {
+    pub open: bool,
+    pub query: String,
+    searched: String,
+    searched_revision: usize,
+    pub focus_field: bool,
+}
+
+/// A message shown in the bar above the document.
+#[derive(Clone)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct App {
+    pub settings: Settings,
+    settings_path: Option<PathBuf>,
+    pub session: Option<Session>,
+    pub view: DocView,
+    pub selected: Option<Uuid>,
+    pub filter: Option<String>,
+    pub search: String,
+    pub find: FindState,
+    pub saver: Saver,
+    pub notice: Option<Notice>,
+    /// The sidecar changed on disk: ask what to do.
+    pub conflict: bool,
+    show_both: bool,
+    theirs: Option<Result<Vec<Annotation>, Error>>,
+    pub show_open: bool,
+    pub open_path: String,
+    pub asking_coder: bool,
+    coder_input: String,
+    show_shortcuts: bool,
+    /// Documents of the folder that was opened, if any.
+    pub folder: Option<(PathBuf, Vec<PathBuf>)>,
+    commands: Vec<Command>,
+    last_disk_check: Instant,
+    list_cache: Option<((u64, Option<String>, String), Vec<usize>)>,
+    applied_theme: Option<ThemeChoice>,
+}
+
+impl App {
+    /// `settings_path: None` keeps settings in memory only (tests).
+    pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> Self {
+        let asking_coder = settings.coder.trim().is_empty();
+        Self {
+            coder_input: String::new(),
+            settings,
+            settings_path,
+            session: None,
+            view: DocView::default(),
+            selected: None,
+            filter: None,
+            search: String::new(),
+            find: FindState::default(),
+            saver: Saver::default(),
+            notice: None,
+            conflict: false,
+            show_both: false,
+            theirs: None,
+            show_open: false,
+            open_path: String::new(),
+            asking_coder,
+            show_shortcuts: false,
+            folder: None,
+            commands: Vec::new(),
+            last_disk_check: Instant::now(),
+            list_cache: None,
+            applied_theme: None,
+        }
+    }
+
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Opens a document (or the first document of a folder, listing the others).
+    pub fn open(&mut self, path: &Path) {
+        if path.is_dir() {
+            match crate::corpus::documents_in(path) {
+                Ok(docs) if !docs.is_empty() => {
+                    let first = docs[0].clone();
+                    self.folder = Some((path.to_path_buf(), docs));
+                    self.open(&first);
+                }
+                Ok(_) => self.error(
+                    Error::new(ErrorKind::Usage, "holds no .txt or .md documents")
+                        .in_file(path)
+                        .hint("choose a folder with documents"),
+                ),
+                Err(e) => self.error(e),
+            }
+            return;
+        }
+        self.flush_save();
+        let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
+        match Session::open(path, None, &coder) {
+            Ok(session) => {
+                let report = session.report.clone();
+                self.notice = session.doc.encoding_warning().map(|w| Notice { text: w, is_error: false });
+                if !report.all_anchored() {
+                    self.notice = Some(Notice {
+                        text: format!("The text changed since it was annotated: {}.", report.summary()),
+                        is_error: report.orphaned > 0,
+                    });
+                }
+                self.session = Some(session);
+                self.view.reset();
+                self.selected = None;
+                self.filter = None;
+                self.conflict = false;
+                self.list_cache = None;
+                self.saver.error = None;
+                self.saver.last_saved_at = None;
+                self.saver.seen_revision = 0;
+                self.saver.changed_at = self.session.as_ref().filter(|s| s.is_dirty()).map(|_| Instant::now());
+                self.settings.remember(path);
+                self.save_settings();
+                self.show_open = false;
+                if let Some((folder, docs)) = &self.folder
+                    && path.parent() != Some(folder.as_path())
+                    && !docs.iter().any(|d| d == path)
+                {
+                    self.folder = None;
+                }
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    fn error(&mut self, e: Error) {
+        self.notice = Some(Notice { text: e.to_string(), is_error: true });
+    }
+
+    fn save_settings(&mut self) {
+        if let Some(path) = &self.settings_path
+            && let Err(e) = self.settings.save(path)
+        {
+            self.notice = Some(Notice { text: format!("Settings were not saved: {e}"), is_error: true });
+        }
+    }
+
+    /// Saves synchronously if anything is unsaved (on close and before opening another file).
+    pub fn flush_save(&mut self) {
+        if let Some(outcome) = self.saver.wait(Duration::from_secs(10)) {
+            self.finish_save(outcome.revision, outcome.result);
+        }
+        if let Some(session) = &mut self.session
+            && session.is_dirty()
+            && !self.conflict
+        {
+            let job = session.save_job();
+            let result = job.run();
+            self.finish_save(job.revision, result);
+        }
+    }
+
+    fn finish_save(&mut self, revision: u64, result: Result<crate::sidecar::DiskStamp, Error>) {
+        let Some(session) = &mut self.session else { return };
+        match result {
+            Ok(stamp) => {
+                session.finish_save(revision, stamp);
+                self.saver.last_saved_at = Some(clock());
+                self.saver.error = None;
+            }
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                self.conflict = true;
+            }
+            Err(e) => self.saver.error = Some(e),
+        }
+    }
+
+    /// Autosave and disk watching; called once per frame.
+    fn tick(&mut self, ctx: &egui::Context) {
+        if let Some(outcome) = self.saver.poll() {
+            self.finish_save(outcome.revision, outcome.result);
+        }
+        let Some(session) = &self.session else { return };
+        let revision = session.edits.revision();
+        if revision != self.saver.seen_revision {
+            self.saver.seen_revision = revision;
+            self.saver.changed_at = Some(Instant::now());
+        }
+        if session.is_dirty() && !self.conflict && self.saver.in_flight.is_none() {
+            let since = self.saver.changed_at.map_or(DEBOUNCE, |t| t.elapsed());
+            // After an error, retry every few seconds; nothing is lost meanwhile.
+            let wait = if self.saver.error.is_some() { Duration::from_secs(3) } else { DEBOUNCE };
+            if since >= wait {
+                let job = session.save_job();
+                self.saver.submit(job);
+                self.saver.changed_at = Some(Instant::now());
+            } else {
+                ctx.request_repaint_after(wait - since);
+            }
+        }
+        if self.saver.in_flight.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+        if !self.conflict && self.saver.in_flight.is_none() && self.last_disk_check.elapsed() >= DISK_CHECK_EVERY {
+            self.last_disk_check = Instant::now();
+            if session.had_sidecar && session.changed_on_disk().unwrap_or(false) {
+                self.conflict = true;
+            }
+        }
+        ctx.request_repaint_after(DISK_CHECK_EVERY);
+    }
+
+    /// Draws the whole app into `ui` and applies the frame's commands.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.apply_look(&ctx);
+        self.tick(&ctx);
+        self.global_shortcuts(&ctx);
+        self.dropped_files(&ctx);
+
+        egui::Panel::top("menu-bar").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
+        if self.session.is_some() {
+            egui::Panel::right("annotation-panel")
+                .resizable(true)
+                .default_size(360.0)
+                .min_size(260.0)
+                .show(ui, |ui| super::panel::panel(self, ui));
+        }
+        if let Some((folder, docs)) = &self.folder
+            && docs.len() > 1
+        {
+            let current = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+            let mut open = None;
+            egui::Panel::left("folder-panel").resizable(true).default_size(180.0).show(ui, |ui| {
+                ui.heading(folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for d in docs {
+                        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let count = crate::sidecar::load(&crate::sidecar::default_path(d))
+                            .ok()
+                            .flatten()
+                            .map_or(0, |l| l.sidecar.annotations.len());
+                        let is_current = current.as_deref() == Some(d.as_path());
+                        if ui.selectable_label(is_current, format!("{name}  ({count})")).clicked() && !is_current {
+                            open = Some(d.clone());
+                        }
+                    }
+                });
+            });
+            if let Some(d) = open {
+                self.push(Command::OpenPath(d));
+            }
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.notice_bar(ui);
+            if self.find.open {
+                self.find_bar(ui);
+            }
+            if self.session.is_some() {
+                self.document(ui);
+            } else {
+                self.welcome(ui);
+            }
+        });
+        self.dialogs(&ctx);
+        self.run_commands(&ctx);
+    }
+
+    fn apply_look(&mut self, ctx: &egui::Context) {
+        if self.applied_theme != Some(self.settings.theme) {
+            ctx.set_theme(match self.settings.theme {
+                ThemeChoice::System => egui::ThemePreference::System,
+                ThemeChoice::Light => egui::ThemePreference::Light,
+                ThemeChoice::Dark => egui::ThemePreference::Dark,
+            });
+            self.applied_theme = Some(self.settings.theme);
+        }
+        if (ctx.zoom_factor() - self.settings.zoom).abs() > 0.001 {
+            ctx.set_zoom_factor(self.settings.zoom);
+        }
+    }
+
+    fn global_shortcuts(&mut self, ctx: &egui::Context) {
+        for cmd in Command::with_shortcuts() {
+            if let Some(sc) = cmd.shortcut()
+                && ctx.input_mut(|i| i.consume_shortcut(&sc))
+            {
+                self.push(cmd.clone());
+            }
+        }
+        // Reading shortcuts work unless a text field has the keyboard (the document view
+        // takes focus for its caret but never wants typed text).
+        let typing = ctx.egui_wants_keyboard_input() && ctx.memory(|m| m.focused()) != Some(super::doc_view::view_id());
+        if typing {
+            return;
+        }
+        // More specific shortcuts first: Shift+N must not be taken as N, nor Ctrl+Shift+Z as Ctrl+Z.
+        let mut reading: Vec<(egui::Modifiers, egui::Key, Command)> = Command::with_shortcuts()
+            .into_iter()
+            .flat_map(|cmd| cmd.reading_shortcuts().iter().map(move |(m, k)| (*m, *k, cmd.clone())))
+            .collect();
+        reading.sort_by_key(|(m, _, _)| std::cmp::Reverse(u8::from(m.shift) + u8::from(m.alt) + u8::from(m.command)));
+        for (m, key, cmd) in reading {
+            if ctx.input_mut(|i| i.consume_key(m, key)) {
+                self.push(cmd);
+            }
+        }
+        // Number keys tag the selection with the code that has that key.
+        if let Some(session) = &self.session {
+            for (ch, key) in NUMBER_KEYS {
+                if let Some(code) = session.edits.codebook().by_key(ch)
+                    && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, key))
+                {
+                    self.commands.push(Command::Tag(code.id.clone()));
+                }
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.push(Command::OpenPath(path));
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                self.menu_item(ui, &ctx, Command::ShowOpen);
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent.is_empty() {
+                        ui.label("No recent files yet");
+                    }
+                    for path in self.settings.recent.clone() {
+                        if ui.button(path.display().to_string()).clicked() {
+                            self.push(Command::OpenPath(path));
+                        }
+                    }
+                });
+                ui.separator();
+                self.menu_item(ui, &ctx, Command::SaveNow);
+            });
+            ui.menu_button("Edit", |ui| {
+                let (undo, redo) = self.session.as_ref().map_or((None, None), |s| (s.edits.undo_label(), s.edits.redo_label()));
+                let undo_text = undo.map_or("Undo".to_owned(), |l| format!("Undo {l}"));
+                if ui
+                    .add_enabled(undo.is_some(), egui::Button::new(undo_text).shortcut_text(Command::Undo.shortcut_text(&ctx)))
+                    .clicked()
+                {
+                    self.push(Command::Undo);
+                }
+                let redo_text = redo.map_or("Redo".to_owned(), |l| format!("Redo {l}"));
+                if ui
+                    .add_enabled(redo.is_some(), egui::Button::new(redo_text).shortcut_text(Command::Redo.shortcut_text(&ctx)))
+                    .clicked()
+                {
+                    self.push(Command::Redo);
+                }
+                ui.separator();
+                self.menu_item(ui, &ctx, Command::ToggleFind);
+                self.menu_item(ui, &ctx, Command::NextAnnotation);
+                self.menu_item(ui, &ctx, Command::PreviousAnnotation);
+                self.menu_item(ui, &ctx, Command::DeleteSelected);
+            });
+            ui.menu_button("View", |ui| {
+                self.menu_item(ui, &ctx, Command::TextBigger);
+                self.menu_item(ui, &ctx, Command::TextSmaller);
+                self.menu_item(ui, &ctx, Command::ZoomIn);
+                self.menu_item(ui, &ctx, Command::ZoomOut);
+                self.menu_item(ui, &ctx, Command::ZoomReset);
+                ui.separator();
+                ui.label("Line width");
+                ui.add(egui::Slider::new(&mut self.settings.line_width, 360.0..=1400.0).suffix(" pt"));
+                ui.separator();
+                ui.label("Theme");
+                for (choice, label) in
+                    [(ThemeChoice::System, "Follow the system"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]
+                {
+                    if ui.radio_value(&mut self.settings.theme, choice, label).changed() {
+                        self.save_settings();
+                    }
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                self.menu_item(ui, &ctx, Command::ShowShortcuts);
+                ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
+            });
+        });
+    }
+
+    fn menu_item(&mut self, ui: &mut egui::Ui, ctx: &egui::Context, cmd: Command) {
+        if ui.add(egui::Button::new(cmd.label()).shortcut_text(cmd.shortcut_text(ctx))).clicked() {
+            self.push(cmd);
+        }
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let Some(session) = &self.session else {
+                ui.label("No document open");
+                return;
+            };
+            ui.strong(session.doc.file_name());
+            ui.separator();
+            if session.doc.encoding_warning().is_some() {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ opened as {}", session.doc.encoding().label()))
+                    .on_hover_text(session.doc.encoding_warning().unwrap_or_default());
+                ui.separator();
+            }
+            let n = session.edits.annotations().len();
+            ui.label(format!("{n} annotation{}", if n == 1 { "" } else { "s" }));
+            let orphans = session.orphan_count();
+            if orphans > 0 {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
+            }
+            ui.label(format!("coder: {}", session.coder));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let state = if let Some(e) = &self.saver.error {
+                    RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
+                } else if self.conflict {
+                    RichText::new("⚠ Changed on disk: not saved").color(ui.visuals().warn_fg_color).strong()
+                } else if self.saver.in_flight.is_some() || session.is_dirty() {
+                    RichText::new("Saving…")
+                } else if let Some(t) = &self.saver.last_saved_at {
+                    RichText::new(format!("Saved {t}"))
+                } else {
+                    RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
+                };
+                ui.label(state);
+            });
+        });
+    }
+
+    fn notice_bar(&mut self, ui: &mut egui::Ui) {
+        if let Some(e) = &self.saver.error {
+            egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.2)).inner_margin(6.0).show(ui, |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "Your annotations could not be saved: {e}. They are kept in memory and saving is retried."
+                    ))
+                    .strong(),
+                );
+            });
+        }
+        let mut close = false;
+        if let Some(n) = &self.notice {
+            let fill = if n.is_error {
+                ui.visuals().error_fg_color.gamma_multiply(0.2)
+            } else {
+                ui.visuals().warn_fg_color.gamma_multiply(0.15)
+            };
+            egui::Frame::new().fill(fill).inner_margin(6.0).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(&n.text);
+                    if ui.small_button("Dismiss").clicked() {
+                        close = true;
+                    }
+                });
+            });
+        }
+        if close {
+            self.notice = None;
+        }
+    }
+
+    fn welcome(&mut self, ui: &mut egui::Ui) {
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.heading("Marginalia");
+            ui.label("Open a text to start: select a passage, then press a number key or click a code.");
+            ui.add_space(12.0);
+            if ui.button(RichText::new("Open a document…").size(18.0)).clicked() {
+                self.push(Command::ShowOpen);
+            }
+            ui.label("or drop a .txt or .md file onto this window");
+            if !self.settings.recent.is_empty() {
+                ui.add_space(16.0);
+                ui.strong("Recent");
+                for path in self.settings.recent.clone() {
+                    if ui.link(path.display().to_string()).clicked() {
+                        self.push(Command::OpenPath(path));
+                    }
+                }
+            }
+        });
+    }
+
+    fn find_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Find:");
+            let response =
+                ui.add(egui::TextEdit::singleline(&mut self.find.query).hint_text("text to find").desired_width(240.0));
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Find in document"));
+            if self.find.focus_field {
+                response.request_focus();
+                self.find.focus_field = false;
+            }
+            if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.push(if ui.input(|i| i.modifiers.shift) { Command::FindPrevious } else { Command::FindNext });
+                response.request_focus();
+            }
+            self.update_matches();
+            let n = self.view.find_matches.len();
+            let label = match self.view.find_current {
+                Some(i) if n > 0 => format!("{} of {n}", i + 1),
+                _ if self.find.query.is_empty() => String::new(),
+                _ => format!("{n} found"),
+            };
+            ui.label(label);
+            if ui.button("‹").on_hover_text("Previous match (Shift+F3)").clicked() {
+                self.push(Command::FindPrevious);
+            }
+            if ui.button("›").on_hover_text("Next match (F3 or Enter)").clicked() {
+                self.push(Command::FindNext);
+            }
+            if let Some(session) = &self.session
+                && self.view.find_current.is_some()
+            {
+                ui.menu_button("Tag match as…", |ui| {
+                    for code in session.edits.codebook().codes.clone() {
+                        if ui.button(&code.name).clicked() {
+                            self.commands.push(Command::Tag(code.id.clone()));
+                        }
+                    }
+                });
+            }
+            if ui.button("Close").clicked() {
+                self.push(Command::ToggleFind);
+            }
+        });
+    }
+
+    /// Recomputes find matches when the query changes (case-insensitive for ASCII letters).
+    fn update_matches(&mut self) {
+        let Some(session) = &self.session else { return };
+        let key = session.doc.len_chars();
+        if self.find.searched == self.find.query && self.find.searched_revision == key {
+            return;
+        }
+        self.find.searched = self.find.query.clone();
+        self.find.searched_revision = key;
+        self.view.find_matches.clear();
+        self.view.find_current = None;
+        if self.find.query.is_empty() {
+            return;
+        }
+        let doc = &session.doc;
+        let needle = self.find.query.to_lowercase();
+        let haystack = doc.text().to_lowercase();
+        if haystack.len() != doc.text().len() {
+            // Lower-casing changed byte lengths: search case-sensitively to keep positions exact.
+            for (b, m) in doc.text().match_indices(self.find.query.as_str()) {
+                let s = doc.char_of(b);
+                self.view.find_matches.push(Span::new(s, s + m.chars().count()));
+            }
+        } else {
+            for (b, m) in haystack.match_indices(needle.as_str()) {
+                let s = doc.char_of(b);
+                self.view.find_matches.push(doc.snap(Span::new(s, s + m.chars().count())));
+            }
+        }
+        if !self.view.find_matches.is_empty() {
+            self.view.find_current = Some(0);
+            self.view.scroll_to = Some(self.view.find_matches[0].start);
+        }
+    }
+
+    fn document(&mut self, ui: &mut egui::Ui) {
+        let Some(session) = &self.session else { return };
+        let style =
+            ViewStyle { font_size: self.settings.font_size, line_width: self.settings.line_width, dark: ui.visuals().dark_mode };
+        let events = self.view.ui(ui, &session.doc, &session.edits, self.selected, self.filter.as_deref(), &style);
+        for e in events {
+            match e {
+                DocEvent::SelectAnnotation(id) => self.push(Command::Select(Some(id), false)),
+                DocEvent::ClearAnnotation => self.selected = None,
+            }
+        }
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        if self.asking_coder {
+            egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
+                ui.heading("Welcome to Marginalia");
+                ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
+                let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name"));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
+                if !r.has_focus() && self.coder_input.is_empty() {
+                    r.request_focus();
+                }
+                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    if (ui.add_enabled(!self.coder_input.trim().is_empty(), egui::Button::new("Continue")).clicked() || enter)
+                        && !self.coder_input.trim().is_empty()
+                    {
+                        self.settings.coder = self.coder_input.trim().to_owned();
+                        if let Some(s) = &mut self.session {
+                            s.coder = self.settings.coder.clone();
+                        }
+                        self.asking_coder = false;
+                        self.save_settings();
+                    }
+                });
+            });
+        }
+        if self.show_open {
+            let mut open = true;
+            egui::Window::new("Open a document").open(&mut open).collapsible(false).show(ctx, |ui| {
+                if ui.button("Browse…").clicked() {
+                    let picked = rfd::FileDialog::new().add_filter("Texts", &["txt", "md"]).pick_file();
+                    match picked {
+                        Some(p) => self.commands.push(Command::OpenPath(p)),
+                        None => {
+                            self.notice = Some(Notice {
+                                text: "No file was chosen. If no dialog appeared, type the file's path below, or drop the file onto the window.".into(),
+                                is_error: false,
+                            })
+                        }
+                    }
+                }
+                ui.label("Path of a document or folder:");
+                let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
+                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Open").clicked() || enter) && !self.open_path.trim().is_empty() {
+                    self.commands.push(Command::OpenPath(PathBuf::from(self.open_path.trim())));
+                }
+                if !self.settings.recent.is_empty() {
+                    ui.separator();
+                    ui.label("Recent:");
+                    for path in self.settings.recent.clone() {
+                        if ui.link(path.display().to_string()).clicked() {
+                            self.commands.push(Command::OpenPath(path));
+                        }
+                    }
+                }
+            });
+            self.show_open &= open;
+        }
+        if self.conflict {
+            egui::Modal::new(egui::Id::unique("conflict")).show(ctx, |ui| {
+                let path = self.session.as_ref().map(|s| s.sidecar_path.display().to_string()).unwrap_or_default();
+                ui.heading("The annotations file changed on disk");
+                ui.label(format!("{path} was changed by another program (a sync tool, git, another coder) since you opened it. Nothing has been overwritten."));
+                ui.horizontal(|ui| {
+                    if ui.button("Reload theirs").on_hover_text("Discard your unsaved changes and load the file on disk").clicked() {
+                        self.commands.push(Command::ReloadTheirs);
+                    }
+                    if ui.button("Keep mine").on_hover_text("Save yours; their file is kept as a .theirs copy beside it").clicked() {
+                        self.commands.push(Command::KeepMine);
+                    }
+                    if ui.button("View both").clicked() {
+                        self.show_both = true;
+                        self.theirs = self
+                            .session
+                            .as_ref()
+                            .map(|s| crate::sidecar::load(&s.sidecar_path).map(|l| l.map(|l| l.sidecar.annotations).unwrap_or_default()));
+                    }
+                });
+                if self.show_both {
+                    ui.separator();
+                    self.both_views(ui);
+                }
+            });
+        }
+        if self.show_shortcuts {
+            let mut open = true;
+            egui::Window::new("Keyboard shortcuts").open(&mut open).show(ctx, |ui| {
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for cmd in Command::with_shortcuts() {
+                        ui.label(cmd.label());
+                        ui.monospace(cmd.shortcut_text(ctx));
+                        ui.end_row();
+                    }
+                    ui.label("Tag the selection with a code");
+                    ui.monospace("1 … 9, 0");
+                    ui.end_row();
+                    ui.label("Move the caret / extend the selection");
+                    ui.monospace("Arrows / Shift+Arrows (Ctrl: by word)");
+                    ui.end_row();
+                    ui.label("Select a word / a paragraph");
+                    ui.monospace("Double-click / triple-click");
+                    ui.end_row();
+                });
+            });
+            self.show_shortcuts &= open;
+        }
+    }
+
+    fn both_views(&self, ui: &mut egui::Ui) {
+        let Some(session) = &self.session else { return };
+        let mine = session.edits.annotations();
+        ui.columns(2, |cols| {
+            cols[0].strong(format!("Yours ({})", mine.len()));
+            cols[1].strong(match &self.theirs {
+                Some(Ok(t)) => format!("On disk ({})", t.len()),
+                Some(Err(_)) => "On disk (unreadable)".to_owned(),
+                None => "On disk".to_owned(),
+            });
+            let cb = session.edits.codebook();
+            let line = |a: &Annotation| {
+                format!(
+                    "{}  “{}”  {}",
+                    cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
+                    crate::cli::excerpt(&a.exact, 40),
+                    a.note
+                )
+            };
+            egui::ScrollArea::vertical().id_salt("mine").max_height(300.0).show(&mut cols[0], |ui| {
+                for a in mine {
+                    ui.label(line(a));
+                }
+            });
+            match &self.theirs {
+                Some(Ok(theirs)) => {
+                    egui::ScrollArea::vertical().id_salt("theirs").max_height(300.0).show(&mut cols[1], |ui| {
+                        for a in theirs {
+                            ui.label(line(a));
+                        }
+                    });
+                }
+                Some(Err(e)) => {
+                    cols[1].label(e.to_string());
+                }
+                None => {}
+            }
+        });
+    }
+
+    /// Annotation indexes shown in the list (filter and search applied), cached per revision.
+    pub fn listed(&mut self) -> Vec<usize> {
+        let Some(session) = &self.session else { return vec![] };
+        let key = (session.edits.revision(), self.filter.clone(), self.search.to_lowercase());
+        if let Some((k, v)) = &self.list_cache
+            && *k == key
+        {
+            return v.clone();
+        }
+        let cb = session.edits.codebook();
+        let needle = &key.2;
+        let v: Vec<usize> = session
+            .edits
+            .annotations()
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.status != AnchorStatus::Orphaned)
+            .filter(|(_, a)| {
+                self.filter.as_ref().is_none_or(|f| &a.code == f || cb.code(&a.code).and_then(|c| c.parent.as_ref()) == Some(f))
+            })
+            .filter(|(_, a)| {
+                needle.is_empty() || a.exact.to_lowercase().contains(needle) || a.note.to_lowercase().contains(needle)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.list_cache = Some((key, v.clone()));
+        v
+    }
+
+    pub fn run_commands(&mut self, ctx: &egui::Context) {
+        let commands = std::mem::take(&mut self.commands);
+        for cmd in commands {
+            self.run(ctx, cmd);
+        }
+    }
+
+    fn run(&mut self, ctx: &egui::Context, cmd: Command) {
+        match cmd {
+            Command::ShowOpen => {
+                self.show_open = true;
+            }
+            Command::OpenPath(p) => self.open(&p),
+            Command::ShowShortcuts => self.show_shortcuts = true,
+            Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
+            Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
+            Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
+            Command::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
+            Command::ZoomReset => self.settings.zoom = 1.0,
+            Command::ToggleFind => {
+                self.find.open = !self.find.open;
+                self.find.focus_field = self.find.open;
+                if !self.find.open {
+                    self.view.find_matches.clear();
+                    self.view.find_current = None;
+                    self.find.searched.clear();
+                }
+            }
+            Command::ClearSelection => {
+                if self.find.open {
+                    self.push(Command::ToggleFind);
+                } else {
+                    self.view.selection = None;
+                    self.selected = None;
+                }
+            }
+            _ => self.run_on_session(ctx, cmd),
+        }
+    }
+
+    fn run_on_session(&mut self, _ctx: &egui::Context, cmd: Command) {
+        let Some(session) = &mut self.session else { return };
+        let result: Result<(), Error> = match cmd {
+            Command::SaveNow => {
+                if self.conflict {
+                    Ok(())
+                } else {
+                    let job = session.save_job();
+                    let r = job.run();
+                    self.finish_save(job.revision, r);
+                    Ok(())
+                }
+            }
+            Command::Undo => {
+                session.undo();
+                self.fix_selected();
+                Ok(())
+            }
+            Command::Redo => {
+                session.redo();
+                self.fix_selected();
+                Ok(())
+            }
+            Command::FindNext | Command::FindPrevious => {
+                let n = self.view.find_matches.len();
+                if n > 0 {
+                    let cur = self.view.find_current.unwrap_or(0);
+                    let next = if cmd == Command::FindNext { (cur + 1) % n } else { (cur + n - 1) % n };
+                    self.view.find_current = Some(next);
+                    self.view.scroll_to = Some(self.view.find_matches[next].start);
+                }
+                Ok(())
+            }
+            Command::Tag(code) => {
+                let span = self.view.selected_span().or_else(|| {
+                    self.view.find_current.filter(|_| self.find.open).and_then(|i| self.view.find_matches.get(i).copied())
+                });
+                match span {
+                    None => {
+                        self.notice =
+                            Some(Notice { text: "Select some text first, then choose a code.".into(), is_error: false });
+                        Ok(())
+                    }
+                    Some(span) => {
+                        let span = session.doc.snap(span);
+                        let a = Annotation::new(&session.doc, span, &code, &session.coder);
+                        let id = a.id;
+                        let r = session.apply(Action::Add(a));
+                        if r.is_ok() {
+                            self.selected = Some(id);
+                            self.view.selection = Some(Selection::caret(span.end));
+                        }
+                        r
+                    }
+                }
+            }
+            Command::DeleteSelected => match self.selected {
+                Some(id) => {
+                    let r = session.apply(Action::Delete(id));
+                    self.selected = None;
+                    r
+                }
+                None => Ok(()),
+            },
+            Command::Select(id, jump) => {
+                self.selected = id;
+                if let (Some(id), true) = (id, jump)
+                    && let Some(a) = session.edits.get(id)
+                {
+                    self.view.scroll_to = Some(a.start);
+                    self.view.flash = Some((a.span(), Instant::now()));
+                }
+                Ok(())
+            }
+            Command::NextAnnotation | Command::PreviousAnnotation => {
+                let listed = self.listed();
+                let Some(session) = &self.session else { return };
+                let anns = session.edits.annotations();
+                let pos = self.selected.and_then(|id| listed.iter().position(|&i| anns[i].id == id));
+                let next = match (pos, cmd == Command::NextAnnotation) {
+                    (None, true) => listed.first().copied(),
+                    (None, false) => listed.last().copied(),
+                    (Some(p), true) => listed.get(p + 1).or(listed.first()).copied(),
+                    (Some(p), false) => listed.get(p.wrapping_sub(1)).or(listed.last()).copied(),
+                };
+                if let Some(i) = next {
+                    let id = anns[i].id;
+                    self.push(Command::Select(Some(id), true));
+                }
+                Ok(())
+            }
+            Command::Filter(f) => {
+                self.filter = f;
+                Ok(())
+            }
+            Command::Apply(action) => {
+                let deleting = matches!(action, Action::Delete(id) if Some(id) == self.selected);
+                let r = session.apply(action);
+                if deleting {
+                    self.selected = None;
+                }
+                r
+            }
+            Command::ReloadTheirs => {
+                let r = session.reload();
+                if r.is_ok() {
+                    self.conflict = false;
+                    self.show_both = false;
+                    self.fix_selected();
+                    self.saver.seen_revision = self.session.as_ref().map_or(0, |s| s.edits.revision());
+                    self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
+                }
+                r
+            }
+            Command::KeepMine => match session.keep_mine() {
+                Ok(copy) => {
+                    self.conflict = false;
+                    self.show_both = false;
+                    self.saver.last_saved_at = Some(clock());
+                    self.notice =
+                        Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.error(e);
+        }
+    }
+
+    fn fix_selected(&mut self) {
+        if let (Some(id), Some(s)) = (self.selected, &self.session)
+            && s.edits.get(id).is_none()
+        {
+            self.selected = None;
+        }
+    }
+
+    /// Called when the window closes: everything unsaved is written.
+    pub fn on_close(&mut self) {
+        self.flush_save();
+        self.save_settings();
+    }
+}
+
+/// A small coloured chip with a code's cue, name and key (for lists and buttons).
+pub fn code_chip(ui: &mut egui::Ui, codebook: &crate::Codebook, code_id: &str) {
+    super::doc_view::cue_sample(ui, codebook, code_id);
+    let name = codebook.code(code_id).map_or(code_id.to_owned(), |c| c.name.clone());
+    ui.label(RichText::new(name).strong());
+}

@@ -1,0 +1,673 @@
+//! The document view: a reading column that lays out only the paragraphs on screen, draws
+//! highlights in their codes' colours with a stacked underline cue per code, and handles its own
+//! pointer and keyboard selection in code points (snapped to graphemes when tagging).
+//!
+//! Cost follows what is visible: paragraph heights are estimated until a paragraph is first
+//! laid out, their running sum is kept in a prefix array, and the visible range is found by
+//! binary search. Annotation lookups go through the index in [`crate::edits::Edits`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::text::{CCursor, LayoutJob, TextFormat};
+use egui::{Color32, FontId, Galley, Id, Key, Modifiers, Pos2, Rect, Sense, Stroke, pos2, vec2};
+use uuid::Uuid;
+
+use crate::codebook::{Codebook, Cue};
+use crate::document::{Document, Span};
+use crate::edits::Edits;
+
+/// A caret with an anchor; the selection is the span between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub anchor: usize,
+    pub caret: usize,
+}
+
+impl Selection {
+    pub fn caret(pos: usize) -> Self {
+        Self { anchor: pos, caret: pos }
+    }
+    pub fn span(&self) -> Span {
+        Span::new(self.anchor, self.caret)
+    }
+}
+
+/// What the view asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocEvent {
+    /// The reader clicked an annotation's highlight.
+    SelectAnnotation(Uuid),
+    /// The reader clicked plain text.
+    ClearAnnotation,
+}
+
+/// How the view draws this frame.
+pub struct ViewStyle {
+    pub font_size: f32,
+    pub line_width: f32,
+    pub dark: bool,
+}
+
+/// A paragraph laid out this frame (for hit-testing).
+struct Placed {
+    para: usize,
+    pos: Pos2,
+    galley: Arc<Galley>,
+}
+
+#[derive(Default)]
+pub struct DocView {
+    heights: Vec<f32>,
+    measured: Vec<bool>,
+    tops: Vec<f32>,
+    tops_dirty: bool,
+    /// (font size, width, document fingerprint): when it changes, estimates are redone.
+    layout_key: Option<(u32, u32, String)>,
+    pub selection: Option<Selection>,
+    /// A code point to bring into view on the next frame.
+    pub scroll_to: Option<usize>,
+    /// A span that flashes briefly (after jumping to an annotation).
+    pub flash: Option<(Span, Instant)>,
+    pub find_matches: Vec<Span>,
+    pub find_current: Option<usize>,
+    placed: Vec<Placed>,
+    click_count: (Option<Instant>, usize, usize),
+    /// The first and last paragraph drawn in the last frame (for tests and benchmarks).
+    pub visible_paragraphs: (usize, usize),
+    pub has_focus: bool,
+}
+
+const FLASH: Duration = Duration::from_millis(900);
+
+pub fn view_id() -> Id {
+    Id::unique("marginalia-document-view")
+}
+
+impl DocView {
+    /// The selection as a non-empty span, if there is one.
+    pub fn selected_span(&self) -> Option<Span> {
+        self.selection.map(|s| s.span()).filter(|s| !s.is_empty())
+    }
+
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    fn prepare(&mut self, ui: &egui::Ui, doc: &Document, style: &ViewStyle, width: f32) {
+        let key = (style.font_size.to_bits(), width.round() as u32, doc.fingerprint().to_owned());
+        if self.layout_key.as_ref() == Some(&key) && self.heights.len() == doc.paragraphs().len() {
+            return;
+        }
+        let font = FontId::proportional(style.font_size);
+        let sample = "The quick brown fox jumps over the lazy dog, and “quotes” — too.";
+        let galley = ui.painter().layout_no_wrap(sample.to_owned(), font.clone(), Color32::WHITE);
+        let char_w = galley.size().x / sample.chars().count() as f32;
+        let row_h = galley.size().y;
+        let gap = paragraph_gap(style.font_size);
+        let per_row = (width / char_w).max(1.0);
+        self.heights = doc.paragraphs().iter().map(|p| (p.chars.len() as f32 / per_row).ceil().max(1.0) * row_h + gap).collect();
+        self.measured = vec![false; self.heights.len()];
+        self.tops_dirty = true;
+        self.layout_key = Some(key);
+    }
+
+    fn recompute_tops(&mut self) {
+        if !self.tops_dirty && self.tops.len() == self.heights.len() + 1 {
+            return;
+        }
+        self.tops.clear();
+        self.tops.reserve(self.heights.len() + 1);
+        let mut y = 0.0;
+        self.tops.push(0.0);
+        for h in &self.heights {
+            y += h;
+            self.tops.push(y);
+        }
+        self.tops_dirty = false;
+    }
+
+    /// Draws the document. Returns events for the app.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Document,
+        edits: &Edits,
+        selected: Option<Uuid>,
+        filter: Option<&str>,
+        style: &ViewStyle,
+    ) -> Vec<DocEvent> {
+        let mut events = Vec::new();
+        let width = style.line_width.min(ui.available_width() - 24.0).max(120.0);
+        self.prepare(ui, doc, style, width);
+        self.recompute_tops();
+        let total = *self.tops.last().unwrap_or(&0.0);
+
+        let mut scroll = egui::ScrollArea::vertical().id_salt("document-scroll").auto_shrink([false, false]);
+        if let Some(pos) = self.scroll_to.take() {
+            let p = doc.paragraph_at(pos);
+            let y = (self.tops.get(p).copied().unwrap_or(0.0) - 80.0).max(0.0);
+            scroll = scroll.vertical_scroll_offset(y);
+        }
+        let codebook = edits.codebook();
+        let output = scroll.show_viewport(ui, |ui, viewport| {
+            ui.set_height(total);
+            let left_pad = ((ui.available_width() - width) / 2.0).max(8.0);
+            let origin = ui.max_rect().min + vec2(left_pad, 0.0);
+            let first = self.tops.partition_point(|&t| t <= viewport.min.y).saturating_sub(1);
+            self.placed.clear();
+            let mut p = first;
+            let mut changed = false;
+            while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
+                let galley = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let gap = paragraph_gap(style.font_size);
+                let h = galley.size().y.max(style.font_size) + gap;
+                if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
+                    self.heights[p] = h;
+                    self.measured[p] = true;
+                    changed = true;
+                }
+                let pos = origin + vec2(0.0, self.tops[p]);
+                self.placed.push(Placed { para: p, pos, galley });
+                p += 1;
+            }
+            self.visible_paragraphs = (first, p.saturating_sub(1));
+            if changed {
+                self.tops_dirty = true;
+                ui.ctx().request_repaint();
+            }
+            // Interaction over the whole visible column.
+            let rect = Rect::from_min_max(
+                pos2(ui.max_rect().min.x, origin.y + viewport.min.y),
+                pos2(ui.max_rect().max.x, origin.y + viewport.max.y),
+            );
+            let response = ui.interact(rect, view_id(), Sense::click_and_drag());
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Document text"));
+            self.paint(ui, doc, edits, codebook, selected, filter);
+            self.handle_pointer(ui, &response, doc, edits, &mut events);
+            if response.has_focus() {
+                ui.memory_mut(|m| {
+                    m.set_focus_lock_filter(
+                        view_id(),
+                        egui::EventFilter { horizontal_arrows: true, vertical_arrows: true, tab: false, escape: false },
+                    )
+                });
+            }
+            self.has_focus = response.has_focus();
+            if response.hovered()
+                && let Some(pos) = ui.ctx().pointer_hover_pos().and_then(|p| self.char_at_doc(doc, p))
+            {
+                let here: Vec<_> = edits.at(pos).collect();
+                if !here.is_empty() {
+                    response.on_hover_ui_at_pointer(|ui| {
+                        for a in here.iter().take(6) {
+                            let name = codebook.code(&a.code).map(|c| c.name.as_str()).unwrap_or(&a.code);
+                            ui.strong(name);
+                            if !a.note.is_empty() {
+                                ui.label(&a.note);
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        let _ = output;
+        events
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn layout_paragraph(
+        &self,
+        ui: &egui::Ui,
+        doc: &Document,
+        edits: &Edits,
+        p: usize,
+        style: &ViewStyle,
+        width: f32,
+        selected: Option<Uuid>,
+        filter: Option<&str>,
+    ) -> Arc<Galley> {
+        let para = doc.paragraphs()[p];
+        let text = &doc.text()[para.bytes.0..para.bytes.1];
+        let font = FontId::proportional(style.font_size);
+        let text_colour = ui.visuals().text_color();
+        let base =
+            TextFormat { font_id: font, color: text_colour, line_height: Some(style.font_size * 1.7), ..Default::default() };
+        let span = para.chars;
+        // Cut points: every boundary of an annotation, the selection, find matches and flash.
+        let anns: Vec<usize> = edits.overlapping(span).collect();
+        let mut cuts: Vec<usize> = vec![span.start, span.end];
+        let mut push = |s: Span| {
+            if s.overlaps(&span) {
+                cuts.push(s.start.clamp(span.start, span.end));
+                cuts.push(s.end.clamp(span.start, span.end));
+            }
+        };
+        for &i in &anns {
+            push(edits.annotations()[i].span());
+        }
+        if let Some(sel) = self.selected_span() {
+            push(sel);
+        }
+        let matches_here = self.matches_in(span);
+        for &m in &matches_here {
+            push(self.find_matches[m]);
+        }
+        if let Some((f, _)) = self.flash {
+            push(f);
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut job = LayoutJob { text: text.to_owned(), ..Default::default() };
+        job.wrap.max_width = width;
+        let flash_on = self.flash.is_some_and(|(_, t)| t.elapsed() < FLASH);
+        let selection_bg = ui.visuals().selection.bg_fill;
+        for w in cuts.windows(2) {
+            let seg = Span::new(w[0], w[1]);
+            if seg.is_empty() {
+                continue;
+            }
+            let mut fmt = base.clone();
+            let covering: Vec<&crate::Annotation> = anns
+                .iter()
+                .map(|&i| &edits.annotations()[i])
+                .filter(|a| a.span().overlaps(&seg) && filter.is_none_or(|f| a.code == f))
+                .collect();
+            if !covering.is_empty() {
+                fmt.background = blend_highlight(covering.iter().map(|a| code_colour(codebook_of(edits), &a.code)), style.dark);
+                if covering.iter().any(|a| Some(a.id) == selected) {
+                    fmt.background = strengthen(fmt.background, style.dark);
+                }
+            }
+            if let Some(m) = matches_here.iter().find(|&&m| self.find_matches[m].overlaps(&seg)) {
+                let strong = Some(*m) == self.find_current;
+                fmt.background = if strong { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(255, 236, 150) };
+                fmt.color = Color32::BLACK;
+            }
+            if self.selected_span().is_some_and(|s| s.overlaps(&seg)) {
+                fmt.background = selection_bg;
+            }
+            if flash_on && self.flash.is_some_and(|(f, _)| f.overlaps(&seg)) {
+                fmt.background = if style.dark { Color32::from_rgb(120, 100, 0) } else { Color32::from_rgb(255, 230, 120) };
+            }
+            let (b0, b1) = (doc.byte_of(seg.start) - para.bytes.0, doc.byte_of(seg.end) - para.bytes.0);
+            job.sections.push(egui::text::LayoutSection {
+                leading_space: 0.0,
+                byte_range: egui::text::ByteIndex(b0)..egui::text::ByteIndex(b1),
+                format: fmt,
+            });
+        }
+        ui.painter().layout_job(job)
+    }
+
+    fn matches_in(&self, span: Span) -> Vec<usize> {
+        let first = self.find_matches.partition_point(|m| m.end <= span.start);
+        (first..self.find_matches.len()).take_while(|&i| self.find_matches[i].start < span.end).collect()
+    }
+
+    fn paint(
+        &self,
+        ui: &egui::Ui,
+        doc: &Document,
+        edits: &Edits,
+        codebook: &Codebook,
+        selected: Option<Uuid>,
+        filter: Option<&str>,
+    ) {
+        let painter = ui.painter();
+        let text_colour = ui.visuals().text_color();
+        for placed in &self.placed {
+            painter.galley(placed.pos, placed.galley.clone(), text_colour);
+            let para = doc.paragraphs()[placed.para];
+            // Underline cues, stacked so overlapping annotations stay distinguishable.
+            let anns: Vec<usize> = edits.overlapping(para.chars).collect();
+            let levels = stack_levels(edits, &anns);
+            for (&i, &level) in anns.iter().zip(&levels) {
+                let a = &edits.annotations()[i];
+                if filter.is_some_and(|f| a.code != f) {
+                    continue;
+                }
+                let Some(code) = codebook.code(&a.code) else { continue };
+                let [r, g, b] = code.rgb();
+                let colour = Color32::from_rgb(r, g, b);
+                let width = if Some(a.id) == selected { 2.5 } else { 1.5 };
+                let s = a.start.max(para.chars.start) - para.chars.start;
+                let e = a.end.min(para.chars.end) - para.chars.start;
+                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e) {
+                    let y = placed.pos.y + row_rect.max.y - 1.5 - (level % 3) as f32 * 3.5;
+                    let x0 = placed.pos.x + x0;
+                    let x1 = placed.pos.x + x1;
+                    if code.cue == Cue::Box {
+                        let r = Rect::from_min_max(
+                            pos2(x0, placed.pos.y + row_rect.min.y + 1.0),
+                            pos2(x1, placed.pos.y + row_rect.max.y - 1.0),
+                        );
+                        painter.rect_stroke(r, 2.0, Stroke::new(width, colour), egui::StrokeKind::Inside);
+                    } else {
+                        draw_cue(painter, code.cue, x0, x1, y, Stroke::new(width, colour));
+                    }
+                }
+            }
+            // The caret.
+            if let Some(sel) = self.selection
+                && self.has_focus
+                && para.chars.start <= sel.caret
+                && sel.caret <= para.chars.end
+            {
+                let rect = placed.galley.pos_from_cursor(CCursor::new(sel.caret - para.chars.start));
+                let rect = rect.translate(placed.pos.to_vec2());
+                painter.line_segment([rect.left_top(), rect.left_bottom()], Stroke::new(2.0, ui.visuals().strong_text_color()));
+            }
+        }
+    }
+
+    /// The code point under a screen position, if it is over laid-out text.
+    pub fn char_at_doc(&self, doc: &Document, pos: Pos2) -> Option<usize> {
+        let placed = self
+            .placed
+            .iter()
+            .find(|p| pos.y < p.pos.y + p.galley.size().y.max(1.0) + paragraph_gap(0.0) + 4.0)
+            .or(self.placed.last())?;
+        let cursor = placed.galley.cursor_from_pos(pos - placed.pos);
+        let para = doc.paragraphs()[placed.para];
+        Some((para.chars.start + cursor.index.0).min(para.chars.end))
+    }
+
+    fn handle_pointer(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui::Response,
+        doc: &Document,
+        edits: &Edits,
+        events: &mut Vec<DocEvent>,
+    ) {
+        let shift = ui.input(|i| i.modifiers.shift);
+        let pressed = ui.input(|i| i.pointer.primary_pressed());
+        if pressed
+            && response.contains_pointer()
+            && let Some(pos) = ui.input(|i| i.pointer.press_origin()).and_then(|p| self.char_at_doc(doc, p))
+        {
+            response.request_focus();
+            if shift && self.selection.is_some() {
+                if let Some(sel) = &mut self.selection {
+                    sel.caret = pos;
+                }
+            } else {
+                // Count clicks for double (word) and triple (paragraph) selection.
+                let now = Instant::now();
+                let (last, count, last_pos) = self.click_count;
+                let quick =
+                    last.is_some_and(|t| now.duration_since(t) < Duration::from_millis(450)) && last_pos.abs_diff(pos) <= 1;
+                let count = if quick { count + 1 } else { 1 };
+                self.click_count = (Some(now), count, pos);
+                self.selection = Some(match count {
+                    2 => {
+                        let w = doc.word_at(pos);
+                        Selection { anchor: w.start, caret: w.end }
+                    }
+                    n if n >= 3 => {
+                        let para = doc.paragraphs()[doc.paragraph_at(pos)].chars;
+                        Selection { anchor: para.start, caret: para.end }
+                    }
+                    _ => Selection::caret(pos),
+                });
+            }
+        }
+        if response.dragged()
+            && let Some(pos) = ui.input(|i| i.pointer.interact_pos()).and_then(|p| self.char_at_doc(doc, p))
+            && let Some(sel) = &mut self.selection
+        {
+            sel.caret = pos;
+        }
+        if response.clicked() && !shift && self.click_count.1 == 1 && self.selected_span().is_none() {
+            // A click (not a drag) on a highlight selects its annotation: the shortest one.
+            if let Some(pos) = ui.input(|i| i.pointer.interact_pos()).and_then(|p| self.char_at_doc(doc, p)) {
+                let best = edits.at(pos).min_by_key(|a| a.end - a.start).map(|a| a.id);
+                events.push(match best {
+                    Some(id) => DocEvent::SelectAnnotation(id),
+                    None => DocEvent::ClearAnnotation,
+                });
+            }
+        }
+        if response.has_focus() {
+            self.handle_keys(ui, doc);
+        }
+    }
+
+    fn handle_keys(&mut self, ui: &egui::Ui, doc: &Document) {
+        let caret = self.selection.map_or(0, |s| s.caret);
+        let moves: [(Key, bool); 6] = [
+            (Key::ArrowLeft, false),
+            (Key::ArrowRight, false),
+            (Key::ArrowUp, false),
+            (Key::ArrowDown, false),
+            (Key::Home, false),
+            (Key::End, false),
+        ];
+        for (key, _) in moves {
+            for (mods, extend) in [
+                (Modifiers::COMMAND | Modifiers::SHIFT, true),
+                (Modifiers::SHIFT, true),
+                (Modifiers::COMMAND, false),
+                (Modifiers::NONE, false),
+            ] {
+                if !ui.input_mut(|i| i.consume_key(mods, key)) {
+                    continue;
+                }
+                let by_word = mods.command;
+                let new = match key {
+                    Key::ArrowLeft if by_word => doc.word_at(doc.prev_grapheme(caret)).start,
+                    Key::ArrowLeft => doc.prev_grapheme(caret),
+                    Key::ArrowRight if by_word => doc.word_at(caret).end,
+                    Key::ArrowRight => doc.next_grapheme(caret),
+                    Key::ArrowUp | Key::ArrowDown => self.vertical_move(doc, caret, key == Key::ArrowUp),
+                    Key::Home => doc.paragraphs()[doc.paragraph_at(caret)].chars.start,
+                    _ => doc.paragraphs()[doc.paragraph_at(caret)].chars.end,
+                };
+                let anchor = if extend { self.selection.map_or(caret, |s| s.anchor) } else { new };
+                self.selection = Some(Selection { anchor, caret: new });
+                self.keep_caret_visible(doc, new);
+            }
+        }
+        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::A)) {
+            self.selection = Some(Selection { anchor: 0, caret: doc.len_chars() });
+        }
+    }
+
+    /// Up/Down: the same x on the previous/next visual row (falling back to paragraphs).
+    fn vertical_move(&self, doc: &Document, caret: usize, up: bool) -> usize {
+        let p = doc.paragraph_at(caret);
+        if let Some(placed) = self.placed.iter().find(|pl| pl.para == p) {
+            let para = doc.paragraphs()[p];
+            let rect = placed.galley.pos_from_cursor(CCursor::new(caret - para.chars.start));
+            let target = if up { rect.min.y - 2.0 } else { rect.max.y + 2.0 };
+            if target >= 0.0 && target <= placed.galley.size().y {
+                return para.chars.start + placed.galley.cursor_from_pos(vec2(rect.min.x, target)).index.0;
+            }
+            let next = if up { p.checked_sub(1) } else { (p + 1 < doc.paragraphs().len()).then_some(p + 1) };
+            return match next {
+                Some(n) => {
+                    let np = doc.paragraphs()[n];
+                    match self.placed.iter().find(|pl| pl.para == n) {
+                        Some(pl) => {
+                            let y = if up { pl.galley.size().y - 2.0 } else { 2.0 };
+                            np.chars.start + pl.galley.cursor_from_pos(vec2(rect.min.x, y)).index.0
+                        }
+                        None => (np.chars.start + (caret - para.chars.start)).min(np.chars.end),
+                    }
+                }
+                None => caret,
+            };
+        }
+        caret
+    }
+}
+
+impl DocView {
+    /// Where code point `pos` is drawn on screen, if its paragraph was drawn in the last frame.
+    pub fn screen_rect_of(&self, doc: &Document, pos: usize) -> Option<Rect> {
+        let p = doc.paragraph_at(pos);
+        let placed = self.placed.iter().find(|pl| pl.para == p)?;
+        let para = doc.paragraphs()[p];
+        let rect = placed.galley.pos_from_cursor(CCursor::new(pos.min(para.chars.end) - para.chars.start));
+        Some(rect.translate(placed.pos.to_vec2()))
+    }
+
+    /// Keeps the caret on screen while moving it with the keyboard.
+    fn keep_caret_visible(&mut self, doc: &Document, pos: usize) {
+        let p = doc.paragraph_at(pos);
+        let (first, last) = self.visible_paragraphs;
+        if p < first || p > last {
+            self.scroll_to = Some(pos);
+        }
+    }
+
+    /// Scrolls so that the paragraph holding `pos` is visible if it is not drawn now.
+    pub fn ensure_visible(&mut self, doc: &Document, pos: usize) {
+        let p = doc.paragraph_at(pos);
+        let (first, last) = self.visible_paragraphs;
+        if p <= first || p >= last {
+            self.scroll_to = Some(pos);
+        }
+    }
+}
+
+/// Underline levels for overlapping annotations: each takes the lowest level that no earlier
+/// annotation it overlaps uses, so nested and crossing spans get separate lines.
+fn stack_levels(edits: &Edits, anns: &[usize]) -> Vec<usize> {
+    let mut levels: Vec<usize> = Vec::with_capacity(anns.len());
+    for (k, &i) in anns.iter().enumerate() {
+        let span = edits.annotations()[i].span();
+        let mut level = 0;
+        while anns[..k].iter().zip(&levels).any(|(&j, &l)| l == level && edits.annotations()[j].span().overlaps(&span)) {
+            level += 1;
+        }
+        levels.push(level);
+    }
+    levels
+}
+
+fn codebook_of(edits: &Edits) -> &Codebook {
+    edits.codebook()
+}
+
+fn paragraph_gap(font_size: f32) -> f32 {
+    font_size * 0.35
+}
+
+/// The colour of a code (grey when unknown).
+pub fn code_colour(codebook: &Codebook, code: &str) -> Color32 {
+    let [r, g, b] = codebook.code(code).map(|c| c.rgb()).unwrap_or([0x99, 0x99, 0x99]);
+    Color32::from_rgb(r, g, b)
+}
+
+/// A translucent background mixing the colours of every annotation covering a passage.
+fn blend_highlight(colours: impl Iterator<Item = Color32>, dark: bool) -> Color32 {
+    let (mut r, mut g, mut b, mut n) = (0u32, 0u32, 0u32, 0u32);
+    for c in colours {
+        r += c.r() as u32;
+        g += c.g() as u32;
+        b += c.b() as u32;
+        n += 1;
+    }
+    if n == 0 {
+        return Color32::TRANSPARENT;
+    }
+    let (r, g, b) = ((r / n) as u8, (g / n) as u8, (b / n) as u8);
+    // More layers, more opaque, so nesting reads as darker.
+    let alpha = (if dark { 80 } else { 60 } + 35 * (n.min(4) - 1)) as u8;
+    Color32::from_rgba_unmultiplied(r, g, b, alpha)
+}
+
+fn strengthen(c: Color32, dark: bool) -> Color32 {
+    let [r, g, b, a] = c.to_srgba_unmultiplied();
+    Color32::from_rgba_unmultiplied(r, g, b, a.saturating_add(if dark { 70 } else { 60 }))
+}
+
+/// For the chars `s..e` of a galley: each row's rect with the x range covered.
+fn row_segments(galley: &Galley, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
+    let mut out = Vec::new();
+    let mut row_start = 0usize;
+    for row in &galley.rows {
+        let n = row.row.char_count_excluding_newline().0;
+        let row_end = row_start + n;
+        let (a, b) = (s.max(row_start), e.min(row_end));
+        if a < b {
+            let x0 = row.pos.x + row.row.x_offset(egui::epaint::text::CharIndex(a - row_start));
+            let x1 = row.pos.x + row.row.x_offset(egui::epaint::text::CharIndex(b - row_start));
+            out.push((row.rect(), x0, x1));
+        }
+        row_start = row_end + usize::from(row.ends_with_newline);
+    }
+    out
+}
+
+/// Draws a horizontal underline in the pattern of a cue.
+fn draw_cue(painter: &egui::Painter, cue: Cue, x0: f32, x1: f32, y: f32, stroke: Stroke) {
+    let dashes = |on: f32, off: f32| {
+        let mut x = x0;
+        while x < x1 {
+            painter.line_segment([pos2(x, y), pos2((x + on).min(x1), y)], stroke);
+            x += on + off;
+        }
+    };
+    match cue {
+        Cue::Solid | Cue::Box => {
+            painter.line_segment([pos2(x0, y), pos2(x1, y)], stroke);
+        }
+        Cue::Thick => {
+            painter.line_segment([pos2(x0, y), pos2(x1, y)], Stroke::new(stroke.width * 2.0, stroke.color));
+        }
+        Cue::Dashed => dashes(6.0, 4.0),
+        Cue::Dotted => {
+            let mut x = x0 + 1.0;
+            while x < x1 {
+                painter.circle_filled(pos2(x, y), stroke.width * 0.9, stroke.color);
+                x += 4.0;
+            }
+        }
+        Cue::Double => {
+            painter.line_segment([pos2(x0, y), pos2(x1, y)], Stroke::new(1.0, stroke.color));
+            painter.line_segment([pos2(x0, y - 2.5), pos2(x1, y - 2.5)], Stroke::new(1.0, stroke.color));
+        }
+        Cue::Wavy => {
+            let mut points = Vec::new();
+            let mut x = x0;
+            let mut up = true;
+            while x <= x1 {
+                points.push(pos2(x, if up { y - 1.5 } else { y + 1.0 }));
+                x += 3.0;
+                up = !up;
+            }
+            painter.add(egui::Shape::line(points, stroke));
+        }
+        Cue::DashDot => {
+            let mut x = x0;
+            while x < x1 {
+                painter.line_segment([pos2(x, y), pos2((x + 7.0).min(x1), y)], stroke);
+                if x + 10.0 < x1 {
+                    painter.circle_filled(pos2(x + 10.0, y), stroke.width * 0.8, stroke.color);
+                }
+                x += 14.0;
+            }
+        }
+    }
+}
+
+/// A small sample of a code's cue (for chips in the panel and legend).
+pub fn cue_sample(ui: &mut egui::Ui, codebook: &Codebook, code_id: &str) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(vec2(26.0, 16.0), Sense::hover());
+    if let Some(code) = codebook.code(code_id) {
+        let [r, g, b] = code.rgb();
+        let colour = Color32::from_rgb(r, g, b);
+        let painter = ui.painter();
+        painter.rect_filled(rect.shrink2(vec2(0.0, 3.0)), 3.0, colour.gamma_multiply(0.45));
+        if code.cue == Cue::Box {
+            painter.rect_stroke(rect.shrink2(vec2(0.0, 3.0)), 3.0, Stroke::new(1.5, colour), egui::StrokeKind::Inside);
+        } else {
+            draw_cue(painter, code.cue, rect.min.x + 1.0, rect.max.x - 1.0, rect.max.y - 2.0, Stroke::new(1.5, colour));
+        }
+    }
+    response
+}

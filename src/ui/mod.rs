@@ -1,0 +1,53 @@
+//! The desktop app (egui/eframe). It reads the core's state and emits actions; it owns no rule
+//! about annotations. `App::frame` draws into any `Ui`, so tests drive it without a window.
+
+pub mod app;
+pub mod command;
+pub mod doc_view;
+pub mod panel;
+pub mod saver;
+pub mod settings;
+
+pub use app::App;
+pub use settings::Settings;
+
+use std::path::PathBuf;
+
+struct NativeApp(App);
+
+impl eframe::App for NativeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.frame(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.0.on_close();
+    }
+}
+
+/// Opens the desktop app on `paths` (documents or a folder). Returns the exit code.
+pub fn run(paths: Vec<PathBuf>) -> i32 {
+    let settings_path = Settings::default_path();
+    let settings = settings_path.as_deref().map(Settings::load).unwrap_or_default();
+    let mut app = App::new(settings, settings_path);
+    if let Some(first) = paths.first() {
+        app.open(first);
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Marginalia")
+            .with_inner_size([1280.0, 820.0])
+            .with_min_inner_size([640.0, 420.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    match eframe::run_native("Marginalia", options, Box::new(|_cc| Ok(Box::new(NativeApp(app))))) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "error: the window could not be opened: {e} (is a display available? the command-line subcommands work without one; see --help)"
+            );
+            2
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The user's settings, kept as RON in the platform's config folder (`directories`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// How many recent files are remembered.
+const MAX_RECENT: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ThemeChoice {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The coder's name, written into sidecars. Empty until asked.
+    pub coder: String,
+    pub font_size: f32,
+    /// The reading column's maximum width, in points.
+    pub line_width: f32,
+    pub theme: ThemeChoice,
+    /// Interface scale (1.0 = 100 %, up to 2.0).
+    pub zoom: f32,
+    pub recent: Vec<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            coder: String::new(),
+            font_size: 17.0,
+            line_width: 720.0,
+            theme: ThemeChoice::System,
+            zoom: 1.0,
+            recent: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Where settings live (e.g. ~/.config/marginalia/settings.ron).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "Marginalia", "marginalia").map(|d| d.config_dir().join("settings.ron"))
+    }
+
+    /// Loads settings, falling back to defaults when the file is missing or unreadable.
+    pub fn load(path: &Path) -> Self {
+        std::fs::read_to_string(path).ok().and_then(|t| crate::sidecar::ron_options().from_str(&t).ok()).unwrap_or_default()
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), crate::Error> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, "cannot create the settings folder", e))?;
+        }
+        crate::sidecar::write_atomic(path, crate::sidecar::to_ron_pretty(self).as_bytes(), false).map(|_| ())
+    }
+
+    pub fn remember(&mut self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(MAX_RECENT);
+    }
+}

@@ -1,0 +1,286 @@
+//! The real app, driven like a user would: pointer drags, clicks, keys and typing (egui_kittest,
+//! no GPU), with the sidecar on disk checked after autosave.
+
+#![cfg(feature = "gui")]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use marginalia::annotation::AnchorStatus;
+use marginalia::sidecar;
+use marginalia::ui::{App, Settings};
+
+const SPEECH: &str = "Friends of Port Ellery — welcome! 🎉\n\
+Our harbour lost 412 jobs in three years. We demand that the council reopen the fish market by spring.\n\
+“Nobody listens to the east side,” said Amélie Durand.\n\
+Vote on Sunday and bring your neighbours.\n";
+
+fn setup(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("speech.txt");
+    std::fs::write(&doc, text).unwrap();
+    (dir, doc)
+}
+
+fn app_on(doc: &Path) -> Harness<'static, App> {
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(doc);
+    assert!(app.session.is_some(), "the document opens");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.run_steps(3);
+    harness
+}
+
+/// The screen position of code point `pos` (its left edge, vertically centred).
+fn point_of(harness: &Harness<'_, App>, pos: usize) -> Pos2 {
+    let app = harness.state();
+    let doc = &app.session.as_ref().unwrap().doc;
+    let rect = app.view.screen_rect_of(doc, pos).expect("the position is on screen");
+    Pos2::new(rect.min.x + 0.5, rect.center().y)
+}
+
+fn char_pos(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).unwrap()].chars().count()
+}
+
+fn drag_select(harness: &mut Harness<'_, App>, from: usize, to: usize) {
+    let a = point_of(harness, from);
+    let b = point_of(harness, to);
+    harness.drag_at(a);
+    harness.step();
+    harness.hover_at(Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0));
+    harness.step();
+    harness.hover_at(b);
+    harness.step();
+    harness.drop_at(b);
+    harness.step();
+}
+
+/// Steps the app until autosave has written what `check` wants to see on disk.
+fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(&sidecar::Sidecar) -> bool) -> sidecar::Sidecar {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        harness.step();
+        if let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
+            && check(&loaded.sidecar)
+        {
+            return loaded.sidecar;
+        }
+        assert!(Instant::now() < deadline, "autosave did not write the expected sidecar in time");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+#[test]
+fn drag_a_passage_and_tag_it_with_a_number_key() {
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    let quote = "We demand that the council reopen the fish market";
+    let start = char_pos(SPEECH, quote);
+    drag_select(&mut harness, start, start + quote.chars().count());
+    assert_eq!(harness.state().view.selected_span().map(|s| (s.start, s.end)), Some((start, start + quote.chars().count())));
+    harness.key_press(Key::Num2);
+    harness.step();
+    let saved = wait_for_disk(&mut harness, &doc, |s| !s.annotations.is_empty());
+    assert_eq!(saved.annotations.len(), 1);
+    assert_eq!(saved.annotations[0].exact, quote);
+    assert_eq!(saved.annotations[0].code, "demand");
+    assert_eq!(saved.annotations[0].coder, "Tester");
+    harness.get_by_label_contains("Saved ");
+}
+
+#[test]
+fn keyboard_only_annotation_snaps_to_whole_emoji() {
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    // Click just before "welcome", then extend with Shift+Right over "welcome! 🎉".
+    let start = char_pos(SPEECH, "welcome");
+    let p = point_of(&harness, start);
+    harness.drag_at(p);
+    harness.step();
+    harness.drop_at(p);
+    harness.step();
+    for _ in 0..10 {
+        harness.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+        harness.step();
+    }
+    let sel = harness.state().view.selected_span().unwrap();
+    assert_eq!(sel.start, start);
+    harness.key_press(Key::Num1);
+    harness.step();
+    let session = harness.state().session.as_ref().unwrap();
+    let a = &session.edits.annotations()[0];
+    assert_eq!(a.exact, "welcome! 🎉");
+    assert_eq!(a.code, "factual-assertion");
+}
+
+#[test]
+fn note_delete_undo_redo_through_the_panel() {
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    let quote = "Vote on Sunday";
+    let start = char_pos(SPEECH, quote);
+    drag_select(&mut harness, start, start + quote.chars().count());
+    harness.get_by_label("3  Call to action").click();
+    harness.run_steps(2);
+    // The new annotation is selected: type a note.
+    harness.get_by_label("Note").focus();
+    harness.step();
+    harness.get_by_label("Note").type_text("A clear call to act");
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.annotations.first().is_some_and(|a| a.note == "A clear call to act"));
+    assert_eq!(saved.annotations[0].code, "call-to-action");
+
+    harness.get_by_label("Delete annotation").click();
+    harness.run_steps(2);
+    assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
+    // Undo brings it back with its note; redo deletes it again.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    let edits = &harness.state().session.as_ref().unwrap().edits;
+    assert_eq!(edits.annotations().len(), 1);
+    assert_eq!(edits.annotations()[0].note, "A clear call to act");
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run_steps(2);
+    assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
+    wait_for_disk(&mut harness, &doc, |s| s.annotations.is_empty());
+}
+
+fn add_via_cli(doc: &Path, quote: &str, code: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
+        .args(["add"])
+        .arg(doc)
+        .args(["--quote", quote, "--code", code, "--coder", "Other"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn filter_by_legend_and_walk_with_next_previous() {
+    let (_dir, doc) = setup(SPEECH);
+    add_via_cli(&doc, "Our harbour lost 412 jobs in three years", "factual-assertion");
+    add_via_cli(&doc, "We demand that the council reopen the fish market by spring", "demand");
+    add_via_cli(&doc, "Vote on Sunday", "call-to-action");
+    let mut harness = app_on(&doc);
+    harness.get_by_label("Annotations (3)");
+    harness.get_by_label("Demand (1)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Annotations (1)");
+    harness.get_by_label("Show all codes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Annotations (3)");
+
+    let ids: Vec<_> = harness.state().session.as_ref().unwrap().edits.annotations().iter().map(|a| a.id).collect();
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected, Some(ids[0]));
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected, Some(ids[1]));
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected, Some(ids[0]));
+    // Clicking a list item selects it too.
+    harness.get_by_label_contains("Call to action: Vote on Sunday").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected, Some(ids[2]));
+}
+
+#[test]
+fn find_a_phrase_and_tag_the_match() {
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run_steps(2);
+    harness.get_by_label("Find in document").type_text("fish market");
+    harness.run_steps(2);
+    harness.get_by_label("1 of 1");
+    harness.get_by_label("Tag match as…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Prediction").click();
+    harness.run_steps(2);
+    let a = &harness.state().session.as_ref().unwrap().edits.annotations()[0];
+    assert_eq!(a.exact, "fish market");
+    assert_eq!(a.code, "prediction");
+}
+
+#[test]
+fn an_orphan_is_listed_and_reattached_to_a_new_selection() {
+    let (_dir, doc) = setup(SPEECH);
+    add_via_cli(&doc, "Nobody listens to the east side", "attribution");
+    // The passage is rewritten: the quote is gone.
+    let changed = SPEECH.replace("“Nobody listens to the east side,” said", "“The east side is never heard,” said");
+    std::fs::write(&doc, &changed).unwrap();
+    let mut harness = app_on(&doc);
+    harness.get_by_label("Orphaned (1)");
+    let quote = "The east side is never heard";
+    let start = char_pos(&changed, quote);
+    drag_select(&mut harness, start, start + quote.chars().count());
+    harness.get_by_label("Re-attach to selection").click();
+    harness.run_steps(2);
+    let a = &harness.state().session.as_ref().unwrap().edits.annotations()[0];
+    assert_eq!(a.status, AnchorStatus::Anchored);
+    assert_eq!(a.exact, quote);
+    assert!(harness.query_by_label("Orphaned (1)").is_none());
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.annotations.first().is_some_and(|a| a.exact == quote));
+    assert_eq!(saved.annotations[0].status, AnchorStatus::Anchored);
+}
+
+#[test]
+fn a_sidecar_changed_on_disk_is_never_overwritten_silently() {
+    let (dir, doc) = setup(SPEECH);
+    add_via_cli(&doc, "Vote on Sunday", "call-to-action");
+    let mut harness = app_on(&doc);
+    // Someone else adds an annotation while the app is open.
+    std::thread::sleep(Duration::from_millis(20));
+    add_via_cli(&doc, "Our harbour lost 412 jobs", "factual-assertion");
+    let theirs = std::fs::read(sidecar::default_path(&doc)).unwrap();
+    // We make a change too.
+    let quote = "bring your neighbours";
+    let start = char_pos(SPEECH, quote);
+    drag_select(&mut harness, start, start + quote.chars().count());
+    harness.key_press(Key::Num3);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("The annotations file changed on disk").is_none() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(Instant::now() < deadline, "the conflict prompt did not appear");
+    }
+    assert_eq!(std::fs::read(sidecar::default_path(&doc)).unwrap(), theirs, "their file is untouched");
+    harness.get_by_label("Keep mine").click();
+    harness.run_steps(3);
+    let copies: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".theirs-"))
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(copies.len(), 1, "their version is kept as a copy");
+    assert_eq!(std::fs::read(&copies[0]).unwrap(), theirs);
+    let mine = sidecar::load(&sidecar::default_path(&doc)).unwrap().unwrap().sidecar;
+    assert!(mine.annotations.iter().any(|a| a.exact == quote));
+}
+
+#[test]
+fn reload_theirs_takes_the_file_on_disk() {
+    let (_dir, doc) = setup(SPEECH);
+    add_via_cli(&doc, "Vote on Sunday", "call-to-action");
+    let mut harness = app_on(&doc);
+    std::thread::sleep(Duration::from_millis(20));
+    add_via_cli(&doc, "Our harbour lost 412 jobs", "factual-assertion");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("Reload theirs").is_none() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "the conflict prompt did not appear");
+    }
+    harness.get_by_label("Reload theirs").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().session.as_ref().unwrap().edits.annotations().len(), 2);
+}
