@@ -251,7 +251,7 @@ fn sample_corpus(dir: &Path) -> PathBuf {
             (
                 "the “new ferry” will cost €2 more",
                 "factual-assertion",
-                "Check the fare table — line 2.\nSecond line & <tags>.",
+                "Check the fare table — line 2.\r\nSecond line & <tags>.",
                 &[("verdict", "misleading"), ("checkable", "yes")],
             ),
             ("I say it will cost us the island. 🚢", "opinion", "", &[]),

@@ -252,10 +252,12 @@ pub(crate) fn empty(w: &mut XmlWriter, el: BytesStart) {
 pub(crate) fn end(w: &mut XmlWriter, name: &str) {
     let _ = w.write_event(Event::End(BytesEnd::new(name)));
 }
-/// `<name>text</name>` with the text escaped by quick-xml.
+/// `<name>text</name>` with the text escaped by quick-xml. Carriage returns are written as
+/// `&#13;` because XML readers turn a raw CRLF into LF.
 pub(crate) fn text_element(w: &mut XmlWriter, name: &str, text: &str) {
     start(w, BytesStart::new(name));
-    let _ = w.write_event(Event::Text(BytesText::new(text)));
+    let escaped = quick_xml::escape::escape(text).replace('\r', "&#13;");
+    let _ = w.write_event(Event::Text(BytesText::from_escaped(escaped)));
     end(w, name);
 }
 
