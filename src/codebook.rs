@@ -4,7 +4,7 @@
 //! Annotations refer to codes by [`Code::id`], never by name, so renaming a code never breaks
 //! them. Validation happens here, once, so nothing half-loaded is ever used.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +129,21 @@ pub struct Codebook {
 
 /// The "Claims" codebook, compiled in from assets/.
 pub const CLAIMS_RON: &str = include_str!("../assets/codebooks/claims.ron");
+/// The "Persuasion techniques" codebook, compiled in from assets/.
+pub const PERSUASION_RON: &str = include_str!("../assets/codebooks/persuasion.ron");
+
+/// The codebooks shipped with Marginalia: short name (used on the command line) and RON text.
+const SHIPPED: [(&str, &str); 2] = [("claims", CLAIMS_RON), ("persuasion", PERSUASION_RON)];
+
+/// The shipped codebooks, each with its short name ("claims", "persuasion").
+pub fn builtin() -> Vec<(&'static str, Codebook)> {
+    SHIPPED.iter().filter_map(|(name, ron)| Codebook::from_ron(ron).ok().map(|cb| (*name, cb))).collect()
+}
+
+/// The short names of the shipped codebooks.
+pub fn builtin_names() -> Vec<&'static str> {
+    SHIPPED.iter().map(|(name, _)| *name).collect()
+}
 
 impl Default for Codebook {
     fn default() -> Self {
@@ -137,14 +152,27 @@ impl Default for Codebook {
 }
 
 impl Codebook {
-    /// Parses and validates a codebook in RON.
+    /// A shipped codebook by its short name ("claims") or its full name ("Claims"),
+    /// case-insensitively.
+    pub fn builtin(name: &str) -> Option<Codebook> {
+        let wanted = name.trim().to_lowercase();
+        builtin().into_iter().find(|(short, cb)| *short == wanted || cb.name.to_lowercase() == wanted).map(|(_, cb)| cb)
+    }
+
+    /// Parses and validates a codebook in RON. Problems in a code are reported at the line and
+    /// column where that code is written.
     pub fn from_ron(text: &str) -> Result<Self, Error> {
         let codebook: Codebook = crate::sidecar::ron_options().from_str(text).map_err(|e| {
             Error::new(ErrorKind::Codebook, format!("is not a valid codebook: {}", e.code))
                 .at(e.span.start.line, e.span.start.col)
                 .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
         })?;
-        codebook.validate()?;
+        if let Some((err, index)) = codebook.problem() {
+            return Err(match index.and_then(|i| locate_code(text, &codebook, i)) {
+                Some((line, col)) => err.at(line, col),
+                None => err,
+            });
+        }
         Ok(codebook)
     }
 
@@ -222,16 +250,38 @@ impl Codebook {
         ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].into_iter().find(|k| self.by_key(*k).is_none())
     }
 
+    /// Pairs of codes that look the same: same colour and same cue.
+    pub fn indistinguishable(&self) -> Vec<(&Code, &Code)> {
+        let mut pairs = Vec::new();
+        for (i, a) in self.codes.iter().enumerate() {
+            for b in &self.codes[i + 1..] {
+                if a.cue == b.cue && parse_colour(&a.colour) == parse_colour(&b.colour) {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        pairs
+    }
+
     /// Checks the rules every loaded codebook must meet.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |msg: String, hint: &str| Err(Error::new(ErrorKind::Codebook, msg).hint(hint));
+        match self.problem() {
+            Some((err, _)) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// The first rule this codebook breaks, with the index of the code that breaks it.
+    fn problem(&self) -> Option<(Error, Option<usize>)> {
+        let bad = |msg: String, hint: &str, at: Option<usize>| Some((Error::new(ErrorKind::Codebook, msg).hint(hint), at));
         if self.codes.is_empty() {
-            return bad("the codebook has no codes".into(), "add at least one code");
+            return bad("the codebook has no codes".into(), "add at least one code", None);
         }
         let mut ids = BTreeSet::new();
-        let mut names = BTreeSet::new();
-        let mut keys = BTreeSet::new();
-        for code in &self.codes {
+        let mut names: BTreeMap<String, &str> = BTreeMap::new();
+        let mut keys: BTreeMap<char, &str> = BTreeMap::new();
+        for (index, code) in self.codes.iter().enumerate() {
+            let bad = |msg: String, hint: &str| bad(msg, hint, Some(index));
             if code.id.trim().is_empty() {
                 return bad(format!("code \"{}\" has an empty id", code.name), "give every code a unique id");
             }
@@ -241,21 +291,29 @@ impl Codebook {
             if !ids.insert(code.id.as_str()) {
                 return bad(format!("two codes have the id \"{}\"", code.id), "give every code a unique id");
             }
-            if !names.insert(code.name.trim().to_lowercase()) {
-                return bad(format!("two codes are named \"{}\"", code.name), "rename one of them");
+            if let Some(first) = names.insert(code.name.trim().to_lowercase(), &code.name) {
+                let msg = if first == code.name {
+                    format!("two codes are named \"{first}\"")
+                } else {
+                    format!("two codes have the same name, ignoring case: \"{first}\" and \"{}\"", code.name)
+                };
+                return bad(msg, "rename one of them");
             }
             if parse_colour(&code.colour).is_none() {
                 return bad(
                     format!("code \"{}\" has the colour \"{}\", which is not #RRGGBB", code.name, code.colour),
-                    "write colours as #RRGGBB, e.g. #E69F00",
+                    "write colours as #RRGGBB, e.g. #E69F00 (orange) or #0072B2 (blue) from the colour-blind-safe palette",
                 );
             }
             if let Some(k) = code.key {
                 if !k.is_ascii_digit() {
                     return bad(format!("code \"{}\" has the key '{k}'; keys are 0-9", code.name), "use a digit key or none");
                 }
-                if !keys.insert(k) {
-                    return bad(format!("two codes use the key {k}"), "give each code its own key, or none");
+                if let Some(first) = keys.insert(k, &code.name) {
+                    return bad(
+                        format!("two codes use the key {k}: \"{first}\" and \"{}\"", code.name),
+                        "give each code its own key, or none",
+                    );
                 }
             }
             let mut attr_ids = BTreeSet::new();
@@ -276,7 +334,8 @@ impl Codebook {
                 }
             }
         }
-        for code in &self.codes {
+        for (index, code) in self.codes.iter().enumerate() {
+            let bad = |msg: String, hint: &str| bad(msg, hint, Some(index));
             if let Some(parent) = &code.parent {
                 let Some(p) = self.code(parent) else {
                     return bad(
@@ -292,8 +351,23 @@ impl Codebook {
                 }
             }
         }
-        Ok(())
+        None
     }
+}
+
+/// The line and column where code number `index` is written: its `id: "..."` field (the
+/// n-th such field when ids repeat), else its `name: "..."` field.
+fn locate_code(text: &str, codebook: &Codebook, index: usize) -> Option<(usize, usize)> {
+    let code = codebook.codes.get(index)?;
+    let nth = |needle: String, n: usize| text.match_indices(&needle).nth(n).map(|(b, _)| b);
+    let same_id_before = codebook.codes[..index].iter().filter(|c| c.id == code.id).count();
+    let same_name_before = codebook.codes[..index].iter().filter(|c| c.name == code.name).count();
+    let byte =
+        nth(format!("id: {:?}", code.id), same_id_before).or_else(|| nth(format!("name: {:?}", code.name), same_name_before))?;
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, col))
 }
 
 /// Parses `#RRGGBB` or `#RGB` (case-insensitive).
@@ -333,6 +407,38 @@ mod tests {
         cb.codes[1].key = cb.codes[0].key;
         let err = cb.validate().unwrap_err();
         assert!(err.message.contains("two codes use the key"), "{err}");
+    }
+
+    #[test]
+    fn every_shipped_codebook_validates_and_tells_codes_apart() {
+        let shipped = builtin();
+        assert_eq!(shipped.len(), builtin_names().len(), "a shipped codebook failed to load");
+        for (short, cb) in &shipped {
+            cb.validate().unwrap_or_else(|e| panic!("{short}: {e}"));
+            let clashes: Vec<_> = cb.indistinguishable().iter().map(|(a, b)| format!("{} / {}", a.id, b.id)).collect();
+            assert!(clashes.is_empty(), "{short}: same colour and cue: {clashes:?}");
+            for code in &cb.codes {
+                assert!(SAFE_PALETTE.iter().any(|(hex, _)| *hex == code.colour), "{short}: {} is off-palette", code.id);
+            }
+            assert_eq!(Codebook::builtin(short).as_ref(), Some(cb));
+            assert_eq!(Codebook::builtin(&cb.name.to_uppercase()).as_ref(), Some(cb));
+        }
+        assert!(Codebook::builtin("no such codebook").is_none());
+    }
+
+    #[test]
+    fn the_persuasion_codebook_teaches_each_technique() {
+        let cb = Codebook::builtin("persuasion").unwrap();
+        let techniques: Vec<&Code> = cb.codes.iter().filter(|c| !cb.is_group(&c.id)).collect();
+        assert!(techniques.len() >= 12, "only {} techniques", techniques.len());
+        for name in ["Loaded language", "Appeal to fear", "Whataboutism", "Straw man", "Bandwagon", "Black-and-white fallacy"] {
+            assert!(cb.resolve(name).is_some(), "missing {name}");
+        }
+        for t in &techniques {
+            assert!(t.parent.is_some(), "{} has no group", t.id);
+            assert!(t.description.len() > 20 && t.example.len() > 20, "{} lacks a definition or example", t.id);
+        }
+        assert_eq!(cb.codes.iter().filter(|c| c.key.is_some()).count(), 10);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod corpus;
 pub mod document;
 pub mod edits;
 pub mod error;
+pub mod refi;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]

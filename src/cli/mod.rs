@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+mod codebook;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::annotation::{AnchorStatus, Annotation};
@@ -34,6 +36,8 @@ pub enum Command {
     /// Validate a document's sidecar, re-anchor its annotations and report.
     /// Exit 0: all anchored; 1: some re-anchored or orphaned; 2: an error.
     Check(SidecarArgs),
+    /// List the shipped codebooks; export a codebook as RON or REFI-QDA (.qdc); import one.
+    Codebook(codebook::CodebookArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +94,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::Add(args) => add(args),
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
+        Command::Codebook(args) => codebook::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,870 @@
+//! REFI-QDA projects (`.qdpx`): a zip holding `project.qde` (namespace
+//! `urn:QDA-XML:project:1.0`) and the sources under `sources/`.
+//!
+//! Export writes every document of a corpus as a `TextSource` whose text is
+//! `sources/<GUID>.txt` (UTF-8, exactly the decoded text, so code point positions carry over),
+//! each coder as a `User`, the codebook, and each annotation as a `PlainTextSelection`
+//! (start and end in Unicode code points, end exclusive, as REFI-QDA 1.5 §10.2 and its examples
+//! use) with one `Coding` of its code by its coder. The note is the selection's `Description`;
+//! attribute values follow it in a block headed [`ATTRIBUTES_HEADER`], one `id: value` a line.
+//!
+//! Import reads text sources back into a folder: one `.txt` per source, one sidecar per coder,
+//! the codebook as `codebook.ron` when the folder has none. Whatever cannot be carried (other
+//! kinds of source, sets, cases, links, graphs, selections without a code, …) is listed in the
+//! [`ImportSummary`], never dropped without a word. The archive is untrusted: hostile paths,
+//! oversized or over-compressed entries, DOCTYPEs and selections outside the text are refused
+//! before anything is written, and nothing is ever written outside the target folder.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use quick_xml::events::BytesStart;
+use uuid::Uuid;
+
+use super::{
+    CodebookImport, ORIGIN, XmlWriter, code_guid, derived_guid, empty, end, finish, format_error, line_col, new_writer,
+    parse_guid, parse_xml, read_codes, start, text_element, write_codes,
+};
+use crate::annotation::{AnchorStatus, Annotation, is_rfc3339};
+use crate::codebook::{AttributeDef, AttributeKind, Codebook};
+use crate::corpus::Corpus;
+use crate::document::{Document, Span};
+use crate::error::{Error, ErrorKind};
+use crate::sidecar::{self, DocumentRef, Sidecar};
+
+/// The project namespace.
+pub const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
+/// The line that starts the attribute block in a selection's description.
+pub const ATTRIBUTES_HEADER: &str = "--- Marginalia attributes ---";
+
+/// Largest `project.qde` read.
+pub const MAX_QDE_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest source text read (the same limit as for documents).
+pub const MAX_SOURCE_BYTES: u64 = crate::document::MAX_DOCUMENT_BYTES;
+/// Largest total of bytes decompressed from one archive.
+pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+/// Entries larger than 1 MB may not be compressed more than this many times.
+pub const MAX_RATIO: u64 = 200;
+/// Largest number of entries in an archive.
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportReport {
+    pub documents: usize,
+    pub annotations: usize,
+    pub coders: usize,
+    pub codes: usize,
+    /// What was not exported, and why.
+    pub notes: Vec<String>,
+}
+
+/// What an import wrote and what it could not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The documents written (`.txt`).
+    pub documents: Vec<PathBuf>,
+    /// The sidecars written, one per document and coder.
+    pub sidecars: Vec<PathBuf>,
+    /// `codebook.ron`, when it was written (it is not when the folder already had one).
+    pub codebook_path: Option<PathBuf>,
+    pub codebook: Codebook,
+    pub annotations: usize,
+    /// Things in the project that Marginalia cannot carry, each with a count or a name.
+    pub not_imported: Vec<String>,
+    /// Things that were carried with a change (nesting flattened, names made unique, …).
+    pub notes: Vec<String>,
+}
+
+impl ImportSummary {
+    /// A few lines for people: what was written, then what was not carried.
+    pub fn report(&self) -> String {
+        let mut out = format!(
+            "imported {} document(s), {} annotation(s), {} code(s), {} sidecar(s)\n",
+            self.documents.len(),
+            self.annotations,
+            self.codebook.codes.len(),
+            self.sidecars.len()
+        );
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
+        for n in &self.not_imported {
+            out.push_str(&format!("not imported: {n}\n"));
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+/// Writes the corpus as a REFI-QDA project to `out` (atomically: a failed export leaves no
+/// partial file). `progress(done, total)` is called after each document.
+pub fn export(corpus: &Corpus, out: &Path, mut progress: impl FnMut(usize, usize)) -> Result<ExportReport, Error> {
+    let mut report = ExportReport::default();
+    let codebook = merged_codebook(corpus, &mut report.notes);
+    report.codes = codebook.codes.len();
+
+    // Users: every coder, sorted, with a GUID derived from the name.
+    let mut coders = BTreeSet::new();
+    for d in &corpus.documents {
+        for sc in &d.sidecars {
+            for a in &sc.sidecar.annotations {
+                coders.insert(coder_of(a, sc.coder()));
+            }
+        }
+    }
+    report.coders = coders.len();
+
+    let mut w = new_writer();
+    let mut root = BytesStart::new("Project");
+    root.push_attribute(("xmlns", NAMESPACE));
+    let project_name = corpus
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "Marginalia project".to_owned());
+    root.push_attribute(("name", project_name.as_str()));
+    root.push_attribute(("origin", ORIGIN));
+    start(&mut w, root);
+    if !coders.is_empty() {
+        start(&mut w, BytesStart::new("Users"));
+        for c in &coders {
+            let mut u = BytesStart::new("User");
+            let guid = user_guid(c).to_string();
+            u.push_attribute(("guid", guid.as_str()));
+            u.push_attribute(("name", c.as_str()));
+            empty(&mut w, u);
+        }
+        end(&mut w, "Users");
+    }
+    start(&mut w, BytesStart::new("CodeBook"));
+    write_codes(&mut w, &codebook);
+    end(&mut w, "CodeBook");
+
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut used_guids = BTreeSet::new();
+    let total = corpus.documents.len();
+    start(&mut w, BytesStart::new("Sources"));
+    for (i, d) in corpus.documents.iter().enumerate() {
+        let rel = d.path.strip_prefix(&corpus.root).unwrap_or(&d.path).to_string_lossy().replace('\\', "/");
+        let source_guid = derived_guid("source", &rel);
+        let file = format!("{source_guid}.txt");
+        let mut src = BytesStart::new("TextSource");
+        src.push_attribute(("guid", source_guid.to_string().as_str()));
+        src.push_attribute(("name", d.doc.file_name().as_str()));
+        src.push_attribute(("plainTextPath", format!("internal://{file}").as_str()));
+        let mut annotations: Vec<(&Annotation, String)> = Vec::new();
+        for sc in &d.sidecars {
+            for a in &sc.sidecar.annotations {
+                if a.status == AnchorStatus::Orphaned {
+                    report.notes.push(format!(
+                        "{}: the annotation \"{}\" by {} was not exported: its text is no longer in the document",
+                        d.doc.file_name(),
+                        short(&a.exact, 40),
+                        coder_of(a, sc.coder())
+                    ));
+                    continue;
+                }
+                annotations.push((a, coder_of(a, sc.coder())));
+            }
+        }
+        annotations.sort_by(|(a, ac), (b, bc)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
+        if annotations.is_empty() {
+            empty(&mut w, src);
+        } else {
+            start(&mut w, src);
+            for (a, coder) in &annotations {
+                let mut guid = a.id;
+                if !used_guids.insert(guid) {
+                    guid = derived_guid("selection", &format!("{}:{coder}", a.id));
+                    used_guids.insert(guid);
+                }
+                write_selection(&mut w, a, guid, coder, &d.doc);
+                report.annotations += 1;
+            }
+            end(&mut w, "TextSource");
+        }
+        files.push((format!("sources/{file}"), d.doc.text().to_owned()));
+        report.documents += 1;
+        progress(i + 1, total);
+    }
+    end(&mut w, "Sources");
+    end(&mut w, "Project");
+    let qde = finish(w);
+
+    write_zip(out, &qde, &files)?;
+    Ok(report)
+}
+
+fn write_selection(w: &mut XmlWriter, a: &Annotation, guid: Uuid, coder: &str, doc: &Document) {
+    let user = user_guid(coder).to_string();
+    let mut sel = BytesStart::new("PlainTextSelection");
+    sel.push_attribute(("guid", guid.to_string().as_str()));
+    sel.push_attribute(("name", short(doc.slice(a.span()), 60).as_str()));
+    sel.push_attribute(("startPosition", a.start.to_string().as_str()));
+    sel.push_attribute(("endPosition", a.end.to_string().as_str()));
+    sel.push_attribute(("creatingUser", user.as_str()));
+    if is_rfc3339(&a.created) {
+        sel.push_attribute(("creationDateTime", a.created.as_str()));
+    }
+    sel.push_attribute(("modifyingUser", user.as_str()));
+    if is_rfc3339(&a.modified) {
+        sel.push_attribute(("modifiedDateTime", a.modified.as_str()));
+    }
+    start(w, sel);
+    let description = description_of(a);
+    if !description.is_empty() {
+        text_element(w, "Description", &description);
+    }
+    let mut coding = BytesStart::new("Coding");
+    coding.push_attribute(("guid", derived_guid("coding", &guid.to_string()).to_string().as_str()));
+    coding.push_attribute(("creatingUser", user.as_str()));
+    if is_rfc3339(&a.created) {
+        coding.push_attribute(("creationDateTime", a.created.as_str()));
+    }
+    start(w, coding);
+    let mut code_ref = BytesStart::new("CodeRef");
+    code_ref.push_attribute(("targetGUID", code_guid(&a.code).to_string().as_str()));
+    empty(w, code_ref);
+    end(w, "Coding");
+    end(w, "PlainTextSelection");
+}
+
+/// The note, then (if any) the attribute block: a header line and one `id: value` a line, with
+/// backslashes and line breaks in values written as `\\`, `\n` and `\r`.
+pub fn description_of(a: &Annotation) -> String {
+    let mut s = a.note.clone();
+    if !a.attributes.is_empty() {
+        if !s.is_empty() {
+            s.push_str("\n\n");
+        }
+        s.push_str(ATTRIBUTES_HEADER);
+        for (k, v) in &a.attributes {
+            let v = v.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r");
+            s.push_str(&format!("\n{k}: {v}"));
+        }
+    }
+    s
+}
+
+/// Splits a selection description into the note and the attribute values.
+pub fn parse_description(description: &str) -> (String, BTreeMap<String, String>) {
+    let mut attributes = BTreeMap::new();
+    let Some(at) = description.rfind(ATTRIBUTES_HEADER) else { return (description.to_owned(), attributes) };
+    let (note, block) = description.split_at(at);
+    for line in block[ATTRIBUTES_HEADER.len()..].lines() {
+        let Some((k, v)) = line.split_once(": ") else { continue };
+        let mut value = String::new();
+        let mut chars = v.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\\') {
+                (_, true) => match chars.next() {
+                    Some('n') => value.push('\n'),
+                    Some('r') => value.push('\r'),
+                    Some(other) => value.push(other),
+                    None => value.push('\\'),
+                },
+                (c, false) => value.push(c),
+            }
+        }
+        attributes.insert(k.trim().to_owned(), value);
+    }
+    let note = note.strip_suffix("\n\n").or_else(|| note.strip_suffix('\n')).unwrap_or(note);
+    (note.to_owned(), attributes)
+}
+
+fn coder_of(a: &Annotation, sidecar_coder: &str) -> String {
+    [a.coder.as_str(), sidecar_coder].into_iter().map(str::trim).find(|c| !c.is_empty()).unwrap_or("anonymous").to_owned()
+}
+
+fn user_guid(coder: &str) -> Uuid {
+    derived_guid("user", coder)
+}
+
+fn short(s: &str, n: usize) -> String {
+    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let mut cut: String = one_line.chars().take(n - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// The corpus codebook plus any code a sidecar uses that it lacks.
+fn merged_codebook(corpus: &Corpus, notes: &mut Vec<String>) -> Codebook {
+    let mut cb = corpus.codebook.clone();
+    for d in &corpus.documents {
+        for sc in &d.sidecars {
+            for code in &sc.sidecar.codebook.codes {
+                if cb.code(&code.id).is_none() {
+                    let mut code = code.clone();
+                    if code.parent.as_deref().is_some_and(|p| cb.code(p).is_none()) {
+                        code.parent = None;
+                    }
+                    notes.push(format!(
+                        "the code \"{}\" comes from {} and is not in the folder's codebook; it was added",
+                        code.name,
+                        sc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                    ));
+                    cb.codes.push(code);
+                }
+            }
+        }
+    }
+    cb
+}
+
+fn write_zip(out: &Path, qde: &str, files: &[(String, String)]) -> Result<(), Error> {
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |what: &str, e: std::io::Error| Error::io(out, what, e);
+    let zip_fail = |e: zip::result::ZipError| {
+        Error::new(ErrorKind::Io, format!("cannot write the archive: {e}")).in_file(out).hint("check the disk and try again")
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".marginalia-export.")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| fail("cannot create a temporary file beside it", e))?;
+    let mut zip = zip::ZipWriter::new(tmp);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("project.qde", options).map_err(zip_fail)?;
+    zip.write_all(qde.as_bytes()).map_err(|e| fail("cannot write the archive", e))?;
+    for (name, text) in files {
+        zip.start_file(name.as_str(), options).map_err(zip_fail)?;
+        zip.write_all(text.as_bytes()).map_err(|e| fail("cannot write the archive", e))?;
+    }
+    let tmp = zip.finish().map_err(zip_fail)?;
+    tmp.as_file().sync_all().map_err(|e| fail("cannot flush to disk", e))?;
+    tmp.persist(out).map_err(|e| fail("cannot write the archive", e.error))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+/// A file to write, checked to lie directly in the target folder.
+struct Planned {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+/// Reads the REFI-QDA project at `path` into `into_folder` (created if needed): one `.txt` per
+/// text source with a sidecar per coder, and `codebook.ron` if the folder has none. Existing
+/// files are never replaced: names are made unique instead. Everything is checked before the
+/// first file is written, so an error leaves the folder as it was.
+pub fn import(path: &Path, into_folder: &Path) -> Result<ImportSummary, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the project", e))?;
+    let mut archive = Archive::open(file).map_err(|e| e.in_file(path))?;
+    let plan = plan_import(&mut archive, into_folder).map_err(|e| if e.file.is_none() { e.in_file(path) } else { e })?;
+    let (files, summary) = plan;
+    if !into_folder.exists() {
+        std::fs::create_dir_all(into_folder).map_err(|e| Error::io(into_folder, "cannot create the folder", e))?;
+    }
+    for f in files {
+        // Defence in depth: every planned path is a plain file name inside the folder.
+        if f.path.parent() != Some(into_folder) || f.path.file_name().is_none() {
+            return Err(format_error(format!("refused to write {} outside {}", f.path.display(), into_folder.display())));
+        }
+        sidecar::write_atomic(&f.path, &f.bytes, false)?;
+    }
+    Ok(summary)
+}
+
+/// A zip archive with size and path checks on every entry it is asked for.
+struct Archive<R: Read + Seek> {
+    zip: zip::ZipArchive<R>,
+    /// Lower-cased entry name → index.
+    names: HashMap<String, usize>,
+    read_so_far: u64,
+}
+
+impl<R: Read + Seek> Archive<R> {
+    fn open(reader: R) -> Result<Self, Error> {
+        let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
+            format_error(format!("is not a REFI-QDA project (.qdpx is a zip archive): {e}"))
+                .hint("pass a .qdpx file exported by a QDA program")
+        })?;
+        if zip.len() > MAX_ENTRIES {
+            return Err(format_error(format!("holds {} entries; Marginalia reads at most {MAX_ENTRIES}", zip.len()))
+                .hint("this does not look like a REFI-QDA project"));
+        }
+        let mut names = HashMap::new();
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i).map_err(|e| format_error(format!("has a damaged entry: {e}")))?;
+            let name = entry.name().to_owned();
+            let hostile = entry.enclosed_name().is_none()
+                || name.starts_with('/')
+                || name.starts_with('\\')
+                || name.contains('\\')
+                || name.split('/').any(|part| part == "..")
+                || name.contains(':')
+                || name.contains('\0');
+            if hostile {
+                return Err(format_error(format!(
+                    "holds the entry \"{}\", whose path points outside the archive",
+                    name.escape_debug()
+                ))
+                .hint("the file may be malicious; nothing was written"));
+            }
+            names.insert(name.to_lowercase(), i);
+        }
+        Ok(Self { zip, names, read_so_far: 0 })
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.names.get(&name.to_lowercase()).copied()
+    }
+
+    /// Reads an entry, refusing more than `cap` bytes, bad ratios and lying headers.
+    fn read(&mut self, index: usize, cap: u64) -> Result<Vec<u8>, Error> {
+        let mut entry = self.zip.by_index(index).map_err(|e| format_error(format!("has a damaged entry: {e}")))?;
+        let name = entry.name().to_owned();
+        let declared = entry.size();
+        let compressed = entry.compressed_size().max(1);
+        let bomb = |why: String| {
+            format_error(format!("the entry \"{name}\" {why}")).hint("the file may be a decompression bomb; nothing was written")
+        };
+        if declared > cap {
+            return Err(bomb(format!("declares {declared} bytes; Marginalia reads at most {cap} from one entry")));
+        }
+        if declared > 1024 * 1024 && declared / compressed > MAX_RATIO {
+            return Err(bomb(format!(
+                "expands {}-fold ({compressed} → {declared} bytes), more than the {MAX_RATIO}-fold allowed",
+                declared / compressed
+            )));
+        }
+        if self.read_so_far + declared > MAX_TOTAL_BYTES {
+            return Err(bomb(format!("would take the archive past {} MB of content", MAX_TOTAL_BYTES / 1_000_000)));
+        }
+        let mut bytes = Vec::with_capacity(declared.min(16 * 1024 * 1024) as usize);
+        (&mut entry)
+            .take(declared + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format_error(format!("the entry \"{name}\" cannot be read: {e}")))?;
+        if bytes.len() as u64 != declared {
+            return Err(bomb(format!("holds {} bytes but declares {declared}", bytes.len())));
+        }
+        self.read_so_far += declared;
+        Ok(bytes)
+    }
+}
+
+/// One coding of a text selection, as read.
+struct Selection {
+    guid: Uuid,
+    code: String,
+    span: Span,
+    note: String,
+    attributes: BTreeMap<String, String>,
+    coder: String,
+    created: Option<String>,
+    modified: Option<String>,
+}
+
+fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Result<(Vec<Planned>, ImportSummary), Error> {
+    let qde_index = archive
+        .find("project.qde")
+        .or_else(|| {
+            let qdes: Vec<usize> =
+                archive.names.iter().filter(|(n, _)| n.ends_with(".qde") && !n.contains('/')).map(|(_, i)| *i).collect();
+            (qdes.len() == 1).then(|| qdes[0])
+        })
+        .ok_or_else(|| format_error("holds no project.qde").hint("pass a .qdpx file exported by a QDA program"))?;
+    let qde_bytes = archive.read(qde_index, MAX_QDE_BYTES)?;
+    let qde = std::str::from_utf8(&qde_bytes)
+        .map_err(|_| format_error("project.qde is not UTF-8").hint("REFI-QDA files are UTF-8; export the project again"))?;
+    let qde = qde.strip_prefix('\u{feff}').unwrap_or(qde);
+    let project = parse_xml(qde, "project.qde")?;
+    let place = |offset: usize| line_col(qde, offset);
+    let qde_error = |offset: usize, msg: String| {
+        let (line, col) = place(offset);
+        format_error(format!("project.qde: {msg}")).at(line, col)
+    };
+    if project.name != "Project" {
+        return Err(format_error(format!("project.qde's root element is <{}>, not <Project>", project.name)));
+    }
+
+    let mut not_imported = Vec::new();
+    let mut notes = Vec::new();
+
+    // Users.
+    let mut users: HashMap<Uuid, String> = HashMap::new();
+    if let Some(us) = project.child("Users") {
+        for u in us.children_named("User") {
+            if let Some(g) = u.attr("guid").and_then(parse_guid) {
+                let name = u.attr("name").or(u.attr("id")).map(str::trim).filter(|n| !n.is_empty());
+                users.insert(g, name.map(str::to_owned).unwrap_or_else(|| format!("user-{}", &g.to_string()[..8])));
+            }
+        }
+    }
+    let user_name = |guid: Option<&str>| -> String {
+        guid.and_then(parse_guid).and_then(|g| users.get(&g).cloned()).unwrap_or_else(|| "imported".to_owned())
+    };
+
+    // Codes.
+    let project_name = project.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Imported project");
+    let CodebookImport { mut codebook, ids, notes: code_notes } = match project.child("CodeBook").and_then(|c| c.child("Codes")) {
+        Some(codes) => read_codes(codes, project_name, "project.qde", qde)?,
+        None => {
+            return Err(format_error("project.qde has no codebook, so no coding can be imported")
+                .hint("export the project again with its codes"));
+        }
+    };
+    notes.extend(code_notes);
+
+    // Notes (memos), to attach to selections that refer to them.
+    let mut memo_texts: HashMap<Uuid, (String, bool)> = HashMap::new();
+    if let Some(ns) = project.child("Notes") {
+        for n in ns.children_named("Note") {
+            if let Some(g) = n.attr("guid").and_then(parse_guid) {
+                let text = n.child_text("PlainTextContent").unwrap_or("").trim().to_owned();
+                memo_texts.insert(g, (text, false));
+            }
+        }
+    }
+
+    // Everything Marginalia has no place for.
+    for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Links", "link"), ("Graphs", "graph")] {
+        if let Some(e) = project.child(el) {
+            let n = e.children.len();
+            if n > 0 {
+                not_imported.push(format!("{n} {what}(s) (Marginalia has no {what}s)"));
+            }
+        }
+    }
+    if project.children_named("NoteRef").count() > 0 || project.child_text("Description").is_some_and(|d| !d.trim().is_empty()) {
+        not_imported.push("the project's own description and notes".to_owned());
+    }
+
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut documents = Vec::new();
+    let mut sidecars = Vec::new();
+    let mut annotation_count = 0usize;
+    let mut seen_ids: BTreeSet<Uuid> = BTreeSet::new();
+    let mut used_attributes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut per_doc: Vec<(PathBuf, Document, BTreeMap<String, Vec<Annotation>>)> = Vec::new();
+
+    let sources = project.child("Sources");
+    for src in sources.map(|s| s.children.as_slice()).unwrap_or(&[]) {
+        let src_name = src.attr("name").unwrap_or("(unnamed)").to_owned();
+        if src.name != "TextSource" {
+            let kind = match src.name.as_str() {
+                "PictureSource" => "picture",
+                "PDFSource" => "PDF",
+                "AudioSource" => "audio",
+                "VideoSource" => "video",
+                other => other,
+            };
+            let codings = count_descendants(src, "Coding");
+            not_imported.push(format!(
+                "the {kind} source \"{src_name}\" with {codings} coding(s) (Marginalia annotates plain text only)"
+            ));
+            continue;
+        }
+        // The text: inline, or an internal file under sources/.
+        let text_bytes: Vec<u8> = if let Some(inline) = src.child_text("PlainTextContent") {
+            inline.as_bytes().to_vec()
+        } else if let Some(p) = src.attr("plainTextPath") {
+            let Some(file) = p.trim().strip_prefix("internal://") else {
+                not_imported.push(format!(
+                    "the text source \"{src_name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
+                ));
+                continue;
+            };
+            if file.is_empty() || file.contains('/') || file.contains('\\') || file.contains("..") || file.contains(':') {
+                return Err(qde_error(
+                    src.offset,
+                    format!("the source \"{src_name}\" points to \"{file}\", outside the archive's sources folder"),
+                )
+                .hint("the file may be malicious; nothing was written"));
+            }
+            let index = archive.find(&format!("sources/{file}")).ok_or_else(|| {
+                qde_error(src.offset, format!("the text of \"{src_name}\" (sources/{file}) is missing from the archive"))
+                    .hint("export the project again with its sources embedded")
+            })?;
+            archive.read(index, MAX_SOURCE_BYTES)?
+        } else {
+            not_imported.push(format!("the text source \"{src_name}\": it has no plain text"));
+            continue;
+        };
+        let doc = Document::from_bytes(&text_bytes).map_err(|_| {
+            qde_error(src.offset, format!("the text of \"{src_name}\" is not text")).hint("REFI-QDA text sources are UTF-8")
+        })?;
+        if doc.encoding() != crate::document::SourceEncoding::Utf8 && doc.encoding() != crate::document::SourceEncoding::Utf8Bom {
+            notes.push(format!("the text of \"{src_name}\" was {}, not UTF-8; it was converted", doc.encoding().label()));
+        }
+        if src.attr("richTextPath").is_some() {
+            notes.push(format!("\"{src_name}\": its formatted version was not imported, only its plain text"));
+        }
+        let len = doc.len_chars();
+        let mut selections: Vec<Selection> = Vec::new();
+        let memo_of = |el: &super::Element, memos: &mut HashMap<Uuid, (String, bool)>| -> Vec<String> {
+            let mut texts = Vec::new();
+            for r in el.children_named("NoteRef") {
+                if let Some(g) = r.attr("targetGUID").and_then(parse_guid)
+                    && let Some((t, used)) = memos.get_mut(&g)
+                {
+                    *used = true;
+                    if !t.is_empty() {
+                        texts.push(t.clone());
+                    }
+                }
+            }
+            texts
+        };
+        for sel in src.children_named("PlainTextSelection") {
+            let number = |name: &str| -> Result<usize, Error> {
+                let v = sel
+                    .attr(name)
+                    .ok_or_else(|| qde_error(sel.offset, format!("a selection in \"{src_name}\" has no {name}")))?;
+                v.trim().parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n as usize).ok_or_else(|| {
+                    qde_error(sel.offset, format!("a selection in \"{src_name}\" has the {name} \"{v}\", not a position"))
+                })
+            };
+            let (s, e) = (number("startPosition")?, number("endPosition")?);
+            if s > e || e > len {
+                return Err(qde_error(
+                    sel.offset,
+                    format!("a selection in \"{src_name}\" runs from {s} to {e}, outside the text's {len} characters"),
+                )
+                .hint("the project does not match its sources; nothing was written"));
+            }
+            let raw = Span::new(s, e);
+            let span = doc.snap(raw);
+            if span != raw {
+                notes.push(format!("\"{src_name}\": the selection {raw} split a character and was widened to {span}"));
+            }
+            let (mut note, attributes) = parse_description(sel.child_text("Description").unwrap_or(""));
+            let mut extra = memo_of(sel, &mut memo_texts);
+            let codings: Vec<&super::Element> = sel.children_named("Coding").collect();
+            for c in &codings {
+                extra.extend(memo_of(c, &mut memo_texts));
+            }
+            for t in extra {
+                if !note.is_empty() {
+                    note.push_str("\n\n");
+                }
+                note.push_str(&t);
+            }
+            let sel_guid = sel.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4);
+            if codings.is_empty() {
+                not_imported.push(format!(
+                    "\"{src_name}\": the selection {span} (\"{}\") has no code; Marginalia annotations always have one",
+                    short(doc.slice(span), 40)
+                ));
+                continue;
+            }
+            for (k, c) in codings.iter().enumerate() {
+                let Some(target) = c.child("CodeRef").and_then(|r| r.attr("targetGUID")) else {
+                    return Err(qde_error(c.offset, format!("a coding in \"{src_name}\" has no CodeRef")));
+                };
+                let Some(code) = parse_guid(target).and_then(|g| ids.get(&g.to_string())) else {
+                    not_imported.push(format!(
+                        "\"{src_name}\": a coding of {span} refers to the code {target}, which the codebook does not define"
+                    ));
+                    continue;
+                };
+                let guid = if k == 0 { sel_guid } else { c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4) };
+                selections.push(Selection {
+                    guid,
+                    code: code.clone(),
+                    span,
+                    note: note.clone(),
+                    attributes: attributes.clone(),
+                    coder: user_name(c.attr("creatingUser").or(sel.attr("creatingUser"))),
+                    created: c.attr("creationDateTime").or(sel.attr("creationDateTime")).map(str::to_owned),
+                    modified: sel.attr("modifiedDateTime").map(str::to_owned),
+                });
+            }
+        }
+        // Codings of the whole source become annotations of the whole text.
+        for c in src.children_named("Coding") {
+            let Some(code) =
+                c.child("CodeRef").and_then(|r| r.attr("targetGUID")).and_then(parse_guid).and_then(|g| ids.get(&g.to_string()))
+            else {
+                not_imported.push(format!("\"{src_name}\": a coding of the whole source refers to an unknown code"));
+                continue;
+            };
+            notes.push(format!("\"{src_name}\": a coding of the whole source became an annotation of the whole text"));
+            let note = memo_of(c, &mut memo_texts).join("\n\n");
+            selections.push(Selection {
+                guid: c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4),
+                code: code.clone(),
+                span: Span::new(0, len),
+                note,
+                attributes: BTreeMap::new(),
+                coder: user_name(c.attr("creatingUser")),
+                created: c.attr("creationDateTime").map(str::to_owned),
+                modified: None,
+            });
+        }
+        for (el, what) in [("VariableValue", "variable value"), ("NoteRef", "note")] {
+            let n = src.children_named(el).count();
+            if n > 0 {
+                not_imported.push(format!("\"{src_name}\": {n} {what}(s) of the whole source"));
+            }
+        }
+
+        // The document file: a safe, unused name in the folder.
+        let file_name = unique_name(folder, &safe_file_name(&src_name, src.attr("guid")), &mut taken);
+        let doc_path = folder.join(&file_name);
+        let text = doc.text().to_owned();
+        let mut by_coder: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
+        for s in selections {
+            let mut a = Annotation::new(&doc, s.span, &s.code, &s.coder);
+            a.id = if seen_ids.insert(s.guid) { s.guid } else { Uuid::new_v4() };
+            seen_ids.insert(a.id);
+            a.note = s.note;
+            a.attributes = s.attributes;
+            for k in a.attributes.keys() {
+                used_attributes.entry(a.code.clone()).or_default().insert(k.clone());
+            }
+            if let Some(t) = s.created.filter(|t| is_rfc3339(t)) {
+                a.created = t;
+            }
+            a.modified = s.modified.filter(|t| is_rfc3339(t)).unwrap_or_else(|| a.created.clone());
+            by_coder.entry(s.coder).or_default().push(a);
+        }
+        planned.push(Planned { path: doc_path.clone(), bytes: text.into_bytes() });
+        documents.push(doc_path.clone());
+        per_doc.push((doc_path, doc, by_coder));
+    }
+
+    let unused_memos = memo_texts.values().filter(|(_, used)| !used).count();
+    if unused_memos > 0 {
+        not_imported.push(format!("{unused_memos} note(s) not attached to a text selection"));
+    }
+    if documents.is_empty() {
+        return Err(format_error("holds no text source Marginalia can import").hint(format!(
+            "it holds: {}",
+            if not_imported.is_empty() { "nothing".to_owned() } else { not_imported.join("; ") }
+        )));
+    }
+
+    // Attribute values read from descriptions become text attributes of their codes.
+    for (code_id, keys) in &used_attributes {
+        if let Some(code) = codebook.code_mut(code_id) {
+            for k in keys {
+                if !code.attributes.iter().any(|a| &a.id == k) {
+                    code.attributes.push(AttributeDef { id: k.clone(), name: k.clone(), kind: AttributeKind::Text });
+                }
+            }
+        }
+    }
+    codebook.validate()?;
+
+    for (doc_path, doc, by_coder) in per_doc {
+        let file_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let several = by_coder.len() > 1;
+        for (coder, annotations) in by_coder {
+            let sc_path = if several {
+                let p = sidecar::coder_path(&doc_path, &safe_coder(&coder));
+                let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if taken.contains(&n.to_lowercase()) || p.exists() {
+                    return Err(format_error(format!("two coders' sidecars for \"{file_name}\" would have the same name {n}"))
+                        .hint("rename one of the users in the other program"));
+                }
+                taken.insert(n.to_lowercase());
+                p
+            } else {
+                sidecar::default_path(&doc_path)
+            };
+            annotation_count += annotations.len();
+            let sc = Sidecar::new(
+                DocumentRef { file_name: file_name.clone(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
+                &coder,
+                codebook.clone(),
+                annotations,
+            );
+            // What is written must load again.
+            let ron = sc.to_ron();
+            Sidecar::from_ron(&ron, &sc_path)?;
+            planned.push(Planned { path: sc_path.clone(), bytes: ron.into_bytes() });
+            sidecars.push(sc_path);
+        }
+    }
+
+    let codebook_file = folder.join(crate::session::FOLDER_CODEBOOK);
+    let codebook_path = if codebook_file.exists() {
+        notes.push(format!(
+            "{} already exists and was kept; each imported sidecar carries the imported codebook",
+            codebook_file.display()
+        ));
+        None
+    } else {
+        planned.push(Planned { path: codebook_file.clone(), bytes: codebook.to_ron().into_bytes() });
+        Some(codebook_file)
+    };
+
+    let summary =
+        ImportSummary { documents, sidecars, codebook_path, codebook, annotations: annotation_count, not_imported, notes };
+    Ok((planned, summary))
+}
+
+fn count_descendants(el: &super::Element, name: &str) -> usize {
+    el.children.iter().map(|c| usize::from(c.name == name) + count_descendants(c, name)).sum()
+}
+
+/// A plain file name for a source: its last path part, without characters file systems
+/// refuse, ending in `.txt`.
+fn safe_file_name(name: &str, guid: Option<&str>) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .map(|c| if c.is_control() || "<>:\"|?*".contains(c) { '_' } else { c })
+        .collect::<String>()
+        .trim()
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' '])
+        .to_owned();
+    let stem = match cleaned.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            stem.to_owned()
+        }
+        _ => cleaned,
+    };
+    let stem: String = stem.chars().take(120).collect();
+    let stem = if stem.trim().is_empty() {
+        format!("source-{}", guid.and_then(parse_guid).map(|g| g.to_string()[..8].to_owned()).unwrap_or_default())
+    } else {
+        stem
+    };
+    format!("{stem}.txt")
+}
+
+/// `name`, or `name (2)`, … so that neither it nor its sidecars exist or are planned.
+fn unique_name(folder: &Path, name: &str, taken: &mut BTreeSet<String>) -> String {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "txt"));
+    let mut candidate = name.to_owned();
+    let mut n = 2;
+    loop {
+        let path = folder.join(&candidate);
+        let clash = taken.contains(&candidate.to_lowercase())
+            || path.exists()
+            || sidecar::default_path(&path).exists()
+            || !sidecar::find_sidecars(&path).is_empty();
+        if !clash {
+            taken.insert(candidate.to_lowercase());
+            return candidate;
+        }
+        candidate = format!("{stem} ({n}).{ext}");
+        n += 1;
+    }
+}
+
+/// A coder name usable inside a sidecar's file name.
+fn safe_coder(coder: &str) -> String {
+    let s: String = coder.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let s = s.trim_matches('-').to_owned();
+    if s.is_empty() { "coder".to_owned() } else { s }
+}
