@@ -15,6 +15,8 @@ pub mod corpus;
 pub mod document;
 pub mod edits;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod session;
 pub mod sidecar;
 
