@@ -335,3 +335,17 @@ fn w3c_survives_export_import_export() {
     let again = marginalia::import::import(&first, Some(into.path()), "someone").unwrap();
     assert!(again.carried.iter().any(|l| l.contains("0 of 7") && l.contains("7 were there already")), "{:?}", again.carried);
 }
+
+#[test]
+fn cli_options_that_do_not_fit_the_format_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    make_corpus(dir.path());
+    let out = dir.path().join("x.jsonld");
+    let run = marginalia(&["export", dir.path().to_str().unwrap(), "--format", "w3c", "--excel", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--excel applies to --format csv only"));
+    assert!(!out.exists());
+    let run = marginalia(&["export", dir.path().to_str().unwrap(), "--format", "w3c", "--jsonl", "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 9, "one annotation per line");
+}

@@ -233,3 +233,18 @@ fn unknown_files_are_refused_with_a_hint() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("import brat .ann"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn hostile_html_is_read_safely_or_refused() {
+    let ws = Workspace::new();
+    // Very deep nesting must not exhaust the stack.
+    let deep = format!("{}<p>au fond “ici”</p>{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+    write(&ws.src("deep.html"), deep.as_bytes());
+    import(&ws.src("deep.html"), Some(&ws.target()), "ana").unwrap();
+    assert_eq!(std::fs::read_to_string(ws.target().join("deep.html.txt")).unwrap(), "au fond “ici”\n");
+    // A page whose only text is in scripts has nothing to import.
+    write(&ws.src("script.html"), b"<html><body><script>document.write('<p>texte</p>')</script></body></html>");
+    let before = ws.all_files();
+    let err = import(&ws.src("script.html"), Some(&ws.target()), "ana").unwrap_err();
+    assert_refused(&ws, &before, &err, "no visible text");
+}
