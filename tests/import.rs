@@ -248,3 +248,25 @@ fn hostile_html_is_read_safely_or_refused() {
     let err = import(&ws.src("script.html"), Some(&ws.target()), "ana").unwrap_err();
     assert_refused(&ws, &before, &err, "no visible text");
 }
+
+#[test]
+fn docx_that_lies_about_its_expanded_size_is_refused() {
+    let ws = Workspace::new();
+    let mut xml = String::from(
+        r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>"#,
+    );
+    xml.push_str(&"bla ".repeat(1 << 20));
+    xml.push_str("</w:t></w:r></w:p></w:body></w:document>");
+    let mut bytes = docx(&[("word/document.xml", xml.as_bytes())]);
+    // Declare 2,000 bytes expanded in the local and the central header.
+    let declared = 2_000u32.to_le_bytes();
+    let find = |bytes: &[u8], sig: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
+    let local = find(&bytes, b"PK\x03\x04");
+    bytes[local + 22..local + 26].copy_from_slice(&declared);
+    let central = find(&bytes, b"PK\x01\x02");
+    bytes[central + 24..central + 28].copy_from_slice(&declared);
+    write(&ws.src("liar.docx"), &bytes);
+    let before = ws.all_files();
+    let err = import(&ws.src("liar.docx"), Some(&ws.target()), "ana").unwrap_err();
+    assert_refused(&ws, &before, &err, "word/document.xml");
+}

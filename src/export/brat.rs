@@ -119,7 +119,8 @@ pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Resul
             by_coder.insert(String::new(), Vec::new());
         }
         for (coder, rows) in by_coder {
-            let folder = if several_coders { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
+            // A document nobody annotated yet stays at the top, beside the configuration.
+            let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
             let mut ann = String::new();
             let (mut t, mut note_n, mut attr_n) = (0, 0, 0);
             for r in rows {

@@ -15,7 +15,6 @@ use crate::export::brat::{brat_name, brat_value};
 use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
 
 struct Entity {
-    key: String,
     ty: String,
     span: Span,
     joined_gap: bool,
@@ -131,14 +130,7 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                     .windows(2)
                     .any(|w| doc.slice(Span::new(w[0].end, w[1].start.max(w[0].end))).chars().any(|c| !c.is_whitespace()));
                 index.insert(key.to_owned(), entities.len());
-                entities.push(Entity {
-                    key: key.to_owned(),
-                    ty: ty.to_owned(),
-                    span: Span::new(start, end),
-                    joined_gap,
-                    note: vec![],
-                    attrs: vec![],
-                });
+                entities.push(Entity { ty: ty.to_owned(), span: Span::new(start, end), joined_gap, note: vec![], attrs: vec![] });
             }
             Some('#') => {
                 let mut parts = line.splitn(3, '\t');
@@ -257,7 +249,6 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
             };
             a.attributes.insert(id, stored);
         }
-        let _ = &e.key;
         annotations.push(a);
     }
     codebook.validate().map_err(|e| e.in_file(ann_path))?;
