@@ -16,6 +16,8 @@ pub mod document;
 pub mod edits;
 pub mod error;
 pub mod refi;
+pub mod export;
+pub mod import;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]

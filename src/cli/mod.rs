@@ -3,6 +3,9 @@
 //! Every error is one line on stderr (file, place, what to do) and a non-zero exit; user
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
+mod export;
+mod import;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -38,6 +41,10 @@ pub enum Command {
     Check(SidecarArgs),
     /// List the shipped codebooks; export a codebook as RON or REFI-QDA (.qdc); import one.
     Codebook(codebook::CodebookArgs),
+    /// Export a document or folder (every coder's annotations) as csv, jsonl, w3c, brat or html.
+    Export(export::ExportArgs),
+    /// Import brat .ann, W3C annotations (.json/.jsonld/.jsonl), or an .html/.docx document.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +102,8 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
         Command::Codebook(args) => codebook::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,56 @@
+//! `marginalia export PATH --format FORMAT -o OUT`: a document or folder, with every coder's
+//! sidecar, written as CSV, JSON lines, W3C Web Annotation, brat or an HTML report.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::Error;
+use crate::export::{self, Format, Options};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A document (.txt or .md) or a folder of documents.
+    pub path: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// The file to write (a folder for brat).
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: PathBuf,
+    /// CSV: start with a byte-order mark so that Excel reads UTF-8.
+    #[arg(long)]
+    pub excel: bool,
+    /// W3C: one annotation per line instead of one AnnotationCollection.
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+pub fn run(args: ExportArgs) -> Result<i32, Error> {
+    if args.excel && args.format != Format::Csv {
+        return Err(Error::usage("--excel applies to --format csv only"));
+    }
+    if args.jsonl && args.format != Format::W3c {
+        return Err(
+            Error::usage("--jsonl applies to --format w3c only").hint("use --format jsonl for Marginalia's own JSON lines")
+        );
+    }
+    let corpus = crate::corpus::load(&args.path)?;
+    let options = Options { excel: args.excel, jsonl: args.jsonl };
+    let summary = export::write(&corpus, args.format, &options, &args.out, &|_, _| true)?;
+    println!(
+        "{}: {} annotation(s) of {} document(s) written to {}",
+        args.format.label(),
+        summary.annotations,
+        summary.documents,
+        args.out.display()
+    );
+    if args.format == Format::Csv {
+        println!(
+            "note: cells starting with = + - @ or a tab got a leading ' so spreadsheets do not run them; jsonl keeps the exact text"
+        );
+    }
+    for n in &summary.notes {
+        println!("note: {n}");
+    }
+    Ok(0)
+}

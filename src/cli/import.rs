@@ -1,0 +1,30 @@
+//! `marginalia import FILE [--into FOLDER]`: brat .ann (with its .txt), W3C Web Annotation
+//! JSON-LD or JSON lines, and documents in HTML or .docx.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::Error;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A brat .ann, a W3C .json/.jsonld/.jsonl, an .html or a .docx file.
+    pub file: PathBuf,
+    /// The folder to put documents and sidecars in (default: the file's folder).
+    #[arg(long, value_name = "FOLDER")]
+    pub into: Option<PathBuf>,
+    /// The coder named on imported annotations that name none (default: $MARGINALIA_CODER,
+    /// else your user name).
+    #[arg(long, value_name = "NAME")]
+    pub coder: Option<String>,
+}
+
+pub fn run(args: ImportArgs) -> Result<i32, Error> {
+    let coder = args.coder.clone().unwrap_or_else(super::default_coder);
+    let summary = crate::import::import(&args.file, args.into.as_deref(), &coder)?;
+    for line in summary.lines() {
+        println!("{line}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,284 @@
+//! brat standoff: per document a `.txt` (the text exactly as decoded, UTF-8) and a `.ann` with
+//! `T` (text-bound), `#` (AnnotatorNotes) and `A` (attribute) lines, plus `annotation.conf` and
+//! `visual.conf` made from the codebook. With more than one coder, each coder's files go in a
+//! folder of their own under the shared configuration.
+//!
+//! Offsets are Unicode code points of the `.txt`, as brat (Python 3) counts them; CRLF counts
+//! as two. brat spans cannot cross a line break, so a span holding line breaks is written as
+//! fragments `START END;START END` around them, with the fragments' texts joined by a space.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use crate::codebook::{AttributeKind, Code};
+use crate::corpus::Corpus;
+use crate::document::{Document, Span};
+use crate::error::Error;
+use crate::export::{all_codes, document_rows, tick};
+
+/// A valid brat name (type or attribute): ASCII letters, digits, `-` and `_`, starting with a
+/// letter.
+pub fn brat_name(id: &str) -> String {
+    let mut s: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s.insert(0, 'C');
+    }
+    s
+}
+
+/// A brat attribute value: no white space, commas or bars.
+pub fn brat_value(v: &str) -> String {
+    v.chars().map(|c| if c.is_whitespace() || c == ',' || c == '|' { '_' } else { c }).collect()
+}
+
+/// The fragments of `span` between line breaks (CR and LF are left out), as code points.
+pub fn fragments(doc: &Document, span: Span) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, ch) in doc.slice(span).chars().enumerate() {
+        let pos = span.start + i;
+        if ch == '\n' || ch == '\r' {
+            if let Some(s) = start.take() {
+                out.push(Span::new(s, pos));
+            }
+        } else if start.is_none() {
+            start = Some(pos);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Span::new(s, span.end));
+    }
+    out
+}
+
+/// Keeps a field on one line: tabs and line breaks become spaces.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if matches!(c, '\t' | '\r' | '\n') { ' ' } else { c }).collect()
+}
+
+/// Code id → brat type name, unique.
+pub fn type_names(codes: &[Code]) -> HashMap<String, String> {
+    let mut used = BTreeSet::new();
+    let mut map = HashMap::new();
+    for c in codes {
+        let base = brat_name(&c.id);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        map.insert(c.id.clone(), name);
+    }
+    map
+}
+
+pub type Files = Vec<(PathBuf, Vec<u8>)>;
+
+pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Result<(Files, Vec<String>), Error> {
+    let codes = all_codes(corpus);
+    let types = type_names(&codes);
+    let mut files: Files = Vec::new();
+    let mut skipped_orphans = 0;
+    let mut skipped_blank = 0;
+    let mut flattened_notes = 0;
+    let mut no_flags = 0;
+    let several_coders = corpus.documents.iter().any(|d| d.sidecars.len() > 1)
+        || corpus
+            .documents
+            .iter()
+            .flat_map(|d| d.sidecars.iter().map(|s| s.sidecar.coder.as_str()))
+            .collect::<BTreeSet<_>>()
+            .len()
+            > 1;
+    let mut stems = BTreeSet::new();
+    let total = corpus.documents.len();
+    for (i, d) in corpus.documents.iter().enumerate() {
+        let name = d.doc.file_name();
+        let mut stem = name.rsplit_once('.').map(|(s, _)| s.to_owned()).unwrap_or_else(|| name.clone());
+        if !stems.insert(stem.clone()) {
+            stem = name.replace('.', "_");
+            stems.insert(stem.clone());
+        }
+        let rows = document_rows(corpus, i, d);
+        // Group by sidecar coder (brat has no notion of coders).
+        let mut by_coder: BTreeMap<String, Vec<&crate::export::Row<'_>>> = BTreeMap::new();
+        for sc in &d.sidecars {
+            by_coder.entry(sc.sidecar.coder.clone()).or_default();
+        }
+        let coder_of: HashMap<uuid::Uuid, &str> = d
+            .sidecars
+            .iter()
+            .flat_map(|sc| sc.sidecar.annotations.iter().map(move |a| (a.id, sc.sidecar.coder.as_str())))
+            .collect();
+        for r in &rows {
+            by_coder.entry(coder_of.get(&r.annotation.id).copied().unwrap_or_default().to_owned()).or_default().push(r);
+        }
+        if by_coder.is_empty() {
+            by_coder.insert(String::new(), Vec::new());
+        }
+        for (coder, rows) in by_coder {
+            // A document nobody annotated yet stays at the top, beside the configuration.
+            let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
+            let mut ann = String::new();
+            let (mut t, mut note_n, mut attr_n) = (0, 0, 0);
+            for r in rows {
+                let a = r.annotation;
+                let Some(span) = r.span else {
+                    skipped_orphans += 1;
+                    continue;
+                };
+                let frags = fragments(&d.doc, span);
+                if frags.is_empty() {
+                    skipped_blank += 1;
+                    continue;
+                }
+                t += 1;
+                let offsets: Vec<String> = frags.iter().map(|f| format!("{} {}", f.start, f.end)).collect();
+                let text: Vec<&str> = frags.iter().map(|f| d.doc.slice(*f)).collect();
+                let ty = types.get(&a.code).cloned().unwrap_or_else(|| brat_name(&a.code));
+                let _ = writeln!(ann, "T{t}\t{ty} {}\t{}", offsets.join(";"), text.join(" "));
+                if !a.note.is_empty() {
+                    note_n += 1;
+                    let flat = one_line(&a.note);
+                    if flat != a.note {
+                        flattened_notes += 1;
+                    }
+                    let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\t{flat}");
+                }
+                let code = r.codebook.code(&a.code);
+                for (id, value) in &a.attributes {
+                    let kind = code.and_then(|c| c.attributes.iter().find(|x| &x.id == id)).map(|x| &x.kind);
+                    match kind {
+                        Some(AttributeKind::Flag) => {
+                            if value == "yes" {
+                                attr_n += 1;
+                                let _ = writeln!(ann, "A{attr_n}\t{} T{t}", brat_name(id));
+                            } else {
+                                no_flags += 1;
+                            }
+                        }
+                        Some(AttributeKind::Choice(_)) => {
+                            attr_n += 1;
+                            let _ = writeln!(ann, "A{attr_n}\t{} T{t} {}", brat_name(id), brat_value(value));
+                        }
+                        _ => {
+                            note_n += 1;
+                            let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\tattr:{id}={}", one_line(value));
+                        }
+                    }
+                }
+            }
+            files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
+            files.push((folder.join(format!("{stem}.ann")), ann.into_bytes()));
+        }
+        tick(progress, i + 1, total)?;
+    }
+    files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types).into_bytes()));
+    files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types).into_bytes()));
+    let mut notes = Vec::new();
+    if skipped_orphans > 0 {
+        notes.push(format!("{skipped_orphans} orphaned annotation(s) have no place in the text and were not written"));
+    }
+    if skipped_blank > 0 {
+        notes.push(format!("{skipped_blank} annotation(s) hold only line breaks, which brat cannot mark, and were not written"));
+    }
+    if flattened_notes > 0 {
+        notes.push(format!("{flattened_notes} note(s) had tabs or line breaks, written as spaces (brat notes are one line)"));
+    }
+    if no_flags > 0 {
+        notes.push(format!("{no_flags} yes/no attribute(s) set to \"no\" are written as absent (brat flags are on or off)"));
+    }
+    if several_coders {
+        notes.push("several coders: each coder's .txt/.ann files are in a folder named after the coder".to_owned());
+    }
+    Ok((files, notes))
+}
+
+fn safe_folder(coder: &str) -> String {
+    let s: String =
+        coder.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect();
+    let s = s.trim_start_matches('.').to_owned();
+    if s.is_empty() { "coder".to_owned() } else { s }
+}
+
+/// annotation.conf: codes as entity types (groups with their children indented), attributes
+/// with the types they apply to, and overlaps allowed.
+pub fn annotation_conf(codes: &[Code], types: &HashMap<String, String>) -> String {
+    let mut out = String::from("# Written by Marginalia from the codebook; type names are code ids.\n[entities]\n");
+    for c in codes.iter().filter(|c| c.parent.is_none() || !codes.iter().any(|p| Some(&p.id) == c.parent.as_ref())) {
+        let _ = writeln!(out, "{}", types[&c.id]);
+        for child in codes.iter().filter(|x| x.parent.as_deref() == Some(&c.id)) {
+            let _ = writeln!(out, "\t{}", types[&child.id]);
+        }
+    }
+    out.push_str("[relations]\n<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n[events]\n[attributes]\n");
+    // Attribute id → (types it applies to, values or none for a flag).
+    let mut attrs: BTreeMap<String, (Vec<String>, Option<BTreeSet<String>>)> = BTreeMap::new();
+    for c in codes {
+        for a in &c.attributes {
+            let entry = attrs.entry(brat_name(&a.id)).or_insert_with(|| (Vec::new(), None));
+            match &a.kind {
+                AttributeKind::Flag => {}
+                AttributeKind::Choice(values) => {
+                    entry.1.get_or_insert_with(BTreeSet::new).extend(values.iter().map(|v| brat_value(v)));
+                    entry.0.push(types[&c.id].clone());
+                    continue;
+                }
+                AttributeKind::Text => continue,
+            }
+            entry.0.push(types[&c.id].clone());
+        }
+    }
+    for (name, (args, values)) in attrs {
+        if args.is_empty() {
+            continue;
+        }
+        match values {
+            None => {
+                let _ = writeln!(out, "{name}\tArg:{}", args.join("|"));
+            }
+            Some(values) => {
+                let _ =
+                    writeln!(out, "{name}\tArg:{}, Value:{}", args.join("|"), values.into_iter().collect::<Vec<_>>().join("|"));
+            }
+        }
+    }
+    out
+}
+
+/// visual.conf: each type's label (the code's name) and colour.
+pub fn visual_conf(codes: &[Code], types: &HashMap<String, String>) -> String {
+    let mut out = String::from("[labels]\n");
+    for c in codes {
+        let name = one_line(&c.name).replace('|', "/");
+        let _ = writeln!(out, "{} | {}", types[&c.id], name.trim());
+    }
+    out.push_str("[drawing]\n");
+    for c in codes {
+        let _ = writeln!(out, "{}\tbgColor:{}", types[&c.id], crate::codebook::format_colour(c.rgb()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_valid_brat_names() {
+        assert_eq!(brat_name("factual-assertion"), "factual-assertion");
+        assert_eq!(brat_name("réplique forte"), "r_plique_forte");
+        assert_eq!(brat_name("1st"), "C1st");
+        assert_eq!(brat_value("very much, yes"), "very_much__yes");
+    }
+
+    #[test]
+    fn spans_split_at_line_breaks() {
+        let doc = Document::from_text("ab\r\ncd\n\nef");
+        let f = fragments(&doc, Span::new(1, 10));
+        assert_eq!(f, vec![Span::new(1, 2), Span::new(4, 6), Span::new(8, 10)]);
+        assert!(fragments(&doc, Span::new(2, 4)).is_empty());
+    }
+}

@@ -1,0 +1,306 @@
+//! brat standoff import: `X.ann` with `X.txt` beside it becomes the document `X.txt` (copied
+//! into the target folder) and its sidecar. Entity types become codes (types the codebook does
+//! not know are added, named and coloured from a `visual.conf` beside the .ann when there is
+//! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations, events,
+//! equivalences and normalisations have no place in Marginalia and are counted in the summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::annotation::Annotation;
+use crate::codebook::{AttributeDef, AttributeKind, Codebook};
+use crate::document::{Document, Span};
+use crate::error::Error;
+use crate::export::brat::{brat_name, brat_value};
+use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+
+struct Entity {
+    ty: String,
+    span: Span,
+    joined_gap: bool,
+    note: Vec<String>,
+    attrs: Vec<(String, Option<String>)>,
+}
+
+/// Labels and colours from a visual.conf: type → (label, colour).
+fn visual_conf(text: &str) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    let mut out: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    let mut section = "";
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[') {
+            section = if line.eq_ignore_ascii_case("[labels]") {
+                "labels"
+            } else if line.eq_ignore_ascii_case("[drawing]") {
+                "drawing"
+            } else {
+                ""
+            };
+            continue;
+        }
+        match section {
+            "labels" => {
+                let mut parts = line.split('|').map(str::trim);
+                if let (Some(ty), Some(label)) = (parts.next(), parts.next()) {
+                    out.entry(ty.to_owned()).or_default().0 = Some(label.to_owned());
+                }
+            }
+            "drawing" => {
+                let mut parts = line.splitn(2, char::is_whitespace);
+                if let (Some(ty), Some(rest)) = (parts.next(), parts.next()) {
+                    for kv in rest.split(',') {
+                        if let Some(c) = kv.trim().strip_prefix("bgColor:") {
+                            out.entry(ty.to_owned()).or_default().1 = Some(c.trim().to_owned());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
+    let txt_path = ann_path.with_extension("txt");
+    if !txt_path.is_file() {
+        return Err(format_error(ann_path, format!("has no text beside it: {} does not exist", txt_path.display()))
+            .hint("brat keeps each document's text in a .txt file with the same name as the .ann"));
+    }
+    let txt_bytes = read_capped(&txt_path)?;
+    let doc = Document::from_bytes(&txt_bytes)
+        .map_err(|_| format_error(&txt_path, "is not a text file").hint("brat texts are UTF-8 plain text"))?;
+    let ann_bytes = read_capped(ann_path)?;
+    let ann = String::from_utf8(ann_bytes).map_err(|_| format_error(ann_path, "is not UTF-8 text"))?;
+    let len = doc.len_chars();
+
+    let mut entities: Vec<Entity> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut not_carried: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut pending_notes: Vec<(usize, String, String)> = Vec::new();
+    let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
+    for (n, line) in ann.lines().enumerate() {
+        let lineno = n + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |msg: String| format_error(ann_path, msg).at(lineno, 1);
+        match line.chars().next() {
+            Some('T') => {
+                let mut parts = line.splitn(3, '\t');
+                let (Some(key), Some(type_offsets), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(bad("a T line needs three tab-separated fields: ID, TYPE START END, text".into())
+                        .hint("the line should look like T1<TAB>Demand 10 25<TAB>the text"));
+                };
+                let (ty, offsets) =
+                    type_offsets.split_once(' ').ok_or_else(|| bad(format!("\"{type_offsets}\" has no offsets")))?;
+                let mut frags = Vec::new();
+                for frag in offsets.split(';') {
+                    let mut nums = frag.split_whitespace().map(str::parse::<usize>);
+                    let (Some(Ok(s)), Some(Ok(e)), None) = (nums.next(), nums.next(), nums.next()) else {
+                        return Err(bad(format!("\"{frag}\" is not START END")).hint("offsets are whole numbers of characters"));
+                    };
+                    if s >= e || e > len {
+                        return Err(bad(format!(
+                            "{key} has the offsets {s} {e}, outside the text of {} ({len} characters) or empty; nothing was written",
+                            txt_path.display()
+                        ))
+                        .hint("check that the .ann belongs to this .txt"));
+                    }
+                    frags.push(Span::new(s, e));
+                }
+                let joined: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
+                if joined.join(" ") != text {
+                    return Err(bad(format!(
+                        "{key} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
+                        crate::cli::excerpt(text, 40),
+                        crate::cli::excerpt(&joined.join(" "), 40)
+                    ))
+                    .hint("the offsets must count characters (code points) of the .txt, not bytes or UTF-16 units"));
+                }
+                let start = frags.iter().map(|f| f.start).min().unwrap_or(0);
+                let end = frags.iter().map(|f| f.end).max().unwrap_or(0);
+                let mut covered = frags.clone();
+                covered.sort();
+                let joined_gap = covered
+                    .windows(2)
+                    .any(|w| doc.slice(Span::new(w[0].end, w[1].start.max(w[0].end))).chars().any(|c| !c.is_whitespace()));
+                index.insert(key.to_owned(), entities.len());
+                entities.push(Entity { ty: ty.to_owned(), span: Span::new(start, end), joined_gap, note: vec![], attrs: vec![] });
+            }
+            Some('#') => {
+                let mut parts = line.splitn(3, '\t');
+                let (_, Some(head), body) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(bad("a # line needs an ID, a TYPE TARGET and a text".into()));
+                };
+                let (ty, target) = head.split_once(' ').unwrap_or((head, ""));
+                if ty == "AnnotatorNotes" {
+                    pending_notes.push((lineno, target.trim().to_owned(), body.unwrap_or("").to_owned()));
+                } else {
+                    *not_carried.entry("comments of other types than AnnotatorNotes").or_default() += 1;
+                }
+            }
+            Some('A' | 'M') => {
+                let fields: Vec<&str> = line.split_once('\t').map_or("", |x| x.1).split_whitespace().collect();
+                if fields.len() < 2 {
+                    return Err(bad("an attribute line needs a NAME and a TARGET".into()));
+                }
+                pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
+            }
+            Some('R') => *not_carried.entry("relations").or_default() += 1,
+            Some('E') => *not_carried.entry("events").or_default() += 1,
+            Some('*') => *not_carried.entry("equivalences").or_default() += 1,
+            Some('N') => *not_carried.entry("normalisations").or_default() += 1,
+            _ => *not_carried.entry("unrecognised lines").or_default() += 1,
+        }
+    }
+    for (lineno, target, text) in pending_notes {
+        match index.get(&target) {
+            Some(&i) => entities[i].note.push(text),
+            None => {
+                return Err(format_error(ann_path, format!("a note refers to {target}, which is not a text-bound annotation"))
+                    .at(lineno, 1)
+                    .hint("notes on relations or events cannot be imported; remove the line"));
+            }
+        }
+    }
+    for (lineno, target, name, value) in pending_attrs {
+        match index.get(&target) {
+            Some(&i) => entities[i].attrs.push((name, value)),
+            None => {
+                if target.starts_with('T') {
+                    return Err(
+                        format_error(ann_path, format!("an attribute refers to {target}, which is not defined")).at(lineno, 1)
+                    );
+                }
+                *not_carried.entry("attributes of relations or events").or_default() += 1;
+            }
+        }
+    }
+
+    let doc_name = txt_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let doc_path = inside(folder, &doc_name)?;
+    let mut session = open_session(&doc, &doc_path, coder)?;
+    let mut codebook: Codebook = session.edits.codebook().clone();
+    // brat looks for its configuration beside the .ann and then in the folders above.
+    let visual = ann_path
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|p| p.join("visual.conf"))
+        .find(|p| p.is_file())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| visual_conf(&t))
+        .unwrap_or_default();
+
+    let mut new_codes = BTreeSet::new();
+    let mut joined = 0;
+    let mut annotations = Vec::new();
+    for e in &entities {
+        let code_id = match codebook.codes.iter().find(|c| c.id == e.ty || brat_name(&c.id) == e.ty) {
+            Some(c) => c.id.clone(),
+            None => {
+                let (label, colour) = visual.get(&e.ty).cloned().unwrap_or_default();
+                let name = label.unwrap_or_else(|| e.ty.replace('_', " "));
+                match codebook
+                    .codes
+                    .iter()
+                    .find(|c| c.name.to_lowercase() == name.to_lowercase() && label_is_explicit(&visual, &e.ty))
+                {
+                    Some(c) => c.id.clone(),
+                    None => {
+                        new_codes.insert(e.ty.clone());
+                        add_code(&mut codebook, &e.ty, &name, colour)
+                    }
+                }
+            }
+        };
+        let mut a = Annotation::new(&doc, doc.snap(e.span), &code_id, coder);
+        if e.joined_gap {
+            joined += 1;
+        }
+        let mut notes = Vec::new();
+        for n in &e.note {
+            if let Some((id, value)) = n.strip_prefix("attr:").and_then(|r| r.split_once('=')) {
+                let id = ensure_attribute(&mut codebook, &code_id, id, AttributeKind::Text);
+                a.attributes.insert(id, value.to_owned());
+            } else {
+                notes.push(n.clone());
+            }
+        }
+        a.note = notes.join("\n");
+        for (name, value) in &e.attrs {
+            let kind = match value {
+                None => AttributeKind::Flag,
+                Some(v) => AttributeKind::Choice(vec![v.clone()]),
+            };
+            let id = ensure_attribute(&mut codebook, &code_id, name, kind);
+            let def = codebook.code(&code_id).and_then(|c| c.attributes.iter().find(|d| d.id == id)).cloned();
+            let stored = match (value, def.map(|d| d.kind)) {
+                (None, _) => "yes".to_owned(),
+                (Some(v), Some(AttributeKind::Choice(options))) => {
+                    options.iter().find(|o| *o == v || brat_value(o) == *v).cloned().unwrap_or_else(|| v.clone())
+                }
+                (Some(v), _) => v.clone(),
+            };
+            a.attributes.insert(id, stored);
+        }
+        annotations.push(a);
+    }
+    codebook.validate().map_err(|e| e.in_file(ann_path))?;
+    let n = annotations.len();
+    // Everything is checked: now write the document (if it is not there yet) and its sidecar.
+    let mut summary = Summary::default();
+    if write_new(&doc_path, &txt_bytes)? {
+        summary.written.push(doc_path.clone());
+    }
+    let (added, skipped) = add_all(&mut session, codebook, annotations)?;
+    session.save()?;
+    summary.written.push(session.sidecar_path.clone());
+    summary.carried.push(format!("{added} of {n} annotation(s) imported into {}", doc_path.display()));
+    if skipped > 0 {
+        summary.carried.push(format!("{skipped} were in the sidecar already"));
+    }
+    if !new_codes.is_empty() {
+        summary.carried.push(format!(
+            "added {} code(s) to the codebook: {}",
+            new_codes.len(),
+            new_codes.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if joined > 0 {
+        summary.not_carried.push(format!(
+            "{joined} discontinuous annotation(s) were joined into one span each (Marginalia spans are continuous)"
+        ));
+    }
+    for (what, count) in not_carried {
+        summary.not_carried.push(format!("{count} {what}"));
+    }
+    Ok(summary)
+}
+
+fn label_is_explicit(visual: &BTreeMap<String, (Option<String>, Option<String>)>, ty: &str) -> bool {
+    visual.get(ty).is_some_and(|v| v.0.is_some())
+}
+
+/// The id of the attribute `name` on `code`, adding it to the codebook when the code has none
+/// by that id (or brat name). Choice values not listed yet are added to the list.
+fn ensure_attribute(codebook: &mut Codebook, code: &str, name: &str, kind: AttributeKind) -> String {
+    let Some(c) = codebook.code_mut(code) else { return name.to_owned() };
+    if let Some(def) = c.attributes.iter_mut().find(|d| d.id == name || brat_name(&d.id) == name) {
+        if let (AttributeKind::Choice(options), AttributeKind::Choice(new)) = (&mut def.kind, &kind) {
+            for v in new {
+                if !options.iter().any(|o| o == v || brat_value(o) == *v) {
+                    options.push(v.clone());
+                }
+            }
+        }
+        return def.id.clone();
+    }
+    c.attributes.push(AttributeDef { id: name.to_owned(), name: name.replace('_', " "), kind });
+    name.to_owned()
+}

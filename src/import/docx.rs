@@ -1,0 +1,219 @@
+//! .docx import: the text of `word/document.xml`, one paragraph (`w:p`) per paragraph with a
+//! blank line between, `w:tab` as a tab and `w:br` as a line break, saved as `name.docx.txt`.
+//! Deleted revisions, field codes, images, footnotes, comments, headers and footers are not
+//! carried and are counted in the summary.
+//!
+//! The archive is checked before anything is read from it: every entry name must stay inside
+//! the archive (no `..`, no absolute paths), the declared and the actual expanded sizes must
+//! stay under [`MAX_EXPANDED`], and the expansion ratio under [`MAX_RATIO`]. XML with a
+//! DOCTYPE is refused: Word never writes one, and it is how entity attacks begin.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use crate::error::Error;
+use crate::import::{Summary, format_error, inside, read_capped, write_new};
+
+/// The largest expanded size accepted, for one part and for the whole archive.
+pub const MAX_EXPANDED: u64 = 200 * 1024 * 1024;
+/// The largest expansion ratio accepted for parts over 1 MB (ordinary Word XML is 5–20).
+pub const MAX_RATIO: u64 = 100;
+/// The most entries an archive may have.
+pub const MAX_ENTRIES: usize = 10_000;
+
+const W: &[u8] = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+/// What was not carried, by kind.
+pub type Dropped = BTreeMap<&'static str, usize>;
+
+/// Reads the paragraphs of a .docx held in memory.
+pub fn docx_text(path: &Path, bytes: &[u8]) -> Result<(String, Dropped), Error> {
+    let bad = |m: String| format_error(path, m);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("is not a .docx (zip) file: {e}")).hint("save the document from Word as .docx"))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(bad(format!("has {} entries, more than a Word document has; nothing was written", zip.len())));
+    }
+    let mut declared_total: u64 = 0;
+    let mut dropped = Dropped::new();
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| bad(format!("has a damaged entry: {e}")))?;
+        if entry.enclosed_name().is_none() {
+            return Err(bad(format!(
+                "has an entry with an unsafe path (\"{}\"), which could write outside a folder; nothing was written",
+                entry.name()
+            ))
+            .hint("this is not a document Word wrote; do not open it"));
+        }
+        declared_total = declared_total.saturating_add(entry.size());
+        let name = entry.name();
+        if name.starts_with("word/footnotes") || name.starts_with("word/endnotes") {
+            *dropped.entry("footnotes and endnotes parts").or_default() += 1;
+        } else if name.starts_with("word/comments") {
+            *dropped.entry("comments parts").or_default() += 1;
+        } else if name.starts_with("word/header") || name.starts_with("word/footer") {
+            *dropped.entry("headers and footers").or_default() += 1;
+        }
+    }
+    if declared_total > MAX_EXPANDED {
+        return Err(bad(format!(
+            "would expand to {} MB, more than the {} MB Marginalia accepts (a zip bomb?); nothing was written",
+            declared_total / 1_000_000,
+            MAX_EXPANDED / 1_000_000
+        )));
+    }
+    let mut part = zip.by_name("word/document.xml").map_err(|_| {
+        bad("has no word/document.xml, so it is not a Word document".to_owned()).hint("save it from Word as .docx")
+    })?;
+    let compressed = part.compressed_size().max(1);
+    if part.size() > MAX_EXPANDED || (part.size() > 1 << 20 && part.size() / compressed > MAX_RATIO) {
+        return Err(bad(format!(
+            "declares word/document.xml as {} bytes from {} compressed (ratio {}), beyond the limits of {} MB and {MAX_RATIO}:1 (a zip bomb?); nothing was written",
+            part.size(),
+            compressed,
+            part.size() / compressed,
+            MAX_EXPANDED / 1_000_000
+        )));
+    }
+    let mut xml = Vec::new();
+    (&mut part).take(MAX_EXPANDED + 1).read_to_end(&mut xml).map_err(|e| bad(format!("cannot unpack word/document.xml: {e}")))?;
+    let actual = xml.len() as u64;
+    if actual > MAX_EXPANDED || (actual > 1 << 20 && actual / compressed > MAX_RATIO) {
+        return Err(bad(format!(
+            "word/document.xml expands to more than its archive declares ({actual} bytes from {compressed}; a zip bomb?); nothing was written"
+        )));
+    }
+    drop(part);
+    let text = paragraphs(path, &xml, &mut dropped)?;
+    Ok((text, dropped))
+}
+
+/// The paragraphs of a WordprocessingML document part.
+pub fn paragraphs(path: &Path, xml: &[u8], dropped: &mut Dropped) -> Result<String, Error> {
+    let bad = |m: String| format_error(path, m);
+    let mut reader = NsReader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut paragraphs: Vec<String> = Vec::new();
+    // Paragraphs can nest (text boxes): a stack of open paragraphs.
+    let mut open: Vec<String> = Vec::new();
+    let mut in_text = 0usize;
+    let mut in_run = 0usize;
+    let mut skipping = 0usize;
+    loop {
+        let position = reader.buffer_position();
+        let (ns, event) = reader
+            .read_resolved_event_into(&mut buf)
+            .map_err(|e| bad(format!("has malformed XML in word/document.xml after byte {position}: {e}")))?;
+        let is_w = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == W);
+        match event {
+            Event::DocType(_) => {
+                return Err(bad(
+                    "has a DOCTYPE in word/document.xml; Word never writes one and it can hide external entities, so the file was refused; nothing was written"
+                        .to_owned(),
+                ));
+            }
+            Event::Start(e) if is_w => match e.local_name().as_ref() {
+                b"p" => open.push(String::new()),
+                b"r" => in_run += 1,
+                b"t" => in_text += 1,
+                b"delText" | b"instrText" => {
+                    skipping += 1;
+                    let what = if e.local_name().as_ref() == b"delText" { "deleted revisions" } else { "field codes" };
+                    *dropped.entry(what).or_default() += 1;
+                }
+                b"drawing" | b"pict" | b"object" => *dropped.entry("images and embedded objects").or_default() += 1,
+                _ => {}
+            },
+            Event::Empty(e) if is_w => match e.local_name().as_ref() {
+                b"p" => paragraphs.push(String::new()),
+                b"tab" if in_run > 0 => {
+                    if let Some(p) = open.last_mut() {
+                        p.push('\t');
+                    }
+                }
+                b"br" | b"cr" if in_run > 0 => {
+                    if let Some(p) = open.last_mut() {
+                        p.push('\n');
+                    }
+                }
+                b"footnoteReference" | b"endnoteReference" => *dropped.entry("footnote references").or_default() += 1,
+                b"commentReference" => *dropped.entry("comment references").or_default() += 1,
+                _ => {}
+            },
+            Event::End(e) if is_w => match e.local_name().as_ref() {
+                b"p" => {
+                    if let Some(p) = open.pop() {
+                        paragraphs.push(p);
+                    }
+                }
+                b"r" => in_run = in_run.saturating_sub(1),
+                b"t" => in_text = in_text.saturating_sub(1),
+                b"delText" | b"instrText" => skipping = skipping.saturating_sub(1),
+                _ => {}
+            },
+            Event::Text(t) if in_text > 0 && skipping == 0 => {
+                let s = t.xml10_content().map_err(|e| bad(format!("has text that is not UTF-8: {e}")))?;
+                if let Some(p) = open.last_mut() {
+                    p.push_str(&s);
+                }
+            }
+            Event::CData(t) if in_text > 0 && skipping == 0 => {
+                let s = t.decode().map_err(|e| bad(format!("has text that is not UTF-8: {e}")))?;
+                if let Some(p) = open.last_mut() {
+                    p.push_str(&s);
+                }
+            }
+            Event::GeneralRef(r) if in_text > 0 && skipping == 0 => {
+                let ch = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.decode().map_err(|e| bad(format!("has a bad entity: {e}")))?;
+                        quick_xml::escape::resolve_xml_entity(&name)
+                            .ok_or_else(|| {
+                                bad(format!("uses the undefined entity &{name}; and was refused; nothing was written"))
+                            })?
+                            .to_owned()
+                    }
+                    Err(e) => return Err(bad(format!("has a bad character reference: {e}"))),
+                };
+                if let Some(p) = open.last_mut() {
+                    p.push_str(&ch);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let kept: Vec<String> = paragraphs.into_iter().map(|p| p.trim_end().to_owned()).filter(|p| !p.trim().is_empty()).collect();
+    let mut text = kept.join("\n\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+pub fn import(path: &Path, folder: &Path) -> Result<Summary, Error> {
+    let bytes = read_capped(path)?;
+    let (text, dropped) = docx_text(path, &bytes)?;
+    if text.trim().is_empty() {
+        return Err(format_error(path, "has no text in word/document.xml; nothing was written"));
+    }
+    let name = path.file_name().map(|n| format!("{}.txt", n.to_string_lossy())).unwrap_or_else(|| "document.docx.txt".to_owned());
+    let out = inside(folder, &name)?;
+    let mut summary = Summary::default();
+    if write_new(&out, text.as_bytes())? {
+        summary.written.push(out.clone());
+    }
+    summary.carried.push(format!("{} paragraph(s), {} characters", text.split("\n\n").count(), text.chars().count()));
+    for (what, n) in dropped {
+        summary.not_carried.push(format!("{n} {what}"));
+    }
+    summary.carried.push(format!("open {} to annotate it", out.display()));
+    Ok(summary)
+}

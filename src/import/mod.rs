@@ -1,0 +1,224 @@
+//! Imports: annotation sets from other tools (brat standoff, W3C Web Annotation) into
+//! Marginalia sidecars, and documents in other formats (HTML, .docx) as plain text beside
+//! the original.
+//!
+//! Every importer reads and checks its whole input before writing anything, refuses hostile
+//! input with a message that says what was wrong (unsafe zip paths, zip bombs, XML with a
+//! DOCTYPE, offsets outside the text), writes only inside the target folder, never replaces a
+//! different existing file, and reports what it could not carry instead of dropping it quietly.
+
+pub mod brat;
+pub mod docx;
+pub mod html;
+pub mod w3c;
+
+use std::path::{Path, PathBuf};
+
+use crate::annotation::Annotation;
+use crate::codebook::{Code, Codebook, SAFE_PALETTE};
+use crate::document::Document;
+use crate::edits::Action;
+use crate::error::{Error, ErrorKind};
+use crate::session::Session;
+
+/// Input files larger than this are refused (the largest document Marginalia opens).
+pub const MAX_INPUT_BYTES: u64 = crate::document::MAX_DOCUMENT_BYTES;
+
+/// What an import wrote, carried and could not carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files written (documents and sidecars).
+    pub written: Vec<PathBuf>,
+    /// What was imported, one sentence each.
+    pub carried: Vec<String>,
+    /// What could not be carried, one sentence each.
+    pub not_carried: Vec<String>,
+}
+
+impl Summary {
+    /// The summary as printed by the CLI.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.carried.clone();
+        for p in &self.written {
+            out.push(format!("wrote {}", p.display()));
+        }
+        if self.not_carried.is_empty() {
+            out.push("nothing was left out".to_owned());
+        } else {
+            out.extend(self.not_carried.iter().map(|n| format!("not carried: {n}")));
+        }
+        out
+    }
+}
+
+/// The kinds of file `marginalia import` reads, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Brat,
+    W3c,
+    Html,
+    Docx,
+}
+
+impl Kind {
+    pub fn of(path: &Path) -> Option<Kind> {
+        let ext = path.extension()?.to_str()?.to_lowercase();
+        Some(match ext.as_str() {
+            "ann" => Kind::Brat,
+            "json" | "jsonld" | "jsonl" => Kind::W3c,
+            "html" | "htm" | "xhtml" => Kind::Html,
+            "docx" => Kind::Docx,
+            _ => return None,
+        })
+    }
+}
+
+/// Imports `file` into `into` (default: the file's folder). `coder` names the coder of
+/// imported annotations that do not name one.
+pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, Error> {
+    let kind = Kind::of(file).ok_or_else(|| {
+        Error::usage("is not a file Marginalia imports")
+            .in_file(file)
+            .hint("import brat .ann (with its .txt beside), W3C .json/.jsonld/.jsonl, .html or .docx files")
+    })?;
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(file, "cannot read the file", e))?;
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(Error::new(ErrorKind::Format, format!("is {} MB, more than Marginalia imports", meta.len() / 1_000_000))
+            .in_file(file)
+            .hint("split it into smaller files"));
+    }
+    let folder = match into {
+        Some(f) => f.to_path_buf(),
+        None => file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")),
+    };
+    if folder.is_file() {
+        return Err(Error::usage("is a file; --into takes a folder").in_file(&folder));
+    }
+    match kind {
+        Kind::Brat => brat::import(file, &folder, coder),
+        Kind::W3c => w3c::import(file, &folder, coder),
+        Kind::Html => html::import(file, &folder),
+        Kind::Docx => docx::import(file, &folder),
+    }
+}
+
+/// Reads a file refusing anything over [`MAX_INPUT_BYTES`].
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the file", e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, "cannot read the file", e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::new(ErrorKind::Format, "is larger than Marginalia imports").in_file(path));
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn format_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Format, message).in_file(path)
+}
+
+/// The path `folder/name`, refusing names that would leave the folder.
+pub(crate) fn inside(folder: &Path, name: &str) -> Result<PathBuf, Error> {
+    let p = Path::new(name);
+    let mut comps = p.components();
+    match (comps.next(), comps.next()) {
+        (Some(std::path::Component::Normal(_)), None) => Ok(folder.join(p)),
+        _ => Err(Error::usage(format!("\"{name}\" is not a plain file name; nothing was written"))
+            .hint("rename the file so that its name has no folders in it")),
+    }
+}
+
+/// Writes a new text file, or accepts an existing one with the same bytes. Never replaces a
+/// different file.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    if path.exists() {
+        let existing = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the existing file", e))?;
+        if existing == bytes {
+            return Ok(false);
+        }
+        return Err(Error::usage("exists already with other content; nothing was written")
+            .in_file(path)
+            .hint("move it aside, or import into another folder with --into"));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
+    }
+    crate::sidecar::write_atomic(path, bytes, false)?;
+    Ok(true)
+}
+
+/// A colour for a new code: the first palette colour no code uses yet.
+pub(crate) fn free_colour(codebook: &Codebook) -> String {
+    SAFE_PALETTE
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| !codebook.codes.iter().any(|x| x.colour.eq_ignore_ascii_case(c)))
+        .unwrap_or("#999999")
+        .to_owned()
+}
+
+/// A name for a new code that no other code has.
+pub(crate) fn free_name(codebook: &Codebook, name: &str) -> String {
+    let taken = |n: &str| codebook.codes.iter().any(|c| c.name.trim().to_lowercase() == n.trim().to_lowercase());
+    if !taken(name) {
+        return name.to_owned();
+    }
+    (2..).map(|k| format!("{name} ({k})")).find(|n| !taken(n)).unwrap_or_default()
+}
+
+/// Opens (or starts) the sidecar of a document that is about to be written at `doc_path`.
+pub(crate) fn open_session(doc: &Document, doc_path: &Path, coder: &str) -> Result<Session, Error> {
+    let mut doc = doc.clone();
+    doc.set_path(doc_path.to_path_buf());
+    Session::with_document(doc, crate::sidecar::default_path(doc_path), coder)
+}
+
+/// Adds annotations (and the codebook they need) to a session as one undoable step. Returns
+/// (added, already there). Annotations whose id exists already with the same content are
+/// skipped; with other content they get a new id.
+pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Vec<Annotation>) -> Result<(usize, usize), Error> {
+    if &codebook != session.edits.codebook() {
+        session.apply(Action::SetCodebook(codebook))?;
+    }
+    let mut actions = Vec::new();
+    let mut skipped = 0;
+    for mut a in annotations {
+        if let Some(old) = session.edits.get(a.id) {
+            if old.start == a.start
+                && old.end == a.end
+                && old.code == a.code
+                && old.note == a.note
+                && old.attributes == a.attributes
+            {
+                skipped += 1;
+                continue;
+            }
+            a.id = uuid::Uuid::new_v4();
+        }
+        let same_place = session
+            .edits
+            .annotations()
+            .iter()
+            .any(|o| o.start == a.start && o.end == a.end && o.code == a.code && o.coder == a.coder && o.note == a.note);
+        if same_place {
+            skipped += 1;
+            continue;
+        }
+        actions.push(Action::Add(a));
+    }
+    let added = actions.len();
+    if added > 0 {
+        session.apply(Action::Batch(actions))?;
+    }
+    Ok((added, skipped))
+}
+
+/// Adds a code with `id` and `name` (made unique) to the codebook and returns its id.
+pub(crate) fn add_code(codebook: &mut Codebook, id: &str, name: &str, colour: Option<String>) -> String {
+    let id = if id.trim().is_empty() || codebook.code(id).is_some() { codebook.fresh_id(name) } else { id.to_owned() };
+    let colour = colour.filter(|c| crate::codebook::parse_colour(c).is_some()).unwrap_or_else(|| free_colour(codebook));
+    let name = free_name(codebook, if name.trim().is_empty() { &id } else { name });
+    codebook.codes.push(Code::new(&id, &name, &colour));
+    id
+}

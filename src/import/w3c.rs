@@ -1,0 +1,407 @@
+//! W3C Web Annotation import: an AnnotationCollection (with embedded pages), an
+//! AnnotationPage, one annotation, an array of them, or JSON lines. Annotations are grouped by
+//! their target's `source`; each group goes into the sidecar of the document of that file name
+//! in the target folder, which must exist there (the error says which file to put there).
+//!
+//! The code comes from a `classifying`/`tagging` body: a `SpecificResource` whose source is
+//! `urn:marginalia:code:<id>` (as Marginalia writes) or any other source with a label, or a
+//! `TextualBody` whose value names the code. `commenting` bodies (and `bodyValue`) become the
+//! note; `describing` bodies become attribute values. Positions come from the
+//! `TextPositionSelector` (code points) and are checked against the `TextQuoteSelector`; when
+//! they disagree the quote is searched for.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::anchor::reanchor_one;
+use crate::annotation::{AnchorStatus, Annotation, is_rfc3339, now_rfc3339};
+use crate::codebook::{AttributeDef, AttributeKind, Codebook};
+use crate::document::{Document, Span};
+use crate::error::Error;
+use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, decode_segment};
+use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped};
+
+/// Reads the annotations of a W3C file (JSON or JSON lines). Containers are unpacked.
+pub fn read_annotations(path: &Path, text: &str) -> Result<(Vec<Value>, Vec<String>), Error> {
+    let mut notes = Vec::new();
+    let values: Vec<Value> = match serde_json::from_str::<Value>(text) {
+        Ok(v) => vec![v],
+        Err(whole) => {
+            let mut out = Vec::new();
+            for (n, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let v = serde_json::from_str::<Value>(line).map_err(|e| {
+                    if n == 0 {
+                        format_error(path, format!("is not JSON: {whole}")).at(whole.line(), whole.column())
+                    } else {
+                        format_error(path, format!("line {} is not JSON: {e}", n + 1)).at(n + 1, e.column())
+                    }
+                })?;
+                out.push(v);
+            }
+            out
+        }
+    };
+    let mut annotations = Vec::new();
+    let mut stack: Vec<Value> = values.into_iter().rev().collect();
+    while let Some(v) = stack.pop() {
+        match &v {
+            Value::Array(items) => stack.extend(items.iter().rev().cloned()),
+            Value::Object(o) => {
+                let types = types(&v);
+                if types.iter().any(|t| t == "AnnotationCollection") {
+                    match o.get("first") {
+                        Some(first @ Value::Object(_)) => stack.push(first.clone()),
+                        Some(Value::String(uri)) => {
+                            notes.push(format!("the collection's pages are only linked ({uri}), not embedded"))
+                        }
+                        _ => {}
+                    }
+                } else if types.iter().any(|t| t == "AnnotationPage") {
+                    if let Some(Value::String(next)) = o.get("next") {
+                        notes.push(format!("a page links to a next page ({next}) that is not embedded"));
+                    }
+                    if let Some(Value::Array(items)) = o.get("items") {
+                        stack.extend(items.iter().rev().cloned());
+                    }
+                } else if types.iter().any(|t| t == "Annotation") {
+                    annotations.push(v);
+                } else {
+                    notes.push("an object that is not an Annotation, Page or Collection".to_owned());
+                }
+            }
+            Value::String(uri) => notes.push(format!("an annotation given only by its URI ({uri})")),
+            _ => notes.push("a value that is not an annotation".to_owned()),
+        }
+    }
+    Ok((annotations, notes))
+}
+
+fn types(v: &Value) -> Vec<String> {
+    match v.get("type") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        _ => vec![],
+    }
+}
+
+fn as_list(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(other) => vec![other],
+    }
+}
+
+fn purposes(v: &Value) -> Vec<String> {
+    as_list(v.get("purpose")).into_iter().filter_map(|p| p.as_str().map(str::to_owned)).collect()
+}
+
+/// The file name a target source points at (last path segment, percent-decoded).
+pub fn source_name(source: &str) -> String {
+    let s = source.split(['#', '?']).next().unwrap_or(source);
+    decode_segment(s.rsplit('/').next().unwrap_or(s))
+}
+
+/// A string or the `id` of an object.
+fn id_of(v: &Value) -> Option<&str> {
+    v.as_str().or_else(|| v.get("id").and_then(Value::as_str)).or_else(|| v.get("@id").and_then(Value::as_str))
+}
+
+struct Parsed {
+    id: Option<Uuid>,
+    code_id: Option<String>,
+    code_name: Option<String>,
+    note: Vec<String>,
+    /// (attribute id if known, label, value)
+    attributes: Vec<(Option<String>, String, String)>,
+    source: String,
+    exact: Option<String>,
+    prefix: String,
+    suffix: String,
+    position: Option<(i64, i64)>,
+    coder: Option<String>,
+    created: Option<String>,
+    modified: Option<String>,
+}
+
+fn parse_one(v: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<Parsed, String> {
+    let id = v.get("id").and_then(Value::as_str).and_then(|s| s.strip_prefix("urn:uuid:")).and_then(|s| Uuid::parse_str(s).ok());
+    let mut p = Parsed {
+        id,
+        code_id: None,
+        code_name: None,
+        note: vec![],
+        attributes: vec![],
+        source: String::new(),
+        exact: None,
+        prefix: String::new(),
+        suffix: String::new(),
+        position: None,
+        coder: None,
+        created: v.get("created").and_then(Value::as_str).map(str::to_owned),
+        modified: v.get("modified").and_then(Value::as_str).map(str::to_owned),
+    };
+    for c in as_list(v.get("creator")) {
+        if p.coder.is_none() {
+            p.coder = c
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| c.get("name").and_then(Value::as_str).map(str::to_owned))
+                .or_else(|| c.get("nickname").and_then(Value::as_str).map(str::to_owned));
+        }
+    }
+    if let Some(Value::String(s)) = v.get("bodyValue") {
+        p.note.push(s.clone());
+    }
+    let motivations: Vec<String> =
+        as_list(v.get("motivation")).into_iter().filter_map(|m| m.as_str().map(str::to_owned)).collect();
+    for b in as_list(v.get("body")) {
+        let purposes = purposes(b);
+        let is = |x: &str| purposes.iter().any(|p| p == x);
+        let textual = types(b).iter().any(|t| t == "TextualBody") || b.get("value").is_some();
+        let classifying = is("classifying")
+            || is("tagging")
+            || (purposes.is_empty() && motivations.iter().any(|m| m == "classifying" || m == "tagging"));
+        if textual {
+            let value = b.get("value").and_then(Value::as_str).unwrap_or("").to_owned();
+            if classifying && p.code_id.is_none() && p.code_name.is_none() {
+                p.code_name = Some(value);
+            } else if is("commenting") || (purposes.is_empty() && !classifying) {
+                p.note.push(value);
+            } else if is("describing") {
+                let attr = b
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.split_once(ATTRIBUTE_FRAGMENT))
+                    .map(|(_, a)| decode_segment(a));
+                let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
+                p.attributes.push((attr, label, value));
+            } else {
+                *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
+            }
+        } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
+            let uri = id_of(src).unwrap_or("");
+            let label = src.get("label").and_then(Value::as_str).or_else(|| b.get("label").and_then(Value::as_str));
+            if (classifying || uri.starts_with(CODE_URI_PREFIX)) && p.code_id.is_none() && p.code_name.is_none() {
+                if let Some(code) = uri.strip_prefix(CODE_URI_PREFIX) {
+                    p.code_id = Some(decode_segment(code));
+                }
+                p.code_name = Some(label.map(str::to_owned).unwrap_or_else(|| source_name(uri)));
+            } else {
+                *unsupported.entry("bodies that are web resources".to_owned()).or_default() += 1;
+            }
+        } else {
+            *unsupported.entry("bodies of unknown kinds".to_owned()).or_default() += 1;
+        }
+    }
+    let targets = as_list(v.get("target"));
+    if targets.len() > 1 {
+        *unsupported.entry("extra targets (only the first is used)".to_owned()).or_default() += targets.len() - 1;
+    }
+    let Some(target) = targets.first() else { return Err("has no target".to_owned()) };
+    p.source = id_of(target.get("source").unwrap_or(target)).unwrap_or("").to_owned();
+    for s in as_list(target.get("selector")) {
+        let t = types(s);
+        if t.iter().any(|x| x == "TextQuoteSelector") {
+            p.exact = s.get("exact").and_then(Value::as_str).map(str::to_owned);
+            p.prefix = s.get("prefix").and_then(Value::as_str).unwrap_or("").to_owned();
+            p.suffix = s.get("suffix").and_then(Value::as_str).unwrap_or("").to_owned();
+        } else if t.iter().any(|x| x == "TextPositionSelector") {
+            let (Some(a), Some(b)) = (s.get("start").and_then(Value::as_i64), s.get("end").and_then(Value::as_i64)) else {
+                return Err("has a TextPositionSelector without whole-number start and end".to_owned());
+            };
+            p.position = Some((a, b));
+        } else {
+            *unsupported.entry(format!("selectors of type {}", t.join("/"))).or_default() += 1;
+        }
+    }
+    if p.exact.is_none() && p.position.is_none() {
+        return Err("has no TextQuoteSelector or TextPositionSelector, so it cannot be placed in the text".to_owned());
+    }
+    Ok(p)
+}
+
+pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
+    let bytes = read_capped(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| format_error(path, "is not UTF-8 text"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (values, container_notes) = read_annotations(path, text)?;
+    let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
+    let mut untagged = Vec::new();
+    // Document name → parsed annotations, in file order.
+    let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
+    for (n, v) in values.iter().enumerate() {
+        let label = v.get("id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("annotation {}", n + 1));
+        let parsed =
+            parse_one(v, &mut unsupported).map_err(|why| format_error(path, format!("{label} {why}; nothing was written")))?;
+        if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            untagged.push(label);
+            continue;
+        }
+        by_doc.entry(source_name(&parsed.source)).or_default().push(parsed);
+    }
+    // Find every document first, so that a missing one stops the import before any write.
+    let mut docs: Vec<(PathBuf, Document, Vec<Parsed>)> = Vec::new();
+    for (name, parsed) in by_doc {
+        if name.is_empty() {
+            return Err(format_error(path, "has annotations whose target has no source file name; nothing was written"));
+        }
+        let doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
+        if !doc_path.is_file() {
+            return Err(format_error(
+                path,
+                format!(
+                    "has {} annotation(s) of \"{name}\", which is not in {}; nothing was written",
+                    parsed.len(),
+                    folder.display()
+                ),
+            )
+            .hint(format!(
+                "put the document \"{name}\" there (the same text they were made on), or import with --into its folder"
+            )));
+        }
+        let doc = Document::open(&doc_path)?;
+        docs.push((doc_path, doc, parsed));
+    }
+    let mut prepared = Vec::new();
+    let mut reanchored = 0;
+    for (doc_path, doc, parsed) in docs {
+        let first_coder = parsed.iter().find_map(|p| p.coder.clone()).unwrap_or_else(|| coder.to_owned());
+        let session = open_session(&doc, &doc_path, &first_coder)?;
+        let mut codebook: Codebook = session.edits.codebook().clone();
+        let mut annotations = Vec::new();
+        for p in parsed {
+            let label = p.id.map(|u| format!("urn:uuid:{u}")).unwrap_or_else(|| "an annotation".to_owned());
+            let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
+            let len = doc.len_chars();
+            let (start, end) = match p.position {
+                Some((s, e)) => {
+                    if s < 0 || e < s || e as u64 > len as u64 {
+                        return Err(format_error(
+                            path,
+                            format!("{label} has the position {s}..{e}, outside the text of {} ({len} characters); nothing was written", doc_path.display()),
+                        )
+                        .hint("check that the annotations belong to this document; positions count code points"));
+                    }
+                    (s as usize, e as usize)
+                }
+                None => (0, 0),
+            };
+            let exact = p.exact.clone().unwrap_or_else(|| doc.slice(Span::new(start, end)).to_owned());
+            let now = now_rfc3339();
+            let mut a = Annotation {
+                id: p.id.unwrap_or_else(Uuid::new_v4),
+                start,
+                end,
+                exact,
+                prefix: p.prefix.clone(),
+                suffix: p.suffix.clone(),
+                code: code_id.clone(),
+                note: p.note.join("\n\n"),
+                attributes: Default::default(),
+                coder: p.coder.clone().unwrap_or_else(|| coder.to_owned()),
+                created: p.created.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.clone()),
+                modified: p.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or(now),
+                status: AnchorStatus::Anchored,
+            };
+            match reanchor_one(&doc, &mut a, 0) {
+                AnchorStatus::Anchored => {}
+                AnchorStatus::Reanchored => reanchored += 1,
+                AnchorStatus::Orphaned => {
+                    return Err(format_error(
+                        path,
+                        format!(
+                            "{label}: its quote \"{}\" is not in {}; nothing was written",
+                            crate::cli::excerpt(&a.exact, 40),
+                            doc_path.display()
+                        ),
+                    )
+                    .hint("check that the annotations belong to this version of the document"));
+                }
+            }
+            if a.span().is_empty() {
+                return Err(format_error(path, format!("{label} marks an empty span; nothing was written")));
+            }
+            for (attr_id, attr_label, value) in &p.attributes {
+                let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
+                a.attributes.insert(id, value.clone());
+            }
+            annotations.push(a);
+        }
+        codebook.validate().map_err(|e| e.in_file(path))?;
+        prepared.push((session, codebook, annotations));
+    }
+    let mut summary = Summary::default();
+    for (mut session, codebook, annotations) in prepared {
+        let n = annotations.len();
+        let before: Vec<String> = session.edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
+        let new_codes: Vec<String> = codebook.codes.iter().filter(|c| !before.contains(&c.id)).map(|c| c.id.clone()).collect();
+        let (added, skipped) = add_all(&mut session, codebook, annotations)?;
+        session.save()?;
+        summary.written.push(session.sidecar_path.clone());
+        let mut line = format!("{added} of {n} annotation(s) imported for {}", session.doc.file_name());
+        if skipped > 0 {
+            line.push_str(&format!(" ({skipped} were there already)"));
+        }
+        summary.carried.push(line);
+        if !new_codes.is_empty() {
+            summary.carried.push(format!("added {} code(s) to the codebook: {}", new_codes.len(), new_codes.join(", ")));
+        }
+    }
+    if reanchored > 0 {
+        summary
+            .carried
+            .push(format!("{reanchored} annotation(s) were placed by their quote because their position did not hold it"));
+    }
+    if !untagged.is_empty() {
+        summary.not_carried.push(format!(
+            "{} annotation(s) without a tagging or classifying body (Marginalia annotations need a code): {}",
+            untagged.len(),
+            untagged.join(", ")
+        ));
+    }
+    for (what, count) in unsupported {
+        summary.not_carried.push(format!("{count} {what}"));
+    }
+    summary.not_carried.extend(container_notes);
+    Ok(summary)
+}
+
+fn resolve_code(codebook: &mut Codebook, id: Option<&str>, name: &str) -> String {
+    if let Some(id) = id
+        && codebook.code(id).is_some()
+    {
+        return id.to_owned();
+    }
+    if let Some(c) = codebook.resolve(name) {
+        return c.id.clone();
+    }
+    let id = id.map(str::to_owned).unwrap_or_else(|| codebook.fresh_id(name));
+    add_code(codebook, &id, name, None)
+}
+
+fn resolve_attribute(codebook: &mut Codebook, code: &str, id: Option<&str>, label: &str) -> String {
+    let Some(c) = codebook.code_mut(code) else { return id.unwrap_or(label).to_owned() };
+    if let Some(d) = c.attributes.iter().find(|d| Some(d.id.as_str()) == id) {
+        return d.id.clone();
+    }
+    if let Some(d) = c.attributes.iter().find(|d| d.name.to_lowercase() == label.to_lowercase() || d.id == label) {
+        return d.id.clone();
+    }
+    let new_id = id.map(str::to_owned).unwrap_or_else(|| {
+        let base: String = label.to_lowercase().chars().map(|ch| if ch.is_alphanumeric() { ch } else { '-' }).collect();
+        if base.trim_matches('-').is_empty() { "attribute".to_owned() } else { base.trim_matches('-').to_owned() }
+    });
+    c.attributes.push(AttributeDef {
+        id: new_id.clone(),
+        name: if label.trim().is_empty() { new_id.clone() } else { label.to_owned() },
+        kind: AttributeKind::Text,
+    });
+    new_id
+}
