@@ -7,6 +7,7 @@
 //! the RON files, [`session`] ties a document to its sidecar. The GUI (`ui`, behind the `gui`
 //! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
 
+pub mod agree;
 pub mod anchor;
 pub mod annotation;
 pub mod cli;

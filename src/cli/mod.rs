@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod agree;
+
 use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::Span;
 use crate::edits::Action;
@@ -34,6 +36,10 @@ pub enum Command {
     /// Validate a document's sidecar, re-anchor its annotations and report.
     /// Exit 0: all anchored; 1: some re-anchored or orphaned; 2: an error.
     Check(SidecarArgs),
+    /// Inter-coder agreement of several sidecars of one document (F1, Cohen's and Fleiss'
+    /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
+    /// each sidecar against an answer key.
+    Agree(agree::AgreeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +96,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::Add(args) => add(args),
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
+        Command::Agree(args) => agree::run(args),
     };
     match result {
         Ok(code) => code,
