@@ -593,3 +593,35 @@ fn cli_class_report_with_key_writes_html_and_csv() {
     let cleo_all = rows.iter().find(|r| &r[0] == "Cléo" && &r[1] == "all").unwrap();
     assert_eq!((&cleo_all[3], &cleo_all[4], &cleo_all[5], &cleo_all[8]), ("1", "2", "0", "50.0"));
 }
+
+#[test]
+fn cli_reports_orphans_and_leaves_them_out() {
+    let c = class();
+    let cb = codebook(&["demand", "claim"]);
+    // Made on a draft that had a sentence the final speech dropped.
+    let draft = Document::from_text(format!("{}\r\nBring back the night tram!", speech().text()));
+    let dana = write_sidecar(
+        &c.dir,
+        "speech.txt.dana.annotations.ron",
+        &draft,
+        "dana",
+        &cb,
+        vec![on(&draft, "fix the bridge", "demand"), on(&draft, "Bring back the night tram!", "demand")],
+    );
+    let (code, out, err) = marginalia(&["agree".as_ref(), c.doc.as_os_str(), c.ben.as_os_str(), dana.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dana: 1 annotation(s) (1 orphaned left out)"), "{out}");
+    assert!(out.contains("1 annotation(s) of dana were not found") && out.contains("Bring back the night tram!"), "{out}");
+    let (_, json, _) = marginalia(&[
+        "agree".as_ref(),
+        c.doc.as_os_str(),
+        c.ben.as_os_str(),
+        dana.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let all = json["pairs"].as_array().unwrap().iter().find(|p| p["code"] == "all").unwrap().clone();
+    // ben: 2 demands; dana: 1 counted, exactly one of ben's.
+    assert_eq!((all["count_a"].as_u64(), all["count_b"].as_u64(), all["matched_exact"].as_u64()), (Some(2), Some(1), Some(1)));
+}

@@ -30,13 +30,17 @@ pub fn exact(a: &[Span], b: &[Span]) -> Vec<(usize, usize)> {
 pub fn overlap(a: &[Span], b: &[Span]) -> Vec<(usize, usize)> {
     let mut by_start: Vec<usize> = (0..b.len()).collect();
     by_start.sort_by_key(|&j| (b[j].start, b[j].end, j));
+    // A span of `b` overlapping `sa` starts before `sa.end` and no earlier than
+    // `sa.start − longest`, so only that slice of `by_start` is looked at.
+    let longest = b.iter().map(Span::len).max().unwrap_or(0);
     let adj: Vec<Vec<usize>> = a
         .iter()
         .map(|sa| {
-            let mut cands: Vec<usize> = by_start
+            let from = by_start.partition_point(|&j| b[j].start < sa.start.saturating_sub(longest));
+            let to = by_start.partition_point(|&j| b[j].start < sa.end);
+            let mut cands: Vec<usize> = by_start[from..to.max(from)]
                 .iter()
                 .copied()
-                .take_while(|&j| b[j].start < sa.end)
                 .filter(|&j| sa.overlaps(&b[j]) && !sa.is_empty() && !b[j].is_empty())
                 .collect();
             cands.sort_by_key(|&j| {
@@ -111,6 +115,42 @@ mod tests {
         let pairs = overlap(&a, &b);
         assert_eq!(pairs.len(), 2);
         assert!(pairs.contains(&(1, 0)) && pairs.contains(&(0, 1)));
+    }
+
+    /// The largest matching by trying every choice (small inputs only).
+    fn brute_force(a: &[Span], b: &[Span], used: &mut Vec<bool>) -> usize {
+        let Some((first, rest)) = a.split_first() else { return 0 };
+        let mut best = brute_force(rest, b, used);
+        for j in 0..b.len() {
+            if !used[j] && first.overlaps(&b[j]) {
+                used[j] = true;
+                best = best.max(1 + brute_force(rest, b, used));
+                used[j] = false;
+            }
+        }
+        best
+    }
+
+    fn spans() -> impl proptest::strategy::Strategy<Value = Vec<Span>> {
+        use proptest::prelude::*;
+        prop::collection::vec((0..30usize, 1..10usize).prop_map(|(s, l)| Span::new(s, s + l)), 0..7)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn overlap_matching_is_maximum_and_one_to_one(a in spans(), b in spans()) {
+            let pairs = overlap(&a, &b);
+            let mut used = vec![false; b.len()];
+            proptest::prop_assert_eq!(pairs.len(), brute_force(&a, &b, &mut used));
+            proptest::prop_assert_eq!(overlap(&b, &a).len(), pairs.len());
+            let mut seen_b: Vec<usize> = pairs.iter().map(|p| p.1).collect();
+            seen_b.sort_unstable();
+            seen_b.dedup();
+            proptest::prop_assert_eq!(seen_b.len(), pairs.len());
+            for (i, j) in pairs {
+                proptest::prop_assert!(a[i].overlaps(&b[j]));
+            }
+        }
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub fn fleiss_kappa(units: &[Unit]) -> Measure {
 }
 
 /// Krippendorff's alpha for nominal data, any number of coders, missing values allowed
-/// (Krippendorff 2004 §11.3; 2011). Units with fewer than two values are not pairable and are
+/// (Krippendorff 2004, 2011). Units with fewer than two values are not pairable and are
 /// left out. From the coincidence matrix o_ck = Σ_u (number of c–k pairs in u) / (m_u − 1),
 /// n_c = Σ_k o_ck and n = Σ_c n_c:
 /// α = 1 − (n − 1) · Σ_{c≠k} o_ck / Σ_{c≠k} n_c·n_k.

@@ -1,6 +1,6 @@
 //! Krippendorff's unitizing alpha (α_u) for the placement of spans on a continuum with gaps
 //! (Krippendorff 1995, "On the reliability of unitizing continuous data", Sociological
-//! Methodology 25; Krippendorff 2004, Content Analysis, 2nd ed., §12.4).
+//! Methodology 25; Krippendorff 2004, Content Analysis, 2nd ed., chapter on reliability).
 //!
 //! For one category, each coder cuts the continuum `0..L` into segments: the units they
 //! marked (w = 1) and the gaps between them (w = 0). With m coders, segment g of coder i
@@ -177,6 +177,33 @@ mod tests {
     fn overlapping_spans_of_one_coder_merge_and_touching_ones_do_not() {
         let spans = [Span::new(5, 9), Span::new(0, 3), Span::new(7, 12), Span::new(3, 4), Span::new(20, 20)];
         assert_eq!(normalize(&spans, 11), vec![Span::new(0, 3), Span::new(3, 4), Span::new(5, 11)]);
+    }
+
+    proptest::proptest! {
+        /// The merge walk visits every pair of segments with a non-zero δ² exactly once: the
+        /// same uD_o as summing δ² over all pairs of segments of all ordered pairs of coders.
+        #[test]
+        fn observed_disagreement_equals_the_sum_over_all_segment_pairs(
+            coders in proptest::collection::vec(
+                proptest::collection::vec((0..40usize, 1..12usize), 0..5), 2..4)
+        ) {
+            let len = 40;
+            let coders: Vec<Vec<Span>> =
+                coders.iter().map(|c| c.iter().map(|&(s, l)| Span::new(s, (s + l).min(len))).collect()).collect();
+            let continua: Vec<Vec<Segment>> = coders.iter().map(|c| segments(&normalize(c, len), len)).collect();
+            let mut sum = 0.0;
+            for (i, ci) in continua.iter().enumerate() {
+                for (j, cj) in continua.iter().enumerate() {
+                    if i != j {
+                        sum += ci.iter().flat_map(|g| cj.iter().map(move |h| delta_squared(*g, *h))).sum::<f64>();
+                    }
+                }
+            }
+            let m = coders.len() as f64;
+            let expected = sum / (m * (m - 1.0) * (len * len) as f64);
+            let (d_o, _) = disagreements(len, &coders).unwrap();
+            proptest::prop_assert!((d_o - expected).abs() < 1e-12, "{} vs {}", d_o, expected);
+        }
     }
 
     #[test]
