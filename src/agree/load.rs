@@ -85,6 +85,12 @@ pub fn load_coders(doc: &Document, paths: &[PathBuf]) -> Result<(Vec<LoadedCoder
             coder.name = format!("{} ({file})", coder.name);
         }
     }
+    // The same file given twice: number the repeats.
+    for i in 1..coders.len() {
+        if coders[..i].iter().any(|c| c.name == coders[i].name) {
+            coders[i].name = format!("{} #{}", coders[i].name, i + 1);
+        }
+    }
     let mut codebook = coders.first().map(|c| c.codebook.clone()).unwrap_or_default();
     for coder in &coders[1.min(coders.len())..] {
         for code in &coder.codebook.codes {
