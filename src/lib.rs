@@ -4,9 +4,11 @@
 //! every rule about it and never imports egui: [`document`] decodes texts and converts
 //! positions, [`anchor`] re-anchors annotations into changed texts, [`codebook`] defines codes,
 //! [`edits`] applies every change through one function with undo, [`sidecar`] reads and writes
-//! the RON files, [`session`] ties a document to its sidecar. The GUI (`ui`, behind the `gui`
+//! the RON files, [`session`] ties a document to its sidecar, [`agree`] measures inter-coder
+//! agreement and scores annotations against an answer key. The GUI (`ui`, behind the `gui`
 //! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
 
+pub mod agree;
 pub mod anchor;
 pub mod annotation;
 pub mod cli;

@@ -13,6 +13,8 @@ mod codebook;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod agree;
+
 use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::Span;
 use crate::edits::Action;
@@ -45,6 +47,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Import brat .ann, W3C annotations (.json/.jsonld/.jsonl), or an .html/.docx document.
     Import(import::ImportArgs),
+    /// Inter-coder agreement of several sidecars of one document (F1, Cohen's and Fleiss'
+    /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
+    /// each sidecar against an answer key.
+    Agree(agree::AgreeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +110,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::Codebook(args) => codebook::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Agree(args) => agree::run(args),
     };
     match result {
         Ok(code) => code,
