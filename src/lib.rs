@@ -17,9 +17,9 @@ pub mod corpus;
 pub mod document;
 pub mod edits;
 pub mod error;
-pub mod refi;
 pub mod export;
 pub mod import;
+pub mod refi;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]

@@ -522,3 +522,43 @@ fn a_file_that_is_not_a_zip_is_refused() {
     let err = qdpx::import(&p, &dir.path().join("t")).unwrap_err();
     assert!(err.to_string().contains("zip archive"), "{err}");
 }
+
+/// The general `export` and `import` commands carry REFI-QDA projects too.
+#[test]
+fn export_and_import_commands_carry_qdpx() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("letter.txt");
+    std::fs::write(&doc, "Dear Mayor Ōtake,\r\nplease keep the night buses running. 🚌 Thank you!\r\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_marginalia");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&[
+        "add".as_ref(),
+        doc.as_os_str(),
+        "--quote".as_ref(),
+        "keep the night buses running".as_ref(),
+        "--code".as_ref(),
+        "demand".as_ref(),
+        "--note".as_ref(),
+        "polite but firm".as_ref(),
+    ]);
+    let project = dir.path().join("out.qdpx");
+    run(&["export".as_ref(), doc.as_os_str(), "--format".as_ref(), "qdpx".as_ref(), "-o".as_ref(), project.as_os_str()]);
+    let into = dir.path().join("imported");
+    let summary = run(&["import".as_ref(), project.as_os_str(), "--into".as_ref(), into.as_os_str()]);
+    assert!(summary.contains("1 annotation"), "{summary}");
+    let docs: Vec<_> = std::fs::read_dir(&into)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    assert_eq!(docs.len(), 1);
+    let listed = run(&["list".as_ref(), docs[0].as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    let rows: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(rows[0]["exact"], "keep the night buses running");
+    assert_eq!(rows[0]["note"], "polite but firm");
+}

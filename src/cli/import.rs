@@ -9,7 +9,7 @@ use crate::error::Error;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A brat .ann, a W3C .json/.jsonld/.jsonl, an .html or a .docx file.
+    /// A REFI-QDA .qdpx project, a brat .ann, a W3C .json/.jsonld/.jsonl, an .html or a .docx file.
     pub file: PathBuf,
     /// The folder to put documents and sidecars in (default: the file's folder).
     #[arg(long, value_name = "FOLDER")]

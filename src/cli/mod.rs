@@ -43,9 +43,9 @@ pub enum Command {
     Check(SidecarArgs),
     /// List the shipped codebooks; export a codebook as RON or REFI-QDA (.qdc); import one.
     Codebook(codebook::CodebookArgs),
-    /// Export a document or folder (every coder's annotations) as csv, jsonl, w3c, brat or html.
+    /// Export a document or folder (every coder's annotations) as csv, jsonl, w3c, brat, html or qdpx.
     Export(export::ExportArgs),
-    /// Import brat .ann, W3C annotations (.json/.jsonld/.jsonl), or an .html/.docx document.
+    /// Import a REFI-QDA .qdpx project, brat .ann, W3C annotations (.json/.jsonld/.jsonl), or an .html/.docx document.
     Import(import::ImportArgs),
     /// Inter-coder agreement of several sidecars of one document (F1, Cohen's and Fleiss'
     /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring

@@ -34,12 +34,12 @@ pub enum Format {
     Brat,
     /// A self-contained, printable HTML report.
     Html,
-    // REFI-QDA (.qdpx / .qdc) is added here when src/refi/ lands; its writer takes the same
-    // (corpus, options, out, progress) arguments.
+    /// A REFI-QDA project (.qdpx) for QualCoder, NVivo, ATLAS.ti and MAXQDA.
+    Qdpx,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Csv, Format::Jsonl, Format::W3c, Format::Brat, Format::Html];
+    pub const ALL: [Format; 6] = [Format::Csv, Format::Jsonl, Format::W3c, Format::Brat, Format::Html, Format::Qdpx];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -48,6 +48,7 @@ impl Format {
             Format::W3c => "W3C Web Annotation",
             Format::Brat => "brat standoff",
             Format::Html => "HTML report",
+            Format::Qdpx => "REFI-QDA project",
         }
     }
 
@@ -64,6 +65,7 @@ impl Format {
             Format::W3c => "jsonld",
             Format::Brat => "",
             Format::Html => "html",
+            Format::Qdpx => "qdpx",
         }
     }
 }
@@ -105,6 +107,23 @@ pub fn write(
         Format::Brat => {
             let (files, notes) = brat::render(corpus, progress)?;
             return finish(corpus, out, files, notes, true);
+        }
+        Format::Qdpx => {
+            if out.is_dir() {
+                return Err(Error::usage("is a folder; this format writes one file")
+                    .in_file(out)
+                    .hint("pass a file path with -o"));
+            }
+            // The project is written in one step at the end; progress is reported, not cancellable.
+            let report = crate::refi::qdpx::export(corpus, out, |done, total| {
+                let _ = progress(done, total);
+            })?;
+            return Ok(Summary {
+                documents: report.documents,
+                annotations: report.annotations,
+                files: vec![out.to_path_buf()],
+                notes: report.notes,
+            });
         }
     };
     let mut notes = Vec::new();

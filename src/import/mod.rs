@@ -58,6 +58,7 @@ pub enum Kind {
     W3c,
     Html,
     Docx,
+    Qdpx,
 }
 
 impl Kind {
@@ -68,6 +69,7 @@ impl Kind {
             "json" | "jsonld" | "jsonl" => Kind::W3c,
             "html" | "htm" | "xhtml" => Kind::Html,
             "docx" => Kind::Docx,
+            "qdpx" => Kind::Qdpx,
             _ => return None,
         })
     }
@@ -77,9 +79,9 @@ impl Kind {
 /// imported annotations that do not name one.
 pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, Error> {
     let kind = Kind::of(file).ok_or_else(|| {
-        Error::usage("is not a file Marginalia imports")
-            .in_file(file)
-            .hint("import brat .ann (with its .txt beside), W3C .json/.jsonld/.jsonl, .html or .docx files")
+        Error::usage("is not a file Marginalia imports").in_file(file).hint(
+            "import REFI-QDA .qdpx projects, brat .ann (with its .txt beside), W3C .json/.jsonld/.jsonl, .html or .docx files",
+        )
     })?;
     let meta = std::fs::metadata(file).map_err(|e| Error::io(file, "cannot read the file", e))?;
     if meta.len() > MAX_INPUT_BYTES {
@@ -99,6 +101,20 @@ pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, 
         Kind::W3c => w3c::import(file, &folder, coder),
         Kind::Html => html::import(file, &folder),
         Kind::Docx => docx::import(file, &folder),
+        Kind::Qdpx => {
+            let s = crate::refi::qdpx::import(file, &folder)?;
+            let mut written = s.documents.clone();
+            written.extend(s.sidecars.iter().cloned());
+            written.extend(s.codebook_path.iter().cloned());
+            let mut carried = vec![format!(
+                "imported {} document(s), {} annotation(s), {} code(s) from a REFI-QDA project",
+                s.documents.len(),
+                s.annotations,
+                s.codebook.codes.len()
+            )];
+            carried.extend(s.notes.iter().map(|n| format!("note: {n}")));
+            Ok(Summary { written, carried, not_carried: s.not_imported })
+        }
     }
 }
 
