@@ -72,7 +72,10 @@ impl Sidecar {
             format: Option<String>,
             version: Option<u32>,
         }
-        let header: Result<Header, _> = ron_options().from_str(text);
+        // The fields are written without `Some(...)`: parse them as implicit options, or a
+        // present field would make the header unreadable and the checks below be skipped.
+        let header: Result<Header, _> =
+            ron_options().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME).from_str(text);
         if let Ok(h) = &header {
             match h.format.as_deref() {
                 Some(FORMAT) => {}
@@ -99,8 +102,14 @@ impl Sidecar {
             }
         }
         let sidecar: Sidecar = ron_options().from_str(text).map_err(|e| {
-            sidecar_error(path, format!("is not valid: {}", e.code))
-                .at(e.span.start.line, e.span.start.col)
+            let (line, col) = error_place(text, &e);
+            let what = match e.code {
+                // RON's own message speaks to programmers ("try increasing recursion_limit").
+                ron::Error::ExceededRecursionLimit => "brackets are nested too deeply (more than 64 levels)".to_owned(),
+                code => code.to_string(),
+            };
+            sidecar_error(path, format!("is not valid: {what}"))
+                .at(line, col)
                 .hint("fix the file at that place (it is plain text), or restore the .bak copy beside it; it was left untouched")
         })?;
         if sidecar.version == 0 {
@@ -169,6 +178,23 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
         }
         None => (1, 1),
     }
+}
+
+/// The 1-based line and column a RON error points to, moved past any white space: RON
+/// reports an unexpected value at the space before it, people look for the value itself.
+pub fn error_place(text: &str, e: &ron::error::SpannedError) -> (usize, usize) {
+    let (mut line, mut col) = (e.span.start.line.max(1), e.span.start.col.max(1));
+    let Some(line_text) = text.split('\n').nth(line - 1) else { return (line, col) };
+    let start = line_text.char_indices().nth(col - 1).map_or(line_text.len(), |(b, _)| b);
+    let rest = &text[text.split('\n').take(line - 1).map(|l| l.len() + 1).sum::<usize>() + start..];
+    for c in rest.chars() {
+        match c {
+            '\n' => (line, col) = (line + 1, 1),
+            c if c.is_whitespace() => col += 1,
+            _ => return (line, col),
+        }
+    }
+    (e.span.start.line, e.span.start.col)
 }
 
 /// RON parsing options used for every file Marginalia reads (nesting is bounded).
