@@ -94,7 +94,7 @@ fn refused(dir: &Path, commands: &[&[&str]], file: &str, place: Option<(usize, u
     }
 }
 
-fn all_commands<'a>(doc: &'a str) -> Vec<Vec<&'a str>> {
+fn all_commands(doc: &str) -> Vec<Vec<&str>> {
     vec![
         vec!["check", doc],
         vec!["list", doc],
