@@ -59,11 +59,19 @@ pub fn reanchor_all(doc: &Document, annotations: &mut [Annotation]) -> AnchorRep
 /// Places one annotation in `doc`; `shift` is how far earlier annotations moved.
 pub fn reanchor_one(doc: &Document, a: &mut Annotation, shift: isize) -> AnchorStatus {
     let span = Span::new(a.start, a.end);
-    if a.status != AnchorStatus::Orphaned && span.end <= doc.len_chars() && doc.slice(span) == a.exact {
-        // Already in place; refresh the context in case it changed around the quote.
-        if doc.is_grapheme_boundary(span.start) && doc.is_grapheme_boundary(span.end) {
-            let prefix_ok = doc.before(span.start, a.prefix.chars().count()) == a.prefix;
-            let suffix_ok = doc.after(span.end, a.suffix.chars().count()) == a.suffix;
+    let expected = (a.start as isize + shift).clamp(0, doc.len_chars() as isize) as usize;
+    if a.status != AnchorStatus::Orphaned
+        && span.end <= doc.len_chars()
+        && doc.slice(span) == a.exact
+        && doc.is_grapheme_boundary(span.start)
+        && doc.is_grapheme_boundary(span.end)
+    {
+        let prefix_ok = doc.before(span.start, a.prefix.chars().count()) == a.prefix;
+        let suffix_ok = doc.after(span.end, a.suffix.chars().count()) == a.suffix;
+        // The same text at the same place is this annotation only if its context agrees, or
+        // no other occurrence matches the context better: a short quote ("—", "vote") may
+        // sit at its old position by chance after an edit earlier in the text moved it.
+        if (prefix_ok && suffix_ok) || find_exact(doc, a, expected) == Some(span) {
             if !(prefix_ok && suffix_ok) {
                 a.requote(doc, span);
             }
@@ -71,7 +79,6 @@ pub fn reanchor_one(doc: &Document, a: &mut Annotation, shift: isize) -> AnchorS
             return AnchorStatus::Anchored;
         }
     }
-    let expected = (a.start as isize + shift).clamp(0, doc.len_chars() as isize) as usize;
     let found =
         find_exact(doc, a, expected).or_else(|| find_between_context(doc, a, expected)).or_else(|| find_fuzzy(doc, a, expected));
     match found {
@@ -92,15 +99,30 @@ fn find_exact(doc: &Document, a: &Annotation, expected: usize) -> Option<Span> {
     }
     let text = doc.text();
     let quote_len = a.exact.chars().count();
+    let (prefix_len, suffix_len) = (a.prefix.chars().count(), a.suffix.chars().count());
+    let score_at = |span: Span| {
+        common_suffix(doc.before(span.start, prefix_len), &a.prefix) + common_prefix(doc.after(span.end, suffix_len), &a.suffix)
+    };
+    // Where the edits before it predict: when the quote and all its context are there, no
+    // other place can score better, so the scan of the whole text (costly in a long text with
+    // many annotations to move) is skipped.
+    let predicted = Span::new(expected, expected + quote_len);
+    if predicted.end <= doc.len_chars()
+        && doc.slice(predicted) == a.exact
+        && doc.is_grapheme_boundary(predicted.start)
+        && doc.is_grapheme_boundary(predicted.end)
+        && score_at(predicted) == prefix_len + suffix_len
+    {
+        return Some(predicted);
+    }
     let mut best: Option<(usize, usize, Span)> = None; // (context score, distance, span)
-    for (byte, _) in text.match_indices(a.exact.as_str()) {
+    for byte in occurrences(text, &a.exact) {
         let start = doc.char_of(byte);
         let span = Span::new(start, start + quote_len);
         if !doc.is_grapheme_boundary(span.start) || !doc.is_grapheme_boundary(span.end) {
             continue;
         }
-        let score = common_suffix(doc.before(start, a.prefix.chars().count()), &a.prefix)
-            + common_prefix(doc.after(span.end, a.suffix.chars().count()), &a.suffix);
+        let score = score_at(span);
         let distance = start.abs_diff(expected);
         let better = match &best {
             None => true,
@@ -123,7 +145,7 @@ fn find_between_context(doc: &Document, a: &Annotation, expected: usize) -> Opti
     let text = doc.text();
     let quote_len = a.exact.chars().count();
     let mut best: Option<(usize, Span)> = None;
-    for (pbyte, _) in text.match_indices(a.prefix.as_str()) {
+    for pbyte in occurrences(text, &a.prefix) {
         let qstart_byte = pbyte + a.prefix.len();
         let limit = (quote_len * 2 + 64).min(text.len() - qstart_byte);
         // Look for the suffix within a bounded distance after the prefix.
@@ -185,6 +207,20 @@ fn best_substring_match(pattern: &[char], text: &[char]) -> Option<(usize, usize
     best
 }
 
+/// Byte offsets of every occurrence of `needle` in `text`, overlapping ones included (the
+/// quote "ha ha" occurs twice in "ha ha ha"; `str::match_indices` would report it once).
+fn occurrences<'a>(text: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        if needle.is_empty() || from > text.len() {
+            return None;
+        }
+        let at = from + text[from..].find(needle)?;
+        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        Some(at)
+    })
+}
+
 fn common_prefix(a: &str, b: &str) -> usize {
     a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
@@ -236,6 +272,32 @@ mod tests {
         let new = Document::from_text("Intro. First: vote today. Second: vote today. Third.");
         reanchor_one(&new, &mut a, 0);
         assert_eq!(new.before(a.start, 8), "Second: ");
+    }
+
+    #[test]
+    fn a_short_quote_left_at_its_old_place_by_chance_follows_its_context() {
+        // The first dash is annotated; deleting "x" moves it one place left, and the second
+        // dash now sits at the annotation's old position.
+        let old = Document::from_text("Wait x—— then go.");
+        let mut a = Annotation::new(&old, Span::new(6, 7), "opinion", "t");
+        assert_eq!(a.prefix, "Wait x");
+        let new = Document::from_text("Wait —— then go.");
+        assert_eq!(new.slice(Span::new(6, 7)), "—");
+        assert_eq!(reanchor_one(&new, &mut a, 0), AnchorStatus::Reanchored);
+        assert_eq!(a.span(), Span::new(5, 6));
+        assert_eq!(a.suffix, "— then go.");
+    }
+
+    #[test]
+    fn overlapping_repeats_are_all_candidates() {
+        // "ha ha" occurs at 0 and at 3; the annotation was on the second, after "ha ".
+        let old = Document::from_text("ha ha ha!");
+        let mut a = Annotation::new(&old, Span::new(3, 8), "opinion", "t");
+        let new = Document::from_text("“ha ha ha!");
+        assert_eq!(reanchor_one(&new, &mut a, 0), AnchorStatus::Reanchored);
+        assert_eq!(a.span(), Span::new(4, 9));
+        assert_eq!(occurrences("aaaa", "aa").collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(occurrences("é—é—é", "é—é").collect::<Vec<_>>(), vec![0, 5]);
     }
 
     #[test]

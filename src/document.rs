@@ -232,10 +232,11 @@ impl Document {
     /// Code point index of byte offset `byte` (which must be a char boundary; otherwise the
     /// char containing it).
     pub fn char_of(&self, byte: usize) -> usize {
-        let byte = byte.min(self.text.len());
+        // A byte inside a multi-byte char counts as that char's first byte.
+        let byte = self.text.floor_char_boundary(byte.min(self.text.len()));
         let cp = self.checkpoints.partition_point(|&b| b <= byte).saturating_sub(1);
         let base = self.checkpoints[cp];
-        cp * CHECKPOINT_EVERY + self.text[base..byte.max(base)].chars().count() - usize::from(!self.text.is_char_boundary(byte))
+        cp * CHECKPOINT_EVERY + self.text[base..byte].chars().count()
     }
 
     pub fn byte_range(&self, span: Span) -> Range<usize> {

@@ -65,44 +65,35 @@ impl Sidecar {
 
     /// Parses and validates sidecar text. `path` is only used in messages.
     pub fn from_ron(text: &str, path: &Path) -> Result<Self, Error> {
-        // Read the header first, so that a foreign file or a newer version gets the right
-        // message even when the rest of its schema differs.
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-        }
-        let header: Result<Header, _> = ron_options().from_str(text);
-        if let Ok(h) = &header {
-            match h.format.as_deref() {
-                Some(FORMAT) => {}
-                Some(other) => {
-                    return Err(sidecar_error(path, format!("is a \"{other}\" file, not a Marginalia sidecar"))
-                        .hint("pass the right file with --sidecar, or move this one aside"));
+        // One full parse in the usual case (a 100,000-annotation file takes seconds to parse).
+        // Only when it fails is the header read on its own, so that a foreign file or a newer
+        // version gets the right message even when the rest of its schema differs.
+        let sidecar: Sidecar = match ron_options().from_str(text) {
+            Ok(sidecar) => sidecar,
+            Err(e) => {
+                #[derive(Deserialize)]
+                struct Header {
+                    format: Option<String>,
+                    version: Option<u32>,
                 }
-                None => {
-                    return Err(sidecar_error(
-                        path,
-                        "is not a Marginalia sidecar (it has no `format: \"marginalia-annotations\"` field)",
-                    )
-                    .hint("pass the right file with --sidecar, or move this one aside"));
+                // The fields are written without `Some(...)`: read them as implicit options.
+                let header: Result<Header, _> =
+                    ron_options().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME).from_str(text);
+                if let Ok(h) = header {
+                    check_header(h.format.as_deref(), h.version, path)?;
                 }
+                let (line, col) = error_place(text, &e);
+                let what = match e.code {
+                    // RON's own message speaks to programmers ("try increasing recursion_limit").
+                    ron::Error::ExceededRecursionLimit => "brackets are nested too deeply (more than 64 levels)".to_owned(),
+                    code => code.to_string(),
+                };
+                return Err(sidecar_error(path, format!("is not valid: {what}")).at(line, col).hint(
+                    "fix the file at that place (it is plain text), or restore the .bak copy beside it; it was left untouched",
+                ));
             }
-            if let Some(v) = h.version
-                && v > VERSION
-            {
-                return Err(sidecar_error(
-                    path,
-                    format!("uses sidecar format version {v}; this Marginalia reads up to version {VERSION}"),
-                )
-                .hint("update Marginalia to open it; the file was left untouched"));
-            }
-        }
-        let sidecar: Sidecar = ron_options().from_str(text).map_err(|e| {
-            sidecar_error(path, format!("is not valid: {}", e.code))
-                .at(e.span.start.line, e.span.start.col)
-                .hint("fix the file at that place (it is plain text), or restore the .bak copy beside it; it was left untouched")
-        })?;
+        };
+        check_header(Some(&sidecar.format), Some(sidecar.version), path)?;
         if sidecar.version == 0 {
             return Err(sidecar_error(path, "has version 0, which never existed").hint("set `version: 1`"));
         }
@@ -154,6 +145,34 @@ impl Sidecar {
     }
 }
 
+/// Refuses files of another program and sidecars newer than this build reads.
+fn check_header(format: Option<&str>, version: Option<u32>, path: &Path) -> Result<(), Error> {
+    match format {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(sidecar_error(path, format!("is a \"{other}\" file, not a Marginalia sidecar"))
+                .hint("pass the right file with --sidecar, or move this one aside"));
+        }
+        None => {
+            return Err(sidecar_error(
+                path,
+                "is not a Marginalia sidecar (it has no `format: \"marginalia-annotations\"` field)",
+            )
+            .hint("pass the right file with --sidecar, or move this one aside"));
+        }
+    }
+    if let Some(v) = version
+        && v > VERSION
+    {
+        return Err(sidecar_error(
+            path,
+            format!("uses sidecar format version {v}; this Marginalia reads up to version {VERSION}"),
+        )
+        .hint("update Marginalia to open it; the file was left untouched"));
+    }
+    Ok(())
+}
+
 fn sidecar_error(path: &Path, message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Sidecar, message).in_file(path)
 }
@@ -169,6 +188,23 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
         }
         None => (1, 1),
     }
+}
+
+/// The 1-based line and column a RON error points to, moved past any white space: RON
+/// reports an unexpected value at the space before it, people look for the value itself.
+pub fn error_place(text: &str, e: &ron::error::SpannedError) -> (usize, usize) {
+    let (mut line, mut col) = (e.span.start.line.max(1), e.span.start.col.max(1));
+    let Some(line_text) = text.split('\n').nth(line - 1) else { return (line, col) };
+    let start = line_text.char_indices().nth(col - 1).map_or(line_text.len(), |(b, _)| b);
+    let rest = &text[text.split('\n').take(line - 1).map(|l| l.len() + 1).sum::<usize>() + start..];
+    for c in rest.chars() {
+        match c {
+            '\n' => (line, col) = (line + 1, 1),
+            c if c.is_whitespace() => col += 1,
+            _ => return (line, col),
+        }
+    }
+    (e.span.start.line, e.span.start.col)
 }
 
 /// RON parsing options used for every file Marginalia reads (nesting is bounded).

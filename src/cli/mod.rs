@@ -283,6 +283,9 @@ fn list(args: ListArgs) -> Result<i32, Error> {
 
 fn check(args: SidecarArgs) -> Result<i32, Error> {
     let session = open(&args, &default_coder())?;
+    if let Some(w) = session.doc.encoding_warning() {
+        println!("note: {}: {w}", args.document.display());
+    }
     if !session.had_sidecar {
         println!(
             "{}: no sidecar yet ({} does not exist); nothing to check",
@@ -293,9 +296,6 @@ fn check(args: SidecarArgs) -> Result<i32, Error> {
     }
     let report = &session.report;
     println!("{}: {} annotation(s): {}", session.sidecar_path.display(), session.edits.annotations().len(), report.summary());
-    if let Some(w) = session.doc.encoding_warning() {
-        println!("note: {w}");
-    }
     if session.doc.fingerprint() != session.to_sidecar().document.fingerprint || !report.all_anchored() {
         for a in session.edits.annotations() {
             if a.status != AnchorStatus::Anchored {

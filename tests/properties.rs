@@ -1,0 +1,289 @@
+//! Properties of positions, snapping, re-anchoring and the sidecar format, checked on texts
+//! mixing ASCII, accented letters with combining marks, emoji with skin tones, ZWJ families,
+//! flags, curly quotes, dashes and CRLF line breaks.
+
+use std::collections::BTreeMap;
+
+use marginalia::anchor::reanchor_all;
+use marginalia::annotation::CONTEXT_CHARS;
+use marginalia::sidecar::{self, DocumentRef, Sidecar};
+use marginalia::{AnchorStatus, Annotation, Codebook, Document, Span};
+use proptest::prelude::*;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Pieces of text that keep their grapheme clusters when put side by side in any order.
+const ATOMS: &[&str] = &[
+    "a",
+    "b",
+    "Tom",
+    "vote",
+    " ",
+    " ",
+    ", ",
+    ".",
+    "é",
+    "e\u{301}",        // e + combining acute
+    "n\u{303}\u{323}", // n + tilde + dot below
+    "Ibáñez",
+    "Nguye\u{302}\u{303}n", // decomposed Vietnamese
+    "👋🏽",
+    "👍🏿",
+    "👨‍👩‍👧‍👦",
+    "🏳️‍🌈",
+    "🇫🇷",
+    "🇮🇸",
+    "\r\n",
+    "\n",
+    "\r\n\r\n",
+    "—",
+    "–",
+    "“",
+    "”",
+    "’",
+    "€12",
+    "\t",
+];
+
+fn text_strategy(max_atoms: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(ATOMS), 0..max_atoms).prop_map(|v| v.concat())
+}
+
+/// Grapheme boundaries of `text` in code points, computed independently of `Document`.
+fn boundaries(text: &str) -> Vec<usize> {
+    let mut out = vec![0];
+    let mut n = 0;
+    for g in text.graphemes(true) {
+        n += g.chars().count();
+        out.push(n);
+    }
+    out
+}
+
+fn is_boundary(bounds: &[usize], pos: usize) -> bool {
+    bounds.binary_search(&pos).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn snapping_never_splits_a_grapheme_and_stays_in_range(
+        text in text_strategy(80),
+        a in 0usize..400,
+        b in 0usize..400,
+    ) {
+        let doc = Document::from_text(text.clone());
+        let bounds = boundaries(&text);
+        let len = doc.len_chars();
+        let span = Span::new(a, b);
+        let snapped = doc.snap(span);
+        prop_assert!(snapped.start <= snapped.end && snapped.end <= len, "{snapped} out of 0..{len}");
+        prop_assert!(is_boundary(&bounds, snapped.start), "start {} splits a grapheme in {text:?}", snapped.start);
+        prop_assert!(is_boundary(&bounds, snapped.end), "end {} splits a grapheme in {text:?}", snapped.end);
+        // Snapping widens outward: the clamped request is inside the result, and the result
+        // is the smallest grapheme-aligned span holding it.
+        let (cs, ce) = (span.start.min(len), span.end.min(len));
+        prop_assert!(snapped.start <= cs && ce <= snapped.end);
+        let floor = *bounds.iter().rev().find(|&&x| x <= cs).unwrap();
+        let ceil = *bounds.iter().find(|&&x| x >= ce).unwrap();
+        prop_assert_eq!(snapped, Span::new(floor, ceil));
+        // The slice is whole graphemes of the text.
+        let sliced = doc.slice(snapped);
+        prop_assert_eq!(sliced.graphemes(true).collect::<String>(), sliced);
+        for pos in 0..=len {
+            prop_assert_eq!(doc.is_grapheme_boundary(pos), is_boundary(&bounds, pos), "at {}", pos);
+        }
+    }
+
+    #[test]
+    fn next_and_previous_grapheme_walk_the_boundaries(text in text_strategy(60)) {
+        let doc = Document::from_text(text.clone());
+        let bounds = boundaries(&text);
+        let mut walked = vec![0];
+        let mut pos = 0;
+        while pos < doc.len_chars() {
+            pos = doc.next_grapheme(pos);
+            walked.push(pos);
+        }
+        prop_assert_eq!(&walked, &bounds);
+        let mut back = vec![doc.len_chars()];
+        let mut pos = doc.len_chars();
+        while pos > 0 {
+            pos = doc.prev_grapheme(pos);
+            back.push(pos);
+        }
+        back.reverse();
+        prop_assert_eq!(back, bounds);
+    }
+
+    #[test]
+    fn code_points_and_bytes_round_trip(text in text_strategy(400)) {
+        // Up to ~400 atoms: long enough to cross several checkpoints of the byte index.
+        let doc = Document::from_text(text.clone());
+        let expected: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
+        prop_assert_eq!(doc.len_chars(), text.chars().count());
+        for (pos, &byte) in expected.iter().enumerate() {
+            prop_assert_eq!(doc.byte_of(pos), byte, "byte_of({})", pos);
+            prop_assert_eq!(doc.char_of(byte), pos, "char_of({})", byte);
+        }
+        // Past the end clamps.
+        prop_assert_eq!(doc.byte_of(doc.len_chars() + 10), text.len());
+        // A byte inside a multi-byte char maps to that char.
+        for (pos, (byte, ch)) in text.char_indices().enumerate() {
+            for inner in 1..ch.len_utf8() {
+                prop_assert_eq!(doc.char_of(byte + inner), pos);
+            }
+        }
+    }
+
+    #[test]
+    fn paragraphs_cover_the_text_between_line_breaks(text in text_strategy(120)) {
+        let doc = Document::from_text(text.clone());
+        let expected: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+        let got: Vec<&str> = doc.paragraphs().iter().map(|p| doc.slice(p.chars)).collect();
+        prop_assert_eq!(got, expected);
+        for p in doc.paragraphs() {
+            prop_assert_eq!(&text[p.bytes.0..p.bytes.1], doc.slice(p.chars));
+        }
+    }
+
+    #[test]
+    fn edits_elsewhere_reanchor_every_annotation_to_its_quote(
+        text in text_strategy(150),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), 1usize..12), 1..8),
+        edit_at in any::<prop::sample::Index>(),
+        edit_len in any::<prop::sample::Index>(),
+        inserted in text_strategy(12),
+        delete in any::<bool>(),
+    ) {
+        let old = Document::from_text(text.clone());
+        let bounds = boundaries(&text);
+        prop_assume!(bounds.len() > 2);
+        // Annotations on whole graphemes: from a boundary, `n` graphemes long.
+        let mut annotations: Vec<Annotation> = picks
+            .iter()
+            .map(|(i, n)| {
+                let s = i.index(bounds.len() - 1);
+                let e = (s + n).min(bounds.len() - 1);
+                Annotation::new(&old, Span::new(bounds[s], bounds[e]), "demand", "prop")
+            })
+            .collect();
+        let outside = |pos: usize| annotations.iter().all(|a| pos <= a.start || pos >= a.end);
+        let free: Vec<usize> = bounds.iter().copied().filter(|&p| outside(p)).collect();
+        // The edit: delete whole graphemes between two free boundaries with no annotation
+        // inside, or insert text at a free boundary.
+        let at = free[edit_at.index(free.len())];
+        let (new_text, edit_start, removed, added) = if delete {
+            let bi = bounds.binary_search(&at).unwrap();
+            let mut end_i = bi;
+            let want = 1 + edit_len.index(8);
+            while end_i + 1 < bounds.len()
+                && end_i - bi < want
+                && annotations.iter().all(|a| bounds[end_i + 1] <= a.start || bounds[end_i] >= a.end)
+            {
+                end_i += 1;
+            }
+            let (s, e) = (bounds[bi], bounds[end_i]);
+            let (bs, be) = (old.byte_of(s), old.byte_of(e));
+            (format!("{}{}", &text[..bs], &text[be..]), s, e - s, 0)
+        } else {
+            let b = old.byte_of(at);
+            (format!("{}{}{}", &text[..b], inserted, &text[b..]), at, 0, inserted.chars().count())
+        };
+        let new = Document::from_text(new_text.clone());
+        let before = annotations.clone();
+        let report = reanchor_all(&new, &mut annotations);
+        prop_assert_eq!(report.orphaned, 0);
+        prop_assert_eq!(report.anchored + report.reanchored, annotations.len());
+        let new_bounds = boundaries(&new_text);
+        for (a, was) in annotations.iter().zip(&before) {
+            prop_assert_eq!(a.id, was.id);
+            prop_assert_eq!(&a.exact, &was.exact, "quote changed");
+            prop_assert_eq!(new.slice(a.span()), was.exact.as_str(), "span does not hold the quote");
+            prop_assert!(a.status != AnchorStatus::Orphaned);
+            prop_assert!(is_boundary(&new_bounds, a.start) && is_boundary(&new_bounds, a.end));
+            // Where the quote and its context are unique, it must be exactly where the edit
+            // moved it.
+            let expected_start = if was.start >= edit_start + removed { was.start + added - removed } else { was.start };
+            let full = format!("{}{}{}", was.prefix, was.exact, was.suffix);
+            let context_untouched = edit_start + removed + CONTEXT_CHARS < was.start || edit_start > was.end + CONTEXT_CHARS;
+            if context_untouched && new_text.matches(full.as_str()).count() == 1 {
+                prop_assert_eq!(a.start, expected_start, "{:?} moved to the wrong occurrence: was {:?}, now {:?}", was.exact, was, a);
+            }
+        }
+    }
+
+    #[test]
+    fn save_then_load_gives_equal_data_and_stable_bytes(
+        text in text_strategy(60),
+        rows in prop::collection::vec(
+            (any::<prop::sample::Index>(), 0usize..6, any::<u128>(), prop::sample::select(vec![
+                "factual-assertion", "demand", "call-to-action", "opinion", "prediction", "attribution",
+            ]), any::<String>(), "\\PC{0,12}", any::<bool>(), prop::collection::btree_map("[a-z-]{1,8}", any::<String>(), 0..3)),
+            0..12,
+        ),
+        coder in any::<String>(),
+    ) {
+        let doc = Document::from_text(text.clone());
+        let bounds = boundaries(&text);
+        let annotations: Vec<Annotation> = rows
+            .into_iter()
+            .map(|(i, n, id, code, note, who, orphan, attributes)| {
+                let s = i.index(bounds.len());
+                let e = (s + n).min(bounds.len() - 1);
+                let mut a = Annotation::new(&doc, Span::new(bounds[s], bounds[e]), code, &who);
+                a.id = uuid::Uuid::from_u128(id);
+                a.note = note;
+                a.attributes = attributes.into_iter().collect::<BTreeMap<_, _>>();
+                a.created = "2026-03-01T09:30:00Z".into();
+                a.modified = "2026-03-02T17:05:59+01:00".into();
+                if orphan {
+                    a.status = AnchorStatus::Orphaned;
+                }
+                a
+            })
+            .collect();
+        let mut ids = std::collections::HashSet::new();
+        prop_assume!(annotations.iter().all(|a| ids.insert(a.id)));
+        let doc_ref = DocumentRef { file_name: "speech.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
+        let original = Sidecar::new(doc_ref, &coder, Codebook::default(), annotations);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("speech.txt.annotations.ron");
+        let stamp = sidecar::save(&path, &original, None).unwrap();
+        let first = std::fs::read(&path).unwrap();
+        let loaded = sidecar::load(&path).unwrap().expect("the file was just written");
+        prop_assert_eq!(&loaded.sidecar, &original);
+        prop_assert_eq!(&loaded.stamp, &stamp);
+        // save → load → save writes the same bytes, twice over.
+        sidecar::save(&path, &loaded.sidecar, Some(&loaded.stamp)).unwrap();
+        let second = std::fs::read(&path).unwrap();
+        prop_assert_eq!(&first, &second);
+        let again = sidecar::load(&path).unwrap().unwrap();
+        sidecar::save(&path, &again.sidecar, Some(&again.stamp)).unwrap();
+        prop_assert_eq!(&first, &std::fs::read(&path).unwrap());
+        prop_assert_eq!(first, original.to_ron().into_bytes());
+    }
+}
+
+/// A re-anchored annotation is written as anchored, and the order of annotations in memory
+/// does not change the file.
+#[test]
+fn the_file_does_not_depend_on_order_or_transient_status() {
+    let doc = Document::from_text("“Vote,” said Chloé — 🗳️ and 🇫🇷 — “vote early.”\r\nThank you.");
+    let mut a = Annotation::new(&doc, Span::new(0, 7), "call-to-action", "amara");
+    let mut b = Annotation::new(&doc, doc.snap(Span::new(20, 22)), "opinion", "amara");
+    a.id = uuid::Uuid::from_u128(2);
+    b.id = uuid::Uuid::from_u128(1);
+    for x in [&mut a, &mut b] {
+        x.created = "2026-03-01T09:30:00Z".into();
+        x.modified = x.created.clone();
+    }
+    let doc_ref = DocumentRef { file_name: "t.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
+    let one = Sidecar::new(doc_ref.clone(), "amara", Codebook::default(), vec![a.clone(), b.clone()]);
+    b.status = AnchorStatus::Reanchored;
+    let mut two = Sidecar::new(doc_ref, "amara", Codebook::default(), vec![]);
+    two.annotations = vec![b, a];
+    assert_eq!(one.to_ron(), two.to_ron());
+    assert!(!two.to_ron().contains("Reanchored"));
+}
