@@ -47,6 +47,8 @@ pub enum Action {
         code: String,
         reassign_to: Option<String>,
     },
+    /// Mark the document as finished (or not).
+    SetDone(bool),
     /// Several actions as one undo step (e.g. adjudication, imports).
     Batch(Vec<Action>),
 }
@@ -63,6 +65,7 @@ impl Action {
             Action::SetSpan { .. } => "change span",
             Action::SetCodebook(_) => "edit codebook",
             Action::DeleteCode { .. } => "delete code",
+            Action::SetDone(_) => "mark as done",
             Action::Batch(_) => "several changes",
         }
     }
@@ -80,6 +83,10 @@ pub enum Change {
         before: Box<Codebook>,
         after: Box<Codebook>,
     },
+    Done {
+        before: bool,
+        after: bool,
+    },
     Seq(Vec<Change>),
 }
 
@@ -88,6 +95,7 @@ impl Change {
         match self {
             Change::Annotations { removed, added } => Change::Annotations { removed: added.clone(), added: removed.clone() },
             Change::Codebook { before, after } => Change::Codebook { before: after.clone(), after: before.clone() },
+            Change::Done { before, after } => Change::Done { before: *after, after: *before },
             Change::Seq(changes) => Change::Seq(changes.iter().rev().map(Change::inverse).collect()),
         }
     }
@@ -113,18 +121,29 @@ pub struct Edits {
     /// Entries before this index are applied; those from it on can be redone.
     cursor: usize,
     revision: u64,
+    done: bool,
 }
 
 impl Edits {
     pub fn new(codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
         annotations.sort_by_key(Annotation::sort_key);
-        let mut edits = Self { codebook, annotations, max_end: Vec::new(), history: Vec::new(), cursor: 0, revision: 0 };
+        let mut edits =
+            Self { codebook, annotations, max_end: Vec::new(), history: Vec::new(), cursor: 0, revision: 0, done: false };
         edits.reindex();
         edits
     }
 
     pub fn codebook(&self) -> &Codebook {
         &self.codebook
+    }
+    /// Has the coder marked the document as finished?
+    pub fn done(&self) -> bool {
+        self.done
+    }
+    /// Sets the finished mark without recording history (when loading).
+    pub fn with_done(mut self, done: bool) -> Self {
+        self.done = done;
+        self
     }
     /// Annotations sorted by position then id.
     pub fn annotations(&self) -> &[Annotation] {
@@ -232,8 +251,8 @@ impl Edits {
     }
 
     /// Replaces all content from outside (a reload from disk); clears the history.
-    pub fn replace_all(&mut self, codebook: Codebook, annotations: Vec<Annotation>) {
-        *self = Self { revision: self.revision + 1, ..Self::new(codebook, annotations) };
+    pub fn replace_all(&mut self, codebook: Codebook, annotations: Vec<Annotation>, done: bool) {
+        *self = Self { revision: self.revision + 1, done, ..Self::new(codebook, annotations) };
     }
 
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
@@ -358,6 +377,7 @@ impl Edits {
                     Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(after) },
                 ])
             }
+            Action::SetDone(done) => Change::Done { before: self.done, after: done },
             Action::Batch(actions) => {
                 // Compile each against the state the previous ones leave, on a scratch copy.
                 let mut scratch = Edits::new(self.codebook.clone(), self.annotations.clone());
@@ -392,6 +412,7 @@ impl Edits {
                 }
             }
             Change::Codebook { after, .. } => self.codebook = (**after).clone(),
+            Change::Done { after, .. } => self.done = *after,
             Change::Seq(changes) => changes.iter().for_each(|c| self.perform_inner(c)),
         }
     }
@@ -410,6 +431,7 @@ fn change_is_empty(change: &Change) -> bool {
     match change {
         Change::Annotations { removed, added } => removed.is_empty() && added.is_empty(),
         Change::Codebook { before, after } => before == after,
+        Change::Done { before, after } => before == after,
         Change::Seq(changes) => changes.iter().all(change_is_empty),
     }
 }

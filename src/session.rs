@@ -72,7 +72,7 @@ impl Session {
                 stale_on_disk: false,
             });
         };
-        let Sidecar { document: doc_ref, coder: sidecar_coder, codebook, mut annotations, .. } = loaded.sidecar;
+        let Sidecar { document: doc_ref, coder: sidecar_coder, codebook, mut annotations, done, .. } = loaded.sidecar;
         let same_text = doc_ref.fingerprint == doc.fingerprint();
         let report = reanchor_all(&doc, &mut annotations);
         if !same_text && !annotations.is_empty() && report.orphaned == annotations.len() && doc_ref.file_name != doc.file_name() {
@@ -92,7 +92,7 @@ impl Session {
         let stale_on_disk = !same_text || report.reanchored > 0;
         Ok(Self {
             doc,
-            edits: Edits::new(codebook, annotations),
+            edits: Edits::new(codebook, annotations).with_done(done),
             sidecar_path,
             coder: coder.to_owned(),
             sidecar_coder,
@@ -121,7 +121,7 @@ impl Session {
 
     /// The sidecar as it would be written now.
     pub fn to_sidecar(&self) -> Sidecar {
-        Sidecar::new(
+        let mut sidecar = Sidecar::new(
             DocumentRef {
                 file_name: self.doc.file_name(),
                 fingerprint: self.doc.fingerprint().to_owned(),
@@ -130,7 +130,9 @@ impl Session {
             &self.sidecar_coder,
             self.edits.codebook().clone(),
             self.edits.annotations().to_vec(),
-        )
+        );
+        sidecar.done = self.edits.done();
+        sidecar
     }
 
     /// Everything a background thread needs to save: (path, content, expected stamp, revision).
@@ -168,7 +170,7 @@ impl Session {
     pub fn reload(&mut self) -> Result<(), Error> {
         let fresh = Session::with_document(self.doc.clone(), self.sidecar_path.clone(), &self.coder)?;
         let Session { edits, stamp, report, sidecar_coder, stale_on_disk, had_sidecar, .. } = fresh;
-        self.edits.replace_all(edits.codebook().clone(), edits.annotations().to_vec());
+        self.edits.replace_all(edits.codebook().clone(), edits.annotations().to_vec(), edits.done());
         self.stamp = stamp;
         self.report = report;
         self.sidecar_coder = sidecar_coder;

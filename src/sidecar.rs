@@ -41,6 +41,9 @@ pub struct Sidecar {
     pub version: u32,
     pub document: DocumentRef,
     pub coder: String,
+    /// The coder marked this document as finished (shown in the corpus view).
+    #[serde(default)]
+    pub done: bool,
     pub codebook: Codebook,
     pub annotations: Vec<Annotation>,
 }
@@ -48,7 +51,15 @@ pub struct Sidecar {
 impl Sidecar {
     pub fn new(document: DocumentRef, coder: &str, codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
         annotations.sort_by_key(Annotation::sort_key);
-        Self { format: FORMAT.to_owned(), version: VERSION, document, coder: coder.to_owned(), codebook, annotations }
+        Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            document,
+            coder: coder.to_owned(),
+            done: false,
+            codebook,
+            annotations,
+        }
     }
 
     /// The deterministic text of this sidecar: annotations sorted, fields in a fixed order.

@@ -284,3 +284,45 @@ fn reload_theirs_takes_the_file_on_disk() {
     harness.run_steps(3);
     assert_eq!(harness.state().session.as_ref().unwrap().edits.annotations().len(), 2);
 }
+
+#[test]
+fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let speech = dir.path().join("speech.txt");
+    std::fs::write(&speech, SPEECH).unwrap();
+    std::fs::write(dir.path().join("notes.md"), "# Notes\r\nNothing to see here — yet.\r\n").unwrap();
+    add_via_cli(&speech, "Vote on Sunday", "call-to-action");
+    add_via_cli(&speech, "We demand that the council reopen the fish market", "demand");
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(dir.path());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.run_steps(3);
+    harness.get_by_label("2 documents, 0 done");
+    // The first document (notes.md) is open; switch to the speech.
+    harness.get_by_label_contains("speech.txt  (2)").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().session.as_ref().unwrap().doc.file_name(), "speech.txt");
+    harness.get_by_label("Done").click();
+    harness.run_steps(3);
+    harness.get_by_label("2 documents, 1 done");
+    let saved = wait_for_disk(&mut harness, &speech, |s| s.done);
+    assert_eq!(saved.annotations.len(), 2);
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run_steps(2);
+    let out = dir.path().join("export.csv");
+    harness.get_by_label("Output path").type_text(""); // focus the field
+    harness.state_mut().export.out = out.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Export").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label_contains("Exported 2 annotation(s)").is_none() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(Instant::now() < deadline, "the export did not finish");
+    }
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    assert_eq!(reader.records().count(), 2);
+}

@@ -323,7 +323,11 @@ fn a_project_exports_validates_and_imports_to_the_same_annotations() {
     let corpus = marginalia::corpus::load(&folder).unwrap();
     let out = dir.path().join("letters.qdpx");
     let mut calls = Vec::new();
-    let report = qdpx::export(&corpus, &out, |done, total| calls.push((done, total))).unwrap();
+    let report = qdpx::export(&corpus, &out, |done, total| {
+        calls.push((done, total));
+        true
+    })
+    .unwrap();
     assert_eq!((report.documents, report.annotations, report.coders), (2, 6, 2));
     assert_eq!(calls, vec![(1, 2), (2, 2)]);
 
@@ -345,7 +349,7 @@ fn a_project_exports_validates_and_imports_to_the_same_annotations() {
 
     // Exporting again gives the same archive.
     let out2 = dir.path().join("again.qdpx");
-    qdpx::export(&corpus, &out2, |_, _| {}).unwrap();
+    qdpx::export(&corpus, &out2, |_, _| true).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&out2).unwrap());
 
     let target = dir.path().join("imported");

@@ -114,10 +114,7 @@ pub fn write(
                     .in_file(out)
                     .hint("pass a file path with -o"));
             }
-            // The project is written in one step at the end; progress is reported, not cancellable.
-            let report = crate::refi::qdpx::export(corpus, out, |done, total| {
-                let _ = progress(done, total);
-            })?;
+            let report = crate::refi::qdpx::export(corpus, out, progress)?;
             return Ok(Summary {
                 documents: report.documents,
                 annotations: report.annotations,

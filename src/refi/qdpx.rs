@@ -101,8 +101,9 @@ impl ImportSummary {
 // Export
 
 /// Writes the corpus as a REFI-QDA project to `out` (atomically: a failed export leaves no
-/// partial file). `progress(done, total)` is called after each document.
-pub fn export(corpus: &Corpus, out: &Path, mut progress: impl FnMut(usize, usize)) -> Result<ExportReport, Error> {
+/// partial file). `progress(done, total)` is called after each document; returning `false`
+/// cancels the export and nothing is written.
+pub fn export(corpus: &Corpus, out: &Path, mut progress: impl FnMut(usize, usize) -> bool) -> Result<ExportReport, Error> {
     let mut report = ExportReport::default();
     let codebook = merged_codebook(corpus, &mut report.notes);
     report.codes = codebook.codes.len();
@@ -190,7 +191,9 @@ pub fn export(corpus: &Corpus, out: &Path, mut progress: impl FnMut(usize, usize
         }
         files.push((format!("sources/{file}"), d.doc.text().to_owned()));
         report.documents += 1;
-        progress(i + 1, total);
+        if !progress(i + 1, total) {
+            return Err(crate::export::cancelled());
+        }
     }
     end(&mut w, "Sources");
     end(&mut w, "Project");

@@ -58,8 +58,10 @@ pub struct App {
     pub asking_coder: bool,
     coder_input: String,
     show_shortcuts: bool,
-    /// Documents of the folder that was opened, if any.
-    pub folder: Option<(PathBuf, Vec<PathBuf>)>,
+    /// The folder that was opened, if any, with its documents.
+    pub folder: Option<super::corpus::Folder>,
+    folder_revision: Option<u64>,
+    pub export: super::corpus::ExportDialog,
     commands: Vec<Command>,
     last_disk_check: Instant,
     list_cache: Option<((u64, Option<String>, String), Vec<usize>)>,
@@ -90,6 +92,8 @@ impl App {
             asking_coder,
             show_shortcuts: false,
             folder: None,
+            folder_revision: None,
+            export: super::corpus::ExportDialog::default(),
             commands: Vec::new(),
             last_disk_check: Instant::now(),
             list_cache: None,
@@ -107,7 +111,8 @@ impl App {
             match crate::corpus::documents_in(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
-                    self.folder = Some((path.to_path_buf(), docs));
+                    let codebook = crate::session::codebook_for(&first).unwrap_or_default();
+                    self.folder = Some(super::corpus::Folder::read(path, &docs, &codebook));
                     self.open(&first);
                 }
                 Ok(_) => self.error(
@@ -144,12 +149,12 @@ impl App {
                 self.settings.remember(path);
                 self.save_settings();
                 self.show_open = false;
-                if let Some((folder, docs)) = &self.folder
-                    && path.parent() != Some(folder.as_path())
-                    && !docs.iter().any(|d| d == path)
+                if let Some(folder) = &self.folder
+                    && !folder.entries.iter().any(|e| e.path == path)
                 {
                     self.folder = None;
                 }
+                self.folder_revision = None;
             }
             Err(e) => self.error(e),
         }
@@ -249,27 +254,17 @@ impl App {
                 .min_size(260.0)
                 .show(ui, |ui| super::panel::panel(self, ui));
         }
-        if let Some((folder, docs)) = &self.folder
-            && docs.len() > 1
-        {
+        self.refresh_folder_entry();
+        if let Some(folder) = &mut self.folder {
             let current = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+            let codebook = self.session.as_ref().map(|s| s.edits.codebook().clone()).unwrap_or_default();
             let mut open = None;
-            egui::Panel::left("folder-panel").resizable(true).default_size(180.0).show(ui, |ui| {
-                ui.heading(folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    for d in docs {
-                        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                        let count = crate::sidecar::load(&crate::sidecar::default_path(d))
-                            .ok()
-                            .flatten()
-                            .map_or(0, |l| l.sidecar.annotations.len());
-                        let is_current = current.as_deref() == Some(d.as_path());
-                        if ui.selectable_label(is_current, format!("{name}  ({count})")).clicked() && !is_current {
-                            open = Some(d.clone());
-                        }
-                    }
-                });
+            egui::Panel::left("folder-panel").resizable(true).default_size(200.0).show(ui, |ui| {
+                open = folder.ui(ui, current.as_deref(), &codebook);
             });
+            if folder.show_chart {
+                folder.chart(&ctx, &codebook);
+            }
             if let Some(d) = open {
                 self.push(Command::OpenPath(d));
             }
@@ -286,7 +281,25 @@ impl App {
             }
         });
         self.dialogs(&ctx);
+        let document = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+        let folder = self.folder.as_ref().map(|f| f.root.clone());
+        self.export.ui(&ctx, document.as_deref(), folder.as_deref());
         self.run_commands(&ctx);
+    }
+
+    /// Keeps the open document's line in the folder panel in step with its annotations.
+    fn refresh_folder_entry(&mut self) {
+        let (Some(folder), Some(session)) = (&mut self.folder, &self.session) else { return };
+        let revision = session.edits.revision();
+        if self.folder_revision == Some(revision) {
+            return;
+        }
+        self.folder_revision = Some(revision);
+        if let Some(path) = session.doc.path()
+            && let Some(entry) = folder.entries.iter_mut().find(|e| e.path == path)
+        {
+            entry.fill(session.edits.annotations(), session.edits.done(), session.edits.codebook());
+        }
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
@@ -366,6 +379,7 @@ impl App {
                 });
                 ui.separator();
                 self.menu_item(ui, &ctx, Command::SaveNow);
+                self.menu_item(ui, &ctx, Command::ShowExport);
             });
             ui.menu_button("Edit", |ui| {
                 let (undo, redo) = self.session.as_ref().map_or((None, None), |s| (s.edits.undo_label(), s.edits.redo_label()));
@@ -441,6 +455,11 @@ impl App {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
             }
             ui.label(format!("coder: {}", session.coder));
+            let mut done = session.edits.done();
+            if ui.checkbox(&mut done, "Done").on_hover_text("Mark this document as finished (shown in the folder list)").changed()
+            {
+                self.commands.push(Command::Apply(Action::SetDone(done)));
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let state = if let Some(e) = &self.saver.error {
                     RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
@@ -796,6 +815,19 @@ impl App {
                 self.show_open = true;
             }
             Command::OpenPath(p) => self.open(&p),
+            Command::ShowExport => {
+                let doc = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+                match (&self.folder, doc) {
+                    (Some(f), _) => {
+                        let root = f.root.clone();
+                        self.export.show_for(&root, true);
+                    }
+                    (None, Some(d)) => self.export.show_for(&d, false),
+                    (None, None) => {
+                        self.notice = Some(Notice { text: "Open a document or folder first.".into(), is_error: false })
+                    }
+                }
+            }
             Command::ShowShortcuts => self.show_shortcuts = true,
             Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),

@@ -13,6 +13,7 @@ use crate::edits::Action;
 pub enum Command {
     ShowOpen,
     OpenPath(PathBuf),
+    ShowExport,
     SaveNow,
     Undo,
     Redo,
@@ -49,6 +50,7 @@ impl Command {
     pub fn with_shortcuts() -> Vec<Command> {
         vec![
             Command::ShowOpen,
+            Command::ShowExport,
             Command::SaveNow,
             Command::Undo,
             Command::Redo,
@@ -72,6 +74,7 @@ impl Command {
         match self {
             Command::ShowOpen => "Open…",
             Command::OpenPath(_) => "Open",
+            Command::ShowExport => "Export…",
             Command::SaveNow => "Save now",
             Command::Undo => "Undo",
             Command::Redo => "Redo",
@@ -102,6 +105,7 @@ impl Command {
         let k = |m, key| Some(KeyboardShortcut::new(m, key));
         match self {
             Command::ShowOpen => k(CMD, Key::O),
+            Command::ShowExport => k(CMD, Key::E),
             Command::SaveNow => k(CMD, Key::S),
             Command::ToggleFind => k(CMD, Key::F),
             Command::FindNext => k(Modifiers::NONE, Key::F3),

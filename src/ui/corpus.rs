@@ -1,0 +1,348 @@
+//! The folder (corpus) side panel, the corpus overview chart, and File > Export with a progress
+//! bar that can be cancelled. Exports run on a worker thread through the core's `export::write`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::{RichText, Ui};
+
+use crate::codebook::Codebook;
+use crate::error::Error;
+use crate::export::{self, Format, Options};
+
+/// One document of the open folder, with what its sidecars say.
+#[derive(Debug, Clone)]
+pub struct FolderEntry {
+    pub path: PathBuf,
+    pub name: String,
+    /// Annotations per code id in the default sidecar.
+    pub counts: Vec<(String, usize)>,
+    pub total: usize,
+    pub done: bool,
+    /// Other coders' sidecars beside it.
+    pub coders: usize,
+    pub problem: Option<String>,
+}
+
+impl FolderEntry {
+    pub fn read(path: &Path, codebook: &Codebook) -> Self {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let coders = crate::sidecar::find_sidecars(path).len().saturating_sub(1);
+        let mut entry = Self { path: path.to_path_buf(), name, counts: Vec::new(), total: 0, done: false, coders, problem: None };
+        match crate::sidecar::load(&crate::sidecar::default_path(path)) {
+            Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
+            Ok(None) => {}
+            Err(e) => entry.problem = Some(e.to_string()),
+        }
+        entry
+    }
+
+    /// Updates the counts from annotations in memory (the open document).
+    pub fn fill(&mut self, annotations: &[crate::Annotation], done: bool, codebook: &Codebook) {
+        self.counts =
+            codebook.codes.iter().map(|c| (c.id.clone(), annotations.iter().filter(|a| a.code == c.id).count())).collect();
+        self.total = annotations.len();
+        self.done = done;
+    }
+}
+
+/// The folder panel's content.
+pub struct Folder {
+    pub root: PathBuf,
+    pub entries: Vec<FolderEntry>,
+    pub show_chart: bool,
+}
+
+impl Folder {
+    pub fn read(root: &Path, docs: &[PathBuf], codebook: &Codebook) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            entries: docs.iter().map(|d| FolderEntry::read(d, codebook)).collect(),
+            show_chart: false,
+        }
+    }
+
+    /// The folder list; returns a document to open when one was clicked.
+    pub fn ui(&mut self, ui: &mut Ui, current: Option<&Path>, codebook: &Codebook) -> Option<PathBuf> {
+        let mut open = None;
+        ui.heading(self.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let done = self.entries.iter().filter(|e| e.done).count();
+        ui.label(RichText::new(format!("{} documents, {done} done", self.entries.len())).small());
+        if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
+            self.show_chart = !self.show_chart;
+        }
+        ui.separator();
+        egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
+            for e in &self.entries {
+                let is_current = current == Some(e.path.as_path());
+                let mark = if e.done {
+                    "✔"
+                } else if e.total > 0 {
+                    "…"
+                } else {
+                    " "
+                };
+                let label = format!("{mark} {}  ({})", e.name, e.total);
+                let status = if e.done {
+                    "done"
+                } else if e.total > 0 {
+                    "in progress"
+                } else {
+                    "not started"
+                };
+                let r = ui.selectable_label(is_current, label).on_hover_text(format!(
+                    "{status}; {} annotation(s){}",
+                    e.total,
+                    if e.coders > 0 { format!("; {} other coder(s)", e.coders) } else { String::new() }
+                ));
+                if r.clicked() && !is_current {
+                    open = Some(e.path.clone());
+                }
+                // A thin bar of the code mix, in code colours.
+                if e.total > 0 {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(ui.available_width().min(160.0), 5.0), egui::Sense::hover());
+                    let mut x = rect.min.x;
+                    for (code, n) in &e.counts {
+                        let w = rect.width() * *n as f32 / e.total as f32;
+                        let colour = super::doc_view::code_colour(codebook, code);
+                        ui.painter().rect_filled(
+                            egui::Rect::from_min_size(egui::pos2(x, rect.min.y), egui::vec2(w, rect.height())),
+                            0.0,
+                            colour,
+                        );
+                        x += w;
+                    }
+                }
+                if let Some(p) = &e.problem {
+                    ui.colored_label(ui.visuals().error_fg_color, "⚠ sidecar problem").on_hover_text(p);
+                }
+            }
+        });
+        open
+    }
+
+    /// The corpus overview: a stacked bar chart of annotations per code per document.
+    pub fn chart(&mut self, ctx: &egui::Context, codebook: &Codebook) {
+        let mut open = self.show_chart;
+        egui::Window::new("Codes across the folder").open(&mut open).default_size([560.0, 360.0]).show(ctx, |ui| {
+            use egui_plot::{Bar, BarChart, Legend, Plot};
+            let mut charts: Vec<BarChart> = Vec::new();
+            for code in &codebook.codes {
+                let bars: Vec<Bar> = self
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let n = e.counts.iter().find(|(c, _)| *c == code.id).map_or(0, |(_, n)| *n);
+                        Bar::new(i as f64, n as f64).name(format!("{}: {} {}", e.name, n, code.name)).width(0.6)
+                    })
+                    .collect();
+                let [r, g, b] = code.rgb();
+                let mut chart = BarChart::new(code.name.clone(), bars).color(egui::Color32::from_rgb(r, g, b));
+                {
+                    let below: Vec<&BarChart> = charts.iter().collect();
+                    chart = chart.stack_on(&below);
+                }
+                charts.push(chart);
+            }
+            let names: Vec<String> = self.entries.iter().map(|e| e.name.clone()).collect();
+            ui.label(RichText::new("Annotations per code in each document (hover a bar for its count).").small());
+            Plot::new("corpus-chart")
+                .legend(Legend::default())
+                .allow_scroll(false)
+                .x_axis_formatter(move |mark, _range| {
+                    let i = mark.value.round();
+                    if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                        names.get(i as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_axis_label("annotations")
+                .show(ui, |plot| {
+                    for c in charts {
+                        plot.bar_chart(c);
+                    }
+                });
+        });
+        self.show_chart = open;
+    }
+}
+
+/// A running export.
+pub struct ExportJob {
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+    cancel: Arc<AtomicBool>,
+    result: Receiver<Result<export::Summary, Error>>,
+}
+
+/// File > Export: choose what and how, run it in the background, show progress.
+pub struct ExportDialog {
+    pub open: bool,
+    pub format: Format,
+    pub whole_folder: bool,
+    pub excel: bool,
+    pub jsonl: bool,
+    pub out: String,
+    pub job: Option<ExportJob>,
+    pub outcome: Option<Result<export::Summary, Error>>,
+}
+
+impl Default for ExportDialog {
+    fn default() -> Self {
+        Self {
+            open: false,
+            format: Format::Csv,
+            whole_folder: false,
+            excel: false,
+            jsonl: false,
+            out: String::new(),
+            job: None,
+            outcome: None,
+        }
+    }
+}
+
+impl ExportDialog {
+    /// Opens the dialog with an output path next to `source`.
+    pub fn show_for(&mut self, source: &Path, folder: bool) {
+        self.open = true;
+        self.whole_folder = folder;
+        self.outcome = None;
+        self.suggest(source);
+    }
+
+    fn suggest(&mut self, source: &Path) {
+        let stem = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "annotations".into());
+        let ext = self.format.extension();
+        let name = if ext.is_empty() { format!("{stem}-brat") } else { format!("{stem}.{ext}") };
+        let dir = if source.is_dir() { source.to_path_buf() } else { source.parent().map(Path::to_path_buf).unwrap_or_default() };
+        self.out = dir.join(name).display().to_string();
+    }
+
+    /// Starts the export of `source` (a document or folder) on a worker thread.
+    pub fn start(&mut self, source: PathBuf) {
+        let (tx, rx) = channel();
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (d, t, c) = (done.clone(), total.clone(), cancel.clone());
+        let (format, options, out) =
+            (self.format, Options { excel: self.excel, jsonl: self.jsonl }, PathBuf::from(self.out.trim()));
+        std::thread::spawn(move || {
+            let result = crate::corpus::load(&source).and_then(|corpus| {
+                export::write(&corpus, format, &options, &out, &|n, of| {
+                    d.store(n, Ordering::Relaxed);
+                    t.store(of, Ordering::Relaxed);
+                    !c.load(Ordering::Relaxed)
+                })
+            });
+            let _ = tx.send(result);
+        });
+        self.job = Some(ExportJob { done, total, cancel, result: rx });
+        self.outcome = None;
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context, document: Option<&Path>, folder: Option<&Path>) {
+        if let Some(job) = &self.job
+            && let Ok(result) = job.result.try_recv()
+        {
+            self.outcome = Some(result);
+            self.job = None;
+        }
+        if !self.open {
+            return;
+        }
+        let mut open = self.open;
+        egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(ctx, |ui| {
+            let busy = self.job.is_some();
+            ui.add_enabled_ui(!busy, |ui| {
+                ui.label("Format:");
+                let before = self.format;
+                for f in Format::ALL {
+                    ui.radio_value(&mut self.format, f, f.label());
+                }
+                match self.format {
+                    Format::Csv => {
+                        ui.checkbox(&mut self.excel, "For Excel (add a byte-order mark)");
+                    }
+                    Format::W3c => {
+                        ui.checkbox(&mut self.jsonl, "One annotation per line (JSON lines)");
+                    }
+                    _ => {}
+                }
+                if let Some(folder) = folder {
+                    ui.checkbox(&mut self.whole_folder, format!("Whole folder ({})", folder.display()));
+                }
+                let source = if self.whole_folder { folder } else { document };
+                if before != self.format
+                    && let Some(s) = source
+                {
+                    self.suggest(s);
+                }
+                ui.label(if self.format.writes_folder() { "Output folder:" } else { "Output file:" });
+                let r = ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(420.0));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Output path"));
+                ui.horizontal(|ui| {
+                    if ui.button("Choose…").clicked() {
+                        let picked = if self.format.writes_folder() {
+                            rfd::FileDialog::new().pick_folder()
+                        } else {
+                            rfd::FileDialog::new()
+                                .set_file_name(
+                                    Path::new(&self.out)
+                                        .file_name()
+                                        .map(|n| n.to_string_lossy().into_owned())
+                                        .unwrap_or_default(),
+                                )
+                                .save_file()
+                        };
+                        if let Some(p) = picked {
+                            self.out = p.display().to_string();
+                        }
+                    }
+                    let can = source.is_some() && !self.out.trim().is_empty();
+                    if ui.add_enabled(can, egui::Button::new(RichText::new("Export").strong())).clicked()
+                        && let Some(s) = source
+                    {
+                        self.start(s.to_path_buf());
+                    }
+                });
+            });
+            if let Some(job) = &self.job {
+                let (d, t) = (job.done.load(Ordering::Relaxed), job.total.load(Ordering::Relaxed).max(1));
+                ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} documents")).show_percentage());
+                if ui.button("Cancel").clicked() {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+                ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            }
+            match &self.outcome {
+                Some(Ok(summary)) => {
+                    ui.label(
+                        RichText::new(format!(
+                            "Exported {} annotation(s) from {} document(s).",
+                            summary.annotations, summary.documents
+                        ))
+                        .strong(),
+                    );
+                    for f in summary.files.iter().take(5) {
+                        ui.label(RichText::new(f.display().to_string()).small());
+                    }
+                    for n in &summary.notes {
+                        ui.label(RichText::new(format!("Note: {n}")).small());
+                    }
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+                }
+                None => {}
+            }
+        });
+        self.open = open;
+    }
+}
