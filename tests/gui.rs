@@ -326,3 +326,17 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     let mut reader = csv::Reader::from_path(&out).unwrap();
     assert_eq!(reader.records().count(), 2);
 }
+
+#[test]
+fn clicking_a_highlight_selects_its_annotation_and_shows_its_editor() {
+    let (_dir, doc) = setup(SPEECH);
+    add_via_cli(&doc, "Vote on Sunday", "call-to-action");
+    let mut harness = app_on(&doc);
+    let p = point_of(&harness, char_pos(SPEECH, "on Sunday"));
+    harness.drag_at(p);
+    harness.step();
+    harness.drop_at(p);
+    harness.run_steps(3);
+    assert!(harness.state().selected.is_some(), "the annotation under the pointer is selected");
+    harness.get_by_label("Selected annotation");
+}
