@@ -197,11 +197,29 @@ impl Codebook {
     }
 
     /// Finds a code by id or by name (case-insensitive).
+    /// Also accepts a code's number key ("2"), or the start of exactly one code's name or id
+    /// ("factual").
     pub fn resolve(&self, id_or_name: &str) -> Option<&Code> {
-        self.code(id_or_name).or_else(|| {
-            let wanted = id_or_name.trim().to_lowercase();
-            self.codes.iter().find(|c| c.name.to_lowercase() == wanted || c.id.to_lowercase() == wanted)
-        })
+        let wanted = id_or_name.trim().to_lowercase();
+        self.code(id_or_name)
+            .or_else(|| self.codes.iter().find(|c| c.name.to_lowercase() == wanted || c.id.to_lowercase() == wanted))
+            .or_else(|| {
+                let mut chars = wanted.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(k), None) if k.is_ascii_digit() => self.by_key(k),
+                    _ => None,
+                }
+            })
+            .or_else(|| {
+                let mut found = self
+                    .codes
+                    .iter()
+                    .filter(|c| !wanted.is_empty() && (c.name.to_lowercase().starts_with(&wanted) || c.id.starts_with(&wanted)));
+                match (found.next(), found.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            })
     }
 
     pub fn by_key(&self, key: char) -> Option<&Code> {
@@ -399,6 +417,11 @@ mod tests {
             assert!(code.key.is_some());
         }
         assert_eq!(cb.resolve("DEMAND").unwrap().id, "demand");
+        assert_eq!(cb.resolve("2").unwrap().id, "demand");
+        assert_eq!(cb.resolve("factual").unwrap().id, "factual-assertion");
+        let mut two = cb.clone();
+        two.codes.push(Code::new("deadline", "Deadline", "#999999"));
+        assert!(two.resolve("de").is_none(), "ambiguous prefixes are refused");
     }
 
     #[test]
