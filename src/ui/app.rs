@@ -31,6 +31,9 @@ pub struct FindState {
     pub focus_field: bool,
 }
 
+/// What the annotation list was computed for: (revision, code filter, lower-case search).
+type ListKey = (u64, Option<String>, String);
+
 /// A message shown in the bar above the document.
 #[derive(Clone)]
 pub struct Notice {
@@ -64,8 +67,10 @@ pub struct App {
     pub export: super::corpus::ExportDialog,
     commands: Vec<Command>,
     last_disk_check: Instant,
-    list_cache: Option<((u64, Option<String>, String), Vec<usize>)>,
+    list_cache: Option<(ListKey, Vec<usize>)>,
     applied_theme: Option<ThemeChoice>,
+    /// The compare-coders view of the open document, when open.
+    pub compare: Option<super::compare::CompareView>,
 }
 
 impl App {
@@ -98,6 +103,7 @@ impl App {
             last_disk_check: Instant::now(),
             list_cache: None,
             applied_theme: None,
+            compare: None,
         }
     }
 
@@ -137,6 +143,7 @@ impl App {
                     });
                 }
                 self.session = Some(session);
+                self.compare = None;
                 self.view.reset();
                 self.selected = None;
                 self.filter = None;
@@ -242,6 +249,7 @@ impl App {
         let ctx = ui.ctx().clone();
         self.apply_look(&ctx);
         self.tick(&ctx);
+        super::compare::shortcuts(self, &ctx);
         self.global_shortcuts(&ctx);
         self.dropped_files(&ctx);
 
@@ -268,6 +276,9 @@ impl App {
             if let Some(d) = open {
                 self.push(Command::OpenPath(d));
             }
+        }
+        if self.compare.is_some() {
+            super::compare::panel(self, ui);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             self.notice_bar(ui);
@@ -420,6 +431,13 @@ impl App {
                     if ui.radio_value(&mut self.settings.theme, choice, label).changed() {
                         self.save_settings();
                     }
+                }
+            });
+            ui.menu_button("Coders", |ui| {
+                if self.session.is_some() {
+                    self.menu_item(ui, &ctx, Command::CompareCoders);
+                } else {
+                    ui.label("Open a document to compare its coders");
                 }
             });
             ui.menu_button("Help", |ui| {
@@ -829,6 +847,7 @@ impl App {
                 }
             }
             Command::ShowShortcuts => self.show_shortcuts = true,
+            Command::CompareCoders => super::compare::open(self),
             Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
             Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),

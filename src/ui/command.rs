@@ -9,6 +9,8 @@ use uuid::Uuid;
 
 use crate::edits::Action;
 
+// A handful of commands per frame: their size does not matter, their plainness does.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     ShowOpen,
@@ -40,6 +42,8 @@ pub enum Command {
     KeepMine,
     ShowShortcuts,
     ClearSelection,
+    /// Open the compare view of the open document's coders.
+    CompareCoders,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -97,6 +101,7 @@ impl Command {
             Command::KeepMine => "Keep mine",
             Command::ShowShortcuts => "Keyboard shortcuts",
             Command::ClearSelection => "Clear selection / close find",
+            Command::CompareCoders => "Compare coders…",
         }
     }
 

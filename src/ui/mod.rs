@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod command;
+pub mod compare;
 pub mod corpus;
 pub mod doc_view;
 pub mod panel;

@@ -1,0 +1,867 @@
+//! Comparing coders in the desktop app: every coder's sidecar beside the document side by side
+//! (one lane of code-coloured bars per coder beside each paragraph), the list of disagreements,
+//! the agreement statistics with a chart, answer-key scoring, and adjudication into a gold
+//! sidecar (`DOCUMENT.gold.annotations.ron`), which is an ordinary sidecar edited through its
+//! own [`Session`] so that every adjudication step can be undone.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers, Rect, RichText, Sense, vec2};
+use uuid::Uuid;
+
+use super::App;
+use super::doc_view::code_colour;
+use crate::agree::{self, ALL, AgreementReport, Disagreement, LoadedCoder, Measure, Score};
+use crate::annotation::{AnchorStatus, Annotation};
+use crate::codebook::Codebook;
+use crate::document::{Document, Span};
+use crate::edits::Action;
+use crate::error::Error;
+use crate::session::Session;
+
+/// The coder name written into the gold sidecar and onto adjudicated annotations.
+pub const GOLD_CODER: &str = "gold";
+
+/// The gold sidecar of a document: `speech.txt` → `speech.txt.gold.annotations.ron`.
+pub fn gold_path(document: &Path) -> PathBuf {
+    crate::sidecar::coder_path(document, GOLD_CODER)
+}
+
+/// One sidecar offered for comparison.
+pub struct Candidate {
+    pub path: PathBuf,
+    pub checked: bool,
+    /// The coder, or why the sidecar was refused.
+    pub loaded: Result<LoadedCoder, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Text,
+    Disagreements,
+    Annotations,
+    Agreement,
+    Key,
+    Gold,
+}
+
+impl Tab {
+    const ALL: [(Tab, &'static str); 6] = [
+        (Tab::Text, "Text"),
+        (Tab::Disagreements, "Disagreements"),
+        (Tab::Annotations, "Annotations"),
+        (Tab::Agreement, "Agreement"),
+        (Tab::Key, "Answer key"),
+        (Tab::Gold, "Gold"),
+    ];
+}
+
+/// A miss or an extra of a student against the key, marked beside the paragraph.
+pub struct Mark {
+    pub missed: bool,
+    pub coder: String,
+    pub code: String,
+    pub span: Span,
+    /// The key's note (for a miss) or the student's (for an extra).
+    pub note: String,
+}
+
+/// Everything computed from the coders selected: recomputed only when the selection changes.
+pub struct Computed {
+    pub coders: Vec<(String, Vec<Annotation>)>,
+    pub codebook: Codebook,
+    pub report: AgreementReport,
+    pub disagreements: Vec<Disagreement>,
+    /// (student, score against the key).
+    pub scores: Vec<(String, Score)>,
+    pub key_name: Option<String>,
+    /// `lanes[coder][paragraph]`: (span, code) of the annotations covering that paragraph.
+    lanes: Vec<Vec<Vec<(Span, String)>>>,
+    /// Marks by paragraph.
+    marks: HashMap<usize, Vec<Mark>>,
+    /// Every counted annotation of every coder, in text order: (coder, index).
+    listed: Vec<(usize, usize)>,
+}
+
+/// What the compare view asks the app to do.
+enum Event {
+    Jump(Span),
+    Close,
+}
+
+pub struct CompareView {
+    doc: Document,
+    pub candidates: Vec<Candidate>,
+    pub add_path: String,
+    /// The last error or confirmation.
+    pub message: Option<(String, bool)>,
+    pub tab: Tab,
+    /// The candidate used as answer key.
+    pub key: Option<usize>,
+    pub data: Option<Computed>,
+    dirty: bool,
+    /// The gold sidecar's session (opened on the first adjudication).
+    pub gold: Option<Session>,
+    /// The last pointer press was inside the compare panel: Ctrl+Z undoes adjudication.
+    pub focused: bool,
+    rect: Option<Rect>,
+}
+
+impl CompareView {
+    /// Opens the compare view on a document: every sidecar beside it is offered, and all that
+    /// load are selected (except the gold sidecar).
+    pub fn new(doc: Document) -> Self {
+        let mut view = Self {
+            doc,
+            candidates: Vec::new(),
+            add_path: String::new(),
+            message: None,
+            tab: Tab::Disagreements,
+            key: None,
+            data: None,
+            dirty: true,
+            gold: None,
+            focused: true,
+            rect: None,
+        };
+        view.rescan();
+        view
+    }
+
+    /// Offers every sidecar beside the document that is not offered yet.
+    pub fn rescan(&mut self) {
+        let Some(path) = self.doc.path().map(Path::to_path_buf) else { return };
+        let gold = gold_path(&path);
+        for p in crate::sidecar::find_sidecars(&path) {
+            if self.candidates.iter().any(|c| c.path == p) {
+                continue;
+            }
+            let loaded = agree::load_coder(&self.doc, &p).map_err(|e| e.to_string());
+            let checked = loaded.is_ok() && p != gold;
+            self.candidates.push(Candidate { path: p, checked, loaded });
+        }
+        self.dirty = true;
+    }
+
+    /// Adds a sidecar from anywhere; one made for another text is refused with the reason.
+    pub fn add_sidecar(&mut self, path: &Path) {
+        if self.candidates.iter().any(|c| c.path == path) {
+            self.message = Some((format!("{} is listed already.", path.display()), false));
+            return;
+        }
+        match agree::load_coder(&self.doc, path) {
+            Ok(coder) => {
+                self.candidates.push(Candidate { path: path.to_path_buf(), checked: true, loaded: Ok(coder) });
+                self.message = None;
+                self.dirty = true;
+            }
+            Err(e) => self.message = Some((e.to_string(), true)),
+        }
+    }
+
+    /// The selected coders' names, in list order.
+    pub fn coder_names(&self) -> Vec<String> {
+        self.data.as_ref().map(|d| d.coders.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default()
+    }
+
+    fn recompute(&mut self) {
+        if !self.dirty && self.data.is_some() {
+            return;
+        }
+        self.dirty = false;
+        let paths: Vec<PathBuf> =
+            self.candidates.iter().filter(|c| c.checked && c.loaded.is_ok()).map(|c| c.path.clone()).collect();
+        let (loaded, codebook) = match agree::load_coders(&self.doc, &paths) {
+            Ok(x) => x,
+            Err(e) => {
+                self.message = Some((e.to_string(), true));
+                (Vec::new(), Codebook::default())
+            }
+        };
+        let paths: Vec<PathBuf> = loaded.iter().map(|c| c.path.clone()).collect();
+        let coders: Vec<(String, Vec<Annotation>)> = loaded.into_iter().map(|c| (c.name, c.annotations)).collect();
+        let report = agree::compute(&self.doc, &coders, &codebook);
+        let disagreements = agree::disagreements(&self.doc, &coders);
+        let paragraphs = self.doc.paragraphs().len();
+        let mut lanes = vec![vec![Vec::new(); paragraphs]; coders.len()];
+        let mut listed = Vec::new();
+        for (c, (_, annotations)) in coders.iter().enumerate() {
+            for (i, a) in annotations.iter().enumerate() {
+                if a.status == AnchorStatus::Orphaned || a.start >= a.end {
+                    continue;
+                }
+                listed.push((c, i));
+                for p in self.paragraphs_of(a.span()) {
+                    lanes[c][p].push((a.span(), a.code.clone()));
+                }
+            }
+        }
+        listed.sort_by_key(|&(c, i)| (coders[c].1[i].sort_key(), c));
+        // The key: a selected coder, or any sidecar that loaded.
+        let key = self.key.and_then(|k| self.candidates.get(k)).and_then(|c| c.loaded.as_ref().ok());
+        let mut scores = Vec::new();
+        let mut marks: HashMap<usize, Vec<Mark>> = HashMap::new();
+        let key_name = key.map(|k| k.name.clone());
+        if let Some(key) = key {
+            let mut cb = codebook.clone();
+            for code in &key.codebook.codes {
+                if cb.code(&code.id).is_none() {
+                    let mut code = code.clone();
+                    code.key = None;
+                    code.parent = None;
+                    cb.codes.push(code);
+                }
+            }
+            for ((name, annotations), path) in coders.iter().zip(&paths) {
+                if *path == key.path {
+                    continue;
+                }
+                let score = agree::score(&self.doc, &key.annotations, annotations, &cb);
+                for (items, missed) in [(&score.missed, true), (&score.extra, false)] {
+                    for item in items {
+                        let m = Mark {
+                            missed,
+                            coder: name.clone(),
+                            code: item.code.clone(),
+                            span: item.span,
+                            note: item.note.clone(),
+                        };
+                        marks.entry(self.doc.paragraph_at(item.span.start)).or_default().push(m);
+                    }
+                }
+                scores.push((name.clone(), score));
+            }
+        }
+        self.data = Some(Computed { coders, codebook, report, disagreements, scores, key_name, lanes, marks, listed });
+    }
+
+    fn paragraphs_of(&self, span: Span) -> std::ops::RangeInclusive<usize> {
+        let first = self.doc.paragraph_at(span.start);
+        let last = self.doc.paragraph_at(span.end.saturating_sub(1).max(span.start));
+        first..=last
+    }
+
+    /// Opens the gold sidecar's session if it is not open yet.
+    fn gold_session(&mut self) -> Result<&mut Session, Error> {
+        if self.gold.is_none() {
+            let path = self.doc.path().map(gold_path).unwrap_or_else(|| PathBuf::from("gold.annotations.ron"));
+            self.gold = Some(Session::with_document(self.doc.clone(), path, GOLD_CODER)?);
+        }
+        Ok(self.gold.as_mut().expect("opened above"))
+    }
+
+    /// Is an annotation with this span and code in the gold sidecar?
+    pub fn in_gold(&self, span: Span, code: &str) -> bool {
+        self.gold.as_ref().is_some_and(|g| g.edits.annotations().iter().any(|a| a.span() == span && a.code == code))
+    }
+
+    /// Copies one coder's annotation into the gold sidecar (a new id, coder "gold", the note
+    /// kept) and saves it. The code is added to the gold codebook when it lacks it, in the
+    /// same undo step.
+    pub fn accept(&mut self, coder: usize, id: Uuid) {
+        let result = self.try_accept(coder, id);
+        self.message = Some(match result {
+            Ok(text) => (text, false),
+            Err(e) => (e.to_string(), true),
+        });
+    }
+
+    fn try_accept(&mut self, coder: usize, id: Uuid) -> Result<String, Error> {
+        let Some(data) = &self.data else { return Err(Error::usage("no coders are selected")) };
+        let (name, annotations) = &data.coders[coder];
+        let a = annotations
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| Error::usage(format!("{name} has no annotation with the id {id}")))?
+            .clone();
+        let code = data.codebook.code(&a.code).cloned();
+        let name = name.clone();
+        let doc = self.doc.clone();
+        let gold = self.gold_session()?;
+        let mut copy = Annotation::new(&doc, doc.snap(a.span()), &a.code, GOLD_CODER);
+        copy.note = a.note.clone();
+        let mut actions = Vec::new();
+        if gold.edits.codebook().code(&a.code).is_none() {
+            let mut cb = gold.edits.codebook().clone();
+            let Some(mut code) = code else {
+                return Err(Error::usage(format!("no codebook defines the code \"{}\"", a.code)));
+            };
+            if cb.codes.iter().any(|c| c.key.is_some() && c.key == code.key) {
+                code.key = None;
+            }
+            if code.parent.as_ref().is_some_and(|p| cb.code(p).is_none()) {
+                code.parent = None;
+            }
+            cb.codes.push(code);
+            actions.push(Action::SetCodebook(cb));
+        }
+        actions.push(Action::Add(copy));
+        gold.apply(Action::Batch(actions))?;
+        gold.save()?;
+        Ok(format!(
+            "Accepted {name}'s “{}” into {}.",
+            crate::cli::excerpt(&a.exact, 40),
+            gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ))
+    }
+
+    /// Undoes (or redoes) the last adjudication step and saves the gold sidecar.
+    pub fn undo_gold(&mut self, redo: bool) {
+        let Some(gold) = &mut self.gold else { return };
+        let done = if redo { gold.redo() } else { gold.undo() };
+        if !done {
+            return;
+        }
+        self.message = Some(match gold.save() {
+            Ok(()) => ((if redo { "Redone in the gold sidecar." } else { "Undone in the gold sidecar." }).to_owned(), false),
+            Err(e) => (e.to_string(), true),
+        });
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui) -> Vec<Event> {
+        self.recompute();
+        let mut events = Vec::new();
+        ui.horizontal(|ui| {
+            ui.heading("Compare coders");
+            ui.label(RichText::new(self.doc.file_name()).weak());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Close").clicked() {
+                    events.push(Event::Close);
+                }
+                let (undo, redo) = self.gold.as_ref().map_or((None, None), |g| (g.edits.undo_label(), g.edits.redo_label()));
+                if ui
+                    .add_enabled(redo.is_some(), egui::Button::new("Redo gold"))
+                    .on_hover_text("Redo the last adjudication step undone (Ctrl+Shift+Z)")
+                    .clicked()
+                {
+                    self.undo_gold(true);
+                }
+                if ui
+                    .add_enabled(undo.is_some(), egui::Button::new("Undo gold"))
+                    .on_hover_text(format!("Undo {} in the gold sidecar (Ctrl+Z)", undo.unwrap_or("nothing")))
+                    .clicked()
+                {
+                    self.undo_gold(false);
+                }
+            });
+        });
+        self.coder_list(ui);
+        if let Some((text, is_error)) = &self.message {
+            let colour = if *is_error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+            let mut close = false;
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(text).color(colour));
+                close = ui.small_button("Dismiss").clicked();
+            });
+            if close {
+                self.message = None;
+            }
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            for (tab, label) in Tab::ALL {
+                ui.selectable_value(&mut self.tab, tab, label);
+            }
+        });
+        ui.separator();
+        match self.tab {
+            Tab::Text => self.lanes_ui(ui, &mut events),
+            Tab::Disagreements => self.disagreements_ui(ui, &mut events),
+            Tab::Annotations => self.annotations_ui(ui, &mut events),
+            Tab::Agreement => self.agreement_ui(ui),
+            Tab::Key => self.key_ui(ui),
+            Tab::Gold => self.gold_ui(ui, &mut events),
+        }
+        events
+    }
+
+    fn coder_list(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Coders:");
+            if self.candidates.is_empty() {
+                ui.label(RichText::new("no sidecars beside this document").weak());
+            }
+            for c in &mut self.candidates {
+                let file = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match &c.loaded {
+                    Ok(coder) => {
+                        let mut label = format!("{} ({})", coder.name, coder.annotations.len());
+                        if coder.report.orphaned > 0 {
+                            label.push_str(&format!(", {} orphaned", coder.report.orphaned));
+                        }
+                        if ui.checkbox(&mut c.checked, label).on_hover_text(c.path.display().to_string()).changed() {
+                            self.dirty = true;
+                        }
+                    }
+                    Err(e) => {
+                        ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{file} (refused)")))
+                            .on_disabled_hover_text(e.as_str());
+                    }
+                }
+            }
+            if ui.button("Rescan").on_hover_text("Look again for sidecars beside the document").clicked() {
+                self.rescan();
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("Add sidecar…");
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.add_path).hint_text("path of a .annotations.ron").desired_width(320.0));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Sidecar path to add"));
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Add").clicked() || enter) && !self.add_path.trim().is_empty() {
+                let path = PathBuf::from(self.add_path.trim());
+                self.add_sidecar(&path);
+                if !self.message.as_ref().is_some_and(|(_, e)| *e) {
+                    self.add_path.clear();
+                }
+            }
+            if ui.button("Browse…").clicked()
+                && let Some(p) = rfd::FileDialog::new().add_filter("Sidecars", &["ron"]).pick_file()
+            {
+                self.add_sidecar(&p);
+            }
+        });
+    }
+
+    /// The text as paragraph rows, each with one lane of code-coloured bars per coder. Only
+    /// the rows on screen are drawn.
+    fn lanes_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+        let Some(data) = &self.data else { return };
+        let names: Vec<&str> = data.coders.iter().map(|(n, _)| n.as_str()).collect();
+        ui.horizontal(|ui| {
+            ui.label("Lanes, left to right:");
+            ui.strong(names.join(" · "));
+            if let Some(k) = &data.key_name {
+                ui.label(format!("— misses and extras against the key {k} are marked"));
+            }
+        });
+        let row_h = 26.0;
+        let lane_w = 12.0;
+        let paragraphs = self.doc.paragraphs();
+        egui::ScrollArea::vertical().id_salt("compare-lanes").auto_shrink(false).show_rows(
+            ui,
+            row_h,
+            paragraphs.len(),
+            |ui, rows| {
+                for p in rows {
+                    let para = paragraphs[p].chars;
+                    ui.horizontal(|ui| {
+                        ui.set_height(row_h - ui.spacing().item_spacing.y);
+                        for (c, name) in names.iter().enumerate() {
+                            let (rect, resp) = ui.allocate_exact_size(vec2(lane_w, row_h - 4.0), Sense::hover());
+                            let bars = &data.lanes[c][p];
+                            draw_lane(ui, rect, para, bars, &data.codebook);
+                            if !bars.is_empty() {
+                                let codes: Vec<String> = bars
+                                    .iter()
+                                    .map(|(s, code)| {
+                                        format!(
+                                            "{} “{}”",
+                                            data.report.code_name(code),
+                                            crate::cli::excerpt(self.doc.slice(*s), 30)
+                                        )
+                                    })
+                                    .collect();
+                                resp.on_hover_text(format!("{name}: {}", codes.join("; ")));
+                            }
+                        }
+                        if let Some(marks) = data.marks.get(&p) {
+                            for m in marks {
+                                let (word, colour) = if m.missed {
+                                    ("missed", ui.visuals().error_fg_color)
+                                } else {
+                                    ("extra", ui.visuals().warn_fg_color)
+                                };
+                                let note = if m.note.trim().is_empty() { "(no note)".to_owned() } else { m.note.clone() };
+                                let who = if m.missed { "Key's note" } else { "Coder's note" };
+                                let r = ui
+                                    .add(
+                                        egui::Label::new(
+                                            RichText::new(format!("{word}: {} ({})", m.coder, data.report.code_name(&m.code)))
+                                                .small()
+                                                .color(colour),
+                                        )
+                                        .sense(Sense::click()),
+                                    )
+                                    .on_hover_text(format!(
+                                        "“{}”\n{who}: {note}",
+                                        crate::cli::excerpt(self.doc.slice(m.span), 60)
+                                    ));
+                                if r.clicked() {
+                                    events.push(Event::Jump(m.span));
+                                }
+                            }
+                        }
+                        let text = crate::cli::excerpt(self.doc.slice(para), 160);
+                        let text = if text.is_empty() { "¶".to_owned() } else { text };
+                        if ui
+                            .add(egui::Label::new(text).truncate().sense(Sense::click()))
+                            .on_hover_text("Show in the document")
+                            .clicked()
+                        {
+                            events.push(Event::Jump(Span::new(para.start, para.start)));
+                        }
+                    });
+                }
+            },
+        );
+    }
+
+    fn disagreements_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+        let Some(data) = &self.data else { return };
+        if data.coders.len() < 2 {
+            ui.label("Select at least two coders to see where they disagree.");
+            return;
+        }
+        ui.label(format!("{} disagreements", data.disagreements.len()));
+        let mut accept = None;
+        let coder_index = |name: &str| data.coders.iter().position(|(n, _)| n == name);
+        egui::ScrollArea::vertical().id_salt("compare-disagreements").auto_shrink(false).show_rows(
+            ui,
+            24.0,
+            data.disagreements.len(),
+            |ui, rows| {
+                for d in &data.disagreements[rows] {
+                    ui.horizontal(|ui| {
+                        for (side, coder) in [(&d.a, &d.coder_a), (&d.b, &d.coder_b)] {
+                            let Some(side) = side else { continue };
+                            if self.in_gold(side.span, &side.code) {
+                                ui.label(RichText::new(format!("✔ {coder}'s in gold")).weak());
+                            } else if ui
+                                .button(format!("Accept {coder}'s"))
+                                .on_hover_text(format!(
+                                    "Copy {coder}'s {} into the gold sidecar",
+                                    data.report.code_name(&side.code)
+                                ))
+                                .clicked()
+                            {
+                                accept = coder_index(coder).map(|c| (c, side.id));
+                            }
+                        }
+                        let text = disagreement_label(d, &data.report, &self.doc);
+                        if ui
+                            .add(egui::Label::new(text).truncate().sense(Sense::click()))
+                            .on_hover_text("Show in the document")
+                            .clicked()
+                        {
+                            events.push(Event::Jump(d.span));
+                        }
+                    });
+                }
+            },
+        );
+        if let Some((c, id)) = accept {
+            self.accept(c, id);
+        }
+    }
+
+    fn annotations_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+        let Some(data) = &self.data else { return };
+        let mut accept = None;
+        egui::ScrollArea::vertical().id_salt("compare-annotations").auto_shrink(false).show_rows(
+            ui,
+            24.0,
+            data.listed.len(),
+            |ui, rows| {
+                for &(c, i) in &data.listed[rows] {
+                    let (name, annotations) = &data.coders[c];
+                    let a = &annotations[i];
+                    ui.horizontal(|ui| {
+                        if self.in_gold(a.span(), &a.code) {
+                            ui.label(RichText::new("✔ in gold").weak());
+                        } else if ui.button("Accept into gold").clicked() {
+                            accept = Some((c, a.id));
+                        }
+                        super::doc_view::cue_sample(ui, &data.codebook, &a.code);
+                        let text = format!(
+                            "{name} — {} — “{}”{}",
+                            data.report.code_name(&a.code),
+                            crate::cli::excerpt(&a.exact, 60),
+                            if a.note.is_empty() { String::new() } else { format!(" — {}", a.note) }
+                        );
+                        if ui.add(egui::Label::new(text).truncate().sense(Sense::click())).clicked() {
+                            events.push(Event::Jump(a.span()));
+                        }
+                    });
+                }
+            },
+        );
+        if let Some((c, id)) = accept {
+            self.accept(c, id);
+        }
+    }
+
+    fn agreement_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(data) = &self.data else { return };
+        let report = &data.report;
+        egui::ScrollArea::vertical().id_salt("compare-agreement").auto_shrink(false).show(ui, |ui| {
+            ui.label(format!("{} coders, {} code points as units.", report.coders.len(), report.units));
+            ui.strong("All selected coders");
+            egui::Grid::new("compare-overall").striped(true).num_columns(4).show(ui, |ui| {
+                for h in ["Code", "Fleiss' κ", "Krippendorff's α", "α_u"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for o in &report.overall {
+                    ui.label(report.code_name(&o.code));
+                    for m in [&o.fleiss_kappa, &o.krippendorff_alpha, &o.alpha_u] {
+                        measure_cell(ui, m);
+                    }
+                    ui.end_row();
+                }
+            });
+            ui.add_space(8.0);
+            ui.strong("Pairs of coders");
+            egui::Grid::new("compare-pairs").striped(true).num_columns(5).show(ui, |ui| {
+                for h in ["Coders", "Code", "F1 exact", "F1 overlap", "Cohen's κ"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for p in &report.pairs {
+                    ui.label(format!("{} × {}", p.coder_a, p.coder_b));
+                    ui.label(report.code_name(&p.code));
+                    for m in [&p.f1_exact, &p.f1_overlap, &p.cohen_kappa] {
+                        measure_cell(ui, m);
+                    }
+                    ui.end_row();
+                }
+            });
+            ui.add_space(8.0);
+            agreement_chart(ui, report, &data.codebook);
+        });
+    }
+
+    fn key_ui(&mut self, ui: &mut egui::Ui) {
+        let names: Vec<(usize, String)> =
+            self.candidates.iter().enumerate().filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, l.name.clone()))).collect();
+        let mut key = self.key;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Score against key:");
+            ui.selectable_value(&mut key, None, "none");
+            for (i, n) in &names {
+                ui.selectable_value(&mut key, Some(*i), n);
+            }
+        });
+        if key != self.key {
+            self.key = key;
+            self.dirty = true;
+            self.recompute();
+        }
+        let Some(data) = &self.data else { return };
+        let Some(key_name) = &data.key_name else {
+            ui.label("Choose the sidecar that holds the answers; every other selected coder is scored against it.");
+            return;
+        };
+        if data.scores.is_empty() {
+            ui.label(format!("Select another coder besides {key_name} to score."));
+            return;
+        }
+        ui.label("Misses and extras are marked beside the paragraphs in the Text tab, with the key's notes.");
+        egui::ScrollArea::vertical().id_salt("compare-scores").auto_shrink(false).show(ui, |ui| {
+            egui::Grid::new("compare-key-grid").striped(true).num_columns(6).show(ui, |ui| {
+                for h in ["Coder", "Code", "Found", "Missed", "Extra", "Score"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for (name, score) in &data.scores {
+                    for row in std::iter::once(&score.total).chain(&score.per_code) {
+                        ui.label(name);
+                        ui.label(if row.code == ALL { "all codes".to_owned() } else { data.report.code_name(&row.code) });
+                        ui.label(row.found.to_string());
+                        ui.label(row.missed.to_string());
+                        ui.label(row.extra.to_string());
+                        measure_cell(ui, &row.score);
+                        ui.end_row();
+                    }
+                }
+            });
+        });
+    }
+
+    fn gold_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+        let path = self.doc.path().map(gold_path);
+        ui.label(format!(
+            "Accepted annotations are saved to {}.",
+            path.as_ref().map_or_else(|| "the gold sidecar".to_owned(), |p| p.display().to_string())
+        ));
+        let Some(gold) = &self.gold else {
+            ui.label("Nothing accepted in this session yet.");
+            return;
+        };
+        let cb = gold.edits.codebook();
+        ui.label(format!("{} annotations in gold", gold.edits.annotations().len()));
+        egui::ScrollArea::vertical().id_salt("compare-gold").auto_shrink(false).show_rows(
+            ui,
+            24.0,
+            gold.edits.annotations().len(),
+            |ui, rows| {
+                for a in &gold.edits.annotations()[rows] {
+                    ui.horizontal(|ui| {
+                        super::doc_view::cue_sample(ui, cb, &a.code);
+                        let name = cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str());
+                        if ui
+                            .add(
+                                egui::Label::new(format!("{name} — “{}”", crate::cli::excerpt(&a.exact, 80)))
+                                    .truncate()
+                                    .sense(Sense::click()),
+                            )
+                            .clicked()
+                        {
+                            events.push(Event::Jump(a.span()));
+                        }
+                    });
+                }
+            },
+        );
+    }
+}
+
+/// "same passage, different code — Ana: Demand / Ben: Claim — “…”".
+pub fn disagreement_label(d: &Disagreement, report: &AgreementReport, doc: &Document) -> String {
+    let side = |coder: &str, s: &Option<agree::disagree::Side>| match s {
+        Some(s) => format!("{coder}: {}", report.code_name(&s.code)),
+        None => format!("{coder}: —"),
+    };
+    format!(
+        "{} — {} / {} — “{}”",
+        d.kind.label(),
+        side(&d.coder_a, &d.a),
+        side(&d.coder_b, &d.b),
+        crate::cli::excerpt(doc.slice(d.span), 60)
+    )
+}
+
+/// A statistic, or "undefined" with its reason on hover.
+fn measure_cell(ui: &mut egui::Ui, m: &Measure) {
+    match m {
+        Measure::Value(v) => {
+            ui.label(format!("{v:.3}"));
+        }
+        Measure::Undefined(reason) => {
+            ui.label(RichText::new("undefined").weak()).on_hover_text(reason);
+        }
+    }
+}
+
+/// Bars of one coder's lane: each annotation's share of the paragraph, top to bottom, in its
+/// code's colour; codes side by side when several cover the paragraph.
+fn draw_lane(ui: &egui::Ui, rect: Rect, para: Span, bars: &[(Span, String)], codebook: &Codebook) {
+    let painter = ui.painter();
+    painter.rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
+    if bars.is_empty() {
+        return;
+    }
+    let mut codes: Vec<&str> = bars.iter().map(|(_, c)| c.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let w = rect.width() / codes.len() as f32;
+    let len = para.len().max(1) as f32;
+    for (span, code) in bars {
+        let k = codes.iter().position(|c| c == code).unwrap_or(0) as f32;
+        let s = span.start.clamp(para.start, para.end) - para.start;
+        let e = span.end.clamp(para.start, para.end) - para.start;
+        let (y0, y1) = (rect.top() + rect.height() * s as f32 / len, rect.top() + rect.height() * e as f32 / len);
+        let bar =
+            Rect::from_min_max(egui::pos2(rect.left() + k * w, y0), egui::pos2(rect.left() + (k + 1.0) * w, y1.max(y0 + 2.0)));
+        painter.rect_filled(bar, 1.0, code_colour(codebook, code));
+    }
+}
+
+/// A bar chart of Krippendorff's alpha per code (undefined codes are left out and named below).
+fn agreement_chart(ui: &mut egui::Ui, report: &AgreementReport, codebook: &Codebook) {
+    use egui_plot::{Bar, BarChart, Plot};
+    ui.strong("Krippendorff's α by code");
+    let rows: Vec<(String, &Measure, Color32)> = report
+        .overall
+        .iter()
+        .map(|o| {
+            let colour = if o.code == ALL { Color32::GRAY } else { code_colour(codebook, &o.code) };
+            (report.code_name(&o.code), &o.krippendorff_alpha, colour)
+        })
+        .collect();
+    let described: Vec<String> = rows
+        .iter()
+        .map(|(name, m, _)| match m.value() {
+            Some(v) => format!("{name} {v:.2}"),
+            None => format!("{name} undefined"),
+        })
+        .collect();
+    let description = format!("Bar chart of Krippendorff's alpha by code: {}", described.join(", "));
+    let bars: Vec<Bar> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name, m, colour))| m.value().map(|v| Bar::new(i as f64, v).name(name).fill(*colour).width(0.7)))
+        .collect();
+    let names: Vec<String> = rows.iter().map(|(n, _, _)| n.clone()).collect();
+    let response = Plot::new("compare-alpha-chart")
+        .height(220.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .y_axis_label("α")
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| plot.bar_chart(BarChart::new("Krippendorff's α", bars)))
+        .response;
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &description));
+    ui.label(RichText::new(described.join(" · ")).small()).on_hover_text(description);
+}
+
+/// Opens the compare view on the open document (saving it first, so its sidecar is current).
+pub fn open(app: &mut App) {
+    app.flush_save();
+    let Some(session) = &app.session else { return };
+    app.compare = Some(CompareView::new(session.doc.clone()));
+}
+
+/// Ctrl+Z / Ctrl+Shift+Z undo and redo adjudication while the compare view has the pointer's
+/// last press. Called before the app's own shortcuts.
+pub fn shortcuts(app: &mut App, ctx: &egui::Context) {
+    let Some(view) = &mut app.compare else { return };
+    if !view.focused || ctx.text_edit_focused() {
+        return;
+    }
+    let redo = ctx.input_mut(|i| {
+        i.consume_shortcut(&KeyboardShortcut::new(Modifiers { shift: true, ..Modifiers::COMMAND }, Key::Z))
+            || i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
+    });
+    if redo {
+        view.undo_gold(true);
+    } else if ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z))) {
+        view.undo_gold(false);
+    }
+}
+
+/// Draws the compare view as a panel below the document and applies what it asks.
+pub fn panel(app: &mut App, ui: &mut egui::Ui) {
+    let Some(view) = &mut app.compare else { return };
+    let pressed = ui.ctx().input(|i| if i.pointer.any_pressed() { i.pointer.interact_pos() } else { None });
+    let shown =
+        egui::Panel::bottom("compare-panel").resizable(true).default_size(420.0).min_size(200.0).show(ui, |ui| view.ui(ui));
+    let rect = shown.response.rect;
+    if let Some(p) = pressed {
+        view.focused = rect.contains(p) || view.rect.is_some_and(|r| r.contains(p));
+    }
+    view.rect = Some(rect);
+    for e in shown.inner {
+        match e {
+            Event::Jump(span) => {
+                app.view.scroll_to = Some(span.start);
+                app.view.flash = Some((span, Instant::now()));
+            }
+            Event::Close => app.compare = None,
+        }
+    }
+}
