@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use egui::RichText;
 use uuid::Uuid;
 
+use super::codebook_editor::CodebookEditor;
 use super::command::{Command, NUMBER_KEYS};
 use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
 use super::saver::{DEBOUNCE, Saver, clock};
@@ -64,6 +65,7 @@ pub struct App {
     last_disk_check: Instant,
     list_cache: Option<((u64, Option<String>, String), Vec<usize>)>,
     applied_theme: Option<ThemeChoice>,
+    pub codebook_editor: CodebookEditor,
 }
 
 impl App {
@@ -94,6 +96,7 @@ impl App {
             last_disk_check: Instant::now(),
             list_cache: None,
             applied_theme: None,
+            codebook_editor: CodebookEditor::default(),
         }
     }
 
@@ -408,6 +411,7 @@ impl App {
                     }
                 }
             });
+            ui.menu_button("Codebook", |ui| self.menu_item(ui, &ctx, Command::EditCodebook));
             ui.menu_button("Help", |ui| {
                 self.menu_item(ui, &ctx, Command::ShowShortcuts);
                 ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
@@ -606,6 +610,8 @@ impl App {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        let edits = self.codebook_editor.ui(ctx, self.session.as_ref());
+        self.commands.extend(edits);
         if self.asking_coder {
             egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
                 ui.heading("Welcome to Marginalia");
@@ -797,6 +803,7 @@ impl App {
             }
             Command::OpenPath(p) => self.open(&p),
             Command::ShowShortcuts => self.show_shortcuts = true,
+            Command::EditCodebook => self.codebook_editor.open = true,
             Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
             Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),

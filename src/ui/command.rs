@@ -39,6 +39,8 @@ pub enum Command {
     KeepMine,
     ShowShortcuts,
     ClearSelection,
+    /// Open the codebook editor.
+    EditCodebook,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -94,6 +96,7 @@ impl Command {
             Command::KeepMine => "Keep mine",
             Command::ShowShortcuts => "Keyboard shortcuts",
             Command::ClearSelection => "Clear selection / close find",
+            Command::EditCodebook => "Edit codebook…",
         }
     }
 
