@@ -153,6 +153,21 @@ fn rename_recolour_and_add_codes() {
     retype(&mut harness, "Name", "Requirement to landlord");
     assert!(harness.query_by_label_contains("Not applied").is_none());
 
+    // Typing a name and going straight to another code applies the name too.
+    harness.get_by_role_and_label(Role::TextInput, "Description").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, "Description").type_text(" — in writing, with a date.");
+    harness.step();
+    pick(&mut harness, "Prediction");
+    harness.run_steps(2);
+    harness.get_by_label("Editing “Prediction”");
+    assert!(
+        codebook(&harness).code("demand").unwrap().description.contains("— in writing, with a date."),
+        "{:?}",
+        codebook(&harness).code("demand").unwrap().description
+    );
+    pick(&mut harness, "Requirement to landlord");
+
     // Recolour from the palette; the swatch is announced by its colour name.
     harness.get_by_label("vermilion").click();
     harness.run_steps(3);
@@ -252,6 +267,18 @@ fn deleting_a_used_code_reassigns_its_annotations_and_undo_brings_it_back() {
     harness.get_by_label("Demand (2)");
     let saved = wait_for_disk(&mut harness, &doc, |s| s.codebook.code("demand").is_some());
     assert_eq!(saved.annotations.iter().filter(|a| a.code == "demand").count(), 2);
+
+    // Merging moves the annotations the same way.
+    pick(&mut harness, "Factual assertion");
+    harness.get_by_label("Merge into…").click();
+    harness.run_steps(3);
+    harness.get_by_label("Merge “Factual assertion” into another code");
+    choose(&mut harness, "Reassign to", "Attribution");
+    harness.get_by_label("Merge “Factual assertion”").click();
+    harness.run_steps(3);
+    assert!(codebook(&harness).code("factual-assertion").is_none());
+    assert_eq!(codes_of_annotations(&harness).iter().filter(|c| *c == "attribution").count(), 1);
+    harness.get_by_label("Attribution (1)");
 
     // An unused code is deleted at once; deleting a used code's annotations is a choice too.
     pick(&mut harness, "Rhetorical question");

@@ -53,6 +53,8 @@ pub struct CodebookEditor {
     message: Option<(String, bool)>,
     show_load: bool,
     show_save: bool,
+    /// A code clicked in the list, selected once the frame's edits are applied.
+    want_select: Option<String>,
 }
 
 impl CodebookEditor {
@@ -160,6 +162,16 @@ impl CodebookEditor {
             ui.separator();
             ui.vertical(|ui| self.details(ui, session, &counts, out));
         });
+        // Switching codes first applies what was typed into the one being left; a change that
+        // cannot be applied keeps that code selected, with the reason shown.
+        if let Some(id) = self.want_select.take() {
+            if self.pending {
+                self.commit_draft(session, out);
+            }
+            if self.error.is_none() {
+                self.select(cb, &id);
+            }
+        }
     }
 
     fn code_list(&mut self, ui: &mut Ui, cb: &Codebook, counts: &BTreeMap<String, usize>) {
@@ -208,7 +220,7 @@ impl CodebookEditor {
             text = text.strong();
         }
         if ui.selectable_label(selected, text).on_hover_text(&code.description).clicked() && !selected {
-            self.select(cb, &code.id);
+            self.want_select = Some(code.id.clone());
         }
         let n = counts.get(&code.id).copied().unwrap_or(0);
         ui.label(RichText::new(format!("×{n}")).small().weak()).on_hover_text("annotations with this code");
