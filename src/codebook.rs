@@ -241,16 +241,7 @@ impl Codebook {
 
     /// A fresh id for a new code named `name`, unique in this codebook.
     pub fn fresh_id(&self, name: &str) -> String {
-        let mut base: String = name
-            .trim()
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { '-' })
-            .collect::<String>()
-            .split('-')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
+        let mut base = slug(name);
         if base.is_empty() {
             base = "code".to_owned();
         }
@@ -266,6 +257,68 @@ impl Codebook {
     /// The first number key no code uses yet.
     pub fn free_key(&self) -> Option<char> {
         ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].into_iter().find(|k| self.by_key(*k).is_none())
+    }
+
+    /// A colour from [`SAFE_PALETTE`] and a cue that no code uses together yet (solid underlines
+    /// first), so that a new code looks different from every other; `None` when all 72 pairs
+    /// are taken.
+    pub fn unused_look(&self) -> Option<(&'static str, Cue)> {
+        Cue::ALL
+            .into_iter()
+            .flat_map(|cue| SAFE_PALETTE.iter().map(move |(hex, _)| (*hex, cue)))
+            .find(|(hex, cue)| !self.codes.iter().any(|c| c.cue == *cue && parse_colour(&c.colour) == parse_colour(hex)))
+    }
+
+    /// Puts every group's codes right after the group, keeping the order within each level, so
+    /// that lists read top to bottom as they are grouped.
+    pub fn group_order(&mut self) {
+        let codes = std::mem::take(&mut self.codes);
+        let known: BTreeSet<String> = codes.iter().map(|c| c.id.clone()).collect();
+        let is_top = |c: &Code| c.parent.as_ref().is_none_or(|p| !known.contains(p));
+        let (top, children): (Vec<Code>, Vec<Code>) = codes.into_iter().partition(is_top);
+        let mut children: Vec<Option<Code>> = children.into_iter().map(Some).collect();
+        for code in top {
+            let id = code.id.clone();
+            self.codes.push(code);
+            for slot in children.iter_mut() {
+                if slot.as_ref().is_some_and(|c| c.parent.as_deref() == Some(id.as_str())) {
+                    self.codes.extend(slot.take());
+                }
+            }
+        }
+        // Children of children (invalid, kept so that validation can report them).
+        self.codes.extend(children.into_iter().flatten());
+    }
+
+    /// Before this codebook replaces `current`: a code that has no id in `current` but the same
+    /// name (ignoring case) as a code there takes that code's id, so annotations keep pointing
+    /// at it. This lets a codebook that went through another program (where ids become GUIDs)
+    /// come back. Returns how many ids were taken over.
+    pub fn adopt_ids_from(&mut self, current: &Codebook) -> usize {
+        let mut renames: Vec<(String, String)> = Vec::new();
+        for code in &self.codes {
+            if current.code(&code.id).is_some() {
+                continue;
+            }
+            let name = code.name.trim().to_lowercase();
+            if let Some(old) = current.codes.iter().find(|c| c.name.trim().to_lowercase() == name)
+                && self.code(&old.id).is_none()
+                && !renames.iter().any(|(_, to)| *to == old.id)
+            {
+                renames.push((code.id.clone(), old.id.clone()));
+            }
+        }
+        for (from, to) in &renames {
+            for c in &mut self.codes {
+                if c.id == *from {
+                    c.id = to.clone();
+                }
+                if c.parent.as_deref() == Some(from.as_str()) {
+                    c.parent = Some(to.clone());
+                }
+            }
+        }
+        renames.len()
     }
 
     /// Pairs of codes that look the same: same colour and same cue.
@@ -388,6 +441,20 @@ fn locate_code(text: &str, codebook: &Codebook, index: usize) -> Option<(usize, 
     Some((line, col))
 }
 
+/// A name as an id: lower case, runs of anything but letters and digits turned into one `-`
+/// ("Call to action!" → `call-to-action`). Empty when the name has no letters or digits.
+pub fn slug(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Parses `#RRGGBB` or `#RGB` (case-insensitive).
 pub fn parse_colour(s: &str) -> Option<[u8; 3]> {
     let hex = s.trim().strip_prefix('#')?;
@@ -462,6 +529,50 @@ mod tests {
             assert!(t.description.len() > 20 && t.example.len() > 20, "{} lacks a definition or example", t.id);
         }
         assert_eq!(cb.codes.iter().filter(|c| c.key.is_some()).count(), 10);
+    }
+
+    #[test]
+    fn a_new_code_gets_a_look_no_other_code_has() {
+        let mut cb = Codebook::default();
+        for i in 0..20 {
+            let (colour, cue) = cb.unused_look().unwrap();
+            let mut code = Code::new(&format!("extra-{i}"), &format!("Extra {i}"), colour);
+            code.cue = cue;
+            cb.codes.push(code);
+            assert!(cb.indistinguishable().is_empty(), "after {i} new codes");
+        }
+        assert!(SAFE_PALETTE.iter().any(|(hex, _)| *hex == cb.codes.last().unwrap().colour));
+    }
+
+    #[test]
+    fn grouped_order_puts_children_after_their_group() {
+        let mut cb = Codebook::builtin("persuasion").unwrap();
+        let first_child = cb.codes.iter().position(|c| c.parent.is_some()).unwrap();
+        let moved = cb.codes.remove(first_child);
+        cb.codes.push(moved.clone());
+        cb.group_order();
+        let parent = cb.index_of(moved.parent.as_deref().unwrap()).unwrap();
+        let at = cb.index_of(&moved.id).unwrap();
+        assert!(at > parent && cb.codes[parent + 1..at].iter().all(|c| c.parent == moved.parent), "{at} {parent}");
+        assert_eq!(cb, {
+            let mut again = cb.clone();
+            again.group_order();
+            again
+        });
+    }
+
+    #[test]
+    fn a_codebook_coming_back_with_other_ids_takes_the_current_ids_by_name() {
+        let current = Codebook::default();
+        let mut back = current.clone();
+        for c in &mut back.codes {
+            c.id = format!("guid-{}", c.id);
+        }
+        back.codes[0].name = back.codes[0].name.to_uppercase();
+        assert_eq!(back.adopt_ids_from(&current), current.codes.len());
+        assert_eq!(back.codes.iter().map(|c| &c.id).collect::<Vec<_>>(), current.codes.iter().map(|c| &c.id).collect::<Vec<_>>());
+        assert_eq!(slug("  Call to action! ✊ "), "call-to-action");
+        assert_eq!(current.fresh_id("Demand"), "demand-2");
     }
 
     #[test]

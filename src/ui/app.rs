@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use egui::RichText;
 use uuid::Uuid;
 
+use super::codebook_editor::CodebookEditor;
 use super::command::{Command, NUMBER_KEYS};
 use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
 use super::saver::{DEBOUNCE, Saver, clock};
@@ -71,6 +72,7 @@ pub struct App {
     applied_theme: Option<ThemeChoice>,
     /// The compare-coders view of the open document, when open.
     pub compare: Option<super::compare::CompareView>,
+    pub codebook_editor: CodebookEditor,
 }
 
 impl App {
@@ -104,6 +106,7 @@ impl App {
             list_cache: None,
             applied_theme: None,
             compare: None,
+            codebook_editor: CodebookEditor::default(),
         }
     }
 
@@ -440,6 +443,7 @@ impl App {
                     ui.label("Open a document to compare its coders");
                 }
             });
+            ui.menu_button("Codebook", |ui| self.menu_item(ui, &ctx, Command::EditCodebook));
             ui.menu_button("Help", |ui| {
                 self.menu_item(ui, &ctx, Command::ShowShortcuts);
                 ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
@@ -643,6 +647,8 @@ impl App {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        let edits = self.codebook_editor.ui(ctx, self.session.as_ref());
+        self.commands.extend(edits);
         if self.asking_coder {
             egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
                 ui.heading("Welcome to Marginalia");
@@ -848,6 +854,7 @@ impl App {
             }
             Command::ShowShortcuts => self.show_shortcuts = true,
             Command::CompareCoders => super::compare::open(self),
+            Command::EditCodebook => self.codebook_editor.open = true,
             Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
             Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),

@@ -44,6 +44,8 @@ pub enum Command {
     ClearSelection,
     /// Open the compare view of the open document's coders.
     CompareCoders,
+    /// Open the codebook editor.
+    EditCodebook,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -102,6 +104,7 @@ impl Command {
             Command::ShowShortcuts => "Keyboard shortcuts",
             Command::ClearSelection => "Clear selection / close find",
             Command::CompareCoders => "Compare coders…",
+            Command::EditCodebook => "Edit codebook…",
         }
     }
 

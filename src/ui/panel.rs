@@ -5,6 +5,7 @@
 use egui::{RichText, Ui};
 
 use super::app::{App, code_chip};
+use super::codebook_editor::name_combo;
 use super::command::Command;
 use super::doc_view::cue_sample;
 use crate::annotation::AnchorStatus;
@@ -97,22 +98,24 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
                     |v: Option<String>| Command::Apply(Action::SetAttribute { id: a.id, attribute: attr.id.clone(), value: v });
                 match &attr.kind {
                     AttributeKind::Choice(options) => {
-                        egui::ComboBox::from_id_salt(("attr", &attr.id))
-                            .selected_text(value.clone().unwrap_or_else(|| "—".into()))
-                            .show_ui(ui, |ui| {
-                                if ui.selectable_label(value.is_none(), "—").clicked() {
-                                    commands.push(set(None));
+                        let shown = value.clone().unwrap_or_else(|| "—".into());
+                        let r = egui::ComboBox::from_id_salt(("attr", &attr.id)).selected_text(&shown).show_ui(ui, |ui| {
+                            if ui.selectable_label(value.is_none(), "—").clicked() {
+                                commands.push(set(None));
+                            }
+                            for o in options {
+                                if ui.selectable_label(value.as_deref() == Some(o), o).clicked() {
+                                    commands.push(set(Some(o.clone())));
                                 }
-                                for o in options {
-                                    if ui.selectable_label(value.as_deref() == Some(o), o).clicked() {
-                                        commands.push(set(Some(o.clone())));
-                                    }
-                                }
-                            });
+                            }
+                        });
+                        name_combo(&r.response, &attr.name, &shown);
                     }
                     AttributeKind::Flag => {
                         let mut on = value.as_deref() == Some("yes");
-                        if ui.checkbox(&mut on, "").on_hover_text(&attr.name).changed() {
+                        let r = ui.checkbox(&mut on, "");
+                        r.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &attr.name));
+                        if r.on_hover_text(&attr.name).changed() {
                             commands.push(set(Some(if on { "yes" } else { "no" }.to_owned())));
                         }
                     }
