@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+#[cfg(feature = "gui")]
+mod bench;
 mod codebook;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -38,6 +40,9 @@ pub enum Command {
     Check(SidecarArgs),
     /// List the shipped codebooks; export a codebook as RON or REFI-QDA (.qdc); import one.
     Codebook(codebook::CodebookArgs),
+    /// Measure speed and memory on generated documents: frame time, open, save, exports.
+    #[cfg(feature = "gui")]
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +100,8 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
         Command::Codebook(args) => codebook::run(args),
+        #[cfg(feature = "gui")]
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
