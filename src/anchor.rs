@@ -8,6 +8,8 @@
 use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::{Document, Span};
 
+/// How far (in code points) around the expected position the exact quote is looked for first.
+const EXACT_NEAR: usize = 4_096;
 /// How far (in code points) around the expected position the fuzzy pass looks.
 const FUZZY_WINDOW: usize = 2_000;
 /// Quotes longer than this are not fuzzy-matched (the cost grows with length × window).
@@ -86,15 +88,33 @@ pub fn reanchor_one(doc: &Document, a: &mut Annotation, shift: isize) -> AnchorS
 }
 
 /// All occurrences of the exact quote, best context match first, nearest to `expected` next.
+///
+/// The text near `expected` is searched first: an occurrence there with all of its context is
+/// the answer (nothing farther can score higher or be nearer), so annotations that merely moved
+/// cost a short search instead of a scan of the whole text each.
 fn find_exact(doc: &Document, a: &Annotation, expected: usize) -> Option<Span> {
     if a.exact.is_empty() {
         return None;
     }
-    let text = doc.text();
     let quote_len = a.exact.chars().count();
+    let full_score = a.prefix.chars().count() + a.suffix.chars().count();
+    let near = Span::new(expected.saturating_sub(EXACT_NEAR), (expected + EXACT_NEAR + quote_len).min(doc.len_chars()));
+    if let Some((score, _, span)) = best_exact_in(doc, a, quote_len, near, expected)
+        && score == full_score
+    {
+        return Some(span);
+    }
+    best_exact_in(doc, a, quote_len, Span::new(0, doc.len_chars()), expected).map(|(_, _, span)| span)
+}
+
+/// The best occurrence of the quote inside `within`: (context score, distance, span).
+fn best_exact_in(doc: &Document, a: &Annotation, quote_len: usize, within: Span, expected: usize) -> Option<(usize, usize, Span)> {
+    let range = doc.byte_range(within);
+    let base = range.start;
+    let text = &doc.text()[range];
     let mut best: Option<(usize, usize, Span)> = None; // (context score, distance, span)
     for (byte, _) in text.match_indices(a.exact.as_str()) {
-        let start = doc.char_of(byte);
+        let start = doc.char_of(base + byte);
         let span = Span::new(start, start + quote_len);
         if !doc.is_grapheme_boundary(span.start) || !doc.is_grapheme_boundary(span.end) {
             continue;
@@ -110,7 +130,7 @@ fn find_exact(doc: &Document, a: &Annotation, expected: usize) -> Option<Span> {
             best = Some((score, distance, span));
         }
     }
-    best.map(|(_, _, span)| span)
+    best
 }
 
 /// The text between an occurrence of the prefix and the next occurrence of the suffix, when it
