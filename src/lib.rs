@@ -11,6 +11,8 @@
 pub mod agree;
 pub mod anchor;
 pub mod annotation;
+#[cfg(feature = "gui")]
+pub mod bench;
 pub mod cli;
 pub mod codebook;
 pub mod corpus;

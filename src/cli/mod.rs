@@ -9,6 +9,8 @@ mod import;
 use std::io::Write;
 use std::path::PathBuf;
 
+#[cfg(feature = "gui")]
+mod bench;
 mod codebook;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,6 +53,9 @@ pub enum Command {
     /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
     /// each sidecar against an answer key.
     Agree(agree::AgreeArgs),
+    /// Measure speed and memory on generated documents: frame time, open, save, exports.
+    #[cfg(feature = "gui")]
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +116,8 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Agree(args) => agree::run(args),
+        #[cfg(feature = "gui")]
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

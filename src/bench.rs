@@ -1,0 +1,934 @@
+//! `marginalia bench`: speed and memory of the real app on generated documents.
+//!
+//! Each case writes a synthetic document (mixed scripts, accents, emoji with ZWJ sequences,
+//! CRLF in some paragraphs, no two paragraphs alike) and a sidecar with random overlapping
+//! annotations to a temporary folder, then measures with the app's own code:
+//!
+//! - frames: [`crate::ui::App::frame`] in a headless egui context, layout plus tessellation
+//!   (no GPU), at the top, middle and end of the document, while scrolling a page per frame,
+//!   and in the frame after adding an annotation;
+//! - open ([`Session::open`]), save (the autosave snapshot taken on the UI thread and the
+//!   atomic write the app runs on its save thread), exports of the largest case;
+//! - peak resident memory (Linux `VmHWM`, reset before each case).
+//!
+//! Everything is seeded, so two runs measure the same texts.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::annotation::Annotation;
+use crate::codebook::{AttributeKind, Codebook};
+use crate::corpus::Corpus;
+use crate::document::{Document, Span};
+use crate::edits::Action;
+use crate::error::Error;
+use crate::session::Session;
+use crate::sidecar::{self, DocumentRef, Sidecar};
+use crate::ui::{App, Settings};
+
+/// The window the frames are drawn into, in points (the app's default window size).
+const SCREEN: egui::Vec2 = egui::vec2(1280.0, 820.0);
+
+/// One document size with its number of annotations.
+#[derive(Debug, Clone)]
+pub struct CaseSpec {
+    /// "small", "medium" or "large".
+    pub name: &'static str,
+    pub bytes: usize,
+    pub annotations: usize,
+}
+
+impl CaseSpec {
+    /// "10 MB / 100,000" for progress lines and tables.
+    pub fn label(&self) -> String {
+        format!("{} / {}", human_bytes(self.bytes), thousands(self.annotations))
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only the smallest and the largest case.
+    pub quick: bool,
+    /// Tiny documents and a few frames (for testing the command itself).
+    pub tiny: bool,
+}
+
+impl Options {
+    pub fn cases(&self) -> Vec<CaseSpec> {
+        let all = if self.tiny {
+            vec![
+                CaseSpec { name: "small", bytes: 4_000, annotations: 10 },
+                CaseSpec { name: "medium", bytes: 20_000, annotations: 100 },
+                CaseSpec { name: "large", bytes: 60_000, annotations: 600 },
+            ]
+        } else {
+            vec![
+                CaseSpec { name: "small", bytes: 50_000, annotations: 100 },
+                CaseSpec { name: "medium", bytes: 1_000_000, annotations: 10_000 },
+                CaseSpec { name: "large", bytes: 10_000_000, annotations: 100_000 },
+            ]
+        };
+        if self.quick { vec![all[0].clone(), all[2].clone()] } else { all }
+    }
+
+    /// Timed frames per scenario.
+    pub fn frames(&self) -> usize {
+        if self.tiny { 3 } else { 120 }
+    }
+
+    pub fn mode(&self) -> &'static str {
+        match (self.tiny, self.quick) {
+            (true, true) => "tiny-quick",
+            (true, false) => "tiny",
+            (false, true) => "quick",
+            (false, false) => "full",
+        }
+    }
+}
+
+/// Frame times of one scenario, in milliseconds.
+#[derive(Debug, Clone)]
+pub struct FrameStats {
+    pub scenario: &'static str,
+    pub frames: usize,
+    pub median_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+    /// `App::frame` inside `Context::run_ui` (layout and painting commands).
+    pub layout_median_ms: f64,
+    /// `Context::tessellate` (shapes to triangles).
+    pub tessellate_median_ms: f64,
+}
+
+/// A named one-off measurement (open, save, an export), in milliseconds.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub name: String,
+    pub ms: f64,
+    /// How many runs the figure is the median of.
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub spec: CaseSpec,
+    pub document_bytes: usize,
+    pub paragraphs: usize,
+    pub annotations: usize,
+    pub frames: Vec<FrameStats>,
+    /// `Session::apply(Action::Add)` before each timed "after add" frame.
+    pub add_apply_median_ms: f64,
+    pub timings: Vec<Timing>,
+    /// Peak resident memory since the case started (Linux only).
+    pub peak_rss_mb: Option<f64>,
+}
+
+impl CaseResult {
+    pub fn frame(&self, scenario: &str) -> Option<&FrameStats> {
+        self.frames.iter().find(|f| f.scenario == scenario)
+    }
+    pub fn timing(&self, name: &str) -> Option<f64> {
+        self.timings.iter().find(|t| t.name == name).map(|t| t.ms)
+    }
+    /// The median over every timed frame of the case.
+    pub fn overall_median_ms(&self) -> f64 {
+        let mut all: Vec<f64> = self.frames.iter().map(|f| f.median_ms).collect();
+        all.sort_by(f64::total_cmp);
+        percentile(&all, 0.5)
+    }
+}
+
+/// A target from docs/performance.md and whether this run met it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub value: f64,
+    pub limit: f64,
+    pub unit: &'static str,
+}
+
+impl Target {
+    pub fn met(&self) -> bool {
+        self.value <= self.limit
+    }
+}
+
+pub struct Report {
+    pub mode: &'static str,
+    pub release: bool,
+    pub cases: Vec<CaseResult>,
+    pub targets: Vec<Target>,
+    pub seconds: f64,
+}
+
+/// An export measured on the largest case: a name and how to run it on a loaded corpus,
+/// writing into a scratch folder. To measure another export, add a line to
+/// [`export_measurements`].
+pub type ExportFn = fn(&Corpus, &Path) -> Result<(), Error>;
+
+/// The exports measured on the largest case, through the same `export::write` the app and the
+/// CLI use.
+pub fn export_measurements() -> Vec<(&'static str, ExportFn)> {
+    fn run(corpus: &Corpus, out: &Path, format: crate::export::Format, name: &str) -> Result<(), Error> {
+        crate::export::write(corpus, format, &crate::export::Options::default(), &out.join(name), &|_, _| true).map(|_| ())
+    }
+    vec![
+        ("export_csv", |c, o| run(c, o, crate::export::Format::Csv, "bench.csv")),
+        ("export_w3c", |c, o| run(c, o, crate::export::Format::W3c, "bench.jsonld")),
+        ("export_qdpx", |c, o| run(c, o, crate::export::Format::Qdpx, "bench.qdpx")),
+    ]
+}
+
+/// Runs the benchmark. `progress` receives one line per step ("[3/9] 10 MB / 100,000: scrolling…").
+pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, Error> {
+    let started = Instant::now();
+    let cases = options.cases();
+    let exports = export_measurements();
+    let steps_per_case = 10;
+    let total = cases.len() * steps_per_case;
+    let mut step = 0;
+    let mut results = Vec::new();
+    for (k, spec) in cases.iter().enumerate() {
+        let largest = k + 1 == cases.len();
+        let mut say = |what: &str| {
+            step += 1;
+            progress(&format!("[{step}/{total}] {}: {what}…", spec.label()));
+        };
+        results.push(run_case(spec, options, largest, &exports, &mut say)?);
+    }
+    let targets = targets(&results);
+    Ok(Report {
+        mode: options.mode(),
+        release: !cfg!(debug_assertions),
+        cases: results,
+        targets,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn run_case(
+    spec: &CaseSpec,
+    options: Options,
+    largest: bool,
+    exports: &[(&'static str, ExportFn)],
+    say: &mut dyn FnMut(&str),
+) -> Result<CaseResult, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+    let doc_path = dir.path().join(format!("bench-{}.txt", spec.name));
+    say("generating the text and annotations");
+    let (document_bytes, annotations) = write_fixture(spec, &doc_path)?;
+    reset_peak_rss();
+
+    say("opening");
+    let mut timings = Vec::new();
+    let reps = if spec.bytes <= 2_000_000 { 5 } else { 1 };
+    timings.push(time_op("open", reps, || Session::open(&doc_path, None, "bench").map(drop))?);
+    timings.push(time_op("open_document", reps, || Document::open(&doc_path).map(drop))?);
+
+    let mut bench = FrameBench::new(&doc_path)?;
+    let paragraphs = bench.doc().paragraphs().len();
+    let n = options.frames();
+    let mut frames = Vec::new();
+
+    say("frames at the top");
+    bench.warm_up();
+    frames.push(bench.still("top", n));
+
+    say("frames in the middle");
+    bench.jump(bench.doc().len_chars() / 2);
+    frames.push(bench.still("middle", n));
+
+    say("frames at the end");
+    bench.jump(bench.doc().len_chars());
+    frames.push(bench.still("end", n));
+
+    say("scrolling a page per frame");
+    bench.jump(bench.doc().len_chars() / 3);
+    frames.push(bench.scrolling(n));
+
+    say("adding annotations");
+    bench.jump(bench.doc().len_chars() / 2);
+    let (after_add, add_apply) = bench.after_add(n, spec.bytes as u64)?;
+    frames.push(after_add);
+
+    say("saving");
+    let session = bench.app.session.as_mut().ok_or_else(|| Error::usage("the document did not open"))?;
+    let save_reps = if spec.bytes <= 2_000_000 { 5 } else { 1 };
+    let mut snapshot = Vec::new();
+    let mut write = Vec::new();
+    for _ in 0..save_reps {
+        let t = Instant::now();
+        let job = session.save_job();
+        snapshot.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let stamp = job.run()?;
+        write.push(ms(t.elapsed()));
+        session.finish_save(job.revision, stamp);
+    }
+    timings.push(Timing { name: "save_snapshot".into(), ms: median(&mut snapshot), runs: save_reps });
+    timings.push(Timing { name: "save_write".into(), ms: median(&mut write), runs: save_reps });
+    let total: Vec<f64> = snapshot.iter().zip(&write).map(|(a, b)| a + b).collect();
+    timings.push(Timing { name: "save".into(), ms: median(&mut total.clone()), runs: save_reps });
+
+    say("re-opening after an edit to the text");
+    drop(bench);
+    edit_document(&doc_path)?;
+    timings.push(time_op("open_after_edit", 1, || Session::open(&doc_path, None, "bench").map(drop))?);
+
+    say(if largest && !exports.is_empty() { "exporting" } else { "measuring memory" });
+    if largest && !exports.is_empty() {
+        let corpus = crate::corpus::load(&doc_path)?;
+        let out = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+        for (name, export) in exports {
+            timings.push(time_op(name, 1, || export(&corpus, out.path()))?);
+        }
+    }
+    let peak_rss_mb = peak_rss_mb();
+    Ok(CaseResult {
+        spec: spec.clone(),
+        document_bytes,
+        paragraphs,
+        annotations,
+        frames,
+        add_apply_median_ms: add_apply,
+        timings,
+        peak_rss_mb,
+    })
+}
+
+fn time_op(name: &str, reps: usize, mut op: impl FnMut() -> Result<(), Error>) -> Result<Timing, Error> {
+    let mut runs = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let t = Instant::now();
+        op()?;
+        runs.push(ms(t.elapsed()));
+    }
+    Ok(Timing { name: name.to_owned(), ms: median(&mut runs), runs: reps })
+}
+
+/// The app in a headless egui context.
+struct FrameBench {
+    ctx: egui::Context,
+    app: App,
+    time: f64,
+}
+
+impl FrameBench {
+    fn new(doc_path: &Path) -> Result<Self, Error> {
+        let settings = Settings { coder: "bench".into(), ..Settings::default() };
+        let mut app = App::new(settings, None);
+        app.open(doc_path);
+        if app.session.is_none() {
+            let why = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+            return Err(Error::usage(format!("the generated document did not open: {why}")));
+        }
+        Ok(Self { ctx: egui::Context::default(), app, time: 0.0 })
+    }
+
+    fn doc(&self) -> &Document {
+        &self.app.session.as_ref().expect("a session is open").doc
+    }
+
+    /// One frame: (layout, tessellation).
+    fn frame(&mut self) -> (Duration, Duration) {
+        self.time += 1.0 / 60.0;
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+            time: Some(self.time),
+            predicted_dt: 1.0 / 60.0,
+            focused: true,
+            ..Default::default()
+        };
+        let app = &mut self.app;
+        let t0 = Instant::now();
+        let mut output = self.ctx.run_ui(input, |ui| app.frame(ui));
+        let t1 = Instant::now();
+        // No GPU to upload font atlas changes to: they are dropped on purpose.
+        output.textures_delta.clear();
+        let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
+        let t2 = Instant::now();
+        std::hint::black_box(primitives);
+        (t1 - t0, t2 - t1)
+    }
+
+    fn warm_up(&mut self) {
+        for _ in 0..5 {
+            self.frame();
+        }
+    }
+
+    /// Jumps to `pos` and lets the view settle (measured heights, scroll offset).
+    fn jump(&mut self, pos: usize) {
+        self.app.view.scroll_to = Some(pos);
+        for _ in 0..3 {
+            self.frame();
+        }
+    }
+
+    fn still(&mut self, scenario: &'static str, n: usize) -> FrameStats {
+        let samples: Vec<_> = (0..n).map(|_| self.frame()).collect();
+        stats(scenario, &samples)
+    }
+
+    /// Each frame scrolls down by a page: to the first paragraph below the last one drawn.
+    fn scrolling(&mut self, n: usize) -> FrameStats {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (first, last) = self.app.view.visible_paragraphs;
+            let paras = self.doc().paragraphs();
+            let next = (last + 1).max(first + 1);
+            if next >= paras.len() {
+                self.app.view.scroll_to = Some(0);
+            } else {
+                self.app.view.scroll_to = Some(paras[next].chars.start);
+            }
+            samples.push(self.frame());
+        }
+        stats("scrolling", &samples)
+    }
+
+    /// Adds an annotation in a visible paragraph, then times the next frame; `n` times.
+    fn after_add(&mut self, n: usize, seed: u64) -> Result<(FrameStats, f64), Error> {
+        let mut rng = Rng::new(seed ^ 0xADD);
+        let mut samples = Vec::with_capacity(n);
+        let mut applies = Vec::with_capacity(n);
+        let codes: Vec<String> = self.session().edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
+        for _ in 0..n {
+            let (first, last) = self.app.view.visible_paragraphs;
+            let session = self.app.session.as_mut().expect("a session is open");
+            let doc = &session.doc;
+            let p = first + rng.below(last - first + 1);
+            let para = doc.paragraphs()[p.min(doc.paragraphs().len() - 1)].chars;
+            if para.len() >= 2 {
+                let start = para.start + rng.below(para.len() - 1);
+                let end = (start + 1 + rng.below(80)).min(para.end);
+                let span = doc.snap(Span::new(start, end));
+                let code = &codes[rng.below(codes.len())];
+                let a = Annotation::new(doc, span, code, "bench");
+                let id = a.id;
+                let t = Instant::now();
+                session.apply(Action::Add(a))?;
+                applies.push(ms(t.elapsed()));
+                // As when tagging in the app: the new annotation is selected (and edited in the panel).
+                self.app.selected = Some(id);
+            }
+            samples.push(self.frame());
+        }
+        Ok((stats("after_add", &samples), median(&mut applies)))
+    }
+
+    fn session(&self) -> &Session {
+        self.app.session.as_ref().expect("a session is open")
+    }
+}
+
+fn stats(scenario: &'static str, samples: &[(Duration, Duration)]) -> FrameStats {
+    let mut total: Vec<f64> = samples.iter().map(|(a, b)| ms(*a + *b)).collect();
+    let mut layout: Vec<f64> = samples.iter().map(|(a, _)| ms(*a)).collect();
+    let mut tess: Vec<f64> = samples.iter().map(|(_, b)| ms(*b)).collect();
+    total.sort_by(f64::total_cmp);
+    FrameStats {
+        scenario,
+        frames: samples.len(),
+        median_ms: percentile(&total, 0.5),
+        p95_ms: percentile(&total, 0.95),
+        max_ms: total.last().copied().unwrap_or(0.0),
+        layout_median_ms: median(&mut layout),
+        tessellate_median_ms: median(&mut tess),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    percentile(v, 0.5)
+}
+
+/// Nearest-rank percentile of sorted values (0 when empty).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn targets(cases: &[CaseResult]) -> Vec<Target> {
+    let mut t = Vec::new();
+    for c in cases {
+        for f in &c.frames {
+            t.push(Target {
+                name: format!("{} {} frame median", c.spec.name, f.scenario),
+                value: f.median_ms,
+                limit: 4.0,
+                unit: "ms",
+            });
+            t.push(Target { name: format!("{} {} frame p95", c.spec.name, f.scenario), value: f.p95_ms, limit: 8.0, unit: "ms" });
+        }
+    }
+    if let (Some(first), Some(last)) = (cases.first(), cases.last())
+        && cases.len() > 1
+    {
+        let ratio = last.overall_median_ms() / first.overall_median_ms().max(1e-9);
+        t.push(Target {
+            name: format!("{} / {} frame median ratio", last.spec.name, first.spec.name),
+            value: ratio,
+            limit: 1.5,
+            unit: "×",
+        });
+    }
+    if let Some(large) = cases.last() {
+        for (name, limit) in [("open", 1000.0), ("save", 300.0), ("export_csv", 1000.0)] {
+            if let Some(v) = large.timing(name) {
+                t.push(Target { name: format!("{} {name}", large.spec.name), value: v, limit, unit: "ms" });
+            }
+        }
+        if let Some(rss) = large.peak_rss_mb {
+            t.push(Target { name: format!("{} peak memory", large.spec.name), value: rss, limit: 400.0, unit: "MB" });
+        }
+    }
+    t
+}
+
+impl Report {
+    pub fn to_json(&self) -> serde_json::Value {
+        let r2 = |x: f64| (x * 100.0).round() / 100.0;
+        let cases: Vec<serde_json::Value> = self
+            .cases
+            .iter()
+            .map(|c| {
+                let frames: serde_json::Map<String, serde_json::Value> = c
+                    .frames
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.scenario.to_owned(),
+                            serde_json::json!({
+                                "frames": f.frames,
+                                "median_ms": r2(f.median_ms),
+                                "p95_ms": r2(f.p95_ms),
+                                "max_ms": r2(f.max_ms),
+                                "layout_median_ms": r2(f.layout_median_ms),
+                                "tessellate_median_ms": r2(f.tessellate_median_ms),
+                            }),
+                        )
+                    })
+                    .collect();
+                let timings: serde_json::Map<String, serde_json::Value> =
+                    c.timings.iter().map(|t| (format!("{}_ms", t.name), serde_json::json!(r2(t.ms)))).collect();
+                serde_json::json!({
+                    "name": c.spec.name,
+                    "label": c.spec.label(),
+                    "document_bytes": c.document_bytes,
+                    "document_mb": r2(c.document_bytes as f64 / 1e6),
+                    "paragraphs": c.paragraphs,
+                    "annotations": c.annotations,
+                    "frame": frames,
+                    "frame_median_ms": r2(c.overall_median_ms()),
+                    "add_apply_median_ms": r2(c.add_apply_median_ms),
+                    "timings": timings,
+                    "peak_rss_mb": c.peak_rss_mb.map(r2),
+                })
+            })
+            .collect();
+        let targets: Vec<serde_json::Value> = self
+            .targets
+            .iter()
+            .map(|t| serde_json::json!({"name": t.name, "value": r2(t.value), "limit": t.limit, "unit": t.unit, "met": t.met()}))
+            .collect();
+        serde_json::json!({
+            "mode": self.mode,
+            "build": if self.release { "release" } else { "debug" },
+            "cpus": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "saving": "the app takes the snapshot (save_snapshot_ms) on the UI thread and writes it (save_write_ms) on its save thread",
+            "cases": cases,
+            "targets": targets,
+            "all_targets_met": self.targets.iter().all(Target::met),
+            "seconds": r2(self.seconds),
+        })
+    }
+
+    /// The figures as tables for people.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Marginalia bench ({} mode, {} build, {:.0} s)",
+            self.mode,
+            if self.release { "release" } else { "debug" },
+            self.seconds
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Frame time (layout + tessellation), ms: median / p95");
+        let _ = write!(s, "{:<22}", "case");
+        let scenarios = ["top", "middle", "end", "scrolling", "after_add"];
+        for sc in scenarios {
+            let _ = write!(s, "{sc:>16}");
+        }
+        let _ = writeln!(s);
+        for c in &self.cases {
+            let _ = write!(s, "{:<22}", c.spec.label());
+            for sc in scenarios {
+                match c.frame(sc) {
+                    Some(f) => {
+                        let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+                    }
+                    None => {
+                        let _ = write!(s, "{:>16}", "—");
+                    }
+                }
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
+        for c in &self.cases {
+            let ops: Vec<String> = c.timings.iter().map(|t| format!("{} {:.1}", t.name, t.ms)).collect();
+            let rss = c.peak_rss_mb.map_or("n/a".to_owned(), |m| format!("{m:.0} MB"));
+            let _ = writeln!(
+                s,
+                "{:<22}{}; add (apply) {:.2}; peak memory {rss}; {} paragraphs",
+                c.spec.label(),
+                ops.join(", "),
+                c.add_apply_median_ms,
+                c.paragraphs
+            );
+        }
+        let _ = writeln!(s, "(saving: the snapshot is taken on the UI thread, the write runs on the app's save thread)");
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Targets");
+        for t in &self.targets {
+            let _ = writeln!(
+                s,
+                "  {} {:<40} {:>9.2} {} (limit {} {})",
+                if t.met() { "ok  " } else { "MISS" },
+                t.name,
+                t.value,
+                t.unit,
+                t.limit,
+                t.unit
+            );
+        }
+        s
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak memory
+
+/// Resets the peak resident set size (Linux: writing 5 to clear_refs); a no-op elsewhere.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// `VmHWM` from /proc/self/status, in MB (Linux only).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0 / 1e6)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated texts
+
+/// A small xorshift generator: seeded, so every run measures the same texts.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    pub fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
+}
+
+const LATIN: [&str; 30] = [
+    "ka", "ré", "lo", "mé", "sa", "tù", "vi", "an", "ço", "ñe", "por", "lin", "gé", "ra", "ö", "ü", "ber", "dé", "ma", "é", "ta",
+    "ri", "ste", "ål", "øy", "ł", "ą", "ție", "ß", "on",
+];
+const ENGLISH: [&str; 24] = [
+    "the",
+    "of",
+    "and",
+    "council",
+    "harbour",
+    "market",
+    "we",
+    "demand",
+    "rents",
+    "vote",
+    "Sunday",
+    "neighbours",
+    "fair",
+    "buses",
+    "library",
+    "spring",
+    "promised",
+    "workers",
+    "river",
+    "bridge",
+    "square",
+    "festival",
+    "budget",
+    "school",
+];
+const GREEK: [&str; 12] = ["λο", "γο", "πό", "λη", "δη", "μο", "κρα", "τί", "α", "ευ", "θε", "ρί"];
+const CYRILLIC: [&str; 12] = ["го", "род", "сво", "бо", "да", "на", "ры", "нок", "ли", "ше", "щё", "ю"];
+const CJK: [&str; 12] = ["市", "场", "人", "民", "自", "由", "港", "口", "议", "会", "选", "举"];
+const ARABIC: [&str; 6] = ["سوق", "حرية", "مدينة", "شعب", "ميناء", "مجلس"];
+const EMOJI: [&str; 10] = ["🎉", "👋🏽", "👨‍👩‍👧", "🏳️‍🌈", "🇫🇷", "🗳️", "✊🏾", "🚢", "❤️", "👩🏻‍🔬"];
+const NAMES: [&str; 8] =
+    ["Amélie Durand", "Jonas Kowalski", "Zoë Papadaki", "Søren Ås", "Łucja Nowak", "José Núñez", "Ayşe Yılmaz", "Chloé Brontë"];
+
+fn word(rng: &mut Rng, out: &mut String) {
+    match rng.below(100) {
+        0..=54 => {
+            for _ in 0..1 + rng.below(4) {
+                out.push_str(rng.pick_str(&LATIN));
+            }
+        }
+        55..=79 => out.push_str(rng.pick_str(&ENGLISH)),
+        80..=84 => {
+            for _ in 0..1 + rng.below(4) {
+                out.push_str(rng.pick_str(&GREEK));
+            }
+        }
+        85..=89 => {
+            for _ in 0..1 + rng.below(4) {
+                out.push_str(rng.pick_str(&CYRILLIC));
+            }
+        }
+        90..=93 => {
+            for _ in 0..1 + rng.below(4) {
+                out.push_str(rng.pick_str(&CJK));
+            }
+        }
+        94..=96 => out.push_str(rng.pick_str(&ARABIC)),
+        _ => out.push_str(rng.pick_str(&EMOJI)),
+    }
+}
+
+fn sentence(rng: &mut Rng, out: &mut String, number: usize) {
+    let words = 4 + rng.below(18);
+    let quoted = rng.chance(15);
+    if quoted {
+        out.push('“');
+    }
+    for w in 0..words {
+        if w > 0 {
+            out.push_str(match rng.below(40) {
+                0 => ", ",
+                1 => " — ",
+                2 => "; ",
+                _ => " ",
+            });
+        }
+        if w == words / 2 && rng.chance(30) {
+            out.push_str(&number.to_string());
+        } else {
+            word(rng, out);
+        }
+    }
+    if quoted {
+        out.push_str("”, said ");
+        out.push_str(rng.pick_str(&NAMES));
+    }
+    out.push_str(rng.pick_str(&[".", ".", ".", "!", "?", "…"]));
+}
+
+/// A text of about `bytes` bytes: paragraphs of 1 to 40 sentences, each numbered so that no
+/// two are alike, some ending in CRLF, a few blank lines.
+pub fn generate_text(bytes: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut text = String::with_capacity(bytes + 4096);
+    let mut n = 0;
+    while text.len() < bytes {
+        n += 1;
+        text.push_str(&format!("§{n} "));
+        let sentences = match rng.below(10) {
+            0 => 1,
+            1..=6 => 2 + rng.below(6),
+            7 | 8 => 8 + rng.below(10),
+            _ => 20 + rng.below(20),
+        };
+        for s in 0..sentences {
+            if s > 0 {
+                text.push(' ');
+            }
+            sentence(&mut rng, &mut text, n * 100 + s);
+        }
+        text.push_str(if rng.chance(15) { "\r\n" } else { "\n" });
+        if rng.chance(5) {
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// `count` annotations on `doc`: short spans, nested ones, crossing ones, a few long ones,
+/// random codes, notes on about a third.
+pub fn generate_annotations(doc: &Document, codebook: &Codebook, count: usize, seed: u64) -> Vec<Annotation> {
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    let len = doc.len_chars();
+    let mut out: Vec<Annotation> = Vec::with_capacity(count);
+    if len < 2 {
+        return out;
+    }
+    let coders = ["Amélie", "Jonas", "Zoë"];
+    while out.len() < count {
+        let kind = rng.below(10);
+        let span = match kind {
+            6 | 7 if !out.is_empty() => {
+                // Nested inside an earlier one.
+                let outer = out[rng.below(out.len())].span();
+                let start = outer.start + rng.below(outer.len().max(1));
+                let end = start + 1 + rng.below((outer.end - start).max(1));
+                Span::new(start, end.min(outer.end))
+            }
+            8 if !out.is_empty() => {
+                // Crossing an earlier one.
+                let other = out[rng.below(out.len())].span();
+                let start = other.start + rng.below(other.len().max(1));
+                Span::new(start, other.end + 5 + rng.below(100))
+            }
+            9 => {
+                let start = rng.below(len);
+                Span::new(start, start + 200 + rng.below(1800))
+            }
+            _ => {
+                let start = rng.below(len);
+                let longest = if rng.chance(10) { 600 } else { 150 };
+                Span::new(start, start + 3 + rng.below(longest))
+            }
+        };
+        let span = doc.snap(Span::new(span.start.min(len), span.end.min(len)));
+        if span.is_empty() {
+            continue;
+        }
+        let code = rng.pick(&codebook.codes);
+        let mut a = Annotation::new(doc, span, &code.id, rng.pick_str(&coders));
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&rng.next().to_le_bytes());
+        id[8..].copy_from_slice(&rng.next().to_le_bytes());
+        a.id = uuid::Builder::from_random_bytes(id).into_uuid();
+        if rng.chance(33) {
+            let mut note = String::new();
+            sentence(&mut rng, &mut note, out.len());
+            a.note = note;
+        }
+        for attr in &code.attributes {
+            if rng.chance(25) {
+                let value = match &attr.kind {
+                    AttributeKind::Choice(options) if !options.is_empty() => rng.pick(options).clone(),
+                    AttributeKind::Flag => if rng.chance(50) { "yes" } else { "no" }.to_owned(),
+                    _ => "checked with the minutes".to_owned(),
+                };
+                a.attributes.insert(attr.id.clone(), value);
+            }
+        }
+        out.push(a);
+    }
+    out
+}
+
+/// Writes the case's document and sidecar; returns (document bytes, annotations).
+fn write_fixture(spec: &CaseSpec, doc_path: &Path) -> Result<(usize, usize), Error> {
+    let seed = spec.bytes as u64;
+    let text = generate_text(spec.bytes, seed);
+    std::fs::write(doc_path, &text).map_err(|e| Error::io(doc_path, "cannot write the generated document", e))?;
+    let mut doc = Document::from_text(text);
+    doc.set_path(doc_path.to_path_buf());
+    let codebook = Codebook::default();
+    let annotations = generate_annotations(&doc, &codebook, spec.annotations, seed);
+    let count = annotations.len();
+    let sidecar = Sidecar::new(
+        DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
+        "bench",
+        codebook,
+        annotations,
+    );
+    sidecar::save(&sidecar::default_path(doc_path), &sidecar, None)?;
+    Ok((doc.text().len(), count))
+}
+
+/// Inserts a new first paragraph, so that every annotation has to be found again.
+fn edit_document(doc_path: &Path) -> Result<PathBuf, Error> {
+    let text = std::fs::read_to_string(doc_path).map_err(|e| Error::io(doc_path, "cannot read the generated document", e))?;
+    let edited = format!("Preface added after coding — Zoë’s notes 🎉\n{text}");
+    std::fs::write(doc_path, edited).map_err(|e| Error::io(doc_path, "cannot write the generated document", e))?;
+    Ok(doc_path.to_path_buf())
+}
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1_000_000 { format!("{} MB", n / 1_000_000) } else { format!("{} KB", n / 1_000) }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_texts_are_varied_and_annotations_are_valid() {
+        let text = generate_text(20_000, 7);
+        assert!(text.len() >= 20_000);
+        assert!(text.contains("\r\n"));
+        let doc = Document::from_text(text.clone());
+        let paras: Vec<&str> = doc.paragraphs().iter().map(|p| doc.slice(p.chars)).filter(|s| !s.is_empty()).collect();
+        let unique: std::collections::HashSet<&&str> = paras.iter().collect();
+        assert_eq!(unique.len(), paras.len(), "no two paragraphs are alike");
+        let cb = Codebook::default();
+        let anns = generate_annotations(&doc, &cb, 200, 7);
+        assert_eq!(anns.len(), 200);
+        for a in &anns {
+            assert_eq!(doc.snap(a.span()), a.span());
+            assert_eq!(doc.slice(a.span()), a.exact);
+        }
+        assert!(anns.iter().any(|a| anns.iter().any(|b| a.id != b.id && a.start < b.start && b.end < a.end)), "some nest");
+        assert_eq!(generate_text(5_000, 3), generate_text(5_000, 3), "seeded");
+    }
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 50.0);
+        assert_eq!(percentile(&v, 0.95), 95.0);
+        assert_eq!(thousands(100_000), "100,000");
+    }
+}

@@ -1,0 +1,68 @@
+//! `marginalia bench --json` runs the real app headless and reports every figure. The hidden
+//! `--tiny` flag keeps documents and frame counts tiny so this checks the command, not speed.
+
+#![cfg(feature = "gui")]
+
+use std::process::Command;
+
+fn bench(args: &[&str]) -> (serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_marginalia")).arg("bench").args(args).output().expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "bench failed: {stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let json = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("one JSON object on stdout ({e}): {stdout}"));
+    (json, stderr)
+}
+
+fn number(v: &serde_json::Value, what: &str) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("{what} is a number, got {v}"))
+}
+
+#[test]
+fn quick_json_has_every_figure_for_the_smallest_and_largest_case() {
+    let (json, stderr) = bench(&["--quick", "--json", "--tiny"]);
+    assert_eq!(json["mode"], "tiny-quick");
+    let cases = json["cases"].as_array().expect("a list of cases");
+    let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["small", "large"]);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        assert!(case["label"].as_str().unwrap().contains(" / "), "{name} has a label like \"10 MB / 100,000\"");
+        assert!(number(&case["annotations"], "annotations") > 0.0);
+        assert!(number(&case["paragraphs"], "paragraphs") > 1.0);
+        for scenario in ["top", "middle", "end", "scrolling", "after_add"] {
+            let f = &case["frame"][scenario];
+            assert_eq!(f["frames"], 3, "{name} {scenario} ran three frames");
+            for key in ["median_ms", "p95_ms", "max_ms", "layout_median_ms", "tessellate_median_ms"] {
+                assert!(number(&f[key], key) >= 0.0, "{name} {scenario} {key}");
+            }
+            assert!(number(&f["median_ms"], "median") <= number(&f["p95_ms"], "p95"));
+        }
+        for key in ["open_ms", "open_document_ms", "save_snapshot_ms", "save_write_ms", "save_ms", "open_after_edit_ms"] {
+            assert!(number(&case["timings"][key], key) >= 0.0, "{name} {key}");
+        }
+        assert!(number(&case["add_apply_median_ms"], "apply") >= 0.0);
+        if cfg!(target_os = "linux") {
+            assert!(number(&case["peak_rss_mb"], "peak memory") > 1.0, "{name} peak memory is measured");
+        }
+    }
+    assert!(cases[1]["timings"]["export_qdpx_ms"].is_number(), "exports are measured on the largest case");
+    assert!(cases[0]["timings"].get("export_qdpx_ms").is_none(), "and only there");
+    let targets = json["targets"].as_array().expect("targets");
+    for wanted in ["large open", "large save", "large / small frame median ratio", "small top frame median"] {
+        assert!(targets.iter().any(|t| t["name"] == wanted), "target {wanted}");
+    }
+    assert!(json["all_targets_met"].is_boolean());
+    assert!(stderr.contains("[1/"), "progress goes to stderr: {stderr}");
+    assert!(stderr.contains("scrolling"), "progress names the steps: {stderr}");
+}
+
+#[test]
+fn the_table_names_every_case() {
+    let out = Command::new(env!("CARGO_BIN_EXE_marginalia")).args(["bench", "--tiny"]).output().expect("the binary runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for label in ["4 KB / 10", "20 KB / 100", "60 KB / 600", "Targets", "after_add"] {
+        assert!(text.contains(label), "the table shows {label}: {text}");
+    }
+}
