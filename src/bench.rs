@@ -644,7 +644,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -654,7 +654,7 @@ impl Rng {
     }
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
     pub fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
@@ -833,8 +833,8 @@ pub fn generate_annotations(doc: &Document, codebook: &Codebook, count: usize, s
         let code = rng.pick(&codebook.codes);
         let mut a = Annotation::new(doc, span, &code.id, rng.pick_str(&coders));
         let mut id = [0u8; 16];
-        id[..8].copy_from_slice(&rng.next().to_le_bytes());
-        id[8..].copy_from_slice(&rng.next().to_le_bytes());
+        id[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+        id[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
         a.id = uuid::Builder::from_random_bytes(id).into_uuid();
         if rng.chance(33) {
             let mut note = String::new();
