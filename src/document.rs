@@ -14,7 +14,7 @@ use unicode_segmentation::GraphemeCursor;
 use crate::error::Error;
 
 /// How many code points lie between two entries of the code point → byte checkpoint table.
-const CHECKPOINT_EVERY: usize = 256;
+const CHECKPOINT_EVERY: usize = 64;
 
 /// Largest document that is opened at all (bigger files are refused with a message).
 pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
@@ -222,11 +222,19 @@ impl Document {
         }
         let cp = pos / CHECKPOINT_EVERY;
         let base = self.checkpoints[cp];
-        let skip = pos - cp * CHECKPOINT_EVERY;
-        match self.text[base..].char_indices().nth(skip) {
-            Some((b, _)) => base + b,
-            None => self.text.len(),
+        // Step over whole characters by their first byte's length (the text is valid UTF-8);
+        // cheaper than decoding each one, and this is called for every quote and its context.
+        let bytes = self.text.as_bytes();
+        let mut b = base;
+        for _ in 0..pos - cp * CHECKPOINT_EVERY {
+            b += match bytes[b] {
+                0x00..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
         }
+        b.min(self.text.len())
     }
 
     /// Code point index of byte offset `byte` (which must be a char boundary; otherwise the

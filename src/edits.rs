@@ -5,6 +5,7 @@
 //! history; autosave watches [`Edits::revision`]; tests see the same stream of changes as users.
 //! Annotations are kept sorted by position then id, with an index for overlap queries.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -117,6 +118,12 @@ pub struct Edits {
     annotations: Vec<Annotation>,
     /// `max_end[i]` = the largest `end` among `annotations[..=i]`, for overlap queries.
     max_end: Vec<usize>,
+    /// Annotation id → (start, end): with the id, its sort key, so lookups by id are a binary
+    /// search instead of a scan. Kept up to date change by change, like the two below.
+    keys: HashMap<Uuid, (usize, usize)>,
+    /// Code id → how many annotations use it.
+    code_counts: HashMap<String, usize>,
+    orphan_count: usize,
     history: Vec<Entry>,
     /// Entries before this index are applied; those from it on can be redone.
     cursor: usize,
@@ -127,8 +134,22 @@ pub struct Edits {
 impl Edits {
     pub fn new(codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
         annotations.sort_by_key(Annotation::sort_key);
-        let mut edits =
-            Self { codebook, annotations, max_end: Vec::new(), history: Vec::new(), cursor: 0, revision: 0, done: false };
+        let mut edits = Self {
+            codebook,
+            annotations: Vec::new(),
+            max_end: Vec::new(),
+            keys: HashMap::with_capacity(annotations.len()),
+            code_counts: HashMap::new(),
+            orphan_count: 0,
+            history: Vec::new(),
+            cursor: 0,
+            revision: 0,
+            done: false,
+        };
+        for a in &annotations {
+            edits.count(a, true);
+        }
+        edits.annotations = annotations;
         edits.reindex();
         edits
     }
@@ -150,7 +171,33 @@ impl Edits {
         &self.annotations
     }
     pub fn get(&self, id: Uuid) -> Option<&Annotation> {
-        self.annotations.iter().find(|a| a.id == id)
+        self.position(id).map(|i| &self.annotations[i])
+    }
+
+    fn position(&self, id: Uuid) -> Option<usize> {
+        let &(start, end) = self.keys.get(&id)?;
+        self.annotations.binary_search_by(|a| a.sort_key().cmp(&(start, end, id))).ok()
+    }
+
+    /// Keeps the per-id, per-code and orphan tallies in step with one annotation coming or going.
+    fn count(&mut self, a: &Annotation, added: bool) {
+        let orphan = usize::from(a.status == AnchorStatus::Orphaned);
+        if added {
+            self.keys.insert(a.id, (a.start, a.end));
+            *self.code_counts.entry(a.code.clone()).or_default() += 1;
+            self.orphan_count += orphan;
+        } else {
+            self.keys.remove(&a.id);
+            if let Some(n) = self.code_counts.get_mut(&a.code) {
+                *n = n.saturating_sub(1);
+            }
+            self.orphan_count -= orphan;
+        }
+    }
+
+    /// How many annotations are orphaned (kept in step with every change, so it costs nothing).
+    pub fn orphan_count(&self) -> usize {
+        self.orphan_count
     }
     /// Goes up by one with every applied, undone or redone change.
     pub fn revision(&self) -> u64 {
@@ -188,18 +235,13 @@ impl Edits {
     }
 
     pub fn orphans(&self) -> impl Iterator<Item = &Annotation> + '_ {
-        self.annotations.iter().filter(|a| a.status == AnchorStatus::Orphaned)
+        // Stops after the last orphan; with none, nothing is scanned.
+        self.annotations.iter().filter(|a| a.status == AnchorStatus::Orphaned).take(self.orphan_count)
     }
 
-    /// How many annotations use each code, in codebook order.
+    /// How many annotations use each code, in codebook order (from tallies kept per change).
     pub fn counts(&self) -> Vec<(String, usize)> {
-        let mut counts: Vec<(String, usize)> = self.codebook.codes.iter().map(|c| (c.id.clone(), 0)).collect();
-        for a in &self.annotations {
-            if let Some(slot) = counts.iter_mut().find(|(id, _)| *id == a.code) {
-                slot.1 += 1;
-            }
-        }
-        counts
+        self.codebook.codes.iter().map(|c| (c.id.clone(), self.code_counts.get(&c.id).copied().unwrap_or(0))).collect()
     }
 
     /// Applies an action, records how to undo it, and returns nothing or a reason it cannot be
@@ -402,13 +444,15 @@ impl Edits {
         match change {
             Change::Annotations { removed, added } => {
                 for r in removed {
-                    if let Some(i) = self.annotations.iter().position(|a| a.id == r.id) {
-                        self.annotations.remove(i);
+                    if let Some(i) = self.position(r.id) {
+                        let gone = self.annotations.remove(i);
+                        self.count(&gone, false);
                     }
                 }
                 for a in added {
                     let at = self.annotations.partition_point(|b| b.sort_key() < a.sort_key());
                     self.annotations.insert(at, a.clone());
+                    self.count(a, true);
                 }
             }
             Change::Codebook { after, .. } => self.codebook = (**after).clone(),

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::anchor::{AnchorReport, reanchor_all};
-use crate::annotation::AnchorStatus;
 use crate::codebook::Codebook;
 use crate::document::Document;
 use crate::edits::{Action, Edits};
@@ -193,7 +192,7 @@ impl Session {
     }
 
     pub fn orphan_count(&self) -> usize {
-        self.edits.annotations().iter().filter(|a| a.status == AnchorStatus::Orphaned).count()
+        self.edits.orphan_count()
     }
 }
 

@@ -64,6 +64,12 @@ impl Sidecar {
 
     /// The deterministic text of this sidecar: annotations sorted, fields in a fixed order.
     pub fn to_ron(&self) -> String {
+        // Sidecars made with `new` are already in order: write them without a copy (a large
+        // sidecar's copy costs as much time and memory as the annotations themselves).
+        let in_order = self.annotations.is_sorted_by_key(Annotation::sort_key);
+        if in_order && !self.annotations.iter().any(|a| a.status == crate::annotation::AnchorStatus::Reanchored) {
+            return to_ron_pretty(self);
+        }
         let mut sorted = self.clone();
         sorted.annotations.sort_by_key(Annotation::sort_key);
         for a in &mut sorted.annotations {

@@ -4,6 +4,7 @@
 //! [`Command`]s and [`App::run_commands`] applies them once per frame through the core.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use egui::RichText;
@@ -68,7 +69,7 @@ pub struct App {
     pub export: super::corpus::ExportDialog,
     commands: Vec<Command>,
     last_disk_check: Instant,
-    list_cache: Option<(ListKey, Vec<usize>)>,
+    list_cache: Option<(ListKey, Rc<[usize]>)>,
     applied_theme: Option<ThemeChoice>,
     /// The compare-coders view of the open document, when open.
     pub compare: Option<super::compare::CompareView>,
@@ -797,18 +798,25 @@ impl App {
         });
     }
 
-    /// Annotation indexes shown in the list (filter and search applied), cached per revision.
-    pub fn listed(&mut self) -> Vec<usize> {
-        let Some(session) = &self.session else { return vec![] };
+    /// Annotation indexes shown in the list (filter and search applied), cached per revision
+    /// and shared, so that drawing the list each frame copies nothing.
+    pub fn listed(&mut self) -> Rc<[usize]> {
+        let Some(session) = &self.session else { return Rc::from([]) };
         let key = (session.edits.revision(), self.filter.clone(), self.search.to_lowercase());
         if let Some((k, v)) = &self.list_cache
             && *k == key
         {
-            return v.clone();
+            return Rc::clone(v);
         }
         let cb = session.edits.codebook();
         let needle = &key.2;
-        let v: Vec<usize> = session
+        if self.filter.is_none() && needle.is_empty() && session.edits.orphan_count() == 0 {
+            // Everything is listed: no need to look at each annotation.
+            let v: Rc<[usize]> = (0..session.edits.annotations().len()).collect();
+            self.list_cache = Some((key, Rc::clone(&v)));
+            return v;
+        }
+        let v: Rc<[usize]> = session
             .edits
             .annotations()
             .iter()
@@ -822,7 +830,7 @@ impl App {
             })
             .map(|(i, _)| i)
             .collect();
-        self.list_cache = Some((key, v.clone()));
+        self.list_cache = Some((key, Rc::clone(&v)));
         v
     }
 
