@@ -3,6 +3,9 @@
 
 #![cfg(feature = "gui")]
 
+mod gui_support;
+use gui_support::wait_for_disk;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -59,21 +62,6 @@ fn drag_select(harness: &mut Harness<'_, App>, from: usize, to: usize) {
     harness.step();
     harness.drop_at(b);
     harness.step();
-}
-
-/// Steps the app until autosave has written what `check` wants to see on disk.
-fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(&sidecar::Sidecar) -> bool) -> sidecar::Sidecar {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        harness.step();
-        if let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
-            && check(&loaded.sidecar)
-        {
-            return loaded.sidecar;
-        }
-        assert!(Instant::now() < deadline, "autosave did not write the expected sidecar in time");
-        std::thread::sleep(Duration::from_millis(30));
-    }
 }
 
 #[test]

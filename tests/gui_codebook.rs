@@ -4,8 +4,10 @@
 
 #![cfg(feature = "gui")]
 
+mod gui_support;
+use gui_support::wait_for_disk;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
@@ -15,7 +17,6 @@ use marginalia::codebook::{AttributeKind, Codebook};
 use marginalia::document::Span;
 use marginalia::edits::Action;
 use marginalia::session::Session;
-use marginalia::sidecar;
 use marginalia::ui::{App, Settings};
 
 const LETTER: &str = "Dear members of the Vireo Valley tenants’ union,\r\n\
@@ -105,21 +106,6 @@ fn codebook(harness: &Harness<'_, App>) -> Codebook {
 
 fn codes_of_annotations(harness: &Harness<'_, App>) -> Vec<String> {
     harness.state().session.as_ref().unwrap().edits.annotations().iter().map(|a| a.code.clone()).collect()
-}
-
-/// Steps the app until autosave has written what `check` wants to see on disk.
-fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(&sidecar::Sidecar) -> bool) -> sidecar::Sidecar {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        harness.step();
-        if let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
-            && check(&loaded.sidecar)
-        {
-            return loaded.sidecar;
-        }
-        assert!(Instant::now() < deadline, "autosave did not write the expected sidecar in time");
-        std::thread::sleep(Duration::from_millis(30));
-    }
 }
 
 #[test]

@@ -275,7 +275,7 @@ impl DocView {
                 .filter(|a| a.span().overlaps(&seg) && filter.is_none_or(|f| a.code == f))
                 .collect();
             if !covering.is_empty() {
-                fmt.background = blend_highlight(covering.iter().map(|a| code_colour(codebook_of(edits), &a.code)), style.dark);
+                fmt.background = blend_highlight(covering.iter().map(|a| code_colour(edits.codebook(), &a.code)), style.dark);
                 if covering.iter().any(|a| Some(a.id) == selected) {
                     fmt.background = strengthen(fmt.background, style.dark);
                 }
@@ -364,11 +364,7 @@ impl DocView {
 
     /// The code point under a screen position, if it is over laid-out text.
     pub fn char_at_doc(&self, doc: &Document, pos: Pos2) -> Option<usize> {
-        let placed = self
-            .placed
-            .iter()
-            .find(|p| pos.y < p.pos.y + p.galley.size().y.max(1.0) + paragraph_gap(0.0) + 4.0)
-            .or(self.placed.last())?;
+        let placed = self.placed.iter().find(|p| pos.y < p.pos.y + p.galley.size().y.max(1.0) + 4.0).or(self.placed.last())?;
         let cursor = placed.galley.cursor_from_pos(pos - placed.pos);
         let para = doc.paragraphs()[placed.para];
         Some((para.chars.start + cursor.index.0).min(para.chars.end))
@@ -546,10 +542,6 @@ fn stack_levels(edits: &Edits, anns: &[usize]) -> Vec<usize> {
         levels.push(level);
     }
     levels
-}
-
-fn codebook_of(edits: &Edits) -> &Codebook {
-    edits.codebook()
 }
 
 fn paragraph_gap(font_size: f32) -> f32 {
