@@ -37,8 +37,12 @@ impl AnchorReport {
 pub fn reanchor_all(doc: &Document, annotations: &mut [Annotation]) -> AnchorReport {
     let mut report = AnchorReport::default();
     // Process in old-position order so that the running shift predicts where the next quote is.
-    let mut order: Vec<usize> = (0..annotations.len()).collect();
+    // First, on every core, the annotations whose quote and context are still exactly in place
+    // (usually all of them): they are anchored whatever moved before them.
+    let in_place = in_place_all(doc, annotations);
+    let mut order: Vec<usize> = (0..annotations.len()).filter(|&i| !in_place[i]).collect();
     order.sort_by_key(|&i| annotations[i].sort_key());
+    report.anchored = annotations.len() - order.len();
     let mut shift: isize = 0;
     for i in order {
         let a = &mut annotations[i];
@@ -54,6 +58,39 @@ pub fn reanchor_all(doc: &Document, annotations: &mut [Annotation]) -> AnchorRep
         }
     }
     report
+}
+
+/// For each annotation, is it in place: not orphaned, its quote at its span on grapheme
+/// boundaries, its context on both sides as saved? Those found so are marked anchored.
+fn in_place_all(doc: &Document, annotations: &mut [Annotation]) -> Vec<bool> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let per_thread = annotations.len().div_ceil(threads).max(4096);
+    let mut found = vec![false; annotations.len()];
+    std::thread::scope(|scope| {
+        for (part, marks) in annotations.chunks_mut(per_thread).zip(found.chunks_mut(per_thread)) {
+            scope.spawn(move || {
+                for (a, mark) in part.iter_mut().zip(marks) {
+                    *mark = in_place(doc, a);
+                    if *mark {
+                        a.status = AnchorStatus::Anchored;
+                    }
+                }
+            });
+        }
+    });
+    found
+}
+
+fn in_place(doc: &Document, a: &Annotation) -> bool {
+    let span = Span::new(a.start, a.end);
+    a.status != AnchorStatus::Orphaned
+        && span.end <= doc.len_chars()
+        && span.start <= span.end
+        && doc.slice(span) == a.exact
+        && doc.is_grapheme_boundary(span.start)
+        && doc.is_grapheme_boundary(span.end)
+        && doc.before(span.start, a.prefix.chars().count()) == a.prefix
+        && doc.after(span.end, a.suffix.chars().count()) == a.suffix
 }
 
 /// Places one annotation in `doc`; `shift` is how far earlier annotations moved.

@@ -363,9 +363,13 @@ impl Document {
 
 /// SHA-256 of some bytes, lower-case hex.
 pub fn fingerprint_of(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         use std::fmt::Write;
         let _ = write!(s, "{b:02x}");
     }

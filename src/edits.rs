@@ -6,6 +6,7 @@
 //! Annotations are kept sorted by position then id, with an index for overlap queries.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -115,7 +116,8 @@ const MERGE_WINDOW: Duration = Duration::from_secs(2);
 
 pub struct Edits {
     codebook: Codebook,
-    annotations: Vec<Annotation>,
+    /// Shared, so that a snapshot for saving costs a reference count per annotation, not a copy.
+    annotations: Vec<Arc<Annotation>>,
     /// `max_end[i]` = the largest `end` among `annotations[..=i]`, for overlap queries.
     max_end: Vec<usize>,
     /// Annotation id → (start, end): with the id, its sort key, so lookups by id are a binary
@@ -132,8 +134,12 @@ pub struct Edits {
 }
 
 impl Edits {
-    pub fn new(codebook: Codebook, mut annotations: Vec<Annotation>) -> Self {
-        annotations.sort_by_key(Annotation::sort_key);
+    pub fn new(codebook: Codebook, annotations: Vec<Annotation>) -> Self {
+        Self::from_shared(codebook, annotations.into_iter().map(Arc::new).collect())
+    }
+
+    fn from_shared(codebook: Codebook, mut annotations: Vec<Arc<Annotation>>) -> Self {
+        annotations.sort_by_key(|a| a.sort_key());
         let mut edits = Self {
             codebook,
             annotations: Vec::new(),
@@ -167,11 +173,11 @@ impl Edits {
         self
     }
     /// Annotations sorted by position then id.
-    pub fn annotations(&self) -> &[Annotation] {
+    pub fn annotations(&self) -> &[Arc<Annotation>] {
         &self.annotations
     }
     pub fn get(&self, id: Uuid) -> Option<&Annotation> {
-        self.position(id).map(|i| &self.annotations[i])
+        self.position(id).map(|i| &*self.annotations[i])
     }
 
     fn position(&self, id: Uuid) -> Option<usize> {
@@ -231,12 +237,12 @@ impl Edits {
 
     /// Anchored annotations covering code point `pos`.
     pub fn at(&self, pos: usize) -> impl Iterator<Item = &Annotation> + '_ {
-        self.overlapping(Span::new(pos, pos + 1)).map(|i| &self.annotations[i])
+        self.overlapping(Span::new(pos, pos + 1)).map(|i| &*self.annotations[i])
     }
 
     pub fn orphans(&self) -> impl Iterator<Item = &Annotation> + '_ {
         // Stops after the last orphan; with none, nothing is scanned.
-        self.annotations.iter().filter(|a| a.status == AnchorStatus::Orphaned).take(self.orphan_count)
+        self.annotations.iter().map(|a| &**a).filter(|a| a.status == AnchorStatus::Orphaned).take(self.orphan_count)
     }
 
     /// How many annotations use each code, in codebook order (from tallies kept per change).
@@ -293,8 +299,9 @@ impl Edits {
     }
 
     /// Replaces all content from outside (a reload from disk); clears the history.
-    pub fn replace_all(&mut self, codebook: Codebook, annotations: Vec<Annotation>, done: bool) {
-        *self = Self { revision: self.revision + 1, done, ..Self::new(codebook, annotations) };
+    /// Replaces everything with `other` (history included), as one more revision.
+    pub fn replace_with(&mut self, other: Edits) {
+        *self = Self { revision: self.revision + 1, ..other };
     }
 
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
@@ -401,7 +408,7 @@ impl Edits {
                 if after.codes.is_empty() {
                     return Err(Error::usage("the last code of a codebook cannot be deleted"));
                 }
-                let used: Vec<Annotation> = self.annotations.iter().filter(|a| a.code == code).cloned().collect();
+                let used: Vec<Annotation> = self.annotations.iter().filter(|a| a.code == code).map(|a| (**a).clone()).collect();
                 let added = match &reassign_to {
                     Some(target) => used
                         .iter()
@@ -422,7 +429,7 @@ impl Edits {
             Action::SetDone(done) => Change::Done { before: self.done, after: done },
             Action::Batch(actions) => {
                 // Compile each against the state the previous ones leave, on a scratch copy.
-                let mut scratch = Edits::new(self.codebook.clone(), self.annotations.clone());
+                let mut scratch = Edits::from_shared(self.codebook.clone(), self.annotations.clone());
                 let mut changes = Vec::new();
                 for action in actions {
                     let change = scratch.compile(doc, action)?;
@@ -451,7 +458,7 @@ impl Edits {
                 }
                 for a in added {
                     let at = self.annotations.partition_point(|b| b.sort_key() < a.sort_key());
-                    self.annotations.insert(at, a.clone());
+                    self.annotations.insert(at, Arc::new(a.clone()));
                     self.count(a, true);
                 }
             }

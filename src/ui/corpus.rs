@@ -40,9 +40,12 @@ impl FolderEntry {
     }
 
     /// Updates the counts from annotations in memory (the open document).
-    pub fn fill(&mut self, annotations: &[crate::Annotation], done: bool, codebook: &Codebook) {
-        self.counts =
-            codebook.codes.iter().map(|c| (c.id.clone(), annotations.iter().filter(|a| a.code == c.id).count())).collect();
+    pub fn fill(&mut self, annotations: &[impl std::borrow::Borrow<crate::Annotation>], done: bool, codebook: &Codebook) {
+        self.counts = codebook
+            .codes
+            .iter()
+            .map(|c| (c.id.clone(), annotations.iter().filter(|a| a.borrow().code == c.id).count()))
+            .collect();
         self.total = annotations.len();
         self.done = done;
     }

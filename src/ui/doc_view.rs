@@ -271,7 +271,7 @@ impl DocView {
             let mut fmt = base.clone();
             let covering: Vec<&crate::Annotation> = anns
                 .iter()
-                .map(|&i| &edits.annotations()[i])
+                .map(|&i| &*edits.annotations()[i])
                 .filter(|a| a.span().overlaps(&seg) && filter.is_none_or(|f| a.code == f))
                 .collect();
             if !covering.is_empty() {

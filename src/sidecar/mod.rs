@@ -5,16 +5,20 @@
 //! caller has nothing to save it with. Saving never replaces a file that changed since it was
 //! read; it reports a conflict instead and leaves both versions for the caller to settle.
 
+pub mod text;
+
+use std::borrow::Borrow;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::annotation::{Annotation, is_rfc3339};
 use crate::codebook::Codebook;
-use crate::document::fingerprint_of;
+use crate::document::{fingerprint_of, hex};
 use crate::error::{Error, ErrorKind};
 
 /// The value of the `format` field, which tells a Marginalia sidecar from other RON files.
@@ -64,20 +68,7 @@ impl Sidecar {
 
     /// The deterministic text of this sidecar: annotations sorted, fields in a fixed order.
     pub fn to_ron(&self) -> String {
-        // Sidecars made with `new` are already in order: write them without a copy (a large
-        // sidecar's copy costs as much time and memory as the annotations themselves).
-        let in_order = self.annotations.is_sorted_by_key(Annotation::sort_key);
-        if in_order && !self.annotations.iter().any(|a| a.status == crate::annotation::AnchorStatus::Reanchored) {
-            return to_ron_pretty(self);
-        }
-        let mut sorted = self.clone();
-        sorted.annotations.sort_by_key(Annotation::sort_key);
-        for a in &mut sorted.annotations {
-            if a.status == crate::annotation::AnchorStatus::Reanchored {
-                a.status = crate::annotation::AnchorStatus::Anchored;
-            }
-        }
-        to_ron_pretty(&sorted)
+        text_of(self, &self.annotations)
     }
 
     /// Parses and validates sidecar text. `path` is only used in messages.
@@ -85,7 +76,11 @@ impl Sidecar {
         // One full parse in the usual case (a 100,000-annotation file takes seconds to parse).
         // Only when it fails is the header read on its own, so that a foreign file or a newer
         // version gets the right message even when the rest of its schema differs.
-        let sidecar: Sidecar = match ron_options().from_str(text) {
+        let parsed = match read_fast(text) {
+            Some(sidecar) => Ok(sidecar),
+            None => ron_options().from_str(text),
+        };
+        let sidecar: Sidecar = match parsed {
             Ok(sidecar) => sidecar,
             Err(e) => {
                 #[derive(Deserialize)]
@@ -224,6 +219,69 @@ pub fn error_place(text: &str, e: &ron::error::SpannedError) -> (usize, usize) {
     (e.span.start.line, e.span.start.col)
 }
 
+/// How the annotation list opens and how the file ends, as written.
+const LIST_OPEN: &str = "\n    annotations: [\n";
+const LIST_CLOSE: &str = "    ],\n)\n";
+const EMPTY_LIST_END: &str = "\n    annotations: [],\n)\n";
+
+/// The text of a sidecar whose annotations are `annotations` (the header's own list is not
+/// used). See [`write_text`].
+pub fn text_of<A: Borrow<Annotation> + Sync>(header: &Sidecar, annotations: &[A]) -> String {
+    let mut out = Vec::new();
+    write_text(header, annotations, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the text is UTF-8")
+}
+
+/// Writes the text of a sidecar: everything before the annotation list through RON, the list
+/// through [`text::write_annotations`], which writes the same text far faster, in chunks
+/// made on every core while earlier chunks are being written. Annotations are sorted and
+/// `Reanchored` is written as `Anchored`.
+pub fn write_text<A: Borrow<Annotation> + Sync>(header: &Sidecar, annotations: &[A], out: &mut dyn Write) -> std::io::Result<()> {
+    /// The sidecar's fields in the sidecar's order, with an empty list.
+    #[derive(Serialize)]
+    struct Head<'a> {
+        format: &'a str,
+        version: u32,
+        document: &'a DocumentRef,
+        coder: &'a str,
+        done: bool,
+        codebook: &'a Codebook,
+        annotations: &'a [Annotation],
+    }
+    let head = Head {
+        format: &header.format,
+        version: header.version,
+        document: &header.document,
+        coder: &header.coder,
+        done: header.done,
+        codebook: &header.codebook,
+        annotations: &[],
+    };
+    let head = to_ron_pretty(&head);
+    let Some(before_list) = head.strip_suffix(EMPTY_LIST_END).filter(|_| !annotations.is_empty()) else {
+        return out.write_all(head.as_bytes());
+    };
+    out.write_all(before_list.as_bytes())?;
+    out.write_all(LIST_OPEN.as_bytes())?;
+    let mut sorted: Vec<&Annotation> = annotations.iter().map(Borrow::borrow).collect();
+    if !sorted.is_sorted_by_key(|a| a.sort_key()) {
+        sorted.sort_by_key(|a| a.sort_key());
+    }
+    text::write_annotations_parallel(&sorted, out)?;
+    out.write_all(LIST_CLOSE.as_bytes())
+}
+
+/// Reads a sidecar in exactly the layout [`text_of`] writes; `None` for anything else (the
+/// caller then parses it with RON, which also explains what is wrong).
+fn read_fast(text: &str) -> Option<Sidecar> {
+    let at = text.find(LIST_OPEN)?;
+    let list = text[at + LIST_OPEN.len()..].strip_suffix(LIST_CLOSE)?;
+    let head = format!("{}{EMPTY_LIST_END}", &text[..at]);
+    let mut sidecar: Sidecar = ron_options().from_str(&head).ok()?;
+    sidecar.annotations = text::read_annotations(list)?;
+    Some(sidecar)
+}
+
 /// RON parsing options used for every file Marginalia reads (nesting is bounded).
 pub fn ron_options() -> ron::Options {
     ron::Options::default().with_recursion_limit(64)
@@ -278,8 +336,13 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
             .at(line, col)
             .hint("restore the .bak copy beside it; the file was left untouched")
     })?;
-    let sidecar = Sidecar::from_ron(text, path)?;
-    Ok(Some(Loaded { stamp: DiskStamp::of_bytes(&bytes, Some(&meta)), sidecar }))
+    // The stamp's hash of a large file takes as long as a part of the parse: take it alongside.
+    let (sidecar, stamp) = std::thread::scope(|scope| {
+        let stamp = scope.spawn(|| DiskStamp::of_bytes(&bytes, Some(&meta)));
+        let sidecar = Sidecar::from_ron(text, path);
+        (sidecar, stamp.join().expect("hashing does not panic"))
+    });
+    Ok(Some(Loaded { stamp, sidecar: sidecar? }))
 }
 
 /// Has the file at `path` changed since `expected` was taken? `expected = None` means "we
@@ -304,13 +367,23 @@ pub fn changed_on_disk(path: &Path, expected: Option<&DiskStamp>) -> Result<bool
 /// Refuses with [`ErrorKind::Conflict`] when the file changed on disk since `expected` (pass
 /// `None` for a file believed not to exist). On any error the old file is untouched.
 pub fn save(path: &Path, sidecar: &Sidecar, expected: Option<&DiskStamp>) -> Result<DiskStamp, Error> {
+    save_parts(path, sidecar, &sidecar.annotations, expected)
+}
+
+/// [`save`] for a sidecar whose annotations are kept apart from the rest (`header`'s own list
+/// is not used), as the app keeps them: shared, so that a save needs no copy of them.
+pub fn save_parts<A: Borrow<Annotation> + Sync>(
+    path: &Path,
+    header: &Sidecar,
+    annotations: &[A],
+    expected: Option<&DiskStamp>,
+) -> Result<DiskStamp, Error> {
     if changed_on_disk(path, expected)? {
         return Err(Error::new(ErrorKind::Conflict, "changed on disk since it was opened; nothing was written")
             .in_file(path)
             .hint("reload it, or keep yours and save theirs as a copy"));
     }
-    let text = sidecar.to_ron();
-    write_atomic(path, text.as_bytes(), true)
+    write_atomic_with(path, true, |out| write_text(header, annotations, out))
 }
 
 /// The backup kept beside a sidecar.
@@ -323,6 +396,16 @@ pub fn backup_path(path: &Path) -> PathBuf {
 /// Writes bytes atomically: temporary file in the same folder, fsync, (backup the old file),
 /// rename over, fsync the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<DiskStamp, Error> {
+    write_atomic_with(path, keep_backup, |out| out.write_all(bytes))
+}
+
+/// [`write_atomic`] for content written by `fill`, streamed to the temporary file (and hashed
+/// on the way for the returned stamp) rather than built in memory first.
+pub fn write_atomic_with(
+    path: &Path,
+    keep_backup: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<DiskStamp, Error> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -333,7 +416,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<Disk
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| fail("cannot create a temporary file beside it", e))?;
-    tmp.write_all(bytes).map_err(|e| fail("cannot write", e))?;
+    let (hash, len) = {
+        let buffered = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        let mut hashing = HashingWriter { inner: buffered, hash: Sha256::new(), len: 0 };
+        fill(&mut hashing).and_then(|()| hashing.inner.flush()).map_err(|e| fail("cannot write", e))?;
+        (hashing.hash, hashing.len)
+    };
     tmp.as_file().sync_all().map_err(|e| fail("cannot flush to disk", e))?;
     if keep_backup && path.exists() {
         // The old file's inode becomes the backup: a hard link costs nothing and is atomic.
@@ -351,7 +439,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<Disk
     sync_dir(&dir);
     // Re-read the metadata from the path: some file systems change mtime on rename.
     let meta = std::fs::metadata(path).ok().or(meta);
-    Ok(DiskStamp::of_bytes(bytes, meta.as_ref()))
+    Ok(DiskStamp { len, modified: meta.and_then(|m| m.modified().ok()), sha256: hex(&hash.finalize()) })
+}
+
+/// Passes bytes on while hashing and counting them.
+struct HashingWriter<W> {
+    inner: W,
+    hash: Sha256,
+    len: u64,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn sync_dir(dir: &Path) {
