@@ -366,6 +366,28 @@ pub fn fingerprint_of(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The first `n` user-perceived characters (grapheme clusters) of `s` on one line, with an
+/// ellipsis when cut: for lists, status lines and tables. Never splits an emoji or an accent
+/// from its letter; control characters (line breaks, tabs) become spaces.
+pub fn excerpt(s: &str, n: usize) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let clusters: Vec<&str> = s.graphemes(true).take(n + 1).collect();
+    let cut = clusters.len() > n;
+    let keep = if cut { n.saturating_sub(1) } else { clusters.len() };
+    let mut out = String::with_capacity(s.len().min(4 * n + 3));
+    for g in &clusters[..keep] {
+        if g.chars().any(char::is_control) {
+            out.push(' ');
+        } else {
+            out.push_str(g);
+        }
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -478,6 +500,18 @@ fn first_bad_utf16(body: &[u8], little: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_cut_between_whole_characters_and_stay_on_one_line() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("Vote early,\r\nvote often", 40), "Vote early, vote often");
+        assert_eq!(excerpt("abcdef", 4), "abc…");
+        assert_eq!(excerpt("abcd", 4), "abcd");
+        // A family emoji and a decomposed ễ each count as one and are never split.
+        assert_eq!(excerpt("👨‍👩‍👧‍👦 Nguye\u{302}\u{303}n", 3), "👨‍👩‍👧‍👦 …");
+        assert_eq!(excerpt("Nguye\u{302}\u{303}n family", 7), "Nguye\u{302}\u{303}n…");
+        assert_eq!(excerpt("", 5), "");
+    }
 
     #[test]
     fn positions_round_trip_through_bytes() {

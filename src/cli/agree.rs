@@ -101,7 +101,7 @@ fn orphan_notes<'a>(coders: impl IntoIterator<Item = &'a LoadedCoder>) -> String
             c.name
         ));
         for a in orphans {
-            s.push_str(&format!("  \"{}\" ({})\n", super::excerpt(&a.exact, 60), a.code));
+            s.push_str(&format!("  \"{}\" ({})\n", crate::document::excerpt(&a.exact, 60), a.code));
         }
     }
     s
@@ -154,13 +154,13 @@ pub fn table(doc: &Document, report: &AgreementReport) -> String {
         let pair_key = (p.coder_a.clone(), p.coder_b.clone());
         let who = if pair_key != last_pair { format!("{} / {}", p.coder_a, p.coder_b) } else { String::new() };
         last_pair = pair_key;
-        let name = super::excerpt(&report.code_name(&p.code), code_w);
+        let name = crate::document::excerpt(&report.code_name(&p.code), code_w);
         let (e, o, k) = (cell(&p.f1_exact), cell(&p.f1_overlap), cell(&p.cohen_kappa));
-        s.push_str(&format!("{:<pair_w$}  {:<code_w$}  {e:>9}  {o:>10}  {k:>8}\n", super::excerpt(&who, pair_w), name));
+        s.push_str(&format!("{:<pair_w$}  {:<code_w$}  {e:>9}  {o:>10}  {k:>8}\n", crate::document::excerpt(&who, pair_w), name));
     }
     s.push_str(&format!("\nAll coders\n{:<code_w$}  {:>8}  {:>14}  {:>8}\n", "CODE", "FLEISS κ", "KRIPPENDORFF α", "α-U"));
     for o in &report.overall {
-        let name = super::excerpt(&report.code_name(&o.code), code_w);
+        let name = crate::document::excerpt(&report.code_name(&o.code), code_w);
         let (f, a, u) = (cell(&o.fleiss_kappa), cell(&o.krippendorff_alpha), cell(&o.alpha_u));
         s.push_str(&format!("{name:<code_w$}  {f:>8}  {a:>14}  {u:>8}\n"));
     }

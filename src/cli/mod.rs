@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub mod agree;
 
 use crate::annotation::{AnchorStatus, Annotation};
-use crate::document::Span;
+use crate::document::{Span, excerpt};
 use crate::edits::Action;
 use crate::error::{Error, ErrorKind};
 use crate::session::Session;
@@ -221,18 +221,6 @@ fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span,
     };
     let start = session.doc.char_of(byte);
     Ok(session.doc.snap(Span::new(start, start + quote.chars().count())))
-}
-
-/// The first `n` characters of `s` on one line, with an ellipsis when cut.
-pub fn excerpt(s: &str, n: usize) -> String {
-    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if one_line.chars().count() <= n {
-        one_line
-    } else {
-        let mut cut: String = one_line.chars().take(n.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 fn list(args: ListArgs) -> Result<i32, Error> {

@@ -117,8 +117,8 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                 if joined.join(" ") != text {
                     return Err(bad(format!(
                         "{key} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
-                        crate::cli::excerpt(text, 40),
-                        crate::cli::excerpt(&joined.join(" "), 40)
+                        crate::document::excerpt(text, 40),
+                        crate::document::excerpt(&joined.join(" "), 40)
                     ))
                     .hint("the offsets must count characters (code points) of the .txt, not bytes or UTF-16 units"));
                 }

@@ -318,7 +318,7 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
                         path,
                         format!(
                             "{label}: its quote \"{}\" is not in {}; nothing was written",
-                            crate::cli::excerpt(&a.exact, 40),
+                            crate::document::excerpt(&a.exact, 40),
                             doc_path.display()
                         ),
                     )

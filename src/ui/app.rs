@@ -773,7 +773,7 @@ impl App {
                 format!(
                     "{}  “{}”  {}",
                     cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
-                    crate::cli::excerpt(&a.exact, 40),
+                    crate::document::excerpt(&a.exact, 40),
                     a.note
                 )
             };

@@ -302,7 +302,7 @@ impl CompareView {
         gold.save()?;
         Ok(format!(
             "Accepted {name}'s “{}” into {}.",
-            crate::cli::excerpt(&a.exact, 40),
+            crate::document::excerpt(&a.exact, 40),
             gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         ))
     }
@@ -461,7 +461,7 @@ impl CompareView {
                                         format!(
                                             "{} “{}”",
                                             data.report.code_name(code),
-                                            crate::cli::excerpt(self.doc.slice(*s), 30)
+                                            crate::document::excerpt(self.doc.slice(*s), 30)
                                         )
                                     })
                                     .collect();
@@ -488,14 +488,14 @@ impl CompareView {
                                     )
                                     .on_hover_text(format!(
                                         "“{}”\n{who}: {note}",
-                                        crate::cli::excerpt(self.doc.slice(m.span), 60)
+                                        crate::document::excerpt(self.doc.slice(m.span), 60)
                                     ));
                                 if r.clicked() {
                                     events.push(Event::Jump(m.span));
                                 }
                             }
                         }
-                        let text = crate::cli::excerpt(self.doc.slice(para), 160);
+                        let text = crate::document::excerpt(self.doc.slice(para), 160);
                         let text = if text.is_empty() { "¶".to_owned() } else { text };
                         if ui
                             .add(egui::Label::new(text).truncate().sense(Sense::click()))
@@ -579,7 +579,7 @@ impl CompareView {
                         let text = format!(
                             "{name} — {} — “{}”{}",
                             data.report.code_name(&a.code),
-                            crate::cli::excerpt(&a.exact, 60),
+                            crate::document::excerpt(&a.exact, 60),
                             if a.note.is_empty() { String::new() } else { format!(" — {}", a.note) }
                         );
                         if ui.add(egui::Label::new(text).truncate().sense(Sense::click())).clicked() {
@@ -704,7 +704,7 @@ impl CompareView {
                         let name = cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str());
                         if ui
                             .add(
-                                egui::Label::new(format!("{name} — “{}”", crate::cli::excerpt(&a.exact, 80)))
+                                egui::Label::new(format!("{name} — “{}”", crate::document::excerpt(&a.exact, 80)))
                                     .truncate()
                                     .sense(Sense::click()),
                             )
@@ -730,7 +730,7 @@ pub fn disagreement_label(d: &Disagreement, report: &AgreementReport, doc: &Docu
         d.kind.label(),
         side(&d.coder_a, &d.a),
         side(&d.coder_b, &d.b),
-        crate::cli::excerpt(doc.slice(d.span), 60)
+        crate::document::excerpt(doc.slice(d.span), 60)
     )
 }
 

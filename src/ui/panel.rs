@@ -65,7 +65,7 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
     let cb = session.edits.codebook().clone();
     let mut commands = Vec::new();
     ui.heading("Selected annotation");
-    ui.label(RichText::new(format!("“{}”", crate::cli::excerpt(&a.exact, 200))).italics());
+    ui.label(RichText::new(format!("“{}”", crate::document::excerpt(&a.exact, 200))).italics());
     ui.horizontal(|ui| {
         ui.label("Code:");
         let current = cb.code(&a.code).map_or(a.code.clone(), |c| c.name.clone());
@@ -217,7 +217,7 @@ fn orphans(app: &mut App, ui: &mut Ui) {
     for a in &orphans {
         ui.group(|ui| {
             ui.horizontal(|ui| code_chip(ui, &cb, &a.code));
-            ui.label(RichText::new(format!("“{}”", crate::cli::excerpt(&a.exact, 120))).italics());
+            ui.label(RichText::new(format!("“{}”", crate::document::excerpt(&a.exact, 120))).italics());
             ui.horizontal(|ui| {
                 let r = ui
                     .add_enabled(sel.is_some(), egui::Button::new("Re-attach to selection"))
@@ -284,9 +284,9 @@ fn annotation_list(app: &mut App, ui: &mut Ui) {
                                 ui.label(RichText::new("moved").small().weak());
                             }
                         });
-                        let mut text = format!("“{}”", crate::cli::excerpt(&a.exact, 60));
+                        let mut text = format!("“{}”", crate::document::excerpt(&a.exact, 60));
                         if !a.note.is_empty() {
-                            text.push_str(&format!(" — {}", crate::cli::excerpt(&a.note, 40)));
+                            text.push_str(&format!(" — {}", crate::document::excerpt(&a.note, 40)));
                         }
                         ui.label(RichText::new(text).small());
                     })
@@ -295,7 +295,7 @@ fn annotation_list(app: &mut App, ui: &mut Ui) {
                 let label = format!(
                     "{}: {}",
                     cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
-                    crate::cli::excerpt(&a.exact, 60)
+                    crate::document::excerpt(&a.exact, 60)
                 );
                 r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &label));
                 if r.clicked() {
