@@ -54,6 +54,7 @@ impl Session {
 
     /// Opens the sidecar at `sidecar_path` for an already decoded document.
     pub fn with_document(doc: Document, sidecar_path: PathBuf, coder: &str) -> Result<Self, Error> {
+        sidecar::remove_stale_temporaries(&sidecar_path, sidecar::STALE_TEMPORARY_AGE);
         let loaded = sidecar::load(&sidecar_path)?;
         let Some(loaded) = loaded else {
             let codebook = match doc.path() {

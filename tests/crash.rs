@@ -152,3 +152,34 @@ fn sigkill_during_saves_never_tears_the_sidecar() {
     );
     assert!(last > first, "no save finished between {KILLS} kills; the test did not exercise saving");
 }
+
+/// What a crash left mid-save is cleared the next time the document is opened; a temporary
+/// file young enough to belong to a save under way elsewhere is left alone.
+#[test]
+fn temporaries_left_by_a_crash_are_cleared_on_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_path = dir.path().join("speech.txt");
+    std::fs::write(&doc_path, "Ça va, Zoë? — “Vote 🗳️ for Ibáñez”\r\n").unwrap();
+    let path = sidecar::default_path(&doc_path);
+    let doc = Document::open(&doc_path).unwrap();
+    let doc_ref = DocumentRef { file_name: "speech.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
+    let kept = Annotation::new(&doc, doc.snap(Span::new(14, 20)), "demand", "crash");
+    sidecar::save(&path, &Sidecar::new(doc_ref, "crash", Codebook::default(), vec![kept]), None).unwrap();
+
+    let old = dir.path().join(".speech.txt.annotations.ron.aB3xQ9.tmp");
+    let young = dir.path().join(".speech.txt.annotations.ron.Zk81mP.tmp");
+    let unrelated = dir.path().join(".notes.txt.annotations.ron.aB3xQ9.tmp");
+    for p in [&old, &young, &unrelated] {
+        std::fs::write(p, "(format: \"marginalia-annotations\", ver").unwrap();
+    }
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for p in [&old, &unrelated] {
+        std::fs::File::options().write(true).open(p).unwrap().set_modified(an_hour_ago).unwrap();
+    }
+
+    let session = marginalia::session::Session::open(&doc_path, None, "crash").unwrap();
+    assert_eq!(session.edits.annotations().len(), 1, "the sidecar itself is untouched");
+    assert!(!old.exists(), "an hour-old temporary of this sidecar is removed");
+    assert!(young.exists(), "a fresh temporary may be another save under way");
+    assert!(unrelated.exists(), "another document's files are not touched");
+}

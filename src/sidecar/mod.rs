@@ -386,6 +386,37 @@ pub fn save_parts<A: Borrow<Annotation> + Sync>(
     write_atomic_with(path, true, |out| write_text(header, annotations, out))
 }
 
+/// How old a temporary file beside a sidecar must be before it is taken for one a crash left.
+pub const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes the temporary files that saves of `path` interrupted by a crash or a kill left
+/// beside it (`.NAME.XXXXXX.tmp`), when they are older than `age`: a younger one may belong
+/// to a save under way in another process. Returns what was removed.
+pub fn remove_stale_temporaries(path: &Path, age: std::time::Duration) -> Vec<PathBuf> {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return vec![] };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{name}.");
+    let now = SystemTime::now();
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if !(file_name.starts_with(&prefix) && file_name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        if old && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
 /// The backup kept beside a sidecar.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
