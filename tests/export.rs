@@ -349,3 +349,59 @@ fn cli_options_that_do_not_fit_the_format_are_refused() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 9, "one annotation per line");
 }
+
+/// A document with `count` generated annotations (overlapping, mixed scripts), saved beside it.
+#[cfg(feature = "gui")]
+fn large_corpus(dir: &Path, count: usize) -> PathBuf {
+    use marginalia::{bench, codebook::Codebook, document::Document, sidecar};
+    let path = dir.join("long.txt");
+    let text = bench::generate_text(200_000, 7);
+    std::fs::write(&path, &text).unwrap();
+    let mut doc = Document::from_text(text);
+    doc.set_path(path.clone());
+    let annotations = bench::generate_annotations(&doc, &Codebook::default(), count, 7);
+    let reference =
+        sidecar::DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+    let sidecar = sidecar::Sidecar::new(reference, "tester", Codebook::default(), annotations);
+    sidecar::save(&sidecar::default_path(&path), &sidecar, None).unwrap();
+    path
+}
+
+#[cfg(feature = "gui")]
+#[test]
+fn a_long_document_reports_progress_as_it_goes_and_cancels_mid_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = large_corpus(dir.path(), 2500);
+    let corpus = marginalia::corpus::load(&path).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    for format in Format::ALL {
+        let out = out_dir.path().join(format!("all-{format:?}"));
+        let calls = std::cell::RefCell::new(Vec::new());
+        let summary = export::write(&corpus, format, &Options::default(), &out, &|done, total| {
+            calls.borrow_mut().push((done, total));
+            true
+        })
+        .unwrap();
+        assert_eq!(summary.annotations, 2500);
+        let calls = calls.into_inner();
+        assert_eq!(calls.last(), Some(&(2500, 2500)), "{format:?} ends at the total");
+        if !matches!(format, Format::Html | Format::Brat) {
+            assert!(
+                calls.contains(&(1000, 2500)) && calls.contains(&(2000, 2500)),
+                "{format:?} reports within the document: {calls:?}"
+            );
+        }
+    }
+    // Cancelling after the first thousand annotations leaves no file, not even a temporary one.
+    let before = files_under(out_dir.path()).len();
+    for format in [Format::Csv, Format::Jsonl, Format::W3c, Format::Qdpx] {
+        let out = out_dir.path().join(format!("cancelled-{format:?}"));
+        let err = export::write(&corpus, format, &Options::default(), &out, &|done, _| done < 1000).unwrap_err();
+        assert!(err.message.contains("cancelled"), "{err}");
+        assert!(!out.exists(), "{format:?} wrote something");
+    }
+    assert_eq!(files_under(out_dir.path()).len(), before, "no temporary files left behind");
+    // A W3C collection streamed annotation by annotation is still one valid document.
+    let items = w3c_items(&out_dir.path().join("all-W3c"));
+    assert_eq!(items.len(), 2500);
+}

@@ -15,7 +15,7 @@ use crate::codebook::{AttributeKind, Code};
 use crate::corpus::Corpus;
 use crate::document::{Document, Span};
 use crate::error::Error;
-use crate::export::{all_codes, document_rows, tick};
+use crate::export::{Ticker, all_codes, document_rows};
 
 /// A valid brat name (type or attribute): ASCII letters, digits, `-` and `_`, starting with a
 /// letter.
@@ -76,7 +76,7 @@ pub fn type_names(codes: &[Code]) -> HashMap<String, String> {
 
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
 
-pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Result<(Files, Vec<String>), Error> {
+pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Ticker<P>) -> Result<(Files, Vec<String>), Error> {
     let codes = all_codes(corpus);
     let types = type_names(&codes);
     let mut files: Files = Vec::new();
@@ -93,7 +93,6 @@ pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Resul
             .len()
             > 1;
     let mut stems = BTreeSet::new();
-    let total = corpus.documents.len();
     for (i, d) in corpus.documents.iter().enumerate() {
         let name = d.doc.file_name();
         let mut stem = name.rsplit_once('.').map(|(s, _)| s.to_owned()).unwrap_or_else(|| name.clone());
@@ -173,7 +172,8 @@ pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Resul
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}.ann")), ann.into_bytes()));
         }
-        tick(progress, i + 1, total)?;
+        ticker.annotations(rows.len());
+        ticker.report()?;
     }
     files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types).into_bytes()));
     files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types).into_bytes()));

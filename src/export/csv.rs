@@ -6,7 +6,9 @@
 
 use crate::corpus::Corpus;
 use crate::error::{Error, ErrorKind};
-use crate::export::{Options, attribute_ids, document_rows, tick};
+use std::io::Write;
+
+use crate::export::{Options, Ticker, attribute_ids, document_rows};
 
 /// The fixed columns before the attribute columns.
 pub const LEADING_COLUMNS: [&str; 11] =
@@ -35,40 +37,53 @@ pub fn header(attributes: &[String]) -> Vec<String> {
         .collect()
 }
 
-pub fn render(corpus: &Corpus, options: &Options, progress: &dyn Fn(usize, usize) -> bool) -> Result<Vec<u8>, Error> {
+/// Writes the CSV to `out`, one row per annotation as it goes.
+pub fn write<P: FnMut(usize, usize) -> bool>(
+    corpus: &Corpus,
+    options: &Options,
+    out: &mut dyn Write,
+    ticker: &mut Ticker<P>,
+) -> Result<(), Error> {
     let attributes = attribute_ids(corpus);
-    let mut buf = Vec::new();
+    let fail = |e: csv::Error| Error::new(ErrorKind::Io, format!("cannot write the CSV: {e}"));
     if options.excel {
-        buf.extend_from_slice(BOM);
+        out.write_all(BOM).map_err(|e| fail(e.into()))?;
     }
-    let fail = |e: csv::Error| Error::new(ErrorKind::Format, format!("cannot write the CSV: {e}"));
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     w.write_record(header(&attributes).iter().map(|h| neutralise(h).into_owned())).map_err(fail)?;
-    let total = corpus.documents.len();
     for (i, d) in corpus.documents.iter().enumerate() {
         for r in document_rows(corpus, i, d) {
             let a = r.annotation;
-            let (start, end) = r.span.map(|s| (s.start.to_string(), s.end.to_string())).unwrap_or_default();
-            let mut cells: Vec<String> = vec![
-                r.document.clone(),
-                r.coder.clone(),
-                a.code.clone(),
-                r.code_name.clone(),
-                r.code_group.clone(),
-                start,
-                end,
-                a.exact.clone(),
-                a.prefix.clone(),
-                a.suffix.clone(),
-                a.note.clone(),
-            ];
-            cells.extend(attributes.iter().map(|id| a.attributes.get(id).cloned().unwrap_or_default()));
-            cells.extend([a.status.label().to_owned(), a.created.clone(), a.modified.clone(), a.id.to_string()]);
-            w.write_record(cells.iter().map(|c| neutralise(c).into_owned())).map_err(fail)?;
+            let fixed = [r.document.as_str(), &r.coder, &a.code, &r.code_name, &r.code_group];
+            for cell in fixed {
+                w.write_field(neutralise(cell).as_bytes()).map_err(fail)?;
+            }
+            match r.span {
+                Some(span) => {
+                    w.write_field(span.start.to_string()).map_err(fail)?;
+                    w.write_field(span.end.to_string()).map_err(fail)?;
+                }
+                None => {
+                    w.write_field("").map_err(fail)?;
+                    w.write_field("").map_err(fail)?;
+                }
+            }
+            for cell in [&a.exact, &a.prefix, &a.suffix, &a.note] {
+                w.write_field(neutralise(cell).as_bytes()).map_err(fail)?;
+            }
+            for id in &attributes {
+                w.write_field(neutralise(a.attributes.get(id).map_or("", String::as_str)).as_bytes()).map_err(fail)?;
+            }
+            let id = a.id.to_string();
+            for cell in [a.status.label(), &a.created, &a.modified, &id] {
+                w.write_field(neutralise(cell).as_bytes()).map_err(fail)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(fail)?;
+            ticker.annotation()?;
         }
-        tick(progress, i + 1, total)?;
+        ticker.report()?;
     }
-    w.into_inner().map_err(|e| Error::new(ErrorKind::Format, format!("cannot write the CSV: {}", e.error())))
+    w.flush().map_err(|e| fail(e.into()))
 }
 
 #[cfg(test)]

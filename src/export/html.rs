@@ -13,7 +13,7 @@ use crate::codebook::{Code, format_colour};
 use crate::corpus::Corpus;
 use crate::document::Span;
 use crate::error::Error;
-use crate::export::{Row, all_codes, document_rows, tick};
+use crate::export::{Row, Ticker, all_codes, document_rows};
 
 const STYLE: &str = r#"
 body { font-family: Georgia, "Times New Roman", serif; max-width: 48em; margin: 2em auto; padding: 0 1em; line-height: 1.7; color: #111; }
@@ -61,7 +61,7 @@ fn colour(codes: &[Code], id: &str) -> String {
     codes.iter().find(|c| c.id == id).map(|c| format_colour(c.rgb())).unwrap_or_else(|| "#999999".to_owned())
 }
 
-pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Result<String, Error> {
+pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Ticker<P>) -> Result<String, Error> {
     let codes = all_codes(corpus);
     let labels = short_labels(&codes);
     let title = corpus
@@ -72,7 +72,6 @@ pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Resul
         .unwrap_or_else(|| corpus.documents.first().map(|d| d.doc.file_name()).unwrap_or_default());
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut body = String::new();
-    let total = corpus.documents.len();
     for (i, d) in corpus.documents.iter().enumerate() {
         let rows = document_rows(corpus, i, d);
         for r in &rows {
@@ -81,7 +80,8 @@ pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Resul
             }
         }
         render_document(&mut body, d, &rows, &codes, &labels, i + 1);
-        tick(progress, i + 1, total)?;
+        ticker.annotations(rows.len());
+        ticker.report()?;
     }
     let mut out = String::new();
     let _ = write!(

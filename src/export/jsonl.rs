@@ -2,44 +2,74 @@
 //! the exact text (nothing neutralised). Attributes are an object; orphans have `null`
 //! positions.
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
 
 use crate::corpus::Corpus;
-use crate::error::Error;
-use crate::export::{Row, document_rows, tick};
+use crate::error::{Error, ErrorKind};
+use crate::export::{Row, Ticker, document_rows};
 
-/// One annotation as a JSON object.
-pub fn object(r: &Row<'_>) -> Value {
-    let a = r.annotation;
-    json!({
-        "document": r.document,
-        "coder": r.coder,
-        "code": a.code,
-        "code_name": r.code_name,
-        "code_group": r.code_group,
-        "start": r.span.map(|s| s.start),
-        "end": r.span.map(|s| s.end),
-        "exact": a.exact,
-        "prefix": a.prefix,
-        "suffix": a.suffix,
-        "note": a.note,
-        "attributes": a.attributes,
-        "status": a.status.label(),
-        "created": a.created,
-        "modified": a.modified,
-        "id": a.id.to_string(),
-    })
+/// One annotation as a JSON lines record.
+#[derive(Serialize)]
+pub struct Record<'a> {
+    pub document: &'a str,
+    pub coder: &'a str,
+    pub code: &'a str,
+    pub code_name: &'a str,
+    pub code_group: &'a str,
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+    pub exact: &'a str,
+    pub prefix: &'a str,
+    pub suffix: &'a str,
+    pub note: &'a str,
+    pub attributes: &'a BTreeMap<String, String>,
+    pub status: &'a str,
+    pub created: &'a str,
+    pub modified: &'a str,
+    pub id: String,
 }
 
-pub fn render(corpus: &Corpus, progress: &dyn Fn(usize, usize) -> bool) -> Result<String, Error> {
-    let mut out = String::new();
-    let total = corpus.documents.len();
+impl<'a> Record<'a> {
+    pub fn of(r: &'a Row<'a>) -> Self {
+        let a = r.annotation;
+        Record {
+            document: &r.document,
+            coder: &r.coder,
+            code: &a.code,
+            code_name: &r.code_name,
+            code_group: &r.code_group,
+            start: r.span.map(|s| s.start),
+            end: r.span.map(|s| s.end),
+            exact: &a.exact,
+            prefix: &a.prefix,
+            suffix: &a.suffix,
+            note: &a.note,
+            attributes: &a.attributes,
+            status: a.status.label(),
+            created: &a.created,
+            modified: &a.modified,
+            id: a.id.to_string(),
+        }
+    }
+}
+
+/// Writes one line per annotation to `out`.
+pub fn write<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, out: &mut dyn Write, ticker: &mut Ticker<P>) -> Result<(), Error> {
     for (i, d) in corpus.documents.iter().enumerate() {
         for r in document_rows(corpus, i, d) {
-            out.push_str(&object(&r).to_string());
-            out.push('\n');
+            serde_json::to_writer(&mut *out, &Record::of(&r)).map_err(json_failed)?;
+            out.write_all(b"\n").map_err(json_failed)?;
+            ticker.annotation()?;
         }
-        tick(progress, i + 1, total)?;
+        ticker.report()?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// A failed JSON write (in practice: the disk).
+pub(crate) fn json_failed(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot write the file: {e}"))
 }

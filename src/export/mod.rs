@@ -1,7 +1,7 @@
 //! Exports: a corpus (one document or a folder, every coder's sidecar) written in formats other
-//! tools read. The GUI and the CLI both call [`write`]; it builds everything in memory, asks
-//! `progress` after each document whether to go on, and only then writes, atomically, so a
-//! cancelled or failed export leaves nothing half-written.
+//! tools read. The GUI and the CLI both call [`write`]; it streams the export into a temporary
+//! file, asks `progress` every thousand annotations whether to go on, and renames the file into
+//! place only when it is complete, so a cancelled or failed export leaves nothing half-written.
 //!
 //! Positions everywhere are Unicode code points of the document text exactly as decoded
 //! (CRLF kept), end exclusive. Annotations whose quote is no longer in the text (orphans) are
@@ -13,6 +13,7 @@ pub mod html;
 pub mod jsonl;
 pub mod w3c;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::annotation::{AnchorStatus, Annotation};
@@ -89,9 +90,17 @@ pub struct Summary {
     pub notes: Vec<String>,
 }
 
+/// How often, in annotations, a long export reports progress (and can be cancelled) within a
+/// document.
+pub const PROGRESS_EVERY: usize = 1000;
+
 /// Writes `corpus` as `format` to `out` (a file, or a folder for brat). `progress(done, total)`
-/// is called after each document is prepared; returning `false` cancels the export, and then
-/// nothing is written.
+/// counts annotations: it is called every [`PROGRESS_EVERY`] annotations and after each
+/// document; returning `false` cancels the export, and then nothing is written.
+///
+/// Single-file formats are streamed into a temporary file beside `out` that is renamed over it
+/// only once complete, so memory does not grow with the size of the export and a cancelled or
+/// failed export leaves nothing half-written.
 pub fn write(
     corpus: &Corpus,
     format: Format,
@@ -99,22 +108,44 @@ pub fn write(
     out: &Path,
     progress: &dyn Fn(usize, usize) -> bool,
 ) -> Result<Summary, Error> {
-    let files = match format {
-        Format::Csv => vec![(PathBuf::new(), csv::render(corpus, options, progress)?)],
-        Format::Jsonl => vec![(PathBuf::new(), jsonl::render(corpus, progress)?.into_bytes())],
-        Format::W3c => vec![(PathBuf::new(), w3c::render(corpus, options, progress)?.into_bytes())],
-        Format::Html => vec![(PathBuf::new(), html::render(corpus, progress)?.into_bytes())],
+    let mut ticker = Ticker::new(corpus, progress);
+    if format.writes_folder() {
+        if out.is_file() {
+            return Err(Error::usage("is a file; brat exports write a folder").in_file(out).hint("pass a folder path with -o"));
+        }
+    } else if out.is_dir() {
+        return Err(Error::usage("is a folder; this format writes one file").in_file(out).hint("pass a file path with -o"));
+    }
+    let mut notes = Vec::new();
+    match format {
+        Format::Csv => stage(out, |w| csv::write(corpus, options, w, &mut ticker))?,
+        Format::Jsonl => stage(out, |w| jsonl::write(corpus, w, &mut ticker))?,
+        Format::W3c => stage(out, |w| w3c::write(corpus, options, w, &mut ticker))?,
+        Format::Html => {
+            let html = html::render(corpus, &mut ticker)?;
+            stage(out, |w| w.write_all(html.as_bytes()).map_err(|e| Error::io(out, "cannot write", e)))?;
+        }
         Format::Brat => {
-            let (files, notes) = brat::render(corpus, progress)?;
-            return finish(corpus, out, files, notes, true);
+            let (files, brat_notes) = brat::render(corpus, &mut ticker)?;
+            std::fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create the output folder", e))?;
+            let mut written = Vec::new();
+            for (rel, bytes) in files {
+                let path = out.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
+                }
+                crate::sidecar::write_atomic(&path, &bytes, false)?;
+                written.push(path);
+            }
+            return Ok(Summary {
+                documents: corpus.documents.len(),
+                annotations: ticker.total,
+                files: written,
+                notes: brat_notes,
+            });
         }
         Format::Qdpx => {
-            if out.is_dir() {
-                return Err(Error::usage("is a folder; this format writes one file")
-                    .in_file(out)
-                    .hint("pass a file path with -o"));
-            }
-            let report = crate::refi::qdpx::export(corpus, out, progress)?;
+            let report = crate::refi::qdpx::export_with(corpus, out, &mut ticker)?;
             return Ok(Summary {
                 documents: report.documents,
                 annotations: report.annotations,
@@ -122,56 +153,83 @@ pub fn write(
                 notes: report.notes,
             });
         }
-    };
-    let mut notes = Vec::new();
-    let orphans = rows(corpus).iter().filter(|r| r.span.is_none()).count();
+    }
+    let orphans = corpus
+        .documents
+        .iter()
+        .flat_map(|d| d.sidecars.iter().flat_map(move |s| s.sidecar.annotations.iter().map(move |a| (d, a))))
+        .filter(|(d, a)| !is_placed(a, d))
+        .count();
     if orphans > 0 {
         notes.push(format!(
             "{orphans} annotation(s) are orphaned (their quote is no longer in the text) and were written without positions"
         ));
     }
-    finish(corpus, out, files, notes, false)
+    Ok(Summary { documents: corpus.documents.len(), annotations: ticker.total, files: vec![out.to_path_buf()], notes })
 }
 
-fn finish(
-    corpus: &Corpus,
-    out: &Path,
-    files: Vec<(PathBuf, Vec<u8>)>,
-    notes: Vec<String>,
-    folder: bool,
-) -> Result<Summary, Error> {
-    if folder {
-        if out.is_file() {
-            return Err(Error::usage("is a file; brat exports write a folder").in_file(out).hint("pass a folder path with -o"));
-        }
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create the output folder", e))?;
-    } else if out.is_dir() {
-        return Err(Error::usage("is a folder; this format writes one file").in_file(out).hint("pass a file path with -o"));
+/// Streams one export file through `fill` into a temporary file beside `out`, renamed over it
+/// only when `fill` succeeded; on an error (or a cancel) the temporary file is removed.
+fn stage(out: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> Result<(), Error> {
+    let mut failure = None;
+    let written = crate::sidecar::write_atomic_with(out, false, |w| {
+        fill(w).map_err(|e| {
+            failure = Some(e);
+            std::io::Error::other("the export stopped")
+        })
+    });
+    match (written, failure) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(e),
+        (Ok(_), None) => Ok(()),
     }
-    let mut written = Vec::new();
-    for (rel, bytes) in files {
-        let path = if folder { out.join(rel) } else { out.to_path_buf() };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
-        }
-        crate::sidecar::write_atomic(&path, &bytes, false)?;
-        written.push(path);
-    }
-    Ok(Summary {
-        documents: corpus.documents.len(),
-        annotations: corpus.documents.iter().map(|d| d.sidecars.iter().map(|s| s.sidecar.annotations.len()).sum::<usize>()).sum(),
-        files: written,
-        notes,
-    })
 }
 
 pub(crate) fn cancelled() -> Error {
     Error::new(ErrorKind::Usage, "the export was cancelled; nothing was written")
 }
 
-/// Calls `progress` for document `i` of `total`; an error when the user cancelled.
-pub(crate) fn tick(progress: &dyn Fn(usize, usize) -> bool, done: usize, total: usize) -> Result<(), Error> {
-    if progress(done, total) { Ok(()) } else { Err(cancelled()) }
+/// Counts the annotations an export has written and reports them: every [`PROGRESS_EVERY`]
+/// annotations and at the end of each document. A `false` from the callback is a cancel.
+pub struct Ticker<P> {
+    progress: P,
+    done: usize,
+    total: usize,
+    reported: usize,
+}
+
+impl<P: FnMut(usize, usize) -> bool> Ticker<P> {
+    pub fn new(corpus: &Corpus, progress: P) -> Self {
+        let total = corpus.documents.iter().map(|d| d.sidecars.iter().map(|s| s.sidecar.annotations.len()).sum::<usize>()).sum();
+        Self { progress, done: 0, total, reported: 0 }
+    }
+
+    /// The number of annotations in the corpus.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// One more annotation written.
+    pub fn annotation(&mut self) -> Result<(), Error> {
+        self.done += 1;
+        if self.done - self.reported >= PROGRESS_EVERY { self.report() } else { Ok(()) }
+    }
+
+    /// `n` more annotations written (formats that prepare a document at once).
+    pub fn annotations(&mut self, n: usize) {
+        self.done += n;
+    }
+
+    /// Reports where the export stands (call after each document).
+    pub fn report(&mut self) -> Result<(), Error> {
+        self.reported = self.done;
+        if (self.progress)(self.done, self.total) { Ok(()) } else { Err(cancelled()) }
+    }
+}
+
+/// Does the annotation's saved span hold its quote in the current text (is it not an orphan)?
+pub fn is_placed(a: &Annotation, d: &CorpusDocument) -> bool {
+    a.status != AnchorStatus::Orphaned && a.end <= d.doc.len_chars()
 }
 
 /// One annotation with everything an export row needs.
@@ -200,16 +258,6 @@ pub fn document_name(corpus: &Corpus, doc: &CorpusDocument) -> String {
         .unwrap_or_else(|| doc.doc.file_name())
 }
 
-/// Every annotation of the corpus: by document, then coder (default sidecar first), then
-/// position.
-pub fn rows(corpus: &Corpus) -> Vec<Row<'_>> {
-    let mut out = Vec::new();
-    for (i, d) in corpus.documents.iter().enumerate() {
-        out.extend(document_rows(corpus, i, d));
-    }
-    out
-}
-
 /// The rows of one document.
 pub fn document_rows<'a>(corpus: &Corpus, doc_index: usize, d: &'a CorpusDocument) -> Vec<Row<'a>> {
     let document = document_name(corpus, d);
@@ -218,7 +266,7 @@ pub fn document_rows<'a>(corpus: &Corpus, doc_index: usize, d: &'a CorpusDocumen
         let codebook = &sc.sidecar.codebook;
         for a in &sc.sidecar.annotations {
             let code = codebook.code(&a.code);
-            let span = (a.status != AnchorStatus::Orphaned && a.end <= d.doc.len_chars()).then(|| a.span());
+            let span = is_placed(a, d).then(|| a.span());
             out.push(Row {
                 doc_index,
                 document: document.clone(),

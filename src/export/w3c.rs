@@ -9,14 +9,18 @@
 //! `TextQuoteSelector` and a `TextPositionSelector` counting Unicode code points, as the model
 //! requires.
 
+use std::cell::RefCell;
+use std::io::Write;
 use std::path::Path;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq};
 
 use crate::corpus::Corpus;
-use crate::error::Error;
-use crate::export::{Options, Row, document_rows, tick};
+use crate::error::{Error, ErrorKind};
+use crate::export::jsonl::json_failed;
+use crate::export::{Options, Row, Ticker, document_rows};
 
 pub const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 /// The prefix of the URI that names a code in bodies.
@@ -48,86 +52,231 @@ pub fn file_uri(path: &Path) -> String {
     if joined.starts_with('/') { format!("file://{joined}") } else { format!("file:///{joined}") }
 }
 
-/// One annotation as a W3C Web Annotation.
-pub fn annotation(r: &Row<'_>, source: &str) -> Value {
-    let a = r.annotation;
-    let mut body = vec![json!({
-        "type": "SpecificResource",
-        "purpose": "classifying",
-        "source": { "id": format!("{CODE_URI_PREFIX}{}", encode_segment(&a.code)), "label": r.code_name },
-    })];
-    if !a.note.is_empty() {
-        body.push(json!({ "type": "TextualBody", "purpose": "commenting", "value": a.note, "format": "text/plain" }));
-    }
-    let code = r.codebook.code(&a.code);
-    for (id, value) in &a.attributes {
-        let name =
-            code.and_then(|c| c.attributes.iter().find(|d| &d.id == id)).map(|d| d.name.clone()).unwrap_or_else(|| id.clone());
-        body.push(json!({
-            "id": format!("urn:uuid:{}{ATTRIBUTE_FRAGMENT}{}", a.id, encode_segment(id)),
-            "type": "TextualBody",
-            "purpose": "describing",
-            "label": name,
-            "value": value,
-            "format": "text/plain",
-        }));
-    }
-    let mut selector = vec![json!({ "type": "TextQuoteSelector", "exact": a.exact, "prefix": a.prefix, "suffix": a.suffix })];
-    if let Some(span) = r.span {
-        selector.push(json!({ "type": "TextPositionSelector", "start": span.start, "end": span.end }));
-    }
-    json!({
-        "@context": CONTEXT,
-        "id": format!("urn:uuid:{}", a.id),
-        "type": "Annotation",
-        "motivation": "classifying",
-        "creator": { "type": "Person", "name": r.coder },
-        "created": a.created,
-        "modified": a.modified,
-        "body": body,
-        "target": { "type": "SpecificResource", "source": source, "selector": selector },
-    })
+/// A Web Annotation as exports write it, borrowing from the annotation.
+#[derive(Serialize)]
+pub struct WebAnnotation<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    motivation: &'static str,
+    creator: Creator<'a>,
+    created: &'a str,
+    modified: &'a str,
+    body: Vec<Body<'a>>,
+    target: Target<'a>,
 }
 
-pub fn render(corpus: &Corpus, options: &Options, progress: &dyn Fn(usize, usize) -> bool) -> Result<String, Error> {
-    let mut items = Vec::new();
-    let total = corpus.documents.len();
-    for (i, d) in corpus.documents.iter().enumerate() {
-        let source = file_uri(&d.path);
-        for r in document_rows(corpus, i, d) {
-            items.push(annotation(&r, &source));
+#[derive(Serialize)]
+struct Creator<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+/// A body: the code (`SpecificResource` with a `source`), the note or an attribute (both
+/// `TextualBody`).
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    purpose: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<CodeSource<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct CodeSource<'a> {
+    id: String,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct Target<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    source: &'a str,
+    selector: Vec<Selector<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type")]
+enum Selector<'a> {
+    TextQuoteSelector { exact: &'a str, prefix: &'a str, suffix: &'a str },
+    TextPositionSelector { start: usize, end: usize },
+}
+
+impl<'a> WebAnnotation<'a> {
+    pub fn of(r: &'a Row<'a>, source: &'a str) -> Self {
+        let a = r.annotation;
+        let mut body = vec![Body {
+            id: None,
+            kind: "SpecificResource",
+            purpose: "classifying",
+            source: Some(CodeSource { id: format!("{CODE_URI_PREFIX}{}", encode_segment(&a.code)), label: &r.code_name }),
+            label: None,
+            value: None,
+            format: None,
+        }];
+        if !a.note.is_empty() {
+            body.push(Body {
+                id: None,
+                kind: "TextualBody",
+                purpose: "commenting",
+                source: None,
+                label: None,
+                value: Some(&a.note),
+                format: Some("text/plain"),
+            });
         }
-        tick(progress, i + 1, total)?;
+        let code = r.codebook.code(&a.code);
+        for (id, value) in &a.attributes {
+            let name = code.and_then(|c| c.attributes.iter().find(|d| &d.id == id)).map_or(id.as_str(), |d| d.name.as_str());
+            body.push(Body {
+                id: Some(format!("urn:uuid:{}{ATTRIBUTE_FRAGMENT}{}", a.id, encode_segment(id))),
+                kind: "TextualBody",
+                purpose: "describing",
+                source: None,
+                label: Some(name),
+                value: Some(value),
+                format: Some("text/plain"),
+            });
+        }
+        let mut selector = vec![Selector::TextQuoteSelector { exact: &a.exact, prefix: &a.prefix, suffix: &a.suffix }];
+        if let Some(span) = r.span {
+            selector.push(Selector::TextPositionSelector { start: span.start, end: span.end });
+        }
+        WebAnnotation {
+            context: CONTEXT,
+            id: format!("urn:uuid:{}", a.id),
+            kind: "Annotation",
+            motivation: "classifying",
+            creator: Creator { kind: "Person", name: &r.coder },
+            created: &a.created,
+            modified: &a.modified,
+            body,
+            target: Target { kind: "SpecificResource", source, selector },
+        }
     }
+}
+
+/// Writes the corpus to `out`: one `AnnotationCollection` (pretty-printed) or, with
+/// `options.jsonl`, one annotation per line. Annotations are serialised one at a time.
+pub fn write<P: FnMut(usize, usize) -> bool>(
+    corpus: &Corpus,
+    options: &Options,
+    out: &mut dyn Write,
+    ticker: &mut Ticker<P>,
+) -> Result<(), Error> {
     if options.jsonl {
-        let mut out = String::new();
-        for item in &items {
-            out.push_str(&item.to_string());
-            out.push('\n');
-        }
-        return Ok(out);
+        for_each(corpus, ticker, |item| {
+            serde_json::to_writer(&mut *out, item).map_err(json_failed)?;
+            out.write_all(b"\n").map_err(json_failed)
+        })?;
+        return Ok(());
     }
     let label = corpus
         .root
         .file_name()
         .map(|n| format!("Marginalia annotations of {}", n.to_string_lossy()))
         .unwrap_or_else(|| "Marginalia annotations".to_owned());
-    let collection = json!({
-        "@context": CONTEXT,
-        "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        "type": "AnnotationCollection",
-        "label": label,
-        "total": items.len(),
-        "first": {
-            "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-            "type": "AnnotationPage",
-            "startIndex": 0,
-            "items": items,
-        },
-    });
-    let mut out = serde_json::to_string_pretty(&collection).unwrap_or_default();
-    out.push('\n');
-    Ok(out)
+    let total = ticker.total();
+    let items = Items { corpus, ticker: RefCell::new(ticker), failure: RefCell::new(None) };
+    let collection = Collection {
+        context: CONTEXT,
+        id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        kind: "AnnotationCollection",
+        label,
+        total,
+        first: Page { id: format!("urn:uuid:{}", uuid::Uuid::new_v4()), kind: "AnnotationPage", start_index: 0, items: &items },
+    };
+    let written = serde_json::to_writer_pretty(&mut *out, &collection);
+    if let Some(e) = items.failure.borrow_mut().take() {
+        return Err(e);
+    }
+    written.map_err(json_failed)?;
+    out.write_all(b"\n").map_err(json_failed)
+}
+
+/// Calls `each` with every annotation of the corpus as a Web Annotation, ticking as it goes.
+fn for_each<P: FnMut(usize, usize) -> bool>(
+    corpus: &Corpus,
+    ticker: &mut Ticker<P>,
+    mut each: impl FnMut(&WebAnnotation<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for (i, d) in corpus.documents.iter().enumerate() {
+        let source = file_uri(&d.path);
+        for r in document_rows(corpus, i, d) {
+            each(&WebAnnotation::of(&r, &source))?;
+            ticker.annotation()?;
+        }
+        ticker.report()?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(bound(serialize = "P: FnMut(usize, usize) -> bool"))]
+struct Collection<'a, P> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    label: String,
+    total: usize,
+    first: Page<'a, P>,
+}
+
+#[derive(Serialize)]
+#[serde(bound(serialize = "P: FnMut(usize, usize) -> bool"))]
+struct Page<'a, P> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "startIndex")]
+    start_index: usize,
+    items: &'a Items<'a, P>,
+}
+
+/// The page's items, serialised straight from the corpus. A cancel (or any error of ours) is
+/// kept in `failure` and surfaces as a serde error that stops the writer.
+struct Items<'a, P> {
+    corpus: &'a Corpus,
+    ticker: RefCell<&'a mut Ticker<P>>,
+    failure: RefCell<Option<Error>>,
+}
+
+impl<P: FnMut(usize, usize) -> bool> Serialize for Items<'_, P> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut ticker = self.ticker.borrow_mut();
+        let mut seq = serializer.serialize_seq(Some(ticker.total()))?;
+        let mut inner = None;
+        let result = for_each(self.corpus, &mut ticker, |item| {
+            seq.serialize_element(item).map_err(|e| {
+                let message = e.to_string();
+                inner = Some(e);
+                Error::new(ErrorKind::Io, message)
+            })
+        });
+        match result {
+            Ok(()) => seq.end(),
+            Err(e) => Err(inner.unwrap_or_else(|| {
+                let error = S::Error::custom(&e.message);
+                *self.failure.borrow_mut() = Some(e);
+                error
+            })),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod qdc;
 pub mod qdpx;
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
@@ -232,9 +233,33 @@ pub(crate) fn parse_xml(text: &str, what: &str) -> Result<Element, Error> {
 pub(crate) type XmlWriter = Writer<Vec<u8>>;
 
 pub(crate) fn new_writer() -> XmlWriter {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    writer_on(Vec::new())
+}
+
+/// An indented XML writer on `inner`, the declaration written. The helpers below ignore write
+/// errors; a writer on anything that can fail goes through a [`Latch`] that keeps the first.
+pub(crate) fn writer_on<W: Write>(inner: W) -> Writer<W> {
+    let mut w = Writer::new_with_indent(inner, b' ', 2);
     let _ = w.write_event(Event::Decl(quick_xml::events::BytesDecl::new("1.0", Some("utf-8"), None)));
     w
+}
+
+/// A writer that keeps the first error of the writer inside it (and fails every later write).
+pub(crate) struct Latch<W> {
+    pub inner: W,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for Latch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_some() {
+            return Err(std::io::Error::other("an earlier write failed"));
+        }
+        self.inner.write(buf).inspect_err(|e| self.error = Some(std::io::Error::new(e.kind(), e.to_string())))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 pub(crate) fn finish(w: XmlWriter) -> String {
@@ -243,18 +268,18 @@ pub(crate) fn finish(w: XmlWriter) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-pub(crate) fn start(w: &mut XmlWriter, el: BytesStart) {
+pub(crate) fn start<W: Write>(w: &mut Writer<W>, el: BytesStart) {
     let _ = w.write_event(Event::Start(el));
 }
-pub(crate) fn empty(w: &mut XmlWriter, el: BytesStart) {
+pub(crate) fn empty<W: Write>(w: &mut Writer<W>, el: BytesStart) {
     let _ = w.write_event(Event::Empty(el));
 }
-pub(crate) fn end(w: &mut XmlWriter, name: &str) {
+pub(crate) fn end<W: Write>(w: &mut Writer<W>, name: &str) {
     let _ = w.write_event(Event::End(BytesEnd::new(name)));
 }
 /// `<name>text</name>` with the text escaped by quick-xml. Carriage returns are written as
 /// `&#13;` because XML readers turn a raw CRLF into LF.
-pub(crate) fn text_element(w: &mut XmlWriter, name: &str, text: &str) {
+pub(crate) fn text_element<W: Write>(w: &mut Writer<W>, name: &str, text: &str) {
     start(w, BytesStart::new(name));
     let escaped = quick_xml::escape::escape(text).replace('\r', "&#13;");
     let _ = w.write_event(Event::Text(BytesText::from_escaped(escaped)));
@@ -262,7 +287,7 @@ pub(crate) fn text_element(w: &mut XmlWriter, name: &str, text: &str) {
 }
 
 /// Writes `<Codes>` with the codebook's codes, groups containing their codes.
-pub(crate) fn write_codes(w: &mut XmlWriter, cb: &Codebook) {
+pub(crate) fn write_codes<W: Write>(w: &mut Writer<W>, cb: &Codebook) {
     start(w, BytesStart::new("Codes"));
     let top = cb.codes.iter().filter(|c| c.parent.as_deref().is_none_or(|p| cb.code(p).is_none()));
     for code in top {
@@ -271,7 +296,7 @@ pub(crate) fn write_codes(w: &mut XmlWriter, cb: &Codebook) {
     end(w, "Codes");
 }
 
-fn write_code(w: &mut XmlWriter, cb: &Codebook, code: &Code) {
+fn write_code<W: Write>(w: &mut Writer<W>, cb: &Codebook, code: &Code) {
     let mut el = BytesStart::new("Code");
     let guid = code_guid(&code.id).to_string();
     el.push_attribute(("guid", guid.as_str()));

@@ -144,28 +144,27 @@ pub fn write_annotations_parallel(annotations: &[&Annotation], out: &mut dyn std
     })
 }
 
-/// Does `escape_debug` change this character? ASCII and the rest of the Basic Multilingual
-/// Plane are looked up in a table made once by asking `escape_debug` itself; other characters
-/// (emoji, rare scripts) are asked each time.
+/// Does `escape_debug` change this character? Printable ASCII is decided here; every other
+/// character is looked up in a table of one bit per code point, filled a page of 256 code
+/// points at a time, the first time a character of that page is met, by asking `escape_debug`.
 fn needs_escape(c: char) -> bool {
-    static BMP: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    const PAGES: usize = 0x11_0000 / 256;
+    static TABLE: [std::sync::OnceLock<[u64; 4]>; PAGES] = [const { std::sync::OnceLock::new() }; PAGES];
     let n = c as u32;
     if n < 0x80 {
         return !matches!(c, ' '..='~') || matches!(c, '"' | '\\' | '\'');
     }
-    if n < 0x10000 {
-        let table = BMP.get_or_init(|| {
-            let mut bits = vec![0u64; 0x10000 / 64];
-            for n in 0x80..0x10000u32 {
-                if char::from_u32(n).is_some_and(escape_changes) {
-                    bits[n as usize / 64] |= 1 << (n % 64);
-                }
+    let page = TABLE[(n >> 8) as usize].get_or_init(|| {
+        let base = n & !0xFF;
+        let mut bits = [0u64; 4];
+        for k in 0..256u32 {
+            if char::from_u32(base + k).is_some_and(escape_changes) {
+                bits[k as usize / 64] |= 1 << (k % 64);
             }
-            bits
-        });
-        return table[n as usize / 64] >> (n % 64) & 1 == 1;
-    }
-    escape_changes(c)
+        }
+        bits
+    });
+    page[(n as usize & 0xFF) / 64] >> (n % 64) & 1 == 1
 }
 
 fn escape_changes(c: char) -> bool {
@@ -176,24 +175,21 @@ fn escape_changes(c: char) -> bool {
 /// A quoted string, escaped as the RON serializer escapes it (`char::escape_debug` per
 /// character), copying unchanged runs whole.
 fn string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    let bytes = s.as_bytes();
-    let (mut from, mut i) = (0, 0);
-    while i < bytes.len() {
-        let b = bytes[i];
-        // Printable ASCII other than the three quoted characters is by far the most common.
-        if (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'\'') {
-            i += 1;
-            continue;
-        }
-        let c = s[i..].chars().next().expect("i is on a character boundary");
-        let width = c.len_utf8();
+    // Codes, dates and most notes are plain ASCII: one pass over the bytes decides it.
+    if s.bytes().all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'\'')) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut from = 0;
+    for (i, c) in s.char_indices() {
         if needs_escape(c) {
             out.push_str(&s[from..i]);
             out.extend(c.escape_debug());
-            from = i + width;
+            from = i + c.len_utf8();
         }
-        i += width;
     }
     out.push_str(&s[from..]);
     out.push('"');

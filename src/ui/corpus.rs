@@ -318,7 +318,7 @@ impl ExportDialog {
             });
             if let Some(job) = &self.job {
                 let (d, t) = (job.done.load(Ordering::Relaxed), job.total.load(Ordering::Relaxed).max(1));
-                ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} documents")).show_percentage());
+                ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} annotations")).show_percentage());
                 if ui.button("Cancel").clicked() {
                     job.cancel.store(true, Ordering::Relaxed);
                 }
