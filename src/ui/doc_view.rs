@@ -54,6 +54,9 @@ struct Placed {
     para: usize,
     pos: Pos2,
     galley: Arc<Galley>,
+    /// Highlighted passages of the paragraph (code points from its start) and their colours,
+    /// painted behind the text.
+    backgrounds: Vec<(usize, usize, Color32)>,
 }
 
 #[derive(Default)]
@@ -160,7 +163,7 @@ impl DocView {
             let mut p = first;
             let mut changed = false;
             while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
-                let galley = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let (galley, backgrounds) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
                 let gap = paragraph_gap(style.font_size);
                 let h = galley.size().y.max(style.font_size) + gap;
                 if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
@@ -169,7 +172,7 @@ impl DocView {
                     changed = true;
                 }
                 let pos = origin + vec2(0.0, self.tops[p]);
-                self.placed.push(Placed { para: p, pos, galley });
+                self.placed.push(Placed { para: p, pos, galley, backgrounds });
                 p += 1;
             }
             self.visible_paragraphs = (first, p.saturating_sub(1));
@@ -216,6 +219,11 @@ impl DocView {
         events
     }
 
+    /// Lays out paragraph `p` and works out its highlights. The text is laid out with one
+    /// format (split only where find matches change the text colour), so a paragraph's layout
+    /// does not depend on its annotations: egui's galley cache keeps it while annotations are
+    /// added, and shaping costs the same however many annotations cover the text. Highlights
+    /// come back as background spans that [`Self::paint`] draws behind the text.
     #[allow(clippy::too_many_arguments)]
     fn layout_paragraph(
         &self,
@@ -227,7 +235,7 @@ impl DocView {
         width: f32,
         selected: Option<Uuid>,
         filter: Option<&str>,
-    ) -> Arc<Galley> {
+    ) -> (Arc<Galley>, Vec<(usize, usize, Color32)>) {
         let para = doc.paragraphs()[p];
         let text = &doc.text()[para.bytes.0..para.bytes.1];
         let font = FontId::proportional(style.font_size);
@@ -259,46 +267,62 @@ impl DocView {
         }
         cuts.sort_unstable();
         cuts.dedup();
-        let mut job = LayoutJob { text: text.to_owned(), ..Default::default() };
-        job.wrap.max_width = width;
         let flash_on = self.flash.is_some_and(|(_, t)| t.elapsed() < FLASH);
         let selection_bg = ui.visuals().selection.bg_fill;
+        let mut backgrounds: Vec<(usize, usize, Color32)> = Vec::new();
+        // Sections of the layout: (start byte in the paragraph, text colour), merged while equal.
+        let mut colours: Vec<(usize, Color32)> = vec![(0, text_colour)];
         for w in cuts.windows(2) {
             let seg = Span::new(w[0], w[1]);
             if seg.is_empty() {
                 continue;
             }
-            let mut fmt = base.clone();
+            let mut background = Color32::TRANSPARENT;
+            let mut colour = text_colour;
             let covering: Vec<&crate::Annotation> = anns
                 .iter()
                 .map(|&i| &*edits.annotations()[i])
                 .filter(|a| a.span().overlaps(&seg) && filter.is_none_or(|f| a.code == f))
                 .collect();
             if !covering.is_empty() {
-                fmt.background = blend_highlight(covering.iter().map(|a| code_colour(edits.codebook(), &a.code)), style.dark);
+                background = blend_highlight(covering.iter().map(|a| code_colour(edits.codebook(), &a.code)), style.dark);
                 if covering.iter().any(|a| Some(a.id) == selected) {
-                    fmt.background = strengthen(fmt.background, style.dark);
+                    background = strengthen(background, style.dark);
                 }
             }
             if let Some(m) = matches_here.iter().find(|&&m| self.find_matches[m].overlaps(&seg)) {
                 let strong = Some(*m) == self.find_current;
-                fmt.background = if strong { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(255, 236, 150) };
-                fmt.color = Color32::BLACK;
+                background = if strong { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(255, 236, 150) };
+                colour = Color32::BLACK;
             }
             if self.selected_span().is_some_and(|s| s.overlaps(&seg)) {
-                fmt.background = selection_bg;
+                background = selection_bg;
             }
             if flash_on && self.flash.is_some_and(|(f, _)| f.overlaps(&seg)) {
-                fmt.background = if style.dark { Color32::from_rgb(120, 100, 0) } else { Color32::from_rgb(255, 230, 120) };
+                background = if style.dark { Color32::from_rgb(120, 100, 0) } else { Color32::from_rgb(255, 230, 120) };
             }
-            let (b0, b1) = (doc.byte_of(seg.start) - para.bytes.0, doc.byte_of(seg.end) - para.bytes.0);
+            let (s, e) = (seg.start - span.start, seg.end - span.start);
+            if background != Color32::TRANSPARENT {
+                match backgrounds.last_mut() {
+                    Some(last) if last.1 == s && last.2 == background => last.1 = e,
+                    _ => backgrounds.push((s, e, background)),
+                }
+            }
+            if colours.last().is_some_and(|&(_, c)| c != colour) {
+                colours.push((doc.byte_of(seg.start) - para.bytes.0, colour));
+            }
+        }
+        let mut job = LayoutJob { text: text.to_owned(), ..Default::default() };
+        job.wrap.max_width = width;
+        for (k, &(from, colour)) in colours.iter().enumerate() {
+            let to = colours.get(k + 1).map_or(text.len(), |&(next, _)| next);
             job.sections.push(egui::text::LayoutSection {
                 leading_space: 0.0,
-                byte_range: egui::text::ByteIndex(b0)..egui::text::ByteIndex(b1),
-                format: fmt,
+                byte_range: egui::text::ByteIndex(from)..egui::text::ByteIndex(to),
+                format: TextFormat { color: colour, ..base.clone() },
             });
         }
-        ui.painter().layout_job(job)
+        (ui.painter().layout_job(job), backgrounds)
     }
 
     fn matches_in(&self, span: Span) -> Vec<usize> {
@@ -318,11 +342,23 @@ impl DocView {
         let painter = ui.painter();
         let text_colour = ui.visuals().text_color();
         for placed in &self.placed {
+            // Every highlight of the paragraph in one mesh: one shape, nothing to tessellate.
+            let mut mesh = egui::Mesh::default();
+            for &(s, e, colour) in &placed.backgrounds {
+                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e) {
+                    let rect = Rect::from_x_y_ranges(x0..=x1, row_rect.y_range()).translate(placed.pos.to_vec2());
+                    mesh.add_colored_rect(rect, colour);
+                }
+            }
+            if !mesh.is_empty() {
+                painter.add(mesh);
+            }
             painter.galley(placed.pos, placed.galley.clone(), text_colour);
             let para = doc.paragraphs()[placed.para];
             // Underline cues, stacked so overlapping annotations stay distinguishable.
             let anns: Vec<usize> = edits.overlapping(para.chars).collect();
             let levels = stack_levels(edits, &anns);
+            let mut cues = egui::Mesh::default();
             for (&i, &level) in anns.iter().zip(&levels) {
                 let a = &edits.annotations()[i];
                 if filter.is_some_and(|f| a.code != f) {
@@ -345,9 +381,12 @@ impl DocView {
                         );
                         painter.rect_stroke(r, 2.0, Stroke::new(width, colour), egui::StrokeKind::Inside);
                     } else {
-                        draw_cue(painter, code.cue, x0, x1, y, Stroke::new(width, colour));
+                        draw_cue(&mut cues, painter, code.cue, x0, x1, y, Stroke::new(width, colour));
                     }
                 }
+            }
+            if !cues.is_empty() {
+                painter.add(cues);
             }
             // The caret.
             if let Some(sel) = self.selection
@@ -595,34 +634,36 @@ fn row_segments(galley: &Galley, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
     out
 }
 
-/// Draws a horizontal underline in the pattern of a cue.
-fn draw_cue(painter: &egui::Painter, cue: Cue, x0: f32, x1: f32, y: f32, stroke: Stroke) {
-    let dashes = |on: f32, off: f32| {
-        let mut x = x0;
-        while x < x1 {
-            painter.line_segment([pos2(x, y), pos2((x + on).min(x1), y)], stroke);
-            x += on + off;
-        }
+/// Draws a horizontal underline in the pattern of a cue. Straight strokes and dots go into
+/// `mesh` as rectangles (a page of text has hundreds of them, and one mesh costs what one
+/// shape does); only the wavy line is a path of its own.
+fn draw_cue(mesh: &mut egui::Mesh, painter: &egui::Painter, cue: Cue, x0: f32, x1: f32, y: f32, stroke: Stroke) {
+    let colour = stroke.color;
+    let mut line = |a: f32, b: f32, y: f32, width: f32| {
+        mesh.add_colored_rect(Rect::from_min_max(pos2(a, y - width / 2.0), pos2(b, y + width / 2.0)), colour);
     };
     match cue {
-        Cue::Solid | Cue::Box => {
-            painter.line_segment([pos2(x0, y), pos2(x1, y)], stroke);
+        Cue::Solid | Cue::Box => line(x0, x1, y, stroke.width),
+        Cue::Thick => line(x0, x1, y, stroke.width * 2.0),
+        Cue::Dashed => {
+            let mut x = x0;
+            while x < x1 {
+                line(x, (x + 6.0).min(x1), y, stroke.width);
+                x += 10.0;
+            }
         }
-        Cue::Thick => {
-            painter.line_segment([pos2(x0, y), pos2(x1, y)], Stroke::new(stroke.width * 2.0, stroke.color));
-        }
-        Cue::Dashed => dashes(6.0, 4.0),
         Cue::Dotted => {
+            // Square dots: at this size they look round.
+            let half = 0.9 * stroke.width;
             let mut x = x0 + 1.0;
             while x < x1 {
-                // Square dots: at this size they look round, and cost a quarter of a circle.
-                painter.rect_filled(Rect::from_center_size(pos2(x, y), vec2(1.8, 1.8) * stroke.width), 0.0, stroke.color);
+                line(x - half, x + half, y, 2.0 * half);
                 x += 4.0;
             }
         }
         Cue::Double => {
-            painter.line_segment([pos2(x0, y), pos2(x1, y)], Stroke::new(1.0, stroke.color));
-            painter.line_segment([pos2(x0, y - 2.5), pos2(x1, y - 2.5)], Stroke::new(1.0, stroke.color));
+            line(x0, x1, y, 1.0);
+            line(x0, x1, y - 2.5, 1.0);
         }
         Cue::Wavy => {
             let mut points = Vec::new();
@@ -636,15 +677,12 @@ fn draw_cue(painter: &egui::Painter, cue: Cue, x0: f32, x1: f32, y: f32, stroke:
             painter.add(egui::Shape::line(points, stroke));
         }
         Cue::DashDot => {
+            let half = 0.8 * stroke.width;
             let mut x = x0;
             while x < x1 {
-                painter.line_segment([pos2(x, y), pos2((x + 7.0).min(x1), y)], stroke);
+                line(x, (x + 7.0).min(x1), y, stroke.width);
                 if x + 10.0 < x1 {
-                    painter.rect_filled(
-                        Rect::from_center_size(pos2(x + 10.0, y), vec2(1.6, 1.6) * stroke.width),
-                        0.0,
-                        stroke.color,
-                    );
+                    line(x + 10.0 - half, x + 10.0 + half, y, 2.0 * half);
                 }
                 x += 14.0;
             }
@@ -663,7 +701,10 @@ pub fn cue_sample(ui: &mut egui::Ui, codebook: &Codebook, code_id: &str) -> egui
         if code.cue == Cue::Box {
             painter.rect_stroke(rect.shrink2(vec2(0.0, 3.0)), 3.0, Stroke::new(1.5, colour), egui::StrokeKind::Inside);
         } else {
-            draw_cue(painter, code.cue, rect.min.x + 1.0, rect.max.x - 1.0, rect.max.y - 2.0, Stroke::new(1.5, colour));
+            let mut mesh = egui::Mesh::default();
+            let (x0, x1, y) = (rect.min.x + 1.0, rect.max.x - 1.0, rect.max.y - 2.0);
+            draw_cue(&mut mesh, painter, code.cue, x0, x1, y, Stroke::new(1.5, colour));
+            painter.add(mesh);
         }
     }
     response
