@@ -341,11 +341,17 @@ impl DocView {
     ) {
         let painter = ui.painter();
         let text_colour = ui.visuals().text_color();
+        // Rows of a long paragraph may lie far outside the view: only what is seen is drawn.
+        let clip = ui.clip_rect();
+        let seen = |placed: &Placed, row: &Rect| {
+            let (top, bottom) = (placed.pos.y + row.min.y, placed.pos.y + row.max.y);
+            bottom >= clip.min.y && top <= clip.max.y
+        };
         for placed in &self.placed {
             // Every highlight of the paragraph in one mesh: one shape, nothing to tessellate.
             let mut mesh = egui::Mesh::default();
             for &(s, e, colour) in &placed.backgrounds {
-                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e) {
+                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
                     let rect = Rect::from_x_y_ranges(x0..=x1, row_rect.y_range()).translate(placed.pos.to_vec2());
                     mesh.add_colored_rect(rect, colour);
                 }
@@ -370,7 +376,7 @@ impl DocView {
                 let width = if Some(a.id) == selected { 2.5 } else { 1.5 };
                 let s = a.start.max(para.chars.start) - para.chars.start;
                 let e = a.end.min(para.chars.end) - para.chars.start;
-                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e) {
+                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
                     let y = placed.pos.y + row_rect.max.y - 1.5 - (level % 3) as f32 * 3.5;
                     let x0 = placed.pos.x + x0;
                     let x1 = placed.pos.x + x1;
@@ -381,7 +387,7 @@ impl DocView {
                         );
                         painter.rect_stroke(r, 2.0, Stroke::new(width, colour), egui::StrokeKind::Inside);
                     } else {
-                        draw_cue(&mut cues, painter, code.cue, x0, x1, y, Stroke::new(width, colour));
+                        draw_cue(&mut cues, code.cue, x0, x1, y, Stroke::new(width, colour));
                     }
                 }
             }
@@ -636,8 +642,8 @@ fn row_segments(galley: &Galley, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
 
 /// Draws a horizontal underline in the pattern of a cue. Straight strokes and dots go into
 /// `mesh` as rectangles (a page of text has hundreds of them, and one mesh costs what one
-/// shape does); only the wavy line is a path of its own.
-fn draw_cue(mesh: &mut egui::Mesh, painter: &egui::Painter, cue: Cue, x0: f32, x1: f32, y: f32, stroke: Stroke) {
+/// shape does).
+fn draw_cue(mesh: &mut egui::Mesh, cue: Cue, x0: f32, x1: f32, y: f32, stroke: Stroke) {
     let colour = stroke.color;
     let mut line = |a: f32, b: f32, y: f32, width: f32| {
         mesh.add_colored_rect(Rect::from_min_max(pos2(a, y - width / 2.0), pos2(b, y + width / 2.0)), colour);
@@ -666,15 +672,22 @@ fn draw_cue(mesh: &mut egui::Mesh, painter: &egui::Painter, cue: Cue, x0: f32, x
             line(x0, x1, y - 2.5, 1.0);
         }
         Cue::Wavy => {
-            let mut points = Vec::new();
+            // A zigzag as a strip of triangles, each point widened vertically.
+            let half = stroke.width / 2.0;
             let mut x = x0;
             let mut up = true;
             while x <= x1 {
-                points.push(pos2(x, if up { y - 1.5 } else { y + 1.0 }));
+                let at = if up { y - 1.5 } else { y + 1.0 };
+                let i = mesh.vertices.len() as u32;
+                mesh.colored_vertex(pos2(x, at - half), colour);
+                mesh.colored_vertex(pos2(x, at + half), colour);
+                if x > x0 {
+                    mesh.add_triangle(i - 2, i - 1, i);
+                    mesh.add_triangle(i - 1, i, i + 1);
+                }
                 x += 3.0;
                 up = !up;
             }
-            painter.add(egui::Shape::line(points, stroke));
         }
         Cue::DashDot => {
             let half = 0.8 * stroke.width;
@@ -703,7 +716,7 @@ pub fn cue_sample(ui: &mut egui::Ui, codebook: &Codebook, code_id: &str) -> egui
         } else {
             let mut mesh = egui::Mesh::default();
             let (x0, x1, y) = (rect.min.x + 1.0, rect.max.x - 1.0, rect.max.y - 2.0);
-            draw_cue(&mut mesh, painter, code.cue, x0, x1, y, Stroke::new(1.5, colour));
+            draw_cue(&mut mesh, code.cue, x0, x1, y, Stroke::new(1.5, colour));
             painter.add(mesh);
         }
     }
