@@ -36,7 +36,19 @@ pub fn run(args: ExportArgs) -> Result<i32, Error> {
     }
     let corpus = crate::corpus::load(&args.path)?;
     let options = Options { excel: args.excel, jsonl: args.jsonl };
-    let summary = export::write(&corpus, args.format, &options, &args.out, &|_, _| true)?;
+    // On a terminal, a long export shows how far it has come (it reports every thousand
+    // annotations); Ctrl+C stops it and, as with any cancel, leaves nothing half-written.
+    let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |done: usize, total: usize| {
+        if show && total >= 2 * export::PROGRESS_EVERY {
+            eprint!("\rexporting: {done} of {total} annotations ({}%)", done * 100 / total.max(1));
+            if done == total {
+                eprintln!();
+            }
+        }
+        true
+    };
+    let summary = export::write(&corpus, args.format, &options, &args.out, &progress)?;
     println!(
         "{}: {} annotation(s) of {} document(s) written to {}",
         args.format.label(),
