@@ -122,6 +122,10 @@ pub struct CaseResult {
     pub timings: Vec<Timing>,
     /// Peak resident memory since the case started (Linux only).
     pub peak_rss_mb: Option<f64>,
+    /// The smallest case's frames, timed again interleaved frame by frame with this case's
+    /// (largest case only): the large/small ratio compares frames taken at the same moments,
+    /// so a slow phase of the machine weighs on both sides alike.
+    pub reference_frames: Vec<FrameStats>,
 }
 
 impl CaseResult {
@@ -133,9 +137,7 @@ impl CaseResult {
     }
     /// The median over every timed frame of the case.
     pub fn overall_median_ms(&self) -> f64 {
-        let mut all: Vec<f64> = self.frames.iter().map(|f| f.median_ms).collect();
-        all.sort_by(f64::total_cmp);
-        percentile(&all, 0.5)
+        overall_median(&self.frames)
     }
 }
 
@@ -189,13 +191,19 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
     let total = cases.len() * steps_per_case;
     let mut step = 0;
     let mut results = Vec::new();
+    let mut reference: Option<Reference> = None;
     for (k, spec) in cases.iter().enumerate() {
         let largest = k + 1 == cases.len();
         let mut say = |what: &str| {
             step += 1;
             progress(&format!("[{step}/{total}] {}: {what}…", spec.label()));
         };
-        results.push(run_case(spec, options, largest, &exports, &mut say)?);
+        let paired = if largest && k > 0 { reference.as_mut() } else { None };
+        let (result, kept) = run_case(spec, options, largest, &exports, paired, &mut say)?;
+        if k == 0 {
+            reference = kept;
+        }
+        results.push(result);
     }
     let targets = targets(&results);
     Ok(Report {
@@ -207,13 +215,20 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
     })
 }
 
+/// The smallest case's app, kept open (with its folder) to be timed beside the largest.
+struct Reference {
+    _dir: tempfile::TempDir,
+    bench: FrameBench,
+}
+
 fn run_case(
     spec: &CaseSpec,
     options: Options,
     largest: bool,
     exports: &[(&'static str, ExportFn)],
+    reference: Option<&mut Reference>,
     say: &mut dyn FnMut(&str),
-) -> Result<CaseResult, Error> {
+) -> Result<(CaseResult, Option<Reference>), Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
     let doc_path = dir.path().join(format!("bench-{}.txt", spec.name));
     say("generating the text and annotations");
@@ -226,31 +241,56 @@ fn run_case(
     timings.push(time_op("open", reps, || Session::open(&doc_path, None, "bench").map(drop))?);
     timings.push(time_op("open_document", reps, || Document::open(&doc_path).map(drop))?);
 
-    let mut bench = FrameBench::new(&doc_path)?;
+    let mut bench = FrameBench::new(&doc_path, spec.bytes as u64)?;
     let paragraphs = bench.doc().paragraphs().len();
     let n = options.frames();
     let mut frames = Vec::new();
+    let mut reference_frames = Vec::new();
+    {
+        // This case's app first, then (largest case) the smallest case's, frame by frame.
+        let mut benches: Vec<&mut FrameBench> = vec![&mut bench];
+        if let Some(r) = reference {
+            benches.push(&mut r.bench);
+        }
+        let mut record = |mut stats: Vec<FrameStats>| {
+            if stats.len() > 1 {
+                reference_frames.push(stats.remove(1));
+            }
+            frames.push(stats.remove(0));
+        };
+        let at = |b: &FrameBench, fraction: f64| (b.doc().len_chars() as f64 * fraction) as usize;
 
-    say("frames at the top");
-    bench.warm_up();
-    frames.push(bench.still("top", n));
+        say("frames at the top");
+        for b in benches.iter_mut() {
+            b.warm_up();
+        }
+        record(interleaved(&mut benches, "top", n, FrameBench::frame_checked)?);
 
-    say("frames in the middle");
-    bench.jump(bench.doc().len_chars() / 2);
-    frames.push(bench.still("middle", n));
+        say("frames in the middle");
+        for b in benches.iter_mut() {
+            b.jump(at(b, 0.5));
+        }
+        record(interleaved(&mut benches, "middle", n, FrameBench::frame_checked)?);
 
-    say("frames at the end");
-    bench.jump(bench.doc().len_chars());
-    frames.push(bench.still("end", n));
+        say("frames at the end");
+        for b in benches.iter_mut() {
+            b.jump(at(b, 1.0));
+        }
+        record(interleaved(&mut benches, "end", n, FrameBench::frame_checked)?);
 
-    say("scrolling a page per frame");
-    bench.jump(bench.doc().len_chars() / 3);
-    frames.push(bench.scrolling(n));
+        say("scrolling a page per frame");
+        for b in benches.iter_mut() {
+            b.jump(at(b, 1.0 / 3.0));
+        }
+        record(interleaved(&mut benches, "scrolling", n, FrameBench::scroll_frame)?);
 
-    say("adding annotations");
-    bench.jump(bench.doc().len_chars() / 2);
-    let (after_add, add_apply) = bench.after_add(n, spec.bytes as u64)?;
-    frames.push(after_add);
+        say("adding annotations");
+        for b in benches.iter_mut() {
+            b.jump(at(b, 0.5));
+        }
+        record(interleaved(&mut benches, "after_add", n, FrameBench::add_frame)?);
+    }
+    let add_apply = median(&mut bench.applies);
 
     say("saving");
     let session = bench.app.session.as_mut().ok_or_else(|| Error::usage("the document did not open"))?;
@@ -285,7 +325,7 @@ fn run_case(
         }
     }
     let peak_rss_mb = peak_rss_mb();
-    Ok(CaseResult {
+    let result = CaseResult {
         spec: spec.clone(),
         document_bytes,
         paragraphs,
@@ -294,7 +334,28 @@ fn run_case(
         add_apply_median_ms: add_apply,
         timings,
         peak_rss_mb,
-    })
+        reference_frames,
+    };
+    // The smallest case is kept open (as re-opened after the edit) to be timed beside the largest.
+    let kept = if largest { None } else { Some(Reference { bench: FrameBench::new(&doc_path, spec.bytes as u64)?, _dir: dir }) };
+    Ok((result, kept))
+}
+
+/// Times `n` frames of `step` on each bench in turn, one frame each round, so that every bench
+/// meets the machine in the same state; one [`FrameStats`] per bench.
+fn interleaved(
+    benches: &mut [&mut FrameBench],
+    scenario: &'static str,
+    n: usize,
+    step: fn(&mut FrameBench) -> Result<(Duration, Duration), Error>,
+) -> Result<Vec<FrameStats>, Error> {
+    let mut samples = vec![Vec::with_capacity(n); benches.len()];
+    for _ in 0..n {
+        for (b, out) in benches.iter_mut().zip(&mut samples) {
+            out.push(step(b)?);
+        }
+    }
+    Ok(samples.iter().map(|s| stats(scenario, s)).collect())
 }
 
 fn time_op(name: &str, reps: usize, mut op: impl FnMut() -> Result<(), Error>) -> Result<Timing, Error> {
@@ -312,18 +373,25 @@ struct FrameBench {
     ctx: egui::Context,
     app: App,
     time: f64,
+    /// Chooses where "after add" frames add their annotations.
+    rng: Rng,
+    codes: Vec<String>,
+    /// `Session::apply(Action::Add)` times of the "after add" frames.
+    applies: Vec<f64>,
 }
 
 impl FrameBench {
-    fn new(doc_path: &Path) -> Result<Self, Error> {
+    fn new(doc_path: &Path, seed: u64) -> Result<Self, Error> {
         let settings = Settings { coder: "bench".into(), ..Settings::default() };
         let mut app = App::new(settings, None);
         app.open(doc_path);
-        if app.session.is_none() {
+        app.finish_opening();
+        let Some(session) = &app.session else {
             let why = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
             return Err(Error::usage(format!("the generated document did not open: {why}")));
-        }
-        Ok(Self { ctx: egui::Context::default(), app, time: 0.0 })
+        };
+        let codes = session.edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
+        Ok(Self { ctx: egui::Context::default(), app, time: 0.0, rng: Rng::new(seed ^ 0xADD), codes, applies: Vec::new() })
     }
 
     fn doc(&self) -> &Document {
@@ -366,61 +434,49 @@ impl FrameBench {
         }
     }
 
-    fn still(&mut self, scenario: &'static str, n: usize) -> FrameStats {
-        let samples: Vec<_> = (0..n).map(|_| self.frame()).collect();
-        stats(scenario, &samples)
+    fn frame_checked(&mut self) -> Result<(Duration, Duration), Error> {
+        Ok(self.frame())
     }
 
-    /// Each frame scrolls down by a page: to the first paragraph below the last one drawn.
-    fn scrolling(&mut self, n: usize) -> FrameStats {
-        let mut samples = Vec::with_capacity(n);
-        for _ in 0..n {
-            let (first, last) = self.app.view.visible_paragraphs;
-            let paras = self.doc().paragraphs();
-            let next = (last + 1).max(first + 1);
-            if next >= paras.len() {
-                self.app.view.scroll_to = Some(0);
-            } else {
-                self.app.view.scroll_to = Some(paras[next].chars.start);
-            }
-            samples.push(self.frame());
+    /// Scrolls down by a page (to the first paragraph below the last one drawn, back to the top
+    /// at the end), then times the frame.
+    fn scroll_frame(&mut self) -> Result<(Duration, Duration), Error> {
+        let (first, last) = self.app.view.visible_paragraphs;
+        let paras = self.doc().paragraphs();
+        let next = (last + 1).max(first + 1);
+        self.app.view.scroll_to = Some(if next >= paras.len() { 0 } else { paras[next].chars.start });
+        Ok(self.frame())
+    }
+
+    /// Adds an annotation in a visible paragraph and selects it (as tagging does), then times
+    /// the next frame.
+    fn add_frame(&mut self) -> Result<(Duration, Duration), Error> {
+        let (first, last) = self.app.view.visible_paragraphs;
+        let session = self.app.session.as_mut().expect("a session is open");
+        let doc = &session.doc;
+        let p = first + self.rng.below(last - first + 1);
+        let para = doc.paragraphs()[p.min(doc.paragraphs().len() - 1)].chars;
+        if para.len() >= 2 {
+            let start = para.start + self.rng.below(para.len() - 1);
+            let end = (start + 1 + self.rng.below(80)).min(para.end);
+            let span = doc.snap(Span::new(start, end));
+            let code = &self.codes[self.rng.below(self.codes.len())];
+            let a = Annotation::new(doc, span, code, "bench");
+            let id = a.id;
+            let t = Instant::now();
+            session.apply(Action::Add(a))?;
+            self.applies.push(ms(t.elapsed()));
+            self.app.selected = Some(id);
         }
-        stats("scrolling", &samples)
+        Ok(self.frame())
     }
+}
 
-    /// Adds an annotation in a visible paragraph, then times the next frame; `n` times.
-    fn after_add(&mut self, n: usize, seed: u64) -> Result<(FrameStats, f64), Error> {
-        let mut rng = Rng::new(seed ^ 0xADD);
-        let mut samples = Vec::with_capacity(n);
-        let mut applies = Vec::with_capacity(n);
-        let codes: Vec<String> = self.session().edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
-        for _ in 0..n {
-            let (first, last) = self.app.view.visible_paragraphs;
-            let session = self.app.session.as_mut().expect("a session is open");
-            let doc = &session.doc;
-            let p = first + rng.below(last - first + 1);
-            let para = doc.paragraphs()[p.min(doc.paragraphs().len() - 1)].chars;
-            if para.len() >= 2 {
-                let start = para.start + rng.below(para.len() - 1);
-                let end = (start + 1 + rng.below(80)).min(para.end);
-                let span = doc.snap(Span::new(start, end));
-                let code = &codes[rng.below(codes.len())];
-                let a = Annotation::new(doc, span, code, "bench");
-                let id = a.id;
-                let t = Instant::now();
-                session.apply(Action::Add(a))?;
-                applies.push(ms(t.elapsed()));
-                // As when tagging in the app: the new annotation is selected (and edited in the panel).
-                self.app.selected = Some(id);
-            }
-            samples.push(self.frame());
-        }
-        Ok((stats("after_add", &samples), median(&mut applies)))
-    }
-
-    fn session(&self) -> &Session {
-        self.app.session.as_ref().expect("a session is open")
-    }
+/// The median of the scenarios' medians.
+fn overall_median(frames: &[FrameStats]) -> f64 {
+    let mut all: Vec<f64> = frames.iter().map(|f| f.median_ms).collect();
+    all.sort_by(f64::total_cmp);
+    percentile(&all, 0.5)
 }
 
 fn stats(scenario: &'static str, samples: &[(Duration, Duration)]) -> FrameStats {
@@ -473,7 +529,10 @@ fn targets(cases: &[CaseResult]) -> Vec<Target> {
     if let (Some(first), Some(last)) = (cases.first(), cases.last())
         && cases.len() > 1
     {
-        let ratio = last.overall_median_ms() / first.overall_median_ms().max(1e-9);
+        // Against the smallest case's frames timed beside the largest's when there are some.
+        let small =
+            if last.reference_frames.is_empty() { first.overall_median_ms() } else { overall_median(&last.reference_frames) };
+        let ratio = last.overall_median_ms() / small.max(1e-9);
         t.push(Target {
             name: format!("{} / {} frame median ratio", last.spec.name, first.spec.name),
             value: ratio,
@@ -529,6 +588,7 @@ impl Report {
                     "annotations": c.annotations,
                     "frame": frames,
                     "frame_median_ms": r2(c.overall_median_ms()),
+                    "reference_frame_median_ms": (!c.reference_frames.is_empty()).then(|| r2(overall_median(&c.reference_frames))),
                     "add_apply_median_ms": r2(c.add_apply_median_ms),
                     "timings": timings,
                     "peak_rss_mb": c.peak_rss_mb.map(r2),

@@ -328,3 +328,55 @@ fn clicking_a_highlight_selects_its_annotation_and_shows_its_editor() {
     assert!(harness.state().selected.is_some(), "the annotation under the pointer is selected");
     harness.get_by_label("Selected annotation");
 }
+
+/// A document of about 5 MB: the speech, then many numbered paragraphs after it.
+fn long_speech() -> String {
+    let mut text = SPEECH.to_owned();
+    for n in 0..80_000 {
+        text.push_str(&format!("Paragraph {n}: the council met again and the harbour waited. ⚓\n"));
+    }
+    assert!(text.len() as u64 >= marginalia::ui::OPEN_IN_BACKGROUND_BYTES);
+    text
+}
+
+#[test]
+fn a_large_document_opens_in_the_background_and_then_shows() {
+    let (_dir, doc) = setup(&long_speech());
+    add_via_cli(&doc, "Vote on Sunday", "call-to-action");
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(&doc);
+    assert!(app.session.is_none() && app.opening.is_some(), "opening went to a worker, the window stays responsive");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.step();
+    harness.get_by_label_contains("Opening speech.txt");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.state().session.is_none() {
+        assert!(Instant::now() < deadline, "the document did not open");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(2);
+    assert!(harness.state().opening.is_none());
+    harness.get_by_label("1 annotation");
+    assert_eq!(harness.state().session.as_ref().unwrap().edits.annotations()[0].exact, "Vote on Sunday");
+}
+
+#[test]
+fn opening_a_large_document_can_be_cancelled() {
+    let (_dir, doc) = setup(&long_speech());
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(&doc);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.step();
+    harness.get_by_label("Cancel").click();
+    harness.step();
+    // The worker's result, whenever it comes, is dropped: nothing opens.
+    std::thread::sleep(Duration::from_millis(1500));
+    harness.run_steps(3);
+    assert!(harness.state().session.is_none() && harness.state().opening.is_none());
+    assert!(harness.query_by_label_contains("Opening speech.txt").is_none());
+}

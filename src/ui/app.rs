@@ -43,8 +43,23 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+/// A document being opened on a worker thread (large files), and how to let it go.
+pub struct Opening {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub started: Instant,
+    result: std::sync::mpsc::Receiver<Result<Session, Error>>,
+}
+
+/// Documents (or sidecars) at least this large are opened on a worker thread, with a message
+/// and a Cancel button, rather than in a frame: opening a 10 MB document with 100,000
+/// annotations takes about half a second.
+pub const OPEN_IN_BACKGROUND_BYTES: u64 = 1_000_000;
+
 pub struct App {
     pub settings: Settings,
+    /// A large document being opened in the background.
+    pub opening: Option<Opening>,
     settings_path: Option<PathBuf>,
     pub session: Option<Session>,
     pub view: DocView,
@@ -100,6 +115,7 @@ impl App {
             asking_coder,
             show_shortcuts: false,
             folder: None,
+            opening: None,
             folder_revision: None,
             export: super::corpus::ExportDialog::default(),
             commands: Vec::new(),
@@ -136,7 +152,28 @@ impl App {
         }
         self.flush_save();
         let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
-        match Session::open(path, None, &coder) {
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
+        if bytes >= OPEN_IN_BACKGROUND_BYTES {
+            let (send, result) = std::sync::mpsc::channel();
+            let owned = path.to_path_buf();
+            std::thread::spawn(move || {
+                let _ = send.send(Session::open(&owned, None, &coder));
+            });
+            // What was open is closed (its changes were just saved); the view says what is coming.
+            self.session = None;
+            self.compare = None;
+            self.opening = Some(Opening { path: path.to_path_buf(), bytes, started: Instant::now(), result });
+            self.show_open = false;
+            return;
+        }
+        let result = Session::open(path, None, &coder);
+        self.adopt(path, result);
+    }
+
+    /// Takes in the result of opening `path`.
+    fn adopt(&mut self, path: &Path, result: Result<Session, Error>) {
+        match result {
             Ok(session) => {
                 let report = session.report.clone();
                 self.notice = session.doc.encoding_warning().map(|w| Notice { text: w, is_error: false });
@@ -168,6 +205,60 @@ impl App {
                 self.folder_revision = None;
             }
             Err(e) => self.error(e),
+        }
+    }
+
+    /// Waits for a background open to finish and takes it in (the benchmark and tests use it;
+    /// the app itself checks each frame and stays responsive).
+    pub fn finish_opening(&mut self) {
+        if let Some(opening) = self.opening.take() {
+            let result = opening.result.recv().unwrap_or_else(|_| {
+                Err(Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(&opening.path))
+            });
+            self.adopt(&opening.path, result);
+        }
+    }
+
+    /// Takes in a background open when it has finished; until then, repaints to check again.
+    fn poll_opening(&mut self, ctx: &egui::Context) {
+        let Some(opening) = &self.opening else { return };
+        match opening.result.try_recv() {
+            Ok(result) => {
+                let path = opening.path.clone();
+                self.opening = None;
+                self.adopt(&path, result);
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                let path = opening.path.clone();
+                self.opening = None;
+                self.error(Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(&path));
+            }
+        }
+    }
+
+    /// Where the document will be: what is being opened, for how long, and a way to stop.
+    fn opening_message(&mut self, ui: &mut egui::Ui) {
+        let Some(opening) = &self.opening else { return };
+        let name =
+            opening.path.file_name().map_or_else(|| opening.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let mut cancel = false;
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() / 3.0);
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.heading(format!("Opening {name}…"));
+            });
+            ui.label(format!(
+                "{:.1} MB; reading the text and its annotations, checking each against the text ({:.1} s)",
+                opening.bytes as f64 / 1e6,
+                opening.started.elapsed().as_secs_f64()
+            ));
+            cancel = ui.button("Cancel").clicked();
+        });
+        if cancel {
+            // The worker finishes on its own; its result is dropped with the channel.
+            self.opening = None;
         }
     }
 
@@ -251,6 +342,7 @@ impl App {
     /// Draws the whole app into `ui` and applies the frame's commands.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.poll_opening(&ctx);
         self.apply_look(&ctx);
         self.tick(&ctx);
         super::compare::shortcuts(self, &ctx);
@@ -291,6 +383,8 @@ impl App {
             }
             if self.session.is_some() {
                 self.document(ui);
+            } else if self.opening.is_some() {
+                self.opening_message(ui);
             } else {
                 self.welcome(ui);
             }

@@ -11,7 +11,7 @@ pub mod panel;
 pub mod saver;
 pub mod settings;
 
-pub use app::App;
+pub use app::{App, OPEN_IN_BACKGROUND_BYTES};
 pub use settings::Settings;
 
 use std::path::PathBuf;
