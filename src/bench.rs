@@ -645,6 +645,17 @@ impl Report {
             }
             let _ = writeln!(s);
         }
+        if let (Some(first), Some(last)) = (self.cases.first(), self.cases.last())
+            && !last.reference_frames.is_empty()
+        {
+            let _ = write!(s, "{:<22}", format!("{} again¹", first.spec.label()));
+            for f in &last.reference_frames {
+                let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+            }
+            let _ = writeln!(s);
+            let _ =
+                writeln!(s, "¹ timed frame by frame alternately with {}; the large/small ratio uses these", last.spec.label());
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
         for c in &self.cases {
