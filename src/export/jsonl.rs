@@ -60,13 +60,18 @@ impl<'a> Record<'a> {
 pub fn write<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, out: &mut dyn Write, ticker: &mut Ticker<P>) -> Result<(), Error> {
     for (i, d) in corpus.documents.iter().enumerate() {
         for r in document_rows(corpus, i, d) {
-            serde_json::to_writer(&mut *out, &Record::of(&r)).map_err(json_failed)?;
-            out.write_all(b"\n").map_err(json_failed)?;
+            line(out, &Record::of(&r))?;
             ticker.annotation()?;
         }
         ticker.report()?;
     }
     Ok(())
+}
+
+/// Writes `value` as one line of JSON.
+pub(crate) fn line(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Error> {
+    serde_json::to_writer(&mut *out, value).map_err(json_failed)?;
+    out.write_all(b"\n").map_err(json_failed)
 }
 
 /// A failed JSON write (in practice: the disk).

@@ -122,8 +122,7 @@ pub fn write(
         Format::Jsonl => stage(out, |w| jsonl::write(corpus, w, &mut ticker))?,
         Format::W3c => stage(out, |w| w3c::write(corpus, options, w, &mut ticker))?,
         Format::Html => {
-            let html = html::render(corpus, &mut ticker)?;
-            stage(out, |w| w.write_all(html.as_bytes()).map_err(|e| Error::io(out, "cannot write", e)))?;
+            crate::sidecar::write_atomic(out, html::render(corpus, &mut ticker)?.as_bytes(), false)?;
         }
         Format::Brat => {
             let (files, brat_notes) = brat::render(corpus, &mut ticker)?;
@@ -178,10 +177,10 @@ fn stage(out: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> 
             std::io::Error::other("the export stopped")
         })
     });
-    match (written, failure) {
-        (_, Some(e)) => Err(e),
-        (Err(e), None) => Err(e),
-        (Ok(_), None) => Ok(()),
+    // Our own error (a cancel, say) explains the failed write better than the write's.
+    match failure {
+        Some(e) => Err(e),
+        None => written.map(drop),
     }
 }
 

@@ -19,7 +19,7 @@ use serde::ser::{Error as _, SerializeSeq};
 
 use crate::corpus::Corpus;
 use crate::error::{Error, ErrorKind};
-use crate::export::jsonl::json_failed;
+use crate::export::jsonl::{json_failed, line};
 use crate::export::{Options, Row, Ticker, document_rows};
 
 pub const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
@@ -178,10 +178,7 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
     ticker: &mut Ticker<P>,
 ) -> Result<(), Error> {
     if options.jsonl {
-        for_each(corpus, ticker, |item| {
-            serde_json::to_writer(&mut *out, item).map_err(json_failed)?;
-            out.write_all(b"\n").map_err(json_failed)
-        })?;
+        for_each(corpus, ticker, |item| line(out, item))?;
         return Ok(());
     }
     let label = corpus

@@ -56,6 +56,11 @@ pub struct Opening {
 /// annotations takes about half a second.
 pub const OPEN_IN_BACKGROUND_BYTES: u64 = 1_000_000;
 
+/// The error when a background open's thread ended without an answer.
+fn reader_stopped(path: &Path) -> Error {
+    Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(path)
+}
+
 pub struct App {
     pub settings: Settings,
     /// A large document being opened in the background.
@@ -212,9 +217,7 @@ impl App {
     /// the app itself checks each frame and stays responsive).
     pub fn finish_opening(&mut self) {
         if let Some(opening) = self.opening.take() {
-            let result = opening.result.recv().unwrap_or_else(|_| {
-                Err(Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(&opening.path))
-            });
+            let result = opening.result.recv().unwrap_or_else(|_| Err(reader_stopped(&opening.path)));
             self.adopt(&opening.path, result);
         }
     }
@@ -222,18 +225,16 @@ impl App {
     /// Takes in a background open when it has finished; until then, repaints to check again.
     fn poll_opening(&mut self, ctx: &egui::Context) {
         let Some(opening) = &self.opening else { return };
-        match opening.result.try_recv() {
-            Ok(result) => {
-                let path = opening.path.clone();
-                self.opening = None;
-                self.adopt(&path, result);
+        let result = match opening.result.try_recv() {
+            Ok(result) => result,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(Duration::from_millis(50));
+                return;
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                let path = opening.path.clone();
-                self.opening = None;
-                self.error(Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(&path));
-            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(reader_stopped(&opening.path)),
+        };
+        if let Some(opening) = self.opening.take() {
+            self.adopt(&opening.path, result);
         }
     }
 
@@ -245,10 +246,8 @@ impl App {
         let mut cancel = false;
         ui.vertical_centered(|ui| {
             ui.add_space(ui.available_height() / 3.0);
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.heading(format!("Opening {name}…"));
-            });
+            ui.spinner();
+            ui.heading(format!("Opening {name}…"));
             ui.label(format!(
                 "{:.1} MB; reading the text and its annotations, checking each against the text ({:.1} s)",
                 opening.bytes as f64 / 1e6,
