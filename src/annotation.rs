@@ -34,6 +34,7 @@ impl AnchorStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Annotation {
     pub id: Uuid,
     /// Code points, end exclusive.

@@ -66,6 +66,7 @@ pub enum AttributeKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttributeDef {
     /// Stable identifier used as the key in annotations and as the export column.
     pub id: String,
@@ -74,6 +75,7 @@ pub struct AttributeDef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Code {
     /// Stable identifier (lower-case, no spaces). Annotations refer to this.
     pub id: String,
@@ -120,6 +122,7 @@ impl Code {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Codebook {
     pub name: String,
     #[serde(default)]
@@ -163,6 +166,11 @@ impl Codebook {
     /// column where that code is written.
     pub fn from_ron(text: &str) -> Result<Self, Error> {
         let codebook: Codebook = crate::sidecar::ron_options().from_str(text).map_err(|e| {
+            if let Some(unknown) = crate::sidecar::unknown_field(&e.code) {
+                return Error::new(ErrorKind::Codebook, unknown)
+                    .at(e.span.start.line, e.span.start.col)
+                    .hint(crate::sidecar::UNKNOWN_FIELD_HINT);
+            }
             Error::new(ErrorKind::Codebook, format!("is not a valid codebook: {}", e.code))
                 .at(e.span.start.line, e.span.start.col)
                 .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
@@ -178,7 +186,12 @@ impl Codebook {
 
     /// Loads and validates a codebook file.
     pub fn load(path: &std::path::Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read the codebook", e))?;
+        let bytes = crate::io::read_regular(path, "cannot read the codebook")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::new(ErrorKind::Codebook, format!("is not UTF-8 text (byte {} is not)", e.utf8_error().valid_up_to()))
+                .in_file(path)
+                .hint("save the codebook as UTF-8")
+        })?;
         Self::from_ron(&text).map_err(|e| e.in_file(path))
     }
 

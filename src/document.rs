@@ -100,6 +100,7 @@ impl Document {
         if meta.is_dir() {
             return Err(Error::document(path, "is a folder, not a text file", "open a .txt or .md file inside it"));
         }
+        crate::io::check_regular(path, &meta)?;
         if meta.len() > MAX_DOCUMENT_BYTES {
             return Err(Error::document(
                 path,
@@ -388,15 +389,7 @@ pub fn excerpt(s: &str, n: usize) -> String {
     out
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::io::hex;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {

@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Sidecar,
     /// The sidecar changed on disk since it was read; nothing was written.
     Conflict,
+    /// Another program held the file's write lock for too long; nothing was written.
+    Locked,
     /// A codebook is malformed or inconsistent.
     Codebook,
     /// An import or export failed on its input.
@@ -76,20 +78,46 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// One line, safe to print on a terminal: control characters that came from a file or a
+    /// file name (escape sequences, line breaks, bells) and bidirectional overrides are shown
+    /// escaped, never raw.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.file {
-            write!(f, "{}", file.display())?;
+            write!(f, "{}", printable(&file.display().to_string()))?;
             if let Some(p) = self.place {
                 write!(f, ":{}:{}", p.line, p.column)?;
             }
             write!(f, ": ")?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", printable(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, " ({hint})")?;
+            write!(f, " ({})", printable(hint))?;
         }
         Ok(())
     }
+}
+
+/// `text` with control characters and bidirectional formatting characters escaped (`\n`,
+/// `\u{1b}`), so that printing it cannot move the cursor, change colours, ring a bell, start a
+/// new line or reorder what follows.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl std::error::Error for Error {}

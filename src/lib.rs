@@ -21,6 +21,7 @@ pub mod edits;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod io;
 pub mod refi;
 pub mod session;
 pub mod sidecar;

@@ -41,7 +41,8 @@ pub struct Session {
 pub fn codebook_for(document: &Path) -> Result<Codebook, Error> {
     let folder = document.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let candidate = folder.join(FOLDER_CODEBOOK);
-    if candidate.is_file() { Codebook::load(&candidate) } else { Ok(Codebook::default()) }
+    // Anything by that name is read (a pipe or a folder is refused with a message, not skipped).
+    if std::fs::symlink_metadata(&candidate).is_ok() { Codebook::load(&candidate) } else { Ok(Codebook::default()) }
 }
 
 impl Session {

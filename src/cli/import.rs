@@ -16,7 +16,7 @@ pub struct ImportArgs {
     pub into: Option<PathBuf>,
     /// The coder named on imported annotations that name none (default: $MARGINALIA_CODER,
     /// else your user name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub coder: Option<String>,
 }
 

@@ -72,21 +72,22 @@ pub struct AddArgs {
     #[command(flatten)]
     pub target: SidecarArgs,
     /// The code's id or name (case-insensitive).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub code: String,
     /// Code points START..END (end exclusive), widened to whole characters (graphemes).
     #[arg(long, value_name = "START..END", conflicts_with = "quote", required_unless_present = "quote")]
     pub range: Option<String>,
-    /// The exact text to annotate.
-    #[arg(long, value_name = "TEXT")]
+    /// The exact text to annotate (may start with "-").
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub quote: Option<String>,
     /// Which occurrence of --quote (1 = first).
     #[arg(long, value_name = "N", default_value_t = 1, requires = "quote")]
     pub occurrence: usize,
-    #[arg(long, value_name = "TEXT")]
+    /// A note on the annotation (may start with "-", e.g. --note '-à revoir').
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub note: Option<String>,
     /// Your name as a coder (default: $MARGINALIA_CODER, else your user name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub coder: Option<String>,
 }
 
@@ -159,6 +160,10 @@ fn parse_range(s: &str) -> Result<Span, Error> {
 
 fn add(args: AddArgs) -> Result<i32, Error> {
     let coder = args.coder.clone().unwrap_or_else(default_coder);
+    // Read, add and write as one step: another writer of the same sidecar (a second `add`, the
+    // app saving) waits until this one is done, so that neither loses the other's change.
+    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
     let mut session = open(&args.target, &coder)?;
     let doc_path = &args.target.document;
     let code = session

@@ -121,6 +121,8 @@ pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, 
 /// Reads a file refusing anything over [`MAX_INPUT_BYTES`].
 pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read the file", e))?;
+    crate::io::check_regular(path, &meta)?;
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the file", e))?;
     let mut bytes = Vec::new();
     f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, "cannot read the file", e))?;

@@ -131,19 +131,15 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     }
     report.coders = coders.len();
 
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let fail = |what: &str, e: std::io::Error| Error::io(out, what, e);
     let zip_fail = |e: zip::result::ZipError| {
         Error::new(ErrorKind::Io, format!("cannot write the archive: {e}")).in_file(out).hint("check the disk and try again")
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".marginalia-export.")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| fail("cannot create a temporary file beside it", e))?;
+    // Written like every shared file: under its lock, through a link, keeping its mode.
+    let target = crate::io::resolve(out)?;
+    let _lock = crate::io::lock(&target)?;
+    let old = crate::io::replaceable(&target)?;
+    let tmp = crate::io::temp_beside(&target)?;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::with_capacity(1 << 20, tmp));
     // The fastest deflate level: the texts and the XML still shrink about fourfold, at a
     // fraction of the default level's time on large projects.
@@ -240,8 +236,7 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     }
     let buffered = zip.finish().map_err(zip_fail)?;
     let tmp = buffered.into_inner().map_err(|e| fail("cannot write the archive", e.into_error()))?;
-    tmp.as_file().sync_all().map_err(|e| fail("cannot flush to disk", e))?;
-    tmp.persist(out).map_err(|e| fail("cannot write the archive", e.error))?;
+    crate::io::persist(&target, tmp, old.as_ref(), false)?;
     Ok(report)
 }
 

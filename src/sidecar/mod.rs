@@ -8,18 +8,17 @@
 pub mod text;
 
 use std::borrow::Borrow;
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::annotation::{Annotation, is_rfc3339};
 use crate::codebook::Codebook;
-use crate::document::{fingerprint_of, hex};
+use crate::document::fingerprint_of;
 use crate::error::{Error, ErrorKind};
+pub use crate::io::{DiskStamp, backup_path, write_atomic, write_atomic_with};
 
 /// The value of the `format` field, which tells a Marginalia sidecar from other RON files.
 pub const FORMAT: &str = "marginalia-annotations";
@@ -30,6 +29,7 @@ pub const MAX_SIDECAR_BYTES: u64 = 1 << 30;
 
 /// Which text a sidecar belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentRef {
     pub file_name: String,
     /// SHA-256 of the document's bytes, lower-case hex.
@@ -40,6 +40,7 @@ pub struct DocumentRef {
 
 /// The whole content of a sidecar file. Field order here is the order in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sidecar {
     pub format: String,
     pub version: u32,
@@ -95,6 +96,9 @@ impl Sidecar {
                     check_header(h.format.as_deref(), h.version, path)?;
                 }
                 let (line, col) = error_place(text, &e);
+                if let Some(unknown) = unknown_field(&e.code) {
+                    return Err(sidecar_error(path, unknown).at(line, col).hint(UNKNOWN_FIELD_HINT));
+                }
                 let what = match e.code {
                     // RON's own message speaks to programmers ("try increasing recursion_limit").
                     ron::Error::ExceededRecursionLimit => "brackets are nested too deeply (more than 64 levels)".to_owned(),
@@ -137,6 +141,21 @@ impl Sidecar {
                     "add that code to the codebook in the file, or change the annotation's code",
                 );
             }
+            for (what, value) in [("quote", &a.exact), ("prefix", &a.prefix), ("suffix", &a.suffix)] {
+                // Bytes first: no string has fewer bytes than characters, and counting a
+                // megabytes-long string's characters is what a hostile file would make us do.
+                if value.len() > self.document.length && value.chars().count() > self.document.length {
+                    return fail(
+                        format!(
+                            "annotation {} has a {what} of {} characters, longer than the whole text ({} characters)",
+                            a.id,
+                            value.chars().count(),
+                            self.document.length
+                        ),
+                        "correct the annotation, or delete it",
+                    );
+                }
+            }
             if a.start > a.end || a.end > self.document.length {
                 return fail(
                     format!(
@@ -155,6 +174,27 @@ impl Sidecar {
         }
         Ok(())
     }
+}
+
+/// What to do about a field this build does not know.
+pub const UNKNOWN_FIELD_HINT: &str = "a newer Marginalia may have written it, or it is a typing mistake: open the file with the \
+     Marginalia that wrote it, or remove or rename the field; the file was left untouched, since saving it would lose the field";
+
+/// The message for a field that no Marginalia structure has (`None` for other errors). Such a
+/// file is refused rather than read, so that no save can drop what it holds.
+pub fn unknown_field(code: &ron::Error) -> Option<String> {
+    let ron::Error::NoSuchStructField { found, outer, .. } = code else { return None };
+    let place = match outer.as_deref() {
+        Some("Sidecar" | "Head") => "at the top level",
+        Some("DocumentRef") => "in `document`",
+        Some("Annotation") => "in an annotation",
+        Some("Codebook") => "in the codebook",
+        Some("Code") => "in a code",
+        Some("AttributeDef") => "in an attribute of a code",
+        _ => "",
+    };
+    let found = crate::document::excerpt(found, 60);
+    Some(format!("has a field `{found}` {place} that this Marginalia does not know").replace("  ", " "))
 }
 
 /// Refuses files of another program and sidecars newer than this build reads.
@@ -295,20 +335,6 @@ pub fn to_ron_pretty<T: Serialize>(value: &T) -> String {
     out
 }
 
-/// What a file looked like when it was last read or written, to notice changes by others.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiskStamp {
-    pub len: u64,
-    pub modified: Option<SystemTime>,
-    pub sha256: String,
-}
-
-impl DiskStamp {
-    pub fn of_bytes(bytes: &[u8], meta: Option<&std::fs::Metadata>) -> Self {
-        Self { len: bytes.len() as u64, modified: meta.and_then(|m| m.modified().ok()), sha256: fingerprint_of(bytes) }
-    }
-}
-
 /// A sidecar read from disk, with the stamp needed to save over it safely later.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -318,11 +344,7 @@ pub struct Loaded {
 
 /// Reads and validates a sidecar. `Ok(None)` when there is no file at `path`.
 pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, "cannot read the sidecar", e)),
-    };
+    let Some(meta) = crate::io::regular_metadata(path, "cannot read the sidecar")? else { return Ok(None) };
     if meta.len() > MAX_SIDECAR_BYTES {
         return Err(sidecar_error(path, format!("is {} MB, larger than any sidecar Marginalia writes", meta.len() / 1_000_000))
             .hint("check that this is the right file"));
@@ -348,11 +370,7 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
 /// Has the file at `path` changed since `expected` was taken? `expected = None` means "we
 /// believe there is no file".
 pub fn changed_on_disk(path: &Path, expected: Option<&DiskStamp>) -> Result<bool, Error> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(Error::io(path, "cannot check the sidecar", e)),
-    };
+    let Some(meta) = crate::io::regular_metadata(path, "cannot check the sidecar")? else { return Ok(false) };
     let Some(expected) = expected else { return Ok(true) };
     if meta.len() == expected.len && meta.modified().ok() == expected.modified {
         return Ok(false);
@@ -362,7 +380,9 @@ pub fn changed_on_disk(path: &Path, expected: Option<&DiskStamp>) -> Result<bool
     Ok(fingerprint_of(&bytes) != expected.sha256)
 }
 
-/// Writes `sidecar` to `path` atomically, keeping the previous file as `<path>.bak`.
+/// Writes `sidecar` to `path` atomically, keeping the previous file as `<path>.bak`, under the
+/// file's lock (see [`crate::io`]): a link is written through to its target, the file keeps its
+/// mode and group, and a read-only file is not replaced.
 ///
 /// Refuses with [`ErrorKind::Conflict`] when the file changed on disk since `expected` (pass
 /// `None` for a file believed not to exist). On any error the old file is untouched.
@@ -378,12 +398,15 @@ pub fn save_parts<A: Borrow<Annotation> + Sync>(
     annotations: &[A],
     expected: Option<&DiskStamp>,
 ) -> Result<DiskStamp, Error> {
-    if changed_on_disk(path, expected)? {
+    // From the check to the rename no other writer of this file may come between.
+    let target = crate::io::resolve(path)?;
+    let _lock = crate::io::lock(&target)?;
+    if changed_on_disk(&target, expected)? {
         return Err(Error::new(ErrorKind::Conflict, "changed on disk since it was opened; nothing was written")
             .in_file(path)
             .hint("reload it, or keep yours and save theirs as a copy"));
     }
-    write_atomic_with(path, true, |out| write_text(header, annotations, out))
+    crate::io::write_locked(&target, true, |out| write_text(header, annotations, out))
 }
 
 /// How old a temporary file beside a sidecar must be before it is taken for one a crash left.
@@ -415,90 +438,6 @@ pub fn remove_stale_temporaries(path: &Path, age: std::time::Duration) -> Vec<Pa
         }
     }
     removed
-}
-
-/// The backup kept beside a sidecar.
-pub fn backup_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".bak");
-    PathBuf::from(s)
-}
-
-/// Writes bytes atomically: temporary file in the same folder, fsync, (backup the old file),
-/// rename over, fsync the folder.
-pub fn write_atomic(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<DiskStamp, Error> {
-    write_atomic_with(path, keep_backup, |out| out.write_all(bytes))
-}
-
-/// [`write_atomic`] for content written by `fill`, streamed to the temporary file (and hashed
-/// on the way for the returned stamp) rather than built in memory first.
-pub fn write_atomic_with(
-    path: &Path,
-    keep_backup: bool,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<DiskStamp, Error> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |what: &str, e: std::io::Error| Error::io(path, what, e);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| fail("cannot create a temporary file beside it", e))?;
-    let (hash, len) = {
-        let buffered = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        let mut hashing = HashingWriter { inner: buffered, hash: Sha256::new(), len: 0 };
-        fill(&mut hashing).and_then(|()| hashing.inner.flush()).map_err(|e| fail("cannot write", e))?;
-        (hashing.hash, hashing.len)
-    };
-    tmp.as_file().sync_all().map_err(|e| fail("cannot flush to disk", e))?;
-    if keep_backup && path.exists() {
-        // The old file's inode becomes the backup: a hard link costs nothing and is atomic.
-        let bak = backup_path(path);
-        let bak_tmp = tmp.path().with_extension("bak.tmp");
-        let _ = std::fs::remove_file(&bak_tmp);
-        let linked = std::fs::hard_link(path, &bak_tmp).or_else(|_| std::fs::copy(path, &bak_tmp).map(|_| ()));
-        if linked.is_ok() {
-            std::fs::rename(&bak_tmp, &bak).map_err(|e| fail("cannot keep the backup", e))?;
-        }
-    }
-    let file = tmp.persist(path).map_err(|e| fail("cannot replace the file", e.error))?;
-    let meta = file.metadata().ok();
-    drop(file);
-    sync_dir(&dir);
-    // Re-read the metadata from the path: some file systems change mtime on rename.
-    let meta = std::fs::metadata(path).ok().or(meta);
-    Ok(DiskStamp { len, modified: meta.and_then(|m| m.modified().ok()), sha256: hex(&hash.finalize()) })
-}
-
-/// Passes bytes on while hashing and counting them.
-struct HashingWriter<W> {
-    inner: W,
-    hash: Sha256,
-    len: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 /// The default sidecar path of a document: `speech.txt` → `speech.txt.annotations.ron`.
