@@ -46,7 +46,7 @@ pub fn docx_text(path: &Path, bytes: &[u8]) -> Result<(String, Dropped), Error> 
         if entry.enclosed_name().is_none() {
             return Err(bad(format!(
                 "has an entry with an unsafe path (\"{}\"), which could write outside a folder; nothing was written",
-                entry.name()
+                crate::document::excerpt(entry.name(), crate::document::QUOTE_CHARS)
             ))
             .hint("this is not a document Word wrote; do not open it"));
         }
