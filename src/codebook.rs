@@ -164,9 +164,12 @@ impl Codebook {
     /// column where that code is written.
     pub fn from_ron(text: &str) -> Result<Self, Error> {
         let codebook: Codebook = crate::sidecar::ron_options().from_str(text).map_err(|e| {
-            Error::new(ErrorKind::Codebook, format!("is not a valid codebook: {}", e.code))
-                .at(e.span.start.line, e.span.start.col)
-                .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
+            Error::new(
+                ErrorKind::Codebook,
+                format!("is not a valid codebook: {}", excerpt(&e.code.to_string(), 4 * crate::document::QUOTE_CHARS)),
+            )
+            .at(e.span.start.line, e.span.start.col)
+            .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
         })?;
         if let Some((err, index)) = codebook.problem() {
             return Err(match index.and_then(|i| locate_code(text, &codebook, i)) {

@@ -501,3 +501,28 @@ fn a_folder_with_one_unreadable_sidecar_exports_the_rest_and_names_it() {
     // The broken file is untouched.
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), text);
 }
+
+#[test]
+fn names_from_a_file_are_quoted_as_short_excerpts() {
+    // An annotation's code of a megabyte, not in the codebook.
+    let long = "démesuré-".repeat(120_000);
+    let (dir, _, text) = with_sidecar_text(|t| t.replacen("code: \"demand\"", &format!("code: \"{long}\""), 1));
+    let place = id_place(&text, &format!("code: \"{long}\""));
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some(place), "uses the code \"démesuré-démesuré-", "codebook");
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert!(out.stderr.len() < 400, "a message of {} bytes", out.stderr.len());
+    assert!(out.stderr.contains("…\", which its codebook does not define"), "{}", out.stderr);
+
+    // Two codes of the codebook with the same megabyte-long name.
+    let (dir, _, _) = with_sidecar_text(|t| {
+        t.replacen("name: \"Demand\"", &format!("name: \"{long}\""), 1).replacen(
+            "name: \"Prediction\"",
+            &format!("name: \"{long}\""),
+            1,
+        )
+    });
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("two codes are named \"démesuré-"), "{}", out.stderr);
+    assert!(out.stderr.len() < 400, "a message of {} bytes", out.stderr.len());
+}
