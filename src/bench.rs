@@ -9,7 +9,9 @@
 //!   and in the frame after adding an annotation;
 //! - open ([`Session::open`]), save (the autosave snapshot taken on the UI thread and the
 //!   atomic write the app runs on its save thread), exports of the largest case;
-//! - peak resident memory (Linux `VmHWM`, reset before each case).
+//! - peak resident memory (Linux `VmHWM`, reset before each case);
+//! - imports of the worst shapes of HTML and docx (deep nesting, character references,
+//!   formatting tags made again in every paragraph) at 10 MB: each is read or refused.
 //!
 //! Everything is seeded, so two runs measure the same texts.
 
@@ -75,6 +77,11 @@ impl Options {
     /// Timed frames per scenario.
     pub fn frames(&self) -> usize {
         if self.tiny { 3 } else { 120 }
+    }
+
+    /// The size of each import shape.
+    pub fn import_bytes(&self) -> usize {
+        if self.tiny { 100_000 } else { 10_000_000 }
     }
 
     pub fn mode(&self) -> &'static str {
@@ -160,6 +167,7 @@ pub struct Report {
     pub mode: &'static str,
     pub release: bool,
     pub cases: Vec<CaseResult>,
+    pub imports: Vec<ImportResult>,
     pub targets: Vec<Target>,
     pub seconds: f64,
 }
@@ -205,14 +213,104 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
         }
         results.push(result);
     }
-    let targets = targets(&results);
+    let imports = run_imports(options.import_bytes(), &mut progress)?;
+    let mut targets = targets(&results);
+    for i in &imports {
+        targets.push(Target { name: format!("import {}", i.name), value: i.ms, limit: IMPORT_LIMIT_MS, unit: "ms" });
+    }
     Ok(Report {
         mode: options.mode(),
         release: !cfg!(debug_assertions),
         cases: results,
+        imports,
         targets,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports
+
+/// An import must finish (or be refused) within this, whatever the file's shape.
+pub const IMPORT_LIMIT_MS: f64 = 5_000.0;
+
+/// One import shape, timed.
+#[derive(Debug, Clone)]
+pub struct ImportResult {
+    pub name: &'static str,
+    pub bytes: usize,
+    pub ms: f64,
+    /// "read, N characters" or "refused: the message".
+    pub outcome: String,
+}
+
+/// `unit` repeated to about `bytes`, between `head` and `tail`.
+fn repeated(head: &str, unit: &str, tail: &str, bytes: usize) -> String {
+    let n = bytes.saturating_sub(head.len() + tail.len()) / unit.len().max(1);
+    let mut s = String::with_capacity(bytes);
+    s.push_str(head);
+    for _ in 0..n {
+        s.push_str(unit);
+    }
+    s.push_str(tail);
+    s
+}
+
+/// The shapes that made the parsers slow, each about `bytes` long: (name, HTML or docx XML).
+pub fn import_shapes(bytes: usize) -> Vec<(&'static str, String)> {
+    let formatting: String = (0..200).map(|k| format!("<b id=b{k}>")).collect();
+    let nested_250 = format!("{}x{}", "<div>".repeat(250), "</div>".repeat(250));
+    let docx_head =
+        r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#;
+    vec![
+        ("html nested div", repeated("<body>", "<div>", "x", bytes)),
+        ("html nested pre", repeated("<body>", "<pre>", "x", bytes)),
+        ("html nested ul li", repeated("<body>", "<ul><li>", "x", bytes)),
+        ("html 250 levels, repeated", repeated("<body>", &nested_250, "", bytes)),
+        ("html &amp;", repeated("<body><p>", "&amp;", "", bytes)),
+        ("html unclosed p", repeated("<body>", "<p>Un paragraphe — «é».\n", "", bytes)),
+        ("html unclosed li", repeated("<body><ul>", "<li>point 😀\n", "", bytes)),
+        ("html table cells", repeated("<body><table>", "<tr><td>a<td>b", "", bytes)),
+        ("html formatting made again", repeated(&format!("<body><p>{formatting}"), "<p>x", "", bytes)),
+        ("docx nested", repeated(docx_head, r#"<w:sdt xmlns:q="u">"#, "", bytes)),
+        (
+            "docx paragraphs",
+            repeated(docx_head, "<w:p><w:r><w:t>mot &amp; mot</w:t></w:r></w:p>", "</w:body></w:document>", bytes),
+        ),
+    ]
+}
+
+/// Imports every shape through the importers the CLI and the app use.
+fn run_imports(bytes: usize, progress: &mut impl FnMut(&str)) -> Result<Vec<ImportResult>, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+    let mut out = Vec::new();
+    for (name, content) in import_shapes(bytes) {
+        progress(&format!("import {}: {name}…", human_bytes(content.len())));
+        // HTML goes through the whole import (read the file, write the text beside it); docx
+        // through its document.xml reader, the part that sees the shape.
+        let html_path =
+            (!name.starts_with("docx")).then(|| dir.path().join(format!("{}.html", name.replace([' ', '&', ';'], "-"))));
+        if let Some(path) = &html_path {
+            std::fs::write(path, &content).map_err(|e| Error::io(path, "cannot write", e))?;
+        }
+        let started = Instant::now();
+        let result = match &html_path {
+            Some(path) => crate::import::html::import(path, dir.path()).map(|summary| summary.carried.join("; ")),
+            None => {
+                let mut dropped = crate::import::docx::Dropped::new();
+                crate::import::docx::paragraphs(Path::new("bench.docx"), content.as_bytes(), &mut dropped)
+                    .map(|text| format!("read, {} characters", text.chars().count()))
+            }
+        };
+        let elapsed = ms(started.elapsed());
+        out.push(ImportResult {
+            name,
+            bytes: content.len(),
+            ms: elapsed,
+            outcome: result.unwrap_or_else(|e| format!("refused: {e}")),
+        });
+    }
+    Ok(out)
 }
 
 /// The smallest case's app, kept open (with its folder) to be timed beside the largest.
@@ -600,7 +698,13 @@ impl Report {
             .iter()
             .map(|t| serde_json::json!({"name": t.name, "value": r2(t.value), "limit": t.limit, "unit": t.unit, "met": t.met()}))
             .collect();
+        let imports: Vec<serde_json::Value> = self
+            .imports
+            .iter()
+            .map(|i| serde_json::json!({"name": i.name, "bytes": i.bytes, "ms": r2(i.ms), "outcome": i.outcome}))
+            .collect();
         serde_json::json!({
+            "imports": imports,
             "mode": self.mode,
             "build": if self.release { "release" } else { "debug" },
             "cpus": std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -671,6 +775,18 @@ impl Report {
             );
         }
         let _ = writeln!(s, "(saving: the snapshot is taken on the UI thread, the write runs on the app's save thread)");
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Imports of the worst shapes, ms");
+        for i in &self.imports {
+            let _ = writeln!(
+                s,
+                "  {:<30} {:>8} {:>9.1}  {}",
+                i.name,
+                human_bytes(i.bytes),
+                i.ms,
+                crate::document::excerpt(&i.outcome, 110)
+            );
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "Targets");
         for t in &self.targets {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::excerpt;
 use crate::error::{Error, ErrorKind};
 
 /// The colour-blind-safe palette (Okabe & Ito, 2008) plus two greys. Colours are chosen from
@@ -171,9 +172,12 @@ impl Codebook {
                     .at(e.span.start.line, e.span.start.col)
                     .hint(crate::sidecar::UNKNOWN_FIELD_HINT);
             }
-            Error::new(ErrorKind::Codebook, format!("is not a valid codebook: {}", e.code))
-                .at(e.span.start.line, e.span.start.col)
-                .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
+            Error::new(
+                ErrorKind::Codebook,
+                format!("is not a valid codebook: {}", excerpt(&e.code.to_string(), 4 * crate::document::QUOTE_CHARS)),
+            )
+            .at(e.span.start.line, e.span.start.col)
+            .hint("fix the RON syntax at that place, or export a fresh codebook with `marginalia codebook export`")
         })?;
         if let Some((err, index)) = codebook.problem() {
             return Err(match index.and_then(|i| locate_code(text, &codebook, i)) {
@@ -367,35 +371,35 @@ impl Codebook {
         for (index, code) in self.codes.iter().enumerate() {
             let bad = |msg: String, hint: &str| bad(msg, hint, Some(index));
             if code.id.trim().is_empty() {
-                return bad(format!("code \"{}\" has an empty id", code.name), "give every code a unique id");
+                return bad(format!("code \"{}\" has an empty id", q(&code.name)), "give every code a unique id");
             }
             if code.name.trim().is_empty() {
-                return bad(format!("code \"{}\" has an empty name", code.id), "give every code a name");
+                return bad(format!("code \"{}\" has an empty name", q(&code.id)), "give every code a name");
             }
             if !ids.insert(code.id.as_str()) {
-                return bad(format!("two codes have the id \"{}\"", code.id), "give every code a unique id");
+                return bad(format!("two codes have the id \"{}\"", q(&code.id)), "give every code a unique id");
             }
             if let Some(first) = names.insert(code.name.trim().to_lowercase(), &code.name) {
                 let msg = if first == code.name {
-                    format!("two codes are named \"{first}\"")
+                    format!("two codes are named \"{}\"", q(first))
                 } else {
-                    format!("two codes have the same name, ignoring case: \"{first}\" and \"{}\"", code.name)
+                    format!("two codes have the same name, ignoring case: \"{}\" and \"{}\"", q(first), q(&code.name))
                 };
                 return bad(msg, "rename one of them");
             }
             if parse_colour(&code.colour).is_none() {
                 return bad(
-                    format!("code \"{}\" has the colour \"{}\", which is not #RRGGBB", code.name, code.colour),
+                    format!("code \"{}\" has the colour \"{}\", which is not #RRGGBB", q(&code.name), q(&code.colour)),
                     "write colours as #RRGGBB, e.g. #E69F00 (orange) or #0072B2 (blue) from the colour-blind-safe palette",
                 );
             }
             if let Some(k) = code.key {
                 if !k.is_ascii_digit() {
-                    return bad(format!("code \"{}\" has the key '{k}'; keys are 0-9", code.name), "use a digit key or none");
+                    return bad(format!("code \"{}\" has the key '{k}'; keys are 0-9", q(&code.name)), "use a digit key or none");
                 }
                 if let Some(first) = keys.insert(k, &code.name) {
                     return bad(
-                        format!("two codes use the key {k}: \"{first}\" and \"{}\"", code.name),
+                        format!("two codes use the key {k}: \"{}\" and \"{}\"", q(first), q(&code.name)),
                         "give each code its own key, or none",
                     );
                 }
@@ -404,7 +408,7 @@ impl Codebook {
             for a in &code.attributes {
                 if a.id.trim().is_empty() || a.name.trim().is_empty() || !attr_ids.insert(a.id.as_str()) {
                     return bad(
-                        format!("code \"{}\" has an attribute with an empty or repeated id or name", code.name),
+                        format!("code \"{}\" has an attribute with an empty or repeated id or name", q(&code.name)),
                         "give each attribute a unique id and a name",
                     );
                 }
@@ -412,7 +416,7 @@ impl Codebook {
                     && options.is_empty()
                 {
                     return bad(
-                        format!("attribute \"{}\" of \"{}\" has no choices", a.name, code.name),
+                        format!("attribute \"{}\" of \"{}\" has no choices", q(&a.name), q(&code.name)),
                         "list at least one choice",
                     );
                 }
@@ -423,13 +427,13 @@ impl Codebook {
             if let Some(parent) = &code.parent {
                 let Some(p) = self.code(parent) else {
                     return bad(
-                        format!("code \"{}\" belongs to the group \"{parent}\", which does not exist", code.name),
+                        format!("code \"{}\" belongs to the group \"{}\", which does not exist", q(&code.name), q(parent)),
                         "fix the parent id",
                     );
                 };
                 if p.parent.is_some() {
                     return bad(
-                        format!("code \"{}\" is nested two levels deep; groups are one level", code.name),
+                        format!("code \"{}\" is nested two levels deep; groups are one level", q(&code.name)),
                         "move it under a top-level group",
                     );
                 }
@@ -437,6 +441,11 @@ impl Codebook {
         }
         None
     }
+}
+
+/// A name or value from the file as a message quotes it: a short excerpt on one line.
+fn q(s: &str) -> String {
+    excerpt(s, crate::document::QUOTE_CHARS)
 }
 
 /// The line and column where code number `index` is written: its `id: "..."` field (the

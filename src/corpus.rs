@@ -44,6 +44,10 @@ pub struct Corpus {
     /// The folder's codebook.ron, else the built-in one.
     pub codebook: Codebook,
     pub documents: Vec<CorpusDocument>,
+    /// What a folder held that could not be read, each with its message: a document that does
+    /// not open is left out, a sidecar that does not load is left out of its document (the
+    /// document's other sidecars are kept). Loading one document alone fails instead.
+    pub unreadable: Vec<Error>,
 }
 
 /// Is this a file Marginalia opens as a document?
@@ -62,10 +66,27 @@ pub fn documents_in(folder: &Path) -> Result<Vec<PathBuf>, Error> {
 
 /// Loads one document with all its sidecars.
 pub fn load_document(path: &Path) -> Result<CorpusDocument, Error> {
+    let mut unreadable = Vec::new();
+    let document = load_document_tolerant(path, &mut unreadable)?;
+    match unreadable.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(document),
+    }
+}
+
+/// Loads one document with the sidecars that load; the others' errors go to `unreadable`.
+fn load_document_tolerant(path: &Path, unreadable: &mut Vec<Error>) -> Result<CorpusDocument, Error> {
     let doc = Document::open(path)?;
     let mut sidecars = Vec::new();
     for sc_path in sidecar::find_sidecars(path) {
-        let Some(loaded) = sidecar::load(&sc_path)? else { continue };
+        let loaded = match sidecar::load(&sc_path) {
+            Ok(Some(loaded)) => loaded,
+            Ok(None) => continue,
+            Err(e) => {
+                unreadable.push(e);
+                continue;
+            }
+        };
         let mut sc = loaded.sidecar;
         let report = reanchor_all(&doc, &mut sc.annotations);
         sc.annotations.sort_by_key(crate::annotation::Annotation::sort_key);
@@ -84,12 +105,20 @@ pub fn load(path: &Path) -> Result<Corpus, Error> {
                 .hint("pass a folder of documents or one document"));
         }
         let codebook = codebook_for(&docs[0])?;
-        let documents = docs.iter().map(|d| load_document(d)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Corpus { root: path.to_path_buf(), codebook, documents })
+        // One broken file must not make a class folder unopenable: it is reported, the rest loads.
+        let mut documents = Vec::with_capacity(docs.len());
+        let mut unreadable = Vec::new();
+        for d in &docs {
+            match load_document_tolerant(d, &mut unreadable) {
+                Ok(document) => documents.push(document),
+                Err(e) => unreadable.push(e),
+            }
+        }
+        Ok(Corpus { root: path.to_path_buf(), codebook, documents, unreadable })
     } else {
         let codebook = codebook_for(path)?;
         let document = load_document(path)?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Corpus { root, codebook, documents: vec![document] })
+        Ok(Corpus { root, codebook, documents: vec![document], unreadable: Vec::new() })
     }
 }

@@ -367,6 +367,9 @@ pub fn fingerprint_of(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// How many characters of a name or text from a file an error message quotes.
+pub const QUOTE_CHARS: usize = 40;
+
 /// The first `n` user-perceived characters (grapheme clusters) of `s` on one line, with an
 /// ellipsis when cut: for lists, status lines and tables. Never splits an emoji or an accent
 /// from its letter; control characters (line breaks, tabs) become spaces.

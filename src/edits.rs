@@ -310,7 +310,10 @@ impl Edits {
         };
         let check_code = |cb: &Codebook, code: &str| -> Result<(), Error> {
             if cb.code(code).is_none() {
-                return Err(Error::usage(format!("the codebook has no code \"{code}\"")));
+                return Err(Error::usage(format!(
+                    "the codebook has no code \"{}\"",
+                    crate::document::excerpt(code, crate::document::QUOTE_CHARS)
+                )));
             }
             Ok(())
         };
@@ -385,7 +388,7 @@ impl Edits {
                 if let Some(a) = self.annotations.iter().find(|a| codebook.code(&a.code).is_none()) {
                     return Err(Error::usage(format!(
                         "the new codebook has no code \"{}\", which annotations use; delete or reassign it instead",
-                        a.code
+                        crate::document::excerpt(&a.code, crate::document::QUOTE_CHARS)
                     )));
                 }
                 Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(codebook) }

@@ -83,8 +83,8 @@ impl Session {
                 ErrorKind::Sidecar,
                 format!(
                     "belongs to another text (\"{}\", fingerprint {}…): none of its {} annotations can be found in {}",
-                    doc_ref.file_name,
-                    &doc_ref.fingerprint[..doc_ref.fingerprint.len().min(12)],
+                    crate::document::excerpt(&doc_ref.file_name, crate::document::QUOTE_CHARS),
+                    doc_ref.fingerprint.chars().take(12).collect::<String>(),
                     annotations.len(),
                     doc.file_name()
                 ),

@@ -249,14 +249,19 @@ fn a_foreign_ron_file_is_not_taken_for_a_sidecar() {
     // A codebook put where the sidecar belongs.
     let (dir, path) = setup();
     std::fs::write(&path, marginalia::codebook::CLAIMS_RON).unwrap();
-    refused_everywhere(dir.path(), "speech.txt", SIDECAR, None, "is not a Marginalia sidecar", "--sidecar");
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some((1, 1)), "is not a Marginalia sidecar", "--sidecar");
     // Another program's RON file that says what it is.
     std::fs::write(
         &path,
         "(\n    format: \"timeline-events\",\n    version: 3,\n    events: [(at: 12, label: \"“Vote”\")],\n)\n",
     )
     .unwrap();
-    refused_everywhere(dir.path(), "speech.txt", SIDECAR, None, "is a \"timeline-events\" file", "--sidecar");
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some((2, 5)), "is a \"timeline-events\" file", "--sidecar");
+    // A format name of a megabyte is quoted as a short excerpt.
+    std::fs::write(&path, format!("(\n    format: \"{}\",\n    version: 1,\n)\n", "tl;dr ".repeat(200_000))).unwrap();
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some((2, 5)), "is a \"tl;dr tl;dr", "--sidecar");
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert!(out.stderr.len() < 400, "{} bytes of message", out.stderr.len());
 }
 
 #[test]
@@ -264,7 +269,7 @@ fn a_sidecar_from_a_future_version_is_left_alone() {
     let (dir, _, _) = with_sidecar_text(|t| {
         t.replacen("    version: 1,\n", "    version: 7,\n    reviewers: [(name: \"Zoë\", signed: Some(true))],\n", 1)
     });
-    refused_everywhere(dir.path(), "speech.txt", SIDECAR, None, "version 7", "update Marginalia");
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some((3, 5)), "version 7", "update Marginalia");
 }
 
 #[test]
@@ -403,4 +408,122 @@ fn the_backup_holds_the_previous_version_after_a_second_save() {
     // The backup is itself a valid sidecar.
     let restored = sidecar::load(&bak).unwrap().unwrap();
     assert_eq!(restored.sidecar.annotations.len(), 2);
+}
+
+/// Runs each command line on a broken sidecar: exit 2, one line naming the sidecar with a
+/// line:column, no panic, nothing changed.
+fn refused_with_a_place(dir: &Path, commands: &[Vec<&str>], file: &str, what: &str) {
+    for args in commands {
+        let before = snapshot(dir);
+        let out = run(dir, args);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert_eq!(out.code, 2, "{args:?}: stdout {} stderr {}", out.stdout, out.stderr);
+        let line = out.stderr.trim_end();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        let rest = line.strip_prefix(&format!("error: {file}:")).unwrap_or_else(|| panic!("{args:?}: {line}"));
+        let (place, _) = rest.split_once(": ").unwrap();
+        let (l, c) = place.split_once(':').unwrap_or_else(|| panic!("no line:column in {line}"));
+        assert!(l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok(), "no line:column in {line}");
+        assert!(line.contains(what), "{line}");
+        assert_eq!(snapshot(dir), before, "{args:?} changed a file");
+    }
+}
+
+#[test]
+fn a_backslash_before_a_character_outside_ascii_is_refused_in_every_string() {
+    for field in ["id", "exact", "prefix", "suffix", "code", "note", "coder"] {
+        for escape in ["\\é", "\\😀", "\\\u{301}"] {
+            let (dir, _, _) = with_sidecar_text(|t| {
+                let needle = format!("            {field}: \"");
+                assert!(t.contains(&needle), "{field}");
+                t.replacen(&needle, &format!("{needle}{escape}"), 1)
+            });
+            refused_with_a_place(dir.path(), &all_commands("speech.txt"), SIDECAR, "is not valid");
+        }
+    }
+}
+
+#[test]
+fn a_sidecar_of_another_text_with_a_wide_fingerprint_is_refused() {
+    let (dir, path) = setup();
+    std::fs::write(dir.path().join("bridge.txt"), OTHER).unwrap();
+    let out = run(dir.path(), &["add", "bridge.txt", "--quote", "three weeks late", "--code", "factual-assertion"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(dir.path().join("bridge.txt.annotations.ron")).unwrap();
+    let at = text.find("fingerprint: \"").unwrap() + "fingerprint: \"".len();
+    let end = at + text[at..].find('"').unwrap();
+    // Twelve bytes into it falls inside the third emoji.
+    std::fs::write(&path, format!("{}a😀😀😀😀😀{}", &text[..at], &text[end..])).unwrap();
+    refused_everywhere(
+        dir.path(),
+        "speech.txt",
+        SIDECAR,
+        None,
+        "belongs to another text (\"bridge.txt\", fingerprint a😀😀😀😀😀…",
+        "--sidecar",
+    );
+}
+
+#[test]
+fn a_folder_with_one_unreadable_sidecar_exports_the_rest_and_names_it() {
+    let (dir, _) = setup();
+    std::fs::write(dir.path().join("bridge.txt"), OTHER).unwrap();
+    std::fs::write(dir.path().join("empty.md"), "# Nothing coded here yet\n").unwrap();
+    let out = run(dir.path(), &["add", "bridge.txt", "--quote", "three weeks late", "--code", "factual-assertion"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let broken = dir.path().join("bridge.txt.annotations.ron");
+    let text = std::fs::read_to_string(&broken).unwrap().replacen("note: \"", "note: \"\\é", 1);
+    std::fs::write(&broken, &text).unwrap();
+    let place = place_of(&text, "\\é");
+
+    // The document itself refuses, with the place.
+    refused_with_a_place(dir.path(), &all_commands("bridge.txt"), "bridge.txt.annotations.ron", "is not valid");
+    // The other documents of the folder work.
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // The folder exports everything readable, names what it left out, and exits 1.
+    for (format, out_name) in [("csv", "all.csv"), ("jsonl", "all.jsonl"), ("html", "all.html"), ("w3c", "all.jsonld")] {
+        let out = run(dir.path(), &["export", ".", "--format", format, "-o", out_name]);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert_eq!(out.code, 1, "{format}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("3 annotation(s) of 3 document(s)"), "{format}: {}", out.stdout);
+        let note = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("note: left out, unreadable: "))
+            .unwrap_or_else(|| panic!("{}", out.stdout));
+        assert!(note.contains(&format!("bridge.txt.annotations.ron:{}:", place.0)), "{note}");
+        assert!(out.stderr.contains("1 file(s) of . could not be read and were left out"), "{}", out.stderr);
+        assert!(dir.path().join(out_name).is_file());
+    }
+    let csv = std::fs::read_to_string(dir.path().join("all.csv")).unwrap();
+    assert!(csv.contains("The council must freeze rents now.") && !csv.contains("three weeks late"), "{csv}");
+    // The broken file is untouched.
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), text);
+}
+
+#[test]
+fn names_from_a_file_are_quoted_as_short_excerpts() {
+    // An annotation's code of a megabyte, not in the codebook.
+    let long = "démesuré-".repeat(120_000);
+    let (dir, _, text) = with_sidecar_text(|t| t.replacen("code: \"demand\"", &format!("code: \"{long}\""), 1));
+    let place = id_place(&text, &format!("code: \"{long}\""));
+    refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some(place), "uses the code \"démesuré-démesuré-", "codebook");
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert!(out.stderr.len() < 400, "a message of {} bytes", out.stderr.len());
+    assert!(out.stderr.contains("…\", which its codebook does not define"), "{}", out.stderr);
+
+    // Two codes of the codebook with the same megabyte-long name.
+    let (dir, _, _) = with_sidecar_text(|t| {
+        t.replacen("name: \"Demand\"", &format!("name: \"{long}\""), 1).replacen(
+            "name: \"Prediction\"",
+            &format!("name: \"{long}\""),
+            1,
+        )
+    });
+    let out = run(dir.path(), &["check", "speech.txt"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("two codes are named \"démesuré-"), "{}", out.stderr);
+    assert!(out.stderr.len() < 400, "a message of {} bytes", out.stderr.len());
 }

@@ -53,6 +53,17 @@ fn quick_json_has_every_figure_for_the_smallest_and_largest_case() {
         assert!(targets.iter().any(|t| t["name"] == wanted), "target {wanted}");
     }
     assert!(json["all_targets_met"].is_boolean());
+    // Every import shape is read or refused with a message, and timed.
+    let imports = json["imports"].as_array().expect("imports");
+    assert_eq!(imports.len(), 11);
+    for i in imports {
+        let outcome = i["outcome"].as_str().unwrap();
+        assert!(number(&i["ms"], "ms") >= 0.0 && number(&i["bytes"], "bytes") >= 90_000.0);
+        let name = i["name"].as_str().unwrap();
+        let refused = ["html nested div", "html nested pre", "html nested ul li", "html formatting made again", "docx nested"];
+        assert_eq!(outcome.starts_with("refused: "), refused.contains(&name), "{name}: {outcome}");
+        assert!(targets.iter().any(|t| t["name"] == format!("import {name}")), "target for {name}");
+    }
     assert!(stderr.contains("[1/"), "progress goes to stderr: {stderr}");
     assert!(stderr.contains("scrolling"), "progress names the steps: {stderr}");
 }

@@ -380,3 +380,41 @@ fn opening_a_large_document_can_be_cancelled() {
     assert!(harness.state().session.is_none() && harness.state().opening.is_none());
     assert!(harness.query_by_label_contains("Opening speech.txt").is_none());
 }
+
+#[test]
+fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
+    let dir = tempfile::tempdir().unwrap();
+    // "a-broken.txt" sorts first, so the app tries to open it first.
+    let broken = dir.path().join("a-broken.txt");
+    let speech = dir.path().join("speech.txt");
+    std::fs::write(&broken, "Une phrase — «notée» 😀.\n").unwrap();
+    std::fs::write(&speech, SPEECH).unwrap();
+    add_via_cli(&broken, "Une phrase", "opinion");
+    add_via_cli(&speech, "Vote on Sunday", "call-to-action");
+    let sidecar_path = sidecar::default_path(&broken);
+    let text = std::fs::read_to_string(&sidecar_path).unwrap().replacen("note: \"", "note: \"\\😀", 1);
+    std::fs::write(&sidecar_path, &text).unwrap();
+
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(dir.path());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.run_steps(3);
+    // The folder is listed with both documents; the broken one is marked with its message.
+    harness.get_by_label("2 documents, 0 done");
+    harness.get_by_label("⚠ a-broken.txt  (0)");
+    let mut err = sidecar::load(&sidecar_path).unwrap_err();
+    err.file = Some(PathBuf::from("a-broken.txt.annotations.ron"));
+    let message = err.to_string();
+    assert!(message.starts_with("a-broken.txt.annotations.ron:") && message.contains("is not valid"), "{message}");
+    harness.get_by_label(&format!("unreadable: {}", marginalia::document::excerpt(&message, 80)));
+    // The other document opens and works.
+    harness.get_by_label_contains("speech.txt  (1)").click();
+    harness.run_steps(3);
+    let session = harness.state().session.as_ref().expect("speech.txt opens");
+    assert_eq!(session.doc.file_name(), "speech.txt");
+    assert_eq!(session.edits.annotations().len(), 1);
+    // The broken sidecar was not touched.
+    assert_eq!(std::fs::read_to_string(&sidecar_path).unwrap(), text);
+}

@@ -237,11 +237,18 @@ fn unknown_files_are_refused_with_a_hint() {
 #[test]
 fn hostile_html_is_read_safely_or_refused() {
     let ws = Workspace::new();
-    // Very deep nesting must not exhaust the stack.
-    let deep = format!("{}<p>au fond “ici”</p>{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+    // Deep nesting, as pages have it, is read.
+    let deep = format!("{}<p>au fond “ici”</p>{}", "<div>".repeat(200), "</div>".repeat(200));
     write(&ws.src("deep.html"), deep.as_bytes());
     import(&ws.src("deep.html"), Some(&ws.target()), "ana").unwrap();
     assert_eq!(std::fs::read_to_string(ws.target().join("deep.html.txt")).unwrap(), "au fond “ici”\n");
+    // Nesting no page has (the parser's work per tag grows with it) is refused at its line.
+    let deeper = format!("<html>\n<body>\n{}<p>au fond</p>{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+    write(&ws.src("deeper.html"), deeper.as_bytes());
+    let before = ws.all_files();
+    let err = import(&ws.src("deeper.html"), Some(&ws.target()), "ana").unwrap_err();
+    assert_eq!(err.place.map(|p| p.line), Some(3));
+    assert_refused(&ws, &before, &err, "nests elements more than 256 levels deep");
     // A page whose only text is in scripts has nothing to import.
     write(&ws.src("script.html"), b"<html><body><script>document.write('<p>texte</p>')</script></body></html>");
     let before = ws.all_files();

@@ -60,8 +60,8 @@ pub fn load_coder(doc: &Document, path: &Path) -> Result<LoadedCoder, Error> {
             ErrorKind::Sidecar,
             format!(
                 "was made for another text (\"{}\", fingerprint {}…), not {}: {what}",
-                sc.document.file_name,
-                &sc.document.fingerprint[..sc.document.fingerprint.len().min(12)],
+                crate::document::excerpt(&sc.document.file_name, crate::document::QUOTE_CHARS),
+                sc.document.fingerprint.chars().take(12).collect::<String>(),
                 doc.file_name()
             ),
         )

@@ -64,5 +64,15 @@ pub fn run(args: ExportArgs) -> Result<i32, Error> {
     for n in &summary.notes {
         println!("note: {n}");
     }
-    Ok(0)
+    // Exported, but not everything (the notes above name each file): say so on stderr and in
+    // the exit code, so that a script notices.
+    if corpus.unreadable.is_empty() {
+        return Ok(0);
+    }
+    eprintln!(
+        "error: {} file(s) of {} could not be read and were left out of the export (see the notes above); the rest was exported",
+        corpus.unreadable.len(),
+        args.path.display()
+    );
+    Ok(1)
 }

@@ -108,6 +108,20 @@ pub fn write(
     out: &Path,
     progress: &dyn Fn(usize, usize) -> bool,
 ) -> Result<Summary, Error> {
+    let mut summary = write_readable(corpus, format, options, out, progress)?;
+    // Files of the folder that could not be read are named, not passed over in silence.
+    summary.notes.extend(corpus.unreadable.iter().map(|e| format!("left out, unreadable: {e}")));
+    Ok(summary)
+}
+
+/// [`write`] of the documents and sidecars that were read.
+fn write_readable(
+    corpus: &Corpus,
+    format: Format,
+    options: &Options,
+    out: &Path,
+    progress: &dyn Fn(usize, usize) -> bool,
+) -> Result<Summary, Error> {
     let mut ticker = Ticker::new(corpus, progress);
     if format.writes_folder() {
         if out.is_file() {

@@ -64,6 +64,11 @@ fn visual_conf(text: &str) -> BTreeMap<String, (Option<String>, Option<String>)>
     out
 }
 
+/// Text from the file as a message quotes it: a short excerpt on one line.
+fn q(s: &str) -> String {
+    crate::document::excerpt(s, crate::document::QUOTE_CHARS)
+}
+
 pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
     let txt_path = ann_path.with_extension("txt");
     if !txt_path.is_file() {
@@ -97,16 +102,19 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                         .hint("the line should look like T1<TAB>Demand 10 25<TAB>the text"));
                 };
                 let (ty, offsets) =
-                    type_offsets.split_once(' ').ok_or_else(|| bad(format!("\"{type_offsets}\" has no offsets")))?;
+                    type_offsets.split_once(' ').ok_or_else(|| bad(format!("\"{}\" has no offsets", q(type_offsets))))?;
                 let mut frags = Vec::new();
                 for frag in offsets.split(';') {
                     let mut nums = frag.split_whitespace().map(str::parse::<usize>);
                     let (Some(Ok(s)), Some(Ok(e)), None) = (nums.next(), nums.next(), nums.next()) else {
-                        return Err(bad(format!("\"{frag}\" is not START END")).hint("offsets are whole numbers of characters"));
+                        return Err(
+                            bad(format!("\"{}\" is not START END", q(frag))).hint("offsets are whole numbers of characters")
+                        );
                     };
                     if s >= e || e > len {
                         return Err(bad(format!(
-                            "{key} has the offsets {s} {e}, outside the text of {} ({len} characters) or empty; nothing was written",
+                            "{} has the offsets {s} {e}, outside the text of {} ({len} characters) or empty; nothing was written",
+                            q(key),
                             txt_path.display()
                         ))
                         .hint("check that the .ann belongs to this .txt"));
@@ -116,9 +124,10 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                 let joined: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
                 if joined.join(" ") != text {
                     return Err(bad(format!(
-                        "{key} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
-                        crate::document::excerpt(text, 40),
-                        crate::document::excerpt(&joined.join(" "), 40)
+                        "{} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
+                        q(key),
+                        q(text),
+                        q(&joined.join(" "))
                     ))
                     .hint("the offsets must count characters (code points) of the .txt, not bytes or UTF-16 units"));
                 }
@@ -162,9 +171,12 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
         match index.get(&target) {
             Some(&i) => entities[i].note.push(text),
             None => {
-                return Err(format_error(ann_path, format!("a note refers to {target}, which is not a text-bound annotation"))
-                    .at(lineno, 1)
-                    .hint("notes on relations or events cannot be imported; remove the line"));
+                return Err(format_error(
+                    ann_path,
+                    format!("a note refers to {}, which is not a text-bound annotation", q(&target)),
+                )
+                .at(lineno, 1)
+                .hint("notes on relations or events cannot be imported; remove the line"));
             }
         }
     }
@@ -173,9 +185,8 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
             Some(&i) => entities[i].attrs.push((name, value)),
             None => {
                 if target.starts_with('T') {
-                    return Err(
-                        format_error(ann_path, format!("an attribute refers to {target}, which is not defined")).at(lineno, 1)
-                    );
+                    return Err(format_error(ann_path, format!("an attribute refers to {}, which is not defined", q(&target)))
+                        .at(lineno, 1));
                 }
                 *not_carried.entry("attributes of relations or events").or_default() += 1;
             }

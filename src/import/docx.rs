@@ -27,6 +27,10 @@ pub const MAX_RATIO: u64 = 100;
 pub const MAX_ENTRIES: usize = 10_000;
 
 const W: &[u8] = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+/// Elements nested deeper than this in word/document.xml are refused. Word nests a few dozen
+/// levels (tables in tables); resolving a prefix costs a walk over every namespace declared
+/// by the elements around it, so endless nesting with declarations would take hours.
+pub const MAX_NESTING: usize = 256;
 
 /// What was not carried, by kind.
 pub type Dropped = BTreeMap<&'static str, usize>;
@@ -46,7 +50,7 @@ pub fn docx_text(path: &Path, bytes: &[u8]) -> Result<(String, Dropped), Error> 
         if entry.enclosed_name().is_none() {
             return Err(bad(format!(
                 "has an entry with an unsafe path (\"{}\"), which could write outside a folder; nothing was written",
-                entry.name()
+                crate::document::excerpt(entry.name(), crate::document::QUOTE_CHARS)
             ))
             .hint("this is not a document Word wrote; do not open it"));
         }
@@ -104,11 +108,27 @@ pub fn paragraphs(path: &Path, xml: &[u8], dropped: &mut Dropped) -> Result<Stri
     let mut in_text = 0usize;
     let mut in_run = 0usize;
     let mut skipping = 0usize;
+    let mut depth = 0usize;
     loop {
         let position = reader.buffer_position();
-        let (ns, event) = reader
-            .read_resolved_event_into(&mut buf)
-            .map_err(|e| bad(format!("has malformed XML in word/document.xml after byte {position}: {e}")))?;
+        let (ns, event) = reader.read_resolved_event_into(&mut buf).map_err(|e| {
+            // The parser's message quotes names from the file: keep it short.
+            let e = crate::document::excerpt(&e.to_string(), 4 * crate::document::QUOTE_CHARS);
+            bad(format!("has malformed XML in word/document.xml after byte {position}: {e}"))
+        })?;
+        match &event {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(bad(format!(
+                        "nests elements more than {MAX_NESTING} levels deep in word/document.xml (at byte {position}); Word never does, and nothing was written"
+                    ))
+                    .hint("open the document in Word and save it again, or save its text and open that"));
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         let is_w = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == W);
         match event {
             Event::DocType(_) => {
@@ -216,4 +236,39 @@ pub fn import(path: &Path, folder: &Path) -> Result<Summary, Error> {
     }
     summary.carried.push(format!("open {} to annotate it", out.display()));
     Ok(summary)
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::*;
+
+    fn body(inner: &str) -> Vec<u8> {
+        format!("<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{inner}</w:body></w:document>").into_bytes()
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_and_within_it_read() {
+        let deep = format!(
+            "{}<w:p><w:r><w:t>fond</w:t></w:r></w:p>{}",
+            "<w:sdt xmlns:x=\"u\">".repeat(MAX_NESTING),
+            "</w:sdt>".repeat(MAX_NESTING)
+        );
+        let err = paragraphs(Path::new("deep.docx"), &body(&deep), &mut Dropped::new()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("deep.docx: nests elements more than 256 levels deep in word/document.xml (at byte "),
+            "{err}"
+        );
+        let fine = format!("{}<w:p><w:r><w:t>fond</w:t></w:r></w:p>{}", "<w:sdt>".repeat(100), "</w:sdt>".repeat(100));
+        assert_eq!(paragraphs(Path::new("ok.docx"), &body(&fine), &mut Dropped::new()).unwrap(), "fond\n");
+        // Many paragraphs side by side are not nesting.
+        let flat = "<w:p><w:r><w:t>un</w:t></w:r></w:p>".repeat(5000);
+        assert_eq!(paragraphs(Path::new("flat.docx"), &body(&flat), &mut Dropped::new()).unwrap().matches("un").count(), 5000);
+    }
+
+    #[test]
+    fn a_long_mismatched_name_is_quoted_short() {
+        let name = "x".repeat(100_000);
+        let err = paragraphs(Path::new("bad.docx"), &body(&format!("<w:{name}></w:other>")), &mut Dropped::new()).unwrap_err();
+        assert!(err.to_string().len() < 600, "{} bytes", err.to_string().len());
+    }
 }

@@ -142,8 +142,11 @@ pub(crate) fn inside(folder: &Path, name: &str) -> Result<PathBuf, Error> {
     let mut comps = p.components();
     match (comps.next(), comps.next()) {
         (Some(std::path::Component::Normal(_)), None) => Ok(folder.join(p)),
-        _ => Err(Error::usage(format!("\"{name}\" is not a plain file name; nothing was written"))
-            .hint("rename the file so that its name has no folders in it")),
+        _ => Err(Error::usage(format!(
+            "\"{}\" is not a plain file name; nothing was written",
+            crate::document::excerpt(name, crate::document::QUOTE_CHARS)
+        ))
+        .hint("rename the file so that its name has no folders in it")),
     }
 }
 

@@ -237,7 +237,12 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
     // Document name → parsed annotations, in file order.
     let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
     for (n, v) in values.iter().enumerate() {
-        let label = v.get("id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("annotation {}", n + 1));
+        // The id as messages quote it (it comes from the file: keep it short).
+        let label = v
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
+            .unwrap_or_else(|| format!("annotation {}", n + 1));
         let parsed =
             parse_one(v, &mut unsupported).map_err(|why| format_error(path, format!("{label} {why}; nothing was written")))?;
         if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -257,13 +262,15 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
             return Err(format_error(
                 path,
                 format!(
-                    "has {} annotation(s) of \"{name}\", which is not in {}; nothing was written",
+                    "has {} annotation(s) of \"{}\", which is not in {}; nothing was written",
                     parsed.len(),
+                    crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
                     folder.display()
                 ),
             )
             .hint(format!(
-                "put the document \"{name}\" there (the same text they were made on), or import with --into its folder"
+                "put the document \"{}\" there (the same text they were made on), or import with --into its folder",
+                crate::document::excerpt(&name, crate::document::QUOTE_CHARS)
             )));
         }
         let doc = Document::open(&doc_path)?;
@@ -318,7 +325,7 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
                         path,
                         format!(
                             "{label}: its quote \"{}\" is not in {}; nothing was written",
-                            crate::document::excerpt(&a.exact, 40),
+                            crate::document::excerpt(&a.exact, crate::document::QUOTE_CHARS),
                             doc_path.display()
                         ),
                     )

@@ -379,10 +379,16 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
         let (line, col) = line_col(source, el.offset);
         let bad = |msg: String| format_error(format!("{what}: {msg}")).at(line, col);
         let guid_text = el.attr("guid").ok_or_else(|| bad("a <Code> has no guid".into()))?;
-        let guid = parse_guid(guid_text).ok_or_else(|| bad(format!("the code guid \"{guid_text}\" is not a GUID")))?;
+        let guid = parse_guid(guid_text).ok_or_else(|| {
+            bad(format!("the code guid \"{}\" is not a GUID", crate::document::excerpt(guid_text, crate::document::QUOTE_CHARS)))
+        })?;
         let id = guid.to_string();
         if ids.contains_key(&id) {
-            return Err(bad(format!("two codes have the guid {guid_text}")).hint("each code needs its own GUID"));
+            return Err(bad(format!(
+                "two codes have the guid {}",
+                crate::document::excerpt(guid_text, crate::document::QUOTE_CHARS)
+            ))
+            .hint("each code needs its own GUID"));
         }
         let raw_name = el.attr("name").unwrap_or("").trim().to_owned();
         let mut name = if raw_name.is_empty() { format!("Code {}", &id[..8]) } else { raw_name.clone() };
@@ -392,7 +398,13 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
         let colour = match el.attr("color") {
             Some(c) => match parse_colour(c) {
                 Some(rgb) => format_colour(rgb),
-                None => return Err(bad(format!("code \"{name}\" has the colour \"{c}\", which is not #RRGGBB or #RGB"))),
+                None => {
+                    return Err(bad(format!(
+                        "code \"{}\" has the colour \"{}\", which is not #RRGGBB or #RGB",
+                        crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
+                        crate::document::excerpt(c, crate::document::QUOTE_CHARS)
+                    )));
+                }
             },
             None => {
                 let c = SAFE_PALETTE[palette_next % SAFE_PALETTE.len()].0.to_owned();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::annotation::{Annotation, is_rfc3339};
 use crate::codebook::Codebook;
-use crate::document::fingerprint_of;
+use crate::document::{excerpt, fingerprint_of};
 use crate::error::{Error, ErrorKind};
 pub use crate::io::{DiskStamp, backup_path, write_atomic, write_atomic_with};
 
@@ -93,7 +93,7 @@ impl Sidecar {
                 let header: Result<Header, _> =
                     ron_options().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME).from_str(text);
                 if let Ok(h) = header {
-                    check_header(h.format.as_deref(), h.version, path)?;
+                    check_header(h.format.as_deref(), h.version, text, path)?;
                 }
                 let (line, col) = error_place(text, &e);
                 if let Some(unknown) = unknown_field(&e.code) {
@@ -102,16 +102,18 @@ impl Sidecar {
                 let what = match e.code {
                     // RON's own message speaks to programmers ("try increasing recursion_limit").
                     ron::Error::ExceededRecursionLimit => "brackets are nested too deeply (more than 64 levels)".to_owned(),
-                    code => code.to_string(),
+                    // RON quotes what it found (a field name, a value): keep the message short.
+                    code => excerpt(&code.to_string(), 4 * crate::document::QUOTE_CHARS),
                 };
                 return Err(sidecar_error(path, format!("is not valid: {what}")).at(line, col).hint(
                     "fix the file at that place (it is plain text), or restore the .bak copy beside it; it was left untouched",
                 ));
             }
         };
-        check_header(Some(&sidecar.format), Some(sidecar.version), path)?;
+        check_header(Some(&sidecar.format), Some(sidecar.version), text, path)?;
         if sidecar.version == 0 {
-            return Err(sidecar_error(path, "has version 0, which never existed").hint("set `version: 1`"));
+            let (line, col) = locate(text, "version:");
+            return Err(sidecar_error(path, "has version 0, which never existed").at(line, col).hint("set `version: 1`"));
         }
         sidecar.validate(text, path)?;
         Ok(sidecar)
@@ -137,7 +139,11 @@ impl Sidecar {
             }
             if self.codebook.code(&a.code).is_none() {
                 return fail(
-                    format!("annotation {} uses the code \"{}\", which its codebook does not define", a.id, a.code),
+                    format!(
+                        "annotation {} uses the code \"{}\", which its codebook does not define",
+                        a.id,
+                        excerpt(&a.code, crate::document::QUOTE_CHARS)
+                    ),
                     "add that code to the codebook in the file, or change the annotation's code",
                 );
             }
@@ -198,18 +204,25 @@ pub fn unknown_field(code: &ron::Error) -> Option<String> {
 }
 
 /// Refuses files of another program and sidecars newer than this build reads.
-fn check_header(format: Option<&str>, version: Option<u32>, path: &Path) -> Result<(), Error> {
+fn check_header(format: Option<&str>, version: Option<u32>, text: &str, path: &Path) -> Result<(), Error> {
+    let at = |field: &str| locate(text, field);
     match format {
         Some(FORMAT) => {}
         Some(other) => {
-            return Err(sidecar_error(path, format!("is a \"{other}\" file, not a Marginalia sidecar"))
-                .hint("pass the right file with --sidecar, or move this one aside"));
+            let (line, col) = at("format:");
+            return Err(sidecar_error(
+                path,
+                format!("is a \"{}\" file, not a Marginalia sidecar", excerpt(other, crate::document::QUOTE_CHARS)),
+            )
+            .at(line, col)
+            .hint("pass the right file with --sidecar, or move this one aside"));
         }
         None => {
             return Err(sidecar_error(
                 path,
                 "is not a Marginalia sidecar (it has no `format: \"marginalia-annotations\"` field)",
             )
+            .at(1, 1)
             .hint("pass the right file with --sidecar, or move this one aside"));
         }
     }
@@ -220,6 +233,7 @@ fn check_header(format: Option<&str>, version: Option<u32>, path: &Path) -> Resu
             path,
             format!("uses sidecar format version {v}; this Marginalia reads up to version {VERSION}"),
         )
+        .at(at("version:").0, at("version:").1)
         .hint("update Marginalia to open it; the file was left untouched"));
     }
     Ok(())

@@ -207,7 +207,11 @@ pub fn read_annotations(list: &str) -> Option<Vec<Annotation>> {
     let mut parts = Vec::with_capacity(threads);
     let mut from = 0;
     for k in 1..threads {
-        let target = (list.len() * k / threads).max(from);
+        // The share's end may fall inside a character: move to the next character's start.
+        let mut target = (list.len() * k / threads).max(from);
+        while !list.is_char_boundary(target) {
+            target += 1;
+        }
         let Some(found) = list[target..].find("\n        (\n") else { break };
         let cut = target + found + 1;
         parts.push(&list[from..cut]);
@@ -334,7 +338,13 @@ impl Reader<'_> {
                 self.rest = &self.rest[end + 1..];
                 return Some(s);
             }
+            // Only an ASCII letter or sign may follow the backslash: anything else (a line end,
+            // a letter with an accent, an emoji) is refused before the text is cut after it,
+            // since a cut one byte further could fall inside a character.
             let escape = *bytes.get(end + 1)?;
+            if !matches!(escape, b't' | b'r' | b'n' | b'0' | b'\\' | b'"' | b'\'' | b'u') {
+                return None;
+            }
             self.rest = &self.rest[end + 2..];
             s.push(match escape {
                 b't' => '\t',
@@ -448,5 +458,57 @@ mod tests {
             assert_eq!(Reader { rest: bad }.string(), None, "{bad}");
         }
         assert_eq!(Reader { rest: "\"\\u{1F600}\\t\\'\"" }.string().as_deref(), Some("😀\t'"));
+    }
+
+    #[test]
+    fn a_backslash_before_a_character_outside_ascii_is_refused_not_a_crash() {
+        for bad in ["\"\\é\"", "\"a\\😀b\"", "\"\\\u{80}\"", "\"x\\\u{10FFFF}\"", "\"\\\n\"", "\"\\"] {
+            assert_eq!(Reader { rest: bad }.string(), None, "{bad:?}");
+        }
+        // In every string field of a written sidecar, on one thread and split across threads.
+        let sc = sample();
+        let text = sc.to_ron();
+        for field in ["id", "exact", "prefix", "suffix", "code", "note", "coder", "created", "modified"] {
+            for bad in ["\\é", "\\😀", "\\\u{301}"] {
+                let needle = format!("            {field}: \"");
+                let broken = text.replacen(&needle, &format!("{needle}{bad}"), 1);
+                assert_ne!(broken, text);
+                assert!(read_fast(&broken).is_none(), "{field} {bad}");
+                let err = Sidecar::from_ron(&broken, Path::new("t.txt.annotations.ron")).unwrap_err();
+                assert!(err.to_string().starts_with("t.txt.annotations.ron:"), "{err}");
+                assert!(err.place.is_some(), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_list_is_split_between_characters_whatever_their_width() {
+        // Notes of two-, three- and four-byte characters put many of the split points inside
+        // a character; each one must move to the next character's start.
+        let base = sample();
+        let mut annotations = Vec::new();
+        for k in 0..5000u128 {
+            let mut a = base.annotations[(k % 4) as usize].clone();
+            a.id = Uuid::from_u128(k + 10);
+            a.note = ["é", "€", "😀"][(k % 3) as usize].repeat(150 + (k % 7) as usize);
+            annotations.push(a);
+        }
+        let sc = Sidecar::new(base.document.clone(), "amara", Codebook::default(), annotations);
+        let text = sc.to_ron();
+        let at = text.find("\n    annotations: [\n").unwrap() + "\n    annotations: [\n".len();
+        let list = text[at..].strip_suffix("    ],\n)\n").unwrap();
+        assert!(list.len() > 1 << 20);
+        // Lists of the first items end at different places, and so do their split points.
+        let starts: Vec<usize> = list.match_indices("        (\n").map(|(i, _)| i).collect();
+        let mut inside = 0;
+        for m in 4980..5000 {
+            let part = &list[..starts[m]];
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+            inside += (1..threads).filter(|k| !part.is_char_boundary(part.len() * k / threads)).count();
+            assert_eq!(read_annotations(part).map(|v| v.len()), Some(m));
+        }
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert!(inside > 0, "no split point fell inside a character");
+        }
     }
 }

@@ -34,7 +34,11 @@ impl FolderEntry {
         match crate::sidecar::load(&crate::sidecar::default_path(path)) {
             Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
             Ok(None) => {}
-            Err(e) => entry.problem = Some(e.to_string()),
+            // Named by the file's name alone: the panel is the folder's.
+            Err(e) => {
+                let file = e.file.as_ref().and_then(|f| f.file_name()).map(PathBuf::from);
+                entry.problem = Some(Error { file: file.or(e.file), ..e }.to_string());
+            }
         }
         entry
     }
@@ -80,7 +84,9 @@ impl Folder {
         egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
             for e in &self.entries {
                 let is_current = current == Some(e.path.as_path());
-                let mark = if e.done {
+                let mark = if e.problem.is_some() {
+                    "⚠"
+                } else if e.done {
                     "✔"
                 } else if e.total > 0 {
                     "…"
@@ -88,7 +94,9 @@ impl Folder {
                     " "
                 };
                 let label = format!("{mark} {}  ({})", e.name, e.total);
-                let status = if e.done {
+                let status = if e.problem.is_some() {
+                    "sidecar unreadable"
+                } else if e.done {
                     "done"
                 } else if e.total > 0 {
                     "in progress"
@@ -120,7 +128,12 @@ impl Folder {
                     }
                 }
                 if let Some(p) = &e.problem {
-                    ui.colored_label(ui.visuals().error_fg_color, "⚠ sidecar problem").on_hover_text(p);
+                    // The start of the message on screen (it names the place), all of it on hover.
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        RichText::new(format!("unreadable: {}", crate::document::excerpt(p, 80))).small(),
+                    )
+                    .on_hover_text(p);
                 }
             }
         });
