@@ -328,7 +328,7 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
             .hint("check that this is the right file"));
     }
     if meta.len() >= STREAMED_LOAD_BYTES
-        && let Some(loaded) = load_streamed(path, &meta)
+        && let Some(loaded) = load_streamed(path, &meta, 16 << 20)
     {
         return Ok(Some(loaded));
     }
@@ -360,18 +360,18 @@ const STREAMED_LOAD_BYTES: u64 = 32 << 20;
 /// its annotations (for a million annotations, 700 MB less at the peak). The result is the
 /// one [`load`] gives for the whole file. `None` when anything differs from that layout or
 /// fails to validate, or the file cannot be read: the caller then reads the whole file, which
-/// also gives the precise message.
-fn load_streamed(path: &Path, meta: &std::fs::Metadata) -> Option<Loaded> {
+/// also gives the precise message. `block` is how many bytes are read at a time.
+fn load_streamed(path: &Path, meta: &std::fs::Metadata, block: usize) -> Option<Loaded> {
     use sha2::Digest as _;
-    const BLOCK: usize = 16 << 20;
+    let block = block.max(1);
     let mut file = std::fs::File::open(path).ok()?;
     let mut hash = sha2::Sha256::new();
     let mut len = 0u64;
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * block);
     // Appends up to a block; the number of bytes read (fewer than a block at the end).
     let mut read_block = |buf: &mut Vec<u8>| -> Option<usize> {
         let start = buf.len();
-        buf.resize(start + BLOCK, 0);
+        buf.resize(start + block, 0);
         let mut filled = start;
         while filled < buf.len() {
             match std::io::Read::read(&mut file, &mut buf[filled..]) {
@@ -396,7 +396,7 @@ fn load_streamed(path: &Path, meta: &std::fs::Metadata) -> Option<Loaded> {
             buf.drain(..at + LIST_OPEN.len());
             break sidecar;
         }
-        if n < BLOCK || buf.len() > 4 * BLOCK {
+        if n < block || buf.len() > (4 * block).max(64 << 20) {
             return None;
         }
     };
@@ -405,7 +405,7 @@ fn load_streamed(path: &Path, meta: &std::fs::Metadata) -> Option<Loaded> {
     loop {
         let start = buf.len();
         let n = read_block(&mut buf)?;
-        let end = n < BLOCK;
+        let end = n < block;
         let (items_end, next) = if end {
             let items_end = buf.len().checked_sub(LIST_CLOSE.len()).filter(|&e| &buf[e..] == LIST_CLOSE.as_bytes())?;
             (items_end, buf.len())

@@ -476,6 +476,80 @@ mod tests {
         assert_eq!(read_fast(&text), Some(sc));
     }
 
+    /// A sidecar of `n` annotations (over 1 MB for 6,000), written to a file in `dir`.
+    fn long_sidecar(dir: &Path, n: u128) -> (std::path::PathBuf, Sidecar) {
+        let base = sample();
+        let mut annotations = Vec::new();
+        for k in 0..n {
+            let mut a = base.annotations[(k % 4) as usize].clone();
+            a.id = Uuid::from_u128(k + 10);
+            if k == n / 2 {
+                // One item longer than the smaller blocks below.
+                a.note = "Ünïcode, \"quoted\" and\nbroken ".repeat(200);
+            }
+            annotations.push(a);
+        }
+        let sc = Sidecar::new(base.document.clone(), "amara", Codebook::default(), annotations);
+        let path = dir.join("t.txt.annotations.ron");
+        std::fs::write(&path, sc.to_ron()).unwrap();
+        (path, sc)
+    }
+
+    #[test]
+    fn a_sidecar_read_block_by_block_is_the_one_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, sc) = long_sidecar(dir.path(), 6000);
+        let whole = crate::sidecar::load(&path).unwrap().unwrap();
+        assert_eq!(whole.sidecar, sc);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert!(meta.len() > 1 << 20);
+        for block in [500, 4096, 65_536, 1 << 20, 1 << 24] {
+            let streamed = crate::sidecar::load_streamed(&path, &meta, block).expect("the written layout is read in blocks");
+            assert_eq!(streamed.sidecar, whole.sidecar, "block {block}");
+            assert_eq!(streamed.stamp, whole.stamp, "block {block}");
+        }
+        // Anything else is left to the whole-file reader, which still loads it or explains why not.
+        let text = sc.to_ron();
+        let variants = [
+            text.replace('\n', "\r\n"),
+            text.replace("    ],\n)\n", "    ]\n)\n"),
+            text.replacen("            prefix: ", "            prefix:  ", 1),
+            text.replacen("version: 1", "version: 0", 1),
+            text.replacen("code: \"opinion\"", "code: \"no-such-code\"", 1),
+            format!("{}\u{ff}", &text[..text.len() - 1]),
+        ];
+        for variant in variants {
+            std::fs::write(&path, &variant).unwrap();
+            let meta = std::fs::metadata(&path).unwrap();
+            for block in [4096, 1 << 20] {
+                assert!(crate::sidecar::load_streamed(&path, &meta, block).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn a_raw_line_break_that_looks_like_an_item_start_does_not_split_the_list() {
+        // A hand-edited note may hold raw line breaks (RON allows them), even one followed by
+        // what starts an item: the fast reader must not take it for one.
+        let dir = tempfile::tempdir().unwrap();
+        let (path, sc) = long_sidecar(dir.path(), 6000);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = text.replacen("note: \"note 0: ", "note: \"raw\n        (\n", 1);
+        assert_ne!(edited, text);
+        std::fs::write(&path, &edited).unwrap();
+        let loaded = crate::sidecar::load(&path).unwrap().unwrap();
+        let expected: Sidecar = ron_options().from_str(&edited).unwrap();
+        assert_eq!(loaded.sidecar, expected);
+        assert!(loaded.sidecar.annotations[0].note.starts_with("raw\n        (\n"));
+        assert_eq!(loaded.sidecar.annotations.len(), sc.annotations.len());
+        let meta = std::fs::metadata(&path).unwrap();
+        for block in [4096, 1 << 20, 1 << 24] {
+            if let Some(streamed) = crate::sidecar::load_streamed(&path, &meta, block) {
+                assert_eq!(streamed.sidecar, expected, "block {block}");
+            }
+        }
+    }
+
     #[test]
     fn files_in_another_layout_are_left_to_ron_and_still_load() {
         let sc = sample();
