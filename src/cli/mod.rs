@@ -261,7 +261,7 @@ struct JsonRow<'a> {
 
 /// The annotations as one pretty-printed JSON array, written row by row as it is made: the
 /// memory it needs does not grow with the number of annotations.
-pub fn write_json_list(session: &Session, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> {
     use serde::ser::{SerializeSeq, Serializer as _};
     let names: std::collections::HashMap<&str, &str> =
         session.edits.codebook().codes.iter().rev().map(|c| (c.id.as_str(), c.name.as_str())).collect();
@@ -293,7 +293,7 @@ pub fn write_json_list(session: &Session, out: &mut dyn Write) -> std::io::Resul
 }
 
 /// The annotations as a table with a summary line.
-fn write_table(session: &Session, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_table<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> {
     let cb = session.edits.codebook();
     writeln!(out, "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  NOTE", "ID", "CODE", "SPAN", "STATUS", "TEXT")?;
     let mut id = uuid::Uuid::encode_buffer();
