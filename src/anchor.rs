@@ -82,15 +82,26 @@ fn in_place_all(doc: &Document, annotations: &mut [Annotation]) -> Vec<bool> {
 }
 
 fn in_place(doc: &Document, a: &Annotation) -> bool {
+    // The same tests as `reanchor_one`'s first one, on byte offsets found once: the text
+    // before the span ends with the prefix exactly when the prefix's length in code points
+    // before the span is the prefix (fewer code points there cannot equal it), and likewise
+    // after.
     let span = Span::new(a.start, a.end);
-    a.status != AnchorStatus::Orphaned
-        && span.end <= doc.len_chars()
-        && span.start <= span.end
-        && doc.slice(span) == a.exact
-        && doc.is_grapheme_boundary(span.start)
-        && doc.is_grapheme_boundary(span.end)
-        && doc.before(span.start, a.prefix.chars().count()) == a.prefix
-        && doc.after(span.end, a.suffix.chars().count()) == a.suffix
+    if a.status == AnchorStatus::Orphaned || span.end > doc.len_chars() {
+        return false;
+    }
+    let text = doc.text();
+    let (start, end) = (doc.byte_of(span.start), doc.byte_of(span.end));
+    text[start..end] == a.exact
+        && text[..start].ends_with(a.prefix.as_str())
+        && text[end..].starts_with(a.suffix.as_str())
+        && grapheme_boundary_at(text, start)
+        && grapheme_boundary_at(text, end)
+}
+
+/// Is byte offset `byte` (a char boundary) of `text` a grapheme-cluster boundary?
+fn grapheme_boundary_at(text: &str, byte: usize) -> bool {
+    unicode_segmentation::GraphemeCursor::new(byte, text.len(), true).is_boundary(text, 0).unwrap_or(true)
 }
 
 /// Places one annotation in `doc`; `shift` is how far earlier annotations moved.

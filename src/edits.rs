@@ -190,7 +190,13 @@ impl Edits {
         let orphan = usize::from(a.status == AnchorStatus::Orphaned);
         if added {
             self.keys.insert(a.id, (a.start, a.end));
-            *self.code_counts.entry(a.code.clone()).or_default() += 1;
+            // The code's name is copied only the first time it is met (not per annotation).
+            match self.code_counts.get_mut(&a.code) {
+                Some(n) => *n += 1,
+                None => {
+                    self.code_counts.insert(a.code.clone(), 1);
+                }
+            }
             self.orphan_count += orphan;
         } else {
             self.keys.remove(&a.id);

@@ -226,3 +226,64 @@ fn bad_ranges_are_usage_errors() {
     }
     assert!(!dir.path().join("speech.txt.annotations.ron").exists());
 }
+
+/// `list --format json` as it was printed before it was streamed: one JSON object per
+/// annotation (keys sorted, as JSON objects keep them), the whole array pretty-printed.
+fn json_list_as_built_whole(session: &marginalia::Session) -> String {
+    let cb = session.edits.codebook();
+    let rows: Vec<Value> = session
+        .edits
+        .annotations()
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.id.to_string(),
+                "code": a.code,
+                "code_name": cb.code(&a.code).map(|c| c.name.clone()).unwrap_or_default(),
+                "start": a.start,
+                "end": a.end,
+                "exact": a.exact,
+                "prefix": a.prefix,
+                "suffix": a.suffix,
+                "note": a.note,
+                "attributes": a.attributes,
+                "coder": a.coder,
+                "created": a.created,
+                "modified": a.modified,
+                "status": a.status.label(),
+            })
+        })
+        .collect();
+    format!("{}\n", serde_json::to_string_pretty(&rows).unwrap())
+}
+
+#[test]
+fn the_streamed_json_list_is_byte_for_byte_the_list_built_whole() {
+    let dir = setup();
+    let doc = dir.path().join("speech.txt");
+    // No sidecar yet: an empty array, as before.
+    assert_eq!(ok(dir.path(), &["list", "speech.txt", "--format", "json"]), "[]\n");
+
+    let notes = ["", "tab\there, \"quotes\", back\\slash", "line\r\nbreak \u{7} bell \u{1b}[31m", "-à revoir 👨‍👩‍👧‍👦 🇮🇸"];
+    let quotes = ["Vote 👋🏽", "Zoë Ibáñez", "“vote early, vote often.”", "freeze rents", "Rents rose forty percent"];
+    let codes = ["demand", "opinion", "attribution", "prediction", "factual-assertion"];
+    for (i, quote) in quotes.iter().enumerate() {
+        let note = format!("--note={}", notes[i % notes.len()]);
+        ok(dir.path(), &["add", "speech.txt", "--quote", quote, "--code", codes[i], &note]);
+    }
+    // Attribute values, and a text edit that moves some annotations and orphans one.
+    let mut session = marginalia::Session::open(&doc, None, "amara").unwrap();
+    let id = session.edits.annotations()[1].id;
+    for (attribute, value) in [("checkable", "yes"), ("verdict", "ünverified \"really\"")] {
+        let action = marginalia::Action::SetAttribute { id, attribute: attribute.into(), value: Some(value.into()) };
+        session.apply(action).unwrap();
+    }
+    session.save().unwrap();
+    std::fs::write(&doc, format!("Preface 🎉\r\n{}", SPEECH.replace("Rents rose forty percent", "Costs went up"))).unwrap();
+
+    let session = marginalia::Session::open(&doc, None, "amara").unwrap();
+    let statuses: Vec<_> = session.edits.annotations().iter().map(|a| a.status).collect();
+    assert!(statuses.contains(&marginalia::AnchorStatus::Reanchored) && statuses.contains(&marginalia::AnchorStatus::Orphaned));
+    let printed = ok(dir.path(), &["list", "speech.txt", "--format", "json"]);
+    assert_eq!(printed, json_list_as_built_whole(&session));
+}

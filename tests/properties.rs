@@ -292,3 +292,121 @@ fn the_file_does_not_depend_on_order_or_transient_status() {
     assert_eq!(one.to_ron(), two.to_ron());
     assert!(!two.to_ron().contains("Reanchored"));
 }
+
+/// Bytes of a document as files come: text of the atoms above, maybe after a byte-order mark,
+/// with control characters, NULs and stray bytes (not UTF-8) inserted here and there.
+fn file_bytes_strategy() -> impl Strategy<Value = Vec<u8>> {
+    let boms: Vec<&'static [u8]> = vec![b"", b"", b"\xEF\xBB\xBF", b"\xFF\xFE", b"\xFE\xFF"];
+    let inserts: Vec<&'static [u8]> = vec![
+        b"\0",
+        b"\x01",
+        b"\x07",
+        b"\x1b",
+        b"\x0c",
+        b"\x7f",
+        b"\xc2\x85",
+        b"\xc2\x9f",
+        b"\xc2\xa0",
+        b"\x80",
+        b"\xe9",
+        b"\x9d",
+    ];
+    (
+        text_strategy(60),
+        prop::sample::select(boms),
+        prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(inserts)), 0..16),
+    )
+        .prop_map(|(text, bom, inserts)| {
+            let mut bytes = text.into_bytes();
+            for (at, insert) in inserts {
+                let at = at.index(bytes.len() + 1);
+                bytes.splice(at..at, insert.iter().copied());
+            }
+            [bom, &bytes].concat()
+        })
+}
+
+/// Where a decoded text is refused as binary: a NUL, or more than 8 control characters (other
+/// than tab, line breaks and form feed) making up more than 1% of it; decided char by char.
+fn refused_at(text: &str) -> Option<usize> {
+    let mut controls = 0usize;
+    for (i, c) in text.char_indices() {
+        if c == '\0' {
+            return Some(i);
+        }
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            controls += 1;
+            if controls > 8 && controls * 100 > text.len().min(100_000) {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn a_document_decoded_in_place_is_the_one_decoded_from_a_copy(bytes in file_bytes_strategy()) {
+        let kept = Document::from_vec(bytes.clone());
+        let copied = Document::from_bytes(&bytes);
+        match (&kept, &copied) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.text(), b.text());
+                prop_assert_eq!(a.encoding(), b.encoding());
+                prop_assert_eq!(a.fingerprint(), marginalia::document::fingerprint_of(&bytes));
+                prop_assert_eq!(b.fingerprint(), a.fingerprint());
+                prop_assert_eq!(a.paragraphs(), b.paragraphs());
+                prop_assert_eq!(a.len_chars(), b.len_chars());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            _ => prop_assert!(false, "{:?} / {:?}", kept.is_ok(), copied.is_ok()),
+        }
+        // UTF-8 without a NUL (a NUL is refused before decoding): refused exactly where the
+        // char-by-char rule refuses it.
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+        if let Ok(text) = std::str::from_utf8(body)
+            && !bytes.starts_with(b"\xFF\xFE")
+            && !bytes.starts_with(b"\xFE\xFF")
+            && !text.contains('\0')
+        {
+            let refused = match &kept {
+                Err(marginalia::document::DecodeError::Binary { offset }) => Some(*offset),
+                _ => None,
+            };
+            prop_assert_eq!(refused, refused_at(text));
+        }
+        // The index: code point positions and paragraphs as decoding char by char finds them.
+        if let Ok(doc) = &kept {
+            let text = doc.text();
+            let starts: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
+            prop_assert_eq!(doc.len_chars(), starts.len() - 1);
+            for (pos, &byte) in starts.iter().enumerate() {
+                prop_assert_eq!(doc.byte_of(pos), byte);
+                prop_assert_eq!(doc.char_of(byte), pos);
+            }
+            let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+            let paragraphs: Vec<&str> = doc.paragraphs().iter().map(|p| doc.slice(p.chars)).collect();
+            prop_assert_eq!(paragraphs, lines);
+        }
+    }
+}
+
+#[test]
+fn long_texts_are_hashed_beside_decoding_with_the_same_result() {
+    // Over 1 MB, hashing runs on another thread: the fingerprint is still the file's bytes'.
+    let text: String = (0..40_000).map(|i| format!("¶{i} Zoë’s “vote” 👋🏽 — rents\r\n")).collect();
+    assert!(text.len() > 1 << 20);
+    for bom in [&b""[..], b"\xEF\xBB\xBF"] {
+        let bytes = [bom, text.as_bytes()].concat();
+        let doc = Document::from_vec(bytes.clone()).unwrap();
+        assert_eq!(doc.text(), text);
+        assert_eq!(doc.fingerprint(), marginalia::document::fingerprint_of(&bytes));
+        assert_eq!(doc.paragraphs().len(), 40_001);
+        assert_eq!(doc.len_chars(), text.chars().count());
+    }
+    let mut binary = text.clone().into_bytes();
+    binary[1_500_000] = 0;
+    assert_eq!(Document::from_vec(binary).unwrap_err(), marginalia::document::DecodeError::Binary { offset: 1_500_000 });
+}

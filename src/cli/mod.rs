@@ -230,59 +230,104 @@ fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span,
 
 fn list(args: ListArgs) -> Result<i32, Error> {
     let session = open(&args.target, &default_coder())?;
-    let cb = session.edits.codebook();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match args.format {
-        ListFormat::Json => {
-            let rows: Vec<serde_json::Value> = session
-                .edits
-                .annotations()
-                .iter()
-                .map(|a| {
-                    serde_json::json!({
-                        "id": a.id.to_string(),
-                        "code": a.code,
-                        "code_name": cb.code(&a.code).map(|c| c.name.clone()).unwrap_or_default(),
-                        "start": a.start,
-                        "end": a.end,
-                        "exact": a.exact,
-                        "prefix": a.prefix,
-                        "suffix": a.suffix,
-                        "note": a.note,
-                        "attributes": a.attributes,
-                        "coder": a.coder,
-                        "created": a.created,
-                        "modified": a.modified,
-                        "status": a.status.label(),
-                    })
-                })
-                .collect();
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
-        }
-        ListFormat::Table => {
-            let _ = writeln!(out, "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  NOTE", "ID", "CODE", "SPAN", "STATUS", "TEXT");
-            for a in session.edits.annotations() {
-                let name = cb.code(&a.code).map(|c| c.name.as_str()).unwrap_or(&a.code);
-                let _ = writeln!(
-                    out,
-                    "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  {}",
-                    &a.id.to_string()[..8],
-                    excerpt(name, 26),
-                    format!("{}..{}", a.start, a.end),
-                    a.status.label(),
-                    excerpt(&a.exact, 40),
-                    excerpt(&a.note, 40)
-                );
-            }
-            let _ = writeln!(out, "{} annotation(s); {}", session.edits.annotations().len(), session.report.summary());
-        }
+    // Buffered: stdout alone would flush at every line. Output errors (a closed pipe, as with
+    // `| head`) end the listing quietly, as they always have.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = match args.format {
+        ListFormat::Json => write_json_list(&session, &mut out),
+        ListFormat::Table => write_table(&session, &mut out),
     }
+    .and_then(|()| out.flush());
+    drop(out);
+    // Freeing a million annotations one by one takes a while; the process ends here anyway.
+    std::mem::forget(session);
     Ok(0)
+}
+
+/// One annotation as `list --format json` prints it. The fields are in the order of their names,
+/// as they were when the list was built as JSON objects (whose keys are kept sorted).
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    attributes: &'a std::collections::BTreeMap<String, String>,
+    code: &'a str,
+    code_name: &'a str,
+    coder: &'a str,
+    created: &'a str,
+    end: usize,
+    exact: &'a str,
+    id: &'a str,
+    modified: &'a str,
+    note: &'a str,
+    prefix: &'a str,
+    start: usize,
+    status: &'static str,
+    suffix: &'a str,
+}
+
+/// The annotations as one pretty-printed JSON array, written row by row as it is made: the
+/// memory it needs does not grow with the number of annotations.
+fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> {
+    use serde::ser::{SerializeSeq, Serializer as _};
+    let names: std::collections::HashMap<&str, &str> =
+        session.edits.codebook().codes.iter().rev().map(|c| (c.id.as_str(), c.name.as_str())).collect();
+    let annotations = session.edits.annotations();
+    let mut json = serde_json::Serializer::pretty(&mut *out);
+    let mut seq = json.serialize_seq(Some(annotations.len())).map_err(std::io::Error::from)?;
+    let mut id = uuid::Uuid::encode_buffer();
+    for a in annotations {
+        let row = JsonRow {
+            attributes: &a.attributes,
+            code: &a.code,
+            code_name: names.get(a.code.as_str()).copied().unwrap_or_default(),
+            coder: &a.coder,
+            created: &a.created,
+            end: a.end,
+            exact: &a.exact,
+            id: a.id.hyphenated().encode_lower(&mut id),
+            modified: &a.modified,
+            note: &a.note,
+            prefix: &a.prefix,
+            start: a.start,
+            status: a.status.label(),
+            suffix: &a.suffix,
+        };
+        seq.serialize_element(&row).map_err(std::io::Error::from)?;
+    }
+    seq.end().map_err(std::io::Error::from)?;
+    writeln!(out)
+}
+
+/// The annotations as a table with a summary line.
+fn write_table<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> {
+    let cb = session.edits.codebook();
+    writeln!(out, "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  NOTE", "ID", "CODE", "SPAN", "STATUS", "TEXT")?;
+    let mut id = uuid::Uuid::encode_buffer();
+    for a in session.edits.annotations() {
+        let name = cb.code(&a.code).map(|c| c.name.as_str()).unwrap_or(&a.code);
+        writeln!(
+            out,
+            "{:<8}  {:<26}  {:>13}  {:<10}  {:<40}  {}",
+            &a.id.hyphenated().encode_lower(&mut id)[..8],
+            excerpt(name, 26),
+            format!("{}..{}", a.start, a.end),
+            a.status.label(),
+            excerpt(&a.exact, 40),
+            excerpt(&a.note, 40)
+        )?;
+    }
+    writeln!(out, "{} annotation(s); {}", session.edits.annotations().len(), session.report.summary())
 }
 
 fn check(args: SidecarArgs) -> Result<i32, Error> {
     let session = open(&args, &default_coder())?;
+    let code = check_report(&args, &session);
+    // Freeing a million annotations one by one takes a while; the process ends here anyway.
+    std::mem::forget(session);
+    Ok(code)
+}
+
+/// Prints what `check` found; returns the exit code.
+fn check_report(args: &SidecarArgs, session: &Session) -> i32 {
     if let Some(w) = session.doc.encoding_warning() {
         println!("note: {}: {w}", args.document.display());
     }
@@ -292,11 +337,11 @@ fn check(args: SidecarArgs) -> Result<i32, Error> {
             args.document.display(),
             session.sidecar_path.display()
         );
-        return Ok(0);
+        return 0;
     }
     let report = &session.report;
     println!("{}: {} annotation(s): {}", session.sidecar_path.display(), session.edits.annotations().len(), report.summary());
-    if session.doc.fingerprint() != session.to_sidecar().document.fingerprint || !report.all_anchored() {
+    if !report.all_anchored() {
         for a in session.edits.annotations() {
             if a.status != AnchorStatus::Anchored {
                 let (line, col) = session.doc.line_col(a.start);
@@ -308,7 +353,7 @@ fn check(args: SidecarArgs) -> Result<i32, Error> {
     }
     if !report.all_anchored() {
         println!("Open the document in Marginalia (or run `marginalia add`) to save the re-anchored positions.");
-        return Ok(1);
+        return 1;
     }
-    Ok(0)
+    0
 }

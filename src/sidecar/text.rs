@@ -195,38 +195,97 @@ fn string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The line every item of the list starts with, with the line break before it.
+const ITEM_START: &[u8] = b"\n        (\n";
+
 /// Reads a list written by [`write_annotations`] (the text between `annotations: [\n` and the
 /// closing `    ],`). `None` when the text is in any way not in that layout.
 pub fn read_annotations(list: &str) -> Option<Vec<Annotation>> {
+    read_annotations_bytes(list.as_bytes())
+}
+
+/// [`read_annotations`] for bytes not yet known to be UTF-8 (each part is checked by the thread
+/// that reads it).
+pub fn read_annotations_bytes(list: &[u8]) -> Option<Vec<Annotation>> {
     // Split the list at item boundaries and read the parts on all cores: a written string never
     // holds a raw line break, so an item starts exactly where a line reads `        (`.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || list.len() < 1 << 20 {
-        return read_items(list);
+        return read_items(std::str::from_utf8(list).ok()?);
     }
     let mut parts = Vec::with_capacity(threads);
     let mut from = 0;
     for k in 1..threads {
-        // The share's end may fall inside a character: move to the next character's start.
-        let mut target = (list.len() * k / threads).max(from);
-        while !list.is_char_boundary(target) {
-            target += 1;
-        }
-        let Some(found) = list[target..].find("\n        (\n") else { break };
+        // Cut only before a newline (ASCII), so every share is whole characters.
+        let target = (list.len() * k / threads).max(from);
+        let Some(found) = memchr::memmem::find(&list[target..], ITEM_START) else { break };
         let cut = target + found + 1;
         parts.push(&list[from..cut]);
         from = cut;
     }
     parts.push(&list[from..]);
-    let read: Vec<Option<Vec<Annotation>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.iter().map(|part| scope.spawn(move || read_items(part))).collect();
+    // Each part is read straight into its place in the one list: gathering parts read apart
+    // into it would hold every annotation twice for a moment (256 MB more for a million).
+    let checked: Vec<Option<(&str, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || std::str::from_utf8(part).ok().map(|part| (part, count_items(part.as_bytes())))))
+            .collect();
         handles.into_iter().map(|h| h.join().ok().flatten()).collect()
     });
-    let mut all = Vec::with_capacity(read.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
-    for part in read {
-        all.extend(part?);
+    let checked: Vec<(&str, usize)> = checked.into_iter().collect::<Option<_>>()?;
+    let mut all: Vec<Annotation> = Vec::new();
+    all.resize_with(checked.iter().map(|(_, n)| n).sum(), placeholder);
+    let mut places = Vec::with_capacity(checked.len());
+    let mut rest = all.as_mut_slice();
+    for &(part, n) in &checked {
+        let (place, tail) = rest.split_at_mut(n);
+        places.push((part, place));
+        rest = tail;
     }
-    Some(all)
+    let read: Vec<bool> = std::thread::scope(|scope| {
+        let handles: Vec<_> = places.into_iter().map(|(part, place)| scope.spawn(move || read_items_into(part, place))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(false)).collect()
+    });
+    read.iter().all(|&ok| ok).then_some(all)
+}
+
+/// An empty annotation (no string allocated) for a place in the list about to be read into.
+fn placeholder() -> Annotation {
+    Annotation {
+        id: Uuid::nil(),
+        start: 0,
+        end: 0,
+        exact: String::new(),
+        prefix: String::new(),
+        suffix: String::new(),
+        code: String::new(),
+        note: String::new(),
+        attributes: BTreeMap::new(),
+        coder: String::new(),
+        created: String::new(),
+        modified: String::new(),
+        status: AnchorStatus::Anchored,
+    }
+}
+
+/// How many items a part of the list holds, by the line each one starts with (the reader
+/// checks the count: a part that holds another number of items is refused).
+fn count_items(part: &[u8]) -> usize {
+    usize::from(part.starts_with(&ITEM_START[1..])) + memchr::memmem::find_iter(part, ITEM_START).count()
+}
+
+/// Reads exactly `place.len()` items from `part` into `place`; false when the part is in any
+/// way not in the written layout or holds another number of items.
+fn read_items_into(part: &str, place: &mut [Annotation]) -> bool {
+    let mut r = Reader { rest: part };
+    for slot in place.iter_mut() {
+        match r.item() {
+            Some(a) => *slot = a,
+            None => return false,
+        }
+    }
+    r.rest.is_empty()
 }
 
 fn read_items(list: &str) -> Option<Vec<Annotation>> {
@@ -422,6 +481,80 @@ mod tests {
         let text = sc.to_ron();
         assert!(text.len() > 1 << 20, "the list must be long enough to be split");
         assert_eq!(read_fast(&text), Some(sc));
+    }
+
+    /// A sidecar of `n` annotations (over 1 MB for 6,000), written to a file in `dir`.
+    fn long_sidecar(dir: &Path, n: u128) -> (std::path::PathBuf, Sidecar) {
+        let base = sample();
+        let mut annotations = Vec::new();
+        for k in 0..n {
+            let mut a = base.annotations[(k % 4) as usize].clone();
+            a.id = Uuid::from_u128(k + 10);
+            if k == n / 2 {
+                // One item longer than the smaller blocks below.
+                a.note = "Ünïcode, \"quoted\" and\nbroken ".repeat(200);
+            }
+            annotations.push(a);
+        }
+        let sc = Sidecar::new(base.document.clone(), "amara", Codebook::default(), annotations);
+        let path = dir.join("t.txt.annotations.ron");
+        std::fs::write(&path, sc.to_ron()).unwrap();
+        (path, sc)
+    }
+
+    #[test]
+    fn a_sidecar_read_block_by_block_is_the_one_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, sc) = long_sidecar(dir.path(), 6000);
+        let whole = crate::sidecar::load(&path).unwrap().unwrap();
+        assert_eq!(whole.sidecar, sc);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert!(meta.len() > 1 << 20);
+        for block in [500, 4096, 65_536, 1 << 20, 1 << 24] {
+            let streamed = crate::sidecar::load_streamed(&path, &meta, block).expect("the written layout is read in blocks");
+            assert_eq!(streamed.sidecar, whole.sidecar, "block {block}");
+            assert_eq!(streamed.stamp, whole.stamp, "block {block}");
+        }
+        // Anything else is left to the whole-file reader, which still loads it or explains why not.
+        let text = sc.to_ron();
+        let variants = [
+            text.replace('\n', "\r\n"),
+            text.replace("    ],\n)\n", "    ]\n)\n"),
+            text.replacen("            prefix: ", "            prefix:  ", 1),
+            text.replacen("version: 1", "version: 0", 1),
+            text.replacen("code: \"opinion\"", "code: \"no-such-code\"", 1),
+            format!("{}\u{ff}", &text[..text.len() - 1]),
+        ];
+        for variant in variants {
+            std::fs::write(&path, &variant).unwrap();
+            let meta = std::fs::metadata(&path).unwrap();
+            for block in [4096, 1 << 20] {
+                assert!(crate::sidecar::load_streamed(&path, &meta, block).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn a_raw_line_break_that_looks_like_an_item_start_does_not_split_the_list() {
+        // A hand-edited note may hold raw line breaks (RON allows them), even one followed by
+        // what starts an item: the fast reader must not take it for one.
+        let dir = tempfile::tempdir().unwrap();
+        let (path, sc) = long_sidecar(dir.path(), 6000);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = text.replacen("note: \"note 0: ", "note: \"raw\n        (\n", 1);
+        assert_ne!(edited, text);
+        std::fs::write(&path, &edited).unwrap();
+        let loaded = crate::sidecar::load(&path).unwrap().unwrap();
+        let expected: Sidecar = ron_options().from_str(&edited).unwrap();
+        assert_eq!(loaded.sidecar, expected);
+        assert!(loaded.sidecar.annotations[0].note.starts_with("raw\n        (\n"));
+        assert_eq!(loaded.sidecar.annotations.len(), sc.annotations.len());
+        let meta = std::fs::metadata(&path).unwrap();
+        for block in [4096, 1 << 20, 1 << 24] {
+            if let Some(streamed) = crate::sidecar::load_streamed(&path, &meta, block) {
+                assert_eq!(streamed.sidecar, expected, "block {block}");
+            }
+        }
     }
 
     #[test]
