@@ -394,7 +394,7 @@ fn a_long_document_reports_progress_as_it_goes_and_cancels_mid_way() {
     }
     // Cancelling after the first thousand annotations leaves no file, not even a temporary one.
     let before = files_under(out_dir.path()).len();
-    for format in [Format::Csv, Format::Jsonl, Format::W3c, Format::Qdpx] {
+    for format in [Format::Csv, Format::Xlsx, Format::Jsonl, Format::W3c, Format::Semeval, Format::Qdpx] {
         let out = out_dir.path().join(format!("cancelled-{format:?}"));
         let err = export::write(&corpus, format, &Options::default(), &out, &|done, _| done < 1000).unwrap_err();
         assert!(err.message.contains("cancelled"), "{err}");

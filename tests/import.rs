@@ -641,3 +641,47 @@ fn mutated_semeval_labels_never_panic() {
         }
     }
 }
+
+/// Mutated brat, W3C and SemEval files, imported for real: each gives an import or an error
+/// with a message, never a panic.
+#[test]
+fn mutated_import_files_never_panic() {
+    let ws = Workspace::new();
+    write(&ws.src("press.txt"), TEXT.as_bytes());
+    write(&ws.src("article111.txt"), ARTICLE_111.as_bytes());
+    let (s1, e1) = cp("Le marché “bio” ouvrira le samedi 🍎");
+    let brat = format!(
+        "T1\tAnnonce {s1} {e1}\tLe marché “bio” ouvrira le samedi 🍎\nE1\tAnnonce:T1\n#1\tAnnotatorNotes E1\tx\n#2\tAnnotatorNotes T1\ty\nA1\tUrgent T1\n"
+    );
+    let w3c = w3c_annotation("file:///x/press.txt", s1 as i64, e1 as i64, "Le marché “bio” ouvrira le samedi 🍎");
+    let labels = labels_111();
+    let inputs: [(&str, &[u8]); 3] =
+        [("press.ann", brat.as_bytes()), ("a.json", w3c.as_bytes()), ("article111.task-flc-tc.labels", labels.as_bytes())];
+    let mut seed = 0x9e37_79b9_u64;
+    for (name, good) in inputs {
+        for round in 0..150 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut m = good.to_vec();
+            let at = (seed as usize) % m.len();
+            match round % 3 {
+                0 => m.truncate(at),
+                1 => {
+                    let pool = b"\t\n:;{}\"0-9 ";
+                    m[at] = pool[(seed >> 20) as usize % pool.len()];
+                }
+                _ => {
+                    m.remove(at);
+                }
+            }
+            write(&ws.src(name), &m);
+            let into = ws.dir.path().join(format!("into-{round}"));
+            std::fs::create_dir_all(&into).unwrap();
+            std::fs::copy(ws.src("press.txt"), into.join("press.txt")).unwrap();
+            if let Err(e) = import(&ws.src(name), Some(&into), "ana") {
+                assert!(!e.to_string().trim().is_empty());
+            }
+        }
+    }
+}

@@ -76,6 +76,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             by_coder.entry(sc.sidecar.coder.clone()).or_default();
         }
         for r in &rows {
+            ticker.annotation()?;
             let Some(span) = r.span else {
                 orphans += 1;
                 continue;
@@ -111,7 +112,6 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             files.push((folder.join(format!("{stem}{TC_SUFFIX}")), tc.into_bytes()));
             files.push((folder.join(format!("{stem}{SI_SUFFIX}")), si.into_bytes()));
         }
-        ticker.annotations(rows.len());
         ticker.report()?;
     }
     let mut notes = Vec::new();
