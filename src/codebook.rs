@@ -99,6 +99,12 @@ pub struct Code {
     pub parent: Option<String>,
     #[serde(default)]
     pub attributes: Vec<AttributeDef>,
+    /// Whether other QDA programs should offer this code for coding (REFI-QDA `isCodable`).
+    /// `None`, the usual case, means the default: a group is a folder that is not codable, any
+    /// other code is codable. Set when an imported codebook says otherwise, so that it goes
+    /// back out as it came in. Marginalia itself lets every code tag a passage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codable: Option<bool>,
 }
 
 impl Code {
@@ -113,6 +119,7 @@ impl Code {
             key: None,
             parent: None,
             attributes: Vec::new(),
+            codable: None,
         }
     }
 
@@ -135,9 +142,11 @@ pub struct Codebook {
 pub const CLAIMS_RON: &str = include_str!("../assets/codebooks/claims.ron");
 /// The "Persuasion techniques" codebook, compiled in from assets/.
 pub const PERSUASION_RON: &str = include_str!("../assets/codebooks/persuasion.ron");
+/// The 14 techniques of SemEval-2020 Task 11, whose ids are the task's exact labels.
+pub const SEMEVAL2020_RON: &str = include_str!("../assets/codebooks/semeval2020.ron");
 
 /// The codebooks shipped with Marginalia: short name (used on the command line) and RON text.
-const SHIPPED: [(&str, &str); 2] = [("claims", CLAIMS_RON), ("persuasion", PERSUASION_RON)];
+const SHIPPED: [(&str, &str); 3] = [("claims", CLAIMS_RON), ("persuasion", PERSUASION_RON), ("semeval2020", SEMEVAL2020_RON)];
 
 /// The shipped codebooks, each with its short name ("claims", "persuasion").
 pub fn builtin() -> Vec<(&'static str, Codebook)> {
@@ -536,6 +545,36 @@ mod tests {
             assert_eq!(Codebook::builtin(&cb.name.to_uppercase()).as_ref(), Some(cb));
         }
         assert!(Codebook::builtin("no such codebook").is_none());
+    }
+
+    #[test]
+    fn the_semeval_codebook_has_the_task_labels_as_ids() {
+        let cb = Codebook::builtin("semeval2020").unwrap();
+        let ids: Vec<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "Appeal_to_Authority",
+                "Appeal_to_fear-prejudice",
+                "Bandwagon,Reductio_ad_hitlerum",
+                "Black-and-White_Fallacy",
+                "Causal_Oversimplification",
+                "Doubt",
+                "Exaggeration,Minimisation",
+                "Flag-Waving",
+                "Loaded_Language",
+                "Name_Calling,Labeling",
+                "Repetition",
+                "Slogans",
+                "Thought-terminating_Cliches",
+                "Whataboutism,Straw_Men,Red_Herring",
+            ]
+        );
+        for c in &cb.codes {
+            assert!(c.description.len() > 40 && c.example.len() > 10, "{} lacks a definition or example", c.id);
+            assert!(c.parent.is_none());
+        }
+        assert_eq!(cb.codes.iter().filter(|c| c.key.is_some()).count(), 10);
     }
 
     #[test]

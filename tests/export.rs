@@ -394,7 +394,7 @@ fn a_long_document_reports_progress_as_it_goes_and_cancels_mid_way() {
     }
     // Cancelling after the first thousand annotations leaves no file, not even a temporary one.
     let before = files_under(out_dir.path()).len();
-    for format in [Format::Csv, Format::Jsonl, Format::W3c, Format::Qdpx] {
+    for format in [Format::Csv, Format::Xlsx, Format::Jsonl, Format::W3c, Format::Semeval, Format::Qdpx] {
         let out = out_dir.path().join(format!("cancelled-{format:?}"));
         let err = export::write(&corpus, format, &Options::default(), &out, &|done, _| done < 1000).unwrap_err();
         assert!(err.message.contains("cancelled"), "{err}");
@@ -404,4 +404,160 @@ fn a_long_document_reports_progress_as_it_goes_and_cancels_mid_way() {
     // A W3C collection streamed annotation by annotation is still one valid document.
     let items = w3c_items(&out_dir.path().join("all-W3c"));
     assert_eq!(items.len(), 2500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Excel workbooks.
+
+/// The CSV export's records (header first), with the leading `'` that neutralises formula-like
+/// cells taken off again, so that they compare with a spreadsheet's cells.
+fn csv_records(dir: &Path) -> Vec<Vec<String>> {
+    let out = dir.join("compare.csv");
+    export_to(dir, Format::Csv, Options::default(), &out);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(&out).unwrap();
+    let records = reader
+        .records()
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|c| match c.strip_prefix('\'') {
+                    Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+                    _ => c.to_owned(),
+                })
+                .collect()
+        })
+        .collect();
+    std::fs::remove_file(&out).unwrap();
+    records
+}
+
+#[test]
+fn xlsx_has_the_csv_rows_with_typed_cells_and_a_frozen_filtered_header() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    make_corpus(dir.path());
+    let out = dir.path().join("out.xlsx");
+    let status = marginalia(&["export", dir.path().to_str().unwrap(), "--format", "xlsx", "-o", out.to_str().unwrap()]);
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let expected = csv_records(dir.path());
+
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    assert_eq!(book.sheet_names(), ["Annotations"]);
+    let range = book.worksheet_range("Annotations").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows.len(), expected.len(), "a header and one row per annotation");
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, expected[0], "the CSV's columns, coder among them");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut formula_like = 0;
+    for (row, want) in rows[1..].iter().zip(&expected[1..]) {
+        for (i, cell) in row.iter().enumerate() {
+            let name = header[i].as_str();
+            match name {
+                "start" | "end" => {
+                    assert!(matches!(cell, Data::Float(_) | Data::Int(_)), "{name} is a number: {cell:?}");
+                    assert_eq!(cell.to_string(), want[i]);
+                }
+                "created" | "modified" => {
+                    let Data::DateTime(dt) = cell else { panic!("{name} is a date: {cell:?}") };
+                    let (y, mo, d, h, mi, s) =
+                        (&want[i][0..4], &want[i][5..7], &want[i][8..10], &want[i][11..13], &want[i][14..16], &want[i][17..19]);
+                    let shown = dt.as_datetime().unwrap().to_string();
+                    assert_eq!(shown, format!("{y}-{mo}-{d} {h}:{mi}:{s}"), "{name}");
+                }
+                _ => {
+                    if let Data::String(s) = cell
+                        && s.starts_with(['=', '-', '@'])
+                    {
+                        formula_like += 1;
+                    }
+                    assert_eq!(cell.to_string(), want[i], "column {name}");
+                }
+            }
+        }
+        let coder = row[col("coder")].to_string();
+        assert!(coder == "ana" || coder == "bruno", "{coder}");
+    }
+    assert!(formula_like >= 3, "formula-like text is kept as text, exactly");
+
+    // The header row is frozen and filtered.
+    let sheet = {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut s).unwrap();
+        s
+    };
+    assert!(sheet.contains("state=\"frozen\"") && sheet.contains("ySplit=\"1\""), "{sheet}");
+    assert!(sheet.contains("<autoFilter ref=\"A1:"), "{sheet}");
+}
+
+/// LibreOffice opens the workbook and converts it to the same rows as the CSV export. Skipped
+/// where LibreOffice is not installed (the reader-crate test above still runs).
+#[test]
+fn xlsx_opens_in_libreoffice_with_the_csv_rows() {
+    let soffice = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|cmd| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(soffice) = soffice else {
+        eprintln!("LibreOffice not found: the conversion check is skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    make_corpus(dir.path());
+    let out = dir.path().join("out.xlsx");
+    export_to(dir.path(), Format::Xlsx, Options::default(), &out);
+    let converted = dir.path().join("converted");
+    let profile = dir.path().join("lo-profile");
+    let status = std::process::Command::new(soffice)
+        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .args(["--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir"])
+        .arg(&converted)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(converted.join("out.csv")).unwrap();
+    let got: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    // LibreOffice keeps a line break inside a cell as LF: a CRLF in the text (the workbook
+    // holds it, as the reader-crate test shows) comes out of its conversion as LF.
+    let lf = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter().map(|r| r.into_iter().map(|c| c.replace("\r\n", "\n")).collect()).collect()
+    };
+    let want = csv_records(dir.path());
+    assert!(want.iter().flatten().any(|c| c.contains("\r\n")), "the corpus has CRLF inside cells");
+    assert_eq!(lf(got), lf(want));
+}
+
+// ---------------------------------------------------------------------------------------------
+// SemEval-2020 Task 11.
+
+#[test]
+fn semeval_export_slices_the_text_and_says_what_is_not_a_technique() {
+    let dir = tempfile::tempdir().unwrap();
+    make_corpus(dir.path());
+    let out = dir.path().join("semeval");
+    let summary = export_to(dir.path(), Format::Semeval, Options::default(), &out);
+    assert!(summary.notes.iter().any(|n| n.contains("not SemEval-2020 techniques")), "{:?}", summary.notes);
+    assert!(summary.notes.iter().any(|n| n.contains("not named article<ID>.txt")), "{:?}", summary.notes);
+    assert!(summary.notes.iter().any(|n| n.contains("notes or attributes")), "{:?}", summary.notes);
+    // Two coders: a folder each.
+    let labels = std::fs::read_to_string(out.join("ana/speech.task-flc-tc.labels")).unwrap();
+    let text = std::fs::read_to_string(out.join("ana/speech.txt")).unwrap();
+    assert_eq!(text, common::SPEECH);
+    assert_eq!(labels.lines().count(), 6);
+    for line in labels.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        assert_eq!(f[0], "speech");
+        let (b, e): (usize, usize) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        assert!(b < e && e <= text.chars().count());
+    }
+    assert!(labels.contains("\tdemand\t"), "{labels}");
+    assert!(out.join("bruno/speech.task-si.labels").is_file());
+    // -o must be a folder.
+    let file = dir.path().join("x.labels");
+    std::fs::write(&file, "").unwrap();
+    let corpus = marginalia::corpus::load(dir.path()).unwrap();
+    let err = export::write(&corpus, Format::Semeval, &Options::default(), &file, &|_, _| true).unwrap_err();
+    assert!(err.to_string().contains("SemEval-2020 Task 11 labels exports write a folder"), "{err}");
 }

@@ -568,3 +568,129 @@ fn export_and_import_commands_carry_qdpx() {
     assert_eq!(rows[0]["exact"], "keep the night buses running");
     assert_eq!(rows[0]["note"], "polite but firm");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Projects and codebooks as other programs write them.
+
+/// A schema-valid project whose text sources give `plainTextPath` as a path inside the archive
+/// without `internal://`, and have no `name`.
+#[test]
+fn sources_by_plain_archive_path_and_without_names_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("other.qdpx");
+    let qde = format!(
+        r##"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Other tool">
+  <CodeBook><Codes>
+    <Code guid="0a1b2c3d-0000-4000-8000-0000000000c1" name="Housing" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{SOURCE_GUID}" plainTextPath="sources/rent-letter.txt">
+      <PlainTextSelection guid="0a1b2c3d-0000-4000-8000-000000000010" startPosition="0" endPosition="9">
+        <Coding guid="0a1b2c3d-0000-4000-8000-000000000011"><CodeRef targetGUID="0a1b2c3d-0000-4000-8000-0000000000c1"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="0a1b2c3d-0000-4000-8000-000000000020">
+      <PlainTextContent>An inline text without a name.</PlainTextContent>
+    </TextSource>
+    <TextSource guid="0a1b2c3d-0000-4000-8000-000000000030" name="elsewhere" plainTextPath="file:///C:/Users/kim/elsewhere.txt"/>
+  </Sources>
+</Project>
+"##
+    );
+    assert_valid(&qde, "Project-mrt2019.xsd");
+    make_qdpx(&archive, &[("project.qde", qde.as_bytes()), ("sources/rent-letter.txt", NOTES_TEXT.as_bytes())]);
+    let target = dir.path().join("in");
+    let summary = qdpx::import(&archive, &target).unwrap();
+    assert_eq!(
+        summary.documents,
+        vec![target.join("rent-letter.txt"), target.join("0a1b2c3d-0000-4000-8000-000000000020.txt")],
+        "{summary:?}"
+    );
+    assert!(!summary.not_imported.iter().any(|n| n.contains("rent-letter")), "{summary:?}");
+    assert!(summary.not_imported.iter().any(|n| n.contains("\"elsewhere\": its text is outside the archive")), "{summary:?}");
+    assert_eq!(seen(&target)[0].exact, "Rent rose");
+    assert!(summary.notes.iter().any(|n| n.contains("without a name was named \"rent-letter.txt\"")), "{summary:?}");
+    assert!(!target.join("(unnamed).txt").exists());
+}
+
+/// Codes of the same name three levels down under two parents of the same name: the second
+/// gets its path once, not twice.
+#[test]
+fn duplicate_code_names_get_their_path_once() {
+    let xml = r##"<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+  <Code guid="0a1b2c3d-0000-4000-8000-000000000101" name="Economy" isCodable="true">
+    <Code guid="0a1b2c3d-0000-4000-8000-000000000102" name="Jobs" isCodable="true">
+      <Code guid="0a1b2c3d-0000-4000-8000-000000000103" name="Wages" isCodable="true"/>
+    </Code>
+  </Code>
+  <Code guid="0a1b2c3d-0000-4000-8000-000000000201" name="Politics" isCodable="true">
+    <Code guid="0a1b2c3d-0000-4000-8000-000000000202" name="Jobs" isCodable="true">
+      <Code guid="0a1b2c3d-0000-4000-8000-000000000203" name="Wages" isCodable="true"/>
+    </Code>
+  </Code>
+</Codes></CodeBook>"##;
+    assert_valid(xml, "Codebook.xsd");
+    let imported = qdc::import_detailed(xml, "Topics").unwrap();
+    let names: Vec<&str> = imported.codebook.codes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Economy", "Jobs", "Wages", "Politics", "Politics / Jobs", "Politics / Jobs / Wages"]);
+    assert!(
+        imported.notes.iter().any(|n| n.contains("\"Wages\" occurs twice; the second is named \"Politics / Jobs / Wages\"")),
+        "{:?}",
+        imported.notes
+    );
+}
+
+/// `isCodable` as another program wrote it (a codable parent, a folder that is not a parent)
+/// comes back out of `codebook import` then `codebook export` unchanged.
+#[test]
+fn is_codable_survives_codebook_import_and_export() {
+    let xml = r##"<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+  <Code guid="0a1b2c3d-0000-4000-8000-000000000301" name="Housing" isCodable="true" color="#E69F00">
+    <Code guid="0a1b2c3d-0000-4000-8000-000000000302" name="Rent" isCodable="true" color="#56B4E9"/>
+  </Code>
+  <Code guid="0a1b2c3d-0000-4000-8000-000000000401" name="Themes" isCodable="false" color="#999999">
+    <Code guid="0a1b2c3d-0000-4000-8000-000000000402" name="Safety" isCodable="true" color="#009E73"/>
+  </Code>
+  <Code guid="0a1b2c3d-0000-4000-8000-000000000501" name="Unsorted" isCodable="false" color="#332288"/>
+</Codes></CodeBook>"##;
+    assert_valid(xml, "Codebook.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let qdc_in = dir.path().join("in.qdc");
+    std::fs::write(&qdc_in, xml).unwrap();
+    let ron = dir.path().join("topics.ron");
+    let out = Command::new(env!("CARGO_BIN_EXE_marginalia"))
+        .args(["codebook", "import"])
+        .arg(&qdc_in)
+        .arg("-o")
+        .arg(&ron)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let qdc_out = dir.path().join("out.qdc");
+    let out = Command::new(env!("CARGO_BIN_EXE_marginalia"))
+        .args(["codebook", "export", "--format", "qdc", "--from"])
+        .arg(&ron)
+        .arg("-o")
+        .arg(&qdc_out)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = std::fs::read_to_string(&qdc_out).unwrap();
+    assert_valid(&again, "Codebook.xsd");
+    let flag = |name: &str| {
+        let at = again.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("{name} missing:\n{again}"));
+        let rest = &again[at..];
+        let v = rest.find("isCodable=\"").unwrap() + "isCodable=\"".len();
+        rest[v..].split('"').next().unwrap().to_owned()
+    };
+    assert_eq!(flag("Housing"), "true", "a codable parent stays codable:\n{again}");
+    assert_eq!(flag("Rent"), "true");
+    assert_eq!(flag("Themes"), "false");
+    assert_eq!(flag("Unsorted"), "false", "a folder without codes stays a folder");
+    // The RON says only what differs from the default.
+    let text = std::fs::read_to_string(&ron).unwrap();
+    assert_eq!(text.matches("codable:").count(), 2, "{text}");
+}

@@ -1,5 +1,6 @@
 //! `marginalia export PATH --format FORMAT -o OUT`: a document or folder, with every coder's
-//! sidecar, written as CSV, JSON lines, W3C Web Annotation, brat or an HTML report.
+//! sidecar, written as CSV, an Excel workbook, JSON lines, W3C Web Annotation, brat, SemEval-2020
+//! Task 11 labels, an HTML report or a REFI-QDA project.
 
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ pub struct ExportArgs {
     pub path: PathBuf,
     #[arg(long, value_enum)]
     pub format: Format,
-    /// The file to write (a folder for brat).
+    /// The file to write (a folder for brat and semeval).
     #[arg(short = 'o', long = "out", value_name = "OUT")]
     pub out: PathBuf,
     /// CSV: start with a byte-order mark so that Excel reads UTF-8.

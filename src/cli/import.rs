@@ -1,5 +1,6 @@
 //! `marginalia import FILE [--into FOLDER]`: brat .ann (with its .txt), W3C Web Annotation
-//! JSON-LD or JSON lines, and documents in HTML or .docx.
+//! JSON-LD or JSON lines, SemEval-2020 Task 11 labels files, a folder of brat or SemEval files,
+//! REFI-QDA projects, and documents in HTML or .docx.
 
 use std::path::PathBuf;
 
@@ -9,7 +10,8 @@ use crate::error::Error;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A REFI-QDA .qdpx project, a brat .ann, a W3C .json/.jsonld/.jsonl, an .html or a .docx file.
+    /// A REFI-QDA .qdpx project, a brat .ann, a W3C .json/.jsonld/.jsonl, a SemEval .labels,
+    /// an .html or a .docx file; or a folder of brat files or SemEval labels files.
     pub file: PathBuf,
     /// The folder to put documents and sidecars in (default: the file's folder).
     #[arg(long, value_name = "FOLDER")]

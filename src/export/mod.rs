@@ -11,7 +11,9 @@ pub mod brat;
 pub mod csv;
 pub mod html;
 pub mod jsonl;
+pub mod semeval;
 pub mod w3c;
+pub mod xlsx;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,10 +39,16 @@ pub enum Format {
     Html,
     /// A REFI-QDA project (.qdpx) for QualCoder, NVivo, ATLAS.ti and MAXQDA.
     Qdpx,
+    /// An Excel workbook (.xlsx): the CSV's columns with typed cells, header frozen and filtered.
+    Xlsx,
+    /// SemEval-2020 Task 11 labels: a folder of article texts with .task-flc-tc.labels and
+    /// .task-si.labels files.
+    Semeval,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [Format::Csv, Format::Jsonl, Format::W3c, Format::Brat, Format::Html, Format::Qdpx];
+    pub const ALL: [Format; 8] =
+        [Format::Csv, Format::Xlsx, Format::Jsonl, Format::W3c, Format::Brat, Format::Semeval, Format::Html, Format::Qdpx];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -50,12 +58,14 @@ impl Format {
             Format::Brat => "brat standoff",
             Format::Html => "HTML report",
             Format::Qdpx => "REFI-QDA project",
+            Format::Xlsx => "Excel workbook",
+            Format::Semeval => "SemEval-2020 Task 11 labels",
         }
     }
 
     /// Does this format write a folder (rather than one file)?
     pub fn writes_folder(self) -> bool {
-        matches!(self, Format::Brat)
+        matches!(self, Format::Brat | Format::Semeval)
     }
 
     /// The usual file extension (none for folder formats).
@@ -67,6 +77,8 @@ impl Format {
             Format::Brat => "",
             Format::Html => "html",
             Format::Qdpx => "qdpx",
+            Format::Xlsx => "xlsx",
+            Format::Semeval => "",
         }
     }
 }
@@ -125,7 +137,9 @@ fn write_readable(
     let mut ticker = Ticker::new(corpus, progress);
     if format.writes_folder() {
         if out.is_file() {
-            return Err(Error::usage("is a file; brat exports write a folder").in_file(out).hint("pass a folder path with -o"));
+            return Err(Error::usage(format!("is a file; {} exports write a folder", format.label()))
+                .in_file(out)
+                .hint("pass a folder path with -o"));
         }
     } else if out.is_dir() {
         return Err(Error::usage("is a folder; this format writes one file").in_file(out).hint("pass a file path with -o"));
@@ -138,8 +152,17 @@ fn write_readable(
         Format::Html => {
             crate::sidecar::write_atomic(out, html::render(corpus, &mut ticker)?.as_bytes(), false)?;
         }
-        Format::Brat => {
-            let (files, brat_notes) = brat::render(corpus, &mut ticker)?;
+        Format::Xlsx => {
+            let mut xlsx_notes = Vec::new();
+            stage(out, |w| {
+                xlsx_notes = xlsx::write(corpus, w, &mut ticker)?;
+                Ok(())
+            })?;
+            notes.extend(xlsx_notes);
+        }
+        Format::Brat | Format::Semeval => {
+            let (files, brat_notes) =
+                if format == Format::Brat { brat::render(corpus, &mut ticker)? } else { semeval::render(corpus, &mut ticker)? };
             std::fs::create_dir_all(out).map_err(|e| Error::io(out, "cannot create the output folder", e))?;
             let mut written = Vec::new();
             for (rel, bytes) in files {

@@ -2,7 +2,12 @@
 //! into the target folder) and its sidecar. Entity types become codes (types the codebook does
 //! not know are added, named and coloured from a `visual.conf` beside the .ann when there is
 //! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations, events,
-//! equivalences and normalisations have no place in Marginalia and are counted in the summary.
+//! equivalences and normalisations (and notes or attributes attached to them) have no place in
+//! Marginalia and are counted in the summary.
+//!
+//! A folder of brat documents imports every `.ann` in it (not in its subfolders). Only regular
+//! files are read: a `.ann` or `.txt` that is a symbolic link (which could point anywhere on
+//! the machine, `/etc/passwd` say) is never followed; it is skipped and reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -69,11 +74,77 @@ fn q(s: &str) -> String {
     crate::document::excerpt(s, crate::document::QUOTE_CHARS)
 }
 
+/// Why `path` is not a regular file Marginalia reads (a symbolic link, a folder, a device…),
+/// or `None` when it is one. Links are not followed.
+pub(crate) fn not_regular(path: &Path) -> Option<String> {
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Some(format!("{} does not exist", path.display())),
+        Ok(m) if m.file_type().is_symlink() => {
+            Some(format!("{} is a symbolic link, which Marginalia does not follow when importing", path.display()))
+        }
+        Ok(m) if !m.is_file() => Some(format!("{} is not a regular file", path.display())),
+        Ok(_) => None,
+    }
+}
+
+/// Imports every brat document (`.ann` with its `.txt`) of the folder `dir` into `folder`.
+/// Pairs that are not regular files are skipped and listed under "not carried".
+pub fn import_folder(dir: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
+    let mut anns: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, "cannot read the folder", e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ann")))
+        .collect();
+    anns.sort();
+    if anns.is_empty() {
+        return Err(format_error(dir, "holds no brat .ann file").hint("pass a folder of brat .ann and .txt files, or one .ann"));
+    }
+    let mut summary = Summary::default();
+    let mut skipped = Vec::new();
+    let mut imported = 0;
+    for ann in &anns {
+        let txt = ann.with_extension("txt");
+        if let Some(why) = not_regular(ann).or_else(|| not_regular(&txt)) {
+            skipped.push(why);
+            continue;
+        }
+        let s = import(ann, folder, coder)?;
+        imported += 1;
+        summary.written.extend(s.written);
+        summary.carried.extend(s.carried);
+        summary.not_carried.extend(
+            s.not_carried
+                .into_iter()
+                .map(|n| format!("{}: {n}", ann.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())),
+        );
+    }
+    if !skipped.is_empty() {
+        summary.not_carried.push(format!("{} brat document(s) skipped: {}", skipped.len(), skipped.join("; ")));
+    }
+    if imported == 0 {
+        return Err(format_error(dir, format!("has no brat document Marginalia can read: {}", skipped.join("; ")))
+            .hint("copy the files into the folder instead of linking them"));
+    }
+    Ok(summary)
+}
+
 pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
     let txt_path = ann_path.with_extension("txt");
-    if !txt_path.is_file() {
-        return Err(format_error(ann_path, format!("has no text beside it: {} does not exist", txt_path.display()))
-            .hint("brat keeps each document's text in a .txt file with the same name as the .ann"));
+    if let Some(why) = not_regular(ann_path) {
+        return Err(format_error(ann_path, format!("is not read: {why}; nothing was written"))
+            .hint("copy the file into the folder instead of linking it"));
+    }
+    match not_regular(&txt_path) {
+        None => {}
+        Some(_) if std::fs::symlink_metadata(&txt_path).is_err() => {
+            return Err(format_error(ann_path, format!("has no text beside it: {} does not exist", txt_path.display()))
+                .hint("brat keeps each document's text in a .txt file with the same name as the .ann"));
+        }
+        Some(why) => {
+            return Err(format_error(ann_path, format!("has a text that is not read: {why}; nothing was written"))
+                .hint("copy the text into the folder instead of linking it"));
+        }
     }
     let txt_bytes = read_capped(&txt_path)?;
     let doc = Document::from_bytes(&txt_bytes)
@@ -86,6 +157,9 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     let mut not_carried: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut pending_notes: Vec<(usize, String, String)> = Vec::new();
+    // Ids of relations, events, equivalences and normalisations: notes and attributes attached
+    // to them are counted with them.
+    let mut uncarried_ids: BTreeSet<String> = BTreeSet::new();
     let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
     for (n, line) in ann.lines().enumerate() {
         let lineno = n + 1;
@@ -160,23 +234,29 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                 }
                 pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
             }
-            Some('R') => *not_carried.entry("relations").or_default() += 1,
-            Some('E') => *not_carried.entry("events").or_default() += 1,
-            Some('*') => *not_carried.entry("equivalences").or_default() += 1,
-            Some('N') => *not_carried.entry("normalisations").or_default() += 1,
+            Some(c @ ('R' | 'E' | '*' | 'N')) => {
+                uncarried_ids.insert(line.split('\t').next().unwrap_or("").to_owned());
+                let what = match c {
+                    'R' => "relations",
+                    'E' => "events",
+                    '*' => "equivalences",
+                    _ => "normalisations",
+                };
+                *not_carried.entry(what).or_default() += 1;
+            }
             _ => *not_carried.entry("unrecognised lines").or_default() += 1,
         }
     }
     for (lineno, target, text) in pending_notes {
         match index.get(&target) {
             Some(&i) => entities[i].note.push(text),
+            None if uncarried_ids.contains(&target) => {
+                *not_carried.entry("notes on relations, events or normalisations").or_default() += 1;
+            }
             None => {
-                return Err(format_error(
-                    ann_path,
-                    format!("a note refers to {}, which is not a text-bound annotation", q(&target)),
-                )
-                .at(lineno, 1)
-                .hint("notes on relations or events cannot be imported; remove the line"));
+                return Err(format_error(ann_path, format!("a note refers to {}, which the file does not define", q(&target)))
+                    .at(lineno, 1)
+                    .hint("check the note's target id, or remove the line"));
             }
         }
     }
@@ -203,7 +283,7 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
         .skip(1)
         .take(3)
         .map(|p| p.join("visual.conf"))
-        .find(|p| p.is_file())
+        .find(|p| not_regular(p).is_none())
         .and_then(|p| std::fs::read_to_string(p).ok())
         .map(|t| visual_conf(&t))
         .unwrap_or_default();

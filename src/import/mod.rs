@@ -1,4 +1,5 @@
-//! Imports: annotation sets from other tools (brat standoff, W3C Web Annotation) into
+//! Imports: annotation sets from other tools (brat standoff, W3C Web Annotation, SemEval
+//! shared-task labels) into
 //! Marginalia sidecars, and documents in other formats (HTML, .docx) as plain text beside
 //! the original.
 //!
@@ -10,6 +11,7 @@
 pub mod brat;
 pub mod docx;
 pub mod html;
+pub mod semeval;
 pub mod w3c;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +61,8 @@ pub enum Kind {
     Html,
     Docx,
     Qdpx,
+    /// SemEval-2020 Task 11 `.labels` files (with `article<ID>.txt` texts).
+    Semeval,
 }
 
 impl Kind {
@@ -70,17 +74,44 @@ impl Kind {
             "html" | "htm" | "xhtml" => Kind::Html,
             "docx" => Kind::Docx,
             "qdpx" => Kind::Qdpx,
+            "labels" => Kind::Semeval,
             _ => return None,
         })
     }
 }
 
-/// Imports `file` into `into` (default: the file's folder). `coder` names the coder of
-/// imported annotations that do not name one.
+/// What a folder given to `marginalia import` holds: SemEval labels files, else brat files.
+fn folder_kind(dir: &Path) -> Result<Kind, Error> {
+    let names: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the folder", e))?.flatten().map(|e| e.path()).collect();
+    if names.iter().any(|p| semeval::is_labels_file(p)) {
+        return Ok(Kind::Semeval);
+    }
+    if names.iter().any(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ann"))) {
+        return Ok(Kind::Brat);
+    }
+    Err(Error::usage("holds no files Marginalia imports as a folder").in_file(dir).hint(
+        "a folder import reads SemEval-2020 .labels files (with article<ID>.txt texts) or brat .ann files (with their .txt)",
+    ))
+}
+
+/// Imports `file` (or a folder of brat or SemEval files) into `into` (default: the file's
+/// folder, or the folder itself). `coder` names the coder of imported annotations that do not
+/// name one.
 pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, Error> {
+    if file.is_dir() {
+        let folder = into.map(Path::to_path_buf).unwrap_or_else(|| file.to_path_buf());
+        if folder.is_file() {
+            return Err(Error::usage("is a file; --into takes a folder").in_file(&folder));
+        }
+        return match folder_kind(file)? {
+            Kind::Semeval => semeval::import(file, &folder, coder),
+            _ => brat::import_folder(file, &folder, coder),
+        };
+    }
     let kind = Kind::of(file).ok_or_else(|| {
         Error::usage("is not a file Marginalia imports").in_file(file).hint(
-            "import REFI-QDA .qdpx projects, brat .ann (with its .txt beside), W3C .json/.jsonld/.jsonl, .html or .docx files",
+            "import REFI-QDA .qdpx projects, brat .ann (with its .txt beside), W3C .json/.jsonld/.jsonl, SemEval .labels, .html or .docx files, or a folder of brat or SemEval files",
         )
     })?;
     let meta = std::fs::metadata(file).map_err(|e| Error::io(file, "cannot read the file", e))?;
@@ -101,6 +132,7 @@ pub fn import(file: &Path, into: Option<&Path>, coder: &str) -> Result<Summary, 
         Kind::W3c => w3c::import(file, &folder, coder),
         Kind::Html => html::import(file, &folder),
         Kind::Docx => docx::import(file, &folder),
+        Kind::Semeval => semeval::import(file, &folder, coder),
         Kind::Qdpx => {
             let s = crate::refi::qdpx::import(file, &folder)?;
             let mut written = s.documents.clone();

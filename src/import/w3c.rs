@@ -114,6 +114,8 @@ fn id_of(v: &Value) -> Option<&str> {
 }
 
 struct Parsed {
+    /// How the summary names it: its `id`, or its place in the file.
+    label: String,
     id: Option<Uuid>,
     code_id: Option<String>,
     code_name: Option<String>,
@@ -130,9 +132,10 @@ struct Parsed {
     modified: Option<String>,
 }
 
-fn parse_one(v: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<Parsed, String> {
+fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>) -> Result<Parsed, String> {
     let id = v.get("id").and_then(Value::as_str).and_then(|s| s.strip_prefix("urn:uuid:")).and_then(|s| Uuid::parse_str(s).ok());
     let mut p = Parsed {
+        label,
         id,
         code_id: None,
         code_name: None,
@@ -206,6 +209,7 @@ fn parse_one(v: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<Par
     }
     let Some(target) = targets.first() else { return Err("has no target".to_owned()) };
     p.source = id_of(target.get("source").unwrap_or(target)).unwrap_or("").to_owned();
+    let mut refined: Option<(String, String)> = None;
     for s in as_list(target.get("selector")) {
         let t = types(s);
         if t.iter().any(|x| x == "TextQuoteSelector") {
@@ -218,11 +222,32 @@ fn parse_one(v: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<Par
             };
             p.position = Some((a, b));
         } else {
-            *unsupported.entry(format!("selectors of type {}", t.join("/"))).or_default() += 1;
+            // A text selector refining another selector (a fragment of a web page or a PDF
+            // page, say) is relative to that fragment, not to the whole text.
+            let inner: Vec<String> = as_list(s.get("refinedBy"))
+                .into_iter()
+                .flat_map(types)
+                .filter(|x| x == "TextQuoteSelector" || x == "TextPositionSelector")
+                .collect();
+            if let (Some(inner), None) = (inner.first(), &refined) {
+                let outer = t.first().cloned().unwrap_or_else(|| "selector".to_owned());
+                let value = s.get("value").and_then(Value::as_str).unwrap_or("");
+                refined = Some((inner.clone(), if value.is_empty() { outer } else { format!("{outer} \"{value}\"") }));
+            } else {
+                *unsupported.entry(format!("selectors of type {}", t.join("/"))).or_default() += 1;
+            }
         }
     }
     if p.exact.is_none() && p.position.is_none() {
+        if let Some((inner, outer)) = refined {
+            return Err(format!(
+                "has its {inner} inside the refinedBy of a {outer}: it counts within that fragment, which cannot be found in a plain text"
+            ));
+        }
         return Err("has no TextQuoteSelector or TextPositionSelector, so it cannot be placed in the text".to_owned());
+    }
+    if let Some((_, outer)) = refined {
+        *unsupported.entry(format!("text selectors refining a {outer} (its own text selector placed it)")).or_default() += 1;
     }
     Ok(p)
 }
@@ -234,6 +259,8 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
     let (values, container_notes) = read_annotations(path, text)?;
     let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
     let mut untagged = Vec::new();
+    // Each annotation that cannot be placed: (label, reason).
+    let mut unplaced: Vec<(String, String)> = Vec::new();
     // Document name → parsed annotations, in file order.
     let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
     for (n, v) in values.iter().enumerate() {
@@ -243,106 +270,103 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
             .and_then(Value::as_str)
             .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
             .unwrap_or_else(|| format!("annotation {}", n + 1));
-        let parsed =
-            parse_one(v, &mut unsupported).map_err(|why| format_error(path, format!("{label} {why}; nothing was written")))?;
+        let parsed = match parse_one(v, label.clone(), &mut unsupported) {
+            Ok(p) => p,
+            Err(why) => {
+                unplaced.push((label, why));
+                continue;
+            }
+        };
         if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
             untagged.push(label);
             continue;
         }
         by_doc.entry(source_name(&parsed.source)).or_default().push(parsed);
     }
-    // Find every document first, so that a missing one stops the import before any write.
+    // Find every document first, so that nothing is written before all is checked.
     let mut docs: Vec<(PathBuf, Document, Vec<Parsed>)> = Vec::new();
+    // (document name, annotations) whose document is not in the folder.
+    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
     for (name, parsed) in by_doc {
         if name.is_empty() {
-            return Err(format_error(path, "has annotations whose target has no source file name; nothing was written"));
+            for p in parsed {
+                unplaced.push((p.label, "has a target without a source file name".to_owned()));
+            }
+            continue;
         }
         let doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
         if !doc_path.is_file() {
-            return Err(format_error(
-                path,
-                format!(
-                    "has {} annotation(s) of \"{}\", which is not in {}; nothing was written",
-                    parsed.len(),
-                    crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
-                    folder.display()
-                ),
-            )
-            .hint(format!(
-                "put the document \"{}\" there (the same text they were made on), or import with --into its folder",
-                crate::document::excerpt(&name, crate::document::QUOTE_CHARS)
-            )));
+            // The name as messages quote it (it comes from the file: keep it short).
+            let name = crate::document::excerpt(&name, crate::document::QUOTE_CHARS);
+            missing.push((name, parsed.into_iter().map(|p| p.label).collect()));
+            continue;
         }
         let doc = Document::open(&doc_path)?;
         docs.push((doc_path, doc, parsed));
     }
     let mut prepared = Vec::new();
     let mut reanchored = 0;
+    let mut by_quote_only = 0;
+    let mut widened: Vec<String> = Vec::new();
     for (doc_path, doc, parsed) in docs {
         let first_coder = parsed.iter().find_map(|p| p.coder.clone()).unwrap_or_else(|| coder.to_owned());
         let session = open_session(&doc, &doc_path, &first_coder)?;
         let mut codebook: Codebook = session.edits.codebook().clone();
         let mut annotations = Vec::new();
         for p in parsed {
-            let label = p.id.map(|u| format!("urn:uuid:{u}")).unwrap_or_else(|| "an annotation".to_owned());
-            let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
-            let len = doc.len_chars();
-            let (start, end) = match p.position {
-                Some((s, e)) => {
-                    if s < 0 || e < s || e as u64 > len as u64 {
-                        return Err(format_error(
-                            path,
-                            format!("{label} has the position {s}..{e}, outside the text of {} ({len} characters); nothing was written", doc_path.display()),
-                        )
-                        .hint("check that the annotations belong to this document; positions count code points"));
+            match place(&doc, &doc_path, &p, coder) {
+                Err(why) => unplaced.push((p.label.clone(), why)),
+                Ok(Placed { mut annotation, how }) => {
+                    match how {
+                        How::AsGiven => {}
+                        How::Reanchored => reanchored += 1,
+                        How::QuoteOnly => by_quote_only += 1,
+                        How::Widened(from) => widened.push(format!("{} ({from} → {})", p.label, annotation.span())),
                     }
-                    (s as usize, e as usize)
-                }
-                None => (0, 0),
-            };
-            let exact = p.exact.clone().unwrap_or_else(|| doc.slice(Span::new(start, end)).to_owned());
-            let now = now_rfc3339();
-            let mut a = Annotation {
-                id: p.id.unwrap_or_else(Uuid::new_v4),
-                start,
-                end,
-                exact,
-                prefix: p.prefix.clone(),
-                suffix: p.suffix.clone(),
-                code: code_id.clone(),
-                note: p.note.join("\n\n"),
-                attributes: Default::default(),
-                coder: p.coder.clone().unwrap_or_else(|| coder.to_owned()),
-                created: p.created.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.clone()),
-                modified: p.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or(now),
-                status: AnchorStatus::Anchored,
-            };
-            match reanchor_one(&doc, &mut a, 0) {
-                AnchorStatus::Anchored => {}
-                AnchorStatus::Reanchored => reanchored += 1,
-                AnchorStatus::Orphaned => {
-                    return Err(format_error(
-                        path,
-                        format!(
-                            "{label}: its quote \"{}\" is not in {}; nothing was written",
-                            crate::document::excerpt(&a.exact, crate::document::QUOTE_CHARS),
-                            doc_path.display()
-                        ),
-                    )
-                    .hint("check that the annotations belong to this version of the document"));
+                    let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
+                    annotation.code = code_id.clone();
+                    for (attr_id, attr_label, value) in &p.attributes {
+                        let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
+                        annotation.attributes.insert(id, value.clone());
+                    }
+                    annotations.push(annotation);
                 }
             }
-            if a.span().is_empty() {
-                return Err(format_error(path, format!("{label} marks an empty span; nothing was written")));
-            }
-            for (attr_id, attr_label, value) in &p.attributes {
-                let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
-                a.attributes.insert(id, value.clone());
-            }
-            annotations.push(a);
+        }
+        if annotations.is_empty() {
+            continue;
         }
         codebook.validate().map_err(|e| e.in_file(path))?;
         prepared.push((session, codebook, annotations));
+    }
+    if prepared.is_empty() {
+        // Nothing can be placed: refuse, saying why.
+        if let [(name, labels)] = missing.as_slice()
+            && unplaced.is_empty()
+        {
+            return Err(format_error(
+                path,
+                format!(
+                    "has {} annotation(s) of \"{name}\", which is not in {}; nothing was written",
+                    labels.len(),
+                    folder.display()
+                ),
+            )
+            .hint(format!(
+                "put the document \"{name}\" there (the same text they were made on), or import with --into its folder"
+            )));
+        }
+        let mut reasons: Vec<String> = unplaced.iter().map(|(l, why)| format!("{l} {why}")).collect();
+        for (name, labels) in &missing {
+            reasons.push(format!("{} annotation(s) of \"{name}\", which is not in {}", labels.len(), folder.display()));
+        }
+        if !untagged.is_empty() {
+            reasons.push(format!("{} annotation(s) without a tagging or classifying body", untagged.len()));
+        }
+        let first = reasons.first().cloned().unwrap_or_else(|| "no annotation".to_owned());
+        let more = if reasons.len() > 1 { format!(" (and {} more reason(s))", reasons.len() - 1) } else { String::new() };
+        return Err(format_error(path, format!("has no annotation Marginalia can place: {first}{more}; nothing was written"))
+            .hint("Marginalia places annotations in plain-text documents by a TextQuoteSelector or TextPositionSelector"));
     }
     let mut summary = Summary::default();
     for (mut session, codebook, annotations) in prepared {
@@ -366,6 +390,29 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
             .carried
             .push(format!("{reanchored} annotation(s) were placed by their quote because their position did not hold it"));
     }
+    if by_quote_only > 0 {
+        summary
+            .carried
+            .push(format!("{by_quote_only} annotation(s) with a quote and no position were placed where the quote is"));
+    }
+    if !widened.is_empty() {
+        summary.not_carried.push(format!(
+            "{} position(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
+            widened.len(),
+            widened.join(", ")
+        ));
+    }
+    for (label, why) in &unplaced {
+        summary.not_carried.push(format!("{label} {why}"));
+    }
+    for (name, labels) in &missing {
+        summary.not_carried.push(format!(
+            "{} annotation(s) of \"{name}\", which is not in {} (put it there and import again): {}",
+            labels.len(),
+            folder.display(),
+            labels.join(", ")
+        ));
+    }
     if !untagged.is_empty() {
         summary.not_carried.push(format!(
             "{} annotation(s) without a tagging or classifying body (Marginalia annotations need a code): {}",
@@ -378,6 +425,88 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
     }
     summary.not_carried.extend(container_notes);
     Ok(summary)
+}
+
+/// How an annotation found its place.
+enum How {
+    /// Its position holds its quote (or it has a position only, on whole characters).
+    AsGiven,
+    /// Its position did not hold its quote; the quote was found elsewhere.
+    Reanchored,
+    /// It had a quote and no position.
+    QuoteOnly,
+    /// It had a position only, which split a character: widened from this span.
+    Widened(Span),
+}
+
+struct Placed {
+    annotation: Annotation,
+    how: How,
+}
+
+/// Places one parsed annotation in `doc` (its code is set by the caller), or says why not.
+fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Placed, String> {
+    let len = doc.len_chars();
+    let mut how = How::AsGiven;
+    let (start, end) = match p.position {
+        Some((s, e)) => {
+            if s < 0 || e < s || e as u64 > len as u64 {
+                return Err(format!("has the position {s}..{e}, outside the text of {} ({len} characters)", doc_path.display()));
+            }
+            (s as usize, e as usize)
+        }
+        None => (0, 0),
+    };
+    let (start, end, exact) = match &p.exact {
+        Some(exact) => (start, end, exact.clone()),
+        None => {
+            // A position alone: it is the annotation. Widen it to whole characters.
+            let raw = Span::new(start, end);
+            let snapped = doc.snap(raw);
+            if snapped != raw {
+                how = How::Widened(raw);
+            }
+            (snapped.start, snapped.end, doc.slice(snapped).to_owned())
+        }
+    };
+    if p.position.is_none() {
+        how = How::QuoteOnly;
+    }
+    let now = now_rfc3339();
+    let mut a = Annotation {
+        id: p.id.unwrap_or_else(Uuid::new_v4),
+        start,
+        end,
+        exact,
+        prefix: p.prefix.clone(),
+        suffix: p.suffix.clone(),
+        code: String::new(),
+        note: p.note.join("\n\n"),
+        attributes: Default::default(),
+        coder: p.coder.clone().unwrap_or_else(|| coder.to_owned()),
+        created: p.created.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.clone()),
+        modified: p.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or(now),
+        status: AnchorStatus::Anchored,
+    };
+    match reanchor_one(doc, &mut a, 0) {
+        AnchorStatus::Anchored => {}
+        AnchorStatus::Reanchored => {
+            if p.position.is_some() {
+                how = How::Reanchored;
+            }
+        }
+        AnchorStatus::Orphaned => {
+            return Err(format!(
+                "has the quote \"{}\", which is not in {}",
+                crate::document::excerpt(&a.exact, 40),
+                doc_path.display()
+            ));
+        }
+    }
+    if a.span().is_empty() {
+        return Err("marks an empty span".to_owned());
+    }
+    Ok(Placed { annotation: a, how })
 }
 
 fn resolve_code(codebook: &mut Codebook, id: Option<&str>, name: &str) -> String {

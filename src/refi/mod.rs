@@ -302,7 +302,8 @@ fn write_code<W: Write>(w: &mut Writer<W>, cb: &Codebook, code: &Code) {
     el.push_attribute(("guid", guid.as_str()));
     el.push_attribute(("name", code.name.as_str()));
     let group = cb.is_group(&code.id) && code.parent.is_none();
-    el.push_attribute(("isCodable", if group { "false" } else { "true" }));
+    let codable = code.codable.unwrap_or(!group);
+    el.push_attribute(("isCodable", if codable { "true" } else { "false" }));
     let colour = format_colour(code.rgb());
     el.push_attribute(("color", colour.as_str()));
     let children: Vec<&Code> = if code.parent.is_none() { cb.children(&code.id).collect() } else { Vec::new() };
@@ -413,7 +414,9 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
             }
         };
         // Names must be unique in Marginalia; codes of the same name under different parents
-        // are told apart by their path.
+        // are told apart by their path (the names as the file gives them, so that a renamed
+        // parent does not repeat the path).
+        let own_name = name.clone();
         if cb.codes.iter().any(|c| c.name.to_lowercase() == name.to_lowercase()) {
             let renamed = if path.is_empty() { name.clone() } else { format!("{} / {name}", path.join(" / ")) };
             let mut candidate = renamed.clone();
@@ -444,7 +447,7 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
         cb.codes.push(code);
         let child_top = top.clone().or_else(|| Some(id.clone()));
         let mut child_path = path.clone();
-        child_path.push(name.clone());
+        child_path.push(own_name);
         for child in el.children_named("Code").collect::<Vec<_>>().into_iter().rev() {
             queue.push((child, depth + 1, child_top.clone(), child_path.clone()));
         }
@@ -460,7 +463,14 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
     let mut used: Vec<(String, Cue)> = Vec::new();
     for i in 0..cb.codes.len() {
         let id = cb.codes[i].id.clone();
-        let codable = codable_flags.get(&id).copied().unwrap_or(true) && !cb.is_group(&id);
+        let flag = codable_flags.get(&id).copied().unwrap_or(true);
+        // Kept only when it differs from what Marginalia writes by default, so that it goes out
+        // again as it came in (a group is written as not codable, any other code as codable).
+        let default_flag = !(cb.is_group(&id) && cb.codes[i].parent.is_none());
+        if flag != default_flag {
+            cb.codes[i].codable = Some(flag);
+        }
+        let codable = flag && !cb.is_group(&id);
         if codable {
             cb.codes[i].key = next_key.next();
         }

@@ -568,7 +568,20 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
 
     let sources = project.child("Sources");
     for src in sources.map(|s| s.children.as_slice()).unwrap_or(&[]) {
-        let src_name = src.attr("name").unwrap_or("(unnamed)").to_owned();
+        // A source without a name is called after its text file, else its GUID.
+        let path_name = src
+            .attr("plainTextPath")
+            .map(|p| p.trim().rsplit(['/', '\\']).next().unwrap_or("").to_owned())
+            .filter(|n| !n.trim().is_empty());
+        let given_name = src.attr("name").map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        let src_name = given_name
+            .clone()
+            .or_else(|| path_name.clone())
+            .or_else(|| src.attr("guid").map(|g| g.trim().trim_matches(['{', '}']).to_lowercase()))
+            .unwrap_or_else(|| "unnamed source".to_owned());
+        if given_name.is_none() && src.name == "TextSource" {
+            notes.push(format!("a text source without a name was named \"{src_name}\" after its text file or GUID"));
+        }
         if src.name != "TextSource" {
             let kind = match src.name.as_str() {
                 "PictureSource" => "picture",
@@ -587,23 +600,42 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
         let text_bytes: Vec<u8> = if let Some(inline) = src.child_text("PlainTextContent") {
             inline.as_bytes().to_vec()
         } else if let Some(p) = src.attr("plainTextPath") {
-            let Some(file) = p.trim().strip_prefix("internal://") else {
-                not_imported.push(format!(
-                    "the text source \"{src_name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
-                ));
-                continue;
+            let p = p.trim();
+            let index = match p.strip_prefix("internal://") {
+                Some(file) => {
+                    if file.is_empty() || file.contains('/') || file.contains('\\') || file.contains("..") || file.contains(':') {
+                        return Err(qde_error(
+                            src.offset,
+                            format!("the source \"{src_name}\" points to \"{file}\", outside the archive's sources folder"),
+                        )
+                        .hint("the file may be malicious; nothing was written"));
+                    }
+                    archive.find(&format!("sources/{file}")).ok_or_else(|| {
+                        qde_error(src.offset, format!("the text of \"{src_name}\" (sources/{file}) is missing from the archive"))
+                            .hint("export the project again with its sources embedded")
+                    })?
+                }
+                None => {
+                    // Some programs write the path inside the archive without `internal://`
+                    // ("sources/x.txt"): look it up there first. Only a path that names no
+                    // entry of the archive is outside it.
+                    let relative = !p.is_empty()
+                        && !p.starts_with(['/', '\\'])
+                        && !p.contains(':')
+                        && !p.contains('\\')
+                        && !p.split('/').any(|part| part == ".." || part.is_empty());
+                    let found = relative.then(|| archive.find(p).or_else(|| archive.find(&format!("sources/{p}")))).flatten();
+                    match found {
+                        Some(index) => index,
+                        None => {
+                            not_imported.push(format!(
+                                "the text source \"{src_name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
+                            ));
+                            continue;
+                        }
+                    }
+                }
             };
-            if file.is_empty() || file.contains('/') || file.contains('\\') || file.contains("..") || file.contains(':') {
-                return Err(qde_error(
-                    src.offset,
-                    format!("the source \"{src_name}\" points to \"{file}\", outside the archive's sources folder"),
-                )
-                .hint("the file may be malicious; nothing was written"));
-            }
-            let index = archive.find(&format!("sources/{file}")).ok_or_else(|| {
-                qde_error(src.offset, format!("the text of \"{src_name}\" (sources/{file}) is missing from the archive"))
-                    .hint("export the project again with its sources embedded")
-            })?;
             archive.read(index, MAX_SOURCE_BYTES)?
         } else {
             not_imported.push(format!("the text source \"{src_name}\": it has no plain text"));

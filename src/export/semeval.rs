@@ -1,0 +1,149 @@
+//! SemEval-2020 Task 11 labels: per document its text (`<stem>.txt`, exactly as decoded,
+//! UTF-8), `<stem>.task-flc-tc.labels` (rows `ID<TAB>TECHNIQUE<TAB>BEGIN<TAB>END`) and
+//! `<stem>.task-si.labels` (rows `ID<TAB>BEGIN<TAB>END`), in the shape the task's data and
+//! scorers use. With more than one coder, each coder's files go in a folder of their own.
+//!
+//! - The ID is the digits of a document named `article<ID>.txt`, else its file stem.
+//! - TECHNIQUE is the code's id: with the built-in "semeval2020" codebook that is the task's
+//!   exact label (`Name_Calling,Labeling`), so the files can be scored as they are.
+//! - BEGIN and END are code points of the text, END exclusive (Python's `text[begin:end]`).
+//! - Row order: by BEGIN, then END, then TECHNIQUE (byte order); each line ends with `\n`. The
+//!   SI file holds each distinct span once, in the same order. Annotations with the code
+//!   `propaganda` (spans imported from an SI file, technique not given) go to the SI file only. A labels file that follows this
+//!   order comes back byte for byte after an import and an export.
+//!
+//! Not carried: notes, attributes, coders (beyond the folder per coder), times, and orphaned
+//! annotations (they have no place in the text).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use crate::codebook::Codebook;
+use crate::corpus::Corpus;
+use crate::error::Error;
+use crate::export::{Ticker, document_rows};
+use crate::import::semeval::{CODEBOOK, SI_SUFFIX, SPAN_ONLY_CODE, TC_SUFFIX};
+
+pub type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// A cell without tabs or line breaks.
+fn one_cell(s: &str) -> String {
+    s.chars().map(|c| if matches!(c, '\t' | '\r' | '\n') { ' ' } else { c }).collect()
+}
+
+/// The article id and the file stem of a document named `name`.
+pub fn article_id(name: &str) -> (String, String) {
+    let stem = name.strip_suffix(".txt").or_else(|| name.rsplit_once('.').map(|(s, _)| s)).unwrap_or(name).to_owned();
+    let id = match stem.strip_prefix("article") {
+        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => digits.to_owned(),
+        _ => stem.clone(),
+    };
+    (one_cell(&id), stem)
+}
+
+pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Ticker<P>) -> Result<(Files, Vec<String>), Error> {
+    let techniques: BTreeSet<String> =
+        Codebook::builtin(CODEBOOK).map(|cb| cb.codes.into_iter().map(|c| c.id).collect()).unwrap_or_default();
+    let several_coders =
+        corpus.documents.iter().flat_map(|d| d.sidecars.iter().map(|s| s.sidecar.coder.as_str())).collect::<BTreeSet<_>>().len()
+            > 1;
+    let mut files: Files = Vec::new();
+    let mut stems = BTreeSet::new();
+    let mut orphans = 0;
+    let mut other_codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut not_article = Vec::new();
+    let mut with_notes = 0;
+    for (i, d) in corpus.documents.iter().enumerate() {
+        let name = d.doc.file_name();
+        let (id, mut stem) = article_id(&name);
+        if !stems.insert(stem.clone()) {
+            stem = name.replace('.', "_");
+            stems.insert(stem.clone());
+        }
+        if !(stem.starts_with("article") && id.chars().all(|c| c.is_ascii_digit())) {
+            not_article.push(name.clone());
+        }
+        let rows = document_rows(corpus, i, d);
+        let coder_of: HashMap<uuid::Uuid, &str> = d
+            .sidecars
+            .iter()
+            .flat_map(|sc| sc.sidecar.annotations.iter().map(move |a| (a.id, sc.sidecar.coder.as_str())))
+            .collect();
+        // coder → (begin, end, technique)
+        let mut by_coder: BTreeMap<String, BTreeSet<(usize, usize, String)>> = BTreeMap::new();
+        for sc in &d.sidecars {
+            by_coder.entry(sc.sidecar.coder.clone()).or_default();
+        }
+        for r in &rows {
+            ticker.annotation()?;
+            let Some(span) = r.span else {
+                orphans += 1;
+                continue;
+            };
+            let a = r.annotation;
+            if !a.note.is_empty() || !a.attributes.is_empty() {
+                with_notes += 1;
+            }
+            if !techniques.contains(&a.code) && a.code != SPAN_ONLY_CODE {
+                *other_codes.entry(a.code.clone()).or_default() += 1;
+            }
+            let coder = coder_of.get(&a.id).copied().unwrap_or_default().to_owned();
+            by_coder.entry(coder).or_default().insert((span.start, span.end, one_cell(&a.code)));
+        }
+        if by_coder.is_empty() {
+            by_coder.insert(String::new(), BTreeSet::new());
+        }
+        for (coder, spans) in by_coder {
+            let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
+            let mut tc = String::new();
+            let mut si = String::new();
+            let mut si_seen = BTreeSet::new();
+            // The set is ordered by (begin, end, technique): the documented row order.
+            for (begin, end, technique) in &spans {
+                if technique != SPAN_ONLY_CODE {
+                    let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
+                }
+                if si_seen.insert((begin, end)) {
+                    let _ = writeln!(si, "{id}\t{begin}\t{end}");
+                }
+            }
+            files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
+            files.push((folder.join(format!("{stem}{TC_SUFFIX}")), tc.into_bytes()));
+            files.push((folder.join(format!("{stem}{SI_SUFFIX}")), si.into_bytes()));
+        }
+        ticker.report()?;
+    }
+    let mut notes = Vec::new();
+    if orphans > 0 {
+        notes.push(format!("{orphans} orphaned annotation(s) have no place in the text and were not written"));
+    }
+    if !other_codes.is_empty() {
+        let n: usize = other_codes.values().sum();
+        let list: Vec<String> = other_codes.keys().take(8).cloned().collect();
+        notes.push(format!(
+            "{n} annotation(s) have codes that are not SemEval-2020 techniques ({}{}); their ids were written as technique names, which the task's scorer does not know",
+            list.join(", "),
+            if other_codes.len() > 8 { ", …" } else { "" }
+        ));
+    }
+    if with_notes > 0 {
+        notes.push(format!("{with_notes} annotation(s) have notes or attributes, which labels files cannot carry"));
+    }
+    if !not_article.is_empty() {
+        notes.push(format!(
+            "{} document(s) are not named article<ID>.txt, so their file stem is their id: {}",
+            not_article.len(),
+            not_article.join(", ")
+        ));
+    }
+    if several_coders {
+        notes.push("several coders: each coder's files are in a folder named after the coder".to_owned());
+    }
+    Ok((files, notes))
+}
+
+fn safe_folder(coder: &str) -> String {
+    let s: String = coder.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if s.is_empty() { "coder".to_owned() } else { s }
+}

@@ -1,0 +1,142 @@
+//! Excel workbook (`.xlsx`), written with `rust_xlsxwriter`: one sheet, "Annotations", with
+//! the CSV export's columns (so the `coder` column tells coders apart), one row per annotation.
+//!
+//! Cells are typed: `start` and `end` are numbers, `created` and `modified` are date-times (in
+//! UTC, shown as `yyyy-mm-ddThh:mm:ssZ`, so they read as in the CSV), everything else is text.
+//! Text cells are stored as text, never as formulas, so unlike the CSV they keep a leading
+//! `=`, `+`, `-` or `@` as it is. The header row is bold, frozen and has filters.
+//!
+//! Not carried: text past Excel's 32,767 characters in one cell (it is cut, and the export
+//! says how many cells were); more than 1,048,575 annotations (refused: split the export).
+
+use std::io::Write;
+
+use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook, XlsxError};
+
+use crate::corpus::Corpus;
+use crate::error::{Error, ErrorKind};
+use crate::export::csv::header;
+use crate::export::{Ticker, attribute_ids, document_rows};
+
+/// The sheet's name.
+pub const SHEET: &str = "Annotations";
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// Excel's limit on rows (the header takes one).
+pub const MAX_ROWS: usize = 1_048_576;
+/// How date-times are shown: as the CSV writes them.
+pub const DATE_FORMAT: &str = "yyyy-mm-dd\"T\"hh:mm:ss\"Z\"";
+
+fn fail(e: XlsxError) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot write the workbook: {e}"))
+}
+
+/// An RFC 3339 time as an Excel date-time in UTC, or `None` when it does not parse.
+pub fn excel_time(rfc3339: &str) -> Option<ExcelDateTime> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let seconds = f64::from(t.second()) + f64::from(t.nanosecond()) / 1e9;
+    ExcelDateTime::from_ymd(u16::try_from(t.year()).ok()?, u8::from(t.month()), t.day())
+        .ok()?
+        .and_hms(u16::from(t.hour()), t.minute(), seconds)
+        .ok()
+}
+
+/// Text for one cell: cut at Excel's limit (counted in UTF-16 units, as Excel counts).
+fn cell_text(s: &str, cut: &mut usize) -> String {
+    if s.encode_utf16().count() <= MAX_CELL_CHARS {
+        return s.to_owned();
+    }
+    *cut += 1;
+    let mut units = 0;
+    s.chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= MAX_CELL_CHARS
+        })
+        .collect()
+}
+
+/// Writes the workbook to `out`. Returns notes on what was cut.
+pub fn write<P: FnMut(usize, usize) -> bool>(
+    corpus: &Corpus,
+    out: &mut dyn Write,
+    ticker: &mut Ticker<P>,
+) -> Result<Vec<String>, Error> {
+    if ticker.total() + 1 > MAX_ROWS {
+        return Err(Error::usage(format!(
+            "{} annotations do not fit in one sheet ({} rows at most)",
+            ticker.total(),
+            MAX_ROWS - 1
+        ))
+        .hint("export a smaller folder, or use --format csv"));
+    }
+    let attributes = attribute_ids(corpus);
+    let columns = header(&attributes);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET).map_err(fail)?;
+    let bold = CellFormat::new().set_bold();
+    let date = CellFormat::new().set_num_format(DATE_FORMAT);
+    for (c, h) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
+    }
+    let mut cut = 0usize;
+    let mut row: u32 = 0;
+    for (i, d) in corpus.documents.iter().enumerate() {
+        for r in document_rows(corpus, i, d) {
+            row += 1;
+            let a = r.annotation;
+            let mut col: u16 = 0;
+            let mut text = |sheet: &mut rust_xlsxwriter::Worksheet, col: &mut u16, s: &str| -> Result<(), Error> {
+                if !s.is_empty() {
+                    sheet.write_string(row, *col, cell_text(s, &mut cut)).map_err(fail)?;
+                }
+                *col += 1;
+                Ok(())
+            };
+            for cell in [r.document.as_str(), &r.coder, &a.code, &r.code_name, &r.code_group] {
+                text(sheet, &mut col, cell)?;
+            }
+            for n in [r.span.map(|s| s.start), r.span.map(|s| s.end)] {
+                if let Some(n) = n {
+                    sheet.write_number(row, col, n as f64).map_err(fail)?;
+                }
+                col += 1;
+            }
+            for cell in [&a.exact, &a.prefix, &a.suffix, &a.note] {
+                text(sheet, &mut col, cell)?;
+            }
+            for id in &attributes {
+                text(sheet, &mut col, a.attributes.get(id).map_or("", String::as_str))?;
+            }
+            text(sheet, &mut col, a.status.label())?;
+            for t in [&a.created, &a.modified] {
+                match excel_time(t) {
+                    Some(dt) => {
+                        sheet.write_datetime_with_format(row, col, &dt, &date).map_err(fail)?;
+                        col += 1;
+                    }
+                    None => text(sheet, &mut col, t)?,
+                }
+            }
+            text(sheet, &mut col, &a.id.to_string())?;
+            ticker.annotation()?;
+        }
+        ticker.report()?;
+    }
+    let last_col = (columns.len() - 1) as u16;
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    sheet.autofilter(0, 0, row, last_col).map_err(fail)?;
+    sheet.set_column_width(7, 40).map_err(fail)?;
+    sheet.set_column_width(10, 30).map_err(fail)?;
+    let bytes = workbook.save_to_buffer().map_err(fail)?;
+    out.write_all(&bytes).map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the workbook: {e}")))?;
+    let mut notes = Vec::new();
+    if cut > 0 {
+        notes.push(format!(
+            "{cut} cell(s) held more than Excel's {MAX_CELL_CHARS} characters and were cut; the CSV and JSON lines exports keep them whole"
+        ));
+    }
+    Ok(notes)
+}

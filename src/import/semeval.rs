@@ -1,0 +1,394 @@
+//! SemEval-2020 Task 11 (the Propaganda Techniques Corpus) import: one `article<ID>.txt` per
+//! document and tab-separated labels files beside it.
+//!
+//! - `article<ID>.task-flc-tc.labels`: rows `ID<TAB>TECHNIQUE<TAB>BEGIN<TAB>END`;
+//! - `article<ID>.task-si.labels`: rows `ID<TAB>BEGIN<TAB>END` (spans without a technique).
+//!
+//! BEGIN is inclusive and END exclusive, counted in characters (code points) of the article's
+//! text, as Python's `text[begin:end]` slices it; spans may overlap. Technique names contain
+//! commas (`Name_Calling,Labeling`): a row is split on tabs only. A file holding the rows of
+//! many articles (as the task's combined files do) is read too: the first column says which
+//! article a row belongs to.
+//!
+//! The texts are looked for beside the labels file, then in the folders beside that folder
+//! whose name contains "articles" (the task's `train-articles/` next to
+//! `train-labels-task-flc-tc/`). Only regular files are read; links are not followed.
+//!
+//! Techniques become codes by id or name; a folder without a codebook (and a document without
+//! a sidecar) starts with the built-in "semeval2020" codebook, whose ids are the task's labels,
+//! so nothing needs mapping. Spans of the SI task become the code `propaganda`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::annotation::Annotation;
+use crate::codebook::Codebook;
+use crate::document::{Document, Span};
+use crate::error::Error;
+use crate::import::brat::not_regular;
+use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+
+/// The end of a technique-classification labels file's name.
+pub const TC_SUFFIX: &str = ".task-flc-tc.labels";
+/// The end of a span-identification labels file's name.
+pub const SI_SUFFIX: &str = ".task-si.labels";
+/// The code that spans of the span-identification task (no technique) get.
+pub const SPAN_ONLY_CODE: &str = "propaganda";
+/// The short name of the built-in codebook with the task's 14 techniques.
+pub const CODEBOOK: &str = "semeval2020";
+
+/// Which labels file: with techniques (technique classification) or spans only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Tc,
+    Si,
+}
+
+/// One row of a labels file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub article: String,
+    /// `None` in span-identification rows.
+    pub technique: Option<String>,
+    pub begin: usize,
+    pub end: usize,
+    /// The line it was on (for messages).
+    pub line: usize,
+}
+
+/// Is this the name of a labels file?
+pub fn is_labels_file(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.to_lowercase().ends_with(".labels"))
+}
+
+/// The task a labels file is for, from its name (or, for other names, its first row).
+fn task_of(path: &Path, text: &str) -> Task {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name.ends_with(SI_SUFFIX) || name.ends_with("-si.labels") {
+        return Task::Si;
+    }
+    if name.ends_with(TC_SUFFIX) || name.ends_with("-tc.labels") {
+        return Task::Tc;
+    }
+    match text.lines().find(|l| !l.trim().is_empty()).map(|l| l.split('\t').count()) {
+        Some(3) => Task::Si,
+        _ => Task::Tc,
+    }
+}
+
+/// The article id a labels file's name gives (`article123.task-si.labels` → `123`).
+fn article_of_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.split('.').next()?;
+    let id = stem.strip_prefix("article")?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// Parses a labels file. Every row must have the task's columns and whole-number offsets with
+/// BEGIN < END; the error names the line and column.
+pub fn parse(path: &Path, text: &str, task: Task) -> Result<Vec<Row>, Error> {
+    let mut rows = Vec::new();
+    let columns = match task {
+        Task::Tc => 4,
+        Task::Si => 3,
+    };
+    let shape = match task {
+        Task::Tc => "ID<TAB>TECHNIQUE<TAB>BEGIN<TAB>END",
+        Task::Si => "ID<TAB>BEGIN<TAB>END",
+    };
+    for (n, line) in text.split('\n').enumerate() {
+        let lineno = n + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() != columns {
+            return Err(format_error(
+                path,
+                format!("line {lineno} has {} tab-separated field(s); this file's rows have {columns}: {shape}", fields.len()),
+            )
+            .at(lineno, 1)
+            .hint("fields are separated by tabs (technique names keep their commas)"));
+        }
+        let column_of = |k: usize| fields[..k].iter().map(|f| f.chars().count() + 1).sum::<usize>() + 1;
+        let number = |k: usize, what: &str| -> Result<usize, Error> {
+            fields[k].trim().parse::<usize>().map_err(|_| {
+                format_error(path, format!("line {lineno}: the {what} \"{}\" is not a whole number", fields[k]))
+                    .at(lineno, column_of(k))
+                    .hint("offsets count characters (code points) of the article from 0")
+            })
+        };
+        let article = fields[0].trim().to_owned();
+        if article.is_empty() {
+            return Err(format_error(path, format!("line {lineno} has no article id")).at(lineno, 1));
+        }
+        let (technique, b, e) = match task {
+            Task::Tc => {
+                let t = fields[1].trim();
+                if t.is_empty() {
+                    return Err(format_error(path, format!("line {lineno} has no technique")).at(lineno, column_of(1)));
+                }
+                (Some(t.to_owned()), 2, 3)
+            }
+            Task::Si => (None, 1, 2),
+        };
+        let (begin, end) = (number(b, "begin")?, number(e, "end")?);
+        if begin >= end {
+            return Err(format_error(path, format!("line {lineno}: the span {begin}..{end} is empty or reversed"))
+                .at(lineno, column_of(b))
+                .hint("BEGIN is the first character and END the one after the last"));
+        }
+        rows.push(Row { article, technique, begin, end, line: lineno });
+    }
+    Ok(rows)
+}
+
+/// One labels file to read.
+struct LabelsFile {
+    path: PathBuf,
+    task: Task,
+    rows: Vec<Row>,
+    /// The article its name gives, so that an empty file still brings its article in.
+    named_article: Option<String>,
+}
+
+fn read_labels(path: &Path) -> Result<LabelsFile, Error> {
+    let bytes = read_capped(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| format_error(path, "is not UTF-8 text"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let task = task_of(path, text);
+    let rows = parse(path, text, task)?;
+    Ok(LabelsFile { path: path.to_path_buf(), task, rows, named_article: article_of_name(path) })
+}
+
+/// Imports a labels file, or a folder of them, into `folder`.
+pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
+    let mut skipped: Vec<String> = Vec::new();
+    let (labels_dir, paths): (PathBuf, Vec<PathBuf>) = if input.is_dir() {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(|e| Error::io(input, "cannot read the folder", e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| is_labels_file(p))
+            .collect();
+        paths.sort();
+        (input.to_path_buf(), paths)
+    } else {
+        let dir = input.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
+        (dir, vec![input.to_path_buf()])
+    };
+    let mut files = Vec::new();
+    for p in paths {
+        if let Some(why) = not_regular(&p) {
+            if !input.is_dir() {
+                return Err(format_error(&p, format!("is not read: {why}; nothing was written"))
+                    .hint("copy the file into the folder instead of linking it"));
+            }
+            skipped.push(why);
+            continue;
+        }
+        files.push(read_labels(&p)?);
+    }
+    if files.is_empty() {
+        return Err(format_error(input, "holds no SemEval labels file (.task-flc-tc.labels or .task-si.labels)")
+            .hint("pass the folder of a SemEval-2020 Task 11 data set, or one labels file"));
+    }
+
+    // Article → technique rows and span-only rows, with the file each came from.
+    let mut tc: BTreeMap<String, Vec<(Row, PathBuf)>> = BTreeMap::new();
+    let mut si: BTreeMap<String, Vec<(Row, PathBuf)>> = BTreeMap::new();
+    let mut articles: BTreeSet<String> = BTreeSet::new();
+    for f in files {
+        if let Some(a) = &f.named_article {
+            articles.insert(a.clone());
+        }
+        let target = match f.task {
+            Task::Tc => &mut tc,
+            Task::Si => &mut si,
+        };
+        for r in f.rows {
+            articles.insert(r.article.clone());
+            target.entry(r.article.clone()).or_default().push((r, f.path.clone()));
+        }
+        if let (Task::Tc, Some(a)) = (f.task, &f.named_article) {
+            tc.entry(a.clone()).or_default();
+        }
+    }
+
+    // Where the texts are: beside the labels, then in sibling folders named "…articles…".
+    let mut text_dirs = vec![labels_dir.clone()];
+    if let Some(parent) = labels_dir.parent().filter(|p| !p.as_os_str().is_empty()).or(Some(Path::new(".."))) {
+        let mut siblings: Vec<PathBuf> = std::fs::read_dir(parent)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.is_dir()
+                            && p.file_name().is_some_and(|n| n.to_string_lossy().to_lowercase().contains("articles"))
+                            && *p != labels_dir
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        siblings.sort();
+        text_dirs.extend(siblings);
+    }
+
+    let semeval = Codebook::builtin(CODEBOOK).unwrap_or_default();
+    let mut prepared = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut si_covered = 0usize;
+    let mut duplicates = 0usize;
+    let mut widened: Vec<String> = Vec::new();
+    let mut total_rows = 0usize;
+    for article in &articles {
+        let name = format!("article{article}.txt");
+        let Some(txt) = text_dirs.iter().map(|d| d.join(&name)).find(|p| std::fs::symlink_metadata(p).is_ok()) else {
+            missing.push(name);
+            continue;
+        };
+        if let Some(why) = not_regular(&txt) {
+            skipped.push(why);
+            continue;
+        }
+        let bytes = read_capped(&txt)?;
+        let doc = Document::from_bytes(&bytes)
+            .map_err(|_| format_error(&txt, "is not a text file").hint("SemEval articles are UTF-8 plain text"))?;
+        let doc_path = inside(folder, &name)?;
+        let session = open_session(&doc, &doc_path, coder)?;
+        let mut codebook = session.edits.codebook().clone();
+        if !session.had_sidecar && codebook == Codebook::default() {
+            codebook = semeval.clone();
+        }
+        // Rows with techniques win; span-only rows are used for articles that have no others.
+        let rows: Vec<(Row, PathBuf)> = match (tc.get(article), si.get(article)) {
+            (Some(t), s) => {
+                si_covered += s.map_or(0, Vec::len);
+                t.clone()
+            }
+            (None, Some(s)) => s.clone(),
+            (None, None) => Vec::new(),
+        };
+        let len = doc.len_chars();
+        let mut seen: BTreeSet<(usize, usize, Option<String>)> = BTreeSet::new();
+        let mut annotations = Vec::new();
+        for (r, from) in &rows {
+            total_rows += 1;
+            if r.end > len {
+                return Err(format_error(
+                    from,
+                    format!(
+                        "line {}: the span {}..{} runs past the end of {} ({len} characters); nothing was written",
+                        r.line,
+                        r.begin,
+                        r.end,
+                        txt.display()
+                    ),
+                )
+                .at(r.line, 1)
+                .hint("check that the labels belong to this article; offsets count characters (code points), not bytes"));
+            }
+            if !seen.insert((r.begin, r.end, r.technique.clone())) {
+                duplicates += 1;
+                continue;
+            }
+            let code = match &r.technique {
+                Some(t) => technique_code(&mut codebook, &semeval, t),
+                None => technique_code(&mut codebook, &semeval, SPAN_ONLY_CODE),
+            };
+            let raw = Span::new(r.begin, r.end);
+            let span = doc.snap(raw);
+            if span != raw {
+                widened.push(format!("article {article} line {} ({raw} → {span})", r.line));
+            }
+            annotations.push(Annotation::new(&doc, span, &code, coder));
+        }
+        codebook.validate().map_err(|e| e.in_file(input))?;
+        prepared.push((doc_path, bytes, session, codebook, annotations));
+    }
+    if prepared.is_empty() {
+        let mut why: Vec<String> = Vec::new();
+        if !missing.is_empty() {
+            why.push(format!("no text for {}", missing.join(", ")));
+        }
+        why.extend(skipped.iter().cloned());
+        return Err(format_error(
+            input,
+            format!("has labels but none of their articles can be read ({}); nothing was written", why.join("; ")),
+        )
+        .hint(format!("put each article<ID>.txt beside the labels, or in a folder next to them named like \"train-articles\" (looked in {})", text_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))));
+    }
+
+    let mut summary = Summary::default();
+    let (mut added_total, mut skipped_total, mut docs) = (0, 0, 0);
+    for (doc_path, bytes, mut session, codebook, annotations) in prepared {
+        if write_new(&doc_path, &bytes)? {
+            summary.written.push(doc_path.clone());
+        }
+        let (added, already) = add_all(&mut session, codebook, annotations)?;
+        session.save()?;
+        summary.written.push(session.sidecar_path.clone());
+        added_total += added;
+        skipped_total += already;
+        docs += 1;
+    }
+    summary.carried.push(format!(
+        "{added_total} annotation(s) from {total_rows} row(s) imported into {docs} article(s) in {}",
+        folder.display()
+    ));
+    if skipped_total > 0 {
+        summary.carried.push(format!("{skipped_total} were in the sidecars already"));
+    }
+    if duplicates > 0 {
+        summary.not_carried.push(format!(
+            "{duplicates} row(s) repeating another row of the same article (same technique and span) were imported once"
+        ));
+    }
+    if si_covered > 0 {
+        summary.not_carried.push(format!(
+            "{si_covered} span-only row(s) of .task-si.labels files were not imported: their articles' .task-flc-tc.labels give the spans with techniques"
+        ));
+    }
+    if !widened.is_empty() {
+        summary.not_carried.push(format!(
+            "{} span(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
+            widened.len(),
+            widened.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        summary.not_carried.push(format!(
+            "the labels of {} article(s) whose text was not found: {}",
+            missing.len(),
+            missing.join(", ")
+        ));
+    }
+    if !skipped.is_empty() {
+        summary.not_carried.push(format!("{} file(s) skipped: {}", skipped.len(), skipped.join("; ")));
+    }
+    Ok(summary)
+}
+
+/// The id of the code for a technique label: a code with that id, or that name, else the
+/// built-in technique of that label (added), else a new code named after the label.
+fn technique_code(codebook: &mut Codebook, semeval: &Codebook, label: &str) -> String {
+    if let Some(c) = codebook.code(label) {
+        return c.id.clone();
+    }
+    if let Some(c) = codebook.resolve(label) {
+        return c.id.clone();
+    }
+    if let Some(c) = semeval.code(label)
+        && codebook.resolve(&c.name).is_none()
+    {
+        let mut c = c.clone();
+        if c.key.is_some_and(|k| codebook.by_key(k).is_some()) {
+            c.key = None;
+        }
+        codebook.codes.push(c);
+        return label.to_owned();
+    }
+    let name = if label == SPAN_ONLY_CODE { "Propaganda (technique not given)" } else { label };
+    add_code(codebook, label, name, None)
+}
