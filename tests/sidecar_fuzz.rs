@@ -80,6 +80,9 @@ fn annotation(doc: &Document, codes: &[String], seed: u64, texts: [String; 6]) -
     let start = (seed as usize) % (len + 1);
     let end = start + (seed as usize / 7) % (len - start + 1);
     let [exact, note, coder, key, value, prefix] = texts;
+    // A quote longer than the whole document is refused as damage: keep them within it.
+    let fit = |s: String| s.chars().take(len).collect::<String>();
+    let (exact, prefix) = (fit(exact), fit(prefix));
     let mut attributes = BTreeMap::new();
     if seed.is_multiple_of(3) {
         attributes.insert(key, value);
