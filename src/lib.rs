@@ -11,8 +11,6 @@
 pub mod agree;
 pub mod anchor;
 pub mod annotation;
-#[cfg(feature = "gui")]
-pub mod bench;
 pub mod cli;
 pub mod codebook;
 pub mod corpus;
@@ -25,6 +23,7 @@ pub mod io;
 pub mod refi;
 pub mod session;
 pub mod sidecar;
+pub mod testdata;
 #[cfg(feature = "gui")]
 pub mod ui;
 

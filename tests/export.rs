@@ -351,15 +351,14 @@ fn cli_options_that_do_not_fit_the_format_are_refused() {
 }
 
 /// A document with `count` generated annotations (overlapping, mixed scripts), saved beside it.
-#[cfg(feature = "gui")]
 fn large_corpus(dir: &Path, count: usize) -> PathBuf {
-    use marginalia::{bench, codebook::Codebook, document::Document, sidecar};
+    use marginalia::{codebook::Codebook, document::Document, sidecar};
     let path = dir.join("long.txt");
-    let text = bench::generate_text(200_000, 7);
+    let text = marginalia::testdata::generate_text(200_000, 7);
     std::fs::write(&path, &text).unwrap();
     let mut doc = Document::from_text(text);
     doc.set_path(path.clone());
-    let annotations = bench::generate_annotations(&doc, &Codebook::default(), count, 7);
+    let annotations = marginalia::testdata::generate_annotations(&doc, &Codebook::default(), count, 7);
     let reference =
         sidecar::DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
     let sidecar = sidecar::Sidecar::new(reference, "tester", Codebook::default(), annotations);
@@ -367,7 +366,6 @@ fn large_corpus(dir: &Path, count: usize) -> PathBuf {
     path
 }
 
-#[cfg(feature = "gui")]
 #[test]
 fn a_long_document_reports_progress_as_it_goes_and_cancels_mid_way() {
     let dir = tempfile::tempdir().unwrap();

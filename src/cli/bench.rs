@@ -22,8 +22,8 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
     if cfg!(debug_assertions) {
         eprintln!("note: this is a debug build; build with --release for figures that mean anything");
     }
-    let options = crate::bench::Options { quick: args.quick, tiny: args.tiny };
-    let report = crate::bench::run(options, |line| eprintln!("{line}"))?;
+    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny };
+    let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());
     } else {
