@@ -11,7 +11,7 @@ use egui::RichText;
 use uuid::Uuid;
 
 use super::codebook_editor::CodebookEditor;
-use super::command::{Command, NUMBER_KEYS};
+use super::command::{Command, Menu, NUMBER_KEYS, UiCommand};
 use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
 use super::saver::{DEBOUNCE, Saver, clock};
 use super::settings::{Settings, ThemeChoice};
@@ -132,8 +132,8 @@ impl App {
         }
     }
 
-    pub fn push(&mut self, command: Command) {
-        self.commands.push(command);
+    pub fn push(&mut self, command: impl Into<Command>) {
+        self.commands.push(command.into());
     }
 
     /// Opens a document (or the first document of a folder, listing the others).
@@ -344,7 +344,6 @@ impl App {
         self.poll_opening(&ctx);
         self.apply_look(&ctx);
         self.tick(&ctx);
-        super::compare::shortcuts(self, &ctx);
         self.global_shortcuts(&ctx);
         self.dropped_files(&ctx);
 
@@ -392,7 +391,7 @@ impl App {
         let document = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
         let folder = self.folder.as_ref().map(|f| f.root.clone());
         self.export.ui(&ctx, document.as_deref(), folder.as_deref());
-        self.run_commands(&ctx);
+        self.run_commands();
     }
 
     /// Keeps the open document's line in the folder panel in step with its annotations.
@@ -425,11 +424,11 @@ impl App {
     }
 
     fn global_shortcuts(&mut self, ctx: &egui::Context) {
-        for cmd in Command::with_shortcuts() {
+        for cmd in UiCommand::ALL {
             if let Some(sc) = cmd.shortcut()
                 && ctx.input_mut(|i| i.consume_shortcut(&sc))
             {
-                self.push(cmd.clone());
+                self.push(cmd);
             }
         }
         // Reading shortcuts work unless a text field has the keyboard (the document view
@@ -438,13 +437,7 @@ impl App {
         if typing {
             return;
         }
-        // More specific shortcuts first: Shift+N must not be taken as N, nor Ctrl+Shift+Z as Ctrl+Z.
-        let mut reading: Vec<(egui::Modifiers, egui::Key, Command)> = Command::with_shortcuts()
-            .into_iter()
-            .flat_map(|cmd| cmd.reading_shortcuts().iter().map(move |(m, k)| (*m, *k, cmd.clone())))
-            .collect();
-        reading.sort_by_key(|(m, _, _)| std::cmp::Reverse(u8::from(m.shift) + u8::from(m.alt) + u8::from(m.command)));
-        for (m, key, cmd) in reading {
+        for (m, key, cmd) in UiCommand::reading_keys() {
             if ctx.input_mut(|i| i.consume_key(m, key)) {
                 self.push(cmd);
             }
@@ -470,83 +463,87 @@ impl App {
         }
     }
 
+    /// The menus, built from the command table; a few menus add widgets of their own.
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                self.menu_item(ui, &ctx, Command::ShowOpen);
-                ui.menu_button("Open recent", |ui| {
-                    if self.settings.recent.is_empty() {
-                        ui.label("No recent files yet");
-                    }
-                    for path in self.settings.recent.clone() {
-                        if ui.button(path.display().to_string()).clicked() {
-                            self.push(Command::OpenPath(path));
+            for menu in Menu::ALL {
+                ui.menu_button(menu.text(), |ui| {
+                    let mut section = 0;
+                    for (cmd, s) in UiCommand::in_menu(menu) {
+                        if s != section {
+                            ui.separator();
+                            section = s;
+                        }
+                        self.menu_item(ui, &ctx, cmd);
+                        if cmd == UiCommand::Open {
+                            self.recent_menu(ui);
                         }
                     }
-                });
-                ui.separator();
-                self.menu_item(ui, &ctx, Command::SaveNow);
-                self.menu_item(ui, &ctx, Command::ShowExport);
-            });
-            ui.menu_button("Edit", |ui| {
-                let (undo, redo) = self.session.as_ref().map_or((None, None), |s| (s.edits.undo_label(), s.edits.redo_label()));
-                let undo_text = undo.map_or("Undo".to_owned(), |l| format!("Undo {l}"));
-                if ui
-                    .add_enabled(undo.is_some(), egui::Button::new(undo_text).shortcut_text(Command::Undo.shortcut_text(&ctx)))
-                    .clicked()
-                {
-                    self.push(Command::Undo);
-                }
-                let redo_text = redo.map_or("Redo".to_owned(), |l| format!("Redo {l}"));
-                if ui
-                    .add_enabled(redo.is_some(), egui::Button::new(redo_text).shortcut_text(Command::Redo.shortcut_text(&ctx)))
-                    .clicked()
-                {
-                    self.push(Command::Redo);
-                }
-                ui.separator();
-                self.menu_item(ui, &ctx, Command::ToggleFind);
-                self.menu_item(ui, &ctx, Command::NextAnnotation);
-                self.menu_item(ui, &ctx, Command::PreviousAnnotation);
-                self.menu_item(ui, &ctx, Command::DeleteSelected);
-            });
-            ui.menu_button("View", |ui| {
-                self.menu_item(ui, &ctx, Command::TextBigger);
-                self.menu_item(ui, &ctx, Command::TextSmaller);
-                self.menu_item(ui, &ctx, Command::ZoomIn);
-                self.menu_item(ui, &ctx, Command::ZoomOut);
-                self.menu_item(ui, &ctx, Command::ZoomReset);
-                ui.separator();
-                ui.label("Line width");
-                ui.add(egui::Slider::new(&mut self.settings.line_width, 360.0..=1400.0).suffix(" pt"));
-                ui.separator();
-                ui.label("Theme");
-                for (choice, label) in
-                    [(ThemeChoice::System, "Follow the system"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]
-                {
-                    if ui.radio_value(&mut self.settings.theme, choice, label).changed() {
-                        self.save_settings();
+                    match menu {
+                        Menu::View => self.view_settings(ui),
+                        Menu::Help => {
+                            ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
+                        }
+                        _ => {}
                     }
-                }
-            });
-            ui.menu_button("Coders", |ui| {
-                if self.session.is_some() {
-                    self.menu_item(ui, &ctx, Command::CompareCoders);
-                } else {
-                    ui.label("Open a document to compare its coders");
-                }
-            });
-            ui.menu_button("Codebook", |ui| self.menu_item(ui, &ctx, Command::EditCodebook));
-            ui.menu_button("Help", |ui| {
-                self.menu_item(ui, &ctx, Command::ShowShortcuts);
-                ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
-            });
+                });
+            }
         });
     }
 
-    fn menu_item(&mut self, ui: &mut egui::Ui, ctx: &egui::Context, cmd: Command) {
-        if ui.add(egui::Button::new(cmd.label()).shortcut_text(cmd.shortcut_text(ctx))).clicked() {
+    fn recent_menu(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Open recent", |ui| {
+            if self.settings.recent.is_empty() {
+                ui.label("No recent files yet");
+            }
+            for path in &self.settings.recent {
+                if ui.button(path.display().to_string()).clicked() {
+                    self.commands.push(Command::OpenPath(path.clone()));
+                }
+            }
+        });
+    }
+
+    fn view_settings(&mut self, ui: &mut egui::Ui) {
+        ui.separator();
+        ui.label("Line width");
+        let mut width = self.settings.line_width;
+        if ui.add(egui::Slider::new(&mut width, 360.0..=1400.0).suffix(" pt")).changed() {
+            self.commands.push(Command::SetLineWidth(width));
+        }
+        ui.separator();
+        ui.label("Theme");
+        for (choice, label) in
+            [(ThemeChoice::System, "Follow the system"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]
+        {
+            if ui.radio(self.settings.theme == choice, label).clicked() && self.settings.theme != choice {
+                self.commands.push(Command::SetTheme(choice));
+            }
+        }
+    }
+
+    /// What a menu item says, or `None` when it cannot be used now: Undo and Redo name what
+    /// they would undo (and are greyed out when there is nothing); comparing needs a document.
+    fn menu_text(&self, cmd: UiCommand) -> Option<String> {
+        let edits = self.session.as_ref().map(|s| &s.edits);
+        match cmd {
+            UiCommand::Undo => edits.and_then(|e| e.undo_label()).map(|l| format!("Undo {l}")),
+            UiCommand::Redo => edits.and_then(|e| e.redo_label()).map(|l| format!("Redo {l}")),
+            UiCommand::CompareCoders => self.session.as_ref().map(|_| cmd.text().to_owned()),
+            _ => Some(cmd.text().to_owned()),
+        }
+    }
+
+    fn menu_item(&mut self, ui: &mut egui::Ui, ctx: &egui::Context, cmd: UiCommand) {
+        let text = self.menu_text(cmd);
+        if text.is_none() && cmd == UiCommand::CompareCoders {
+            ui.label("Open a document to compare its coders");
+            return;
+        }
+        let enabled = text.is_some();
+        let button = egui::Button::new(text.unwrap_or_else(|| cmd.text().to_owned())).shortcut_text(cmd.shortcut_text(ctx));
+        if ui.add_enabled(enabled, button).clicked() {
             self.push(cmd);
         }
     }
@@ -632,7 +629,7 @@ impl App {
             ui.label("Open a text to start: select a passage, then press a number key or click a code.");
             ui.add_space(12.0);
             if ui.button(RichText::new("Open a document…").size(18.0)).clicked() {
-                self.push(Command::ShowOpen);
+                self.push(UiCommand::Open);
             }
             ui.label("or drop a .txt or .md file onto this window");
             if !self.settings.recent.is_empty() {
@@ -658,7 +655,7 @@ impl App {
                 self.find.focus_field = false;
             }
             if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                self.push(if ui.input(|i| i.modifiers.shift) { Command::FindPrevious } else { Command::FindNext });
+                self.push(if ui.input(|i| i.modifiers.shift) { UiCommand::FindPrevious } else { UiCommand::FindNext });
                 response.request_focus();
             }
             self.update_matches();
@@ -670,10 +667,10 @@ impl App {
             };
             ui.label(label);
             if ui.button("‹").on_hover_text("Previous match (Shift+F3)").clicked() {
-                self.push(Command::FindPrevious);
+                self.push(UiCommand::FindPrevious);
             }
             if ui.button("›").on_hover_text("Next match (F3 or Enter)").clicked() {
-                self.push(Command::FindNext);
+                self.push(UiCommand::FindNext);
             }
             if let Some(session) = &self.session
                 && self.view.find_current.is_some()
@@ -687,7 +684,7 @@ impl App {
                 });
             }
             if ui.button("Close").clicked() {
-                self.push(Command::ToggleFind);
+                self.push(UiCommand::ToggleFind);
             }
         });
     }
@@ -831,8 +828,8 @@ impl App {
             let mut open = true;
             egui::Window::new("Keyboard shortcuts").open(&mut open).show(ctx, |ui| {
                 egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for cmd in Command::with_shortcuts() {
-                        ui.label(cmd.label());
+                    for cmd in UiCommand::with_shortcuts() {
+                        ui.label(cmd.text());
                         ui.monospace(cmd.shortcut_text(ctx));
                         ui.end_row();
                     }
@@ -927,41 +924,40 @@ impl App {
         v
     }
 
-    pub fn run_commands(&mut self, ctx: &egui::Context) {
+    pub fn run_commands(&mut self) {
         let commands = std::mem::take(&mut self.commands);
         for cmd in commands {
-            self.run(ctx, cmd);
+            self.run(cmd);
         }
     }
 
-    fn run(&mut self, ctx: &egui::Context, cmd: Command) {
+    fn run(&mut self, cmd: Command) {
         match cmd {
-            Command::ShowOpen => {
-                self.show_open = true;
-            }
+            Command::Ui(c) => self.run_ui(c),
             Command::OpenPath(p) => self.open(&p),
-            Command::ShowExport => {
-                let doc = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
-                match (&self.folder, doc) {
-                    (Some(f), _) => {
-                        let root = f.root.clone();
-                        self.export.show_for(&root, true);
-                    }
-                    (None, Some(d)) => self.export.show_for(&d, false),
-                    (None, None) => {
-                        self.notice = Some(Notice { text: "Open a document or folder first.".into(), is_error: false })
-                    }
-                }
+            Command::SetTheme(theme) => {
+                self.settings.theme = theme;
+                self.save_settings();
             }
-            Command::ShowShortcuts => self.show_shortcuts = true,
-            Command::CompareCoders => super::compare::open(self),
-            Command::EditCodebook => self.codebook_editor.open = true,
-            Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
-            Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
-            Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
-            Command::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
-            Command::ZoomReset => self.settings.zoom = 1.0,
-            Command::ToggleFind => {
+            Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
+            other => self.run_on_session(other),
+        }
+    }
+
+    /// Applies a command a person invoked.
+    fn run_ui(&mut self, cmd: UiCommand) {
+        match cmd {
+            UiCommand::Open => self.show_open = true,
+            UiCommand::Export => self.show_export(),
+            UiCommand::ShowShortcuts => self.show_shortcuts = true,
+            UiCommand::CompareCoders => super::compare::open(self),
+            UiCommand::EditCodebook => self.codebook_editor.open = true,
+            UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
+            UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
+            UiCommand::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
+            UiCommand::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
+            UiCommand::ZoomReset => self.settings.zoom = 1.0,
+            UiCommand::ToggleFind => {
                 self.find.open = !self.find.open;
                 self.find.focus_field = self.find.open;
                 if !self.find.open {
@@ -970,51 +966,97 @@ impl App {
                     self.find.searched.clear();
                 }
             }
-            Command::ClearSelection => {
+            UiCommand::ClearSelection => {
                 if self.find.open {
-                    self.push(Command::ToggleFind);
+                    self.push(UiCommand::ToggleFind);
                 } else {
                     self.view.selection = None;
                     self.selected = None;
                 }
             }
-            _ => self.run_on_session(ctx, cmd),
-        }
-    }
-
-    fn run_on_session(&mut self, _ctx: &egui::Context, cmd: Command) {
-        let Some(session) = &mut self.session else { return };
-        let result: Result<(), Error> = match cmd {
-            Command::SaveNow => {
-                if self.conflict {
-                    Ok(())
-                } else {
-                    let job = session.save_job();
-                    let r = job.run();
-                    self.finish_save(job.revision, r);
-                    Ok(())
-                }
-            }
-            Command::Undo => {
-                session.undo();
-                self.fix_selected();
-                Ok(())
-            }
-            Command::Redo => {
-                session.redo();
-                self.fix_selected();
-                Ok(())
-            }
-            Command::FindNext | Command::FindPrevious => {
+            UiCommand::FindNext | UiCommand::FindPrevious => {
                 let n = self.view.find_matches.len();
                 if n > 0 {
                     let cur = self.view.find_current.unwrap_or(0);
-                    let next = if cmd == Command::FindNext { (cur + 1) % n } else { (cur + n - 1) % n };
+                    let next = if cmd == UiCommand::FindNext { (cur + 1) % n } else { (cur + n - 1) % n };
                     self.view.find_current = Some(next);
                     self.view.scroll_to = Some(self.view.find_matches[next].start);
                 }
-                Ok(())
             }
+            // While the compare view has the pointer's last press, undo and redo step through
+            // adjudication in the gold sidecar instead of the document's annotations.
+            UiCommand::Undo | UiCommand::Redo if self.compare.as_ref().is_some_and(|c| c.focused) => {
+                if let Some(view) = &mut self.compare {
+                    view.undo_gold(cmd == UiCommand::Redo);
+                }
+            }
+            UiCommand::NextAnnotation | UiCommand::PreviousAnnotation => self.step_annotation(cmd == UiCommand::NextAnnotation),
+            UiCommand::SaveNow | UiCommand::Undo | UiCommand::Redo | UiCommand::DeleteSelected => {
+                let Some(session) = &mut self.session else { return };
+                let result = match cmd {
+                    UiCommand::SaveNow => {
+                        if !self.conflict {
+                            let job = session.save_job();
+                            let r = job.run();
+                            self.finish_save(job.revision, r);
+                        }
+                        Ok(())
+                    }
+                    UiCommand::Undo => {
+                        session.undo();
+                        Ok(())
+                    }
+                    UiCommand::Redo => {
+                        session.redo();
+                        Ok(())
+                    }
+                    _ => match self.selected.take() {
+                        Some(id) => session.apply(Action::Delete(id)),
+                        None => Ok(()),
+                    },
+                };
+                self.fix_selected();
+                if let Err(e) = result {
+                    self.error(e);
+                }
+            }
+        }
+    }
+
+    fn show_export(&mut self) {
+        let doc = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+        match (&self.folder, doc) {
+            (Some(f), _) => {
+                let root = f.root.clone();
+                self.export.show_for(&root, true);
+            }
+            (None, Some(d)) => self.export.show_for(&d, false),
+            (None, None) => self.notice = Some(Notice { text: "Open a document or folder first.".into(), is_error: false }),
+        }
+    }
+
+    /// Selects the next (or previous) annotation of the list, wrapping around.
+    fn step_annotation(&mut self, forward: bool) {
+        let listed = self.listed();
+        let Some(session) = &self.session else { return };
+        let anns = session.edits.annotations();
+        let pos = self.selected.and_then(|id| listed.iter().position(|&i| anns[i].id == id));
+        let next = match (pos, forward) {
+            (None, true) => listed.first().copied(),
+            (None, false) => listed.last().copied(),
+            (Some(p), true) => listed.get(p + 1).or(listed.first()).copied(),
+            (Some(p), false) => listed.get(p.wrapping_sub(1)).or(listed.last()).copied(),
+        };
+        if let Some(i) = next {
+            let id = anns[i].id;
+            self.push(Command::Select(Some(id), true));
+        }
+    }
+
+    /// Applies an operation on the open document.
+    fn run_on_session(&mut self, cmd: Command) {
+        let Some(session) = &mut self.session else { return };
+        let result: Result<(), Error> = match cmd {
             Command::Tag(code) => {
                 let span = self.view.selected_span().or_else(|| {
                     self.view.find_current.filter(|_| self.find.open).and_then(|i| self.view.find_matches.get(i).copied())
@@ -1038,14 +1080,6 @@ impl App {
                     }
                 }
             }
-            Command::DeleteSelected => match self.selected {
-                Some(id) => {
-                    let r = session.apply(Action::Delete(id));
-                    self.selected = None;
-                    r
-                }
-                None => Ok(()),
-            },
             Command::Select(id, jump) => {
                 self.selected = id;
                 if let (Some(id), true) = (id, jump)
@@ -1056,25 +1090,17 @@ impl App {
                 }
                 Ok(())
             }
-            Command::NextAnnotation | Command::PreviousAnnotation => {
-                let listed = self.listed();
-                let Some(session) = &self.session else { return };
-                let anns = session.edits.annotations();
-                let pos = self.selected.and_then(|id| listed.iter().position(|&i| anns[i].id == id));
-                let next = match (pos, cmd == Command::NextAnnotation) {
-                    (None, true) => listed.first().copied(),
-                    (None, false) => listed.last().copied(),
-                    (Some(p), true) => listed.get(p + 1).or(listed.first()).copied(),
-                    (Some(p), false) => listed.get(p.wrapping_sub(1)).or(listed.last()).copied(),
-                };
-                if let Some(i) = next {
-                    let id = anns[i].id;
-                    self.push(Command::Select(Some(id), true));
-                }
+            Command::Jump(span) => {
+                self.view.scroll_to = Some(span.start);
+                self.view.flash = Some((span, Instant::now()));
                 Ok(())
             }
             Command::Filter(f) => {
                 self.filter = f;
+                Ok(())
+            }
+            Command::Search(text) => {
+                self.search = text;
                 Ok(())
             }
             Command::Apply(action) => {

@@ -1,45 +1,67 @@
-//! Every command the app knows, with its label and keyboard shortcut, so that menus, shortcuts
-//! and help are built from one list. Widgets never change state: they push commands, and the
-//! app applies them once per frame.
+//! What the app can be asked to do. Two kinds:
+//!
+//! - [`UiCommand`]: what a person invokes from a menu or the keyboard. One table gives each its
+//!   text, its menu and its shortcuts, so the menu bar, the keyboard handling and Help >
+//!   Keyboard shortcuts are all built from it: a new command appears everywhere at once.
+//! - [`Command`]: everything [`super::App::run_commands`] applies, i.e. a [`UiCommand`] or an
+//!   operation that carries data (open this path, tag with this code, apply this action…).
+//!
+//! Views never change state: they push commands, and the app applies them once per frame.
 
 use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 use uuid::Uuid;
 
+use super::settings::ThemeChoice;
 use crate::edits::Action;
 
-// A handful of commands per frame: their size does not matter, their plainness does.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    ShowOpen,
-    OpenPath(PathBuf),
-    ShowExport,
+/// The menus of the menu bar, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Menu {
+    File,
+    Edit,
+    View,
+    Coders,
+    Codebook,
+    Help,
+}
+
+impl Menu {
+    pub const ALL: [Menu; 6] = [Menu::File, Menu::Edit, Menu::View, Menu::Coders, Menu::Codebook, Menu::Help];
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Menu::File => "File",
+            Menu::Edit => "Edit",
+            Menu::View => "View",
+            Menu::Coders => "Coders",
+            Menu::Codebook => "Codebook",
+            Menu::Help => "Help",
+        }
+    }
+}
+
+/// A command a person can invoke by name or key. The order of [`UiCommand::ALL`] is the order
+/// of the menus' items and of the shortcut list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiCommand {
+    Open,
     SaveNow,
+    Export,
     Undo,
     Redo,
     ToggleFind,
     FindNext,
     FindPrevious,
-    /// Tag the selection (or the current find match) with a code.
-    Tag(String),
-    DeleteSelected,
-    /// Select an annotation; `jump` scrolls the document to it and flashes it.
-    Select(Option<Uuid>, bool),
     NextAnnotation,
     PreviousAnnotation,
-    /// Show only one code's annotations (None: all).
-    Filter(Option<String>),
+    DeleteSelected,
     TextBigger,
     TextSmaller,
     ZoomIn,
     ZoomOut,
     ZoomReset,
-    /// Apply a core action (note, code, attribute and span edits, re-attach, delete code...).
-    Apply(Action),
-    ReloadTheirs,
-    KeepMine,
     ShowShortcuts,
     ClearSelection,
     /// Open the compare view of the open document's coders.
@@ -51,103 +73,171 @@ pub enum Command {
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
-impl Command {
-    /// The commands that have a global shortcut, in the order Help lists them.
-    pub fn with_shortcuts() -> Vec<Command> {
-        vec![
-            Command::ShowOpen,
-            Command::ShowExport,
-            Command::SaveNow,
-            Command::Undo,
-            Command::Redo,
-            Command::ToggleFind,
-            Command::FindNext,
-            Command::FindPrevious,
-            Command::NextAnnotation,
-            Command::PreviousAnnotation,
-            Command::DeleteSelected,
-            Command::TextBigger,
-            Command::TextSmaller,
-            Command::ZoomIn,
-            Command::ZoomOut,
-            Command::ZoomReset,
-            Command::ShowShortcuts,
-            Command::ClearSelection,
-        ]
-    }
+impl UiCommand {
+    pub const ALL: [UiCommand; 20] = [
+        UiCommand::Open,
+        UiCommand::SaveNow,
+        UiCommand::Export,
+        UiCommand::Undo,
+        UiCommand::Redo,
+        UiCommand::ToggleFind,
+        UiCommand::FindNext,
+        UiCommand::FindPrevious,
+        UiCommand::NextAnnotation,
+        UiCommand::PreviousAnnotation,
+        UiCommand::DeleteSelected,
+        UiCommand::TextBigger,
+        UiCommand::TextSmaller,
+        UiCommand::ZoomIn,
+        UiCommand::ZoomOut,
+        UiCommand::ZoomReset,
+        UiCommand::ShowShortcuts,
+        UiCommand::ClearSelection,
+        UiCommand::CompareCoders,
+        UiCommand::EditCodebook,
+    ];
 
-    pub fn label(&self) -> &'static str {
+    pub fn text(self) -> &'static str {
         match self {
-            Command::ShowOpen => "Open…",
-            Command::OpenPath(_) => "Open",
-            Command::ShowExport => "Export…",
-            Command::SaveNow => "Save now",
-            Command::Undo => "Undo",
-            Command::Redo => "Redo",
-            Command::ToggleFind => "Find in document",
-            Command::FindNext => "Next match",
-            Command::FindPrevious => "Previous match",
-            Command::Tag(_) => "Tag selection",
-            Command::DeleteSelected => "Delete annotation",
-            Command::Select(..) => "Select annotation",
-            Command::NextAnnotation => "Next annotation",
-            Command::PreviousAnnotation => "Previous annotation",
-            Command::Filter(_) => "Filter by code",
-            Command::TextBigger => "Larger text",
-            Command::TextSmaller => "Smaller text",
-            Command::ZoomIn => "Zoom in (whole window)",
-            Command::ZoomOut => "Zoom out (whole window)",
-            Command::ZoomReset => "Reset zoom",
-            Command::Apply(_) => "Edit",
-            Command::ReloadTheirs => "Reload the file on disk",
-            Command::KeepMine => "Keep mine",
-            Command::ShowShortcuts => "Keyboard shortcuts",
-            Command::ClearSelection => "Clear selection / close find",
-            Command::CompareCoders => "Compare coders…",
-            Command::EditCodebook => "Edit codebook…",
+            UiCommand::Open => "Open…",
+            UiCommand::SaveNow => "Save now",
+            UiCommand::Export => "Export…",
+            UiCommand::Undo => "Undo",
+            UiCommand::Redo => "Redo",
+            UiCommand::ToggleFind => "Find in document",
+            UiCommand::FindNext => "Next match",
+            UiCommand::FindPrevious => "Previous match",
+            UiCommand::NextAnnotation => "Next annotation",
+            UiCommand::PreviousAnnotation => "Previous annotation",
+            UiCommand::DeleteSelected => "Delete annotation",
+            UiCommand::TextBigger => "Larger text",
+            UiCommand::TextSmaller => "Smaller text",
+            UiCommand::ZoomIn => "Zoom in (whole window)",
+            UiCommand::ZoomOut => "Zoom out (whole window)",
+            UiCommand::ZoomReset => "Reset zoom",
+            UiCommand::ShowShortcuts => "Keyboard shortcuts",
+            UiCommand::ClearSelection => "Clear selection / close find",
+            UiCommand::CompareCoders => "Compare coders…",
+            UiCommand::EditCodebook => "Edit codebook…",
         }
     }
 
-    /// Shortcuts that work anywhere (even while typing in a field).
-    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+    /// The menu that lists the command, if any, and the section within it (a separator is
+    /// drawn between sections).
+    pub fn menu(self) -> Option<(Menu, u8)> {
+        Some(match self {
+            UiCommand::Open => (Menu::File, 0),
+            UiCommand::SaveNow | UiCommand::Export => (Menu::File, 1),
+            UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
+            UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
+                (Menu::Edit, 1)
+            }
+            UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
+                (Menu::View, 0)
+            }
+            UiCommand::CompareCoders => (Menu::Coders, 0),
+            UiCommand::EditCodebook => (Menu::Codebook, 0),
+            UiCommand::ShowShortcuts => (Menu::Help, 0),
+            UiCommand::FindNext | UiCommand::FindPrevious | UiCommand::ClearSelection => return None,
+        })
+    }
+
+    /// The commands of one menu, in order, with their sections.
+    pub fn in_menu(menu: Menu) -> impl Iterator<Item = (UiCommand, u8)> {
+        Self::ALL.into_iter().filter_map(move |c| c.menu().filter(|(m, _)| *m == menu).map(|(_, s)| (c, s)))
+    }
+
+    /// The shortcut that works anywhere (even while typing in a field).
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
         let k = |m, key| Some(KeyboardShortcut::new(m, key));
         match self {
-            Command::ShowOpen => k(CMD, Key::O),
-            Command::ShowExport => k(CMD, Key::E),
-            Command::SaveNow => k(CMD, Key::S),
-            Command::ToggleFind => k(CMD, Key::F),
-            Command::FindNext => k(Modifiers::NONE, Key::F3),
-            Command::FindPrevious => k(Modifiers::SHIFT, Key::F3),
-            Command::TextBigger => k(CMD, Key::Equals),
-            Command::TextSmaller => k(CMD, Key::Minus),
-            Command::ZoomIn => k(CMD_SHIFT, Key::Equals),
-            Command::ZoomOut => k(CMD_SHIFT, Key::Minus),
-            Command::ZoomReset => k(CMD, Key::Num0),
-            Command::ShowShortcuts => k(Modifiers::NONE, Key::F1),
+            UiCommand::Open => k(CMD, Key::O),
+            UiCommand::Export => k(CMD, Key::E),
+            UiCommand::SaveNow => k(CMD, Key::S),
+            UiCommand::ToggleFind => k(CMD, Key::F),
+            UiCommand::FindNext => k(Modifiers::NONE, Key::F3),
+            UiCommand::FindPrevious => k(Modifiers::SHIFT, Key::F3),
+            UiCommand::TextBigger => k(CMD, Key::Equals),
+            UiCommand::TextSmaller => k(CMD, Key::Minus),
+            UiCommand::ZoomIn => k(CMD_SHIFT, Key::Equals),
+            UiCommand::ZoomOut => k(CMD_SHIFT, Key::Minus),
+            UiCommand::ZoomReset => k(CMD, Key::Num0),
+            UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
             _ => None,
         }
     }
 
     /// Shortcuts that work only when no text field has the keyboard (so typing is safe).
-    pub fn reading_shortcuts(&self) -> &'static [(Modifiers, Key)] {
+    pub fn reading_shortcuts(self) -> &'static [(Modifiers, Key)] {
         match self {
-            Command::Undo => &[(CMD, Key::Z)],
-            Command::Redo => &[(CMD_SHIFT, Key::Z), (CMD, Key::Y)],
-            Command::NextAnnotation => &[(Modifiers::NONE, Key::N), (Modifiers::ALT, Key::ArrowDown)],
-            Command::PreviousAnnotation => &[(Modifiers::SHIFT, Key::N), (Modifiers::ALT, Key::ArrowUp)],
-            Command::DeleteSelected => &[(Modifiers::NONE, Key::Delete)],
-            Command::ClearSelection => &[(Modifiers::NONE, Key::Escape)],
+            UiCommand::Undo => &[(CMD, Key::Z)],
+            UiCommand::Redo => &[(CMD_SHIFT, Key::Z), (CMD, Key::Y)],
+            UiCommand::NextAnnotation => &[(Modifiers::NONE, Key::N), (Modifiers::ALT, Key::ArrowDown)],
+            UiCommand::PreviousAnnotation => &[(Modifiers::SHIFT, Key::N), (Modifiers::ALT, Key::ArrowUp)],
+            UiCommand::DeleteSelected => &[(Modifiers::NONE, Key::Delete)],
+            UiCommand::ClearSelection => &[(Modifiers::NONE, Key::Escape)],
             _ => &[],
         }
     }
 
+    pub fn has_shortcut(self) -> bool {
+        self.shortcut().is_some() || !self.reading_shortcuts().is_empty()
+    }
+
+    /// The commands with a shortcut, in the order Help lists them.
+    pub fn with_shortcuts() -> impl Iterator<Item = UiCommand> {
+        Self::ALL.into_iter().filter(|c| c.has_shortcut())
+    }
+
+    /// Every reading shortcut, the more specific first: Shift+N must not be taken as N, nor
+    /// Ctrl+Shift+Z as Ctrl+Z.
+    pub fn reading_keys() -> Vec<(Modifiers, Key, UiCommand)> {
+        let mut keys: Vec<(Modifiers, Key, UiCommand)> =
+            Self::ALL.into_iter().flat_map(|cmd| cmd.reading_shortcuts().iter().map(move |(m, k)| (*m, *k, cmd))).collect();
+        keys.sort_by_key(|(m, _, _)| std::cmp::Reverse(u8::from(m.shift) + u8::from(m.alt) + u8::from(m.command)));
+        keys
+    }
+
     /// Text for Help > Keyboard shortcuts and menus.
-    pub fn shortcut_text(&self, ctx: &egui::Context) -> String {
+    pub fn shortcut_text(self, ctx: &egui::Context) -> String {
         let mut parts: Vec<String> = self.shortcut().iter().map(|s| ctx.format_shortcut(s)).collect();
         for (m, key) in self.reading_shortcuts() {
             parts.push(ctx.format_shortcut(&KeyboardShortcut::new(*m, *key)));
         }
         parts.join(" or ")
+    }
+}
+
+/// Everything the app applies in [`super::App::run_commands`]: a command a person invoked,
+/// or an operation that carries data.
+// A handful of commands per frame: their size does not matter, their plainness does.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Ui(UiCommand),
+    OpenPath(PathBuf),
+    /// Tag the selection (or the current find match) with a code.
+    Tag(String),
+    /// Select an annotation; `jump` scrolls the document to it and flashes it.
+    Select(Option<Uuid>, bool),
+    /// Scroll the document to a span and flash it.
+    Jump(crate::document::Span),
+    /// Show only one code's annotations (None: all).
+    Filter(Option<String>),
+    /// Search the annotation list's quotes and notes.
+    Search(String),
+    /// Apply a core action (note, code, attribute and span edits, re-attach, delete code...).
+    Apply(Action),
+    ReloadTheirs,
+    KeepMine,
+    SetTheme(ThemeChoice),
+    /// The reading column's maximum width, in points.
+    SetLineWidth(f32),
+}
+
+impl From<UiCommand> for Command {
+    fn from(c: UiCommand) -> Self {
+        Command::Ui(c)
     }
 }
 
@@ -164,3 +254,30 @@ pub const NUMBER_KEYS: [(char, Key); 10] = [
     ('9', Key::Num9),
     ('0', Key::Num0),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_reachable_from_a_menu_or_a_key() {
+        for c in UiCommand::ALL {
+            assert!(c.menu().is_some() || c.has_shortcut(), "{c:?} can be invoked");
+            assert!(!c.text().is_empty());
+        }
+    }
+
+    #[test]
+    fn no_two_commands_share_a_key() {
+        let mut keys: Vec<(Modifiers, Key)> = UiCommand::ALL
+            .into_iter()
+            .flat_map(|c| {
+                c.shortcut().map(|s| (s.modifiers, s.logical_key)).into_iter().chain(c.reading_shortcuts().iter().copied())
+            })
+            .collect();
+        let n = keys.len();
+        keys.sort_by_key(|(m, k)| format!("{m:?} {k:?}"));
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+    }
+}

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use egui::{Color32, Key, KeyboardShortcut, Modifiers, Rect, RichText, Sense, vec2};
+use egui::{Color32, Rect, RichText, Sense, vec2};
 use uuid::Uuid;
 
 use super::App;
@@ -824,24 +824,6 @@ pub fn open(app: &mut App) {
     app.flush_save();
     let Some(session) = &app.session else { return };
     app.compare = Some(CompareView::new(session.doc.clone()));
-}
-
-/// Ctrl+Z / Ctrl+Shift+Z undo and redo adjudication while the compare view has the pointer's
-/// last press. Called before the app's own shortcuts.
-pub fn shortcuts(app: &mut App, ctx: &egui::Context) {
-    let Some(view) = &mut app.compare else { return };
-    if !view.focused || ctx.text_edit_focused() {
-        return;
-    }
-    let redo = ctx.input_mut(|i| {
-        i.consume_shortcut(&KeyboardShortcut::new(Modifiers { shift: true, ..Modifiers::COMMAND }, Key::Z))
-            || i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
-    });
-    if redo {
-        view.undo_gold(true);
-    } else if ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z))) {
-        view.undo_gold(false);
-    }
 }
 
 /// Draws the compare view as a panel below the document and applies what it asks.

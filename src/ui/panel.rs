@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 
 use super::app::{App, code_chip};
 use super::codebook_editor::name_combo;
-use super::command::Command;
+use super::command::{Command, UiCommand};
 use super::doc_view::cue_sample;
 use crate::annotation::AnchorStatus;
 use crate::codebook::AttributeKind;
@@ -248,10 +248,10 @@ fn annotation_list(app: &mut App, ui: &mut Ui) {
     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search annotations"));
     ui.horizontal(|ui| {
         if ui.button("‹ Previous").on_hover_text("Shift+N").clicked() {
-            app.push(Command::PreviousAnnotation);
+            app.push(UiCommand::PreviousAnnotation);
         }
         if ui.button("Next ›").on_hover_text("N").clicked() {
-            app.push(Command::NextAnnotation);
+            app.push(UiCommand::NextAnnotation);
         }
     });
     let Some(session) = &app.session else { return };
