@@ -4,7 +4,7 @@
 #![cfg(feature = "gui")]
 
 mod gui_support;
-use gui_support::wait_for_disk;
+use gui_support::{step_until_shown, wait_for_disk};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -288,7 +288,8 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
         Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
     harness.run_steps(3);
     harness.get_by_label("2 documents, 0 done");
-    // The first document (notes.md) is open; switch to the speech.
+    // The first document (notes.md) is open; switch to the speech once its sidecar is read.
+    step_until_shown(&mut harness, "speech.txt  (2)");
     harness.get_by_label_contains("speech.txt  (2)").click();
     harness.run_steps(3);
     assert_eq!(harness.state().session.as_ref().unwrap().doc.file_name(), "speech.txt");
@@ -403,7 +404,7 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     harness.run_steps(3);
     // The folder is listed with both documents; the broken one is marked with its message.
     harness.get_by_label("2 documents, 0 done");
-    harness.get_by_label("⚠ a-broken.txt  (0)");
+    step_until_shown(&mut harness, "⚠ a-broken.txt  (0)");
     let mut err = sidecar::load(&sidecar_path).unwrap_err();
     err.file = Some(PathBuf::from("a-broken.txt.annotations.ron"));
     let message = err.to_string();
@@ -417,4 +418,36 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     assert_eq!(session.edits.annotations().len(), 1);
     // The broken sidecar was not touched.
     assert_eq!(std::fs::read_to_string(&sidecar_path).unwrap(), text);
+}
+
+/// Saving never holds up a frame: while another program holds the sidecar's write lock, Ctrl+S
+/// hands the save to the background worker, the frames go on ("Saving…"), and the file is
+/// written as soon as the lock is let go.
+#[test]
+fn save_now_runs_in_the_background_and_the_window_keeps_drawing() {
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    let sidecar_path = sidecar::default_path(&doc);
+    let lock = marginalia::io::lock(&marginalia::io::resolve(&sidecar_path).unwrap()).unwrap();
+
+    let quote = "Vote on Sunday";
+    let start = char_pos(SPEECH, quote);
+    drag_select(&mut harness, start, start + quote.chars().count());
+    harness.key_press(Key::Num3);
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    let started = Instant::now();
+    for _ in 0..10 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "frames went on while the file was locked: {:?}", started.elapsed());
+    assert!(harness.state().saver().is_saving(), "the save is under way");
+    harness.get_by_label("Saving…");
+    assert!(sidecar::load(&sidecar_path).unwrap().is_none(), "nothing is written while the lock is held");
+
+    drop(lock);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.annotations.len() == 1);
+    assert_eq!(saved.annotations[0].exact, quote);
+    harness.get_by_label_contains("Saved ");
 }

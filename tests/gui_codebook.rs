@@ -5,7 +5,7 @@
 #![cfg(feature = "gui")]
 
 mod gui_support;
-use gui_support::wait_for_disk;
+use gui_support::{step_until, step_until_shown, wait_for_disk};
 
 use std::path::{Path, PathBuf};
 
@@ -306,9 +306,8 @@ fn load_save_and_export_codebooks() {
     harness.get_by_label("Save codebook as…").click();
     harness.run_steps(2);
     harness.get_by_label("Save as the folder's codebook").click();
-    harness.run_steps(3);
+    step_until_shown(&mut harness, "Saved as the folder's codebook");
     let folder_book = dir.path().join("codebook.ron");
-    harness.get_by_label_contains("Saved as the folder's codebook");
     let other = dir.path().join("reply.txt");
     std::fs::write(&other, "A reply — with thanks.\r\n").unwrap();
     let fresh = Session::open(&other, None, "Tester").unwrap();
@@ -320,18 +319,17 @@ fn load_save_and_export_codebooks() {
     retype(&mut harness, "Codebook file to save", "shared/tenants");
     std::fs::create_dir(dir.path().join("shared")).unwrap();
     harness.get_by_label("Export as REFI-QDA (.qdc)").click();
-    harness.run_steps(3);
     let qdc = dir.path().join("shared").join("tenants.qdc");
+    step_until(&mut harness, "writing the .qdc file", |_| qdc.exists());
     let xml = std::fs::read_to_string(&qdc).expect("the .qdc file was written");
     assert!(xml.contains("Demand for repairs"));
     harness.get_by_label("Save as RON").click();
-    harness.run_steps(3);
+    step_until(&mut harness, "writing the .ron file", |_| dir.path().join("shared").join("tenants.ron").exists());
     assert_eq!(Codebook::load(&dir.path().join("shared").join("tenants.ron")).unwrap(), codebook(&harness));
 
     retype(&mut harness, "Codebook file to load", "shared/tenants.qdc");
     harness.get_by_label("Load").click();
-    harness.run_steps(3);
-    harness.get_by_label_contains("Loaded “tenants”");
+    step_until_shown(&mut harness, "Loaded “tenants”");
     let loaded = codebook(&harness);
     assert_eq!(loaded.name, "tenants");
     assert_eq!(loaded.code("demand").unwrap().name, "Demand for repairs");
@@ -341,7 +339,6 @@ fn load_save_and_export_codebooks() {
     std::fs::write(dir.path().join("broken.ron"), "(name: \"half").unwrap();
     retype(&mut harness, "Codebook file to load", "broken.ron");
     harness.get_by_label("Load").click();
-    harness.run_steps(3);
-    harness.get_by_label_contains("The codebook was not loaded:");
+    step_until_shown(&mut harness, "The codebook was not loaded:");
     assert_eq!(codebook(&harness), loaded);
 }

@@ -4,6 +4,9 @@
 
 #![cfg(feature = "gui")]
 
+mod gui_support;
+use gui_support::step_until;
+
 use std::path::{Path, PathBuf};
 
 use egui::{Key, Modifiers};
@@ -95,7 +98,7 @@ fn disagreement_jump_accept_undo_and_agreement() {
 
     // Accept Ana's reading into gold: the gold sidecar on disk has it.
     harness.get_all_by_label("Accept ana's").next().unwrap().click();
-    harness.run_steps(2);
+    step_until(&mut harness, "saving gold", |_| !gold_on_disk(&doc_path).is_empty());
     let gold = gold_on_disk(&doc_path);
     assert_eq!(gold.len(), 1);
     assert_eq!(gold[0].code, "demand");
@@ -107,16 +110,15 @@ fn disagreement_jump_accept_undo_and_agreement() {
     // Ctrl+Z in the compare view undoes the adjudication, on disk too; the document's own
     // annotations are untouched.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
-    harness.run_steps(2);
-    assert!(gold_on_disk(&doc_path).is_empty(), "undo removed the accepted annotation from the gold sidecar");
+    step_until(&mut harness, "undo removed the accepted annotation from the gold sidecar", |_| {
+        gold_on_disk(&doc_path).is_empty()
+    });
     assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
     // The button redoes nothing more than was undone, and Undo gold undoes it again.
     harness.get_by_label("Redo gold").click();
-    harness.run_steps(2);
-    assert_eq!(gold_on_disk(&doc_path).len(), 1);
+    step_until(&mut harness, "redo", |_| gold_on_disk(&doc_path).len() == 1);
     harness.get_by_label("Undo gold").click();
-    harness.run_steps(2);
-    assert!(gold_on_disk(&doc_path).is_empty());
+    step_until(&mut harness, "undo", |_| gold_on_disk(&doc_path).is_empty());
 
     // The agreement grid shows a number for all codes.
     harness.get_by_label("Agreement").click();

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use super::codebook_editor::CodebookEditor;
 use super::command::{Command, Menu, NUMBER_KEYS, UiCommand};
 use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
-use super::saver::{DEBOUNCE, Saver, clock};
+use super::saver::{Due, Saver};
 use super::settings::{Settings, ThemeChoice};
+use super::worker::{Done, Job, SaveTarget, Worker};
 use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::Span;
 use crate::edits::Action;
@@ -72,7 +73,11 @@ pub struct App {
     pub filter: Option<String>,
     pub search: String,
     pub find: FindState,
-    pub saver: Saver,
+    saver: Saver,
+    /// The background thread for disk work.
+    worker: Worker,
+    /// Commands waiting for the open document's save to finish (opening another one).
+    after_save: Vec<Command>,
     pub notice: Option<Notice>,
     /// The sidecar changed on disk: ask what to do.
     pub conflict: bool,
@@ -111,6 +116,8 @@ impl App {
             search: String::new(),
             find: FindState::default(),
             saver: Saver::default(),
+            worker: Worker::default(),
+            after_save: Vec::new(),
             notice: None,
             conflict: false,
             show_both: false,
@@ -132,18 +139,25 @@ impl App {
         }
     }
 
+    /// When the open document was saved, and whether a save is under way.
+    pub fn saver(&self) -> &Saver {
+        &self.saver
+    }
+
     pub fn push(&mut self, command: impl Into<Command>) {
         self.commands.push(command.into());
     }
 
-    /// Opens a document (or the first document of a folder, listing the others).
+    /// Opens a document (or the first document of a folder, listing the others; their
+    /// sidecars are read in the background). Unsaved changes of the open document are saved
+    /// first: the document opens once the worker has written them.
     pub fn open(&mut self, path: &Path) {
         if path.is_dir() {
             match crate::corpus::documents_in(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
-                    let codebook = crate::session::codebook_for(&first).unwrap_or_default();
-                    self.folder = Some(super::corpus::Folder::read(path, &docs, &codebook));
+                    self.folder = Some(super::corpus::Folder::listed(path, &docs));
+                    self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
                     self.open(&first);
                 }
                 Ok(_) => self.error(
@@ -155,7 +169,10 @@ impl App {
             }
             return;
         }
-        self.flush_save();
+        if self.save_before_leaving() {
+            self.after_save.push(Command::OpenPath(path.to_path_buf()));
+            return;
+        }
         let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
@@ -195,10 +212,9 @@ impl App {
                 self.filter = None;
                 self.conflict = false;
                 self.list_cache = None;
-                self.saver.error = None;
-                self.saver.last_saved_at = None;
-                self.saver.seen_revision = 0;
-                self.saver.changed_at = self.session.as_ref().filter(|s| s.is_dirty()).map(|_| Instant::now());
+                if let Some(s) = &self.session {
+                    self.saver.reset(s.edits.revision(), s.is_dirty());
+                }
                 self.settings.remember(path);
                 self.save_settings();
                 self.show_open = false;
@@ -273,63 +289,129 @@ impl App {
         }
     }
 
-    /// Saves synchronously if anything is unsaved (on close and before opening another file).
-    pub fn flush_save(&mut self) {
-        if let Some(outcome) = self.saver.wait(Duration::from_secs(10)) {
-            self.finish_save(outcome.revision, outcome.result);
-        }
-        if let Some(session) = &mut self.session
-            && session.is_dirty()
-            && !self.conflict
-        {
-            let job = session.save_job();
-            let result = job.run();
-            self.finish_save(job.revision, result);
+    pub(super) fn submit(&mut self, job: Job) {
+        if let Err(e) = self.worker.submit(job) {
+            self.error(e);
         }
     }
 
-    fn finish_save(&mut self, revision: u64, result: Result<crate::sidecar::DiskStamp, Error>) {
-        let Some(session) = &mut self.session else { return };
-        match result {
-            Ok(stamp) => {
-                session.finish_save(revision, stamp);
-                self.saver.last_saved_at = Some(clock());
-                self.saver.error = None;
+    /// Hands the open document's sidecar to the worker.
+    fn submit_save(&mut self) {
+        let Some(session) = &self.session else { return };
+        let job = session.save_job();
+        self.saver.started(job.revision);
+        self.submit(Job::Save { target: SaveTarget::Document, job });
+    }
+
+    /// Before leaving the open document (opening another, comparing its coders): hands its
+    /// unsaved changes to the worker. True while that save is under way; the caller waits for
+    /// it in [`Self::after_save`]. After a failed save it does not wait (the error is shown).
+    fn save_before_leaving(&mut self) -> bool {
+        if let Some(session) = &self.session
+            && session.is_dirty()
+            && !self.conflict
+            && self.saver.error().is_none()
+            && !self.saver.is_saving()
+        {
+            self.submit_save();
+        }
+        self.saver.is_saving()
+    }
+
+    /// Saves everything unsaved and waits for the worker (up to ten seconds): the window is
+    /// closing, so what was typed must reach the disk first.
+    pub fn flush_save(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for _ in 0..2 {
+            if let Some(session) = &self.session
+                && session.is_dirty()
+                && !self.conflict
+                && !self.saver.is_saving()
+            {
+                self.submit_save();
             }
-            Err(e) if e.kind == ErrorKind::Conflict => {
+            while self.worker.busy() {
+                match self.worker.wait(deadline.saturating_duration_since(Instant::now())) {
+                    Some(done) => self.take_in(done),
+                    None => return,
+                }
+            }
+        }
+    }
+
+    /// Takes in what the worker has finished since the last frame.
+    fn take_in_worker(&mut self, ctx: &egui::Context) {
+        while let Some(done) = self.worker.poll() {
+            self.take_in(done);
+        }
+        if self.worker.busy() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
+    fn take_in(&mut self, done: Done) {
+        match done {
+            Done::Saved { target: SaveTarget::Document, path, revision, result } => self.finish_save(&path, revision, result),
+            Done::Saved { target: SaveTarget::Gold, path, revision, result } => {
+                if let Some(view) = &mut self.compare {
+                    view.gold_saved(&path, revision, result);
+                }
+            }
+            Done::Wrote(result) => self.codebook_editor.wrote(result),
+            Done::CodebookRead(result) => {
+                if let Some(session) = &self.session {
+                    self.codebook_editor.offer(session, result, &mut self.commands);
+                }
+            }
+            Done::FolderScanned { root, entries } => {
+                if let Some(folder) = &mut self.folder
+                    && folder.root == root
+                {
+                    folder.entries = entries;
+                    // The open document's line comes from memory, not from its file.
+                    self.folder_revision = None;
+                }
+            }
+            Done::Progress { done, total } => self.export.progress = (done, total),
+            Done::Exported(result) => self.export.finished(result),
+            Done::SidecarRead(result) => self.theirs = Some(result),
+        }
+    }
+
+    fn finish_save(&mut self, path: &Path, revision: u64, result: Result<crate::sidecar::DiskStamp, Error>) {
+        let current = self.session.as_mut().filter(|s| s.sidecar_path == path);
+        match (current, result) {
+            (Some(session), Ok(stamp)) => {
+                session.finish_save(revision, stamp);
+                self.saver.finished(Ok(()));
+            }
+            (Some(_), Err(e)) if e.kind == ErrorKind::Conflict => {
+                self.saver.settled(false);
                 self.conflict = true;
             }
-            Err(e) => self.saver.error = Some(e),
+            (Some(_), Err(e)) => self.saver.finished(Err(e)),
+            // A document left while its save ran: only a failure is worth saying.
+            (None, Ok(_)) => self.saver.settled(false),
+            (None, Err(e)) => {
+                self.saver.settled(false);
+                self.error(e);
+            }
         }
+        let waiting = std::mem::take(&mut self.after_save);
+        self.commands.extend(waiting);
     }
 
     /// Autosave and disk watching; called once per frame.
     fn tick(&mut self, ctx: &egui::Context) {
-        if let Some(outcome) = self.saver.poll() {
-            self.finish_save(outcome.revision, outcome.result);
+        self.take_in_worker(ctx);
+        let Some(session) = &self.session else { return };
+        match self.saver.due(session.edits.revision(), session.is_dirty(), self.conflict) {
+            Due::Now => self.submit_save(),
+            Due::After(wait) => ctx.request_repaint_after(wait),
+            Due::No => {}
         }
         let Some(session) = &self.session else { return };
-        let revision = session.edits.revision();
-        if revision != self.saver.seen_revision {
-            self.saver.seen_revision = revision;
-            self.saver.changed_at = Some(Instant::now());
-        }
-        if session.is_dirty() && !self.conflict && self.saver.in_flight.is_none() {
-            let since = self.saver.changed_at.map_or(DEBOUNCE, |t| t.elapsed());
-            // After an error, retry every few seconds; nothing is lost meanwhile.
-            let wait = if self.saver.error.is_some() { Duration::from_secs(3) } else { DEBOUNCE };
-            if since >= wait {
-                let job = session.save_job();
-                self.saver.submit(job);
-                self.saver.changed_at = Some(Instant::now());
-            } else {
-                ctx.request_repaint_after(wait - since);
-            }
-        }
-        if self.saver.in_flight.is_some() {
-            ctx.request_repaint_after(Duration::from_millis(50));
-        }
-        if !self.conflict && self.saver.in_flight.is_none() && self.last_disk_check.elapsed() >= DISK_CHECK_EVERY {
+        if !self.conflict && !self.saver.is_saving() && self.last_disk_check.elapsed() >= DISK_CHECK_EVERY {
             self.last_disk_check = Instant::now();
             if session.had_sidecar && session.changed_on_disk().unwrap_or(false) {
                 self.conflict = true;
@@ -390,7 +472,7 @@ impl App {
         self.dialogs(&ctx);
         let document = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
         let folder = self.folder.as_ref().map(|f| f.root.clone());
-        self.export.ui(&ctx, document.as_deref(), folder.as_deref());
+        self.export.ui(&ctx, document.as_deref(), folder.as_deref(), &mut self.commands);
         self.run_commands();
     }
 
@@ -574,13 +656,13 @@ impl App {
                 self.commands.push(Command::Apply(Action::SetDone(done)));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let state = if let Some(e) = &self.saver.error {
+                let state = if let Some(e) = self.saver.error() {
                     RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
                 } else if self.conflict {
                     RichText::new("⚠ Changed on disk: not saved").color(ui.visuals().warn_fg_color).strong()
-                } else if self.saver.in_flight.is_some() || session.is_dirty() {
+                } else if self.saver.is_saving() || session.is_dirty() {
                     RichText::new("Saving…")
-                } else if let Some(t) = &self.saver.last_saved_at {
+                } else if let Some(t) = self.saver.last_saved_at() {
                     RichText::new(format!("Saved {t}"))
                 } else {
                     RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
@@ -591,7 +673,7 @@ impl App {
     }
 
     fn notice_bar(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = &self.saver.error {
+        if let Some(e) = self.saver.error() {
             egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.2)).inner_margin(6.0).show(ui, |ui| {
                 ui.label(
                     RichText::new(format!(
@@ -812,10 +894,10 @@ impl App {
                     }
                     if ui.button("View both").clicked() {
                         self.show_both = true;
-                        self.theirs = self
-                            .session
-                            .as_ref()
-                            .map(|s| crate::sidecar::load(&s.sidecar_path).map(|l| l.map(|l| l.sidecar.annotations).unwrap_or_default()));
+                        self.theirs = None;
+                        if let Some(s) = &self.session {
+                            self.commands.push(Command::ReadSidecar(s.sidecar_path.clone()));
+                        }
                     }
                 });
                 if self.show_both {
@@ -940,6 +1022,14 @@ impl App {
                 self.save_settings();
             }
             Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
+            Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
+            Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
+            Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
+            Command::StartExport(request) => {
+                self.export.started();
+                self.submit(Job::Export(request));
+            }
+            Command::CancelExport => self.worker.cancel_export(),
             other => self.run_on_session(other),
         }
     }
@@ -950,7 +1040,13 @@ impl App {
             UiCommand::Open => self.show_open = true,
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.show_shortcuts = true,
-            UiCommand::CompareCoders => super::compare::open(self),
+            UiCommand::CompareCoders => {
+                if self.save_before_leaving() {
+                    self.after_save.push(UiCommand::CompareCoders.into());
+                } else {
+                    super::compare::open(self);
+                }
+            }
             UiCommand::EditCodebook => self.codebook_editor.open = true,
             UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
@@ -991,17 +1087,14 @@ impl App {
                 }
             }
             UiCommand::NextAnnotation | UiCommand::PreviousAnnotation => self.step_annotation(cmd == UiCommand::NextAnnotation),
-            UiCommand::SaveNow | UiCommand::Undo | UiCommand::Redo | UiCommand::DeleteSelected => {
+            UiCommand::SaveNow => {
+                if self.session.is_some() && !self.conflict && !self.saver.is_saving() {
+                    self.submit_save();
+                }
+            }
+            UiCommand::Undo | UiCommand::Redo | UiCommand::DeleteSelected => {
                 let Some(session) = &mut self.session else { return };
                 let result = match cmd {
-                    UiCommand::SaveNow => {
-                        if !self.conflict {
-                            let job = session.save_job();
-                            let r = job.run();
-                            self.finish_save(job.revision, r);
-                        }
-                        Ok(())
-                    }
                     UiCommand::Undo => {
                         session.undo();
                         Ok(())
@@ -1117,7 +1210,9 @@ impl App {
                     self.conflict = false;
                     self.show_both = false;
                     self.fix_selected();
-                    self.saver.seen_revision = self.session.as_ref().map_or(0, |s| s.edits.revision());
+                    if let Some(s) = &self.session {
+                        self.saver.reset(s.edits.revision(), false);
+                    }
                     self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
                 }
                 r
@@ -1126,7 +1221,7 @@ impl App {
                 Ok(copy) => {
                     self.conflict = false;
                     self.show_both = false;
-                    self.saver.last_saved_at = Some(clock());
+                    self.saver.settled(true);
                     self.notice =
                         Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
                     Ok(())

@@ -149,7 +149,7 @@ impl CodebookEditor {
             egui::Frame::group(ui.style()).show(ui, |ui| self.load_section(ui, session, out));
         }
         if self.show_save {
-            egui::Frame::group(ui.style()).show(ui, |ui| self.save_section(ui, session));
+            egui::Frame::group(ui.style()).show(ui, |ui| self.save_section(ui, session, out));
         }
         ui.separator();
         ui.horizontal_top(|ui| {
@@ -628,7 +628,7 @@ impl CodebookEditor {
                 for (_, book) in crate::codebook::builtin() {
                     let text = format!("{} ({} codes)", book.name, book.codes.len());
                     if ui.button(text).on_hover_text(&book.description).clicked() {
-                        self.load(session, Ok(book), out);
+                        self.offer(session, Ok(book), out);
                     }
                 }
             });
@@ -647,21 +647,15 @@ impl CodebookEditor {
                 }
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Load").clicked() || enter) && !self.load_path.trim().is_empty() {
-                    let path = resolve(session, &self.load_path);
-                    let loaded = if has_extension(&path, "qdc") {
-                        crate::refi::qdc::import_file(&path).map(|i| i.codebook)
-                    } else {
-                        Codebook::load(&path)
-                    };
-                    self.load(session, loaded, out);
+                    out.push(Command::ReadCodebook(resolve(session, &self.load_path)));
                 }
             });
         }
     }
 
-    /// Replaces the codebook with `loaded` if it has every code in use; else says which are
-    /// missing.
-    fn load(&mut self, session: &Session, loaded: Result<Codebook, Error>, out: &mut Vec<Command>) {
+    /// Replaces the codebook with `loaded` (shipped, or read from a file by the worker) if it
+    /// has every code in use; else says which are missing.
+    pub fn offer(&mut self, session: &Session, loaded: Result<Codebook, Error>, out: &mut Vec<Command>) {
         let mut loaded = match loaded {
             Ok(cb) => cb,
             Err(e) => {
@@ -700,7 +694,7 @@ impl CodebookEditor {
         }
     }
 
-    fn save_section(&mut self, ui: &mut Ui, session: &Session) {
+    fn save_section(&mut self, ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
         let cb = session.edits.codebook();
         {
             ui.horizontal(|ui| {
@@ -723,7 +717,7 @@ impl CodebookEditor {
                 if ui.button("Save as RON").on_hover_text("Marginalia's own format: keeps cues, keys and attributes").clicked() {
                     let path = resolve(session, &self.save_path);
                     let path = if path.extension().is_none() { path.with_extension("ron") } else { path };
-                    self.write(&path, cb.to_ron(), "Saved the codebook to");
+                    self.write(&path, cb.to_ron(), "Saved the codebook to", out);
                 }
                 if ui
                     .button("Export as REFI-QDA (.qdc)")
@@ -731,7 +725,7 @@ impl CodebookEditor {
                     .clicked()
                 {
                     let path = resolve(session, &self.save_path).with_extension("qdc");
-                    self.write(&path, crate::refi::qdc::export(cb), "Exported the codebook as REFI-QDA to");
+                    self.write(&path, crate::refi::qdc::export(cb), "Exported the codebook as REFI-QDA to", out);
                 }
             });
             ui.separator();
@@ -744,31 +738,34 @@ impl CodebookEditor {
                 .small(),
             );
             if ui.button("Save as the folder's codebook").clicked() {
-                let existed = folder_file.exists();
-                match crate::sidecar::write_atomic(&folder_file, cb.to_ron().as_bytes(), true) {
-                    Ok(_) => {
-                        let mut text = format!("Saved as the folder's codebook: {}.", folder_file.display());
-                        if existed {
-                            text.push_str(&format!(
-                                " The previous one is kept as {}.",
-                                crate::sidecar::backup_path(&folder_file).display()
-                            ));
-                        }
-                        self.message = Some((text, false));
-                    }
-                    Err(e) => self.message = Some((format!("Not saved: {}", sentence(&e)), true)),
-                }
+                out.push(Command::WriteFile {
+                    done: format!("Saved as the folder's codebook: {}.", folder_file.display()),
+                    path: folder_file,
+                    bytes: cb.to_ron().into_bytes(),
+                    backup: true,
+                });
             }
         }
     }
 
-    fn write(&mut self, path: &Path, text: String, done: &str) {
+    /// Asks the worker to write a codebook file; [`Self::wrote`] shows how it went.
+    fn write(&mut self, path: &Path, text: String, done: &str, out: &mut Vec<Command>) {
         if self.save_path.trim().is_empty() {
             self.message = Some(("Type the path of the file to save first.".into(), true));
             return;
         }
-        self.message = Some(match crate::sidecar::write_atomic(path, text.as_bytes(), false) {
-            Ok(_) => (format!("{done} {}.", path.display()), false),
+        out.push(Command::WriteFile {
+            path: path.to_path_buf(),
+            bytes: text.into_bytes(),
+            backup: false,
+            done: format!("{done} {}.", path.display()),
+        });
+    }
+
+    /// The worker wrote a codebook file, or could not.
+    pub fn wrote(&mut self, result: Result<String, Error>) {
+        self.message = Some(match result {
+            Ok(text) => (text, false),
             Err(e) => (format!("Not saved: {}", sentence(&e)), true),
         });
     }
@@ -853,10 +850,6 @@ fn doc_folder(session: &Session) -> PathBuf {
 fn resolve(session: &Session, typed: &str) -> PathBuf {
     let p = PathBuf::from(typed.trim());
     if p.is_absolute() { p } else { doc_folder(session).join(p) }
-}
-
-fn has_extension(path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use uuid::Uuid;
 
 use super::settings::ThemeChoice;
+use super::worker::ExportRequest;
 use crate::edits::Action;
 
 /// The menus of the menu bar, in order.
@@ -230,6 +231,21 @@ pub enum Command {
     Apply(Action),
     ReloadTheirs,
     KeepMine,
+    /// Read the sidecar on disk (in the background) to show it beside the one in memory.
+    ReadSidecar(PathBuf),
+    /// Write a file in the background (codebook saves): its path, content, whether the old
+    /// file is kept as a backup, and the message for success.
+    WriteFile {
+        path: PathBuf,
+        bytes: Vec<u8>,
+        backup: bool,
+        done: String,
+    },
+    /// Read a codebook file in the background and offer it to the codebook editor.
+    ReadCodebook(PathBuf),
+    /// Start an export in the background.
+    StartExport(ExportRequest),
+    CancelExport,
     SetTheme(ThemeChoice),
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),

@@ -13,13 +13,15 @@ use uuid::Uuid;
 
 use super::App;
 use super::doc_view::code_colour;
+use super::worker::{Job, SaveTarget};
 use crate::agree::{self, ALL, AgreementReport, Disagreement, LoadedCoder, Measure, Score};
 use crate::annotation::{AnchorStatus, Annotation};
 use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 use crate::edits::Action;
 use crate::error::Error;
-use crate::session::Session;
+use crate::session::{SaveJob, Session};
+use crate::sidecar::DiskStamp;
 
 /// The coder name written into the gold sidecar and onto adjudicated annotations.
 pub const GOLD_CODER: &str = "gold";
@@ -107,6 +109,8 @@ pub struct CompareView {
     /// The last pointer press was inside the compare panel: Ctrl+Z undoes adjudication.
     pub focused: bool,
     rect: Option<Rect>,
+    /// Saves of the gold sidecar for the app to hand to its worker.
+    gold_saves: Vec<SaveJob>,
 }
 
 impl CompareView {
@@ -125,6 +129,7 @@ impl CompareView {
             gold: None,
             focused: true,
             rect: None,
+            gold_saves: Vec::new(),
         };
         view.rescan();
         view
@@ -299,12 +304,10 @@ impl CompareView {
         }
         actions.push(Action::Add(copy));
         gold.apply(Action::Batch(actions))?;
-        gold.save()?;
-        Ok(format!(
-            "Accepted {name}'s “{}” into {}.",
-            crate::document::excerpt(&a.exact, 40),
-            gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        ))
+        let job = gold.save_job();
+        let file = gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.gold_saves.push(job);
+        Ok(format!("Accepted {name}'s “{}” into {file}.", crate::document::excerpt(&a.exact, 40)))
     }
 
     /// Undoes (or redoes) the last adjudication step and saves the gold sidecar.
@@ -314,10 +317,23 @@ impl CompareView {
         if !done {
             return;
         }
-        self.message = Some(match gold.save() {
-            Ok(()) => ((if redo { "Redone in the gold sidecar." } else { "Undone in the gold sidecar." }).to_owned(), false),
-            Err(e) => (e.to_string(), true),
-        });
+        self.gold_saves.push(gold.save_job());
+        let text = if redo { "Redone in the gold sidecar." } else { "Undone in the gold sidecar." };
+        self.message = Some((text.to_owned(), false));
+    }
+
+    /// The gold sidecar's saves waiting for the worker.
+    pub fn take_gold_saves(&mut self) -> Vec<SaveJob> {
+        std::mem::take(&mut self.gold_saves)
+    }
+
+    /// The worker saved the gold sidecar, or could not.
+    pub fn gold_saved(&mut self, path: &Path, revision: u64, result: Result<DiskStamp, Error>) {
+        let Some(gold) = self.gold.as_mut().filter(|g| g.sidecar_path == path) else { return };
+        match result {
+            Ok(stamp) => gold.finish_save(revision, stamp),
+            Err(e) => self.message = Some((e.to_string(), true)),
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui) -> Vec<Event> {
@@ -819,9 +835,9 @@ fn agreement_chart(ui: &mut egui::Ui, report: &AgreementReport, codebook: &Codeb
     ui.label(RichText::new(described.join(" · ")).small()).on_hover_text(description);
 }
 
-/// Opens the compare view on the open document (saving it first, so its sidecar is current).
+/// Opens the compare view on the open document (the app saves it first, so its sidecar is
+/// current).
 pub fn open(app: &mut App) {
-    app.flush_save();
     let Some(session) = &app.session else { return };
     app.compare = Some(CompareView::new(session.doc.clone()));
 }
@@ -837,6 +853,7 @@ pub fn panel(app: &mut App, ui: &mut egui::Ui) {
         view.focused = rect.contains(p) || view.rect.is_some_and(|r| r.contains(p));
     }
     view.rect = Some(rect);
+    let saves = view.take_gold_saves();
     for e in shown.inner {
         match e {
             Event::Jump(span) => {
@@ -845,5 +862,8 @@ pub fn panel(app: &mut App, ui: &mut egui::Ui) {
             }
             Event::Close => app.compare = None,
         }
+    }
+    for job in saves {
+        app.submit(Job::Save { target: SaveTarget::Gold, job });
     }
 }

@@ -1,13 +1,13 @@
 //! The folder (corpus) side panel, the corpus overview chart, and File > Export with a progress
-//! bar that can be cancelled. Exports run on a worker thread through the core's `export::write`.
+//! bar that can be cancelled. Exports run on the app's background worker through the core's
+//! `export::write`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 
 use egui::{RichText, Ui};
 
+use super::command::Command;
+use super::worker::ExportRequest;
 use crate::codebook::Codebook;
 use crate::error::Error;
 use crate::export::{self, Format, Options};
@@ -27,10 +27,16 @@ pub struct FolderEntry {
 }
 
 impl FolderEntry {
-    pub fn read(path: &Path, codebook: &Codebook) -> Self {
+    /// A document whose sidecars have not been read yet.
+    pub fn unread(path: &Path) -> Self {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let coders = crate::sidecar::find_sidecars(path).len().saturating_sub(1);
-        let mut entry = Self { path: path.to_path_buf(), name, counts: Vec::new(), total: 0, done: false, coders, problem: None };
+        Self { path: path.to_path_buf(), name, counts: Vec::new(), total: 0, done: false, coders: 0, problem: None }
+    }
+
+    /// Reads what the document's sidecars say (on the worker thread: it reads every file).
+    pub fn read(path: &Path, codebook: &Codebook) -> Self {
+        let mut entry = Self::unread(path);
+        entry.coders = crate::sidecar::find_sidecars(path).len().saturating_sub(1);
         match crate::sidecar::load(&crate::sidecar::default_path(path)) {
             Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
             Ok(None) => {}
@@ -63,12 +69,9 @@ pub struct Folder {
 }
 
 impl Folder {
-    pub fn read(root: &Path, docs: &[PathBuf], codebook: &Codebook) -> Self {
-        Self {
-            root: root.to_path_buf(),
-            entries: docs.iter().map(|d| FolderEntry::read(d, codebook)).collect(),
-            show_chart: false,
-        }
+    /// The folder's documents, before their sidecars are read.
+    pub fn listed(root: &Path, docs: &[PathBuf]) -> Self {
+        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(), show_chart: false }
     }
 
     /// The folder list; returns a document to open when one was clicked.
@@ -188,15 +191,7 @@ impl Folder {
     }
 }
 
-/// A running export.
-pub struct ExportJob {
-    done: Arc<AtomicUsize>,
-    total: Arc<AtomicUsize>,
-    cancel: Arc<AtomicBool>,
-    result: Receiver<Result<export::Summary, Error>>,
-}
-
-/// File > Export: choose what and how, run it in the background, show progress.
+/// File > Export: choose what and how, run it on the background worker, show progress.
 pub struct ExportDialog {
     pub open: bool,
     pub format: Format,
@@ -204,7 +199,10 @@ pub struct ExportDialog {
     pub excel: bool,
     pub jsonl: bool,
     pub out: String,
-    pub job: Option<ExportJob>,
+    /// An export is under way.
+    pub running: bool,
+    /// Annotations written, of how many (reported by the worker).
+    pub progress: (usize, usize),
     pub outcome: Option<Result<export::Summary, Error>>,
 }
 
@@ -217,7 +215,8 @@ impl Default for ExportDialog {
             excel: false,
             jsonl: false,
             out: String::new(),
-            job: None,
+            running: false,
+            progress: (0, 0),
             outcome: None,
         }
     }
@@ -240,42 +239,36 @@ impl ExportDialog {
         self.out = dir.join(name).display().to_string();
     }
 
-    /// Starts the export of `source` (a document or folder) on a worker thread.
-    pub fn start(&mut self, source: PathBuf) {
-        let (tx, rx) = channel();
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = Arc::new(AtomicUsize::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (d, t, c) = (done.clone(), total.clone(), cancel.clone());
-        let (format, options, out) =
-            (self.format, Options { excel: self.excel, jsonl: self.jsonl }, PathBuf::from(self.out.trim()));
-        std::thread::spawn(move || {
-            let result = crate::corpus::load(&source).and_then(|corpus| {
-                export::write(&corpus, format, &options, &out, &|n, of| {
-                    d.store(n, Ordering::Relaxed);
-                    t.store(of, Ordering::Relaxed);
-                    !c.load(Ordering::Relaxed)
-                })
-            });
-            let _ = tx.send(result);
-        });
-        self.job = Some(ExportJob { done, total, cancel, result: rx });
+    /// The worker took the export on.
+    pub fn started(&mut self) {
+        self.running = true;
+        self.progress = (0, 0);
         self.outcome = None;
     }
 
-    pub fn ui(&mut self, ctx: &egui::Context, document: Option<&Path>, folder: Option<&Path>) {
-        if let Some(job) = &self.job
-            && let Ok(result) = job.result.try_recv()
-        {
-            self.outcome = Some(result);
-            self.job = None;
+    /// The worker finished the export (or it failed, or was cancelled).
+    pub fn finished(&mut self, result: Result<export::Summary, Error>) {
+        self.running = false;
+        self.outcome = Some(result);
+    }
+
+    /// What the dialog asks to run.
+    fn request(&self, source: &Path) -> ExportRequest {
+        ExportRequest {
+            source: source.to_path_buf(),
+            format: self.format,
+            options: Options { excel: self.excel, jsonl: self.jsonl },
+            out: PathBuf::from(self.out.trim()),
         }
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context, document: Option<&Path>, folder: Option<&Path>, out: &mut Vec<Command>) {
         if !self.open {
             return;
         }
         let mut open = self.open;
         egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(ctx, |ui| {
-            let busy = self.job.is_some();
+            let busy = self.running;
             ui.add_enabled_ui(!busy, |ui| {
                 ui.label("Format:");
                 let before = self.format;
@@ -325,17 +318,16 @@ impl ExportDialog {
                     if ui.add_enabled(can, egui::Button::new(RichText::new("Export").strong())).clicked()
                         && let Some(s) = source
                     {
-                        self.start(s.to_path_buf());
+                        out.push(Command::StartExport(self.request(s)));
                     }
                 });
             });
-            if let Some(job) = &self.job {
-                let (d, t) = (job.done.load(Ordering::Relaxed), job.total.load(Ordering::Relaxed).max(1));
+            if self.running {
+                let (d, t) = (self.progress.0, self.progress.1.max(1));
                 ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} annotations")).show_percentage());
                 if ui.button("Cancel").clicked() {
-                    job.cancel.store(true, Ordering::Relaxed);
+                    out.push(Command::CancelExport);
                 }
-                ctx.request_repaint_after(std::time::Duration::from_millis(50));
             }
             match &self.outcome {
                 Some(Ok(summary)) => {

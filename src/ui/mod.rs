@@ -11,6 +11,7 @@ pub mod doc_view;
 pub mod panel;
 pub mod saver;
 pub mod settings;
+pub mod worker;
 
 pub use app::{App, OPEN_IN_BACKGROUND_BYTES};
 pub use settings::Settings;

@@ -9,12 +9,13 @@ use marginalia::ui::App;
 
 /// Steps the app until autosave has written what `check` wants to see on disk
 /// and the app has taken in that the save finished (its status bar says so).
+#[allow(dead_code)]
 pub fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(&sidecar::Sidecar) -> bool) -> sidecar::Sidecar {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         harness.step();
         let app = harness.state();
-        let settled = app.saver.in_flight.is_none() && app.session.as_ref().is_some_and(|s| !s.is_dirty());
+        let settled = !app.saver().is_saving() && app.session.as_ref().is_some_and(|s| !s.is_dirty());
         if settled
             && let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
             && check(&loaded.sidecar)
@@ -25,4 +26,24 @@ pub fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(
         assert!(Instant::now() < deadline, "autosave did not write the expected sidecar in time");
         std::thread::sleep(Duration::from_millis(30));
     }
+}
+
+/// Steps the app until `done` holds, for up to 20 seconds: disk work runs on the app's
+/// background worker, beside the frames, so its results show a few frames later.
+#[allow(dead_code)]
+pub fn step_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&Harness<'_, App>) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(harness) {
+        assert!(Instant::now() < deadline, "{what} did not happen in time");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.step();
+}
+
+/// Steps the app until a widget whose label contains `text` is shown.
+#[allow(dead_code)]
+pub fn step_until_shown(harness: &mut Harness<'_, App>, text: &str) {
+    use egui_kittest::kittest::Queryable;
+    step_until(harness, &format!("showing “{text}”"), |h| h.query_by_label_contains(text).is_some());
 }

@@ -1,0 +1,216 @@
+//! The app's one background thread for disk work: saving sidecars (the document's and the gold
+//! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
+//! disk, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
+//! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
+//! export runs), which the app takes in at the start of a frame.
+//!
+//! Nothing here decides anything: every job calls the core, and its result goes back as a value.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+use super::corpus::FolderEntry;
+use crate::annotation::Annotation;
+use crate::codebook::Codebook;
+use crate::error::Error;
+use crate::export::{self, Format, Options};
+use crate::session::SaveJob;
+use crate::sidecar::DiskStamp;
+
+/// Which session a save belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveTarget {
+    /// The open document's sidecar.
+    Document,
+    /// The compare view's gold sidecar.
+    Gold,
+}
+
+/// An export, as chosen in File > Export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRequest {
+    /// A document or a folder.
+    pub source: PathBuf,
+    pub format: Format,
+    pub options: Options,
+    pub out: PathBuf,
+}
+
+/// Work for the background thread.
+pub enum Job {
+    Save {
+        target: SaveTarget,
+        job: SaveJob,
+    },
+    /// Writes a file atomically; `done` is the message for success.
+    Write {
+        path: PathBuf,
+        bytes: Vec<u8>,
+        backup: bool,
+        done: String,
+    },
+    /// Reads the sidecar of each document of a folder.
+    ScanFolder {
+        root: PathBuf,
+        docs: Vec<PathBuf>,
+    },
+    Export(ExportRequest),
+    /// Reads the annotations of a sidecar (the conflict dialog's "View both").
+    ReadSidecar(PathBuf),
+    /// Reads a codebook file (.ron, or REFI-QDA .qdc).
+    ReadCodebook(PathBuf),
+}
+
+/// What the background thread reports.
+pub enum Done {
+    Saved {
+        target: SaveTarget,
+        path: PathBuf,
+        revision: u64,
+        result: Result<DiskStamp, Error>,
+    },
+    /// A file was written: the message to show, or why not.
+    Wrote(Result<String, Error>),
+    FolderScanned {
+        root: PathBuf,
+        entries: Vec<FolderEntry>,
+    },
+    /// An export's progress: annotations written, of how many.
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    Exported(Result<export::Summary, Error>),
+    SidecarRead(Result<Vec<Annotation>, Error>),
+    CodebookRead(Result<Codebook, Error>),
+}
+
+impl Done {
+    /// Does this message end a job (rather than report progress)?
+    fn ends_job(&self) -> bool {
+        !matches!(self, Done::Progress { .. })
+    }
+}
+
+pub struct Worker {
+    jobs: Sender<Job>,
+    done: Receiver<Done>,
+    /// Jobs sent and not reported yet.
+    pending: usize,
+    /// Set to stop the export under way (checked between annotations).
+    cancel: Arc<AtomicBool>,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        let (jobs, job_rx) = channel::<Job>();
+        let (done_tx, done) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
+        std::thread::Builder::new()
+            .name("marginalia-disk".into())
+            .spawn(move || {
+                while let Ok(job) = job_rx.recv() {
+                    if done_tx.send(run(job, &stop, &done_tx)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("the disk thread starts");
+        Self { jobs, done, pending: 0, cancel }
+    }
+}
+
+impl Worker {
+    pub fn submit(&mut self, job: Job) -> Result<(), Error> {
+        if matches!(job, Job::Export(_)) {
+            self.cancel.store(false, Ordering::Relaxed);
+        }
+        self.jobs.send(job).map_err(|_| Error::usage("the background thread stopped; restart Marginalia"))?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// The next message, if one has come.
+    pub fn poll(&mut self) -> Option<Done> {
+        let done = self.done.try_recv().ok()?;
+        if done.ends_job() {
+            self.pending = self.pending.saturating_sub(1);
+        }
+        Some(done)
+    }
+
+    /// Waits up to `timeout` for the next message (used on close, when the window must not go
+    /// before what was typed is on disk).
+    pub fn wait(&mut self, timeout: Duration) -> Option<Done> {
+        if self.pending == 0 {
+            return None;
+        }
+        let deadline = Instant::now() + timeout;
+        let done = match self.done.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(done) => done,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+        };
+        if done.ends_job() {
+            self.pending = self.pending.saturating_sub(1);
+        }
+        Some(done)
+    }
+
+    /// Is any job not reported yet?
+    pub fn busy(&self) -> bool {
+        self.pending > 0
+    }
+
+    /// Asks the export under way to stop; it reports itself cancelled.
+    pub fn cancel_export(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs one job on the background thread.
+fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
+    match job {
+        Job::Save { target, job } => Done::Saved { target, path: job.path.clone(), revision: job.revision, result: job.run() },
+        Job::Write { path, bytes, backup, done } => {
+            let existed = backup && path.exists();
+            Done::Wrote(crate::sidecar::write_atomic(&path, &bytes, backup).map(|_| {
+                if existed {
+                    format!("{done} The previous one is kept as {}.", crate::sidecar::backup_path(&path).display())
+                } else {
+                    done
+                }
+            }))
+        }
+        Job::ScanFolder { root, docs } => {
+            let codebook = docs.first().and_then(|d| crate::session::codebook_for(d).ok()).unwrap_or_default();
+            let entries = docs.iter().map(|d| FolderEntry::read(d, &codebook)).collect();
+            Done::FolderScanned { root, entries }
+        }
+        Job::Export(request) => {
+            let last = AtomicUsize::new(usize::MAX);
+            let result = crate::corpus::load(&request.source).and_then(|corpus| {
+                export::write(&corpus, request.format, &request.options, &request.out, &|n, of| {
+                    // A message per percent is plenty for a progress bar.
+                    let step = (of / 100).max(1);
+                    if n == of || n / step != last.load(Ordering::Relaxed) / step {
+                        last.store(n, Ordering::Relaxed);
+                        let _ = progress.send(Done::Progress { done: n, total: of });
+                    }
+                    !cancel.load(Ordering::Relaxed)
+                })
+            });
+            Done::Exported(result)
+        }
+        Job::ReadSidecar(path) => {
+            Done::SidecarRead(crate::sidecar::load(&path).map(|l| l.map(|l| l.sidecar.annotations).unwrap_or_default()))
+        }
+        Job::ReadCodebook(path) => {
+            let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
+            Done::CodebookRead(if qdc { crate::refi::qdc::import_file(&path).map(|i| i.codebook) } else { Codebook::load(&path) })
+        }
+    }
+}
