@@ -32,7 +32,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(doc);
-    assert!(app.session.is_some(), "the document opens");
+    assert!(app.session().is_some(), "the document opens");
     let mut harness =
         Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
     harness.run_steps(3);
@@ -42,8 +42,8 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
 /// The screen position of code point `pos` (its left edge, vertically centred).
 fn point_of(harness: &Harness<'_, App>, pos: usize) -> Pos2 {
     let app = harness.state();
-    let doc = &app.session.as_ref().unwrap().doc;
-    let rect = app.view.screen_rect_of(doc, pos).expect("the position is on screen");
+    let doc = &app.session().unwrap().doc;
+    let rect = app.doc_view().screen_rect_of(doc, pos).expect("the position is on screen");
     Pos2::new(rect.min.x + 0.5, rect.center().y)
 }
 
@@ -71,7 +71,10 @@ fn drag_a_passage_and_tag_it_with_a_number_key() {
     let quote = "We demand that the council reopen the fish market";
     let start = char_pos(SPEECH, quote);
     drag_select(&mut harness, start, start + quote.chars().count());
-    assert_eq!(harness.state().view.selected_span().map(|s| (s.start, s.end)), Some((start, start + quote.chars().count())));
+    assert_eq!(
+        harness.state().doc_view().selected_span().map(|s| (s.start, s.end)),
+        Some((start, start + quote.chars().count()))
+    );
     harness.key_press(Key::Num2);
     harness.step();
     let saved = wait_for_disk(&mut harness, &doc, |s| !s.annotations.is_empty());
@@ -97,11 +100,11 @@ fn keyboard_only_annotation_snaps_to_whole_emoji() {
         harness.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
         harness.step();
     }
-    let sel = harness.state().view.selected_span().unwrap();
+    let sel = harness.state().doc_view().selected_span().unwrap();
     assert_eq!(sel.start, start);
     harness.key_press(Key::Num1);
     harness.step();
-    let session = harness.state().session.as_ref().unwrap();
+    let session = harness.state().session().unwrap();
     let a = &session.edits.annotations()[0];
     assert_eq!(a.exact, "welcome! 🎉");
     assert_eq!(a.code, "factual-assertion");
@@ -126,16 +129,16 @@ fn note_delete_undo_redo_through_the_panel() {
 
     harness.get_by_label("Delete annotation").click();
     harness.run_steps(2);
-    assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
+    assert!(harness.state().session().unwrap().edits.annotations().is_empty());
     // Undo brings it back with its note; redo deletes it again.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.run_steps(2);
-    let edits = &harness.state().session.as_ref().unwrap().edits;
+    let edits = &harness.state().session().unwrap().edits;
     assert_eq!(edits.annotations().len(), 1);
     assert_eq!(edits.annotations()[0].note, "A clear call to act");
     harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     harness.run_steps(2);
-    assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
+    assert!(harness.state().session().unwrap().edits.annotations().is_empty());
     wait_for_disk(&mut harness, &doc, |s| s.annotations.is_empty());
 }
 
@@ -164,20 +167,20 @@ fn filter_by_legend_and_walk_with_next_previous() {
     harness.run_steps(2);
     harness.get_by_label("Annotations (3)");
 
-    let ids: Vec<_> = harness.state().session.as_ref().unwrap().edits.annotations().iter().map(|a| a.id).collect();
+    let ids: Vec<_> = harness.state().session().unwrap().edits.annotations().iter().map(|a| a.id).collect();
     harness.key_press(Key::N);
     harness.run_steps(2);
-    assert_eq!(harness.state().selected, Some(ids[0]));
+    assert_eq!(harness.state().selected(), Some(ids[0]));
     harness.key_press(Key::N);
     harness.run_steps(2);
-    assert_eq!(harness.state().selected, Some(ids[1]));
+    assert_eq!(harness.state().selected(), Some(ids[1]));
     harness.key_press_modifiers(Modifiers::SHIFT, Key::N);
     harness.run_steps(2);
-    assert_eq!(harness.state().selected, Some(ids[0]));
+    assert_eq!(harness.state().selected(), Some(ids[0]));
     // Clicking a list item selects it too.
     harness.get_by_label_contains("Call to action: Vote on Sunday").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().selected, Some(ids[2]));
+    assert_eq!(harness.state().selected(), Some(ids[2]));
 }
 
 #[test]
@@ -193,7 +196,7 @@ fn find_a_phrase_and_tag_the_match() {
     harness.run_steps(2);
     harness.get_by_label("Prediction").click();
     harness.run_steps(2);
-    let a = &harness.state().session.as_ref().unwrap().edits.annotations()[0];
+    let a = &harness.state().session().unwrap().edits.annotations()[0];
     assert_eq!(a.exact, "fish market");
     assert_eq!(a.code, "prediction");
 }
@@ -212,7 +215,7 @@ fn an_orphan_is_listed_and_reattached_to_a_new_selection() {
     drag_select(&mut harness, start, start + quote.chars().count());
     harness.get_by_label("Re-attach to selection").click();
     harness.run_steps(2);
-    let a = &harness.state().session.as_ref().unwrap().edits.annotations()[0];
+    let a = &harness.state().session().unwrap().edits.annotations()[0];
     assert_eq!(a.status, AnchorStatus::Anchored);
     assert_eq!(a.exact, quote);
     assert!(harness.query_by_label("Orphaned (1)").is_none());
@@ -270,7 +273,7 @@ fn reload_theirs_takes_the_file_on_disk() {
     }
     harness.get_by_label("Reload theirs").click();
     harness.run_steps(3);
-    assert_eq!(harness.state().session.as_ref().unwrap().edits.annotations().len(), 2);
+    assert_eq!(harness.state().session().unwrap().edits.annotations().len(), 2);
 }
 
 #[test]
@@ -292,7 +295,7 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     step_until_shown(&mut harness, "speech.txt  (2)");
     harness.get_by_label_contains("speech.txt  (2)").click();
     harness.run_steps(3);
-    assert_eq!(harness.state().session.as_ref().unwrap().doc.file_name(), "speech.txt");
+    assert_eq!(harness.state().session().unwrap().doc.file_name(), "speech.txt");
     harness.get_by_label("Done").click();
     harness.run_steps(3);
     harness.get_by_label("2 documents, 1 done");
@@ -303,7 +306,7 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     harness.run_steps(2);
     let out = dir.path().join("export.csv");
     harness.get_by_label("Output path").type_text(""); // focus the field
-    harness.state_mut().export.out = out.display().to_string();
+    harness.state_mut().export_dialog_mut().out = out.display().to_string();
     harness.run_steps(1);
     harness.get_by_label("Export").click();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -326,7 +329,7 @@ fn clicking_a_highlight_selects_its_annotation_and_shows_its_editor() {
     harness.step();
     harness.drop_at(p);
     harness.run_steps(3);
-    assert!(harness.state().selected.is_some(), "the annotation under the pointer is selected");
+    assert!(harness.state().selected().is_some(), "the annotation under the pointer is selected");
     harness.get_by_label("Selected annotation");
 }
 
@@ -347,21 +350,21 @@ fn a_large_document_opens_in_the_background_and_then_shows() {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(&doc);
-    assert!(app.session.is_none() && app.opening.is_some(), "opening went to a worker, the window stays responsive");
+    assert!(app.session().is_none() && app.is_opening(), "opening went to a worker, the window stays responsive");
     let mut harness =
         Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
     harness.step();
     harness.get_by_label_contains("Opening speech.txt");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while harness.state().session.is_none() {
+    while harness.state().session().is_none() {
         assert!(Instant::now() < deadline, "the document did not open");
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
     harness.run_steps(2);
-    assert!(harness.state().opening.is_none());
+    assert!(!harness.state().is_opening());
     harness.get_by_label("1 annotation");
-    assert_eq!(harness.state().session.as_ref().unwrap().edits.annotations()[0].exact, "Vote on Sunday");
+    assert_eq!(harness.state().session().unwrap().edits.annotations()[0].exact, "Vote on Sunday");
 }
 
 #[test]
@@ -378,7 +381,7 @@ fn opening_a_large_document_can_be_cancelled() {
     // The worker's result, whenever it comes, is dropped: nothing opens.
     std::thread::sleep(Duration::from_millis(1500));
     harness.run_steps(3);
-    assert!(harness.state().session.is_none() && harness.state().opening.is_none());
+    assert!(harness.state().session().is_none() && !harness.state().is_opening());
     assert!(harness.query_by_label_contains("Opening speech.txt").is_none());
 }
 
@@ -413,7 +416,7 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     // The other document opens and works.
     harness.get_by_label_contains("speech.txt  (1)").click();
     harness.run_steps(3);
-    let session = harness.state().session.as_ref().expect("speech.txt opens");
+    let session = harness.state().session().expect("speech.txt opens");
     assert_eq!(session.doc.file_name(), "speech.txt");
     assert_eq!(session.edits.annotations().len(), 1);
     // The broken sidecar was not touched.

@@ -56,7 +56,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(doc);
-    assert!(app.session.is_some(), "the document opens");
+    assert!(app.session().is_some(), "the document opens");
     let mut harness =
         Harness::builder().with_size(egui::vec2(1400.0, 1300.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
     harness.run_steps(3);
@@ -101,11 +101,11 @@ fn choose(harness: &mut Harness<'_, App>, combo: &str, option: &str) {
 }
 
 fn codebook(harness: &Harness<'_, App>) -> Codebook {
-    harness.state().session.as_ref().unwrap().edits.codebook().clone()
+    harness.state().session().unwrap().edits.codebook().clone()
 }
 
 fn codes_of_annotations(harness: &Harness<'_, App>) -> Vec<String> {
-    harness.state().session.as_ref().unwrap().edits.annotations().iter().map(|a| a.code.clone()).collect()
+    harness.state().session().unwrap().edits.annotations().iter().map(|a| a.code.clone()).collect()
 }
 
 #[test]

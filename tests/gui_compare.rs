@@ -71,7 +71,7 @@ fn open_compare(doc: &Path) -> Harness<'static, App> {
     harness.run_steps(2);
     harness.get_by_label_contains("Compare coders").click();
     harness.run_steps(3);
-    assert!(harness.state().compare.is_some(), "the compare view opens");
+    assert!(harness.state().compare().is_some(), "the compare view opens");
     harness
 }
 
@@ -83,7 +83,7 @@ fn gold_on_disk(doc: &Path) -> Vec<Annotation> {
 fn disagreement_jump_accept_undo_and_agreement() {
     let (_dir, doc_path, doc) = setup();
     let mut harness = open_compare(&doc_path);
-    assert_eq!(harness.state().compare.as_ref().unwrap().coder_names(), ["ana", "ben"]);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben"]);
 
     // The disagreement on the same passage, and the passage only Ana marked.
     let demand = span_of(&doc, DEMAND);
@@ -93,7 +93,7 @@ fn disagreement_jump_accept_undo_and_agreement() {
     // Clicking it brings the passage into view in the document.
     harness.get_by_label_contains("same passage, different code").click();
     harness.step();
-    let flash = harness.state().view.flash.map(|(s, _)| s);
+    let flash = harness.state().doc_view().flash.map(|(s, _)| s);
     assert_eq!(flash, Some(demand), "the document flashes the disputed passage");
 
     // Accept Ana's reading into gold: the gold sidecar on disk has it.
@@ -113,7 +113,7 @@ fn disagreement_jump_accept_undo_and_agreement() {
     step_until(&mut harness, "undo removed the accepted annotation from the gold sidecar", |_| {
         gold_on_disk(&doc_path).is_empty()
     });
-    assert!(harness.state().session.as_ref().unwrap().edits.annotations().is_empty());
+    assert!(harness.state().session().unwrap().edits.annotations().is_empty());
     // The button redoes nothing more than was undone, and Undo gold undoes it again.
     harness.get_by_label("Redo gold").click();
     step_until(&mut harness, "redo", |_| gold_on_disk(&doc_path).len() == 1);
@@ -124,7 +124,7 @@ fn disagreement_jump_accept_undo_and_agreement() {
     harness.get_by_label("Agreement").click();
     harness.run_steps(2);
     let alpha = {
-        let view = harness.state().compare.as_ref().unwrap();
+        let view = harness.state().compare().unwrap();
         let data = view.data.as_ref().unwrap();
         data.report.overall(ALL).unwrap().krippendorff_alpha.value().expect("alpha over all codes is defined")
     };
@@ -148,7 +148,7 @@ fn a_sidecar_of_another_text_is_refused_with_the_reason() {
     harness.get_by_label("Add").click();
     harness.run_steps(2);
     harness.get_by_label_contains("was made for another text (\"minutes.txt\"");
-    assert_eq!(harness.state().compare.as_ref().unwrap().coder_names(), ["ana", "ben"], "the foreign sidecar is not compared");
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben"], "the foreign sidecar is not compared");
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn scoring_against_a_key_marks_misses_with_the_keys_note() {
     harness.get_by_label("ana").click();
     harness.run_steps(2);
     {
-        let data = harness.state().compare.as_ref().unwrap().data.as_ref().unwrap();
+        let data = harness.state().compare().unwrap().data.as_ref().unwrap();
         assert_eq!(data.scores.len(), 1);
         let (name, score) = &data.scores[0];
         assert_eq!(name, "ben");

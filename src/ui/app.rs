@@ -1,7 +1,9 @@
-//! The desktop app: state, the frame's layout, and the one place where commands are applied.
+//! The desktop app: its state, the frame's layout, and what comes back from the background.
 //!
-//! `App::frame` draws everything into a `Ui` (so tests drive it without a window); widgets push
-//! [`Command`]s and [`App::run_commands`] applies them once per frame through the core.
+//! `App::frame` builds a [`ViewCtx`] that borrows the state read-only, lets every view draw and
+//! push [`Command`]s, then applies them in [`App::run_commands`] (in `run.rs`), the one place
+//! that changes a session or asks the [`Worker`] for disk work. The worker's answers are taken
+//! in at the start of the next frame.
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -11,38 +13,28 @@ use egui::RichText;
 use uuid::Uuid;
 
 use super::codebook_editor::CodebookEditor;
-use super::command::{Command, Menu, NUMBER_KEYS, UiCommand};
-use super::doc_view::{DocEvent, DocView, Selection, ViewStyle};
+use super::command::{Command, NUMBER_KEYS, UiCommand};
+use super::compare::CompareView;
+use super::corpus::{ExportDialog, Folder, FolderPanel};
+use super::dialogs::Dialogs;
+use super::doc_view::DocView;
+use super::document::DocumentArea;
+use super::menu::MenuBar;
+use super::panel::AnnotationPanel;
 use super::saver::{Due, Saver};
 use super::settings::{Settings, ThemeChoice};
+use super::status::StatusBar;
+use super::view::{Notice, ViewCtx};
 use super::worker::{Done, Job, SaveTarget, Worker};
-use crate::annotation::{AnchorStatus, Annotation};
-use crate::document::Span;
-use crate::edits::Action;
+use crate::annotation::AnchorStatus;
 use crate::error::{Error, ErrorKind};
 use crate::session::Session;
 
 /// How often the sidecar on disk is checked for changes made by others.
 const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
 
-#[derive(Default)]
-pub struct FindState {
-    pub open: bool,
-    pub query: String,
-    searched: String,
-    searched_revision: usize,
-    pub focus_field: bool,
-}
-
 /// What the annotation list was computed for: (revision, code filter, lower-case search).
 type ListKey = (u64, Option<String>, String);
-
-/// A message shown in the bar above the document.
-#[derive(Clone)]
-pub struct Notice {
-    pub text: String,
-    pub is_error: bool,
-}
 
 /// A document being opened on a worker thread (large files), and how to let it go.
 pub struct Opening {
@@ -62,81 +54,106 @@ fn reader_stopped(path: &Path) -> Error {
     Error::new(ErrorKind::Io, "could not be opened: the reading thread stopped").in_file(path)
 }
 
+/// Every view of the window; each owns only its own widgets' state.
+#[derive(Default)]
+pub(super) struct Views {
+    pub(super) menu: MenuBar,
+    pub(super) status: StatusBar,
+    pub(super) document: DocumentArea,
+    pub(super) panel: AnnotationPanel,
+    pub(super) folder: FolderPanel,
+    /// The compare-coders view of the open document, when open.
+    pub(super) compare: Option<CompareView>,
+    pub(super) codebook: CodebookEditor,
+    pub(super) dialogs: Dialogs,
+    pub(super) export: ExportDialog,
+}
+
 pub struct App {
-    pub settings: Settings,
-    /// A large document being opened in the background.
-    pub opening: Option<Opening>,
+    pub(super) settings: Settings,
     settings_path: Option<PathBuf>,
-    pub session: Option<Session>,
-    pub view: DocView,
-    pub selected: Option<Uuid>,
-    pub filter: Option<String>,
-    pub search: String,
-    pub find: FindState,
-    saver: Saver,
-    /// The background thread for disk work.
-    worker: Worker,
-    /// Commands waiting for the open document's save to finish (opening another one).
-    after_save: Vec<Command>,
-    pub notice: Option<Notice>,
-    /// The sidecar changed on disk: ask what to do.
-    pub conflict: bool,
-    show_both: bool,
-    theirs: Option<Result<Vec<Annotation>, Error>>,
-    pub show_open: bool,
-    pub open_path: String,
-    pub asking_coder: bool,
-    coder_input: String,
-    show_shortcuts: bool,
+    /// The open document.
+    pub(super) session: Option<Session>,
+    /// The gold sidecar of the compare view (opened on the first adjudication).
+    pub(super) gold: Option<Session>,
+    /// A large document being opened in the background.
+    pub(super) opening: Option<Opening>,
     /// The folder that was opened, if any, with its documents.
-    pub folder: Option<super::corpus::Folder>,
+    pub(super) folder: Option<Folder>,
+    pub(super) selected: Option<Uuid>,
+    pub(super) filter: Option<String>,
+    pub(super) notice: Option<Notice>,
+    /// The sidecar changed on disk: ask what to do.
+    pub(super) conflict: bool,
+    pub(super) views: Views,
+    pub(super) saver: Saver,
+    /// The background thread for disk work.
+    pub(super) worker: Worker,
+    /// Commands waiting for the open document's save to finish (opening another one).
+    pub(super) after_save: Vec<Command>,
+    pub(super) commands: Vec<Command>,
     folder_revision: Option<u64>,
-    pub export: super::corpus::ExportDialog,
-    commands: Vec<Command>,
     last_disk_check: Instant,
     list_cache: Option<(ListKey, Rc<[usize]>)>,
     applied_theme: Option<ThemeChoice>,
-    /// The compare-coders view of the open document, when open.
-    pub compare: Option<super::compare::CompareView>,
-    pub codebook_editor: CodebookEditor,
 }
 
 impl App {
     /// `settings_path: None` keeps settings in memory only (tests).
     pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> Self {
-        let asking_coder = settings.coder.trim().is_empty();
+        let mut views = Views::default();
+        views.dialogs.asking_coder = settings.coder.trim().is_empty();
         Self {
-            coder_input: String::new(),
             settings,
             settings_path,
             session: None,
-            view: DocView::default(),
+            gold: None,
+            opening: None,
+            folder: None,
             selected: None,
             filter: None,
-            search: String::new(),
-            find: FindState::default(),
+            notice: None,
+            conflict: false,
+            views,
             saver: Saver::default(),
             worker: Worker::default(),
             after_save: Vec::new(),
-            notice: None,
-            conflict: false,
-            show_both: false,
-            theirs: None,
-            show_open: false,
-            open_path: String::new(),
-            asking_coder,
-            show_shortcuts: false,
-            folder: None,
-            opening: None,
-            folder_revision: None,
-            export: super::corpus::ExportDialog::default(),
             commands: Vec::new(),
+            folder_revision: None,
             last_disk_check: Instant::now(),
             list_cache: None,
             applied_theme: None,
-            compare: None,
-            codebook_editor: CodebookEditor::default(),
         }
+    }
+
+    /// The open document.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// The document view: selection, scrolling, find matches.
+    pub fn doc_view(&self) -> &DocView {
+        &self.views.document.view
+    }
+
+    /// The selected annotation.
+    pub fn selected(&self) -> Option<Uuid> {
+        self.selected
+    }
+
+    /// Is a large document being opened in the background?
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// The compare-coders view, when open.
+    pub fn compare(&self) -> Option<&CompareView> {
+        self.views.compare.as_ref()
+    }
+
+    /// File > Export's dialog (tests type the output path into it).
+    pub fn export_dialog_mut(&mut self) -> &mut ExportDialog {
+        &mut self.views.export
     }
 
     /// When the open document was saved, and whether a save is under way.
@@ -156,7 +173,7 @@ impl App {
             match crate::corpus::documents_in(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
-                    self.folder = Some(super::corpus::Folder::listed(path, &docs));
+                    self.folder = Some(Folder::listed(path, &docs));
                     self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
                     self.open(&first);
                 }
@@ -184,9 +201,10 @@ impl App {
             });
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
-            self.compare = None;
+            self.gold = None;
+            self.views.compare = None;
             self.opening = Some(Opening { path: path.to_path_buf(), bytes, started: Instant::now(), result });
-            self.show_open = false;
+            self.views.dialogs.show_open = false;
             return;
         }
         let result = Session::open(path, None, &coder);
@@ -195,38 +213,36 @@ impl App {
 
     /// Takes in the result of opening `path`.
     fn adopt(&mut self, path: &Path, result: Result<Session, Error>) {
-        match result {
-            Ok(session) => {
-                let report = session.report.clone();
-                self.notice = session.doc.encoding_warning().map(|w| Notice { text: w, is_error: false });
-                if !report.all_anchored() {
-                    self.notice = Some(Notice {
-                        text: format!("The text changed since it was annotated: {}.", report.summary()),
-                        is_error: report.orphaned > 0,
-                    });
-                }
-                self.session = Some(session);
-                self.compare = None;
-                self.view.reset();
-                self.selected = None;
-                self.filter = None;
-                self.conflict = false;
-                self.list_cache = None;
-                if let Some(s) = &self.session {
-                    self.saver.reset(s.edits.revision(), s.is_dirty());
-                }
-                self.settings.remember(path);
-                self.save_settings();
-                self.show_open = false;
-                if let Some(folder) = &self.folder
-                    && !folder.entries.iter().any(|e| e.path == path)
-                {
-                    self.folder = None;
-                }
-                self.folder_revision = None;
-            }
-            Err(e) => self.error(e),
+        let session = match result {
+            Ok(session) => session,
+            Err(e) => return self.error(e),
+        };
+        let report = &session.report;
+        self.notice = session.doc.encoding_warning().map(|w| Notice { text: w, is_error: false });
+        if !report.all_anchored() {
+            self.notice = Some(Notice {
+                text: format!("The text changed since it was annotated: {}.", report.summary()),
+                is_error: report.orphaned > 0,
+            });
         }
+        self.saver.reset(session.edits.revision(), session.is_dirty());
+        self.session = Some(session);
+        self.gold = None;
+        self.views.compare = None;
+        self.views.document.view.reset();
+        self.views.dialogs.show_open = false;
+        self.selected = None;
+        self.filter = None;
+        self.conflict = false;
+        self.list_cache = None;
+        self.settings.remember(path);
+        self.save_settings();
+        if let Some(folder) = &self.folder
+            && !folder.entries.iter().any(|e| e.path == path)
+        {
+            self.folder = None;
+        }
+        self.folder_revision = None;
     }
 
     /// Waits for a background open to finish and takes it in (the benchmark and tests use it;
@@ -254,34 +270,11 @@ impl App {
         }
     }
 
-    /// Where the document will be: what is being opened, for how long, and a way to stop.
-    fn opening_message(&mut self, ui: &mut egui::Ui) {
-        let Some(opening) = &self.opening else { return };
-        let name =
-            opening.path.file_name().map_or_else(|| opening.path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let mut cancel = false;
-        ui.vertical_centered(|ui| {
-            ui.add_space(ui.available_height() / 3.0);
-            ui.spinner();
-            ui.heading(format!("Opening {name}…"));
-            ui.label(format!(
-                "{:.1} MB; reading the text and its annotations, checking each against the text ({:.1} s)",
-                opening.bytes as f64 / 1e6,
-                opening.started.elapsed().as_secs_f64()
-            ));
-            cancel = ui.button("Cancel").clicked();
-        });
-        if cancel {
-            // The worker finishes on its own; its result is dropped with the channel.
-            self.opening = None;
-        }
-    }
-
-    fn error(&mut self, e: Error) {
+    pub(super) fn error(&mut self, e: Error) {
         self.notice = Some(Notice { text: e.to_string(), is_error: true });
     }
 
-    fn save_settings(&mut self) {
+    pub(super) fn save_settings(&mut self) {
         if let Some(path) = &self.settings_path
             && let Err(e) = self.settings.save(path)
         {
@@ -296,7 +289,7 @@ impl App {
     }
 
     /// Hands the open document's sidecar to the worker.
-    fn submit_save(&mut self) {
+    pub(super) fn submit_save(&mut self) {
         let Some(session) = &self.session else { return };
         let job = session.save_job();
         self.saver.started(job.revision);
@@ -305,8 +298,8 @@ impl App {
 
     /// Before leaving the open document (opening another, comparing its coders): hands its
     /// unsaved changes to the worker. True while that save is under way; the caller waits for
-    /// it in [`Self::after_save`]. After a failed save it does not wait (the error is shown).
-    fn save_before_leaving(&mut self) -> bool {
+    /// it in `after_save`. After a failed save it does not wait (the error is shown).
+    pub(super) fn save_before_leaving(&mut self) -> bool {
         if let Some(session) = &self.session
             && session.is_dirty()
             && !self.conflict
@@ -353,14 +346,21 @@ impl App {
         match done {
             Done::Saved { target: SaveTarget::Document, path, revision, result } => self.finish_save(&path, revision, result),
             Done::Saved { target: SaveTarget::Gold, path, revision, result } => {
-                if let Some(view) = &mut self.compare {
-                    view.gold_saved(&path, revision, result);
+                let gold = self.gold.as_mut().filter(|g| g.sidecar_path == path);
+                match (gold, result) {
+                    (Some(gold), Ok(stamp)) => gold.finish_save(revision, stamp),
+                    (_, Ok(_)) => {}
+                    (_, Err(e)) => {
+                        if let Some(view) = &mut self.views.compare {
+                            view.message = Some((e.to_string(), true));
+                        }
+                    }
                 }
             }
-            Done::Wrote(result) => self.codebook_editor.wrote(result),
+            Done::Wrote(result) => self.views.codebook.wrote(result),
             Done::CodebookRead(result) => {
                 if let Some(session) = &self.session {
-                    self.codebook_editor.offer(session, result, &mut self.commands);
+                    self.views.codebook.offer(session, result, &mut self.commands);
                 }
             }
             Done::FolderScanned { root, entries } => {
@@ -372,9 +372,9 @@ impl App {
                     self.folder_revision = None;
                 }
             }
-            Done::Progress { done, total } => self.export.progress = (done, total),
-            Done::Exported(result) => self.export.finished(result),
-            Done::SidecarRead(result) => self.theirs = Some(result),
+            Done::Progress { done, total } => self.views.export.progress = (done, total),
+            Done::Exported(result) => self.views.export.finished(result),
+            Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
         }
     }
 
@@ -422,57 +422,47 @@ impl App {
 
     /// Draws the whole app into `ui` and applies the frame's commands.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        self.poll_opening(&ctx);
-        self.apply_look(&ctx);
-        self.tick(&ctx);
-        self.global_shortcuts(&ctx);
-        self.dropped_files(&ctx);
-
-        egui::Panel::top("menu-bar").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
-        if self.session.is_some() {
+        let egui_ctx = ui.ctx().clone();
+        self.poll_opening(&egui_ctx);
+        self.apply_look(&egui_ctx);
+        self.tick(&egui_ctx);
+        self.global_shortcuts(&egui_ctx);
+        self.dropped_files(&egui_ctx);
+        self.refresh_folder_entry();
+        let listed = self.listed();
+        let ctx = ViewCtx {
+            session: self.session.as_ref(),
+            gold: self.gold.as_ref(),
+            settings: &self.settings,
+            folder: self.folder.as_ref(),
+            opening: self.opening.as_ref(),
+            saver: &self.saver,
+            selected: self.selected,
+            filter: self.filter.as_deref(),
+            selection: self.views.document.view.selected_span(),
+            target: self.views.document.target(),
+            listed,
+            conflict: self.conflict,
+            notice: self.notice.as_ref(),
+        };
+        let (views, out) = (&mut self.views, &mut self.commands);
+        egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
+        egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
+        if ctx.session.is_some() {
             egui::Panel::right("annotation-panel")
                 .resizable(true)
                 .default_size(360.0)
                 .min_size(260.0)
-                .show(ui, |ui| super::panel::panel(self, ui));
+                .show(ui, |ui| views.panel.ui(ui, &ctx, out));
         }
-        self.refresh_folder_entry();
-        if let Some(folder) = &mut self.folder {
-            let current = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
-            let codebook = self.session.as_ref().map(|s| s.edits.codebook().clone()).unwrap_or_default();
-            let mut open = None;
-            egui::Panel::left("folder-panel").resizable(true).default_size(200.0).show(ui, |ui| {
-                open = folder.ui(ui, current.as_deref(), &codebook);
-            });
-            if folder.show_chart {
-                folder.chart(&ctx, &codebook);
-            }
-            if let Some(d) = open {
-                self.push(Command::OpenPath(d));
-            }
+        views.folder.ui(ui, &ctx, out);
+        if let Some(compare) = &mut views.compare {
+            compare.ui(ui, &ctx, out);
         }
-        if self.compare.is_some() {
-            super::compare::panel(self, ui);
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.notice_bar(ui);
-            if self.find.open {
-                self.find_bar(ui);
-            }
-            if self.session.is_some() {
-                self.document(ui);
-            } else if self.opening.is_some() {
-                self.opening_message(ui);
-            } else {
-                self.welcome(ui);
-            }
-        });
-        self.dialogs(&ctx);
-        let document = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
-        let folder = self.folder.as_ref().map(|f| f.root.clone());
-        self.export.ui(&ctx, document.as_deref(), folder.as_deref(), &mut self.commands);
+        egui::CentralPanel::default().show(ui, |ui| views.document.ui(ui, &ctx, out));
+        views.codebook.ui(ui, &ctx, out);
+        views.dialogs.ui(ui, &ctx, out);
+        views.export.ui(ui, &ctx, out);
         self.run_commands();
     }
 
@@ -505,6 +495,7 @@ impl App {
         }
     }
 
+    /// Turns the command table's shortcuts, and the codes' number keys, into commands.
     fn global_shortcuts(&mut self, ctx: &egui::Context) {
         for cmd in UiCommand::ALL {
             if let Some(sc) = cmd.shortcut()
@@ -545,436 +536,11 @@ impl App {
         }
     }
 
-    /// The menus, built from the command table; a few menus add widgets of their own.
-    fn menu_bar(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        egui::MenuBar::new().ui(ui, |ui| {
-            for menu in Menu::ALL {
-                ui.menu_button(menu.text(), |ui| {
-                    let mut section = 0;
-                    for (cmd, s) in UiCommand::in_menu(menu) {
-                        if s != section {
-                            ui.separator();
-                            section = s;
-                        }
-                        self.menu_item(ui, &ctx, cmd);
-                        if cmd == UiCommand::Open {
-                            self.recent_menu(ui);
-                        }
-                    }
-                    match menu {
-                        Menu::View => self.view_settings(ui),
-                        Menu::Help => {
-                            ui.label(format!("Marginalia {}", env!("CARGO_PKG_VERSION")));
-                        }
-                        _ => {}
-                    }
-                });
-            }
-        });
-    }
-
-    fn recent_menu(&mut self, ui: &mut egui::Ui) {
-        ui.menu_button("Open recent", |ui| {
-            if self.settings.recent.is_empty() {
-                ui.label("No recent files yet");
-            }
-            for path in &self.settings.recent {
-                if ui.button(path.display().to_string()).clicked() {
-                    self.commands.push(Command::OpenPath(path.clone()));
-                }
-            }
-        });
-    }
-
-    fn view_settings(&mut self, ui: &mut egui::Ui) {
-        ui.separator();
-        ui.label("Line width");
-        let mut width = self.settings.line_width;
-        if ui.add(egui::Slider::new(&mut width, 360.0..=1400.0).suffix(" pt")).changed() {
-            self.commands.push(Command::SetLineWidth(width));
-        }
-        ui.separator();
-        ui.label("Theme");
-        for (choice, label) in
-            [(ThemeChoice::System, "Follow the system"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]
-        {
-            if ui.radio(self.settings.theme == choice, label).clicked() && self.settings.theme != choice {
-                self.commands.push(Command::SetTheme(choice));
-            }
-        }
-    }
-
-    /// What a menu item says, or `None` when it cannot be used now: Undo and Redo name what
-    /// they would undo (and are greyed out when there is nothing); comparing needs a document.
-    fn menu_text(&self, cmd: UiCommand) -> Option<String> {
-        let edits = self.session.as_ref().map(|s| &s.edits);
-        match cmd {
-            UiCommand::Undo => edits.and_then(|e| e.undo_label()).map(|l| format!("Undo {l}")),
-            UiCommand::Redo => edits.and_then(|e| e.redo_label()).map(|l| format!("Redo {l}")),
-            UiCommand::CompareCoders => self.session.as_ref().map(|_| cmd.text().to_owned()),
-            _ => Some(cmd.text().to_owned()),
-        }
-    }
-
-    fn menu_item(&mut self, ui: &mut egui::Ui, ctx: &egui::Context, cmd: UiCommand) {
-        let text = self.menu_text(cmd);
-        if text.is_none() && cmd == UiCommand::CompareCoders {
-            ui.label("Open a document to compare its coders");
-            return;
-        }
-        let enabled = text.is_some();
-        let button = egui::Button::new(text.unwrap_or_else(|| cmd.text().to_owned())).shortcut_text(cmd.shortcut_text(ctx));
-        if ui.add_enabled(enabled, button).clicked() {
-            self.push(cmd);
-        }
-    }
-
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            let Some(session) = &self.session else {
-                ui.label("No document open");
-                return;
-            };
-            ui.strong(session.doc.file_name());
-            ui.separator();
-            if session.doc.encoding_warning().is_some() {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ opened as {}", session.doc.encoding().label()))
-                    .on_hover_text(session.doc.encoding_warning().unwrap_or_default());
-                ui.separator();
-            }
-            let n = session.edits.annotations().len();
-            ui.label(format!("{n} annotation{}", if n == 1 { "" } else { "s" }));
-            let orphans = session.orphan_count();
-            if orphans > 0 {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
-            }
-            ui.label(format!("coder: {}", session.coder));
-            let mut done = session.edits.done();
-            if ui.checkbox(&mut done, "Done").on_hover_text("Mark this document as finished (shown in the folder list)").changed()
-            {
-                self.commands.push(Command::Apply(Action::SetDone(done)));
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let state = if let Some(e) = self.saver.error() {
-                    RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
-                } else if self.conflict {
-                    RichText::new("⚠ Changed on disk: not saved").color(ui.visuals().warn_fg_color).strong()
-                } else if self.saver.is_saving() || session.is_dirty() {
-                    RichText::new("Saving…")
-                } else if let Some(t) = self.saver.last_saved_at() {
-                    RichText::new(format!("Saved {t}"))
-                } else {
-                    RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
-                };
-                ui.label(state);
-            });
-        });
-    }
-
-    fn notice_bar(&mut self, ui: &mut egui::Ui) {
-        if let Some(e) = self.saver.error() {
-            egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.2)).inner_margin(6.0).show(ui, |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "Your annotations could not be saved: {e}. They are kept in memory and saving is retried."
-                    ))
-                    .strong(),
-                );
-            });
-        }
-        let mut close = false;
-        if let Some(n) = &self.notice {
-            let fill = if n.is_error {
-                ui.visuals().error_fg_color.gamma_multiply(0.2)
-            } else {
-                ui.visuals().warn_fg_color.gamma_multiply(0.15)
-            };
-            egui::Frame::new().fill(fill).inner_margin(6.0).show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(&n.text);
-                    if ui.small_button("Dismiss").clicked() {
-                        close = true;
-                    }
-                });
-            });
-        }
-        if close {
-            self.notice = None;
-        }
-    }
-
-    fn welcome(&mut self, ui: &mut egui::Ui) {
-        ui.vertical_centered(|ui| {
-            ui.add_space(60.0);
-            ui.heading("Marginalia");
-            ui.label("Open a text to start: select a passage, then press a number key or click a code.");
-            ui.add_space(12.0);
-            if ui.button(RichText::new("Open a document…").size(18.0)).clicked() {
-                self.push(UiCommand::Open);
-            }
-            ui.label("or drop a .txt or .md file onto this window");
-            if !self.settings.recent.is_empty() {
-                ui.add_space(16.0);
-                ui.strong("Recent");
-                for path in self.settings.recent.clone() {
-                    if ui.link(path.display().to_string()).clicked() {
-                        self.push(Command::OpenPath(path));
-                    }
-                }
-            }
-        });
-    }
-
-    fn find_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.label("Find:");
-            let response =
-                ui.add(egui::TextEdit::singleline(&mut self.find.query).hint_text("text to find").desired_width(240.0));
-            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Find in document"));
-            if self.find.focus_field {
-                response.request_focus();
-                self.find.focus_field = false;
-            }
-            if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                self.push(if ui.input(|i| i.modifiers.shift) { UiCommand::FindPrevious } else { UiCommand::FindNext });
-                response.request_focus();
-            }
-            self.update_matches();
-            let n = self.view.find_matches.len();
-            let label = match self.view.find_current {
-                Some(i) if n > 0 => format!("{} of {n}", i + 1),
-                _ if self.find.query.is_empty() => String::new(),
-                _ => format!("{n} found"),
-            };
-            ui.label(label);
-            if ui.button("‹").on_hover_text("Previous match (Shift+F3)").clicked() {
-                self.push(UiCommand::FindPrevious);
-            }
-            if ui.button("›").on_hover_text("Next match (F3 or Enter)").clicked() {
-                self.push(UiCommand::FindNext);
-            }
-            if let Some(session) = &self.session
-                && self.view.find_current.is_some()
-            {
-                ui.menu_button("Tag match as…", |ui| {
-                    for code in session.edits.codebook().codes.clone() {
-                        if ui.button(&code.name).clicked() {
-                            self.commands.push(Command::Tag(code.id.clone()));
-                        }
-                    }
-                });
-            }
-            if ui.button("Close").clicked() {
-                self.push(UiCommand::ToggleFind);
-            }
-        });
-    }
-
-    /// Recomputes find matches when the query changes (case-insensitive for ASCII letters).
-    fn update_matches(&mut self) {
-        let Some(session) = &self.session else { return };
-        let key = session.doc.len_chars();
-        if self.find.searched == self.find.query && self.find.searched_revision == key {
-            return;
-        }
-        self.find.searched = self.find.query.clone();
-        self.find.searched_revision = key;
-        self.view.find_matches.clear();
-        self.view.find_current = None;
-        if self.find.query.is_empty() {
-            return;
-        }
-        let doc = &session.doc;
-        let needle = self.find.query.to_lowercase();
-        let haystack = doc.text().to_lowercase();
-        if haystack.len() != doc.text().len() {
-            // Lower-casing changed byte lengths: search case-sensitively to keep positions exact.
-            for (b, m) in doc.text().match_indices(self.find.query.as_str()) {
-                let s = doc.char_of(b);
-                self.view.find_matches.push(Span::new(s, s + m.chars().count()));
-            }
-        } else {
-            for (b, m) in haystack.match_indices(needle.as_str()) {
-                let s = doc.char_of(b);
-                self.view.find_matches.push(doc.snap(Span::new(s, s + m.chars().count())));
-            }
-        }
-        if !self.view.find_matches.is_empty() {
-            self.view.find_current = Some(0);
-            self.view.scroll_to = Some(self.view.find_matches[0].start);
-        }
-    }
-
-    fn document(&mut self, ui: &mut egui::Ui) {
-        let Some(session) = &self.session else { return };
-        let style =
-            ViewStyle { font_size: self.settings.font_size, line_width: self.settings.line_width, dark: ui.visuals().dark_mode };
-        let events = self.view.ui(ui, &session.doc, &session.edits, self.selected, self.filter.as_deref(), &style);
-        for e in events {
-            match e {
-                DocEvent::SelectAnnotation(id) => self.push(Command::Select(Some(id), false)),
-                DocEvent::ClearAnnotation => self.selected = None,
-            }
-        }
-    }
-
-    fn dialogs(&mut self, ctx: &egui::Context) {
-        let edits = self.codebook_editor.ui(ctx, self.session.as_ref());
-        self.commands.extend(edits);
-        if self.asking_coder {
-            egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
-                ui.heading("Welcome to Marginalia");
-                ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
-                let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name"));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
-                if !r.has_focus() && self.coder_input.is_empty() {
-                    r.request_focus();
-                }
-                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                ui.horizontal(|ui| {
-                    if (ui.add_enabled(!self.coder_input.trim().is_empty(), egui::Button::new("Continue")).clicked() || enter)
-                        && !self.coder_input.trim().is_empty()
-                    {
-                        self.settings.coder = self.coder_input.trim().to_owned();
-                        if let Some(s) = &mut self.session {
-                            s.coder = self.settings.coder.clone();
-                        }
-                        self.asking_coder = false;
-                        self.save_settings();
-                    }
-                });
-            });
-        }
-        if self.show_open {
-            let mut open = true;
-            egui::Window::new("Open a document").open(&mut open).collapsible(false).show(ctx, |ui| {
-                if ui.button("Browse…").clicked() {
-                    let picked = rfd::FileDialog::new().add_filter("Texts", &["txt", "md"]).pick_file();
-                    match picked {
-                        Some(p) => self.commands.push(Command::OpenPath(p)),
-                        None => {
-                            self.notice = Some(Notice {
-                                text: "No file was chosen. If no dialog appeared, type the file's path below, or drop the file onto the window.".into(),
-                                is_error: false,
-                            })
-                        }
-                    }
-                }
-                ui.label("Path of a document or folder:");
-                let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
-                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Open").clicked() || enter) && !self.open_path.trim().is_empty() {
-                    self.commands.push(Command::OpenPath(PathBuf::from(self.open_path.trim())));
-                }
-                if !self.settings.recent.is_empty() {
-                    ui.separator();
-                    ui.label("Recent:");
-                    for path in self.settings.recent.clone() {
-                        if ui.link(path.display().to_string()).clicked() {
-                            self.commands.push(Command::OpenPath(path));
-                        }
-                    }
-                }
-            });
-            self.show_open &= open;
-        }
-        if self.conflict {
-            egui::Modal::new(egui::Id::unique("conflict")).show(ctx, |ui| {
-                let path = self.session.as_ref().map(|s| s.sidecar_path.display().to_string()).unwrap_or_default();
-                ui.heading("The annotations file changed on disk");
-                ui.label(format!("{path} was changed by another program (a sync tool, git, another coder) since you opened it. Nothing has been overwritten."));
-                ui.horizontal(|ui| {
-                    if ui.button("Reload theirs").on_hover_text("Discard your unsaved changes and load the file on disk").clicked() {
-                        self.commands.push(Command::ReloadTheirs);
-                    }
-                    if ui.button("Keep mine").on_hover_text("Save yours; their file is kept as a .theirs copy beside it").clicked() {
-                        self.commands.push(Command::KeepMine);
-                    }
-                    if ui.button("View both").clicked() {
-                        self.show_both = true;
-                        self.theirs = None;
-                        if let Some(s) = &self.session {
-                            self.commands.push(Command::ReadSidecar(s.sidecar_path.clone()));
-                        }
-                    }
-                });
-                if self.show_both {
-                    ui.separator();
-                    self.both_views(ui);
-                }
-            });
-        }
-        if self.show_shortcuts {
-            let mut open = true;
-            egui::Window::new("Keyboard shortcuts").open(&mut open).show(ctx, |ui| {
-                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for cmd in UiCommand::with_shortcuts() {
-                        ui.label(cmd.text());
-                        ui.monospace(cmd.shortcut_text(ctx));
-                        ui.end_row();
-                    }
-                    ui.label("Tag the selection with a code");
-                    ui.monospace("1 … 9, 0");
-                    ui.end_row();
-                    ui.label("Move the caret / extend the selection");
-                    ui.monospace("Arrows / Shift+Arrows (Ctrl: by word)");
-                    ui.end_row();
-                    ui.label("Select a word / a paragraph");
-                    ui.monospace("Double-click / triple-click");
-                    ui.end_row();
-                });
-            });
-            self.show_shortcuts &= open;
-        }
-    }
-
-    fn both_views(&self, ui: &mut egui::Ui) {
-        let Some(session) = &self.session else { return };
-        let mine = session.edits.annotations();
-        ui.columns(2, |cols| {
-            cols[0].strong(format!("Yours ({})", mine.len()));
-            cols[1].strong(match &self.theirs {
-                Some(Ok(t)) => format!("On disk ({})", t.len()),
-                Some(Err(_)) => "On disk (unreadable)".to_owned(),
-                None => "On disk".to_owned(),
-            });
-            let cb = session.edits.codebook();
-            let line = |a: &Annotation| {
-                format!(
-                    "{}  “{}”  {}",
-                    cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
-                    crate::document::excerpt(&a.exact, 40),
-                    a.note
-                )
-            };
-            egui::ScrollArea::vertical().id_salt("mine").max_height(300.0).show(&mut cols[0], |ui| {
-                for a in mine {
-                    ui.label(line(a));
-                }
-            });
-            match &self.theirs {
-                Some(Ok(theirs)) => {
-                    egui::ScrollArea::vertical().id_salt("theirs").max_height(300.0).show(&mut cols[1], |ui| {
-                        for a in theirs {
-                            ui.label(line(a));
-                        }
-                    });
-                }
-                Some(Err(e)) => {
-                    cols[1].label(e.to_string());
-                }
-                None => {}
-            }
-        });
-    }
-
     /// Annotation indexes shown in the list (filter and search applied), cached per revision
     /// and shared, so that drawing the list each frame copies nothing.
     pub fn listed(&mut self) -> Rc<[usize]> {
         let Some(session) = &self.session else { return Rc::from([]) };
-        let key = (session.edits.revision(), self.filter.clone(), self.search.to_lowercase());
+        let key = (session.edits.revision(), self.filter.clone(), self.views.panel.search.to_lowercase());
         if let Some((k, v)) = &self.list_cache
             && *k == key
         {
@@ -1004,243 +570,6 @@ impl App {
             .collect();
         self.list_cache = Some((key, Rc::clone(&v)));
         v
-    }
-
-    pub fn run_commands(&mut self) {
-        let commands = std::mem::take(&mut self.commands);
-        for cmd in commands {
-            self.run(cmd);
-        }
-    }
-
-    fn run(&mut self, cmd: Command) {
-        match cmd {
-            Command::Ui(c) => self.run_ui(c),
-            Command::OpenPath(p) => self.open(&p),
-            Command::SetTheme(theme) => {
-                self.settings.theme = theme;
-                self.save_settings();
-            }
-            Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
-            Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
-            Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
-            Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
-            Command::StartExport(request) => {
-                self.export.started();
-                self.submit(Job::Export(request));
-            }
-            Command::CancelExport => self.worker.cancel_export(),
-            other => self.run_on_session(other),
-        }
-    }
-
-    /// Applies a command a person invoked.
-    fn run_ui(&mut self, cmd: UiCommand) {
-        match cmd {
-            UiCommand::Open => self.show_open = true,
-            UiCommand::Export => self.show_export(),
-            UiCommand::ShowShortcuts => self.show_shortcuts = true,
-            UiCommand::CompareCoders => {
-                if self.save_before_leaving() {
-                    self.after_save.push(UiCommand::CompareCoders.into());
-                } else {
-                    super::compare::open(self);
-                }
-            }
-            UiCommand::EditCodebook => self.codebook_editor.open = true,
-            UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
-            UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
-            UiCommand::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
-            UiCommand::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
-            UiCommand::ZoomReset => self.settings.zoom = 1.0,
-            UiCommand::ToggleFind => {
-                self.find.open = !self.find.open;
-                self.find.focus_field = self.find.open;
-                if !self.find.open {
-                    self.view.find_matches.clear();
-                    self.view.find_current = None;
-                    self.find.searched.clear();
-                }
-            }
-            UiCommand::ClearSelection => {
-                if self.find.open {
-                    self.push(UiCommand::ToggleFind);
-                } else {
-                    self.view.selection = None;
-                    self.selected = None;
-                }
-            }
-            UiCommand::FindNext | UiCommand::FindPrevious => {
-                let n = self.view.find_matches.len();
-                if n > 0 {
-                    let cur = self.view.find_current.unwrap_or(0);
-                    let next = if cmd == UiCommand::FindNext { (cur + 1) % n } else { (cur + n - 1) % n };
-                    self.view.find_current = Some(next);
-                    self.view.scroll_to = Some(self.view.find_matches[next].start);
-                }
-            }
-            // While the compare view has the pointer's last press, undo and redo step through
-            // adjudication in the gold sidecar instead of the document's annotations.
-            UiCommand::Undo | UiCommand::Redo if self.compare.as_ref().is_some_and(|c| c.focused) => {
-                if let Some(view) = &mut self.compare {
-                    view.undo_gold(cmd == UiCommand::Redo);
-                }
-            }
-            UiCommand::NextAnnotation | UiCommand::PreviousAnnotation => self.step_annotation(cmd == UiCommand::NextAnnotation),
-            UiCommand::SaveNow => {
-                if self.session.is_some() && !self.conflict && !self.saver.is_saving() {
-                    self.submit_save();
-                }
-            }
-            UiCommand::Undo | UiCommand::Redo | UiCommand::DeleteSelected => {
-                let Some(session) = &mut self.session else { return };
-                let result = match cmd {
-                    UiCommand::Undo => {
-                        session.undo();
-                        Ok(())
-                    }
-                    UiCommand::Redo => {
-                        session.redo();
-                        Ok(())
-                    }
-                    _ => match self.selected.take() {
-                        Some(id) => session.apply(Action::Delete(id)),
-                        None => Ok(()),
-                    },
-                };
-                self.fix_selected();
-                if let Err(e) = result {
-                    self.error(e);
-                }
-            }
-        }
-    }
-
-    fn show_export(&mut self) {
-        let doc = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
-        match (&self.folder, doc) {
-            (Some(f), _) => {
-                let root = f.root.clone();
-                self.export.show_for(&root, true);
-            }
-            (None, Some(d)) => self.export.show_for(&d, false),
-            (None, None) => self.notice = Some(Notice { text: "Open a document or folder first.".into(), is_error: false }),
-        }
-    }
-
-    /// Selects the next (or previous) annotation of the list, wrapping around.
-    fn step_annotation(&mut self, forward: bool) {
-        let listed = self.listed();
-        let Some(session) = &self.session else { return };
-        let anns = session.edits.annotations();
-        let pos = self.selected.and_then(|id| listed.iter().position(|&i| anns[i].id == id));
-        let next = match (pos, forward) {
-            (None, true) => listed.first().copied(),
-            (None, false) => listed.last().copied(),
-            (Some(p), true) => listed.get(p + 1).or(listed.first()).copied(),
-            (Some(p), false) => listed.get(p.wrapping_sub(1)).or(listed.last()).copied(),
-        };
-        if let Some(i) = next {
-            let id = anns[i].id;
-            self.push(Command::Select(Some(id), true));
-        }
-    }
-
-    /// Applies an operation on the open document.
-    fn run_on_session(&mut self, cmd: Command) {
-        let Some(session) = &mut self.session else { return };
-        let result: Result<(), Error> = match cmd {
-            Command::Tag(code) => {
-                let span = self.view.selected_span().or_else(|| {
-                    self.view.find_current.filter(|_| self.find.open).and_then(|i| self.view.find_matches.get(i).copied())
-                });
-                match span {
-                    None => {
-                        self.notice =
-                            Some(Notice { text: "Select some text first, then choose a code.".into(), is_error: false });
-                        Ok(())
-                    }
-                    Some(span) => {
-                        let span = session.doc.snap(span);
-                        let a = Annotation::new(&session.doc, span, &code, &session.coder);
-                        let id = a.id;
-                        let r = session.apply(Action::Add(a));
-                        if r.is_ok() {
-                            self.selected = Some(id);
-                            self.view.selection = Some(Selection::caret(span.end));
-                        }
-                        r
-                    }
-                }
-            }
-            Command::Select(id, jump) => {
-                self.selected = id;
-                if let (Some(id), true) = (id, jump)
-                    && let Some(a) = session.edits.get(id)
-                {
-                    self.view.scroll_to = Some(a.start);
-                    self.view.flash = Some((a.span(), Instant::now()));
-                }
-                Ok(())
-            }
-            Command::Jump(span) => {
-                self.view.scroll_to = Some(span.start);
-                self.view.flash = Some((span, Instant::now()));
-                Ok(())
-            }
-            Command::Filter(f) => {
-                self.filter = f;
-                Ok(())
-            }
-            Command::Search(text) => {
-                self.search = text;
-                Ok(())
-            }
-            Command::Apply(action) => {
-                let deleting = matches!(action, Action::Delete(id) if Some(id) == self.selected);
-                let r = session.apply(action);
-                if deleting {
-                    self.selected = None;
-                }
-                r
-            }
-            Command::ReloadTheirs => {
-                let r = session.reload();
-                if r.is_ok() {
-                    self.conflict = false;
-                    self.show_both = false;
-                    self.fix_selected();
-                    if let Some(s) = &self.session {
-                        self.saver.reset(s.edits.revision(), false);
-                    }
-                    self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
-                }
-                r
-            }
-            Command::KeepMine => match session.keep_mine() {
-                Ok(copy) => {
-                    self.conflict = false;
-                    self.show_both = false;
-                    self.saver.settled(true);
-                    self.notice =
-                        Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
-            _ => Ok(()),
-        };
-        if let Err(e) = result {
-            self.error(e);
-        }
-    }
-
-    fn fix_selected(&mut self) {
-        if let (Some(id), Some(s)) = (self.selected, &self.session)
-            && s.edits.get(id).is_none()
-        {
-            self.selected = None;
-        }
     }
 
     /// Called when the window closes: everything unsaved is written.

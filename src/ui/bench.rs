@@ -492,7 +492,7 @@ impl FrameBench {
 
     /// Jumps to `pos` and lets the view settle (measured heights, scroll offset).
     fn jump(&mut self, pos: usize) {
-        self.app.view.scroll_to = Some(pos);
+        self.app.views.document.view.scroll_to = Some(pos);
         for _ in 0..3 {
             self.frame();
         }
@@ -505,17 +505,17 @@ impl FrameBench {
     /// Scrolls down by a page (to the first paragraph below the last one drawn, back to the top
     /// at the end), then times the frame.
     fn scroll_frame(&mut self) -> Result<(Duration, Duration), Error> {
-        let (first, last) = self.app.view.visible_paragraphs;
+        let (first, last) = self.app.views.document.view.visible_paragraphs;
         let paras = self.doc().paragraphs();
         let next = (last + 1).max(first + 1);
-        self.app.view.scroll_to = Some(if next >= paras.len() { 0 } else { paras[next].chars.start });
+        self.app.views.document.view.scroll_to = Some(if next >= paras.len() { 0 } else { paras[next].chars.start });
         Ok(self.frame())
     }
 
     /// Adds an annotation in a visible paragraph and selects it (as tagging does), then times
     /// the next frame.
     fn add_frame(&mut self) -> Result<(Duration, Duration), Error> {
-        let (first, last) = self.app.view.visible_paragraphs;
+        let (first, last) = self.app.views.document.view.visible_paragraphs;
         let session = self.app.session.as_mut().expect("a session is open");
         let doc = &session.doc;
         let p = first + self.rng.below(last - first + 1);

@@ -14,6 +14,7 @@ use egui::{Color32, RichText, Role, Sense, Stroke, Ui, WidgetInfo, vec2};
 
 use super::command::Command;
 use super::doc_view::cue_sample;
+use super::view::ViewCtx;
 use crate::codebook::{AttributeDef, AttributeKind, Code, Codebook, Cue, SAFE_PALETTE, parse_colour, slug};
 use crate::edits::Action;
 use crate::error::Error;
@@ -27,6 +28,15 @@ struct Removal {
     /// Move the annotations (true) or delete them (false).
     reassign: bool,
     target: Option<String>,
+}
+
+/// What the fields of the draft did this frame.
+#[derive(Default)]
+struct DraftEdit {
+    /// A swatch, combo or button changed the draft: apply it now.
+    changed: bool,
+    /// A text field has the keyboard: wait until it is left.
+    typing: bool,
 }
 
 /// The state of the codebook editor window.
@@ -58,16 +68,16 @@ pub struct CodebookEditor {
 }
 
 impl CodebookEditor {
-    /// Draws the editor window (when open) and returns the commands it wants applied.
-    pub fn ui(&mut self, ctx: &egui::Context, session: Option<&Session>) -> Vec<Command> {
-        let mut out = Vec::new();
+    /// Draws the editor window (when open); the edits it wants applied go to `out`.
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         if !self.open {
-            return out;
+            return;
         }
+        let session = ctx.session;
         let mut open = true;
-        egui::Window::new("Codebook editor").open(&mut open).default_size([880.0, 900.0]).vscroll(true).show(ctx, |ui| {
+        egui::Window::new("Codebook editor").open(&mut open).default_size([880.0, 900.0]).vscroll(true).show(ui.ctx(), |ui| {
             match session {
-                Some(session) => self.contents(ui, session, &mut out),
+                Some(session) => self.contents(ui, session, out),
                 None => {
                     ui.label("Open a document first: the editor changes the codebook of the open document.");
                 }
@@ -77,12 +87,11 @@ impl CodebookEditor {
             if let Some(session) = session
                 && self.pending
             {
-                self.commit_draft(session, &mut out);
+                self.commit_draft(session, out);
             }
             self.open = false;
             self.removing = None;
         }
-        out
     }
 
     /// Selects a code for editing (also used by tests and other views).
@@ -327,109 +336,33 @@ impl CodebookEditor {
             return;
         };
         let base_name = self.base.as_ref().map_or(String::new(), |b| b.name.clone());
-        let mut changed = false;
-        let mut typing = false;
-        let mut text_field = |ui: &mut Ui, text: &mut String, label: &str, rows: usize| {
-            let edit = if rows > 1 {
-                egui::TextEdit::multiline(text).desired_rows(rows).desired_width(400.0)
-            } else {
-                egui::TextEdit::singleline(text).desired_width(400.0)
-            };
-            let r = ui.add(edit);
-            r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, label));
-            typing |= r.has_focus();
-            r.changed()
-        };
         ui.horizontal(|ui| {
             let preview = Codebook { name: String::new(), description: String::new(), codes: vec![draft.clone()] };
             cue_sample(ui, &preview, &draft.id);
             ui.heading(format!("Editing “{base_name}”"));
         });
+        let mut edit = DraftEdit::default();
         let mut text_changed = false;
         egui::Grid::new("codebook-editor-fields").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-            ui.label("Name");
-            text_changed |= text_field(ui, &mut draft.name, "Name", 1);
-            ui.end_row();
-            ui.label("Id");
-            ui.label(RichText::new(&draft.id).monospace().weak())
-                .on_hover_text("Annotations refer to this id; it stays the same when the code is renamed.");
-            ui.end_row();
-            ui.label("Description");
-            text_changed |= text_field(ui, &mut draft.description, "Description", 2);
-            ui.end_row();
-            ui.label("Example");
-            text_changed |= text_field(ui, &mut draft.example, "Example", 2);
-            ui.end_row();
-
-            ui.label("Colour");
-            ui.horizontal_wrapped(|ui| {
-                for (hex, name) in SAFE_PALETTE {
-                    if swatch(ui, hex, name, parse_colour(&draft.colour) == parse_colour(hex)) {
-                        draft.colour = hex.to_owned();
-                        changed = true;
-                    }
-                }
-                if !SAFE_PALETTE.iter().any(|(hex, _)| parse_colour(hex) == parse_colour(&draft.colour)) {
-                    ui.label(RichText::new(format!("now {} (not from the safe palette)", draft.colour)).small());
-                }
-            });
-            ui.end_row();
-
-            ui.label("Underline");
-            labelled_combo(ui, "codebook-editor-cue", "Underline", draft.cue.label(), |ui| {
-                for cue in Cue::ALL {
-                    if ui.selectable_label(draft.cue == cue, cue.label()).clicked() && draft.cue != cue {
-                        draft.cue = cue;
-                        changed = true;
-                    }
-                }
-            });
-            ui.end_row();
-
-            ui.label("Number key");
-            let key_text = draft.key.map_or("none".to_owned(), |k| k.to_string());
-            labelled_combo(ui, "codebook-editor-key", "Number key", &key_text, |ui| {
-                if ui.selectable_label(draft.key.is_none(), "none").clicked() && draft.key.is_some() {
-                    draft.key = None;
-                    changed = true;
-                }
-                for k in ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'] {
-                    let taken_by = cb.by_key(k).filter(|c| c.id != draft.id);
-                    if taken_by.is_some() {
-                        continue;
-                    }
-                    if ui.selectable_label(draft.key == Some(k), k.to_string()).clicked() && draft.key != Some(k) {
-                        draft.key = Some(k);
-                        changed = true;
-                    }
-                }
-            });
-            ui.end_row();
-
-            ui.label("Group");
-            let members = cb.children(&draft.id).count();
-            if members > 0 {
-                ui.label(format!("{members} codes belong to this group (groups are one level deep)."));
-            } else {
-                let current = draft.parent.as_deref().and_then(|p| cb.code(p)).map_or("none (top level)", |p| p.name.as_str());
-                labelled_combo(ui, "codebook-editor-group", "Group", current, |ui| {
-                    if ui.selectable_label(draft.parent.is_none(), "none (top level)").clicked() && draft.parent.is_some() {
-                        draft.parent = None;
-                        changed = true;
-                    }
-                    for g in cb.codes.iter().filter(|c| c.parent.is_none() && c.id != draft.id) {
-                        let is = draft.parent.as_deref() == Some(g.id.as_str());
-                        if ui.selectable_label(is, &g.name).clicked() && !is {
-                            draft.parent = Some(g.id.clone());
-                            changed = true;
-                        }
-                    }
-                });
-            }
-            ui.end_row();
+            text_changed = text_rows(ui, &mut draft, &mut edit.typing);
+            edit.changed |= look_rows(ui, cb, &mut draft);
         });
         self.pending |= text_changed;
+        self.attributes(ui, &mut draft, &mut edit);
+        ui.add_space(8.0);
+        let count = counts.get(&draft.id).copied().unwrap_or(0);
+        self.arrange_row(ui, cb, &draft, count, out);
+        self.removal_prompt(ui, cb, &draft, count, out);
 
+        self.draft = Some(draft);
+        if edit.changed || (self.pending && !edit.typing) {
+            self.commit_draft(session, out);
+        }
+    }
+
+    /// The draft's attributes: name, kind and choices of each; add and remove.
+    fn attributes(&mut self, ui: &mut Ui, draft: &mut Code, edit: &mut DraftEdit) {
+        let (mut changed, mut typing) = (false, false);
         ui.add_space(6.0);
         ui.strong("Attributes");
         ui.label(RichText::new("Filled in for each annotation with this code, in the panel on the right.").small().weak());
@@ -499,9 +432,12 @@ impl CodebookEditor {
             self.choices.push(String::new());
             changed = true;
         }
+        edit.changed |= changed;
+        edit.typing |= typing;
+    }
 
-        ui.add_space(8.0);
-        let count = counts.get(&draft.id).copied().unwrap_or(0);
+    /// Move up and down among its siblings, delete, merge.
+    fn arrange_row(&mut self, ui: &mut Ui, cb: &Codebook, draft: &Code, count: usize, out: &mut Vec<Command>) {
         let siblings: Vec<&Code> = cb.codes.iter().filter(|c| c.parent == draft.parent).collect();
         let place = siblings.iter().position(|c| c.id == draft.id);
         let mut moved = None;
@@ -549,12 +485,6 @@ impl CodebookEditor {
                 new.codes.swap(i, j);
                 self.apply(cb, new, out);
             }
-        }
-        self.removal_prompt(ui, cb, &draft, count, out);
-
-        self.draft = Some(draft);
-        if changed || (self.pending && !typing) {
-            self.commit_draft(session, out);
         }
     }
 
@@ -769,6 +699,110 @@ impl CodebookEditor {
             Err(e) => (format!("Not saved: {}", sentence(&e)), true),
         });
     }
+}
+
+/// The rows of the draft's texts (name, id, description, example); true when one changed.
+/// `typing` is set while one of them has the keyboard.
+fn text_rows(ui: &mut Ui, draft: &mut Code, typing: &mut bool) -> bool {
+    let mut text_changed = false;
+    let mut text_field = |ui: &mut Ui, text: &mut String, label: &str, rows: usize| {
+        let edit = if rows > 1 {
+            egui::TextEdit::multiline(text).desired_rows(rows).desired_width(400.0)
+        } else {
+            egui::TextEdit::singleline(text).desired_width(400.0)
+        };
+        let r = ui.add(edit);
+        r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, label));
+        *typing |= r.has_focus();
+        r.changed()
+    };
+    ui.label("Name");
+    text_changed |= text_field(ui, &mut draft.name, "Name", 1);
+    ui.end_row();
+    ui.label("Id");
+    ui.label(RichText::new(&draft.id).monospace().weak())
+        .on_hover_text("Annotations refer to this id; it stays the same when the code is renamed.");
+    ui.end_row();
+    ui.label("Description");
+    text_changed |= text_field(ui, &mut draft.description, "Description", 2);
+    ui.end_row();
+    ui.label("Example");
+    text_changed |= text_field(ui, &mut draft.example, "Example", 2);
+    ui.end_row();
+    text_changed
+}
+
+/// The rows of the draft's look and place (colour, underline, number key, group); true when
+/// one changed.
+fn look_rows(ui: &mut Ui, cb: &Codebook, draft: &mut Code) -> bool {
+    let mut changed = false;
+    ui.label("Colour");
+    ui.horizontal_wrapped(|ui| {
+        for (hex, name) in SAFE_PALETTE {
+            if swatch(ui, hex, name, parse_colour(&draft.colour) == parse_colour(hex)) {
+                draft.colour = hex.to_owned();
+                changed = true;
+            }
+        }
+        if !SAFE_PALETTE.iter().any(|(hex, _)| parse_colour(hex) == parse_colour(&draft.colour)) {
+            ui.label(RichText::new(format!("now {} (not from the safe palette)", draft.colour)).small());
+        }
+    });
+    ui.end_row();
+
+    ui.label("Underline");
+    labelled_combo(ui, "codebook-editor-cue", "Underline", draft.cue.label(), |ui| {
+        for cue in Cue::ALL {
+            if ui.selectable_label(draft.cue == cue, cue.label()).clicked() && draft.cue != cue {
+                draft.cue = cue;
+                changed = true;
+            }
+        }
+    });
+    ui.end_row();
+
+    ui.label("Number key");
+    let key_text = draft.key.map_or("none".to_owned(), |k| k.to_string());
+    labelled_combo(ui, "codebook-editor-key", "Number key", &key_text, |ui| {
+        if ui.selectable_label(draft.key.is_none(), "none").clicked() && draft.key.is_some() {
+            draft.key = None;
+            changed = true;
+        }
+        for k in ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'] {
+            let taken_by = cb.by_key(k).filter(|c| c.id != draft.id);
+            if taken_by.is_some() {
+                continue;
+            }
+            if ui.selectable_label(draft.key == Some(k), k.to_string()).clicked() && draft.key != Some(k) {
+                draft.key = Some(k);
+                changed = true;
+            }
+        }
+    });
+    ui.end_row();
+
+    ui.label("Group");
+    let members = cb.children(&draft.id).count();
+    if members > 0 {
+        ui.label(format!("{members} codes belong to this group (groups are one level deep)."));
+    } else {
+        let current = draft.parent.as_deref().and_then(|p| cb.code(p)).map_or("none (top level)", |p| p.name.as_str());
+        labelled_combo(ui, "codebook-editor-group", "Group", current, |ui| {
+            if ui.selectable_label(draft.parent.is_none(), "none (top level)").clicked() && draft.parent.is_some() {
+                draft.parent = None;
+                changed = true;
+            }
+            for g in cb.codes.iter().filter(|c| c.parent.is_none() && c.id != draft.id) {
+                let is = draft.parent.as_deref() == Some(g.id.as_str());
+                if ui.selectable_label(is, &g.name).clicked() && !is {
+                    draft.parent = Some(g.id.clone());
+                    changed = true;
+                }
+            }
+        });
+    }
+    ui.end_row();
+    changed
 }
 
 /// A colour swatch: a clickable square, announced to screen readers by its colour name.

@@ -14,7 +14,10 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use uuid::Uuid;
 
 use super::settings::ThemeChoice;
+use super::view::Notice;
 use super::worker::ExportRequest;
+use crate::annotation::Annotation;
+use crate::codebook::Code;
 use crate::edits::Action;
 
 /// The menus of the menu bar, in order.
@@ -217,6 +220,8 @@ impl UiCommand {
 pub enum Command {
     Ui(UiCommand),
     OpenPath(PathBuf),
+    /// Stop waiting for a large document being opened.
+    CancelOpening,
     /// Tag the selection (or the current find match) with a code.
     Tag(String),
     /// Select an annotation; `jump` scrolls the document to it and flashes it.
@@ -225,12 +230,26 @@ pub enum Command {
     Jump(crate::document::Span),
     /// Show only one code's annotations (None: all).
     Filter(Option<String>),
-    /// Search the annotation list's quotes and notes.
-    Search(String),
     /// Apply a core action (note, code, attribute and span edits, re-attach, delete code...).
     Apply(Action),
+    /// Copy a coder's annotation (with its code's definition) into the gold sidecar.
+    AcceptIntoGold {
+        coder: String,
+        annotation: Annotation,
+        code: Option<Code>,
+    },
+    /// Undo (or redo) the last adjudication step in the gold sidecar.
+    UndoGold {
+        redo: bool,
+    },
+    CloseCompare,
     ReloadTheirs,
     KeepMine,
+    /// The coder's name, for the settings and the open document.
+    SetCoder(String),
+    /// Show a message in the bar above the document.
+    Notify(Notice),
+    DismissNotice,
     /// Read the sidecar on disk (in the background) to show it beside the one in memory.
     ReadSidecar(PathBuf),
     /// Write a file in the background (codebook saves): its path, content, whether the old

@@ -3,25 +3,28 @@
 //! the agreement statistics with a chart, answer-key scoring, and adjudication into a gold
 //! sidecar (`DOCUMENT.gold.annotations.ron`), which is an ordinary sidecar edited through its
 //! own [`Session`] so that every adjudication step can be undone.
+//!
+//! The view owns what it shows (the coders offered, the tab, the figures computed from the
+//! selected coders); the gold session is the app's, read through [`ViewCtx::gold`]. Accepting
+//! an annotation or undoing a step pushes a [`Command`]; the app applies it with
+//! [`accept_into_gold`] or [`undo_gold`] and hands the gold sidecar to its worker to save.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use egui::{Color32, Rect, RichText, Sense, vec2};
 use uuid::Uuid;
 
-use super::App;
+use super::command::Command;
 use super::doc_view::code_colour;
-use super::worker::{Job, SaveTarget};
+use super::view::ViewCtx;
 use crate::agree::{self, ALL, AgreementReport, Disagreement, LoadedCoder, Measure, Score};
 use crate::annotation::{AnchorStatus, Annotation};
-use crate::codebook::Codebook;
+use crate::codebook::{Code, Codebook};
 use crate::document::{Document, Span};
 use crate::edits::Action;
 use crate::error::Error;
-use crate::session::{SaveJob, Session};
-use crate::sidecar::DiskStamp;
+use crate::session::Session;
 
 /// The coder name written into the gold sidecar and onto adjudicated annotations.
 pub const GOLD_CODER: &str = "gold";
@@ -87,12 +90,6 @@ pub struct Computed {
     listed: Vec<(usize, usize)>,
 }
 
-/// What the compare view asks the app to do.
-enum Event {
-    Jump(Span),
-    Close,
-}
-
 pub struct CompareView {
     doc: Document,
     pub candidates: Vec<Candidate>,
@@ -104,13 +101,9 @@ pub struct CompareView {
     pub key: Option<usize>,
     pub data: Option<Computed>,
     dirty: bool,
-    /// The gold sidecar's session (opened on the first adjudication).
-    pub gold: Option<Session>,
     /// The last pointer press was inside the compare panel: Ctrl+Z undoes adjudication.
     pub focused: bool,
     rect: Option<Rect>,
-    /// Saves of the gold sidecar for the app to hand to its worker.
-    gold_saves: Vec<SaveJob>,
 }
 
 impl CompareView {
@@ -126,10 +119,8 @@ impl CompareView {
             key: None,
             data: None,
             dirty: true,
-            gold: None,
             focused: true,
             rect: None,
-            gold_saves: Vec::new(),
         };
         view.rescan();
         view
@@ -248,118 +239,64 @@ impl CompareView {
         first..=last
     }
 
-    /// Opens the gold sidecar's session if it is not open yet.
-    fn gold_session(&mut self) -> Result<&mut Session, Error> {
-        if self.gold.is_none() {
-            let path = self.doc.path().map(gold_path).unwrap_or_else(|| PathBuf::from("gold.annotations.ron"));
-            self.gold = Some(Session::with_document(self.doc.clone(), path, GOLD_CODER)?);
-        }
-        Ok(self.gold.as_mut().expect("opened above"))
+    /// The document compared.
+    pub fn document(&self) -> &Document {
+        &self.doc
     }
 
-    /// Is an annotation with this span and code in the gold sidecar?
-    pub fn in_gold(&self, span: Span, code: &str) -> bool {
-        self.gold.as_ref().is_some_and(|g| g.edits.annotations().iter().any(|a| a.span() == span && a.code == code))
-    }
-
-    /// Copies one coder's annotation into the gold sidecar (a new id, coder "gold", the note
-    /// kept) and saves it. The code is added to the gold codebook when it lacks it, in the
-    /// same undo step.
-    pub fn accept(&mut self, coder: usize, id: Uuid) {
-        let result = self.try_accept(coder, id);
-        self.message = Some(match result {
-            Ok(text) => (text, false),
-            Err(e) => (e.to_string(), true),
-        });
-    }
-
-    fn try_accept(&mut self, coder: usize, id: Uuid) -> Result<String, Error> {
-        let Some(data) = &self.data else { return Err(Error::usage("no coders are selected")) };
+    /// Asks the app to copy one coder's annotation into the gold sidecar.
+    fn accept(&mut self, coder: usize, id: Uuid, out: &mut Vec<Command>) {
+        let Some(data) = &self.data else { return };
         let (name, annotations) = &data.coders[coder];
-        let a = annotations
-            .iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| Error::usage(format!("{name} has no annotation with the id {id}")))?
-            .clone();
-        let code = data.codebook.code(&a.code).cloned();
-        let name = name.clone();
-        let doc = self.doc.clone();
-        let gold = self.gold_session()?;
-        let mut copy = Annotation::new(&doc, doc.snap(a.span()), &a.code, GOLD_CODER);
-        copy.note = a.note.clone();
-        let mut actions = Vec::new();
-        if gold.edits.codebook().code(&a.code).is_none() {
-            let mut cb = gold.edits.codebook().clone();
-            let Some(mut code) = code else {
-                return Err(Error::usage(format!("no codebook defines the code \"{}\"", a.code)));
-            };
-            if cb.codes.iter().any(|c| c.key.is_some() && c.key == code.key) {
-                code.key = None;
-            }
-            if code.parent.as_ref().is_some_and(|p| cb.code(p).is_none()) {
-                code.parent = None;
-            }
-            cb.codes.push(code);
-            actions.push(Action::SetCodebook(cb));
-        }
-        actions.push(Action::Add(copy));
-        gold.apply(Action::Batch(actions))?;
-        let job = gold.save_job();
-        let file = gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.gold_saves.push(job);
-        Ok(format!("Accepted {name}'s “{}” into {file}.", crate::document::excerpt(&a.exact, 40)))
-    }
-
-    /// Undoes (or redoes) the last adjudication step and saves the gold sidecar.
-    pub fn undo_gold(&mut self, redo: bool) {
-        let Some(gold) = &mut self.gold else { return };
-        let done = if redo { gold.redo() } else { gold.undo() };
-        if !done {
-            return;
-        }
-        self.gold_saves.push(gold.save_job());
-        let text = if redo { "Redone in the gold sidecar." } else { "Undone in the gold sidecar." };
-        self.message = Some((text.to_owned(), false));
-    }
-
-    /// The gold sidecar's saves waiting for the worker.
-    pub fn take_gold_saves(&mut self) -> Vec<SaveJob> {
-        std::mem::take(&mut self.gold_saves)
-    }
-
-    /// The worker saved the gold sidecar, or could not.
-    pub fn gold_saved(&mut self, path: &Path, revision: u64, result: Result<DiskStamp, Error>) {
-        let Some(gold) = self.gold.as_mut().filter(|g| g.sidecar_path == path) else { return };
-        match result {
-            Ok(stamp) => gold.finish_save(revision, stamp),
-            Err(e) => self.message = Some((e.to_string(), true)),
+        match annotations.iter().find(|a| a.id == id) {
+            Some(a) => out.push(Command::AcceptIntoGold {
+                coder: name.clone(),
+                annotation: a.clone(),
+                code: data.codebook.code(&a.code).cloned(),
+            }),
+            None => self.message = Some((format!("{name} has no annotation with the id {id}"), true)),
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui) -> Vec<Event> {
+    /// Draws the view as a panel below the document. A pointer press inside it gives it the
+    /// keyboard's Undo and Redo (see [`Self::focused`]).
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let pressed = ui.ctx().input(|i| if i.pointer.any_pressed() { i.pointer.interact_pos() } else { None });
+        let shown = egui::Panel::bottom("compare-panel")
+            .resizable(true)
+            .default_size(420.0)
+            .min_size(200.0)
+            .show(ui, |ui| self.contents(ui, ctx, out));
+        let rect = shown.response.rect;
+        if let Some(p) = pressed {
+            self.focused = rect.contains(p) || self.rect.is_some_and(|r| r.contains(p));
+        }
+        self.rect = Some(rect);
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         self.recompute();
-        let mut events = Vec::new();
         ui.horizontal(|ui| {
             ui.heading("Compare coders");
             ui.label(RichText::new(self.doc.file_name()).weak());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Close").clicked() {
-                    events.push(Event::Close);
+                    out.push(Command::CloseCompare);
                 }
-                let (undo, redo) = self.gold.as_ref().map_or((None, None), |g| (g.edits.undo_label(), g.edits.redo_label()));
+                let (undo, redo) = ctx.gold.map_or((None, None), |g| (g.edits.undo_label(), g.edits.redo_label()));
                 if ui
                     .add_enabled(redo.is_some(), egui::Button::new("Redo gold"))
                     .on_hover_text("Redo the last adjudication step undone (Ctrl+Shift+Z)")
                     .clicked()
                 {
-                    self.undo_gold(true);
+                    out.push(Command::UndoGold { redo: true });
                 }
                 if ui
                     .add_enabled(undo.is_some(), egui::Button::new("Undo gold"))
                     .on_hover_text(format!("Undo {} in the gold sidecar (Ctrl+Z)", undo.unwrap_or("nothing")))
                     .clicked()
                 {
-                    self.undo_gold(false);
+                    out.push(Command::UndoGold { redo: false });
                 }
             });
         });
@@ -383,14 +320,13 @@ impl CompareView {
         });
         ui.separator();
         match self.tab {
-            Tab::Text => self.lanes_ui(ui, &mut events),
-            Tab::Disagreements => self.disagreements_ui(ui, &mut events),
-            Tab::Annotations => self.annotations_ui(ui, &mut events),
+            Tab::Text => self.lanes_ui(ui, out),
+            Tab::Disagreements => self.disagreements_ui(ui, ctx, out),
+            Tab::Annotations => self.annotations_ui(ui, ctx, out),
             Tab::Agreement => self.agreement_ui(ui),
             Tab::Key => self.key_ui(ui),
-            Tab::Gold => self.gold_ui(ui, &mut events),
+            Tab::Gold => self.gold_ui(ui, ctx, out),
         }
-        events
     }
 
     fn coder_list(&mut self, ui: &mut egui::Ui) {
@@ -444,7 +380,7 @@ impl CompareView {
 
     /// The text as paragraph rows, each with one lane of code-coloured bars per coder. Only
     /// the rows on screen are drawn.
-    fn lanes_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+    fn lanes_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         let Some(data) = &self.data else { return };
         let names: Vec<&str> = data.coders.iter().map(|(n, _)| n.as_str()).collect();
         ui.horizontal(|ui| {
@@ -507,7 +443,7 @@ impl CompareView {
                                         crate::document::excerpt(self.doc.slice(m.span), 60)
                                     ));
                                 if r.clicked() {
-                                    events.push(Event::Jump(m.span));
+                                    out.push(Command::Jump(m.span));
                                 }
                             }
                         }
@@ -518,7 +454,7 @@ impl CompareView {
                             .on_hover_text("Show in the document")
                             .clicked()
                         {
-                            events.push(Event::Jump(Span::new(para.start, para.start)));
+                            out.push(Command::Jump(Span::new(para.start, para.start)));
                         }
                     });
                 }
@@ -526,7 +462,7 @@ impl CompareView {
         );
     }
 
-    fn disagreements_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+    fn disagreements_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let Some(data) = &self.data else { return };
         if data.coders.len() < 2 {
             ui.label("Select at least two coders to see where they disagree.");
@@ -544,7 +480,7 @@ impl CompareView {
                     ui.horizontal(|ui| {
                         for (side, coder) in [(&d.a, &d.coder_a), (&d.b, &d.coder_b)] {
                             let Some(side) = side else { continue };
-                            if self.in_gold(side.span, &side.code) {
+                            if in_gold(ctx.gold, side.span, &side.code) {
                                 ui.label(RichText::new(format!("✔ {coder}'s in gold")).weak());
                             } else if ui
                                 .button(format!("Accept {coder}'s"))
@@ -563,18 +499,18 @@ impl CompareView {
                             .on_hover_text("Show in the document")
                             .clicked()
                         {
-                            events.push(Event::Jump(d.span));
+                            out.push(Command::Jump(d.span));
                         }
                     });
                 }
             },
         );
         if let Some((c, id)) = accept {
-            self.accept(c, id);
+            self.accept(c, id, out);
         }
     }
 
-    fn annotations_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+    fn annotations_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let Some(data) = &self.data else { return };
         let mut accept = None;
         egui::ScrollArea::vertical().id_salt("compare-annotations").auto_shrink(false).show_rows(
@@ -586,7 +522,7 @@ impl CompareView {
                     let (name, annotations) = &data.coders[c];
                     let a = &annotations[i];
                     ui.horizontal(|ui| {
-                        if self.in_gold(a.span(), &a.code) {
+                        if in_gold(ctx.gold, a.span(), &a.code) {
                             ui.label(RichText::new("✔ in gold").weak());
                         } else if ui.button("Accept into gold").clicked() {
                             accept = Some((c, a.id));
@@ -599,14 +535,14 @@ impl CompareView {
                             if a.note.is_empty() { String::new() } else { format!(" — {}", a.note) }
                         );
                         if ui.add(egui::Label::new(text).truncate().sense(Sense::click())).clicked() {
-                            events.push(Event::Jump(a.span()));
+                            out.push(Command::Jump(a.span()));
                         }
                     });
                 }
             },
         );
         if let Some((c, id)) = accept {
-            self.accept(c, id);
+            self.accept(c, id, out);
         }
     }
 
@@ -697,13 +633,13 @@ impl CompareView {
         });
     }
 
-    fn gold_ui(&mut self, ui: &mut egui::Ui, events: &mut Vec<Event>) {
+    fn gold_ui(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let path = self.doc.path().map(gold_path);
         ui.label(format!(
             "Accepted annotations are saved to {}.",
             path.as_ref().map_or_else(|| "the gold sidecar".to_owned(), |p| p.display().to_string())
         ));
-        let Some(gold) = &self.gold else {
+        let Some(gold) = ctx.gold else {
             ui.label("Nothing accepted in this session yet.");
             return;
         };
@@ -726,7 +662,7 @@ impl CompareView {
                             )
                             .clicked()
                         {
-                            events.push(Event::Jump(a.span()));
+                            out.push(Command::Jump(a.span()));
                         }
                     });
                 }
@@ -835,35 +771,51 @@ fn agreement_chart(ui: &mut egui::Ui, report: &AgreementReport, codebook: &Codeb
     ui.label(RichText::new(described.join(" · ")).small()).on_hover_text(description);
 }
 
-/// Opens the compare view on the open document (the app saves it first, so its sidecar is
-/// current).
-pub fn open(app: &mut App) {
-    let Some(session) = &app.session else { return };
-    app.compare = Some(CompareView::new(session.doc.clone()));
+/// Is an annotation with this span and code in the gold sidecar?
+fn in_gold(gold: Option<&Session>, span: Span, code: &str) -> bool {
+    gold.is_some_and(|g| g.edits.annotations().iter().any(|a| a.span() == span && a.code == code))
 }
 
-/// Draws the compare view as a panel below the document and applies what it asks.
-pub fn panel(app: &mut App, ui: &mut egui::Ui) {
-    let Some(view) = &mut app.compare else { return };
-    let pressed = ui.ctx().input(|i| if i.pointer.any_pressed() { i.pointer.interact_pos() } else { None });
-    let shown =
-        egui::Panel::bottom("compare-panel").resizable(true).default_size(420.0).min_size(200.0).show(ui, |ui| view.ui(ui));
-    let rect = shown.response.rect;
-    if let Some(p) = pressed {
-        view.focused = rect.contains(p) || view.rect.is_some_and(|r| r.contains(p));
+/// Copies `coder`'s annotation into the gold sidecar of `doc` (a new id, coder "gold", the
+/// note kept), opening the gold session the first time. The code is added to the gold codebook
+/// when it lacks it, in the same undo step. Returns the message to show; the caller saves.
+pub fn accept_into_gold(
+    gold: &mut Option<Session>,
+    doc: &Document,
+    coder: &str,
+    a: &Annotation,
+    code: Option<Code>,
+) -> Result<String, Error> {
+    if gold.is_none() {
+        let path = doc.path().map(gold_path).unwrap_or_else(|| PathBuf::from("gold.annotations.ron"));
+        *gold = Some(Session::with_document(doc.clone(), path, GOLD_CODER)?);
     }
-    view.rect = Some(rect);
-    let saves = view.take_gold_saves();
-    for e in shown.inner {
-        match e {
-            Event::Jump(span) => {
-                app.view.scroll_to = Some(span.start);
-                app.view.flash = Some((span, Instant::now()));
-            }
-            Event::Close => app.compare = None,
+    let Some(gold) = gold.as_mut() else { return Err(Error::usage("the gold sidecar could not be opened")) };
+    let mut copy = Annotation::new(doc, doc.snap(a.span()), &a.code, GOLD_CODER);
+    copy.note = a.note.clone();
+    let mut actions = Vec::new();
+    if gold.edits.codebook().code(&a.code).is_none() {
+        let mut cb = gold.edits.codebook().clone();
+        let Some(mut code) = code else {
+            return Err(Error::usage(format!("no codebook defines the code \"{}\"", a.code)));
+        };
+        if cb.codes.iter().any(|c| c.key.is_some() && c.key == code.key) {
+            code.key = None;
         }
+        if code.parent.as_ref().is_some_and(|p| cb.code(p).is_none()) {
+            code.parent = None;
+        }
+        cb.codes.push(code);
+        actions.push(Action::SetCodebook(cb));
     }
-    for job in saves {
-        app.submit(Job::Save { target: SaveTarget::Gold, job });
-    }
+    actions.push(Action::Add(copy));
+    gold.apply(Action::Batch(actions))?;
+    let file = gold.sidecar_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(format!("Accepted {coder}'s “{}” into {file}.", crate::document::excerpt(&a.exact, 40)))
+}
+
+/// Undoes (or redoes) the last adjudication step; the message to show, if there was a step.
+pub fn undo_gold(gold: &mut Session, redo: bool) -> Option<&'static str> {
+    let done = if redo { gold.redo() } else { gold.undo() };
+    done.then_some(if redo { "Redone in the gold sidecar." } else { "Undone in the gold sidecar." })
 }

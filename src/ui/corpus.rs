@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use egui::{RichText, Ui};
 
 use super::command::Command;
+use super::view::ViewCtx;
 use super::worker::ExportRequest;
 use crate::codebook::Codebook;
 use crate::error::Error;
@@ -61,31 +62,59 @@ impl FolderEntry {
     }
 }
 
-/// The folder panel's content.
+/// The opened folder: its documents, with what their sidecars say.
 pub struct Folder {
     pub root: PathBuf,
     pub entries: Vec<FolderEntry>,
-    pub show_chart: bool,
 }
 
 impl Folder {
     /// The folder's documents, before their sidecars are read.
     pub fn listed(root: &Path, docs: &[PathBuf]) -> Self {
-        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(), show_chart: false }
+        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect() }
+    }
+}
+
+/// The folder panel on the left and its overview chart. It owns only whether the chart is
+/// shown; the folder's documents are the app's ([`ViewCtx::folder`]).
+#[derive(Default)]
+pub struct FolderPanel {
+    pub show_chart: bool,
+}
+
+impl FolderPanel {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let Some(folder) = ctx.folder else { return };
+        let fallback;
+        let codebook = match ctx.session {
+            Some(s) => s.edits.codebook(),
+            None => {
+                fallback = Codebook::default();
+                &fallback
+            }
+        };
+        egui::Panel::left("folder-panel").resizable(true).default_size(200.0).show(ui, |ui| {
+            if let Some(path) = self.list(ui, folder, ctx.document_path(), codebook) {
+                out.push(Command::OpenPath(path));
+            }
+        });
+        if self.show_chart {
+            self.chart(ui.ctx(), folder, codebook);
+        }
     }
 
     /// The folder list; returns a document to open when one was clicked.
-    pub fn ui(&mut self, ui: &mut Ui, current: Option<&Path>, codebook: &Codebook) -> Option<PathBuf> {
+    fn list(&mut self, ui: &mut Ui, folder: &Folder, current: Option<&Path>, codebook: &Codebook) -> Option<PathBuf> {
         let mut open = None;
-        ui.heading(self.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        let done = self.entries.iter().filter(|e| e.done).count();
-        ui.label(RichText::new(format!("{} documents, {done} done", self.entries.len())).small());
+        ui.heading(folder.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let done = folder.entries.iter().filter(|e| e.done).count();
+        ui.label(RichText::new(format!("{} documents, {done} done", folder.entries.len())).small());
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
             self.show_chart = !self.show_chart;
         }
         ui.separator();
         egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
-            for e in &self.entries {
+            for e in &folder.entries {
                 let is_current = current == Some(e.path.as_path());
                 let mark = if e.problem.is_some() {
                     "⚠"
@@ -144,13 +173,13 @@ impl Folder {
     }
 
     /// The corpus overview: a stacked bar chart of annotations per code per document.
-    pub fn chart(&mut self, ctx: &egui::Context, codebook: &Codebook) {
+    fn chart(&mut self, ctx: &egui::Context, folder: &Folder, codebook: &Codebook) {
         let mut open = self.show_chart;
         egui::Window::new("Codes across the folder").open(&mut open).default_size([560.0, 360.0]).show(ctx, |ui| {
             use egui_plot::{Bar, BarChart, Legend, Plot};
             let mut charts: Vec<BarChart> = Vec::new();
             for code in &codebook.codes {
-                let bars: Vec<Bar> = self
+                let bars: Vec<Bar> = folder
                     .entries
                     .iter()
                     .enumerate()
@@ -167,7 +196,7 @@ impl Folder {
                 }
                 charts.push(chart);
             }
-            let names: Vec<String> = self.entries.iter().map(|e| e.name.clone()).collect();
+            let names: Vec<String> = folder.entries.iter().map(|e| e.name.clone()).collect();
             ui.label(RichText::new("Annotations per code in each document (hover a bar for its count).").small());
             Plot::new("corpus-chart")
                 .legend(Legend::default())
@@ -262,12 +291,14 @@ impl ExportDialog {
         }
     }
 
-    pub fn ui(&mut self, ctx: &egui::Context, document: Option<&Path>, folder: Option<&Path>, out: &mut Vec<Command>) {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         if !self.open {
             return;
         }
+        let (document, folder) = (ctx.document_path(), ctx.folder.map(|f| f.root.as_path()));
+        let ctx = ui.ctx().clone();
         let mut open = self.open;
-        egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(ctx, |ui| {
+        egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(&ctx, |ui| {
             let busy = self.running;
             ui.add_enabled_ui(!busy, |ui| {
                 ui.label("Format:");

@@ -7,10 +7,16 @@ pub mod codebook_editor;
 pub mod command;
 pub mod compare;
 pub mod corpus;
+pub mod dialogs;
 pub mod doc_view;
+pub mod document;
+pub mod menu;
 pub mod panel;
+mod run;
 pub mod saver;
 pub mod settings;
+pub mod status;
+pub mod view;
 pub mod worker;
 
 pub use app::{App, OPEN_IN_BACKGROUND_BYTES};

@@ -4,44 +4,123 @@
 
 use egui::{RichText, Ui};
 
-use super::app::{App, code_chip};
+use super::app::code_chip;
 use super::codebook_editor::name_combo;
 use super::command::{Command, UiCommand};
 use super::doc_view::cue_sample;
+use super::view::ViewCtx;
 use crate::annotation::AnchorStatus;
 use crate::codebook::AttributeKind;
 use crate::document::Span;
 use crate::edits::Action;
+use crate::session::Session;
 
-pub fn panel(app: &mut App, ui: &mut Ui) {
-    egui::ScrollArea::vertical().id_salt("panel-scroll").auto_shrink([false, false]).show(ui, |ui| {
-        tag_buttons(app, ui);
-        ui.separator();
-        selected_editor(app, ui);
-        ui.separator();
-        legend(app, ui);
-        ui.separator();
-        orphans(app, ui);
-        annotation_list(app, ui);
-    });
+/// The panel's own state: the text typed into the list's search field (the app filters the
+/// list with it, see [`ViewCtx::listed`]).
+#[derive(Default)]
+pub struct AnnotationPanel {
+    pub search: String,
 }
 
-fn tag_buttons(app: &mut App, ui: &mut Ui) {
-    let Some(session) = &app.session else { return };
-    let has_target = app.view.selected_span().is_some() || (app.find.open && app.view.find_current.is_some());
+impl AnnotationPanel {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let Some(session) = ctx.session else { return };
+        egui::ScrollArea::vertical().id_salt("panel-scroll").auto_shrink([false, false]).show(ui, |ui| {
+            tag_buttons(ui, ctx, session, out);
+            ui.separator();
+            selected_editor(ui, ctx, session, out);
+            ui.separator();
+            legend(ui, ctx, session, out);
+            ui.separator();
+            orphans(ui, ctx, session, out);
+            self.annotation_list(ui, ctx, session, out);
+        });
+    }
+
+    fn annotation_list(&mut self, ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
+        let listed = &ctx.listed;
+        let cb = session.edits.codebook();
+        ui.heading(format!("Annotations ({})", listed.len()));
+        let r = ui.add(egui::TextEdit::singleline(&mut self.search).hint_text("Search quotes and notes"));
+        r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search annotations"));
+        ui.horizontal(|ui| {
+            if ui.button("‹ Previous").on_hover_text("Shift+N").clicked() {
+                out.push(UiCommand::PreviousAnnotation.into());
+            }
+            if ui.button("Next ›").on_hover_text("N").clicked() {
+                out.push(UiCommand::NextAnnotation.into());
+            }
+        });
+        let anns = session.edits.annotations();
+        let mut clicked = None;
+        let row_h = 44.0;
+        egui::ScrollArea::vertical().id_salt("annotation-list").max_height(420.0).auto_shrink([false, true]).show_rows(
+            ui,
+            row_h,
+            listed.len(),
+            |ui, range| {
+                // Rows are buttons: their text must not catch the click for text selection.
+                ui.style_mut().interaction.selectable_labels = false;
+                for &i in &listed[range] {
+                    let a = &anns[i];
+                    let selected = ctx.selected == Some(a.id);
+                    let frame = egui::Frame::new().inner_margin(3.0).fill(if selected {
+                        ui.visuals().selection.bg_fill.gamma_multiply(0.5)
+                    } else {
+                        egui::Color32::TRANSPARENT
+                    });
+                    let r = frame
+                        .show(ui, |ui| {
+                            ui.set_min_height(row_h - 8.0);
+                            ui.horizontal(|ui| {
+                                cue_sample(ui, cb, &a.code);
+                                let name = cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str());
+                                ui.label(RichText::new(name).strong().small());
+                                if a.status == AnchorStatus::Reanchored {
+                                    ui.label(RichText::new("moved").small().weak());
+                                }
+                            });
+                            let mut text = format!("“{}”", crate::document::excerpt(&a.exact, 60));
+                            if !a.note.is_empty() {
+                                text.push_str(&format!(" — {}", crate::document::excerpt(&a.note, 40)));
+                            }
+                            ui.label(RichText::new(text).small());
+                        })
+                        .response;
+                    let r = r.interact(egui::Sense::click());
+                    let label = format!(
+                        "{}: {}",
+                        cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
+                        crate::document::excerpt(&a.exact, 60)
+                    );
+                    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &label));
+                    if r.clicked() {
+                        clicked = Some(a.id);
+                    }
+                }
+            },
+        );
+        if let Some(id) = clicked {
+            out.push(Command::Select(Some(id), true));
+        }
+    }
+}
+
+fn tag_buttons(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
+    let has_target = ctx.target.is_some();
     ui.heading("Tag the selection");
     if !has_target {
         ui.label(
             RichText::new("Select text in the document (drag, or Shift+arrows), then click a code or press its number.").weak(),
         );
     }
-    let cb = session.edits.codebook().clone();
+    let cb = session.edits.codebook();
     for code in &cb.codes {
         if cb.is_group(&code.id) {
             ui.label(RichText::new(&code.name).small().strong());
         }
         ui.horizontal(|ui| {
-            cue_sample(ui, &cb, &code.id);
+            cue_sample(ui, cb, &code.id);
             let key = code.key.map(|k| format!("{k}  ")).unwrap_or_default();
             let indent = if code.parent.is_some() { "   " } else { "" };
             let button = egui::Button::new(format!("{indent}{key}{}", code.name)).min_size(egui::vec2(200.0, 26.0));
@@ -50,20 +129,18 @@ fn tag_buttons(app: &mut App, ui: &mut Ui) {
                 .on_hover_text(&code.description)
                 .on_disabled_hover_text("Select some text first");
             if r.clicked() {
-                app.push(Command::Tag(code.id.clone()));
+                out.push(Command::Tag(code.id.clone()));
             }
         });
     }
 }
 
-fn selected_editor(app: &mut App, ui: &mut Ui) {
-    let Some(session) = &app.session else { return };
-    let Some(a) = app.selected.and_then(|id| session.edits.get(id)).cloned() else {
+fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
+    let Some(a) = ctx.selected.and_then(|id| session.edits.get(id)) else {
         ui.label(RichText::new("Click a highlight or an item in the list to edit it.").weak());
         return;
     };
-    let cb = session.edits.codebook().clone();
-    let mut commands = Vec::new();
+    let cb = session.edits.codebook();
     ui.heading("Selected annotation");
     ui.label(RichText::new(format!("“{}”", crate::document::excerpt(&a.exact, 200))).italics());
     ui.horizontal(|ui| {
@@ -72,7 +149,7 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
         egui::ComboBox::from_id_salt("selected-code").selected_text(current).show_ui(ui, |ui| {
             for code in &cb.codes {
                 if ui.selectable_label(code.id == a.code, &code.name).clicked() && code.id != a.code {
-                    commands.push(Command::Apply(Action::SetCode { id: a.id, code: code.id.clone() }));
+                    out.push(Command::Apply(Action::SetCode { id: a.id, code: code.id.clone() }));
                 }
             }
         });
@@ -87,7 +164,7 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
     );
     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Note"));
     if r.changed() {
-        commands.push(Command::Apply(Action::SetNote { id: a.id, note }));
+        out.push(Command::Apply(Action::SetNote { id: a.id, note }));
     }
     if let Some(code) = cb.code(&a.code) {
         for attr in &code.attributes {
@@ -101,11 +178,11 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
                         let shown = value.clone().unwrap_or_else(|| "—".into());
                         let r = egui::ComboBox::from_id_salt(("attr", &attr.id)).selected_text(&shown).show_ui(ui, |ui| {
                             if ui.selectable_label(value.is_none(), "—").clicked() {
-                                commands.push(set(None));
+                                out.push(set(None));
                             }
                             for o in options {
                                 if ui.selectable_label(value.as_deref() == Some(o), o).clicked() {
-                                    commands.push(set(Some(o.clone())));
+                                    out.push(set(Some(o.clone())));
                                 }
                             }
                         });
@@ -116,7 +193,7 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
                         let r = ui.checkbox(&mut on, "");
                         r.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &attr.name));
                         if r.on_hover_text(&attr.name).changed() {
-                            commands.push(set(Some(if on { "yes" } else { "no" }.to_owned())));
+                            out.push(set(Some(if on { "yes" } else { "no" }.to_owned())));
                         }
                     }
                     AttributeKind::Text => {
@@ -124,7 +201,7 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
                         let r = ui.text_edit_singleline(&mut text);
                         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &attr.name));
                         if r.changed() {
-                            commands.push(set(if text.is_empty() { None } else { Some(text) }));
+                            out.push(set(if text.is_empty() { None } else { Some(text) }));
                         }
                     }
                 }
@@ -136,45 +213,41 @@ fn selected_editor(app: &mut App, ui: &mut Ui) {
         let doc = &session.doc;
         let mut adjust = |label: &str, hint: &str, span: Span| {
             if ui.small_button(label).on_hover_text(hint).clicked() && !span.is_empty() && span != a.span() {
-                commands.push(Command::Apply(Action::SetSpan { id: a.id, span }));
+                out.push(Command::Apply(Action::SetSpan { id: a.id, span }));
             }
         };
         adjust("Start −", "Start one character earlier", Span::new(doc.prev_grapheme(a.start), a.end));
         adjust("Start +", "Start one character later", Span::new(doc.next_grapheme(a.start).min(a.end), a.end));
         adjust("End −", "End one character earlier", Span::new(a.start, doc.prev_grapheme(a.end).max(a.start)));
         adjust("End +", "End one character later", Span::new(a.start, doc.next_grapheme(a.end)));
-        if let Some(sel) = app.view.selected_span()
+        if let Some(sel) = ctx.selection
             && ui.small_button("Set to selection").clicked()
         {
-            commands.push(Command::Apply(Action::SetSpan { id: a.id, span: sel }));
+            out.push(Command::Apply(Action::SetSpan { id: a.id, span: sel }));
         }
     });
     ui.horizontal(|ui| {
         if ui.button("Show in text").clicked() {
-            commands.push(Command::Select(Some(a.id), true));
+            out.push(Command::Select(Some(a.id), true));
         }
         if ui.button(RichText::new("Delete annotation").color(ui.visuals().error_fg_color)).clicked() {
-            commands.push(Command::Apply(Action::Delete(a.id)));
+            out.push(Command::Apply(Action::Delete(a.id)));
         }
     });
     ui.label(RichText::new(format!("by {} · {}", a.coder, a.modified)).small().weak());
-    for c in commands {
-        app.push(c);
-    }
 }
 
-fn legend(app: &mut App, ui: &mut Ui) {
-    let Some(session) = &app.session else { return };
-    let cb = session.edits.codebook().clone();
+fn legend(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
+    let cb = session.edits.codebook();
     let counts = session.edits.counts();
     ui.heading("Legend");
     ui.label(RichText::new("Click a code to show only its annotations.").weak().small());
     let mut clicked = None;
     for code in &cb.codes {
         let count = counts.iter().find(|(id, _)| *id == code.id).map_or(0, |(_, n)| *n);
-        let active = app.filter.as_deref() == Some(code.id.as_str());
+        let active = ctx.filter == Some(code.id.as_str());
         ui.horizontal(|ui| {
-            cue_sample(ui, &cb, &code.id);
+            cue_sample(ui, cb, &code.id);
             let r = ui.selectable_label(active, format!("{} ({count})", code.name)).on_hover_text(format!(
                 "{}\n\nExample: {}\n\nShown as: colour {} with a {}",
                 code.description,
@@ -190,23 +263,21 @@ fn legend(app: &mut App, ui: &mut Ui) {
             ui.label(RichText::new(&code.description).small());
         }
     }
-    if app.filter.is_some() && ui.button("Show all codes").clicked() {
+    if ctx.filter.is_some() && ui.button("Show all codes").clicked() {
         clicked = Some(None);
     }
     if let Some(f) = clicked {
-        app.push(Command::Filter(f));
+        out.push(Command::Filter(f));
     }
 }
 
-fn orphans(app: &mut App, ui: &mut Ui) {
-    let Some(session) = &app.session else { return };
-    let orphans: Vec<_> = session.edits.orphans().cloned().collect();
+fn orphans(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
+    let orphans: Vec<_> = session.edits.orphans().collect();
     if orphans.is_empty() {
         return;
     }
-    let cb = session.edits.codebook().clone();
-    let sel = app.view.selected_span();
-    let mut commands = Vec::new();
+    let cb = session.edits.codebook();
+    let sel = ctx.selection;
     ui.heading(format!("Orphaned ({})", orphans.len()));
     ui.label(
         RichText::new(
@@ -216,7 +287,7 @@ fn orphans(app: &mut App, ui: &mut Ui) {
     );
     for a in &orphans {
         ui.group(|ui| {
-            ui.horizontal(|ui| code_chip(ui, &cb, &a.code));
+            ui.horizontal(|ui| code_chip(ui, cb, &a.code));
             ui.label(RichText::new(format!("“{}”", crate::document::excerpt(&a.exact, 120))).italics());
             ui.horizontal(|ui| {
                 let r = ui
@@ -225,86 +296,13 @@ fn orphans(app: &mut App, ui: &mut Ui) {
                 if r.clicked()
                     && let Some(span) = sel
                 {
-                    commands.push(Command::Apply(Action::SetSpan { id: a.id, span }));
+                    out.push(Command::Apply(Action::SetSpan { id: a.id, span }));
                 }
                 if ui.button("Delete").clicked() {
-                    commands.push(Command::Apply(Action::Delete(a.id)));
+                    out.push(Command::Apply(Action::Delete(a.id)));
                 }
             });
         });
     }
     ui.separator();
-    for c in commands {
-        app.push(c);
-    }
-}
-
-fn annotation_list(app: &mut App, ui: &mut Ui) {
-    let listed = app.listed();
-    let Some(session) = &app.session else { return };
-    let cb = session.edits.codebook().clone();
-    ui.heading(format!("Annotations ({})", listed.len()));
-    let r = ui.add(egui::TextEdit::singleline(&mut app.search).hint_text("Search quotes and notes"));
-    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search annotations"));
-    ui.horizontal(|ui| {
-        if ui.button("‹ Previous").on_hover_text("Shift+N").clicked() {
-            app.push(UiCommand::PreviousAnnotation);
-        }
-        if ui.button("Next ›").on_hover_text("N").clicked() {
-            app.push(UiCommand::NextAnnotation);
-        }
-    });
-    let Some(session) = &app.session else { return };
-    let anns = session.edits.annotations();
-    let mut clicked = None;
-    let row_h = 44.0;
-    egui::ScrollArea::vertical().id_salt("annotation-list").max_height(420.0).auto_shrink([false, true]).show_rows(
-        ui,
-        row_h,
-        listed.len(),
-        |ui, range| {
-            // Rows are buttons: their text must not catch the click for text selection.
-            ui.style_mut().interaction.selectable_labels = false;
-            for &i in &listed[range] {
-                let a = &anns[i];
-                let selected = app.selected == Some(a.id);
-                let frame = egui::Frame::new().inner_margin(3.0).fill(if selected {
-                    ui.visuals().selection.bg_fill.gamma_multiply(0.5)
-                } else {
-                    egui::Color32::TRANSPARENT
-                });
-                let r = frame
-                    .show(ui, |ui| {
-                        ui.set_min_height(row_h - 8.0);
-                        ui.horizontal(|ui| {
-                            cue_sample(ui, &cb, &a.code);
-                            let name = cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str());
-                            ui.label(RichText::new(name).strong().small());
-                            if a.status == AnchorStatus::Reanchored {
-                                ui.label(RichText::new("moved").small().weak());
-                            }
-                        });
-                        let mut text = format!("“{}”", crate::document::excerpt(&a.exact, 60));
-                        if !a.note.is_empty() {
-                            text.push_str(&format!(" — {}", crate::document::excerpt(&a.note, 40)));
-                        }
-                        ui.label(RichText::new(text).small());
-                    })
-                    .response;
-                let r = r.interact(egui::Sense::click());
-                let label = format!(
-                    "{}: {}",
-                    cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
-                    crate::document::excerpt(&a.exact, 60)
-                );
-                r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &label));
-                if r.clicked() {
-                    clicked = Some(a.id);
-                }
-            }
-        },
-    );
-    if let Some(id) = clicked {
-        app.push(Command::Select(Some(id), true));
-    }
 }

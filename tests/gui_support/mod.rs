@@ -15,7 +15,7 @@ pub fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(
     loop {
         harness.step();
         let app = harness.state();
-        let settled = !app.saver().is_saving() && app.session.as_ref().is_some_and(|s| !s.is_dirty());
+        let settled = !app.saver().is_saving() && app.session().is_some_and(|s| !s.is_dirty());
         if settled
             && let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
             && check(&loaded.sidecar)

@@ -1,0 +1,187 @@
+//! The app's small windows: asking the coder's name, opening a document, the sidecar that
+//! changed on disk (reload theirs, keep mine, view both), and the keyboard shortcuts (listed
+//! from the command table).
+
+use std::path::PathBuf;
+
+use egui::Ui;
+
+use super::command::{Command, UiCommand};
+use super::view::{Notice, ViewCtx};
+use crate::annotation::Annotation;
+use crate::error::Error;
+
+/// Which dialogs are open, and what was typed into them.
+#[derive(Default)]
+pub struct Dialogs {
+    /// Ask the coder's name (on the first start).
+    pub asking_coder: bool,
+    coder_input: String,
+    pub show_open: bool,
+    pub open_path: String,
+    pub show_shortcuts: bool,
+    /// The conflict dialog shows both sets of annotations.
+    pub show_both: bool,
+    /// The sidecar on disk, as the worker read it for "View both".
+    pub theirs: Option<Result<Vec<Annotation>, Error>>,
+}
+
+impl Dialogs {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let egui_ctx = ui.ctx().clone();
+        if self.asking_coder {
+            self.coder_dialog(&egui_ctx, out);
+        }
+        if self.show_open {
+            self.open_dialog(&egui_ctx, ctx, out);
+        }
+        if ctx.conflict {
+            self.conflict_dialog(&egui_ctx, ctx, out);
+        }
+        if self.show_shortcuts {
+            self.shortcuts_window(&egui_ctx);
+        }
+    }
+
+    fn coder_dialog(&mut self, egui_ctx: &egui::Context, out: &mut Vec<Command>) {
+        egui::Modal::new(egui::Id::unique("coder-name")).show(egui_ctx, |ui| {
+            ui.heading("Welcome to Marginalia");
+            ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
+            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name"));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
+            if !r.has_focus() && self.coder_input.is_empty() {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let name = self.coder_input.trim().to_owned();
+            ui.horizontal(|ui| {
+                if (ui.add_enabled(!name.is_empty(), egui::Button::new("Continue")).clicked() || enter) && !name.is_empty() {
+                    out.push(Command::SetCoder(name));
+                    self.asking_coder = false;
+                }
+            });
+        });
+    }
+
+    fn open_dialog(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let mut open = true;
+        egui::Window::new("Open a document").open(&mut open).collapsible(false).show(egui_ctx, |ui| {
+            if ui.button("Browse…").clicked() {
+                match rfd::FileDialog::new().add_filter("Texts", &["txt", "md"]).pick_file() {
+                    Some(p) => out.push(Command::OpenPath(p)),
+                    None => out.push(Command::Notify(Notice {
+                        text: "No file was chosen. If no dialog appeared, type the file's path below, or drop the file onto the window.".into(),
+                        is_error: false,
+                    })),
+                }
+            }
+            ui.label("Path of a document or folder:");
+            let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || enter) && !self.open_path.trim().is_empty() {
+                out.push(Command::OpenPath(PathBuf::from(self.open_path.trim())));
+            }
+            if !ctx.settings.recent.is_empty() {
+                ui.separator();
+                ui.label("Recent:");
+                for path in &ctx.settings.recent {
+                    if ui.link(path.display().to_string()).clicked() {
+                        out.push(Command::OpenPath(path.clone()));
+                    }
+                }
+            }
+        });
+        self.show_open &= open;
+    }
+
+    fn conflict_dialog(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        egui::Modal::new(egui::Id::unique("conflict")).show(egui_ctx, |ui| {
+            let path = ctx.session.map(|s| s.sidecar_path.display().to_string()).unwrap_or_default();
+            ui.heading("The annotations file changed on disk");
+            ui.label(format!("{path} was changed by another program (a sync tool, git, another coder) since you opened it. Nothing has been overwritten."));
+            ui.horizontal(|ui| {
+                if ui.button("Reload theirs").on_hover_text("Discard your unsaved changes and load the file on disk").clicked() {
+                    out.push(Command::ReloadTheirs);
+                }
+                if ui.button("Keep mine").on_hover_text("Save yours; their file is kept as a .theirs copy beside it").clicked() {
+                    out.push(Command::KeepMine);
+                }
+                if ui.button("View both").clicked() {
+                    self.show_both = true;
+                    self.theirs = None;
+                    if let Some(s) = ctx.session {
+                        out.push(Command::ReadSidecar(s.sidecar_path.clone()));
+                    }
+                }
+            });
+            if self.show_both {
+                ui.separator();
+                self.both_views(ui, ctx);
+            }
+        });
+    }
+
+    fn both_views(&self, ui: &mut Ui, ctx: &ViewCtx) {
+        let Some(session) = ctx.session else { return };
+        let mine = session.edits.annotations();
+        ui.columns(2, |cols| {
+            cols[0].strong(format!("Yours ({})", mine.len()));
+            cols[1].strong(match &self.theirs {
+                Some(Ok(t)) => format!("On disk ({})", t.len()),
+                Some(Err(_)) => "On disk (unreadable)".to_owned(),
+                None => "On disk".to_owned(),
+            });
+            let cb = session.edits.codebook();
+            let line = |a: &Annotation| {
+                format!(
+                    "{}  “{}”  {}",
+                    cb.code(&a.code).map_or(a.code.as_str(), |c| c.name.as_str()),
+                    crate::document::excerpt(&a.exact, 40),
+                    a.note
+                )
+            };
+            egui::ScrollArea::vertical().id_salt("mine").max_height(300.0).show(&mut cols[0], |ui| {
+                for a in mine {
+                    ui.label(line(a));
+                }
+            });
+            match &self.theirs {
+                Some(Ok(theirs)) => {
+                    egui::ScrollArea::vertical().id_salt("theirs").max_height(300.0).show(&mut cols[1], |ui| {
+                        for a in theirs {
+                            ui.label(line(a));
+                        }
+                    });
+                }
+                Some(Err(e)) => {
+                    cols[1].label(e.to_string());
+                }
+                None => {}
+            }
+        });
+    }
+
+    fn shortcuts_window(&mut self, egui_ctx: &egui::Context) {
+        let mut open = true;
+        egui::Window::new("Keyboard shortcuts").open(&mut open).show(egui_ctx, |ui| {
+            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                for cmd in UiCommand::with_shortcuts() {
+                    ui.label(cmd.text());
+                    ui.monospace(cmd.shortcut_text(egui_ctx));
+                    ui.end_row();
+                }
+                for (what, keys) in [
+                    ("Tag the selection with a code", "1 … 9, 0"),
+                    ("Move the caret / extend the selection", "Arrows / Shift+Arrows (Ctrl: by word)"),
+                    ("Select a word / a paragraph", "Double-click / triple-click"),
+                ] {
+                    ui.label(what);
+                    ui.monospace(keys);
+                    ui.end_row();
+                }
+            });
+        });
+        self.show_shortcuts &= open;
+    }
+}

@@ -1,0 +1,300 @@
+//! Applying commands: the one place where the app's state changes in answer to the views, and
+//! where disk work is handed to the background worker.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::App;
+use super::command::{Command, UiCommand};
+use super::compare::{self, CompareView};
+use super::doc_view::Selection;
+use super::view::Notice;
+use super::worker::{Job, SaveTarget};
+use crate::annotation::Annotation;
+use crate::edits::Action;
+use crate::error::Error;
+
+impl App {
+    /// Applies the frame's commands, in the order they were pushed (a command may push more).
+    pub fn run_commands(&mut self) {
+        while !self.commands.is_empty() {
+            let commands = std::mem::take(&mut self.commands);
+            for cmd in commands {
+                self.run(cmd);
+            }
+        }
+    }
+
+    fn run(&mut self, cmd: Command) {
+        match cmd {
+            Command::Ui(c) => self.run_ui(c),
+            Command::OpenPath(p) => self.open(&p),
+            Command::CancelOpening => {
+                // The reading thread finishes on its own; its result is dropped with the channel.
+                self.opening = None;
+            }
+            Command::SetTheme(theme) => {
+                self.settings.theme = theme;
+                self.save_settings();
+            }
+            Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
+            Command::SetCoder(name) => {
+                self.settings.coder = name.clone();
+                if let Some(s) = &mut self.session {
+                    s.coder = name;
+                }
+                self.save_settings();
+            }
+            Command::Notify(notice) => self.notice = Some(notice),
+            Command::DismissNotice => self.notice = None,
+            Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
+            Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
+            Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
+            Command::StartExport(request) => {
+                self.views.export.started();
+                self.submit(Job::Export(request));
+            }
+            Command::CancelExport => self.worker.cancel_export(),
+            Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
+            Command::UndoGold { redo } => self.undo_gold(redo),
+            Command::CloseCompare => {
+                self.views.compare = None;
+                self.gold = None;
+            }
+            other => self.run_on_session(other),
+        }
+    }
+
+    /// Applies a command a person invoked.
+    fn run_ui(&mut self, cmd: UiCommand) {
+        match cmd {
+            UiCommand::Open => self.views.dialogs.show_open = true,
+            UiCommand::Export => self.show_export(),
+            UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
+            UiCommand::CompareCoders => self.open_compare(),
+            UiCommand::EditCodebook => self.views.codebook.open = true,
+            UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
+            UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
+            UiCommand::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
+            UiCommand::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
+            UiCommand::ZoomReset => self.settings.zoom = 1.0,
+            UiCommand::ToggleFind => {
+                let area = &mut self.views.document;
+                area.find.open = !area.find.open;
+                area.find.focus_field = area.find.open;
+                if !area.find.open {
+                    area.view.find_matches.clear();
+                    area.view.find_current = None;
+                    area.find.clear();
+                }
+            }
+            UiCommand::ClearSelection => {
+                if self.views.document.find.open {
+                    self.push(UiCommand::ToggleFind);
+                } else {
+                    self.views.document.view.selection = None;
+                    self.selected = None;
+                }
+            }
+            UiCommand::FindNext | UiCommand::FindPrevious => {
+                let view = &mut self.views.document.view;
+                let n = view.find_matches.len();
+                if n > 0 {
+                    let cur = view.find_current.unwrap_or(0);
+                    let next = if cmd == UiCommand::FindNext { (cur + 1) % n } else { (cur + n - 1) % n };
+                    view.find_current = Some(next);
+                    view.scroll_to = Some(view.find_matches[next].start);
+                }
+            }
+            // While the compare view has the pointer's last press, undo and redo step through
+            // adjudication in the gold sidecar instead of the document's annotations.
+            UiCommand::Undo | UiCommand::Redo if self.views.compare.as_ref().is_some_and(|c| c.focused) => {
+                self.undo_gold(cmd == UiCommand::Redo);
+            }
+            UiCommand::NextAnnotation | UiCommand::PreviousAnnotation => self.step_annotation(cmd == UiCommand::NextAnnotation),
+            UiCommand::SaveNow => {
+                if self.session.is_some() && !self.conflict && !self.saver.is_saving() {
+                    self.submit_save();
+                }
+            }
+            UiCommand::Undo | UiCommand::Redo | UiCommand::DeleteSelected => {
+                let Some(session) = &mut self.session else { return };
+                let result = match cmd {
+                    UiCommand::Undo => {
+                        session.undo();
+                        Ok(())
+                    }
+                    UiCommand::Redo => {
+                        session.redo();
+                        Ok(())
+                    }
+                    _ => match self.selected.take() {
+                        Some(id) => session.apply(Action::Delete(id)),
+                        None => Ok(()),
+                    },
+                };
+                self.fix_selected();
+                if let Err(e) = result {
+                    self.error(e);
+                }
+            }
+        }
+    }
+
+    fn show_export(&mut self) {
+        let doc = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
+        match (&self.folder, doc) {
+            (Some(f), _) => {
+                let root = f.root.clone();
+                self.views.export.show_for(&root, true);
+            }
+            (None, Some(d)) => self.views.export.show_for(&d, false),
+            (None, None) => self.notice = Some(Notice { text: "Open a document or folder first.".into(), is_error: false }),
+        }
+    }
+
+    /// Opens the compare view once the open document is saved, so that its sidecar is current.
+    fn open_compare(&mut self) {
+        if self.save_before_leaving() {
+            self.after_save.push(UiCommand::CompareCoders.into());
+            return;
+        }
+        let Some(session) = &self.session else { return };
+        self.views.compare = Some(CompareView::new(session.doc.clone()));
+        self.gold = None;
+    }
+
+    fn accept_into_gold(&mut self, coder: &str, annotation: &Annotation, code: Option<crate::Code>) {
+        let Some(view) = &mut self.views.compare else { return };
+        let result = compare::accept_into_gold(&mut self.gold, view.document(), coder, annotation, code);
+        view.message = Some(match result {
+            Ok(text) => (text, false),
+            Err(e) => (e.to_string(), true),
+        });
+        self.save_gold();
+    }
+
+    fn undo_gold(&mut self, redo: bool) {
+        let Some(gold) = &mut self.gold else { return };
+        let Some(text) = compare::undo_gold(gold, redo) else { return };
+        if let Some(view) = &mut self.views.compare {
+            view.message = Some((text.to_owned(), false));
+        }
+        self.save_gold();
+    }
+
+    /// Hands the gold sidecar to the worker when it has unsaved changes.
+    fn save_gold(&mut self) {
+        let Some(gold) = self.gold.as_ref().filter(|g| g.is_dirty()) else { return };
+        let job = gold.save_job();
+        self.submit(Job::Save { target: SaveTarget::Gold, job });
+    }
+
+    /// Selects the next (or previous) annotation of the list, wrapping around.
+    fn step_annotation(&mut self, forward: bool) {
+        let listed = self.listed();
+        let Some(session) = &self.session else { return };
+        let anns = session.edits.annotations();
+        let pos = self.selected.and_then(|id| listed.iter().position(|&i| anns[i].id == id));
+        let next = match (pos, forward) {
+            (None, true) => listed.first().copied(),
+            (None, false) => listed.last().copied(),
+            (Some(p), true) => listed.get(p + 1).or(listed.first()).copied(),
+            (Some(p), false) => listed.get(p.wrapping_sub(1)).or(listed.last()).copied(),
+        };
+        if let Some(i) = next {
+            let id = anns[i].id;
+            self.push(Command::Select(Some(id), true));
+        }
+    }
+
+    /// Applies an operation on the open document.
+    fn run_on_session(&mut self, cmd: Command) {
+        let Some(session) = &mut self.session else { return };
+        let view = &mut self.views.document.view;
+        let result: Result<(), Error> = match cmd {
+            Command::Tag(code) => match self.views.document.target() {
+                None => {
+                    self.notice = Some(Notice { text: "Select some text first, then choose a code.".into(), is_error: false });
+                    Ok(())
+                }
+                Some(span) => {
+                    let span = session.doc.snap(span);
+                    let a = Annotation::new(&session.doc, span, &code, &session.coder);
+                    let id = a.id;
+                    let r = session.apply(Action::Add(a));
+                    if r.is_ok() {
+                        self.selected = Some(id);
+                        self.views.document.view.selection = Some(Selection::caret(span.end));
+                    }
+                    r
+                }
+            },
+            Command::Select(id, jump) => {
+                self.selected = id;
+                if let (Some(id), true) = (id, jump)
+                    && let Some(a) = session.edits.get(id)
+                {
+                    view.scroll_to = Some(a.start);
+                    view.flash = Some((a.span(), Instant::now()));
+                }
+                Ok(())
+            }
+            Command::Jump(span) => {
+                view.scroll_to = Some(span.start);
+                view.flash = Some((span, Instant::now()));
+                Ok(())
+            }
+            Command::Filter(f) => {
+                self.filter = f;
+                Ok(())
+            }
+            Command::Apply(action) => {
+                let deleting = matches!(action, Action::Delete(id) if Some(id) == self.selected);
+                let r = session.apply(action);
+                if deleting {
+                    self.selected = None;
+                }
+                r
+            }
+            Command::ReloadTheirs => self.reload_theirs(),
+            Command::KeepMine => self.keep_mine(),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.error(e);
+        }
+    }
+
+    /// Conflict: discard the changes in memory and load the sidecar on disk.
+    fn reload_theirs(&mut self) -> Result<(), Error> {
+        let Some(session) = &mut self.session else { return Ok(()) };
+        session.reload()?;
+        let revision = session.edits.revision();
+        self.conflict = false;
+        self.views.dialogs.show_both = false;
+        self.fix_selected();
+        self.saver.reset(revision, false);
+        self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
+        Ok(())
+    }
+
+    /// Conflict: keep a copy of the file on disk and save the annotations in memory over it.
+    fn keep_mine(&mut self) -> Result<(), Error> {
+        let Some(session) = &mut self.session else { return Ok(()) };
+        let copy = session.keep_mine()?;
+        self.conflict = false;
+        self.views.dialogs.show_both = false;
+        self.saver.settled(true);
+        self.notice = Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
+        Ok(())
+    }
+
+    fn fix_selected(&mut self) {
+        if let (Some(id), Some(s)) = (self.selected, &self.session)
+            && s.edits.get(id).is_none()
+        {
+            self.selected = None;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The status bar (document, counts, coder, "Done", whether everything is saved) and the
+//! notice bar above the document (save failures, messages about the last command).
+
+use egui::{RichText, Ui};
+
+use super::command::Command;
+use super::view::ViewCtx;
+use crate::edits::Action;
+
+/// The status bar holds no state of its own.
+#[derive(Default)]
+pub struct StatusBar;
+
+impl StatusBar {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            let Some(session) = ctx.session else {
+                ui.label("No document open");
+                return;
+            };
+            ui.strong(session.doc.file_name());
+            ui.separator();
+            if session.doc.encoding_warning().is_some() {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ opened as {}", session.doc.encoding().label()))
+                    .on_hover_text(session.doc.encoding_warning().unwrap_or_default());
+                ui.separator();
+            }
+            let n = session.edits.annotations().len();
+            ui.label(format!("{n} annotation{}", if n == 1 { "" } else { "s" }));
+            let orphans = session.orphan_count();
+            if orphans > 0 {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
+            }
+            ui.label(format!("coder: {}", session.coder));
+            let mut done = session.edits.done();
+            if ui.checkbox(&mut done, "Done").on_hover_text("Mark this document as finished (shown in the folder list)").changed()
+            {
+                out.push(Command::Apply(Action::SetDone(done)));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let state = if let Some(e) = ctx.saver.error() {
+                    RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
+                } else if ctx.conflict {
+                    RichText::new("⚠ Changed on disk: not saved").color(ui.visuals().warn_fg_color).strong()
+                } else if ctx.saver.is_saving() || session.is_dirty() {
+                    RichText::new("Saving…")
+                } else if let Some(t) = ctx.saver.last_saved_at() {
+                    RichText::new(format!("Saved {t}"))
+                } else {
+                    RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
+                };
+                ui.label(state);
+            });
+        });
+    }
+}
+
+/// The bar above the document: a failed save, and the last notice with a Dismiss button.
+#[derive(Default)]
+pub struct NoticeBar;
+
+impl NoticeBar {
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        if let Some(e) = ctx.saver.error() {
+            egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.2)).inner_margin(6.0).show(ui, |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "Your annotations could not be saved: {e}. They are kept in memory and saving is retried."
+                    ))
+                    .strong(),
+                );
+            });
+        }
+        if let Some(n) = ctx.notice {
+            let fill = if n.is_error {
+                ui.visuals().error_fg_color.gamma_multiply(0.2)
+            } else {
+                ui.visuals().warn_fg_color.gamma_multiply(0.15)
+            };
+            egui::Frame::new().fill(fill).inner_margin(6.0).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(&n.text);
+                    if ui.small_button("Dismiss").clicked() {
+                        out.push(Command::DismissNotice);
+                    }
+                });
+            });
+        }
+    }
+}

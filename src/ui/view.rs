@@ -1,0 +1,58 @@
+//! What every view is given to draw: [`ViewCtx`] borrows the app's state read-only for one
+//! frame. A view is a struct that owns only its own widgets' state (typed text, open tabs,
+//! a draft) and has `fn ui(&mut self, ui, ctx: &ViewCtx, out: &mut Vec<Command>)`: it reads
+//! `ctx`, draws, and pushes [`super::command::Command`]s, which the app applies after the
+//! frame's views are drawn. No view changes a session or touches the disk.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use uuid::Uuid;
+
+use super::app::Opening;
+use super::corpus::Folder;
+use super::saver::Saver;
+use super::settings::Settings;
+use crate::document::Span;
+use crate::session::Session;
+
+/// A message shown in the bar above the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// The app's state as the views see it during one frame.
+pub struct ViewCtx<'a> {
+    /// The open document with its annotations, codebook and history.
+    pub session: Option<&'a Session>,
+    /// The gold sidecar of the compare view, once something was adjudicated.
+    pub gold: Option<&'a Session>,
+    pub settings: &'a Settings,
+    /// The opened folder, with what its sidecars say.
+    pub folder: Option<&'a Folder>,
+    /// A large document being opened in the background.
+    pub opening: Option<&'a Opening>,
+    pub saver: &'a Saver,
+    /// The selected annotation.
+    pub selected: Option<Uuid>,
+    /// The code whose annotations alone are shown.
+    pub filter: Option<&'a str>,
+    /// The text selected in the document.
+    pub selection: Option<Span>,
+    /// What a code button tags: the selection, or else the current find match.
+    pub target: Option<Span>,
+    /// Indexes of the annotations the list shows (filter and search applied).
+    pub listed: Rc<[usize]>,
+    /// The sidecar changed on disk and the user has not chosen what to do.
+    pub conflict: bool,
+    pub notice: Option<&'a Notice>,
+}
+
+impl ViewCtx<'_> {
+    /// The open document's path, if it has one.
+    pub fn document_path(&self) -> Option<&Path> {
+        self.session.and_then(|s| s.doc.path())
+    }
+}
