@@ -285,6 +285,8 @@ struct Reference {
     bench: FrameBench,
 }
 
+/// One case from start to end, step by step in the order the report lists them; kept as one
+/// script so that the steps and their progress lines read in order.
 fn run_case(
     spec: &CaseSpec,
     options: Options,
@@ -682,7 +684,7 @@ impl Report {
         })
     }
 
-    /// The figures as tables for people.
+    /// The figures as tables for people (one table after another, so it stays one function).
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();

@@ -353,35 +353,40 @@ impl ExportDialog {
                     }
                 });
             });
-            if self.running {
-                let (d, t) = (self.progress.0, self.progress.1.max(1));
-                ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} annotations")).show_percentage());
-                if ui.button("Cancel").clicked() {
-                    out.push(Command::CancelExport);
-                }
-            }
-            match &self.outcome {
-                Some(Ok(summary)) => {
-                    ui.label(
-                        RichText::new(format!(
-                            "Exported {} annotation(s) from {} document(s).",
-                            summary.annotations, summary.documents
-                        ))
-                        .strong(),
-                    );
-                    for f in summary.files.iter().take(5) {
-                        ui.label(RichText::new(f.display().to_string()).small());
-                    }
-                    for n in &summary.notes {
-                        ui.label(RichText::new(format!("Note: {n}")).small());
-                    }
-                }
-                Some(Err(e)) => {
-                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
-                }
-                None => {}
-            }
+            self.progress_and_outcome(ui, out);
         });
         self.open = open;
+    }
+
+    /// The running export's progress with a Cancel button, then what it wrote or why not.
+    fn progress_and_outcome(&self, ui: &mut Ui, out: &mut Vec<Command>) {
+        if self.running {
+            let (d, t) = (self.progress.0, self.progress.1.max(1));
+            ui.add(egui::ProgressBar::new(d as f32 / t as f32).text(format!("{d} of {t} annotations")).show_percentage());
+            if ui.button("Cancel").clicked() {
+                out.push(Command::CancelExport);
+            }
+        }
+        match &self.outcome {
+            Some(Ok(summary)) => {
+                ui.label(
+                    RichText::new(format!(
+                        "Exported {} annotation(s) from {} document(s).",
+                        summary.annotations, summary.documents
+                    ))
+                    .strong(),
+                );
+                for f in summary.files.iter().take(5) {
+                    ui.label(RichText::new(f.display().to_string()).small());
+                }
+                for n in &summary.notes {
+                    ui.label(RichText::new(format!("Note: {n}")).small());
+                }
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+            }
+            None => {}
+        }
     }
 }

@@ -131,6 +131,10 @@ impl DocView {
     }
 
     /// Draws the document. Returns events for the app.
+    ///
+    /// Longer than most functions here on purpose: it is one pass over the visible paragraphs
+    /// (scroll, lay out, paint, hit-test), and splitting it would pass the same half-dozen
+    /// borrows through every piece.
     #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
@@ -224,6 +228,9 @@ impl DocView {
     /// does not depend on its annotations: egui's galley cache keeps it while annotations are
     /// added, and shaping costs the same however many annotations cover the text. Highlights
     /// come back as background spans that [`Self::paint`] draws behind the text.
+    ///
+    /// Kept in one piece: it walks the paragraph's text once, cutting runs where highlights
+    /// begin and end, and the cut points are the state that a split would have to share.
     #[allow(clippy::too_many_arguments)]
     fn layout_paragraph(
         &self,

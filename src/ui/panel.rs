@@ -9,8 +9,8 @@ use super::codebook_editor::name_combo;
 use super::command::{Command, UiCommand};
 use super::doc_view::cue_sample;
 use super::view::ViewCtx;
-use crate::annotation::AnchorStatus;
-use crate::codebook::AttributeKind;
+use crate::annotation::{AnchorStatus, Annotation};
+use crate::codebook::{AttributeDef, AttributeKind};
 use crate::document::Span;
 use crate::edits::Action;
 use crate::session::Session;
@@ -168,44 +168,7 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
     }
     if let Some(code) = cb.code(&a.code) {
         for attr in &code.attributes {
-            ui.horizontal(|ui| {
-                ui.label(format!("{}:", attr.name));
-                let value = a.attributes.get(&attr.id).cloned();
-                let set =
-                    |v: Option<String>| Command::Apply(Action::SetAttribute { id: a.id, attribute: attr.id.clone(), value: v });
-                match &attr.kind {
-                    AttributeKind::Choice(options) => {
-                        let shown = value.clone().unwrap_or_else(|| "—".into());
-                        let r = egui::ComboBox::from_id_salt(("attr", &attr.id)).selected_text(&shown).show_ui(ui, |ui| {
-                            if ui.selectable_label(value.is_none(), "—").clicked() {
-                                out.push(set(None));
-                            }
-                            for o in options {
-                                if ui.selectable_label(value.as_deref() == Some(o), o).clicked() {
-                                    out.push(set(Some(o.clone())));
-                                }
-                            }
-                        });
-                        name_combo(&r.response, &attr.name, &shown);
-                    }
-                    AttributeKind::Flag => {
-                        let mut on = value.as_deref() == Some("yes");
-                        let r = ui.checkbox(&mut on, "");
-                        r.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &attr.name));
-                        if r.on_hover_text(&attr.name).changed() {
-                            out.push(set(Some(if on { "yes" } else { "no" }.to_owned())));
-                        }
-                    }
-                    AttributeKind::Text => {
-                        let mut text = value.clone().unwrap_or_default();
-                        let r = ui.text_edit_singleline(&mut text);
-                        r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &attr.name));
-                        if r.changed() {
-                            out.push(set(if text.is_empty() { None } else { Some(text) }));
-                        }
-                    }
-                }
-            });
+            ui.horizontal(|ui| attribute_row(ui, a, attr, out));
         }
     }
     ui.horizontal_wrapped(|ui| {
@@ -235,6 +198,45 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
         }
     });
     ui.label(RichText::new(format!("by {} · {}", a.coder, a.modified)).small().weak());
+}
+
+/// One attribute of the selected annotation: a choice, a yes/no box or a text field.
+fn attribute_row(ui: &mut Ui, a: &Annotation, attr: &AttributeDef, out: &mut Vec<Command>) {
+    ui.label(format!("{}:", attr.name));
+    let value = a.attributes.get(&attr.id).cloned();
+    let set = |v: Option<String>| Command::Apply(Action::SetAttribute { id: a.id, attribute: attr.id.clone(), value: v });
+    match &attr.kind {
+        AttributeKind::Choice(options) => {
+            let shown = value.clone().unwrap_or_else(|| "—".into());
+            let r = egui::ComboBox::from_id_salt(("attr", &attr.id)).selected_text(&shown).show_ui(ui, |ui| {
+                if ui.selectable_label(value.is_none(), "—").clicked() {
+                    out.push(set(None));
+                }
+                for o in options {
+                    if ui.selectable_label(value.as_deref() == Some(o), o).clicked() {
+                        out.push(set(Some(o.clone())));
+                    }
+                }
+            });
+            name_combo(&r.response, &attr.name, &shown);
+        }
+        AttributeKind::Flag => {
+            let mut on = value.as_deref() == Some("yes");
+            let r = ui.checkbox(&mut on, "");
+            r.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &attr.name));
+            if r.on_hover_text(&attr.name).changed() {
+                out.push(set(Some(if on { "yes" } else { "no" }.to_owned())));
+            }
+        }
+        AttributeKind::Text => {
+            let mut text = value.clone().unwrap_or_default();
+            let r = ui.text_edit_singleline(&mut text);
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &attr.name));
+            if r.changed() {
+                out.push(set(if text.is_empty() { None } else { Some(text) }));
+            }
+        }
+    }
 }
 
 fn legend(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
