@@ -293,7 +293,7 @@ impl App {
         let Some(session) = &self.session else { return };
         let job = session.save_job();
         self.saver.started(job.revision);
-        self.submit(Job::Save { target: SaveTarget::Document, job });
+        self.submit(Job::Save { target: SaveTarget::Document, job: Box::new(job) });
     }
 
     /// Before leaving the open document (opening another, comparing its coders): hands its

@@ -187,7 +187,7 @@ impl App {
     fn save_gold(&mut self) {
         let Some(gold) = self.gold.as_ref().filter(|g| g.is_dirty()) else { return };
         let job = gold.save_job();
-        self.submit(Job::Save { target: SaveTarget::Gold, job });
+        self.submit(Job::Save { target: SaveTarget::Gold, job: Box::new(job) });
     }
 
     /// Selects the next (or previous) annotation of the list, wrapping around.

@@ -41,9 +41,10 @@ pub struct ExportRequest {
 
 /// Work for the background thread.
 pub enum Job {
+    /// A sidecar save (boxed: it is much larger than the other jobs).
     Save {
         target: SaveTarget,
-        job: SaveJob,
+        job: Box<SaveJob>,
     },
     /// Writes a file atomically; `done` is the message for success.
     Write {
