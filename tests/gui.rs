@@ -454,3 +454,21 @@ fn save_now_runs_in_the_background_and_the_window_keeps_drawing() {
     assert_eq!(saved.annotations[0].exact, quote);
     harness.get_by_label_contains("Saved ");
 }
+
+/// F1 opens the shortcut list, which names every command of the command table that has a key,
+/// with its keys, so a command given a shortcut is listed without anyone editing the list.
+#[test]
+fn f1_lists_every_command_that_has_a_shortcut() {
+    use marginalia::ui::command::UiCommand;
+    let (_dir, doc) = setup(SPEECH);
+    let mut harness = app_on(&doc);
+    harness.key_press(Key::F1);
+    harness.run_steps(2);
+    let listed: Vec<UiCommand> = UiCommand::with_shortcuts().collect();
+    assert!(listed.len() >= 15, "the table gives most commands a key");
+    for cmd in listed {
+        assert!(harness.query_all_by_label(cmd.text()).count() >= 1, "{} is listed", cmd.text());
+        let keys = cmd.shortcut_text(&harness.ctx);
+        assert!(harness.query_all_by_label(&keys).count() >= 1, "{}'s keys {keys} are listed", cmd.text());
+    }
+}
