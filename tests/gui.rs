@@ -194,7 +194,7 @@ fn find_a_phrase_and_tag_the_match() {
     harness.get_by_label("1 of 1");
     harness.get_by_label("Tag match as…").click();
     harness.run_steps(2);
-    harness.get_by_label("Prediction").click();
+    harness.get_by_label("Prediction Alt+5").click();
     harness.run_steps(2);
     let a = &harness.state().session().unwrap().edits.annotations()[0];
     assert_eq!(a.exact, "fish market");
@@ -292,8 +292,8 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     harness.run_steps(3);
     harness.get_by_label("2 documents, 0 done");
     // The first document (notes.md) is open; switch to the speech once its sidecar is read.
-    step_until_shown(&mut harness, "speech.txt  (2)");
-    harness.get_by_label_contains("speech.txt  (2)").click();
+    step_until_shown(&mut harness, "speech.txt, in progress, 2 annotation(s)");
+    harness.get_by_label_contains("speech.txt, in progress, 2 annotation(s)").click();
     harness.run_steps(3);
     assert_eq!(harness.state().session().unwrap().doc.file_name(), "speech.txt");
     harness.get_by_label("Done").click();
@@ -407,14 +407,14 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     harness.run_steps(3);
     // The folder is listed with both documents; the broken one is marked with its message.
     harness.get_by_label("2 documents, 0 done");
-    step_until_shown(&mut harness, "⚠ a-broken.txt  (0)");
+    step_until_shown(&mut harness, "a-broken.txt, ⚠ unreadable, 0 annotation(s)");
     let mut err = sidecar::load(&sidecar_path).unwrap_err();
     err.file = Some(PathBuf::from("a-broken.txt.annotations.ron"));
     let message = err.to_string();
     assert!(message.starts_with("a-broken.txt.annotations.ron:") && message.contains("is not valid"), "{message}");
     harness.get_by_label(&format!("unreadable: {}", marginalia::document::excerpt(&message, 80)));
     // The other document opens and works.
-    harness.get_by_label_contains("speech.txt  (1)").click();
+    harness.get_by_label_contains("speech.txt, in progress, 1 annotation(s)").click();
     harness.run_steps(3);
     let session = harness.state().session().expect("speech.txt opens");
     assert_eq!(session.doc.file_name(), "speech.txt");

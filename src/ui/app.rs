@@ -30,6 +30,23 @@ use crate::annotation::AnchorStatus;
 use crate::error::{Error, ErrorKind};
 use crate::session::Session;
 
+/// Below this window width (points) the annotation panel moves under the text.
+pub const NARROW_WIDTH: f32 = 900.0;
+
+/// Which side panels are shown (each can be hidden with a shortcut).
+pub struct Panels {
+    pub annotations: bool,
+    pub folder: bool,
+    /// The folder list in a narrow window: hidden unless asked for.
+    pub folder_when_narrow: bool,
+}
+
+impl Default for Panels {
+    fn default() -> Self {
+        Self { annotations: true, folder: true, folder_when_narrow: false }
+    }
+}
+
 /// How often the sidecar on disk is checked for changes made by others.
 const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
 
@@ -96,6 +113,13 @@ pub struct App {
     last_disk_check: Instant,
     list_cache: Option<(ListKey, Rc<[usize]>)>,
     applied_theme: Option<ThemeChoice>,
+    /// Text sizes and options were set on the context.
+    styled: bool,
+    pub(super) panels: Panels,
+    /// The window was narrower than [`NARROW_WIDTH`] in the last frame.
+    pub(super) narrow: bool,
+    /// A name given for this run only (--coder or $MARGINALIA_CODER).
+    pub(super) coder_override: Option<String>,
 }
 
 impl App {
@@ -123,6 +147,10 @@ impl App {
             last_disk_check: Instant::now(),
             list_cache: None,
             applied_theme: None,
+            styled: false,
+            panels: Panels::default(),
+            narrow: false,
+            coder_override: None,
         }
     }
 
@@ -154,6 +182,75 @@ impl App {
     /// File > Export's dialog (tests type the output path into it).
     pub fn export_dialog_mut(&mut self) -> &mut ExportDialog {
         &mut self.views.export
+    }
+
+    /// The document view, to move it as a reader would (tests).
+    pub fn doc_view_mut(&mut self) -> &mut DocView {
+        &mut self.views.document.view
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Is the name prompt showing?
+    pub fn asking_coder(&self) -> bool {
+        self.views.dialogs.asking_coder
+    }
+
+    /// Is the find bar open?
+    pub fn find_open(&self) -> bool {
+        self.views.document.find.open
+    }
+
+    /// Was the window narrow in the last frame (the annotation panel a drawer under the text)?
+    pub fn is_narrow(&self) -> bool {
+        self.narrow
+    }
+
+    /// Which side panels are shown.
+    pub fn panels(&self) -> &Panels {
+        &self.panels
+    }
+
+    /// The opened folder.
+    pub fn folder(&self) -> Option<&Folder> {
+        self.folder.as_ref()
+    }
+
+    /// The folder panel (its overview chart's choices).
+    pub fn folder_panel(&self) -> &FolderPanel {
+        &self.views.folder
+    }
+
+    /// Signs this run's annotations as `name` without asking and without changing the saved name.
+    pub fn use_coder_for_this_run(&mut self, name: String) {
+        if let Some(s) = &mut self.session {
+            s.coder = name.clone();
+        }
+        self.coder_override = Some(name);
+        self.views.dialogs.asking_coder = false;
+    }
+
+    /// The name that signs new annotations.
+    fn coder(&self) -> String {
+        if let Some(name) = &self.coder_override {
+            name.clone()
+        } else if self.settings.coder.trim().is_empty() {
+            crate::cli::default_coder()
+        } else {
+            self.settings.coder.clone()
+        }
+    }
+
+    /// Keeps where the open document is being read, for the next time it is opened.
+    pub(super) fn remember_position(&mut self) {
+        if let Some(session) = &self.session
+            && let Some(path) = session.doc.path()
+        {
+            let pos = self.views.document.view.top_position(&session.doc);
+            self.settings.remember_position(path, pos);
+        }
     }
 
     /// When the open document was saved, and whether a save is under way.
@@ -190,7 +287,8 @@ impl App {
             self.after_save.push(Command::OpenPath(path.to_path_buf()));
             return;
         }
-        let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
+        self.remember_position();
+        let coder = self.coder();
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if bytes >= OPEN_IN_BACKGROUND_BYTES {
@@ -230,6 +328,8 @@ impl App {
         self.gold = None;
         self.views.compare = None;
         self.views.document.view.reset();
+        // egui keeps the scroll offset by widget id: set it, or the previous document's stays.
+        self.views.document.view.scroll_to_top = Some(self.settings.position_of(path).unwrap_or(0));
         self.views.dialogs.show_open = false;
         self.selected = None;
         self.filter = None;
@@ -430,6 +530,10 @@ impl App {
         self.dropped_files(&egui_ctx);
         self.refresh_folder_entry();
         let listed = self.listed();
+        // Below this width (in points, so zooming in narrows the window) the annotation panel
+        // becomes a drawer under the text and the folder list folds away, so that the text
+        // column keeps a readable measure.
+        self.narrow = egui_ctx.content_rect().width() < NARROW_WIDTH;
         let ctx = ViewCtx {
             session: self.session.as_ref(),
             gold: self.gold.as_ref(),
@@ -444,18 +548,33 @@ impl App {
             listed,
             conflict: self.conflict,
             notice: self.notice.as_ref(),
+            panels: &self.panels,
+            narrow: self.narrow,
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
         egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
-        if ctx.session.is_some() {
-            egui::Panel::right("annotation-panel")
-                .resizable(true)
-                .default_size(360.0)
-                .min_size(260.0)
-                .show(ui, |ui| views.panel.ui(ui, &ctx, out));
+        let screen = egui_ctx.content_rect();
+        if ctx.session.is_some() && ctx.panels.annotations {
+            if ctx.narrow {
+                egui::Panel::bottom("annotation-drawer")
+                    .resizable(true)
+                    .default_size(screen.height() * 0.3)
+                    .min_size(90.0)
+                    .max_size(screen.height() * 0.6)
+                    .show(ui, |ui| views.panel.ui(ui, &ctx, out));
+            } else {
+                egui::Panel::right("annotation-panel")
+                    .resizable(true)
+                    .default_size(360.0)
+                    .min_size(260.0)
+                    .max_size(screen.width() * 0.4)
+                    .show(ui, |ui| views.panel.ui(ui, &ctx, out));
+            }
         }
-        views.folder.ui(ui, &ctx, out);
+        if if ctx.narrow { ctx.panels.folder_when_narrow } else { ctx.panels.folder } {
+            views.folder.ui(ui, &ctx, out);
+        }
         if let Some(compare) = &mut views.compare {
             compare.ui(ui, &ctx, out);
         }
@@ -463,7 +582,7 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
-        self.run_commands();
+        self.run_commands(&egui_ctx);
     }
 
     /// Keeps the open document's line in the folder panel in step with its annotations.
@@ -482,6 +601,12 @@ impl App {
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
+        if !self.styled {
+            set_text_sizes(ctx);
+            // The app handles Ctrl+= / Ctrl+- itself (text size) and keeps its zoom in settings.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            self.styled = true;
+        }
         if self.applied_theme != Some(self.settings.theme) {
             ctx.set_theme(match self.settings.theme {
                 ThemeChoice::System => egui::ThemePreference::System,
@@ -497,11 +622,22 @@ impl App {
 
     /// Turns the command table's shortcuts, and the codes' number keys, into commands.
     fn global_shortcuts(&mut self, ctx: &egui::Context) {
-        for cmd in UiCommand::ALL {
-            if let Some(sc) = cmd.shortcut()
-                && ctx.input_mut(|i| i.consume_shortcut(&sc))
-            {
+        for (sc, cmd) in UiCommand::global_keys() {
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
                 self.push(cmd);
+            }
+        }
+        // In the find bar, Alt+number tags the current match (digits type into the field).
+        if self.views.document.find.open
+            && self.views.document.view.find_current.is_some()
+            && let Some(session) = &self.session
+        {
+            for (ch, key) in NUMBER_KEYS {
+                if let Some(code) = session.edits.codebook().by_key(ch)
+                    && ctx.input_mut(|i| i.consume_key(egui::Modifiers::ALT, key))
+                {
+                    self.commands.push(Command::Tag(code.id.clone()));
+                }
             }
         }
         // Reading shortcuts work unless a text field has the keyboard (the document view
@@ -510,7 +646,12 @@ impl App {
         if typing {
             return;
         }
+        // Escape closes an open menu or dialog first (it sees the key), and only then clears.
+        let menu_open = egui::Popup::is_any_open(ctx) || self.views.dialogs.asking_coder || self.conflict;
         for (m, key, cmd) in UiCommand::reading_keys() {
+            if menu_open && key == egui::Key::Escape {
+                continue;
+            }
             if ctx.input_mut(|i| i.consume_key(m, key)) {
                 self.push(cmd);
             }
@@ -575,8 +716,28 @@ impl App {
     /// Called when the window closes: everything unsaved is written.
     pub fn on_close(&mut self) {
         self.flush_save();
+        self.remember_position();
         self.save_settings();
     }
+}
+
+/// Text sizes readable on a projector: nothing in the workspace smaller than 85 % of the body
+/// text (egui's own small text is 70 %).
+pub const BODY_SIZE: f32 = 14.5;
+pub const SMALL_SIZE: f32 = 12.5;
+
+fn set_text_sizes(ctx: &egui::Context) {
+    use egui::{FontFamily, FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Heading, FontId::new(21.0, FontFamily::Proportional)),
+            (TextStyle::Body, FontId::new(BODY_SIZE, FontFamily::Proportional)),
+            (TextStyle::Button, FontId::new(BODY_SIZE, FontFamily::Proportional)),
+            (TextStyle::Monospace, FontId::new(13.5, FontFamily::Monospace)),
+            (TextStyle::Small, FontId::new(SMALL_SIZE, FontFamily::Proportional)),
+        ]
+        .into();
+    });
 }
 
 /// A small coloured chip with a code's cue, name and key (for lists and buttons).

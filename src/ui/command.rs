@@ -72,16 +72,27 @@ pub enum UiCommand {
     CompareCoders,
     /// Open the codebook editor.
     EditCodebook,
+    /// Ask for the coder's name again.
+    ChangeName,
+    /// Give the keyboard to the document text (caret, selection, number keys).
+    FocusDocument,
+    /// Give the keyboard to the folder's list of documents.
+    FocusFolder,
+    /// Show or hide the annotation panel.
+    ToggleAnnotationPanel,
+    /// Show or hide the folder's list of documents.
+    ToggleFolderPanel,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 20] = [
+    pub const ALL: [UiCommand; 25] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
+        UiCommand::ChangeName,
         UiCommand::Undo,
         UiCommand::Redo,
         UiCommand::ToggleFind,
@@ -95,6 +106,10 @@ impl UiCommand {
         UiCommand::ZoomIn,
         UiCommand::ZoomOut,
         UiCommand::ZoomReset,
+        UiCommand::ToggleAnnotationPanel,
+        UiCommand::ToggleFolderPanel,
+        UiCommand::FocusDocument,
+        UiCommand::FocusFolder,
         UiCommand::ShowShortcuts,
         UiCommand::ClearSelection,
         UiCommand::CompareCoders,
@@ -123,6 +138,11 @@ impl UiCommand {
             UiCommand::ClearSelection => "Clear selection / close find",
             UiCommand::CompareCoders => "Compare coders…",
             UiCommand::EditCodebook => "Edit codebook…",
+            UiCommand::ChangeName => "Your name…",
+            UiCommand::FocusDocument => "Go to the document text",
+            UiCommand::FocusFolder => "Go to the list of documents",
+            UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
+            UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
         }
     }
 
@@ -132,6 +152,7 @@ impl UiCommand {
         Some(match self {
             UiCommand::Open => (Menu::File, 0),
             UiCommand::SaveNow | UiCommand::Export => (Menu::File, 1),
+            UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
             UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
                 (Menu::Edit, 1)
@@ -139,6 +160,10 @@ impl UiCommand {
             UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
                 (Menu::View, 0)
             }
+            UiCommand::ToggleAnnotationPanel
+            | UiCommand::ToggleFolderPanel
+            | UiCommand::FocusDocument
+            | UiCommand::FocusFolder => (Menu::View, 1),
             UiCommand::CompareCoders => (Menu::Coders, 0),
             UiCommand::EditCodebook => (Menu::Codebook, 0),
             UiCommand::ShowShortcuts => (Menu::Help, 0),
@@ -167,8 +192,33 @@ impl UiCommand {
             UiCommand::ZoomOut => k(CMD_SHIFT, Key::Minus),
             UiCommand::ZoomReset => k(CMD, Key::Num0),
             UiCommand::ShowShortcuts => k(Modifiers::NONE, Key::F1),
+            UiCommand::FocusDocument => k(Modifiers::NONE, Key::F6),
+            UiCommand::FocusFolder => k(Modifiers::SHIFT, Key::F6),
+            UiCommand::ToggleAnnotationPanel => k(CMD_SHIFT, Key::P),
+            UiCommand::ToggleFolderPanel => k(CMD_SHIFT, Key::L),
             _ => None,
         }
+    }
+
+    /// The shortcut and the other key combinations that do the same: Shift+= types "+" on
+    /// most keyboards, so Ctrl+Shift+= arrives as Ctrl+Shift+Plus.
+    pub fn shortcuts(self) -> Vec<KeyboardShortcut> {
+        let mut all: Vec<KeyboardShortcut> = self.shortcut().into_iter().collect();
+        match self {
+            UiCommand::TextBigger => all.push(KeyboardShortcut::new(CMD, Key::Plus)),
+            UiCommand::ZoomIn => all.push(KeyboardShortcut::new(CMD_SHIFT, Key::Plus)),
+            _ => {}
+        }
+        all
+    }
+
+    /// Every shortcut that works anywhere, the more specific first: egui ignores an extra
+    /// Shift when matching, so Ctrl+Shift+= must be tried before Ctrl+=.
+    pub fn global_keys() -> Vec<(KeyboardShortcut, UiCommand)> {
+        let mut keys: Vec<(KeyboardShortcut, UiCommand)> =
+            Self::ALL.into_iter().flat_map(|cmd| cmd.shortcuts().into_iter().map(move |s| (s, cmd))).collect();
+        keys.sort_by_key(|(s, _)| std::cmp::Reverse(u8::from(s.modifiers.shift) + u8::from(s.modifiers.alt)));
+        keys
     }
 
     /// Shortcuts that work only when no text field has the keyboard (so typing is safe).
@@ -247,6 +297,8 @@ pub enum Command {
     KeepMine,
     /// The coder's name, for the settings and the open document.
     SetCoder(String),
+    /// Go on without a name: the one from the environment signs annotations meanwhile.
+    SkipName,
     /// Show a message in the bar above the document.
     Notify(Notice),
     DismissNotice,

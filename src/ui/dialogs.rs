@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use egui::Ui;
+use egui::{RichText, Ui};
 
 use super::command::{Command, UiCommand};
 use super::view::{Notice, ViewCtx};
@@ -17,6 +17,8 @@ pub struct Dialogs {
     /// Ask the coder's name (on the first start).
     pub asking_coder: bool,
     coder_input: String,
+    /// The name field was given the keyboard when the prompt appeared.
+    coder_focus_given: bool,
     pub show_open: bool,
     pub open_path: String,
     pub show_shortcuts: bool,
@@ -30,7 +32,7 @@ impl Dialogs {
     pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let egui_ctx = ui.ctx().clone();
         if self.asking_coder {
-            self.coder_dialog(&egui_ctx, out);
+            self.coder_dialog(&egui_ctx, ctx, out);
         }
         if self.show_open {
             self.open_dialog(&egui_ctx, ctx, out);
@@ -43,24 +45,51 @@ impl Dialogs {
         }
     }
 
-    fn coder_dialog(&mut self, egui_ctx: &egui::Context, out: &mut Vec<Command>) {
-        egui::Modal::new(egui::Id::unique("coder-name")).show(egui_ctx, |ui| {
-            ui.heading("Welcome to Marginalia");
+    /// Opens the name prompt to change the coder's name.
+    pub fn ask_name(&mut self, current: &str) {
+        self.coder_input = current.to_owned();
+        self.coder_focus_given = false;
+        self.asking_coder = true;
+    }
+
+    /// Asks for the coder's name (on the first run, and from "Your name…"). It never locks
+    /// anyone out: the field has the keyboard at once, Enter continues, and Skip (or Escape)
+    /// goes on with the name from the environment, which can be changed later.
+    fn coder_dialog(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let first_run = ctx.settings.coder.trim().is_empty();
+        let modal = egui::Modal::new(egui::Id::unique("coder-name")).show(egui_ctx, |ui| {
+            ui.set_max_width(460.0);
+            ui.heading(if first_run { "Welcome to Marginalia" } else { "Your name" });
             ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
-            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name"));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name").desired_width(300.0));
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
-            if !r.has_focus() && self.coder_input.is_empty() {
+            // Focus is given once, when the prompt appears: asking again every frame fights
+            // the window system's own focus changes and the field never takes a key.
+            if !self.coder_focus_given {
                 r.request_focus();
+                self.coder_focus_given = true;
             }
-            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let name = self.coder_input.trim().to_owned();
+            let enter = (r.has_focus() || r.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.label(RichText::new("You can change it later (File > Your name…), or start Marginalia with --coder NAME.").weak());
             ui.horizontal(|ui| {
+                let name = self.coder_input.trim().to_owned();
                 if (ui.add_enabled(!name.is_empty(), egui::Button::new("Continue")).clicked() || enter) && !name.is_empty() {
                     out.push(Command::SetCoder(name));
                     self.asking_coder = false;
                 }
+                let skip = ui
+                    .button("Skip for now")
+                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::cli::default_coder()));
+                if skip.clicked() {
+                    out.push(Command::SkipName);
+                    self.asking_coder = false;
+                }
             });
         });
+        if self.asking_coder && modal.should_close() {
+            out.push(Command::SkipName);
+            self.asking_coder = false;
+        }
     }
 
     fn open_dialog(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {

@@ -104,11 +104,14 @@ impl DocumentArea {
             {
                 ui.menu_button("Tag match as…", |ui| {
                     for code in &session.edits.codebook().codes {
-                        if ui.button(&code.name).clicked() {
+                        let keys = code.key.map(|k| format!("Alt+{k}")).unwrap_or_default();
+                        if ui.add(egui::Button::new(&code.name).shortcut_text(keys)).clicked() {
                             out.push(Command::Tag(code.id.clone()));
                         }
                     }
-                });
+                })
+                .response
+                .on_hover_text("Or press Alt and the code's number key");
             }
             if ui.button("Close").clicked() {
                 out.push(UiCommand::ToggleFind.into());

@@ -16,18 +16,18 @@ use crate::error::Error;
 
 impl App {
     /// Applies the frame's commands, in the order they were pushed (a command may push more).
-    pub fn run_commands(&mut self) {
+    pub fn run_commands(&mut self, ctx: &egui::Context) {
         while !self.commands.is_empty() {
             let commands = std::mem::take(&mut self.commands);
             for cmd in commands {
-                self.run(cmd);
+                self.run(ctx, cmd);
             }
         }
     }
 
-    fn run(&mut self, cmd: Command) {
+    fn run(&mut self, ctx: &egui::Context, cmd: Command) {
         match cmd {
-            Command::Ui(c) => self.run_ui(c),
+            Command::Ui(c) => self.run_ui(ctx, c),
             Command::OpenPath(p) => self.open(&p),
             Command::CancelOpening => {
                 // The reading thread finishes on its own; its result is dropped with the channel.
@@ -38,13 +38,8 @@ impl App {
                 self.save_settings();
             }
             Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
-            Command::SetCoder(name) => {
-                self.settings.coder = name.clone();
-                if let Some(s) = &mut self.session {
-                    s.coder = name;
-                }
-                self.save_settings();
-            }
+            Command::SetCoder(name) => self.set_coder(name),
+            Command::SkipName => self.skip_name_prompt(),
             Command::Notify(notice) => self.notice = Some(notice),
             Command::DismissNotice => self.notice = None,
             Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
@@ -66,8 +61,32 @@ impl App {
     }
 
     /// Applies a command a person invoked.
-    fn run_ui(&mut self, cmd: UiCommand) {
+    fn run_ui(&mut self, ctx: &egui::Context, cmd: UiCommand) {
         match cmd {
+            UiCommand::ChangeName => self.views.dialogs.ask_name(&self.settings.coder),
+            UiCommand::ToggleAnnotationPanel => self.panels.annotations = !self.panels.annotations,
+            UiCommand::ToggleFolderPanel => {
+                if self.narrow {
+                    self.panels.folder_when_narrow = !self.panels.folder_when_narrow;
+                } else {
+                    self.panels.folder = !self.panels.folder;
+                }
+            }
+            UiCommand::FocusDocument => {
+                if self.session.is_some() {
+                    ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
+                }
+            }
+            UiCommand::FocusFolder => {
+                if self.folder.is_some() {
+                    if self.narrow {
+                        self.panels.folder_when_narrow = true;
+                    } else {
+                        self.panels.folder = true;
+                    }
+                    self.views.folder.focus_current = true;
+                }
+            }
             UiCommand::Open => self.views.dialogs.show_open = true,
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
@@ -225,7 +244,10 @@ impl App {
                     let r = session.apply(Action::Add(a));
                     if r.is_ok() {
                         self.selected = Some(id);
-                        self.views.document.view.selection = Some(Selection::caret(span.end));
+                        let view = &mut self.views.document.view;
+                        view.selection = Some(Selection::caret(span.end));
+                        // The new mark flashes, so that the tag is seen to have taken.
+                        view.flash = Some((span, Instant::now()));
                     }
                     r
                 }
@@ -288,6 +310,29 @@ impl App {
         self.saver.settled(true);
         self.notice = Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
         Ok(())
+    }
+
+    fn set_coder(&mut self, name: String) {
+        self.settings.coder = name;
+        self.coder_override = None;
+        if let Some(s) = &mut self.session {
+            s.coder = self.settings.coder.clone();
+        }
+        self.views.dialogs.asking_coder = false;
+        self.save_settings();
+    }
+
+    /// Goes on without a name: the one from the environment signs annotations meanwhile.
+    fn skip_name_prompt(&mut self) {
+        self.views.dialogs.asking_coder = false;
+        if self.settings.coder.trim().is_empty() {
+            let name = crate::cli::default_coder();
+            self.notice = Some(Notice {
+                text: format!("Your annotations are signed “{name}”. Set your name any time with File > Your name…"),
+                is_error: false,
+            });
+            self.set_coder(name);
+        }
     }
 
     fn fix_selected(&mut self) {

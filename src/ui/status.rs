@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
+use super::command::{Command, UiCommand};
 use super::view::ViewCtx;
 use crate::edits::Action;
 
@@ -13,7 +13,8 @@ pub struct StatusBar;
 
 impl StatusBar {
     pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            panel_toggles(ui, ctx, out);
             let Some(session) = ctx.session else {
                 ui.label("No document open");
                 return;
@@ -31,13 +32,15 @@ impl StatusBar {
             if orphans > 0 {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
             }
-            ui.label(format!("coder: {}", session.coder));
+            if ui.link(format!("coder: {}", session.coder)).on_hover_text("Change your name").clicked() {
+                out.push(UiCommand::ChangeName.into());
+            }
             let mut done = session.edits.done();
             if ui.checkbox(&mut done, "Done").on_hover_text("Mark this document as finished (shown in the folder list)").changed()
             {
                 out.push(Command::Apply(Action::SetDone(done)));
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let save_state = |ui: &mut Ui| {
                 let state = if let Some(e) = ctx.saver.error() {
                     RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
                 } else if ctx.conflict {
@@ -50,8 +53,34 @@ impl StatusBar {
                     RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
                 };
                 ui.label(state);
-            });
+            };
+            // Right-aligned when there is room; in a narrow window it flows (and wraps) with
+            // the rest rather than drawing over it.
+            if ctx.narrow {
+                save_state(ui);
+            } else {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), save_state);
+            }
         });
+    }
+}
+
+/// Panels can be hidden; these bring them back (and say how, by keyboard).
+fn panel_toggles(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+    let egui_ctx = ui.ctx().clone();
+    let hint = |cmd: UiCommand| format!("{} ({})", cmd.text(), cmd.shortcut_text(&egui_ctx));
+    if ctx.folder.is_some() {
+        let shown = if ctx.narrow { ctx.panels.folder_when_narrow } else { ctx.panels.folder };
+        if ui.selectable_label(shown, "Documents").on_hover_text(hint(UiCommand::ToggleFolderPanel)).clicked() {
+            out.push(UiCommand::ToggleFolderPanel.into());
+        }
+    }
+    if ctx.session.is_some() {
+        let r = ui.selectable_label(ctx.panels.annotations, "Annotations");
+        if r.on_hover_text(hint(UiCommand::ToggleAnnotationPanel)).clicked() {
+            out.push(UiCommand::ToggleAnnotationPanel.into());
+        }
+        ui.separator();
     }
 }
 

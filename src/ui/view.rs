@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use uuid::Uuid;
 
-use super::app::Opening;
+use super::app::{Opening, Panels};
 use super::corpus::Folder;
 use super::saver::Saver;
 use super::settings::Settings;
@@ -48,6 +48,11 @@ pub struct ViewCtx<'a> {
     /// The sidecar changed on disk and the user has not chosen what to do.
     pub conflict: bool,
     pub notice: Option<&'a Notice>,
+    /// Which side panels are shown.
+    pub panels: &'a Panels,
+    /// The window is narrower than [`super::app::NARROW_WIDTH`]: the annotation panel is a
+    /// drawer under the text.
+    pub narrow: bool,
 }
 
 impl ViewCtx<'_> {
