@@ -173,6 +173,12 @@ impl Session {
         Ok(())
     }
 
+    /// What the sidecar looked like when this session last read or wrote it (None: it had
+    /// no sidecar), for a check run elsewhere (the app runs it off the UI thread).
+    pub fn disk_stamp(&self) -> Option<&DiskStamp> {
+        self.stamp.as_ref()
+    }
+
     /// Has the sidecar changed on disk since this session last read or wrote it?
     pub fn changed_on_disk(&self) -> Result<bool, Error> {
         sidecar::changed_on_disk(&self.sidecar_path, self.stamp.as_ref())

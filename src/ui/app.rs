@@ -475,6 +475,12 @@ impl App {
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
+            Done::SidecarChecked { path, changed } => {
+                // A save under way checks the file itself, and says so if it changed.
+                if changed && !self.saver.is_saving() && self.session.as_ref().is_some_and(|s| s.sidecar_path == path) {
+                    self.conflict = true;
+                }
+            }
         }
     }
 
@@ -513,8 +519,9 @@ impl App {
         let Some(session) = &self.session else { return };
         if !self.conflict && !self.saver.is_saving() && self.last_disk_check.elapsed() >= DISK_CHECK_EVERY {
             self.last_disk_check = Instant::now();
-            if session.had_sidecar && session.changed_on_disk().unwrap_or(false) {
-                self.conflict = true;
+            if session.had_sidecar {
+                let job = Job::CheckSidecar { path: session.sidecar_path.clone(), expected: session.disk_stamp().cloned() };
+                self.submit(job);
             }
         }
         ctx.request_repaint_after(DISK_CHECK_EVERY);

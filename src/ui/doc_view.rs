@@ -373,6 +373,9 @@ impl DocView {
         (first..self.find_matches.len()).take_while(|&i| self.find_matches[i].start < span.end).collect()
     }
 
+    /// Paints what was laid out: highlights, the selection, the text, underline cues and the
+    /// selected annotation's outline, paragraph by paragraph in one pass (the pieces share
+    /// each paragraph's galley and position, so they stay together).
     fn paint(
         &self,
         ui: &egui::Ui,

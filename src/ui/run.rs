@@ -63,40 +63,21 @@ impl App {
     /// Applies a command a person invoked.
     fn run_ui(&mut self, ctx: &egui::Context, cmd: UiCommand) {
         match cmd {
-            UiCommand::ChangeName => self.views.dialogs.ask_name(&self.settings.coder),
-            UiCommand::ToggleAnnotationPanel => self.panels.annotations = !self.panels.annotations,
-            UiCommand::ToggleFolderPanel => {
-                if self.narrow {
-                    self.panels.folder_when_narrow = !self.panels.folder_when_narrow;
-                } else {
-                    self.panels.folder = !self.panels.folder;
-                }
-            }
-            UiCommand::FocusDocument => {
-                if self.session.is_some() {
-                    ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
-                }
-            }
-            UiCommand::FocusFolder => {
-                if self.folder.is_some() {
-                    if self.narrow {
-                        self.panels.folder_when_narrow = true;
-                    } else {
-                        self.panels.folder = true;
-                    }
-                    self.views.folder.focus_current = true;
-                }
-            }
+            UiCommand::ChangeName
+            | UiCommand::ToggleAnnotationPanel
+            | UiCommand::ToggleFolderPanel
+            | UiCommand::FocusDocument
+            | UiCommand::FocusFolder
+            | UiCommand::TextBigger
+            | UiCommand::TextSmaller
+            | UiCommand::ZoomIn
+            | UiCommand::ZoomOut
+            | UiCommand::ZoomReset => self.run_window(ctx, cmd),
             UiCommand::Open => self.views.dialogs.show_open = true,
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
-            UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
-            UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
-            UiCommand::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
-            UiCommand::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
-            UiCommand::ZoomReset => self.settings.zoom = 1.0,
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;
@@ -157,6 +138,43 @@ impl App {
                     self.error(e);
                 }
             }
+        }
+    }
+
+    /// Commands about the window itself: text size and zoom, panels, where the keyboard goes,
+    /// the coder's name.
+    fn run_window(&mut self, ctx: &egui::Context, cmd: UiCommand) {
+        match cmd {
+            UiCommand::ChangeName => self.views.dialogs.ask_name(&self.settings.coder),
+            UiCommand::ToggleAnnotationPanel => self.panels.annotations = !self.panels.annotations,
+            UiCommand::ToggleFolderPanel => {
+                if self.narrow {
+                    self.panels.folder_when_narrow = !self.panels.folder_when_narrow;
+                } else {
+                    self.panels.folder = !self.panels.folder;
+                }
+            }
+            UiCommand::FocusDocument => {
+                if self.session.is_some() {
+                    ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
+                }
+            }
+            UiCommand::FocusFolder => {
+                if self.folder.is_some() {
+                    if self.narrow {
+                        self.panels.folder_when_narrow = true;
+                    } else {
+                        self.panels.folder = true;
+                    }
+                    self.views.folder.focus_current = true;
+                }
+            }
+            UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
+            UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
+            UiCommand::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),
+            UiCommand::ZoomOut => self.settings.zoom = (self.settings.zoom - 0.1).max(0.7),
+            UiCommand::ZoomReset => self.settings.zoom = 1.0,
+            _ => {}
         }
     }
 

@@ -1,6 +1,6 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
-//! disk, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
+//! disk, checking whether the sidecar changed on disk, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
 //! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
 //! export runs), which the app takes in at the start of a frame.
 //!
@@ -63,6 +63,11 @@ pub enum Job {
     ReadSidecar(PathBuf),
     /// Reads a codebook file (.ron, or REFI-QDA .qdc).
     ReadCodebook(PathBuf),
+    /// Has a sidecar changed on disk since it looked like `expected`?
+    CheckSidecar {
+        path: PathBuf,
+        expected: Option<DiskStamp>,
+    },
 }
 
 /// What the background thread reports.
@@ -87,6 +92,11 @@ pub enum Done {
     Exported(Result<export::Summary, Error>),
     SidecarRead(Result<Vec<Annotation>, Error>),
     CodebookRead(Result<Codebook, Error>),
+    /// Whether the sidecar changed on disk (false when it could not be checked).
+    SidecarChecked {
+        path: PathBuf,
+        changed: bool,
+    },
 }
 
 impl Done {
@@ -208,6 +218,10 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
         Job::ReadSidecar(path) => {
             Done::SidecarRead(crate::sidecar::load(&path).map(|l| l.map(|l| l.sidecar.annotations).unwrap_or_default()))
+        }
+        Job::CheckSidecar { path, expected } => {
+            let changed = crate::sidecar::changed_on_disk(&path, expected.as_ref()).unwrap_or(false);
+            Done::SidecarChecked { path, changed }
         }
         Job::ReadCodebook(path) => {
             let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
