@@ -22,11 +22,13 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod io;
+pub mod progress;
 pub mod refi;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod untrusted;
 
 pub use annotation::{AnchorStatus, Annotation};
 pub use codebook::{Code, Codebook};

@@ -18,6 +18,17 @@ use crate::sidecar::{self, DiskStamp, DocumentRef, Sidecar};
 /// The codebook file that, in a folder, applies to every new sidecar of the documents in it.
 pub const FOLDER_CODEBOOK: &str = "codebook.ron";
 
+/// The coder name used when none is given: `MARGINALIA_CODER`, else the login name, else
+/// "anonymous". The CLI and the app agree on it.
+pub fn default_coder() -> String {
+    std::env::var("MARGINALIA_CODER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
+        .or_else(|| std::env::var("USERNAME").ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "anonymous".to_owned())
+}
+
 pub struct Session {
     pub doc: Document,
     pub edits: Edits,

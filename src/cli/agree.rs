@@ -44,11 +44,7 @@ pub fn run(args: AgreeArgs) -> Result<i32, Error> {
     let mut out = stdout.lock();
     if let Some(key_path) = &args.key {
         let key = agree::load_coder(&doc, key_path)?;
-        for code in &key.codebook.codes {
-            if codebook.code(&code.id).is_none() {
-                codebook.codes.push(code.clone());
-            }
-        }
+        codebook.merge_missing(&key.codebook);
         let students: Vec<(String, Vec<crate::annotation::Annotation>)> =
             coders.iter().map(|c| (c.name.clone(), c.annotations.clone())).collect();
         let report = ClassReport::new(&doc, &key.name, &key.annotations, &students, &codebook);

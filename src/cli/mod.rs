@@ -129,18 +129,10 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
     }
 }
 
+use crate::session::default_coder;
+
 pub fn report_error(e: &Error) {
     let _ = writeln!(std::io::stderr(), "error: {e}");
-}
-
-/// The coder name used when none is given.
-pub fn default_coder() -> String {
-    std::env::var("MARGINALIA_CODER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
-        .or_else(|| std::env::var("USERNAME").ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "anonymous".to_owned())
 }
 
 fn open(target: &SidecarArgs, coder: &str) -> Result<Session, Error> {
@@ -189,7 +181,7 @@ fn add(args: AddArgs) -> Result<i32, Error> {
                 .in_file(doc_path)
                 .hint("check the positions with `marginalia list`"));
             }
-            session.doc.snap(span)
+            span
         }
         (None, Some(q)) => find_quote(&session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
         (None, None) => return Err(Error::usage("give --range or --quote")),
@@ -225,7 +217,7 @@ fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span,
         });
     };
     let start = session.doc.char_of(byte);
-    Ok(session.doc.snap(Span::new(start, start + quote.chars().count())))
+    Ok(Span::new(start, start + quote.chars().count()))
 }
 
 fn list(args: ListArgs) -> Result<i32, Error> {

@@ -23,7 +23,15 @@ use crate::codebook::Codebook;
 use crate::corpus::Corpus;
 use crate::error::Error;
 use crate::export::{Ticker, document_rows};
-use crate::import::semeval::{CODEBOOK, SI_SUFFIX, SPAN_ONLY_CODE, TC_SUFFIX};
+
+/// The end of a technique-classification labels file's name.
+pub const TC_SUFFIX: &str = ".task-flc-tc.labels";
+/// The end of a span-identification labels file's name.
+pub const SI_SUFFIX: &str = ".task-si.labels";
+/// The code that spans of the span-identification task (no technique) get.
+pub const SPAN_ONLY_CODE: &str = "propaganda";
+/// The short name of the built-in codebook with the task's 14 techniques.
+pub const CODEBOOK: &str = "semeval2020";
 
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
 

@@ -156,7 +156,8 @@ impl App {
             return;
         }
         self.flush_save();
-        let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
+        let coder =
+            if self.settings.coder.trim().is_empty() { crate::session::default_coder() } else { self.settings.coder.clone() };
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if bytes >= OPEN_IN_BACKGROUND_BYTES {
@@ -1026,9 +1027,8 @@ impl App {
                         Ok(())
                     }
                     Some(span) => {
-                        let span = session.doc.snap(span);
                         let a = Annotation::new(&session.doc, span, &code, &session.coder);
-                        let id = a.id;
+                        let (id, span) = (a.id, a.span());
                         let r = session.apply(Action::Add(a));
                         if r.is_ok() {
                             self.selected = Some(id);
