@@ -310,6 +310,8 @@ impl Edits {
         *self = Self { revision: self.revision + 1, ..other };
     }
 
+    // Long on purpose: one arm per kind of action, each a few lines, so that every rule about
+    // what a change may do is read in one place.
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
         let find = |id: Uuid| -> Result<&Annotation, Error> {
             self.get(id).ok_or_else(|| Error::usage(format!("there is no annotation with the id {id}")))

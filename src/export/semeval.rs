@@ -104,18 +104,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         }
         for (coder, spans) in by_coder {
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
-            let mut tc = String::new();
-            let mut si = String::new();
-            let mut si_seen = BTreeSet::new();
-            // The set is ordered by (begin, end, technique): the documented row order.
-            for (begin, end, technique) in &spans {
-                if technique != SPAN_ONLY_CODE {
-                    let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
-                }
-                if si_seen.insert((begin, end)) {
-                    let _ = writeln!(si, "{id}\t{begin}\t{end}");
-                }
-            }
+            let (tc, si) = labels_of(&id, &spans);
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}{TC_SUFFIX}")), tc.into_bytes()));
             files.push((folder.join(format!("{stem}{SI_SUFFIX}")), si.into_bytes()));
@@ -149,6 +138,24 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         notes.push("several coders: each coder's files are in a folder named after the coder".to_owned());
     }
     Ok((files, notes))
+}
+
+/// The technique-classification and span-identification labels of one article's spans
+/// (begin, end, technique): rows in the documented order, by begin, end and technique; a span
+/// once in the span-only file however many techniques it has.
+fn labels_of(id: &str, spans: &BTreeSet<(usize, usize, String)>) -> (String, String) {
+    let mut tc = String::new();
+    let mut si = String::new();
+    let mut si_seen = BTreeSet::new();
+    for (begin, end, technique) in spans {
+        if technique != SPAN_ONLY_CODE {
+            let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
+        }
+        if si_seen.insert((begin, end)) {
+            let _ = writeln!(si, "{id}\t{begin}\t{end}");
+        }
+    }
+    (tc, si)
 }
 
 fn safe_folder(coder: &str) -> String {

@@ -55,6 +55,8 @@ pub fn docx_text(path: &Path, bytes: &[u8]) -> Result<(String, Dropped), Error> 
 }
 
 /// The paragraphs of a WordprocessingML document part.
+// Long on purpose: one streaming event loop whose arms share the open paragraphs, the run and
+// text depth and the skipped revisions; split up, each part would take all of them.
 pub fn paragraphs(path: &Path, xml: &[u8], dropped: &mut Dropped) -> Result<String, Error> {
     let bad = |m: String| format_error(path, m);
     let mut reader = NsReader::from_reader(xml);

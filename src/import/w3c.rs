@@ -166,49 +166,62 @@ fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>
     let motivations: Vec<String> =
         as_list(v.get("motivation")).into_iter().filter_map(|m| m.as_str().map(str::to_owned)).collect();
     for b in as_list(v.get("body")) {
-        let purposes = purposes(b);
-        let is = |x: &str| purposes.iter().any(|p| p == x);
-        let textual = types(b).iter().any(|t| t == "TextualBody") || b.get("value").is_some();
-        let classifying = is("classifying")
-            || is("tagging")
-            || (purposes.is_empty() && motivations.iter().any(|m| m == "classifying" || m == "tagging"));
-        if textual {
-            let value = b.get("value").and_then(Value::as_str).unwrap_or("").to_owned();
-            if classifying && p.code_id.is_none() && p.code_name.is_none() {
-                p.code_name = Some(value);
-            } else if is("commenting") || (purposes.is_empty() && !classifying) {
-                p.note.push(value);
-            } else if is("describing") {
-                let attr = b
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.split_once(ATTRIBUTE_FRAGMENT))
-                    .map(|(_, a)| decode_segment(a));
-                let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
-                p.attributes.push((attr, label, value));
-            } else {
-                *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
-            }
-        } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
-            let uri = id_of(src).unwrap_or("");
-            let label = src.get("label").and_then(Value::as_str).or_else(|| b.get("label").and_then(Value::as_str));
-            if (classifying || uri.starts_with(CODE_URI_PREFIX)) && p.code_id.is_none() && p.code_name.is_none() {
-                if let Some(code) = uri.strip_prefix(CODE_URI_PREFIX) {
-                    p.code_id = Some(decode_segment(code));
-                }
-                p.code_name = Some(label.map(str::to_owned).unwrap_or_else(|| source_name(uri)));
-            } else {
-                *unsupported.entry("bodies that are web resources".to_owned()).or_default() += 1;
-            }
-        } else {
-            *unsupported.entry("bodies of unknown kinds".to_owned()).or_default() += 1;
-        }
+        read_body(&mut p, b, &motivations, unsupported);
     }
     let targets = as_list(v.get("target"));
     if targets.len() > 1 {
         *unsupported.entry("extra targets (only the first is used)".to_owned()).or_default() += targets.len() - 1;
     }
     let Some(target) = targets.first() else { return Err("has no target".to_owned()) };
+    read_target(&mut p, target, unsupported)?;
+    Ok(p)
+}
+
+/// Reads one body: a code (a classifying or tagging body, or a code URI), a note (a
+/// commenting or untyped textual body) or an attribute value (a describing body).
+fn read_body(p: &mut Parsed, b: &Value, motivations: &[String], unsupported: &mut BTreeMap<String, usize>) {
+    let purposes = purposes(b);
+    let is = |x: &str| purposes.iter().any(|p| p == x);
+    let textual = types(b).iter().any(|t| t == "TextualBody") || b.get("value").is_some();
+    let classifying = is("classifying")
+        || is("tagging")
+        || (purposes.is_empty() && motivations.iter().any(|m| m == "classifying" || m == "tagging"));
+    if textual {
+        let value = b.get("value").and_then(Value::as_str).unwrap_or("").to_owned();
+        if classifying && p.code_id.is_none() && p.code_name.is_none() {
+            p.code_name = Some(value);
+        } else if is("commenting") || (purposes.is_empty() && !classifying) {
+            p.note.push(value);
+        } else if is("describing") {
+            let attr = b
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.split_once(ATTRIBUTE_FRAGMENT))
+                .map(|(_, a)| decode_segment(a));
+            let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
+            p.attributes.push((attr, label, value));
+        } else {
+            *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
+        }
+    } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
+        let uri = id_of(src).unwrap_or("");
+        let label = src.get("label").and_then(Value::as_str).or_else(|| b.get("label").and_then(Value::as_str));
+        if (classifying || uri.starts_with(CODE_URI_PREFIX)) && p.code_id.is_none() && p.code_name.is_none() {
+            if let Some(code) = uri.strip_prefix(CODE_URI_PREFIX) {
+                p.code_id = Some(decode_segment(code));
+            }
+            p.code_name = Some(label.map(str::to_owned).unwrap_or_else(|| source_name(uri)));
+        } else {
+            *unsupported.entry("bodies that are web resources".to_owned()).or_default() += 1;
+        }
+    } else {
+        *unsupported.entry("bodies of unknown kinds".to_owned()).or_default() += 1;
+    }
+}
+
+/// Reads the target: its source, its quote and its position. A text selector inside another
+/// selector is relative to that fragment and cannot place the annotation.
+fn read_target(p: &mut Parsed, target: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<(), String> {
     p.source = id_of(target.get("source").unwrap_or(target)).unwrap_or("").to_owned();
     let mut refined: Option<(String, String)> = None;
     for s in as_list(target.get("selector")) {
@@ -250,7 +263,7 @@ fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>
     if let Some((_, outer)) = refined {
         *unsupported.entry(format!("text selectors refining a {outer} (its own text selector placed it)")).or_default() += 1;
     }
-    Ok(p)
+    Ok(())
 }
 
 /// What an import could not carry as it is, gathered as it goes.

@@ -101,6 +101,8 @@ fn local(name: &[u8]) -> String {
 /// Parses XML text into a tree. Refuses DOCTYPE declarations (and with them every entity
 /// declaration and external entity), undefined entities and nesting deeper than
 /// [`MAX_XML_DEPTH`]. `what` names the file in messages ("the codebook", "project.qde").
+// Long on purpose: one streaming event loop whose arms share the stack of open elements and
+// each check one hostile construct (DOCTYPE, entity, depth) where it is met.
 pub(crate) fn parse_xml(text: &str, what: &str) -> Result<Element, Error> {
     let mut reader = quick_xml::Reader::from_str(text);
     let at = |byte: u64, e: Error| {
