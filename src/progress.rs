@@ -50,3 +50,26 @@ impl<P: FnMut(usize, usize) -> bool> Ticker<P> {
         if (self.progress)(self.done, self.total) { Ok(()) } else { Err(cancelled()) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_reported_every_so_often_and_false_cancels() {
+        let mut seen = Vec::new();
+        let mut ticker = Ticker::new(2 * PROGRESS_EVERY + 5, |done, total| {
+            seen.push((done, total));
+            done < 2 * PROGRESS_EVERY
+        });
+        for _ in 0..PROGRESS_EVERY {
+            ticker.annotation().unwrap();
+        }
+        for _ in 1..PROGRESS_EVERY {
+            ticker.annotation().unwrap();
+        }
+        let err = ticker.annotation().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Cancelled, "a cancel is not a usage error");
+        assert_eq!(seen, [(PROGRESS_EVERY, 2 * PROGRESS_EVERY + 5), (2 * PROGRESS_EVERY, 2 * PROGRESS_EVERY + 5)]);
+    }
+}
