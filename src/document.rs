@@ -369,7 +369,8 @@ impl Document {
         self.snap(Span::new(pos, pos + 1))
     }
 
-    /// The 1-based line and column (in code points) of `pos`, for messages.
+    /// The 1-based line and column (in code points) of `pos`, for messages: the numbering of
+    /// [`crate::error::line_col`], found through the paragraph index instead of a scan.
     pub fn line_col(&self, pos: usize) -> (usize, usize) {
         let p = self.paragraph_at(pos);
         (p + 1, pos - self.paragraphs[p].chars.start + 1)
@@ -555,6 +556,15 @@ fn first_bad_utf16(body: &[u8], little: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_and_column_agree_with_the_message_helper() {
+        let doc = Document::from_text("Zoë 🚣 rows,\r\nthe café\n\nends");
+        for pos in 0..=doc.len_chars() {
+            assert_eq!(doc.line_col(pos), crate::error::line_col(doc.text(), doc.byte_of(pos)), "at {pos}");
+        }
+        assert_eq!(doc.line_col(doc.len_chars()), (4, 5));
+    }
 
     #[test]
     fn excerpts_cut_between_whole_characters_and_stay_on_one_line() {

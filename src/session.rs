@@ -209,7 +209,7 @@ impl Session {
         let theirs =
             std::fs::read(&self.sidecar_path).map_err(|e| Error::io(&self.sidecar_path, "cannot read the changed sidecar", e))?;
         let copy = conflict_copy_path(&self.sidecar_path);
-        sidecar::write_atomic(&copy, &theirs, false)?;
+        crate::io::write_atomic(&copy, &theirs, false)?;
         self.stamp = Some(DiskStamp::of_bytes(&theirs, std::fs::metadata(&self.sidecar_path).ok().as_ref()));
         self.save()?;
         Ok(copy)

@@ -178,7 +178,7 @@ fn write_readable(
         Format::Jsonl => stage(out, |w| jsonl::write(corpus, w, &mut ticker))?,
         Format::W3c => stage(out, |w| w3c::write(corpus, options, w, &mut ticker))?,
         Format::Html => {
-            crate::sidecar::write_atomic(out, html::render(corpus, &mut ticker)?.as_bytes(), false)?;
+            crate::io::write_atomic(out, html::render(corpus, &mut ticker)?.as_bytes(), false)?;
         }
         Format::Xlsx => {
             let mut xlsx_notes = Vec::new();
@@ -198,7 +198,7 @@ fn write_readable(
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
                 }
-                crate::sidecar::write_atomic(&path, &bytes, false)?;
+                crate::io::write_atomic(&path, &bytes, false)?;
                 written.push(path);
             }
             return Ok(Summary {
@@ -236,7 +236,7 @@ fn write_readable(
 /// only when `fill` succeeded; on an error (or a cancel) the temporary file is removed.
 fn stage(out: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> Result<(), Error> {
     let mut failure = None;
-    let written = crate::sidecar::write_atomic_with(out, false, |w| {
+    let written = crate::io::write_atomic_with(out, false, |w| {
         fill(w).map_err(|e| {
             failure = Some(e);
             std::io::Error::other("the export stopped")

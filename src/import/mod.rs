@@ -197,7 +197,7 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
     }
-    crate::sidecar::write_atomic(path, bytes, false)?;
+    crate::io::write_atomic(path, bytes, false)?;
     Ok(true)
 }
 

@@ -393,7 +393,7 @@ pub fn import(path: &Path, into_folder: &Path) -> Result<ImportSummary, Error> {
         if f.path.parent() != Some(into_folder) || f.path.file_name().is_none() {
             return Err(format_error(format!("refused to write {} outside {}", f.path.display(), into_folder.display())));
         }
-        sidecar::write_atomic(&f.path, &f.bytes, false)?;
+        crate::io::write_atomic(&f.path, &f.bytes, false)?;
     }
     Ok(summary)
 }
