@@ -380,20 +380,16 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
             notes.push(format!("a code without a name was named \"{name}\""));
         }
         let colour = match el.attr("color") {
-            Some(c) => match parse_colour(c) {
-                Some(rgb) => format_colour(rgb),
-                None => {
-                    return Err(bad(format!(
-                        "code \"{}\" has the colour \"{}\", which is not #RRGGBB or #RGB",
-                        crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
-                        crate::document::excerpt(c, crate::document::QUOTE_CHARS)
-                    )));
-                }
-            },
+            Some(c) => parse_colour(c).map(format_colour).ok_or_else(|| {
+                bad(format!(
+                    "code \"{}\" has the colour \"{}\", which is not #RRGGBB or #RGB",
+                    crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
+                    crate::document::excerpt(c, crate::document::QUOTE_CHARS)
+                ))
+            })?,
             None => {
-                let c = SAFE_PALETTE[palette_next % SAFE_PALETTE.len()].0.to_owned();
                 palette_next += 1;
-                c
+                SAFE_PALETTE[(palette_next - 1) % SAFE_PALETTE.len()].0.to_owned()
             }
         };
         // Names must be unique in Marginalia; codes of the same name under different parents
