@@ -92,14 +92,12 @@ impl Annotation {
 
     /// Makes an annotation made elsewhere (a file, another program) fit `doc`: its span widened
     /// to whole characters and its quote and context taken from the text, unless both are
-    /// right already. Returns whether anything changed.
-    pub fn fit(&mut self, doc: &Document) -> bool {
+    /// right already (then its prefix and suffix stay as given).
+    pub fn fit(&mut self, doc: &Document) {
         let span = self.span();
-        let fits = doc.snap(span) == span && self.exact == doc.slice(span);
-        if !fits {
+        if doc.snap(span) != span || self.exact != doc.slice(span) {
             self.requote(doc, span);
         }
-        !fits
     }
 
     pub fn span(&self) -> Span {

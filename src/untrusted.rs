@@ -124,7 +124,7 @@ impl<R: Read + Seek> Archive<R> {
             .read_to_end(&mut bytes)
             .map_err(|e| format_error(format!("the entry \"{name}\" cannot be read: {e}")))?;
         if bytes.len() as u64 != declared {
-            return Err(bomb(format!("holds more or fewer bytes than it declares ({declared})")));
+            return Err(bomb(format!("holds {} bytes but declares {declared}", bytes.len())));
         }
         self.read_so_far += declared;
         Ok(bytes)
