@@ -15,7 +15,7 @@ for dp,_,fs in os.walk(root):
         src=open(p).read()
         # strip line comments
         src=re.sub(r'//.*','',src)
-                targets=set(re.findall(r'crate::([a-z_]+)',src))
+        targets=set(re.findall(r'crate::([a-z_]+)',src))
         for m in re.findall(r'crate::\{([^}]*)\}',src,re.S):
             for part in m.split(','):
                 part=part.strip().split('::')[0]
