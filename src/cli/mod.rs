@@ -21,7 +21,7 @@ use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::{Span, excerpt};
 use crate::edits::Action;
 use crate::error::{Error, ErrorKind};
-use crate::session::Session;
+use crate::session::{Session, default_coder};
 
 /// Close reading and qualitative coding: select a passage, tag it with a code, keep it in a
 /// plain RON sidecar beside the document.
@@ -32,6 +32,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Documents or folders to open in the desktop app.
     pub paths: Vec<PathBuf>,
+    /// Your name as a coder in the desktop app, for this run (default: the name you gave the
+    /// app, else $MARGINALIA_CODER).
+    #[arg(long)]
+    pub coder: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,8 +111,8 @@ pub struct ListArgs {
 
 /// Runs the CLI and returns the process exit code. `open_gui` is called when there is no
 /// subcommand.
-pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
-    let Some(command) = cli.command else { return open_gui(cli.paths) };
+pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32) -> i32 {
+    let Some(command) = cli.command else { return open_gui(cli.paths, cli.coder.filter(|c| !c.trim().is_empty())) };
     let result = match command {
         Command::Add(args) => add(args),
         Command::List(args) => list(args),
@@ -128,8 +132,6 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
         }
     }
 }
-
-use crate::session::default_coder;
 
 pub fn report_error(e: &Error) {
     let _ = writeln!(std::io::stderr(), "error: {e}");
