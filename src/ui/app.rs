@@ -237,7 +237,7 @@ impl App {
         if let Some(name) = &self.coder_override {
             name.clone()
         } else if self.settings.coder.trim().is_empty() {
-            crate::cli::default_coder()
+            crate::session::default_coder()
         } else {
             self.settings.coder.clone()
         }

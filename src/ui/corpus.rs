@@ -306,6 +306,7 @@ pub struct ExportDialog {
     pub whole_folder: bool,
     pub excel: bool,
     pub jsonl: bool,
+    pub include_empty: bool,
     pub out: String,
     /// An export is under way.
     pub running: bool,
@@ -322,6 +323,7 @@ impl Default for ExportDialog {
             whole_folder: false,
             excel: false,
             jsonl: false,
+            include_empty: false,
             out: String::new(),
             running: false,
             progress: (0, 0),
@@ -365,7 +367,7 @@ impl ExportDialog {
         ExportRequest {
             source: source.to_path_buf(),
             format: self.format,
-            options: Options { excel: self.excel, jsonl: self.jsonl },
+            options: Options { excel: self.excel, jsonl: self.jsonl, include_empty: self.include_empty },
             out: PathBuf::from(self.out.trim()),
         }
     }
@@ -391,6 +393,9 @@ impl ExportDialog {
                     }
                     Format::W3c => {
                         ui.checkbox(&mut self.jsonl, "One annotation per line (JSON lines)");
+                    }
+                    Format::Html => {
+                        ui.checkbox(&mut self.include_empty, "Include documents without annotations");
                     }
                     _ => {}
                 }

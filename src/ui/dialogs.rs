@@ -79,7 +79,7 @@ impl Dialogs {
                 }
                 let skip = ui
                     .button("Skip for now")
-                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::cli::default_coder()));
+                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::session::default_coder()));
                 if skip.clicked() {
                     out.push(Command::SkipName);
                     self.asking_coder = false;

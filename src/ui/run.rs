@@ -256,9 +256,8 @@ impl App {
                     Ok(())
                 }
                 Some(span) => {
-                    let span = session.doc.snap(span);
                     let a = Annotation::new(&session.doc, span, &code, &session.coder);
-                    let id = a.id;
+                    let (id, span) = (a.id, a.span());
                     let r = session.apply(Action::Add(a));
                     if r.is_ok() {
                         self.selected = Some(id);
@@ -344,7 +343,7 @@ impl App {
     fn skip_name_prompt(&mut self) {
         self.views.dialogs.asking_coder = false;
         if self.settings.coder.trim().is_empty() {
-            let name = crate::cli::default_coder();
+            let name = crate::session::default_coder();
             self.notice = Some(Notice {
                 text: format!("Your annotations are signed “{name}”. Set your name any time with File > Your name…"),
                 is_error: false,

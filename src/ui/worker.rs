@@ -140,7 +140,9 @@ impl Worker {
         if matches!(job, Job::Export(_)) {
             self.cancel.store(false, Ordering::Relaxed);
         }
-        self.jobs.send(job).map_err(|_| Error::usage("the background thread stopped; restart Marginalia"))?;
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::new(crate::error::ErrorKind::Cancelled, "the background thread stopped; restart Marginalia"))?;
         self.pending += 1;
         Ok(())
     }
