@@ -154,20 +154,16 @@ impl App {
                     self.panels.folder = !self.panels.folder;
                 }
             }
-            UiCommand::FocusDocument => {
-                if self.session.is_some() {
-                    ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
-                }
+            UiCommand::FocusDocument if self.session.is_some() => {
+                ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
             }
-            UiCommand::FocusFolder => {
-                if self.folder.is_some() {
-                    if self.narrow {
-                        self.panels.folder_when_narrow = true;
-                    } else {
-                        self.panels.folder = true;
-                    }
-                    self.views.folder.focus_current = true;
+            UiCommand::FocusFolder if self.folder.is_some() => {
+                if self.narrow {
+                    self.panels.folder_when_narrow = true;
+                } else {
+                    self.panels.folder = true;
                 }
+                self.views.folder.focus_current = true;
             }
             UiCommand::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             UiCommand::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
