@@ -475,6 +475,14 @@ impl App {
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
+            Done::CompareReady(view) => {
+                // Only for the document still open.
+                let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
+                if same {
+                    self.views.compare = Some(*view);
+                    self.gold = None;
+                }
+            }
             Done::SidecarChecked { path, changed } => {
                 // A save under way checks the file itself, and says so if it changed.
                 if changed && !self.saver.is_saving() && self.session.as_ref().is_some_and(|s| s.sidecar_path == path) {

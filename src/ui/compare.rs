@@ -162,7 +162,8 @@ impl CompareView {
         self.data.as_ref().map(|d| d.coders.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default()
     }
 
-    fn recompute(&mut self) {
+    /// Computes the figures of the selected coders (again, when the selection changed).
+    pub(super) fn recompute(&mut self) {
         if !self.dirty && self.data.is_some() {
             return;
         }

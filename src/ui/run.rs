@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::App;
 use super::command::{Command, UiCommand};
-use super::compare::{self, CompareView};
+use super::compare;
 use super::doc_view::Selection;
 use super::view::Notice;
 use super::worker::{Job, SaveTarget};
@@ -193,8 +193,9 @@ impl App {
             return;
         }
         let Some(session) = &self.session else { return };
-        self.views.compare = Some(CompareView::new(session.doc.clone()));
-        self.gold = None;
+        // The coders' sidecars are read on the worker; the view opens when they are in.
+        let job = Job::OpenCompare(Box::new(session.doc.clone()));
+        self.submit(job);
     }
 
     fn accept_into_gold(&mut self, coder: &str, annotation: &Annotation, code: Option<crate::Code>) {

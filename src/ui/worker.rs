@@ -1,6 +1,7 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
-//! disk, checking whether the sidecar changed on disk, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
+//! disk, checking whether the sidecar changed on disk, reading the coders to compare, and
+//! exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
 //! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
 //! export runs), which the app takes in at the start of a frame.
 //!
@@ -12,9 +13,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
+use super::compare::CompareView;
 use super::corpus::FolderEntry;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
+use crate::document::Document;
 use crate::error::Error;
 use crate::export::{self, Format, Options};
 use crate::session::SaveJob;
@@ -68,6 +71,9 @@ pub enum Job {
         path: PathBuf,
         expected: Option<DiskStamp>,
     },
+    /// Reads every coder's sidecar beside a document and computes their agreement, for the
+    /// compare view.
+    OpenCompare(Box<Document>),
 }
 
 /// What the background thread reports.
@@ -97,6 +103,8 @@ pub enum Done {
         path: PathBuf,
         changed: bool,
     },
+    /// The compare view, with its coders read and its figures computed.
+    CompareReady(Box<CompareView>),
 }
 
 impl Done {
@@ -224,6 +232,11 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         Job::CheckSidecar { path, expected } => {
             let changed = crate::sidecar::changed_on_disk(&path, expected.as_ref()).unwrap_or(false);
             Done::SidecarChecked { path, changed }
+        }
+        Job::OpenCompare(doc) => {
+            let mut view = CompareView::new(*doc);
+            view.recompute();
+            Done::CompareReady(Box::new(view))
         }
         Job::ReadCodebook(path) => {
             let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
