@@ -1,5 +1,11 @@
 //! The desktop app (egui/eframe). It reads the core's state and emits actions; it owns no rule
 //! about annotations. `App::frame` draws into any `Ui`, so tests drive it without a window.
+//!
+//! Every view is a struct with `fn ui(&mut self, ui, ctx: &ViewCtx, out: &mut Vec<Command>)`:
+//! it reads the state through [`view::ViewCtx`] and pushes [`command::Command`]s. Commands a
+//! person invokes are [`command::UiCommand`]s, whose table gives the menus, the shortcuts and
+//! the shortcut list. `App::run_commands` (in `run.rs`) alone changes the state, and hands all
+//! disk work to the one background thread in [`worker`]; its answers come back as messages.
 
 pub mod app;
 pub mod bench;
