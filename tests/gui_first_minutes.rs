@@ -61,8 +61,9 @@ fn the_first_run_asks_a_name_that_takes_typing_at_once_and_enter_continues() {
     assert!(harness.query_by_label("Welcome to Marginalia").is_none());
     assert_eq!(harness.state().settings().coder, "Ada Lovelace");
     assert_eq!(harness.state().session().unwrap().coder, "Ada Lovelace");
-    let saved = std::fs::read_to_string(&settings_path).unwrap();
-    assert!(saved.contains("Ada Lovelace"), "the name is kept for the next run: {saved}");
+    // The settings are written by the background worker.
+    let written = || std::fs::read_to_string(&settings_path).is_ok_and(|t| t.contains("Ada Lovelace"));
+    step_until(&mut harness, "the name is kept for the next run", |_| written());
     harness.get_by_label_contains("coder: Ada Lovelace");
 }
 

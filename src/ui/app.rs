@@ -374,10 +374,16 @@ impl App {
         self.notice = Some(Notice { text: e.to_string(), is_error: true });
     }
 
+    /// Hands the settings to the worker to write.
     pub(super) fn save_settings(&mut self) {
-        if let Some(path) = &self.settings_path
-            && let Err(e) = self.settings.save(path)
-        {
+        if let Some(path) = &self.settings_path {
+            let job = Job::SaveSettings { settings: Box::new(self.settings.clone()), path: path.clone() };
+            self.submit(job);
+        }
+    }
+
+    fn settings_saved(&mut self, result: Result<(), Error>) {
+        if let Err(e) = result {
             self.notice = Some(Notice { text: format!("Settings were not saved: {e}"), is_error: true });
         }
     }
@@ -475,6 +481,7 @@ impl App {
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
+            Done::SettingsSaved(result) => self.settings_saved(result),
             Done::CompareReady(view) => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
@@ -732,7 +739,11 @@ impl App {
     pub fn on_close(&mut self) {
         self.flush_save();
         self.remember_position();
-        self.save_settings();
+        // The window is going: written here, not left to the worker.
+        if let Some(path) = &self.settings_path {
+            let result = self.settings.save(path);
+            self.settings_saved(result);
+        }
     }
 }
 

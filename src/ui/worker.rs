@@ -1,7 +1,7 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
-//! disk, checking whether the sidecar changed on disk, reading the coders to compare, and
-//! exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
+//! disk, checking whether the sidecar changed on disk, reading the coders to compare, writing
+//! the settings, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
 //! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
 //! export runs), which the app takes in at the start of a frame.
 //!
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::compare::CompareView;
 use super::corpus::FolderEntry;
+use super::settings::Settings;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
 use crate::document::Document;
@@ -74,6 +75,11 @@ pub enum Job {
     /// Reads every coder's sidecar beside a document and computes their agreement, for the
     /// compare view.
     OpenCompare(Box<Document>),
+    /// Writes the app's settings.
+    SaveSettings {
+        settings: Box<Settings>,
+        path: PathBuf,
+    },
 }
 
 /// What the background thread reports.
@@ -105,6 +111,7 @@ pub enum Done {
     },
     /// The compare view, with its coders read and its figures computed.
     CompareReady(Box<CompareView>),
+    SettingsSaved(Result<(), Error>),
 }
 
 impl Done {
@@ -233,6 +240,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             let changed = crate::sidecar::changed_on_disk(&path, expected.as_ref()).unwrap_or(false);
             Done::SidecarChecked { path, changed }
         }
+        Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
         Job::OpenCompare(doc) => {
             let mut view = CompareView::new(*doc);
             view.recompute();
