@@ -252,3 +252,33 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn next(worker: &mut Worker) -> Done {
+        worker.wait(Duration::from_secs(10)).expect("the worker answers")
+    }
+
+    #[test]
+    fn jobs_are_answered_in_order_and_a_replaced_file_keeps_its_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codebook.ron");
+        let mut worker = Worker::default();
+        for text in ["first", "second"] {
+            let job = Job::Write { path: path.clone(), bytes: text.into(), backup: true, done: format!("Wrote {text}.") };
+            worker.submit(job).unwrap();
+        }
+        worker.submit(Job::ReadCodebook(dir.path().join("missing.ron"))).unwrap();
+        assert!(worker.busy());
+        let Done::Wrote(Ok(first)) = next(&mut worker) else { panic!("the first write is answered first") };
+        assert_eq!(first, "Wrote first.");
+        let Done::Wrote(Ok(second)) = next(&mut worker) else { panic!("then the second") };
+        assert!(second.starts_with("Wrote second. The previous one is kept as"), "{second}");
+        assert!(matches!(next(&mut worker), Done::CodebookRead(Err(_))), "a missing file is an error, not a hang");
+        assert!(!worker.busy());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
+        assert_eq!(std::fs::read_to_string(crate::sidecar::backup_path(&path)).unwrap(), "first");
+    }
+}
