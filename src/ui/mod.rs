@@ -2,6 +2,7 @@
 //! about annotations. `App::frame` draws into any `Ui`, so tests drive it without a window.
 
 pub mod app;
+pub mod bidi;
 pub mod codebook_editor;
 pub mod command;
 pub mod compare;
