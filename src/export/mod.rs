@@ -277,6 +277,8 @@ pub struct Row<'a> {
     pub coder: String,
     pub annotation: &'a Annotation,
     pub codebook: &'a Codebook,
+    /// Every link of the annotation's sidecar.
+    pub links: &'a [crate::link::Link],
     pub code_name: String,
     /// The name of the code's group, or "".
     pub code_group: String,
@@ -309,6 +311,7 @@ pub fn document_rows<'a>(corpus: &Corpus, doc_index: usize, d: &'a CorpusDocumen
                 coder: if a.coder.trim().is_empty() { sc.sidecar.coder.clone() } else { a.coder.clone() },
                 annotation: a,
                 codebook,
+                links: &sc.sidecar.links,
                 code_name: code.map(|c| c.name.clone()).unwrap_or_else(|| a.code.clone()),
                 code_group: codebook.group_name(&a.code).unwrap_or_default().to_owned(),
                 span,
@@ -349,6 +352,21 @@ pub fn attribute_ids(corpus: &Corpus) -> Vec<String> {
 }
 
 /// Every code used or defined in the corpus, first definition wins, in codebook order.
+/// The link types of every codebook in the corpus, each id once, the folder codebook's first.
+pub fn all_link_types(corpus: &Corpus) -> Vec<crate::codebook::LinkType> {
+    let mut types: Vec<crate::codebook::LinkType> = Vec::new();
+    let mut books = vec![&corpus.codebook];
+    books.extend(corpus.documents.iter().flat_map(|d| d.sidecars.iter().map(|s| &s.sidecar.codebook)));
+    for cb in books {
+        for t in &cb.link_types {
+            if !types.iter().any(|x| x.id == t.id) {
+                types.push(t.clone());
+            }
+        }
+    }
+    types
+}
+
 pub fn all_codes(corpus: &Corpus) -> Vec<crate::codebook::Code> {
     let mut codes: Vec<crate::codebook::Code> = Vec::new();
     let mut books = vec![&corpus.codebook];

@@ -1,9 +1,12 @@
 //! brat standoff import: `X.ann` with `X.txt` beside it becomes the document `X.txt` (copied
 //! into the target folder) and its sidecar. Entity types become codes (types the codebook does
 //! not know are added, named and coloured from a `visual.conf` beside the .ann when there is
-//! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations, events,
-//! equivalences and normalisations (and notes or attributes attached to them) have no place in
-//! Marginalia and are counted in the summary.
+//! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations between
+//! two text-bound annotations (`R1<TAB>Type Arg1:T1 Arg2:T2`) become links from Arg1 to Arg2,
+//! their type a link type of the codebook (added, with its label and colour from visual.conf,
+//! when the codebook has none by that id or name), their note a link's note. Events,
+//! equivalences, normalisations, relations to anything but text-bound annotations, and
+//! attributes of relations have no place in Marginalia and are counted in the summary.
 //!
 //! A folder of brat documents imports every `.ann` in it (not in its subfolders). Only regular
 //! files are read: a `.ann` or `.txt` that is a symbolic link (which could point anywhere on
@@ -17,7 +20,17 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::brat::{brat_name, brat_value};
-use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+use crate::import::{
+    Summary, add_all_linked, add_code, add_link_type, format_error, inside, open_session, read_capped, write_new,
+};
+use crate::link::Link;
+
+struct Relation {
+    ty: String,
+    origin: String,
+    target: String,
+    note: Vec<String>,
+}
 
 struct Entity {
     ty: String,
@@ -29,6 +42,7 @@ struct Entity {
 
 /// Labels and colours from a visual.conf: type → (label, colour).
 fn visual_conf(text: &str) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    // Entities are drawn with `bgColor`, relation arcs with `color`.
     let mut out: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
     let mut section = "";
     for line in text.lines() {
@@ -57,7 +71,8 @@ fn visual_conf(text: &str) -> BTreeMap<String, (Option<String>, Option<String>)>
                 let mut parts = line.splitn(2, char::is_whitespace);
                 if let (Some(ty), Some(rest)) = (parts.next(), parts.next()) {
                     for kv in rest.split(',') {
-                        if let Some(c) = kv.trim().strip_prefix("bgColor:") {
+                        let kv = kv.trim();
+                        if let Some(c) = kv.strip_prefix("bgColor:").or_else(|| kv.strip_prefix("color:")) {
                             out.entry(ty.to_owned()).or_default().1 = Some(c.trim().to_owned());
                         }
                     }
@@ -161,6 +176,9 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
     // to them are counted with them.
     let mut uncarried_ids: BTreeSet<String> = BTreeSet::new();
     let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
+    let mut relations: Vec<Relation> = Vec::new();
+    let mut relation_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pending_relations: Vec<(usize, String, Relation)> = Vec::new();
     for (n, line) in ann.lines().enumerate() {
         let lineno = n + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -234,10 +252,27 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                 }
                 pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
             }
-            Some(c @ ('R' | 'E' | '*' | 'N')) => {
+            Some('R') => {
+                let mut parts = line.splitn(3, '\t');
+                let (Some(key), Some(fields)) = (parts.next(), parts.next()) else {
+                    return Err(bad("a relation needs an ID and a TYPE Arg1:ID Arg2:ID".into())
+                        .hint("the line should look like R1<TAB>Supports Arg1:T1 Arg2:T2"));
+                };
+                let fields: Vec<&str> = fields.split_whitespace().collect();
+                let args: Vec<(&str, &str)> = fields.iter().skip(1).filter_map(|f| f.split_once(':')).collect();
+                let arg =
+                    |role: &str, nth: usize| args.iter().find(|(r, _)| *r == role).or_else(|| args.get(nth)).map(|(_, id)| *id);
+                let (Some(ty), Some(origin), Some(target)) = (fields.first(), arg("Arg1", 0), arg("Arg2", 1)) else {
+                    return Err(bad(format!("the relation {} does not name a type and two arguments", q(key)))
+                        .hint("the line should look like R1<TAB>Supports Arg1:T1 Arg2:T2"));
+                };
+                let relation =
+                    Relation { ty: (*ty).to_owned(), origin: origin.to_owned(), target: target.to_owned(), note: vec![] };
+                pending_relations.push((lineno, key.to_owned(), relation));
+            }
+            Some(c @ ('E' | '*' | 'N')) => {
                 uncarried_ids.insert(line.split('\t').next().unwrap_or("").to_owned());
                 let what = match c {
-                    'R' => "relations",
                     'E' => "events",
                     '*' => "equivalences",
                     _ => "normalisations",
@@ -247,11 +282,31 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
             _ => *not_carried.entry("unrecognised lines").or_default() += 1,
         }
     }
+    for (lineno, key, relation) in pending_relations {
+        let ends = [&relation.origin, &relation.target];
+        if ends.iter().all(|e| index.contains_key(*e)) {
+            relation_index.insert(key, relations.len());
+            relations.push(relation);
+        } else if ends.iter().all(|e| index.contains_key(*e) || !e.starts_with('T')) {
+            // An event or another relation at one end: Marginalia links annotations only.
+            uncarried_ids.insert(key);
+            *not_carried.entry("relations to events or other relations").or_default() += 1;
+        } else {
+            let missing = ends.iter().find(|e| !index.contains_key(**e)).map_or(String::new(), |e| q(e));
+            return Err(format_error(
+                ann_path,
+                format!("the relation {} refers to {missing}, which the file does not define", q(&key)),
+            )
+            .at(lineno, 1)
+            .hint("check the relation's arguments, or remove the line"));
+        }
+    }
     for (lineno, target, text) in pending_notes {
         match index.get(&target) {
             Some(&i) => entities[i].note.push(text),
+            None if relation_index.contains_key(&target) => relations[relation_index[&target]].note.push(text),
             None if uncarried_ids.contains(&target) => {
-                *not_carried.entry("notes on relations, events or normalisations").or_default() += 1;
+                *not_carried.entry("notes on events, normalisations or relations not carried").or_default() += 1;
             }
             None => {
                 return Err(format_error(ann_path, format!("a note refers to {}, which the file does not define", q(&target)))
@@ -268,7 +323,7 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
                     return Err(format_error(ann_path, format!("an attribute refers to {}, which is not defined", q(&target)))
                         .at(lineno, 1));
                 }
-                *not_carried.entry("attributes of relations or events").or_default() += 1;
+                *not_carried.entry("attributes of relations or events (Marginalia links have none)").or_default() += 1;
             }
         }
     }
@@ -342,17 +397,50 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
         }
         annotations.push(a);
     }
+    // Relations become links from Arg1 to Arg2, their types link types.
+    let mut new_types = BTreeSet::new();
+    let mut links = Vec::new();
+    for r in &relations {
+        let type_id = match codebook.link_types.iter().find(|t| t.id == r.ty || brat_name(&t.id) == r.ty) {
+            Some(t) => t.id.clone(),
+            None => {
+                let (label, colour) = visual.get(&r.ty).cloned().unwrap_or_default();
+                let name = label.unwrap_or_else(|| r.ty.replace('_', " "));
+                match codebook.link_types.iter().find(|t| t.name.to_lowercase() == name.to_lowercase()) {
+                    Some(t) => t.id.clone(),
+                    None => {
+                        new_types.insert(r.ty.clone());
+                        add_link_type(&mut codebook, &r.ty, &name, colour)
+                    }
+                }
+            }
+        };
+        let mut link = Link::new(&type_id, annotations[index[&r.origin]].id, annotations[index[&r.target]].id, coder);
+        link.note = r.note.join("\n");
+        links.push(link);
+    }
     codebook.validate().map_err(|e| e.in_file(ann_path))?;
     let n = annotations.len();
+    let relation_count = links.len();
     // Everything is checked: now write the document (if it is not there yet) and its sidecar.
     let mut summary = Summary::default();
     if write_new(&doc_path, &txt_bytes)? {
         summary.written.push(doc_path.clone());
     }
-    let (added, skipped) = add_all(&mut session, codebook, annotations)?;
+    let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, links)?;
     session.save()?;
     summary.written.push(session.sidecar_path.clone());
     summary.carried.push(format!("{added} of {n} annotation(s) imported into {}", doc_path.display()));
+    if relation_count > 0 {
+        summary.carried.push(format!("{links_added} of {relation_count} relation(s) imported as links"));
+    }
+    if !new_types.is_empty() {
+        summary.carried.push(format!(
+            "added {} link type(s) to the codebook: {}",
+            new_types.len(),
+            new_types.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if skipped > 0 {
         summary.carried.push(format!("{skipped} were in the sidecar already"));
     }

@@ -7,10 +7,15 @@
 //! (start and end in Unicode code points, end exclusive, as REFI-QDA 1.5 §10.2 and its examples
 //! use) with one `Coding` of its code by its coder. The note is the selection's `Description`;
 //! attribute values follow it in a block headed [`ATTRIBUTES_HEADER`], one `id: value` a line.
+//! Each link between annotations is a `Link` (`direction="OneWay"`, from the origin selection
+//! to the target selection) named after its link type, with the type's colour; REFI-QDA links
+//! have no type of their own, no coder and no times, and a link's note is not written.
 //!
 //! Import reads text sources back into a folder: one `.txt` per source, one sidecar per coder,
-//! the codebook as `codebook.ron` when the folder has none. Whatever cannot be carried (other
-//! kinds of source, sets, cases, links, graphs, selections without a code, …) is listed in the
+//! the codebook as `codebook.ron` when the folder has none. A `Link` between two selections of
+//! one coder in one source becomes a link, its type the link type of the codebook named as the
+//! link is (added when there is none). Whatever cannot be carried (other kinds of source, sets,
+//! cases, links between codes or across sources, graphs, selections without a code, …) is listed in the
 //! [`ImportSummary`], never dropped without a word. The archive is untrusted: hostile paths,
 //! oversized or over-compressed entries, DOCTYPEs and selections outside the text are refused
 //! before anything is written, and nothing is ever written outside the target folder.
@@ -58,6 +63,7 @@ pub struct ExportReport {
     pub annotations: usize,
     pub coders: usize,
     pub codes: usize,
+    pub links: usize,
     /// What was not exported, and why.
     pub notes: Vec<String>,
 }
@@ -73,6 +79,7 @@ pub struct ImportSummary {
     pub codebook_path: Option<PathBuf>,
     pub codebook: Codebook,
     pub annotations: usize,
+    pub links: usize,
     /// Things in the project that Marginalia cannot carry, each with a count or a name.
     pub not_imported: Vec<String>,
     /// Things that were carried with a change (nesting flattened, names made unique, …).
@@ -82,8 +89,9 @@ pub struct ImportSummary {
 impl ImportSummary {
     /// A few lines for people: what was written, then what was not carried.
     pub fn report(&self) -> String {
+        let links = if self.links > 0 { format!(", {} link(s)", self.links) } else { String::new() };
         let mut out = format!(
-            "imported {} document(s), {} annotation(s), {} code(s), {} sidecar(s)\n",
+            "imported {} document(s), {} annotation(s){links}, {} code(s), {} sidecar(s)\n",
             self.documents.len(),
             self.annotations,
             self.codebook.codes.len(),
@@ -180,6 +188,8 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
         (guid, format!("{guid}.txt"))
     };
     let mut used_guids = BTreeSet::new();
+    let mut links: Vec<ProjectLink> = Vec::new();
+    let mut link_notes = 0;
     start(&mut w, BytesStart::new("Sources"));
     for d in &corpus.documents {
         let (source_guid, file) = source_file(d);
@@ -187,8 +197,8 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
         src.push_attribute(("guid", source_guid.to_string().as_str()));
         src.push_attribute(("name", d.doc.file_name().as_str()));
         src.push_attribute(("plainTextPath", format!("internal://{file}").as_str()));
-        let mut annotations: Vec<(&Annotation, String)> = Vec::new();
-        for sc in &d.sidecars {
+        let mut annotations: Vec<(&Annotation, String, usize)> = Vec::new();
+        for (sc_index, sc) in d.sidecars.iter().enumerate() {
             for a in &sc.sidecar.annotations {
                 if a.status == AnchorStatus::Orphaned {
                     report.notes.push(format!(
@@ -200,30 +210,83 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
                     ticker.annotations(1);
                     continue;
                 }
-                annotations.push((a, coder_of(a, sc.coder())));
+                annotations.push((a, coder_of(a, sc.coder()), sc_index));
             }
         }
-        annotations.sort_by(|(a, ac), (b, bc)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
+        annotations.sort_by(|(a, ac, _), (b, bc, _)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
+        // (sidecar, annotation id) → the GUID of its selection, for the links.
+        let mut selection_of: HashMap<(usize, Uuid), Uuid> = HashMap::new();
         if annotations.is_empty() {
             empty(&mut w, src);
         } else {
             start(&mut w, src);
-            for (a, coder) in &annotations {
+            for (a, coder, sc_index) in &annotations {
                 let mut guid = a.id;
                 if !used_guids.insert(guid) {
                     guid = derived_guid("selection", &format!("{}:{coder}", a.id));
                     used_guids.insert(guid);
                 }
+                selection_of.insert((*sc_index, a.id), guid);
                 write_selection(&mut w, a, guid, coder, &d.doc);
                 report.annotations += 1;
                 ticker.annotation()?;
             }
             end(&mut w, "TextSource");
         }
+        for (sc_index, sc) in d.sidecars.iter().enumerate() {
+            for l in &sc.sidecar.links {
+                let ends = (selection_of.get(&(sc_index, l.origin)), selection_of.get(&(sc_index, l.target)));
+                let (Some(origin), Some(target)) = ends else {
+                    report.notes.push(format!(
+                        "{}: a link by {} was not exported: one of its annotations is no longer in the document",
+                        d.doc.file_name(),
+                        sc.coder()
+                    ));
+                    continue;
+                };
+                let kind = sc.sidecar.codebook.link_type(&l.link_type);
+                links.push(ProjectLink {
+                    guid: l.id,
+                    name: kind.map_or_else(|| l.link_type.clone(), |t| t.name.clone()),
+                    colour: kind.and_then(|t| crate::codebook::parse_colour(&t.colour)),
+                    origin: *origin,
+                    target: *target,
+                });
+                if !l.note.is_empty() {
+                    link_notes += 1;
+                }
+            }
+        }
         report.documents += 1;
         ticker.report()?;
     }
     end(&mut w, "Sources");
+    if !links.is_empty() {
+        start(&mut w, BytesStart::new("Links"));
+        let mut guids = BTreeSet::new();
+        for l in &links {
+            let guid = if guids.insert(l.guid) && !used_guids.contains(&l.guid) {
+                l.guid
+            } else {
+                derived_guid("link", &l.guid.to_string())
+            };
+            let mut el = BytesStart::new("Link");
+            el.push_attribute(("guid", guid.to_string().as_str()));
+            el.push_attribute(("name", l.name.as_str()));
+            el.push_attribute(("direction", "OneWay"));
+            if let Some(rgb) = l.colour {
+                el.push_attribute(("color", crate::codebook::format_colour(rgb).as_str()));
+            }
+            el.push_attribute(("originGUID", l.origin.to_string().as_str()));
+            el.push_attribute(("targetGUID", l.target.to_string().as_str()));
+            empty(&mut w, el);
+        }
+        end(&mut w, "Links");
+        report.links = links.len();
+    }
+    if link_notes > 0 {
+        report.notes.push(format!("{link_notes} link note(s) were not exported (a REFI-QDA link carries no text of its own)"));
+    }
     end(&mut w, "Project");
     drop(w);
     let _ = latch.write_all(b"\n");
@@ -238,6 +301,15 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     let tmp = buffered.into_inner().map_err(|e| fail("cannot write the archive", e.into_error()))?;
     crate::io::persist(&target, tmp, old.as_ref(), false)?;
     Ok(report)
+}
+
+/// A link as the project writes it: between two selections.
+struct ProjectLink {
+    guid: Uuid,
+    name: String,
+    colour: Option<[u8; 3]>,
+    origin: Uuid,
+    target: Uuid,
 }
 
 fn write_selection<W: Write>(w: &mut Writer<W>, a: &Annotation, guid: Uuid, coder: &str, doc: &Document) {
@@ -545,7 +617,7 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
     }
 
     // Everything Marginalia has no place for.
-    for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Links", "link"), ("Graphs", "graph")] {
+    for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Graphs", "graph")] {
         if let Some(e) = project.child(el) {
             let n = e.children.len();
             if n > 0 {
@@ -565,6 +637,8 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
     let mut seen_ids: BTreeSet<Uuid> = BTreeSet::new();
     let mut used_attributes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut per_doc: Vec<(PathBuf, Document, BTreeMap<String, Vec<Annotation>>)> = Vec::new();
+    // Selection (or coding) GUID → (document, coder, annotation id), for the links.
+    let mut annotation_of: HashMap<Uuid, (usize, String, Uuid)> = HashMap::new();
 
     let sources = project.child("Sources");
     for src in sources.map(|s| s.children.as_slice()).unwrap_or(&[]) {
@@ -768,6 +842,7 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
             let mut a = Annotation::new(&doc, s.span, &s.code, &s.coder);
             a.id = if seen_ids.insert(s.guid) { s.guid } else { Uuid::new_v4() };
             seen_ids.insert(a.id);
+            annotation_of.entry(s.guid).or_insert((per_doc.len(), s.coder.clone(), a.id));
             a.note = s.note;
             a.attributes = s.attributes;
             for k in a.attributes.keys() {
@@ -805,9 +880,49 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
             }
         }
     }
+    // Links between two selections of one coder in one source become links; their names,
+    // link types.
+    let mut doc_links: HashMap<(usize, String), Vec<crate::link::Link>> = HashMap::new();
+    let mut link_count = 0;
+    let mut unlinked = 0;
+    for l in project.child("Links").map(|l| l.children_named("Link").collect::<Vec<_>>()).unwrap_or_default() {
+        let end = |name: &str| l.attr(name).and_then(parse_guid).and_then(|g| annotation_of.get(&g));
+        let (Some((doc_o, coder_o, origin)), Some((doc_t, coder_t, target))) = (end("originGUID"), end("targetGUID")) else {
+            unlinked += 1;
+            continue;
+        };
+        if doc_o != doc_t || coder_o != coder_t || origin == target {
+            unlinked += 1;
+            continue;
+        }
+        let name = l.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("linked");
+        let type_id = match codebook.link_types.iter().find(|t| t.name.to_lowercase() == name.to_lowercase()) {
+            Some(t) => t.id.clone(),
+            None => crate::import::add_link_type(&mut codebook, "", name, l.attr("color").map(str::to_owned)),
+        };
+        let mut link = crate::link::Link::new(&type_id, *origin, *target, coder_o);
+        if let Some(g) = l.attr("guid").and_then(parse_guid)
+            && seen_ids.insert(g)
+        {
+            link.id = g;
+        }
+        if matches!(l.attr("direction"), Some("Bidirectional" | "Associative")) {
+            notes.push(format!(
+                "the {} link \"{name}\" became a link from its origin to its target",
+                l.attr("direction").unwrap_or("")
+            ));
+        }
+        doc_links.entry((*doc_o, coder_o.clone())).or_default().push(link);
+        link_count += 1;
+    }
+    if unlinked > 0 {
+        not_imported.push(format!(
+            "{unlinked} link(s) between codes, sources, other coders' selections or other documents (Marginalia links two annotations of one sidecar)"
+        ));
+    }
     codebook.validate()?;
 
-    for (doc_path, doc, by_coder) in per_doc {
+    for (doc_index, (doc_path, doc, by_coder)) in per_doc.into_iter().enumerate() {
         let file_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let several = by_coder.len() > 1;
         for (coder, annotations) in by_coder {
@@ -824,12 +939,13 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
                 sidecar::default_path(&doc_path)
             };
             annotation_count += annotations.len();
-            let sc = Sidecar::new(
+            let mut sc = Sidecar::new(
                 DocumentRef { file_name: file_name.clone(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
                 &coder,
                 codebook.clone(),
                 annotations,
             );
+            sc.links = doc_links.remove(&(doc_index, coder.clone())).unwrap_or_default();
             // What is written must load again.
             let ron = sc.to_ron();
             Sidecar::from_ron(&ron, &sc_path)?;
@@ -850,8 +966,16 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
         Some(codebook_file)
     };
 
-    let summary =
-        ImportSummary { documents, sidecars, codebook_path, codebook, annotations: annotation_count, not_imported, notes };
+    let summary = ImportSummary {
+        documents,
+        sidecars,
+        codebook_path,
+        codebook,
+        annotations: annotation_count,
+        links: link_count,
+        not_imported,
+        notes,
+    };
     Ok((planned, summary))
 }
 
