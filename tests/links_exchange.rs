@@ -241,6 +241,18 @@ fn json_lines_and_the_html_report_show_the_links() {
     assert_eq!(out_links[0]["note"], "the figure <backs> the \"demand\"");
     assert_eq!(records.iter().map(|r| r["links"].as_array().unwrap().len()).sum::<usize>(), 3);
 
+    // The CSV (and the xlsx, the same columns) has the outgoing links in its last column.
+    let csv_path = dir.path().join("speech.csv");
+    export::write(&corpus, Format::Csv, &Options::default(), &csv_path, &|_, _| true).unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(header.last().map(String::as_str), Some("links"));
+    let id_col = header.iter().position(|h| h == "id").unwrap();
+    let cells: BTreeMap<String, String> =
+        reader.records().map(|r| r.unwrap()).map(|r| (r[id_col].to_owned(), r[header.len() - 1].to_owned())).collect();
+    assert_eq!(cells[&evidence.origin.to_string()], format!("evidence-for:{}", evidence.target));
+    assert_eq!(cells[&evidence.target.to_string()], "");
+
     let html_path = dir.path().join("speech.html");
     export::write(&corpus, Format::Html, &Options::default(), &html_path, &|_, _| true).unwrap();
     let html = std::fs::read_to_string(&html_path).unwrap();

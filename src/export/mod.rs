@@ -286,6 +286,14 @@ pub struct Row<'a> {
     pub span: Option<Span>,
 }
 
+/// The links that start at the row's annotation, as the CSV and xlsx `links` cell writes them:
+/// `TYPE:TARGET-ID` for each (the link type's id and the target annotation's id), joined by
+/// `; `, in the order of the links' ids. Empty when there are none.
+pub fn outgoing_links_cell(r: &Row<'_>) -> String {
+    let id = r.annotation.id;
+    r.links.iter().filter(|l| l.origin == id).map(|l| format!("{}:{}", l.link_type, l.target)).collect::<Vec<_>>().join("; ")
+}
+
 /// The document's name as exports show it: its path relative to the corpus folder.
 pub fn document_name(corpus: &Corpus, doc: &CorpusDocument) -> String {
     doc.path
