@@ -78,6 +78,25 @@ fn brat_relations_survive_import_and_export_with_every_relation_kept() {
     assert!(visual.contains("evidence-for | Evidence for\n") && visual.contains("supports\tcolor:#009E73\n"), "{visual}");
 }
 
+#[test]
+fn a_brat_relation_its_link_type_does_not_allow_is_counted_and_the_rest_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "The rent rose 40%. Freeze it now.\n";
+    std::fs::write(dir.path().join("rent.txt"), text).unwrap();
+    // Evidence starts at a factual assertion or an attribution, not at a demand.
+    let ann = "T1\tfactual-assertion 0 18\tThe rent rose 40%.\nT2\tdemand 19 33\tFreeze it now.\n\
+               R1\tevidence-for Arg1:T1 Arg2:T2\nR2\tevidence-for Arg1:T2 Arg2:T1\n";
+    std::fs::write(dir.path().join("rent.ann"), ann).unwrap();
+    let folder = dir.path().join("project");
+    std::fs::create_dir(&folder).unwrap();
+    let summary = marginalia::import::import(&dir.path().join("rent.ann"), Some(&folder), "ana").unwrap();
+    assert!(summary.carried.iter().any(|c| c.contains("1 of 2 relation(s) imported as links")), "{summary:?}");
+    assert!(summary.not_carried.iter().any(|c| c.contains("1 relation(s): already in the sidecar, or between codes")), "{summary:?}");
+    let view = link_view(&folder.join("rent.txt"));
+    let only: Vec<_> = view.into_iter().map(|(o, t, g, _)| (o, t, g)).collect();
+    assert_eq!(only, [("The rent rose 40%.".to_owned(), "evidence-for".to_owned(), "Freeze it now.".to_owned())]);
+}
+
 /// The speech of these tests: a fact, its source, a demand and a reply, with links among them.
 const SPEECH: &str = "Rents rose forty percent in three years, says the Tenants’ Union 🏠.\r\n\
 The council must freeze rents now.\r\n\

@@ -434,6 +434,12 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
     if relation_count > 0 {
         summary.carried.push(format!("{links_added} of {relation_count} relation(s) imported as links"));
     }
+    if links_added < relation_count {
+        summary.not_carried.push(format!(
+            "{} relation(s): already in the sidecar, or between codes their link type does not allow (see the codebook's link types)",
+            relation_count - links_added
+        ));
+    }
     if !new_types.is_empty() {
         summary.carried.push(format!(
             "added {} link type(s) to the codebook: {}",

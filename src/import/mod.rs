@@ -236,9 +236,11 @@ pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Ve
 }
 
 /// [`add_all`] with links between the imported annotations (by their ids in `annotations`)
-/// or annotations in the sidecar already, all as one undo step. An annotation that is in the sidecar already stands in for its
-/// copy as a link's end; a link that is there already is not added twice. Returns how many
-/// annotations were added, how many were there already, and how many links were added.
+/// or annotations in the sidecar already, all as one undo step. An annotation that is in the
+/// sidecar already stands in for its copy as a link's end; a link that is there already, or
+/// that its link type does not allow between the two annotations' codes, is not added.
+/// Returns how many annotations were added, how many were there already, and how many links
+/// were added.
 pub(crate) fn add_all_linked(
     session: &mut Session,
     codebook: Codebook,
@@ -281,12 +283,29 @@ pub(crate) fn add_all_linked(
         actions.push(Action::Add(a));
     }
     let added = actions.len();
+    // The code of every annotation a link may join: those added now, and those there already.
+    let mut code_of: std::collections::HashMap<uuid::Uuid, String> =
+        session.edits.annotations().iter().map(|a| (a.id, a.code.clone())).collect();
+    for action in &actions {
+        if let Action::Add(a) = action {
+            code_of.insert(a.id, a.code.clone());
+        }
+    }
     let mut links_added = 0;
     for mut l in links {
         // An end not imported now may be an annotation in the sidecar already.
         let end = |id: uuid::Uuid| ids.get(&id).copied().or_else(|| session.edits.get(id).map(|a| a.id));
         let (Some(origin), Some(target)) = (end(l.origin), end(l.target)) else { continue };
         (l.origin, l.target) = (origin, target);
+        // A link its type does not allow between these codes is left out, not the whole import.
+        let allowed = session.edits.codebook().link_type(&l.link_type).is_some_and(|t| {
+            origin != target
+                && code_of.get(&origin).is_some_and(|c| t.allows_origin(c))
+                && code_of.get(&target).is_some_and(|c| t.allows_target(c))
+        });
+        if !allowed {
+            continue;
+        }
         let there = session.edits.links().iter().any(|o| o.origin == origin && o.target == target && o.link_type == l.link_type);
         if there {
             continue;
