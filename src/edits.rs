@@ -492,7 +492,10 @@ impl Edits {
                 if after.codes.is_empty() {
                     return Err(Error::usage("the last code of a codebook cannot be deleted"));
                 }
-                // Link types that named the code name its replacement, or no longer name it.
+                // Link types that named the code name its replacement, or no longer name it. A
+                // type left with no code at one end (an empty list would allow any code) goes
+                // too, unless a remaining link uses it.
+                let mut emptied = Vec::new();
                 for t in &mut after.link_types {
                     for list in [&mut t.origin_codes, &mut t.target_codes] {
                         let had = list.contains(&code);
@@ -501,6 +504,9 @@ impl Edits {
                             && !list.contains(target)
                         {
                             list.push(target.clone());
+                        }
+                        if had && list.is_empty() {
+                            emptied.push(t.id.clone());
                         }
                     }
                 }
@@ -519,6 +525,8 @@ impl Edits {
                 };
                 let links =
                     if reassign_to.is_none() { self.links_touching(&used.iter().map(|a| a.id).collect()) } else { vec![] };
+                let still_used = |t: &str| self.links.iter().any(|l| l.link_type == t && !links.iter().any(|r| r.id == l.id));
+                after.link_types.retain(|t| !emptied.contains(&t.id) || still_used(&t.id));
                 Change::Seq(vec![
                     Change::Links { removed: links, added: vec![] },
                     Change::Annotations { removed: used, added },
@@ -795,6 +803,20 @@ mod tests {
         edits.undo();
         assert_eq!(edits.links().len(), 1);
         assert!(edits.get(demand).is_some());
+    }
+
+    #[test]
+    fn deleting_the_only_code_a_link_type_starts_at_removes_that_link_type() {
+        let (doc, mut edits) = setup();
+        // "Source of" starts only at attributions: without them it would start anywhere.
+        edits.apply(&doc, Action::DeleteCode { code: "attribution".into(), reassign_to: None }).unwrap();
+        assert!(edits.codebook().link_type("source-of").is_none());
+        assert_eq!(edits.codebook().link_type("evidence-for").unwrap().origin_codes, ["factual-assertion"]);
+        edits.undo();
+        assert!(edits.codebook().link_type("source-of").is_some());
+        // Moved to another code, the type follows it.
+        edits.apply(&doc, Action::DeleteCode { code: "attribution".into(), reassign_to: Some("opinion".into()) }).unwrap();
+        assert_eq!(edits.codebook().link_type("source-of").unwrap().origin_codes, ["opinion"]);
     }
 
     #[test]

@@ -91,7 +91,10 @@ fn a_brat_relation_its_link_type_does_not_allow_is_counted_and_the_rest_imports(
     std::fs::create_dir(&folder).unwrap();
     let summary = marginalia::import::import(&dir.path().join("rent.ann"), Some(&folder), "ana").unwrap();
     assert!(summary.carried.iter().any(|c| c.contains("1 of 2 relation(s) imported as links")), "{summary:?}");
-    assert!(summary.not_carried.iter().any(|c| c.contains("1 relation(s): already in the sidecar, or between codes")), "{summary:?}");
+    assert!(
+        summary.not_carried.iter().any(|c| c.contains("1 relation(s): already in the sidecar, or between codes")),
+        "{summary:?}"
+    );
     let view = link_view(&folder.join("rent.txt"));
     let only: Vec<_> = view.into_iter().map(|(o, t, g, _)| (o, t, g)).collect();
     assert_eq!(only, [("The rent rose 40%.".to_owned(), "evidence-for".to_owned(), "Freeze it now.".to_owned())]);
