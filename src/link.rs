@@ -51,9 +51,4 @@ impl Link {
     pub fn touch(&mut self) {
         self.modified = now_rfc3339();
     }
-
-    /// Does this link start or end at annotation `id`?
-    pub fn touches(&self, id: Uuid) -> bool {
-        self.origin == id || self.target == id
-    }
 }
