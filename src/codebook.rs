@@ -521,6 +521,40 @@ impl Codebook {
         }
     }
 
+    /// The first rule a link type breaks: unique ids and names, a colour, codes that exist.
+    fn link_type_problem(&self) -> Option<Error> {
+        let bad = |msg: String, hint: &str| Some(Error::new(ErrorKind::Codebook, msg).hint(hint));
+        let mut type_ids = BTreeSet::new();
+        let mut type_names = BTreeSet::new();
+        for t in &self.link_types {
+            if t.id.trim().is_empty() || t.name.trim().is_empty() {
+                return bad(
+                    format!("link type \"{}\" has an empty id or name", q(&t.name)),
+                    "give every link type an id and a name",
+                );
+            }
+            if !type_ids.insert(t.id.as_str()) || !type_names.insert(t.name.trim().to_lowercase()) {
+                return bad(
+                    format!("two link types have the id or name \"{}\"", q(&t.name)),
+                    "give every link type its own id and name",
+                );
+            }
+            if parse_colour(&t.colour).is_none() {
+                return bad(
+                    format!("link type \"{}\" has the colour \"{}\", which is not #RRGGBB", q(&t.name), q(&t.colour)),
+                    "write colours as #RRGGBB, e.g. #E69F00",
+                );
+            }
+            if let Some(missing) = t.origin_codes.iter().chain(&t.target_codes).find(|c| self.code(c).is_none()) {
+                return bad(
+                    format!("link type \"{}\" names the code \"{}\", which the codebook does not define", q(&t.name), q(missing)),
+                    "list code ids in origin_codes and target_codes, or leave them empty for any code",
+                );
+            }
+        }
+        None
+    }
+
     /// The first rule this codebook breaks, with the index of the code that breaks it.
     fn problem(&self) -> Option<(Error, Option<usize>)> {
         let bad = |msg: String, hint: &str, at: Option<usize>| Some((Error::new(ErrorKind::Codebook, msg).hint(hint), at));
@@ -584,37 +618,8 @@ impl Codebook {
                 }
             }
         }
-        let mut type_ids = BTreeSet::new();
-        let mut type_names = BTreeSet::new();
-        for t in &self.link_types {
-            if t.id.trim().is_empty() || t.name.trim().is_empty() {
-                return bad(
-                    format!("link type \"{}\" has an empty id or name", q(&t.name)),
-                    "give every link type an id and a name",
-                    None,
-                );
-            }
-            if !type_ids.insert(t.id.as_str()) || !type_names.insert(t.name.trim().to_lowercase()) {
-                return bad(
-                    format!("two link types have the id or name \"{}\"", q(&t.name)),
-                    "give every link type its own id and name",
-                    None,
-                );
-            }
-            if parse_colour(&t.colour).is_none() {
-                return bad(
-                    format!("link type \"{}\" has the colour \"{}\", which is not #RRGGBB", q(&t.name), q(&t.colour)),
-                    "write colours as #RRGGBB, e.g. #E69F00",
-                    None,
-                );
-            }
-            if let Some(missing) = t.origin_codes.iter().chain(&t.target_codes).find(|c| self.code(c).is_none()) {
-                return bad(
-                    format!("link type \"{}\" names the code \"{}\", which the codebook does not define", q(&t.name), q(missing)),
-                    "list code ids in origin_codes and target_codes, or leave them empty for any code",
-                    None,
-                );
-            }
+        if let Some(err) = self.link_type_problem() {
+            return Some((err, None));
         }
         for (index, code) in self.codes.iter().enumerate() {
             let bad = |msg: String, hint: &str| bad(msg, hint, Some(index));

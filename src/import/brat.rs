@@ -312,30 +312,7 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
             _ => *out.not_carried.entry("unrecognised lines").or_default() += 1,
         }
     }
-    // Relations between two text-bound annotations become links; others are counted.
-    let mut relation_index: BTreeMap<String, usize> = BTreeMap::new();
-    for (lineno, key, r) in pending_relations {
-        match (index.get(&r.origin), index.get(&r.target)) {
-            (Some(&o), Some(&t)) => {
-                relation_index.insert(key, out.relations.len());
-                out.relations.push((r, o, t));
-            }
-            _ if [&r.origin, &r.target].iter().all(|e| index.contains_key(*e) || !e.starts_with('T')) => {
-                // An event or another relation at one end: Marginalia links annotations only.
-                uncarried_ids.insert(key);
-                *out.not_carried.entry("relations to events or other relations").or_default() += 1;
-            }
-            _ => {
-                let missing = if index.contains_key(&r.origin) { &r.target } else { &r.origin };
-                return Err(format_error(
-                    ann_path,
-                    format!("the relation {} refers to {}, which the file does not define", q(&key), q(missing)),
-                )
-                .at(lineno, 1)
-                .hint("check the relation's arguments, or remove the line"));
-            }
-        }
-    }
+    let relation_index = resolve_relations(pending_relations, &index, &mut out, &mut uncarried_ids, ann_path)?;
     for (lineno, target, text) in pending_notes {
         match index.get(&target) {
             Some(&i) => out.entities[i].note.push(text),
@@ -363,6 +340,42 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
         }
     }
     Ok(out)
+}
+
+/// Keeps the relations between two text-bound annotations (in `out.relations`) and counts those
+/// to events or other relations; a relation to an id the file does not define is an error.
+/// Returns each kept relation's place in `out.relations` by its id.
+fn resolve_relations(
+    pending: Vec<(usize, String, Relation)>,
+    index: &BTreeMap<String, usize>,
+    out: &mut Ann,
+    uncarried_ids: &mut BTreeSet<String>,
+    ann_path: &Path,
+) -> Result<BTreeMap<String, usize>, Error> {
+    let mut relation_index: BTreeMap<String, usize> = BTreeMap::new();
+    for (lineno, key, r) in pending {
+        match (index.get(&r.origin), index.get(&r.target)) {
+            (Some(&o), Some(&t)) => {
+                relation_index.insert(key, out.relations.len());
+                out.relations.push((r, o, t));
+            }
+            _ if [&r.origin, &r.target].iter().all(|e| index.contains_key(*e) || !e.starts_with('T')) => {
+                // An event or another relation at one end: Marginalia links annotations only.
+                uncarried_ids.insert(key);
+                *out.not_carried.entry("relations to events or other relations").or_default() += 1;
+            }
+            _ => {
+                let missing = if index.contains_key(&r.origin) { &r.target } else { &r.origin };
+                return Err(format_error(
+                    ann_path,
+                    format!("the relation {} refers to {}, which the file does not define", q(&key), q(missing)),
+                )
+                .at(lineno, 1)
+                .hint("check the relation's arguments, or remove the line"));
+            }
+        }
+    }
+    Ok(relation_index)
 }
 
 /// One `R` line (`R1<TAB>Type Arg1:T1 Arg2:T2`): its line number, its id and the relation.

@@ -204,6 +204,61 @@ fn link_end_label(session: &crate::session::Session, cb: &crate::codebook::Codeb
     )
 }
 
+/// The "Link to…" form: the target annotation, a link type the annotation's code may start,
+/// and Add link / Cancel. Returns whether the form is done.
+fn link_form(
+    session: &crate::session::Session,
+    a: &crate::annotation::Annotation,
+    cb: &crate::codebook::Codebook,
+    draft: &mut LinkDraft,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) -> bool {
+    let type_name = |id: &str| cb.link_type(id).map_or(id.to_owned(), |t| t.name.clone());
+    let target_text = draft.target.map_or_else(|| "Choose an annotation".to_owned(), |t| link_end_label(session, cb, t));
+    let r = egui::ComboBox::from_id_salt("link-target").selected_text(&target_text).width(240.0).show_ui(ui, |ui| {
+        for other in session.edits.annotations().iter().filter(|x| x.id != a.id) {
+            let label = link_end_label(session, cb, other.id);
+            if ui.selectable_label(draft.target == Some(other.id), label).clicked() {
+                draft.target = Some(other.id);
+            }
+        }
+    });
+    name_combo(&r.response, "Link target", &target_text);
+    // The types this annotation's code may start.
+    let allowed: Vec<&crate::codebook::LinkType> = cb.link_types.iter().filter(|t| t.allows_origin(&a.code)).collect();
+    let type_text = draft.link_type.as_deref().map_or_else(|| "Choose a link type".to_owned(), type_name);
+    let r = egui::ComboBox::from_id_salt("link-type").selected_text(&type_text).show_ui(ui, |ui| {
+        for t in &allowed {
+            if ui
+                .selectable_label(draft.link_type.as_deref() == Some(t.id.as_str()), &t.name)
+                .on_hover_text(&t.description)
+                .clicked()
+            {
+                draft.link_type = Some(t.id.clone());
+            }
+        }
+    });
+    name_combo(&r.response, "Link type", &type_text);
+    let mut close = false;
+    ui.horizontal(|ui| {
+        let ready = draft.target.is_some() && draft.link_type.is_some();
+        let r = ui
+            .add_enabled(ready, egui::Button::new("Add link"))
+            .on_disabled_hover_text("Choose the annotation and the link type");
+        if r.clicked()
+            && let (Some(target), Some(kind)) = (draft.target, &draft.link_type)
+        {
+            commands.push(Command::Apply(Action::AddLink(crate::link::Link::new(kind, a.id, target, &session.coder))));
+            close = true;
+        }
+        if ui.button("Cancel").clicked() {
+            close = true;
+        }
+    });
+    close
+}
+
 /// The selected annotation's links out and in, each with a delete button, and "Link to…": pick
 /// the target annotation and the link type.
 fn links(
@@ -255,47 +310,7 @@ fn links(
         }
         return;
     }
-    let target_text = draft.target.map_or_else(|| "Choose an annotation".to_owned(), |t| link_end_label(session, cb, t));
-    let r = egui::ComboBox::from_id_salt("link-target").selected_text(&target_text).width(240.0).show_ui(ui, |ui| {
-        for other in session.edits.annotations().iter().filter(|x| x.id != a.id) {
-            let label = link_end_label(session, cb, other.id);
-            if ui.selectable_label(draft.target == Some(other.id), label).clicked() {
-                draft.target = Some(other.id);
-            }
-        }
-    });
-    name_combo(&r.response, "Link target", &target_text);
-    // The types this annotation's code may start.
-    let allowed: Vec<&crate::codebook::LinkType> = cb.link_types.iter().filter(|t| t.allows_origin(&a.code)).collect();
-    let type_text = draft.link_type.as_deref().map_or_else(|| "Choose a link type".to_owned(), type_name);
-    let r = egui::ComboBox::from_id_salt("link-type").selected_text(&type_text).show_ui(ui, |ui| {
-        for t in &allowed {
-            if ui
-                .selectable_label(draft.link_type.as_deref() == Some(t.id.as_str()), &t.name)
-                .on_hover_text(&t.description)
-                .clicked()
-            {
-                draft.link_type = Some(t.id.clone());
-            }
-        }
-    });
-    name_combo(&r.response, "Link type", &type_text);
-    let mut close = false;
-    ui.horizontal(|ui| {
-        let ready = draft.target.is_some() && draft.link_type.is_some();
-        let r = ui
-            .add_enabled(ready, egui::Button::new("Add link"))
-            .on_disabled_hover_text("Choose the annotation and the link type");
-        if r.clicked()
-            && let (Some(target), Some(kind)) = (draft.target, &draft.link_type)
-        {
-            commands.push(Command::Apply(Action::AddLink(crate::link::Link::new(kind, a.id, target, &session.coder))));
-            close = true;
-        }
-        if ui.button("Cancel").clicked() {
-            close = true;
-        }
-    });
+    let close = link_form(session, a, cb, &mut draft, ui, commands);
     ui.data_mut(|d| {
         if close {
             d.remove::<LinkDraft>(key);
