@@ -42,6 +42,9 @@ pub struct Cli {
 pub enum Command {
     /// Add an annotation to a document (creates the sidecar if there is none).
     Add(AddArgs),
+    /// Link two annotations of a document with a link type of its codebook (the link goes
+    /// from --from to --to: the evidence to the claim it supports).
+    AddLink(AddLinkArgs),
     /// List a document's annotations.
     List(ListArgs),
     /// Validate a document's sidecar, re-anchor its annotations and report.
@@ -95,6 +98,27 @@ pub struct AddArgs {
     pub coder: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct AddLinkArgs {
+    #[command(flatten)]
+    pub target: SidecarArgs,
+    /// The id of the annotation the link starts from (or a unique start of it, as `list` shows).
+    #[arg(long, value_name = "ID")]
+    pub from: String,
+    /// The id of the annotation the link points to (or a unique start of it).
+    #[arg(long, value_name = "ID")]
+    pub to: String,
+    /// The link type's id or name (case-insensitive), e.g. supports or "Evidence for".
+    #[arg(long = "type", value_name = "TYPE", allow_hyphen_values = true)]
+    pub link_type: String,
+    /// A note on the link (may start with "-").
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub note: Option<String>,
+    /// Your name as a coder (default: $MARGINALIA_CODER, else your user name).
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub coder: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ListFormat {
     Table,
@@ -115,6 +139,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32)
     let Some(command) = cli.command else { return open_gui(cli.paths, cli.coder.filter(|c| !c.trim().is_empty())) };
     let result = match command {
         Command::Add(args) => add(args),
+        Command::AddLink(args) => add_link(args),
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
         Command::Codebook(args) => codebook::run(args),
@@ -200,6 +225,63 @@ fn add(args: AddArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
+fn add_link(args: AddLinkArgs) -> Result<i32, Error> {
+    let coder = args.coder.clone().unwrap_or_else(default_coder);
+    // The same one step under the sidecar's lock as `add`.
+    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
+    let mut session = open(&args.target, &coder)?;
+    let origin = annotation_id(&session, &args.from, "--from")?;
+    let target = annotation_id(&session, &args.to, "--to")?;
+    let cb = session.edits.codebook();
+    let link_type = cb
+        .resolve_link_type(&args.link_type)
+        .ok_or_else(|| {
+            let names: Vec<String> = cb.link_types.iter().map(|t| format!("{} ({})", t.name, t.id)).collect();
+            Error::usage(format!("there is no link type \"{}\" in this document's codebook", excerpt(&args.link_type, 60)))
+                .in_file(&session.sidecar_path)
+                .hint(if names.is_empty() {
+                    "add link types to the codebook (`link_types` in its RON) first".to_owned()
+                } else {
+                    format!("use one of: {}", names.join(", "))
+                })
+        })?
+        .id
+        .clone();
+    let mut link = crate::link::Link::new(&link_type, origin, target, &coder);
+    if let Some(note) = args.note {
+        link.note = note;
+    }
+    let id = link.id;
+    session.apply(Action::AddLink(link)).map_err(|e| e.in_file(&session.sidecar_path))?;
+    session.save()?;
+    println!("{id}\t{link_type}\t{origin}\t{target}");
+    Ok(0)
+}
+
+/// The annotation a command-line id names: a whole id, or the start of exactly one.
+fn annotation_id(session: &Session, given: &str, flag: &str) -> Result<uuid::Uuid, Error> {
+    let wanted = given.trim().to_lowercase();
+    if let Ok(id) = uuid::Uuid::parse_str(&wanted)
+        && session.edits.get(id).is_some()
+    {
+        return Ok(id);
+    }
+    let found: Vec<uuid::Uuid> = if wanted.len() >= 4 {
+        session.edits.annotations().iter().map(|a| a.id).filter(|id| id.to_string().starts_with(&wanted)).collect()
+    } else {
+        Vec::new()
+    };
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::usage(format!("{flag} {}: there is no annotation with that id in this document", excerpt(given, 40)))
+            .in_file(&session.sidecar_path)
+            .hint("copy an id (or its first 8 characters) from `marginalia list`")),
+        many => Err(Error::usage(format!("{flag} {}: {} annotations have ids starting so", excerpt(given, 40), many.len()))
+            .hint("give more of the id")),
+    }
+}
+
 fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span, Error> {
     if quote.is_empty() {
         return Err(Error::usage("--quote is empty"));
@@ -250,12 +332,26 @@ struct JsonRow<'a> {
     end: usize,
     exact: &'a str,
     id: &'a str,
+    /// The links that start at this annotation.
+    links: Vec<JsonLink<'a>>,
     modified: &'a str,
     note: &'a str,
     prefix: &'a str,
     start: usize,
     status: &'static str,
     suffix: &'a str,
+}
+
+/// An outgoing link as `list --format json` prints it (fields in the order of their names, as
+/// for annotations).
+#[derive(serde::Serialize)]
+struct JsonLink<'a> {
+    id: String,
+    note: &'a str,
+    target: String,
+    #[serde(rename = "type")]
+    link_type: &'a str,
+    type_name: &'a str,
 }
 
 /// The annotations as one pretty-printed JSON array, written row by row as it is made: the
@@ -265,6 +361,11 @@ fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<
     let names: std::collections::HashMap<&str, &str> =
         session.edits.codebook().codes.iter().rev().map(|c| (c.id.as_str(), c.name.as_str())).collect();
     let annotations = session.edits.annotations();
+    let cb = session.edits.codebook();
+    let mut outgoing: std::collections::HashMap<uuid::Uuid, Vec<&crate::link::Link>> = std::collections::HashMap::new();
+    for l in session.edits.links() {
+        outgoing.entry(l.origin).or_default().push(l);
+    }
     let mut json = serde_json::Serializer::pretty(&mut *out);
     let mut seq = json.serialize_seq(Some(annotations.len())).map_err(std::io::Error::from)?;
     let mut id = uuid::Uuid::encode_buffer();
@@ -278,6 +379,18 @@ fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<
             end: a.end,
             exact: &a.exact,
             id: a.id.hyphenated().encode_lower(&mut id),
+            links: outgoing
+                .get(&a.id)
+                .into_iter()
+                .flatten()
+                .map(|l| JsonLink {
+                    id: l.id.to_string(),
+                    link_type: &l.link_type,
+                    type_name: cb.link_type(&l.link_type).map_or("", |t| t.name.as_str()),
+                    target: l.target.to_string(),
+                    note: &l.note,
+                })
+                .collect(),
             modified: &a.modified,
             note: &a.note,
             prefix: &a.prefix,
@@ -309,7 +422,9 @@ fn write_table<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> 
             excerpt(&a.note, 40)
         )?;
     }
-    writeln!(out, "{} annotation(s); {}", session.edits.annotations().len(), session.report.summary())
+    let links = session.edits.links().len();
+    let links = if links == 0 { String::new() } else { format!(", {links} link(s)") };
+    writeln!(out, "{} annotation(s){links}; {}", session.edits.annotations().len(), session.report.summary())
 }
 
 fn check(args: SidecarArgs) -> Result<i32, Error> {

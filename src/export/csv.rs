@@ -3,18 +3,21 @@
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 //! a carriage return) get a leading `'`, so opening the file never runs anything. Those cells
 //! then differ from the text by that one character; the JSON lines export keeps the exact text.
+//! The last column, `links`, lists the links that start at the annotation as
+//! `TYPE:TARGET-ID; …`.
 
 use crate::corpus::Corpus;
 use crate::error::{Error, ErrorKind};
 use std::io::Write;
 
-use crate::export::{Options, Ticker, attribute_ids, document_rows};
+use crate::export::{Options, Ticker, attribute_ids, document_rows, outgoing_links_cell};
 
 /// The fixed columns before the attribute columns.
 pub const LEADING_COLUMNS: [&str; 11] =
     ["document", "coder", "code", "code_name", "code_group", "start", "end", "exact", "prefix", "suffix", "note"];
 /// The fixed columns after the attribute columns.
-pub const TRAILING_COLUMNS: [&str; 4] = ["status", "created", "modified", "id"];
+/// `links`: the links that start at the annotation (see [`crate::export::outgoing_links_cell`]).
+pub const TRAILING_COLUMNS: [&str; 5] = ["status", "created", "modified", "id", "links"];
 
 /// UTF-8 byte-order mark written first with `--excel`.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -75,7 +78,8 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
                 w.write_field(neutralise(a.attributes.get(id).map_or("", String::as_str)).as_bytes()).map_err(fail)?;
             }
             let id = a.id.to_string();
-            for cell in [a.status.label(), &a.created, &a.modified, &id] {
+            let links = outgoing_links_cell(&r);
+            for cell in [a.status.label(), &a.created, &a.modified, &id, &links] {
                 w.write_field(neutralise(cell).as_bytes()).map_err(fail)?;
             }
             w.write_record(None::<&[u8]>).map_err(fail)?;

@@ -1,6 +1,7 @@
 //! JSON lines: one JSON object per annotation per line, with the same fields as the CSV and
 //! the exact text (nothing neutralised). Attributes are an object; orphans have `null`
-//! positions.
+//! positions. `links` lists the links that start at the annotation (id, type, type name,
+//! target annotation id, note), as `marginalia list --format json` does.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,9 +31,39 @@ pub struct Record<'a> {
     pub created: &'a str,
     pub modified: &'a str,
     pub id: String,
+    pub links: Vec<LinkRecord<'a>>,
+}
+
+/// A link that starts at the record's annotation.
+#[derive(Serialize)]
+pub struct LinkRecord<'a> {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub link_type: &'a str,
+    pub type_name: &'a str,
+    pub target: String,
+    pub note: &'a str,
+}
+
+impl<'a> LinkRecord<'a> {
+    /// The links that start at the row's annotation.
+    pub fn outgoing(r: &Row<'a>) -> Vec<Self> {
+        r.links
+            .iter()
+            .filter(|l| l.origin == r.annotation.id)
+            .map(|l| LinkRecord {
+                id: l.id.to_string(),
+                link_type: &l.link_type,
+                type_name: r.codebook.link_type(&l.link_type).map_or("", |t| t.name.as_str()),
+                target: l.target.to_string(),
+                note: &l.note,
+            })
+            .collect()
+    }
 }
 
 impl<'a> Record<'a> {
+    /// The record of `r`, with the links that start at it.
     pub fn of(r: &'a Row<'a>) -> Self {
         let a = r.annotation;
         Record {
@@ -52,6 +83,7 @@ impl<'a> Record<'a> {
             created: &a.created,
             modified: &a.modified,
             id: a.id.to_string(),
+            links: LinkRecord::outgoing(r),
         }
     }
 }

@@ -121,6 +121,7 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
                 }
             }
             text(sheet, &mut col, &a.id.to_string())?;
+            text(sheet, &mut col, &crate::export::outgoing_links_cell(&r))?;
             ticker.annotation()?;
         }
         ticker.report()?;

@@ -341,7 +341,8 @@ impl CodebookEditor {
             r.changed()
         };
         ui.horizontal(|ui| {
-            let preview = Codebook { name: String::new(), description: String::new(), codes: vec![draft.clone()] };
+            let preview =
+                Codebook { name: String::new(), description: String::new(), codes: vec![draft.clone()], link_types: Vec::new() };
             cue_sample(ui, &preview, &draft.id);
             ui.heading(format!("Editing “{base_name}”"));
         });
