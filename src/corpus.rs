@@ -9,6 +9,7 @@ use crate::document::Document;
 use crate::error::{Error, ErrorKind};
 use crate::session::codebook_for;
 use crate::sidecar::{self, Sidecar};
+use crate::vars::Variables;
 
 /// The file extensions opened as documents.
 pub const DOCUMENT_EXTENSIONS: [&str; 2] = ["txt", "md"];
@@ -48,6 +49,16 @@ pub struct Corpus {
     /// not open is left out, a sidecar that does not load is left out of its document (the
     /// document's other sidecars are kept). Loading one document alone fails instead.
     pub unreadable: Vec<Error>,
+    /// The folder's document variables ([`crate::vars::FILE_NAME`]); empty when there are none
+    /// or the file does not load (its error is then in `unreadable`).
+    pub variables: Variables,
+}
+
+impl Corpus {
+    /// The name a document has in the variables file: its file name.
+    pub fn variable_key(doc: &CorpusDocument) -> String {
+        doc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    }
 }
 
 /// Is this a file Marginalia opens as a document?
@@ -106,19 +117,54 @@ pub fn load(path: &Path) -> Result<Corpus, Error> {
         }
         let codebook = codebook_for(&docs[0])?;
         // One broken file must not make a class folder unopenable: it is reported, the rest loads.
-        let mut documents = Vec::with_capacity(docs.len());
-        let mut unreadable = Vec::new();
-        for d in &docs {
-            match load_document_tolerant(d, &mut unreadable) {
-                Ok(document) => documents.push(document),
-                Err(e) => unreadable.push(e),
-            }
-        }
-        Ok(Corpus { root: path.to_path_buf(), codebook, documents, unreadable })
+        let (documents, mut unreadable) = load_all(&docs);
+        let variables = crate::vars::load(path).unwrap_or_else(|e| {
+            unreadable.push(e);
+            Variables::default()
+        });
+        Ok(Corpus { root: path.to_path_buf(), codebook, documents, unreadable, variables })
     } else {
         let codebook = codebook_for(path)?;
         let document = load_document(path)?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Corpus { root, codebook, documents: vec![document], unreadable: Vec::new() })
+        let mut unreadable = Vec::new();
+        let variables = crate::vars::load(&root).unwrap_or_else(|e| {
+            unreadable.push(e);
+            Variables::default()
+        });
+        Ok(Corpus { root, codebook, documents: vec![document], unreadable, variables })
     }
+}
+
+/// Loads the documents on every core (a folder of thousands of documents is mostly parsing
+/// sidecars), keeping their order; the errors come in document order too.
+fn load_all(docs: &[PathBuf]) -> (Vec<CorpusDocument>, Vec<Error>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = docs.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<CorpusDocument>, Vec<Error>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = docs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut documents = Vec::with_capacity(part.len());
+                    let mut unreadable = Vec::new();
+                    for d in part {
+                        match load_document_tolerant(d, &mut unreadable) {
+                            Ok(document) => documents.push(document),
+                            Err(e) => unreadable.push(e),
+                        }
+                    }
+                    (documents, unreadable)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut documents = Vec::with_capacity(docs.len());
+    let mut unreadable = Vec::new();
+    for (d, u) in parts {
+        documents.extend(d);
+        unreadable.extend(u);
+    }
+    (documents, unreadable)
 }

@@ -11,6 +11,7 @@
 pub mod agree;
 pub mod anchor;
 pub mod annotation;
+pub mod autocode;
 #[cfg(feature = "gui")]
 pub mod bench;
 pub mod cli;
@@ -22,11 +23,15 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod io;
+pub mod matrix;
+pub mod merge;
 pub mod refi;
+pub mod retrieve;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod vars;
 
 pub use annotation::{AnchorStatus, Annotation};
 pub use codebook::{Code, Codebook};

@@ -362,3 +362,14 @@ pub fn all_codes(corpus: &Corpus) -> Vec<crate::codebook::Code> {
     }
     codes
 }
+
+/// The document variables as export columns: `var:NAME` for each variable, by name.
+pub fn variable_columns(corpus: &Corpus) -> Vec<String> {
+    corpus.variables.variables.iter().map(|v| format!("var:{}", v.name)).collect()
+}
+
+/// The values of the document's variables, in [`variable_columns`] order ("" when unset).
+pub fn variable_values<'a>(corpus: &'a Corpus, doc: &CorpusDocument) -> Vec<&'a str> {
+    let key = Corpus::variable_key(doc);
+    corpus.variables.variables.iter().map(|v| corpus.variables.value(&key, &v.name).unwrap_or_default()).collect()
+}
