@@ -103,8 +103,7 @@ fn write_table(passages: &[Passage], out: &mut dyn Write) -> std::io::Result<()>
             (Some(s), Some(e)) => format!("{s}..{e}"),
             _ => "orphaned".to_owned(),
         };
-        writeln!(
-            out,
+        let line = format!(
             "{:<24}  {:<12}  {:<22}  {:>13}  {:<50}  {}",
             excerpt(&p.document, 24),
             excerpt(&p.coder, 12),
@@ -112,7 +111,8 @@ fn write_table(passages: &[Passage], out: &mut dyn Write) -> std::io::Result<()>
             span,
             excerpt(&p.exact, 50),
             excerpt(&p.note, 40)
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     let documents = passages.iter().map(|p| &p.document).collect::<std::collections::HashSet<_>>().len();
     writeln!(out, "{} passage(s) in {documents} document(s)", passages.len())
