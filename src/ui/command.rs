@@ -46,6 +46,8 @@ pub enum Command {
     CompareCoders,
     /// Open the codebook editor.
     EditCodebook,
+    /// Open the Retrieve window (passages across the open folder).
+    ShowRetrieve,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -105,6 +107,7 @@ impl Command {
             Command::ClearSelection => "Clear selection / close find",
             Command::CompareCoders => "Compare coders…",
             Command::EditCodebook => "Edit codebook…",
+            Command::ShowRetrieve => "Retrieve passages…",
         }
     }
 
