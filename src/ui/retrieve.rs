@@ -45,13 +45,17 @@ pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Erro
     crate::retrieve::retrieve(&corpus, &query)
 }
 
+/// What the worker thread sends back.
+type Retrieved = Result<Vec<Passage>, Error>;
+
 #[derive(Default)]
 pub struct RetrieveView {
     pub open: bool,
     pub form: RetrieveForm,
     /// The folder the results are from, and the results (or why there are none).
     pub results: Option<(PathBuf, Result<Vec<Passage>, String>)>,
-    running: Option<(PathBuf, Receiver<Result<Vec<Passage>, Error>>)>,
+    /// The folder being read and where its result will arrive.
+    running: Option<(PathBuf, Receiver<Retrieved>)>,
 }
 
 impl RetrieveView {
