@@ -660,3 +660,31 @@ fn refi_qda_projects_carry_the_variables_as_source_variables() {
         assert!(std::env::var_os("CI").is_none(), "xmllint is required on CI (install libxml2-utils)");
     }
 }
+
+#[test]
+fn an_unreadable_sidecar_is_named_left_out_and_the_exit_code_says_so() {
+    let dir = with_variables();
+    let d = dir.path();
+    std::fs::write(d.join("market.txt.annotations.ron"), "(format: \"marginalia-annotations\", version: 1, oops").unwrap();
+    for args in [
+        &["retrieve", ".", "--code", "demand", "--format", "json"][..],
+        &["matrix", ".", "--rows", "code", "--cols", "document", "--format", "json"],
+    ] {
+        let out = run(d, args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("market.txt.annotations.ron"), "{args:?}: {}", out.stderr);
+        let v: Value = serde_json::from_str(&out.stdout).unwrap();
+        assert!(!v.to_string().contains("traders want cheaper rents"), "{v}");
+    }
+    let v: Value = serde_json::from_str(&run(d, &["retrieve", ".", "--code", "demand", "--format", "json"]).stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3, "the rest of the folder is still retrieved");
+    // A broken variables file is named too; the annotations are still there.
+    std::fs::write(
+        d.join("marginalia-variables.ron"),
+        "(format: \"marginalia-variables\", version: 1, variables: [], documents: {}, extra: 1)",
+    )
+    .unwrap();
+    let out = run(d, &["vars", "export", "."]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("marginalia-variables.ron:1:") && out.stderr.contains("`extra`"), "{}", out.stderr);
+}

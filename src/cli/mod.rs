@@ -61,9 +61,10 @@ pub enum Command {
     /// Document variables of a folder (outlet, date, party...): import from or export to CSV.
     Vars(vars::VarsArgs),
     /// Every coded passage of a folder that meets conditions on codes, coders, document
-    /// variables and text.
+    /// variables and text. Exit 1 when some file of the folder could not be read.
     Retrieve(retrieve::RetrieveArgs),
     /// A matrix of codes by document, coder, document variable or code (co-occurrence).
+    /// Exit 1 when some file of the folder could not be read (it is named and left out).
     Matrix(matrix::MatrixArgs),
     /// Code every match of a regular expression in a folder's documents (one undo step per
     /// document); --dry-run lists the matches.
