@@ -81,8 +81,10 @@ pub struct Variables {
     pub format: String,
     pub version: u32,
     /// Sorted by name.
+    #[serde(default)]
     pub variables: Vec<Variable>,
     /// Document file name → variable name → value (as text). A missing entry has no value.
+    #[serde(default)]
     pub documents: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -579,6 +581,20 @@ mod tests {
         assert!(Condition::parse("d<2024-02-01").unwrap().holds(&v, "a.txt"));
         assert!(Condition::parse("n!=9").unwrap().holds(&v, "c.txt"));
         assert_eq!(Condition::parse("n<=3").unwrap().op, Op::Le);
+    }
+
+    #[test]
+    fn a_hand_written_file_may_leave_out_empty_lists() {
+        let text = "(format: \"marginalia-variables\", version: 1, variables: [(name: \"outlet\", kind: text)])";
+        let v = Variables::from_ron(text, Path::new("x")).unwrap();
+        assert_eq!(v.variable("outlet").map(|d| d.kind), Some(Kind::Text));
+        assert!(v.documents.is_empty());
+        let e = Variables::from_ron(
+            "(format: \"marginalia-variables\", version: 1, documents: {\"a.txt\": {\"n\": \"1\"}})",
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not defined"), "{e}");
     }
 
     #[test]
