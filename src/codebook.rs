@@ -285,14 +285,20 @@ impl Codebook {
         ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].into_iter().find(|k| self.by_key(*k).is_none())
     }
 
-    /// A colour from [`SAFE_PALETTE`] and a cue that no code uses together yet (solid underlines
-    /// first), so that a new code looks different from every other; `None` when all 72 pairs
-    /// are taken.
+    /// A colour from [`SAFE_PALETTE`] and a cue for a new code: the least used colour and then
+    /// the least used cue (in palette and cue order), never a pair another code has, so that a
+    /// new code looks as different as it can from every other; `None` when all 72 pairs are
+    /// taken.
     pub fn unused_look(&self) -> Option<(&'static str, Cue)> {
-        Cue::ALL
-            .into_iter()
-            .flat_map(|cue| SAFE_PALETTE.iter().map(move |(hex, _)| (*hex, cue)))
-            .find(|(hex, cue)| !self.codes.iter().any(|c| c.cue == *cue && parse_colour(&c.colour) == parse_colour(hex)))
+        let colour_uses = |hex: &str| self.codes.iter().filter(|c| parse_colour(&c.colour) == parse_colour(hex)).count();
+        let cue_uses = |cue: Cue| self.codes.iter().filter(|c| c.cue == cue).count();
+        SAFE_PALETTE
+            .iter()
+            .flat_map(|(hex, _)| Cue::ALL.into_iter().map(move |cue| (*hex, cue)))
+            .filter(|(hex, cue)| !self.codes.iter().any(|c| c.cue == *cue && parse_colour(&c.colour) == parse_colour(hex)))
+            .enumerate()
+            .min_by_key(|(order, (hex, cue))| (colour_uses(hex), cue_uses(*cue), *order))
+            .map(|(_, look)| look)
     }
 
     /// Puts every group's codes right after the group, keeping the order within each level, so
@@ -603,6 +609,23 @@ mod tests {
             assert!(cb.indistinguishable().is_empty(), "after {i} new codes");
         }
         assert!(SAFE_PALETTE.iter().any(|(hex, _)| *hex == cb.codes.last().unwrap().colour));
+    }
+
+    #[test]
+    fn a_new_code_takes_an_unused_colour_and_an_unused_cue_while_there_are_some() {
+        let cb = Codebook::default();
+        let (colour, cue) = cb.unused_look().unwrap();
+        assert!(!cb.codes.iter().any(|c| parse_colour(&c.colour) == parse_colour(colour)), "{colour} is taken");
+        if cb.codes.len() < Cue::ALL.len() {
+            assert!(!cb.codes.iter().any(|c| c.cue == cue), "{cue:?} is taken");
+        }
+        // With every colour taken, a new code still differs in its cue from same-coloured codes.
+        let mut full = Codebook { codes: Vec::new(), ..Codebook::default() };
+        for (i, (hex, _)) in SAFE_PALETTE.iter().enumerate() {
+            full.codes.push(Code::new(&format!("c{i}"), &format!("C {i}"), hex));
+        }
+        let (colour, cue) = full.unused_look().unwrap();
+        assert_ne!(cue, Cue::Solid, "{colour} with a solid underline is taken");
     }
 
     #[test]

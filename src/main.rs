@@ -8,12 +8,12 @@ fn main() {
 }
 
 #[cfg(feature = "gui")]
-fn open_gui(paths: Vec<std::path::PathBuf>) -> i32 {
-    marginalia::ui::run(paths)
+fn open_gui(paths: Vec<std::path::PathBuf>, coder: Option<String>) -> i32 {
+    marginalia::ui::run(paths, coder)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_gui(_paths: Vec<std::path::PathBuf>) -> i32 {
+fn open_gui(_paths: Vec<std::path::PathBuf>, _coder: Option<String>) -> i32 {
     eprintln!("error: this build has no desktop app (built without the `gui` feature); use a subcommand, see --help");
     2
 }

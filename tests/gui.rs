@@ -191,7 +191,7 @@ fn find_a_phrase_and_tag_the_match() {
     harness.get_by_label("1 of 1");
     harness.get_by_label("Tag match as…").click();
     harness.run_steps(2);
-    harness.get_by_label("Prediction").click();
+    harness.get_by_label("Prediction Alt+5").click();
     harness.run_steps(2);
     let a = &harness.state().session.as_ref().unwrap().edits.annotations()[0];
     assert_eq!(a.exact, "fish market");
@@ -289,7 +289,7 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     harness.run_steps(3);
     harness.get_by_label("2 documents, 0 done");
     // The first document (notes.md) is open; switch to the speech.
-    harness.get_by_label_contains("speech.txt  (2)").click();
+    harness.get_by_label_contains("speech.txt, in progress, 2 annotation(s)").click();
     harness.run_steps(3);
     assert_eq!(harness.state().session.as_ref().unwrap().doc.file_name(), "speech.txt");
     harness.get_by_label("Done").click();
@@ -403,14 +403,14 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     harness.run_steps(3);
     // The folder is listed with both documents; the broken one is marked with its message.
     harness.get_by_label("2 documents, 0 done");
-    harness.get_by_label("⚠ a-broken.txt  (0)");
+    harness.get_by_label("a-broken.txt, ⚠ unreadable, 0 annotation(s)");
     let mut err = sidecar::load(&sidecar_path).unwrap_err();
     err.file = Some(PathBuf::from("a-broken.txt.annotations.ron"));
     let message = err.to_string();
     assert!(message.starts_with("a-broken.txt.annotations.ron:") && message.contains("is not valid"), "{message}");
     harness.get_by_label(&format!("unreadable: {}", marginalia::document::excerpt(&message, 80)));
     // The other document opens and works.
-    harness.get_by_label_contains("speech.txt  (1)").click();
+    harness.get_by_label_contains("speech.txt, in progress, 1 annotation(s)").click();
     harness.run_steps(3);
     let session = harness.state().session.as_ref().expect("speech.txt opens");
     assert_eq!(session.doc.file_name(), "speech.txt");

@@ -127,7 +127,9 @@ fn disagreement_jump_accept_undo_and_agreement() {
         data.report.overall(ALL).unwrap().krippendorff_alpha.value().expect("alpha over all codes is defined")
     };
     assert!(alpha < 1.0, "the coders disagree, so alpha is below 1: {alpha}");
-    assert!(harness.get_all_by_label(&format!("{alpha:.3}")).count() >= 1, "the grid shows alpha for all codes");
+    assert!(harness.get_all_by_label(&format!("{alpha:.2}")).count() >= 1, "the grid shows alpha for all codes");
+    // F1 between coders reads as a percentage.
+    assert!(harness.query_all_by_label_contains(" %").count() >= 1, "F1 shows as a percentage");
     assert!(harness.get_all_by_label("all codes").count() >= 2, "rows for all codes in both grids");
     harness.get_by_label_contains("Bar chart of Krippendorff's alpha by code: all codes");
 }

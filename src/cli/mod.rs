@@ -37,6 +37,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Documents or folders to open in the desktop app.
     pub paths: Vec<PathBuf>,
+    /// Your name as a coder in the desktop app, for this run (default: the name you gave the
+    /// app, else $MARGINALIA_CODER).
+    #[arg(long)]
+    pub coder: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,8 +133,8 @@ pub struct ListArgs {
 
 /// Runs the CLI and returns the process exit code. `open_gui` is called when there is no
 /// subcommand.
-pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>) -> i32) -> i32 {
-    let Some(command) = cli.command else { return open_gui(cli.paths) };
+pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32) -> i32 {
+    let Some(command) = cli.command else { return open_gui(cli.paths, cli.coder.filter(|c| !c.trim().is_empty())) };
     let result = match command {
         Command::Add(args) => add(args),
         Command::List(args) => list(args),

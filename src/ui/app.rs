@@ -21,6 +21,23 @@ use crate::edits::Action;
 use crate::error::{Error, ErrorKind};
 use crate::session::Session;
 
+/// Below this window width (points) the annotation panel moves under the text.
+pub const NARROW_WIDTH: f32 = 900.0;
+
+/// Which side panels are shown (each can be hidden with a shortcut).
+pub struct Panels {
+    pub annotations: bool,
+    pub folder: bool,
+    /// The folder list in a narrow window: hidden unless asked for.
+    pub folder_when_narrow: bool,
+}
+
+impl Default for Panels {
+    fn default() -> Self {
+        Self { annotations: true, folder: true, folder_when_narrow: false }
+    }
+}
+
 /// How often the sidecar on disk is checked for changes made by others.
 const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
 
@@ -82,6 +99,10 @@ pub struct App {
     pub open_path: String,
     pub asking_coder: bool,
     coder_input: String,
+    /// The name field was given the keyboard when the prompt appeared.
+    coder_focus_given: bool,
+    /// A name given for this run only (--coder or $MARGINALIA_CODER).
+    coder_override: Option<String>,
     show_shortcuts: bool,
     /// The folder that was opened, if any, with its documents.
     pub folder: Option<super::corpus::Folder>,
@@ -91,6 +112,11 @@ pub struct App {
     last_disk_check: Instant,
     list_cache: Option<(ListKey, Rc<[usize]>)>,
     applied_theme: Option<ThemeChoice>,
+    /// Text sizes and options were set on the context.
+    styled: bool,
+    pub panels: Panels,
+    /// The window was narrower than [`NARROW_WIDTH`] in the last frame.
+    pub narrow: bool,
     /// The compare-coders view of the open document, when open.
     pub compare: Option<super::compare::CompareView>,
     pub codebook_editor: CodebookEditor,
@@ -104,6 +130,8 @@ impl App {
         let asking_coder = settings.coder.trim().is_empty();
         Self {
             coder_input: String::new(),
+            coder_focus_given: false,
+            coder_override: None,
             settings,
             settings_path,
             session: None,
@@ -129,6 +157,9 @@ impl App {
             last_disk_check: Instant::now(),
             list_cache: None,
             applied_theme: None,
+            styled: false,
+            panels: Panels::default(),
+            narrow: false,
             compare: None,
             codebook_editor: CodebookEditor::default(),
             retrieve: Default::default(),
@@ -159,7 +190,8 @@ impl App {
             return;
         }
         self.flush_save();
-        let coder = if self.settings.coder.trim().is_empty() { crate::cli::default_coder() } else { self.settings.coder.clone() };
+        self.remember_position();
+        let coder = self.coder();
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if bytes >= OPEN_IN_BACKGROUND_BYTES {
@@ -194,6 +226,8 @@ impl App {
                 self.session = Some(session);
                 self.compare = None;
                 self.view.reset();
+                // egui keeps the scroll offset by widget id: set it, or the previous document's stays.
+                self.view.scroll_to_top = Some(self.settings.position_of(path).unwrap_or(0));
                 self.selected = None;
                 self.filter = None;
                 self.conflict = false;
@@ -353,19 +387,35 @@ impl App {
 
         egui::Panel::top("menu-bar").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
-        if self.session.is_some() {
-            egui::Panel::right("annotation-panel")
-                .resizable(true)
-                .default_size(360.0)
-                .min_size(260.0)
-                .show(ui, |ui| super::panel::panel(self, ui));
+        // Below this width (in points, so zooming in narrows the window) the annotation panel
+        // becomes a drawer under the text and the folder list folds away, so that the text
+        // column keeps a readable measure.
+        let narrow = ctx.content_rect().width() < NARROW_WIDTH;
+        self.narrow = narrow;
+        if self.session.is_some() && self.panels.annotations {
+            if narrow {
+                egui::Panel::bottom("annotation-drawer")
+                    .resizable(true)
+                    .default_size(ctx.content_rect().height() * 0.3)
+                    .min_size(90.0)
+                    .max_size(ctx.content_rect().height() * 0.6)
+                    .show(ui, |ui| super::panel::panel(self, ui));
+            } else {
+                egui::Panel::right("annotation-panel")
+                    .resizable(true)
+                    .default_size(360.0)
+                    .min_size(260.0)
+                    .max_size(ctx.content_rect().width() * 0.4)
+                    .show(ui, |ui| super::panel::panel(self, ui));
+            }
         }
         self.refresh_folder_entry();
-        if let Some(folder) = &mut self.folder {
+        let folder_shown = if narrow { self.panels.folder_when_narrow } else { self.panels.folder };
+        if let Some(folder) = self.folder.as_mut().filter(|_| folder_shown) {
             let current = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
             let codebook = self.session.as_ref().map(|s| s.edits.codebook().clone()).unwrap_or_default();
             let mut open = None;
-            egui::Panel::left("folder-panel").resizable(true).default_size(200.0).show(ui, |ui| {
+            egui::Panel::left("folder-panel").resizable(true).default_size(200.0).max_size(320.0).show(ui, |ui| {
                 open = folder.ui(ui, current.as_deref(), &codebook);
             });
             if folder.show_chart {
@@ -419,6 +469,12 @@ impl App {
     }
 
     fn apply_look(&mut self, ctx: &egui::Context) {
+        if !self.styled {
+            set_text_sizes(ctx);
+            // The app handles Ctrl+= / Ctrl+- itself (text size) and keeps its zoom in settings.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            self.styled = true;
+        }
         if self.applied_theme != Some(self.settings.theme) {
             ctx.set_theme(match self.settings.theme {
                 ThemeChoice::System => egui::ThemePreference::System,
@@ -433,11 +489,29 @@ impl App {
     }
 
     fn global_shortcuts(&mut self, ctx: &egui::Context) {
-        for cmd in Command::with_shortcuts() {
-            if let Some(sc) = cmd.shortcut()
-                && ctx.input_mut(|i| i.consume_shortcut(&sc))
-            {
-                self.push(cmd.clone());
+        // More specific first: egui ignores extra Shift when matching, so Ctrl+Shift+= must be
+        // tried before Ctrl+=.
+        let mut global: Vec<(egui::KeyboardShortcut, Command)> = Command::with_shortcuts()
+            .into_iter()
+            .flat_map(|cmd| cmd.shortcuts().into_iter().map(move |s| (s, cmd.clone())))
+            .collect();
+        global.sort_by_key(|(s, _)| std::cmp::Reverse(u8::from(s.modifiers.shift) + u8::from(s.modifiers.alt)));
+        for (sc, cmd) in global {
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
+                self.push(cmd);
+            }
+        }
+        // In the find bar, Alt+number tags the current match (digits type into the field).
+        if self.find.open
+            && self.view.find_current.is_some()
+            && let Some(session) = &self.session
+        {
+            for (ch, key) in NUMBER_KEYS {
+                if let Some(code) = session.edits.codebook().by_key(ch)
+                    && ctx.input_mut(|i| i.consume_key(egui::Modifiers::ALT, key))
+                {
+                    self.commands.push(Command::Tag(code.id.clone()));
+                }
             }
         }
         // Reading shortcuts work unless a text field has the keyboard (the document view
@@ -452,7 +526,12 @@ impl App {
             .flat_map(|cmd| cmd.reading_shortcuts().iter().map(move |(m, k)| (*m, *k, cmd.clone())))
             .collect();
         reading.sort_by_key(|(m, _, _)| std::cmp::Reverse(u8::from(m.shift) + u8::from(m.alt) + u8::from(m.command)));
+        // Escape closes an open menu or dialog first (it sees the key), and only then clears.
+        let menu_open = egui::Popup::is_any_open(ctx) || self.asking_coder || self.conflict;
         for (m, key, cmd) in reading {
+            if menu_open && key == egui::Key::Escape {
+                continue;
+            }
             if ctx.input_mut(|i| i.consume_key(m, key)) {
                 self.push(cmd);
             }
@@ -497,6 +576,8 @@ impl App {
                 self.menu_item(ui, &ctx, Command::SaveNow);
                 self.menu_item(ui, &ctx, Command::ShowExport);
                 self.menu_item(ui, &ctx, Command::ShowRetrieve);
+                ui.separator();
+                self.menu_item(ui, &ctx, Command::ChangeName);
             });
             ui.menu_button("Edit", |ui| {
                 let (undo, redo) = self.session.as_ref().map_or((None, None), |s| (s.edits.undo_label(), s.edits.redo_label()));
@@ -526,6 +607,11 @@ impl App {
                 self.menu_item(ui, &ctx, Command::ZoomIn);
                 self.menu_item(ui, &ctx, Command::ZoomOut);
                 self.menu_item(ui, &ctx, Command::ZoomReset);
+                ui.separator();
+                self.menu_item(ui, &ctx, Command::ToggleAnnotationPanel);
+                self.menu_item(ui, &ctx, Command::ToggleFolderPanel);
+                self.menu_item(ui, &ctx, Command::FocusDocument);
+                self.menu_item(ui, &ctx, Command::FocusFolder);
                 ui.separator();
                 ui.label("Line width");
                 ui.add(egui::Slider::new(&mut self.settings.line_width, 360.0..=1400.0).suffix(" pt"));
@@ -561,7 +647,37 @@ impl App {
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            // Panels can be hidden; these bring them back (and say how, by keyboard).
+            let ctx = ui.ctx().clone();
+            if self.folder.is_some() {
+                let shown = if self.narrow { self.panels.folder_when_narrow } else { self.panels.folder };
+                if ui
+                    .selectable_label(shown, "Documents")
+                    .on_hover_text(format!(
+                        "{} ({})",
+                        Command::ToggleFolderPanel.label(),
+                        Command::ToggleFolderPanel.shortcut_text(&ctx)
+                    ))
+                    .clicked()
+                {
+                    self.commands.push(Command::ToggleFolderPanel);
+                }
+            }
+            if self.session.is_some() {
+                if ui
+                    .selectable_label(self.panels.annotations, "Annotations")
+                    .on_hover_text(format!(
+                        "{} ({})",
+                        Command::ToggleAnnotationPanel.label(),
+                        Command::ToggleAnnotationPanel.shortcut_text(&ctx)
+                    ))
+                    .clicked()
+                {
+                    self.commands.push(Command::ToggleAnnotationPanel);
+                }
+                ui.separator();
+            }
             let Some(session) = &self.session else {
                 ui.label("No document open");
                 return;
@@ -579,13 +695,15 @@ impl App {
             if orphans > 0 {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
             }
-            ui.label(format!("coder: {}", session.coder));
+            if ui.link(format!("coder: {}", session.coder)).on_hover_text("Change your name").clicked() {
+                self.commands.push(Command::ChangeName);
+            }
             let mut done = session.edits.done();
             if ui.checkbox(&mut done, "Done").on_hover_text("Mark this document as finished (shown in the folder list)").changed()
             {
                 self.commands.push(Command::Apply(Action::SetDone(done)));
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let save_state = |ui: &mut egui::Ui| {
                 let state = if let Some(e) = &self.saver.error {
                     RichText::new(format!("⚠ Not saved: {e}")).color(ui.visuals().error_fg_color).strong()
                 } else if self.conflict {
@@ -598,7 +716,14 @@ impl App {
                     RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
                 };
                 ui.label(state);
-            });
+            };
+            // Right-aligned when there is room; in a narrow window it flows (and wraps) with
+            // the rest rather than drawing over it.
+            if self.narrow {
+                save_state(ui);
+            } else {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), save_state);
+            }
         });
     }
 
@@ -689,11 +814,14 @@ impl App {
             {
                 ui.menu_button("Tag match as…", |ui| {
                     for code in session.edits.codebook().codes.clone() {
-                        if ui.button(&code.name).clicked() {
+                        let keys = code.key.map(|k| format!("Alt+{k}")).unwrap_or_default();
+                        if ui.add(egui::Button::new(&code.name).shortcut_text(keys)).clicked() {
                             self.commands.push(Command::Tag(code.id.clone()));
                         }
                     }
-                });
+                })
+                .response
+                .on_hover_text("Or press Alt and the code's number key");
             }
             if ui.button("Close").clicked() {
                 self.push(Command::ToggleFind);
@@ -753,28 +881,7 @@ impl App {
         let edits = self.codebook_editor.ui(ctx, self.session.as_ref());
         self.commands.extend(edits);
         if self.asking_coder {
-            egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
-                ui.heading("Welcome to Marginalia");
-                ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
-                let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name"));
-                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
-                if !r.has_focus() && self.coder_input.is_empty() {
-                    r.request_focus();
-                }
-                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                ui.horizontal(|ui| {
-                    if (ui.add_enabled(!self.coder_input.trim().is_empty(), egui::Button::new("Continue")).clicked() || enter)
-                        && !self.coder_input.trim().is_empty()
-                    {
-                        self.settings.coder = self.coder_input.trim().to_owned();
-                        if let Some(s) = &mut self.session {
-                            s.coder = self.settings.coder.clone();
-                        }
-                        self.asking_coder = false;
-                        self.save_settings();
-                    }
-                });
-            });
+            self.name_prompt(ctx);
         }
         if self.show_open {
             let mut open = true;
@@ -858,6 +965,93 @@ impl App {
             });
             self.show_shortcuts &= open;
         }
+    }
+
+    /// Asks for the coder's name (on the first run, and from "Your name…"). It never locks
+    /// anyone out: the field has the keyboard at once, Enter continues, and Skip (or Escape)
+    /// goes on with the name from the environment, which can be changed later.
+    fn name_prompt(&mut self, ctx: &egui::Context) {
+        let first_run = self.settings.coder.trim().is_empty();
+        let modal = egui::Modal::new(egui::Id::unique("coder-name")).show(ctx, |ui| {
+            ui.set_max_width(460.0);
+            ui.heading(if first_run { "Welcome to Marginalia" } else { "Your name" });
+            ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
+            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name").desired_width(300.0));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
+            // Focus is given once, when the prompt appears: asking again every frame fights
+            // the window system's own focus changes and the field never takes a key.
+            if !self.coder_focus_given {
+                r.request_focus();
+                self.coder_focus_given = true;
+            }
+            let enter = (r.has_focus() || r.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.label(RichText::new("You can change it later (File > Your name…), or start Marginalia with --coder NAME.").weak());
+            ui.horizontal(|ui| {
+                let named = !self.coder_input.trim().is_empty();
+                if (ui.add_enabled(named, egui::Button::new("Continue")).clicked() || enter) && named {
+                    self.set_coder(self.coder_input.trim().to_owned());
+                }
+                let skip = ui
+                    .button("Skip for now")
+                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::cli::default_coder()));
+                if skip.clicked() {
+                    self.skip_name_prompt();
+                }
+            });
+        });
+        if self.asking_coder && modal.should_close() {
+            self.skip_name_prompt();
+        }
+    }
+
+    fn set_coder(&mut self, name: String) {
+        self.settings.coder = name;
+        self.coder_override = None;
+        if let Some(s) = &mut self.session {
+            s.coder = self.settings.coder.clone();
+        }
+        self.asking_coder = false;
+        self.save_settings();
+    }
+
+    /// Goes on without a name: the one from the environment signs annotations meanwhile.
+    fn skip_name_prompt(&mut self) {
+        self.asking_coder = false;
+        if self.settings.coder.trim().is_empty() {
+            let name = crate::cli::default_coder();
+            self.notice = Some(Notice {
+                text: format!("Your annotations are signed “{name}”. Set your name any time with File > Your name…"),
+                is_error: false,
+            });
+            self.set_coder(name);
+        }
+    }
+
+    /// Signs this run's annotations as `name` without asking and without changing the saved name.
+    pub fn use_coder_for_this_run(&mut self, name: String) {
+        if let Some(s) = &mut self.session {
+            s.coder = name.clone();
+        }
+        self.coder_override = Some(name);
+        self.asking_coder = false;
+    }
+
+    /// The name that signs new annotations.
+    fn coder(&self) -> String {
+        if let Some(name) = &self.coder_override {
+            name.clone()
+        } else if self.settings.coder.trim().is_empty() {
+            crate::cli::default_coder()
+        } else {
+            self.settings.coder.clone()
+        }
+    }
+
+    /// Opens the name prompt to change the coder's name.
+    pub fn ask_name(&mut self) {
+        self.coder_input = self.settings.coder.clone();
+        self.coder_focus_given = false;
+        self.asking_coder = true;
     }
 
     fn both_views(&self, ui: &mut egui::Ui) {
@@ -963,6 +1157,30 @@ impl App {
                 }
             }
             Command::ShowShortcuts => self.show_shortcuts = true,
+            Command::ChangeName => self.ask_name(),
+            Command::ToggleAnnotationPanel => self.panels.annotations = !self.panels.annotations,
+            Command::ToggleFolderPanel => {
+                if self.narrow {
+                    self.panels.folder_when_narrow = !self.panels.folder_when_narrow;
+                } else {
+                    self.panels.folder = !self.panels.folder;
+                }
+            }
+            Command::FocusDocument => {
+                if self.session.is_some() {
+                    ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
+                }
+            }
+            Command::FocusFolder => {
+                if let Some(folder) = &mut self.folder {
+                    if self.narrow {
+                        self.panels.folder_when_narrow = true;
+                    } else {
+                        self.panels.folder = true;
+                    }
+                    folder.focus_current = true;
+                }
+            }
             Command::CompareCoders => super::compare::open(self),
             Command::EditCodebook => self.codebook_editor.open = true,
             Command::ShowRetrieve => self.retrieve.open = true,
@@ -1043,6 +1261,8 @@ impl App {
                         if r.is_ok() {
                             self.selected = Some(id);
                             self.view.selection = Some(Selection::caret(span.end));
+                            // The new mark flashes, so that the tag is seen to have taken.
+                            self.view.flash = Some((span, Instant::now()));
                         }
                         r
                     }
@@ -1132,11 +1352,41 @@ impl App {
         }
     }
 
+    /// Keeps where the open document is being read, for the next time it is opened.
+    fn remember_position(&mut self) {
+        if let Some(session) = &self.session
+            && let Some(path) = session.doc.path()
+        {
+            let pos = self.view.top_position(&session.doc);
+            self.settings.remember_position(path, pos);
+        }
+    }
+
     /// Called when the window closes: everything unsaved is written.
     pub fn on_close(&mut self) {
         self.flush_save();
+        self.remember_position();
         self.save_settings();
     }
+}
+
+/// Text sizes readable on a projector: nothing in the workspace smaller than 85 % of the body
+/// text (egui's own small text is 70 %).
+pub const BODY_SIZE: f32 = 14.5;
+pub const SMALL_SIZE: f32 = 12.5;
+
+fn set_text_sizes(ctx: &egui::Context) {
+    use egui::{FontFamily, FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Heading, FontId::new(21.0, FontFamily::Proportional)),
+            (TextStyle::Body, FontId::new(BODY_SIZE, FontFamily::Proportional)),
+            (TextStyle::Button, FontId::new(BODY_SIZE, FontFamily::Proportional)),
+            (TextStyle::Monospace, FontId::new(13.5, FontFamily::Monospace)),
+            (TextStyle::Small, FontId::new(SMALL_SIZE, FontFamily::Proportional)),
+        ]
+        .into();
+    });
 }
 
 /// A small coloured chip with a code's cue, name and key (for lists and buttons).

@@ -46,6 +46,16 @@ pub enum Command {
     CompareCoders,
     /// Open the codebook editor.
     EditCodebook,
+    /// Ask for the coder's name again.
+    ChangeName,
+    /// Give the keyboard to the document text (caret, selection, number keys).
+    FocusDocument,
+    /// Give the keyboard to the folder's list of documents.
+    FocusFolder,
+    /// Show or hide the annotation panel.
+    ToggleAnnotationPanel,
+    /// Show or hide the folder's list of documents.
+    ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
 }
@@ -73,6 +83,10 @@ impl Command {
             Command::ZoomIn,
             Command::ZoomOut,
             Command::ZoomReset,
+            Command::FocusDocument,
+            Command::FocusFolder,
+            Command::ToggleAnnotationPanel,
+            Command::ToggleFolderPanel,
             Command::ShowShortcuts,
             Command::ClearSelection,
         ]
@@ -107,6 +121,11 @@ impl Command {
             Command::ClearSelection => "Clear selection / close find",
             Command::CompareCoders => "Compare coders…",
             Command::EditCodebook => "Edit codebook…",
+            Command::ChangeName => "Your name…",
+            Command::FocusDocument => "Go to the document text",
+            Command::FocusFolder => "Go to the list of documents",
+            Command::ToggleAnnotationPanel => "Show/hide the annotation panel",
+            Command::ToggleFolderPanel => "Show/hide the list of documents",
             Command::ShowRetrieve => "Retrieve passages…",
         }
     }
@@ -127,8 +146,24 @@ impl Command {
             Command::ZoomOut => k(CMD_SHIFT, Key::Minus),
             Command::ZoomReset => k(CMD, Key::Num0),
             Command::ShowShortcuts => k(Modifiers::NONE, Key::F1),
+            Command::FocusDocument => k(Modifiers::NONE, Key::F6),
+            Command::FocusFolder => k(Modifiers::SHIFT, Key::F6),
+            Command::ToggleAnnotationPanel => k(CMD_SHIFT, Key::P),
+            Command::ToggleFolderPanel => k(CMD_SHIFT, Key::L),
             _ => None,
         }
+    }
+
+    /// The shortcut and the other key combinations that do the same: Shift+= types "+" on
+    /// most keyboards, so Ctrl+Shift+= arrives as Ctrl+Shift+Plus.
+    pub fn shortcuts(&self) -> Vec<KeyboardShortcut> {
+        let mut all: Vec<KeyboardShortcut> = self.shortcut().into_iter().collect();
+        match self {
+            Command::TextBigger => all.push(KeyboardShortcut::new(CMD, Key::Plus)),
+            Command::ZoomIn => all.push(KeyboardShortcut::new(CMD_SHIFT, Key::Plus)),
+            _ => {}
+        }
+        all
     }
 
     /// Shortcuts that work only when no text field has the keyboard (so typing is safe).

@@ -608,7 +608,7 @@ impl CompareView {
                 for o in &report.overall {
                     ui.label(report.code_name(&o.code));
                     for m in [&o.fleiss_kappa, &o.krippendorff_alpha, &o.alpha_u] {
-                        measure_cell(ui, m);
+                        measure_cell(ui, m, Scale::Coefficient);
                     }
                     ui.end_row();
                 }
@@ -623,8 +623,10 @@ impl CompareView {
                 for p in &report.pairs {
                     ui.label(format!("{} × {}", p.coder_a, p.coder_b));
                     ui.label(report.code_name(&p.code));
-                    for m in [&p.f1_exact, &p.f1_overlap, &p.cohen_kappa] {
-                        measure_cell(ui, m);
+                    for (m, scale) in
+                        [(&p.f1_exact, Scale::Fraction), (&p.f1_overlap, Scale::Fraction), (&p.cohen_kappa, Scale::Coefficient)]
+                    {
+                        measure_cell(ui, m, scale);
                     }
                     ui.end_row();
                 }
@@ -673,7 +675,7 @@ impl CompareView {
                         ui.label(row.found.to_string());
                         ui.label(row.missed.to_string());
                         ui.label(row.extra.to_string());
-                        measure_cell(ui, &row.score);
+                        measure_cell(ui, &row.score, Scale::Percent);
                         ui.end_row();
                     }
                 }
@@ -734,11 +736,31 @@ pub fn disagreement_label(d: &Disagreement, report: &AgreementReport, doc: &Docu
     )
 }
 
+/// How a statistic reads best.
+#[derive(Clone, Copy)]
+enum Scale {
+    /// κ and α: a coefficient, two decimals.
+    Coefficient,
+    /// A share from 0 to 1 (F1 between coders), shown as a percentage.
+    Fraction,
+    /// Already a percentage (scores against the key).
+    Percent,
+}
+
+/// "57 %" for a share, "0.42" for a coefficient.
+fn format_measure(v: f64, scale: Scale) -> String {
+    match scale {
+        Scale::Coefficient => format!("{v:.2}"),
+        Scale::Fraction => format!("{:.0} %", v * 100.0),
+        Scale::Percent => format!("{v:.0} %"),
+    }
+}
+
 /// A statistic, or "undefined" with its reason on hover.
-fn measure_cell(ui: &mut egui::Ui, m: &Measure) {
+fn measure_cell(ui: &mut egui::Ui, m: &Measure, scale: Scale) {
     match m {
         Measure::Value(v) => {
-            ui.label(format!("{v:.3}"));
+            ui.label(format_measure(*v, scale));
         }
         Measure::Undefined(reason) => {
             ui.label(RichText::new("undefined").weak()).on_hover_text(reason);

@@ -23,15 +23,36 @@ pub struct FolderEntry {
     pub done: bool,
     /// Other coders' sidecars beside it.
     pub coders: usize,
+    /// Annotations per (coder, code id) in every sidecar of the document, for the overview.
+    pub by_coder: std::collections::BTreeMap<(String, String), usize>,
+    /// (coder, code) of each annotation of the default sidecar, as counted in `by_coder`.
+    default_annotations: Vec<(String, String)>,
     pub problem: Option<String>,
 }
 
 impl FolderEntry {
     pub fn read(path: &Path, codebook: &Codebook) -> Self {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let coders = crate::sidecar::find_sidecars(path).len().saturating_sub(1);
-        let mut entry = Self { path: path.to_path_buf(), name, counts: Vec::new(), total: 0, done: false, coders, problem: None };
-        match crate::sidecar::load(&crate::sidecar::default_path(path)) {
+        let sidecars = crate::sidecar::find_sidecars(path);
+        let coders = sidecars.len().saturating_sub(1);
+        let mut entry = Self {
+            path: path.to_path_buf(),
+            name,
+            counts: Vec::new(),
+            total: 0,
+            done: false,
+            coders,
+            by_coder: Default::default(),
+            default_annotations: Vec::new(),
+            problem: None,
+        };
+        let default = crate::sidecar::default_path(path);
+        for other in sidecars.iter().filter(|p| **p != default) {
+            if let Ok(Some(loaded)) = crate::sidecar::load(other) {
+                entry.count_coders(&loaded.sidecar.annotations);
+            }
+        }
+        match crate::sidecar::load(&default) {
             Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
             Ok(None) => {}
             // Named by the file's name alone: the panel is the folder's.
@@ -43,8 +64,25 @@ impl FolderEntry {
         entry
     }
 
+    /// Adds one sidecar's annotations to the per-coder counts.
+    fn count_coders(&mut self, annotations: &[impl std::borrow::Borrow<crate::Annotation>]) {
+        for a in annotations {
+            let a = a.borrow();
+            *self.by_coder.entry((a.coder.clone(), a.code.clone())).or_default() += 1;
+        }
+    }
+
     /// Updates the counts from annotations in memory (the open document).
     pub fn fill(&mut self, annotations: &[impl std::borrow::Borrow<crate::Annotation>], done: bool, codebook: &Codebook) {
+        // The default sidecar's share of the per-coder counts is replaced, other coders' kept.
+        for a in &self.default_annotations {
+            if let Some(n) = self.by_coder.get_mut(a) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        self.default_annotations = annotations.iter().map(|a| (a.borrow().coder.clone(), a.borrow().code.clone())).collect();
+        self.count_coders(annotations);
+        self.by_coder.retain(|_, n| *n > 0);
         self.counts = codebook
             .codes
             .iter()
@@ -60,6 +98,10 @@ pub struct Folder {
     pub root: PathBuf,
     pub entries: Vec<FolderEntry>,
     pub show_chart: bool,
+    /// The coder the overview chart shows (None: all coders).
+    pub chart_coder: Option<String>,
+    /// Give the keyboard to the open document's line (or the first) in the next frame.
+    pub focus_current: bool,
 }
 
 impl Folder {
@@ -68,6 +110,8 @@ impl Folder {
             root: root.to_path_buf(),
             entries: docs.iter().map(|d| FolderEntry::read(d, codebook)).collect(),
             show_chart: false,
+            chart_coder: None,
+            focus_current: false,
         }
     }
 
@@ -83,31 +127,38 @@ impl Folder {
         ui.separator();
         egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
             for e in &self.entries {
+                let current = current.filter(|c| self.entries.iter().any(|e| e.path == *c));
                 let is_current = current == Some(e.path.as_path());
-                let mark = if e.problem.is_some() {
-                    "⚠"
-                } else if e.done {
-                    "✔"
-                } else if e.total > 0 {
-                    "…"
-                } else {
-                    " "
-                };
-                let label = format!("{mark} {}  ({})", e.name, e.total);
+                // The state in words (not a symbol to decode), in the label screen readers read.
                 let status = if e.problem.is_some() {
-                    "sidecar unreadable"
+                    "⚠ unreadable"
                 } else if e.done {
-                    "done"
+                    "✔ done"
                 } else if e.total > 0 {
                     "in progress"
                 } else {
                     "not started"
                 };
-                let r = ui.selectable_label(is_current, label).on_hover_text(format!(
-                    "{status}; {} annotation(s){}",
-                    e.total,
-                    if e.coders > 0 { format!("; {} other coder(s)", e.coders) } else { String::new() }
-                ));
+                let others = if e.coders > 0 { format!(", {} other coder(s)", e.coders) } else { String::new() };
+                let mut job = egui::text::LayoutJob::default();
+                let body = ui.style().text_styles[&egui::TextStyle::Body].clone();
+                let small = ui.style().text_styles[&egui::TextStyle::Small].clone();
+                let text = ui.visuals().text_color();
+                let weak = ui.visuals().weak_text_color();
+                job.append(&e.name, 0.0, egui::TextFormat::simple(body, text));
+                job.append(
+                    &format!("\n{status} · {} annotation(s){others}", e.total),
+                    0.0,
+                    egui::TextFormat::simple(small, weak),
+                );
+                let r = ui.add(egui::Button::selectable(is_current, job));
+                let spoken = format!("{}, {status}, {} annotation(s){others}", e.name, e.total);
+                r.widget_info(|| egui::WidgetInfo::selected(egui::Role::ListItem, true, is_current, &spoken));
+                if self.focus_current && (is_current || current.is_none()) {
+                    r.request_focus();
+                    r.scroll_to_me(None);
+                    self.focus_current = false;
+                }
                 if r.clicked() && !is_current {
                     open = Some(e.path.clone());
                 }
@@ -140,35 +191,65 @@ impl Folder {
         open
     }
 
-    /// The corpus overview: a stacked bar chart of annotations per code per document.
+    /// Every coder with annotations in the folder, sorted.
+    pub fn coders(&self) -> Vec<String> {
+        let mut coders: Vec<String> = self.entries.iter().flat_map(|e| e.by_coder.keys().map(|(c, _)| c.clone())).collect();
+        coders.sort();
+        coders.dedup();
+        coders
+    }
+
+    /// Annotations of `code` in entry `i`, by one coder or (None) by all.
+    pub fn count(&self, i: usize, code: &str, coder: Option<&str>) -> usize {
+        self.entries[i].by_coder.iter().filter(|((c, k), _)| k == code && coder.is_none_or(|w| w == c)).map(|(_, n)| n).sum()
+    }
+
+    /// The corpus overview: a stacked bar chart of annotations per code per document, for all
+    /// coders or one, every bar labelled with its document.
     pub fn chart(&mut self, ctx: &egui::Context, codebook: &Codebook) {
         let mut open = self.show_chart;
-        egui::Window::new("Codes across the folder").open(&mut open).default_size([560.0, 360.0]).show(ctx, |ui| {
-            use egui_plot::{Bar, BarChart, Legend, Plot};
+        egui::Window::new("Codes across the folder").open(&mut open).default_size([620.0, 400.0]).show(ctx, |ui| {
+            use egui_plot::{Bar, BarChart, GridMark, Plot};
+            let coders = self.coders();
+            ui.horizontal(|ui| {
+                ui.label("Coders:");
+                let shown = self.chart_coder.clone().unwrap_or_else(|| "all coders".to_owned());
+                egui::ComboBox::from_id_salt("chart-coder").selected_text(shown).show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.chart_coder, None, "all coders");
+                    for c in &coders {
+                        ui.selectable_value(&mut self.chart_coder, Some(c.clone()), c);
+                    }
+                });
+            });
+            // The legend sits above the plot, so that it never covers a bar or its tooltip.
+            ui.horizontal_wrapped(|ui| {
+                for code in &codebook.codes {
+                    super::doc_view::cue_sample(ui, codebook, &code.id);
+                    ui.label(&code.name);
+                    ui.add_space(6.0);
+                }
+            });
+            let coder = self.chart_coder.as_deref();
             let mut charts: Vec<BarChart> = Vec::new();
             for code in &codebook.codes {
-                let bars: Vec<Bar> = self
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| {
-                        let n = e.counts.iter().find(|(c, _)| *c == code.id).map_or(0, |(_, n)| *n);
-                        Bar::new(i as f64, n as f64).name(format!("{}: {} {}", e.name, n, code.name)).width(0.6)
+                let bars: Vec<Bar> = (0..self.entries.len())
+                    .map(|i| {
+                        let n = self.count(i, &code.id, coder);
+                        Bar::new(i as f64, n as f64).name(format!("{}: {} {}", self.entries[i].name, n, code.name)).width(0.6)
                     })
                     .collect();
                 let [r, g, b] = code.rgb();
                 let mut chart = BarChart::new(code.name.clone(), bars).color(egui::Color32::from_rgb(r, g, b));
-                {
-                    let below: Vec<&BarChart> = charts.iter().collect();
-                    chart = chart.stack_on(&below);
-                }
+                let below: Vec<&BarChart> = charts.iter().collect();
+                chart = chart.stack_on(&below);
                 charts.push(chart);
             }
-            let names: Vec<String> = self.entries.iter().map(|e| e.name.clone()).collect();
-            ui.label(RichText::new("Annotations per code in each document (hover a bar for its count).").small());
+            let names: Vec<String> = self.entries.iter().map(|e| crate::document::excerpt(&e.name, 18)).collect();
+            let n = names.len();
             Plot::new("corpus-chart")
-                .legend(Legend::default())
                 .allow_scroll(false)
+                // One mark per document, so that each bar carries its own document's name.
+                .x_grid_spacer(move |_| (0..n).map(|i| GridMark { value: i as f64, step_size: 1.0 }).collect())
                 .x_axis_formatter(move |mark, _range| {
                     let i = mark.value.round();
                     if (mark.value - i).abs() < 1e-6 && i >= 0.0 {

@@ -57,6 +57,8 @@ struct Placed {
     /// Highlighted passages of the paragraph (code points from its start) and their colours,
     /// painted behind the text.
     backgrounds: Vec<(usize, usize, Color32)>,
+    /// The part of the text selection in this paragraph (code points from its start).
+    selection: Option<(usize, usize)>,
 }
 
 #[derive(Default)]
@@ -70,6 +72,11 @@ pub struct DocView {
     pub selection: Option<Selection>,
     /// A code point to bring into view on the next frame.
     pub scroll_to: Option<usize>,
+    /// A code point whose paragraph goes to the very top on the next frame (reopening a
+    /// document where its reader left it; 0 for the top).
+    pub scroll_to_top: Option<usize>,
+    /// The paragraph at the top of the view in the last frame.
+    top_paragraph: usize,
     /// A span that flashes briefly (after jumping to an annotation).
     pub flash: Option<(Span, Instant)>,
     pub find_matches: Vec<Span>,
@@ -95,6 +102,16 @@ impl DocView {
 
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    /// The most characters on one visual row drawn in the last frame (the reading measure).
+    pub fn widest_visible_row(&self) -> usize {
+        self.placed.iter().flat_map(|p| p.galley.rows.iter()).map(|r| r.row.char_count_excluding_newline().0).max().unwrap_or(0)
+    }
+
+    /// The first code point of the paragraph at the top of the view (where reading resumes).
+    pub fn top_position(&self, doc: &Document) -> usize {
+        doc.paragraphs().get(self.top_paragraph).map_or(0, |p| p.chars.start)
     }
 
     fn prepare(&mut self, ui: &egui::Ui, doc: &Document, style: &ViewStyle, width: f32) {
@@ -152,6 +169,9 @@ impl DocView {
             let p = doc.paragraph_at(pos);
             let y = (self.tops.get(p).copied().unwrap_or(0.0) - 80.0).max(0.0);
             scroll = scroll.vertical_scroll_offset(y);
+        } else if let Some(pos) = self.scroll_to_top.take() {
+            let p = doc.paragraph_at(pos.min(doc.len_chars()));
+            scroll = scroll.vertical_scroll_offset(self.tops.get(p).copied().unwrap_or(0.0));
         }
         let codebook = edits.codebook();
         let output = scroll.show_viewport(ui, |ui, viewport| {
@@ -159,6 +179,7 @@ impl DocView {
             let left_pad = ((ui.available_width() - width) / 2.0).max(8.0);
             let origin = ui.max_rect().min + vec2(left_pad, 0.0);
             let first = self.tops.partition_point(|&t| t <= viewport.min.y).saturating_sub(1);
+            self.top_paragraph = first;
             self.placed.clear();
             let mut p = first;
             let mut changed = false;
@@ -172,7 +193,12 @@ impl DocView {
                     changed = true;
                 }
                 let pos = origin + vec2(0.0, self.tops[p]);
-                self.placed.push(Placed { para: p, pos, galley, backgrounds });
+                let para = doc.paragraphs()[p].chars;
+                let selection = self
+                    .selected_span()
+                    .filter(|s| s.overlaps(&para))
+                    .map(|s| (s.start.max(para.start) - para.start, s.end.min(para.end) - para.start));
+                self.placed.push(Placed { para: p, pos, galley, backgrounds, selection });
                 p += 1;
             }
             self.visible_paragraphs = (first, p.saturating_sub(1));
@@ -198,6 +224,17 @@ impl DocView {
                 });
             }
             self.has_focus = response.has_focus();
+            if self.has_focus {
+                // Focus is seen: a ring around the reading column, and a caret to move from.
+                if self.selection.is_none() {
+                    self.selection = Some(Selection::caret(self.top_position(doc)));
+                }
+                let ring = Rect::from_min_max(
+                    pos2(origin.x - 6.0, origin.y + viewport.min.y + 2.0),
+                    pos2(origin.x + width + 6.0, origin.y + viewport.max.y - 2.0),
+                );
+                ui.painter().rect_stroke(ring, 4.0, ui.visuals().selection.stroke, egui::StrokeKind::Inside);
+            }
             if response.hovered()
                 && let Some(pos) = ui.ctx().pointer_hover_pos().and_then(|p| self.char_at_doc(doc, p))
             {
@@ -268,7 +305,9 @@ impl DocView {
         cuts.sort_unstable();
         cuts.dedup();
         let flash_on = self.flash.is_some_and(|(_, t)| t.elapsed() < FLASH);
-        let selection_bg = ui.visuals().selection.bg_fill;
+        if let Some((_, t)) = self.flash.filter(|_| flash_on) {
+            ui.ctx().request_repaint_after(FLASH.saturating_sub(t.elapsed()));
+        }
         let mut backgrounds: Vec<(usize, usize, Color32)> = Vec::new();
         // Sections of the layout: (start byte in the paragraph, text colour), merged while equal.
         let mut colours: Vec<(usize, Color32)> = vec![(0, text_colour)];
@@ -294,9 +333,6 @@ impl DocView {
                 let strong = Some(*m) == self.find_current;
                 background = if strong { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(255, 236, 150) };
                 colour = Color32::BLACK;
-            }
-            if self.selected_span().is_some_and(|s| s.overlaps(&seg)) {
-                background = selection_bg;
             }
             if flash_on && self.flash.is_some_and(|(f, _)| f.overlaps(&seg)) {
                 background = if style.dark { Color32::from_rgb(120, 100, 0) } else { Color32::from_rgb(255, 230, 120) };
@@ -358,6 +394,16 @@ impl DocView {
             }
             if !mesh.is_empty() {
                 painter.add(mesh);
+            }
+            // The text selection: a neutral wash with an outline in the text's own colour, a
+            // style no code's highlight has (codes are colours; the selection is not).
+            if let Some((s, e)) = placed.selection {
+                let wash = text_colour.gamma_multiply(0.22);
+                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
+                    let rect = Rect::from_x_y_ranges(x0..=x1, row_rect.y_range()).translate(placed.pos.to_vec2());
+                    painter.rect_filled(rect, 0.0, wash);
+                    painter.rect_stroke(rect, 0.0, Stroke::new(1.5, text_colour), egui::StrokeKind::Outside);
+                }
             }
             painter.galley(placed.pos, placed.galley.clone(), text_colour);
             let para = doc.paragraphs()[placed.para];

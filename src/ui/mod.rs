@@ -29,11 +29,17 @@ impl eframe::App for NativeApp {
     }
 }
 
-/// Opens the desktop app on `paths` (documents or a folder). Returns the exit code.
-pub fn run(paths: Vec<PathBuf>) -> i32 {
+/// Opens the desktop app on `paths` (documents or a folder), as `coder` if given. Returns the
+/// exit code.
+pub fn run(paths: Vec<PathBuf>, coder: Option<String>) -> i32 {
     let settings_path = Settings::default_path();
     let settings = settings_path.as_deref().map(Settings::load).unwrap_or_default();
     let mut app = App::new(settings, settings_path);
+    // A name given for this run (--coder, else $MARGINALIA_CODER when no name was saved).
+    let from_env = std::env::var("MARGINALIA_CODER").ok().filter(|c| !c.trim().is_empty());
+    if let Some(name) = coder.or(from_env.filter(|_| app.settings.coder.trim().is_empty())) {
+        app.use_coder_for_this_run(name);
+    }
     if let Some(first) = paths.first() {
         app.open(first);
     }

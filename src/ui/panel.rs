@@ -36,6 +36,26 @@ fn tag_buttons(app: &mut App, ui: &mut Ui) {
         );
     }
     let cb = session.edits.codebook().clone();
+    if app.narrow {
+        // In the drawer under the text, the codes flow in rows to leave the text its height.
+        ui.horizontal_wrapped(|ui| {
+            for code in cb.codes.iter().filter(|c| !cb.is_group(&c.id)) {
+                ui.horizontal(|ui| {
+                    cue_sample(ui, &cb, &code.id);
+                    let key = code.key.map(|k| format!("{k}  ")).unwrap_or_default();
+                    let r = ui
+                        .add_enabled(has_target, egui::Button::new(format!("{key}{}", code.name)))
+                        .on_hover_text(&code.description)
+                        .on_disabled_hover_text("Select some text first");
+                    if r.clicked() {
+                        app.push(Command::Tag(code.id.clone()));
+                    }
+                });
+                ui.add_space(6.0);
+            }
+        });
+        return;
+    }
     for code in &cb.codes {
         if cb.is_group(&code.id) {
             ui.label(RichText::new(&code.name).small().strong());

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// How many recent files are remembered.
 const MAX_RECENT: usize = 10;
+/// How many documents' reading positions are remembered.
+const MAX_POSITIONS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum ThemeChoice {
@@ -27,6 +29,9 @@ pub struct Settings {
     /// Interface scale (1.0 = 100 %, up to 2.0).
     pub zoom: f32,
     pub recent: Vec<PathBuf>,
+    /// Where each document was last read: (document, first code point in view), most recent
+    /// first, so that a document opens where its reader left it.
+    pub positions: Vec<(PathBuf, usize)>,
 }
 
 impl Default for Settings {
@@ -38,6 +43,7 @@ impl Default for Settings {
             theme: ThemeChoice::System,
             zoom: 1.0,
             recent: Vec::new(),
+            positions: Vec::new(),
         }
     }
 }
@@ -65,5 +71,19 @@ impl Settings {
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
         self.recent.truncate(MAX_RECENT);
+    }
+
+    /// Where `path` was last read (the first code point that was in view), if known.
+    pub fn position_of(&self, path: &Path) -> Option<usize> {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.positions.iter().find(|(p, _)| *p == path).map(|&(_, pos)| pos)
+    }
+
+    /// Remembers where `path` is being read.
+    pub fn remember_position(&mut self, path: &Path, pos: usize) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.positions.retain(|(p, _)| *p != path);
+        self.positions.insert(0, (path, pos));
+        self.positions.truncate(MAX_POSITIONS);
     }
 }
