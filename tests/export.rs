@@ -258,7 +258,7 @@ fn html_report_is_escaped_and_self_contained() {
         assert!(!html.contains(forbidden), "report contains {forbidden}");
     }
     assert!(html.contains("Réplique cinglante") && html.contains("Legend"));
-    assert!(html.contains("class=\"hl overlap\""), "overlaps are marked");
+    assert!(html.contains(" overlap\""), "overlaps are marked");
     assert!(html.contains("<sup class=\"m\""), "a label that is not colour");
     assert!(html.contains("#E69F00"), "code colours used");
     assert!(html.contains("Ça se vérifie."), "second coder's note listed");
@@ -560,4 +560,47 @@ fn semeval_export_slices_the_text_and_says_what_is_not_a_technique() {
     let corpus = marginalia::corpus::load(dir.path()).unwrap();
     let err = export::write(&corpus, Format::Semeval, &Options::default(), &file, &|_, _| true).unwrap_err();
     assert!(err.to_string().contains("SemEval-2020 Task 11 labels exports write a folder"), "{err}");
+}
+
+#[test]
+fn html_report_keeps_each_coders_marks_apart_and_leaves_out_empty_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("handout.txt");
+    std::fs::write(&doc, "The mayor promised a new library by May.\nNobody asked the readers.\n").unwrap();
+    std::fs::write(dir.path().join("blank.txt"), "A text nobody has marked yet.\n").unwrap();
+    for (coder, sidecar) in [("Key", "handout.txt.key.annotations.ron"), ("Ana", "handout.txt.annotations.ron")] {
+        let out = marginalia(&[
+            "add",
+            doc.to_str().unwrap(),
+            "--quote",
+            "a new library by May",
+            "--code",
+            "prediction",
+            "--coder",
+            coder,
+            "--sidecar",
+            dir.path().join(sidecar).to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = dir.path().join("report.html");
+    export_to(dir.path(), Format::Html, Options::default(), &out);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<html lang=\"und\">"), "the language is said to be undetermined, not left empty");
+    // The same passage marked by both: two marks, each with its coder's own line and name.
+    let marks: Vec<&str> = html.match_indices("<span class=\"hl by").map(|(i, _)| &html[i..i + 120]).collect();
+    assert_eq!(marks.len(), 2, "one mark per coder, not one merged band: {marks:?}");
+    assert_ne!(marks[0], marks[1], "the two coders' marks look different");
+    assert!(html.contains("Key</span> (") && html.contains("Ana</span> ("), "a legend of whose line is whose");
+    assert!(html.contains("&#160;Key</sup>") && html.contains("&#160;Ana</sup>"), "each number names its coder");
+    // The unmarked document is left out, and the report says so; asked for, it is listed.
+    assert!(!html.contains("blank.txt"), "a document without annotations is left out");
+    assert!(html.contains("1 document(s) without annotations are left out"));
+    export_to(dir.path(), Format::Html, Options { include_empty: true, ..Options::default() }, &out);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("blank.txt") && html.contains("No annotations."));
+    let cli =
+        marginalia(&["export", dir.path().to_str().unwrap(), "--format", "html", "--include-empty", "-o", out.to_str().unwrap()]);
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("blank.txt"));
 }

@@ -24,6 +24,9 @@ pub struct ExportArgs {
     /// W3C: one annotation per line instead of one AnnotationCollection.
     #[arg(long)]
     pub jsonl: bool,
+    /// HTML: include documents that have no annotations (left out by default).
+    #[arg(long)]
+    pub include_empty: bool,
 }
 
 pub fn run(args: ExportArgs) -> Result<i32, Error> {
@@ -36,7 +39,10 @@ pub fn run(args: ExportArgs) -> Result<i32, Error> {
         );
     }
     let corpus = crate::corpus::load(&args.path)?;
-    let options = Options { excel: args.excel, jsonl: args.jsonl };
+    if args.include_empty && args.format != Format::Html {
+        return Err(Error::usage("--include-empty applies to --format html only"));
+    }
+    let options = Options { excel: args.excel, jsonl: args.jsonl, include_empty: args.include_empty };
     // On a terminal, a long export shows how far it has come (it reports every thousand
     // annotations); Ctrl+C stops it and, as with any cancel, leaves nothing half-written.
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());

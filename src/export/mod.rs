@@ -90,6 +90,8 @@ pub struct Options {
     pub excel: bool,
     /// W3C: one annotation per line instead of one AnnotationCollection.
     pub jsonl: bool,
+    /// HTML: list documents that have no annotations too (left out by default).
+    pub include_empty: bool,
 }
 
 /// What an export wrote and what it could not carry.
@@ -150,7 +152,7 @@ fn write_readable(
         Format::Jsonl => stage(out, |w| jsonl::write(corpus, w, &mut ticker))?,
         Format::W3c => stage(out, |w| w3c::write(corpus, options, w, &mut ticker))?,
         Format::Html => {
-            crate::sidecar::write_atomic(out, html::render(corpus, &mut ticker)?.as_bytes(), false)?;
+            crate::sidecar::write_atomic(out, html::render(corpus, options, &mut ticker)?.as_bytes(), false)?;
         }
         Format::Xlsx => {
             let mut xlsx_notes = Vec::new();

@@ -284,6 +284,7 @@ pub struct ExportDialog {
     pub whole_folder: bool,
     pub excel: bool,
     pub jsonl: bool,
+    pub include_empty: bool,
     pub out: String,
     pub job: Option<ExportJob>,
     pub outcome: Option<Result<export::Summary, Error>>,
@@ -297,6 +298,7 @@ impl Default for ExportDialog {
             whole_folder: false,
             excel: false,
             jsonl: false,
+            include_empty: false,
             out: String::new(),
             job: None,
             outcome: None,
@@ -328,8 +330,11 @@ impl ExportDialog {
         let total = Arc::new(AtomicUsize::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
         let (d, t, c) = (done.clone(), total.clone(), cancel.clone());
-        let (format, options, out) =
-            (self.format, Options { excel: self.excel, jsonl: self.jsonl }, PathBuf::from(self.out.trim()));
+        let (format, options, out) = (
+            self.format,
+            Options { excel: self.excel, jsonl: self.jsonl, include_empty: self.include_empty },
+            PathBuf::from(self.out.trim()),
+        );
         std::thread::spawn(move || {
             let result = crate::corpus::load(&source).and_then(|corpus| {
                 export::write(&corpus, format, &options, &out, &|n, of| {
@@ -369,6 +374,9 @@ impl ExportDialog {
                     }
                     Format::W3c => {
                         ui.checkbox(&mut self.jsonl, "One annotation per line (JSON lines)");
+                    }
+                    Format::Html => {
+                        ui.checkbox(&mut self.include_empty, "Include documents without annotations");
                     }
                     _ => {}
                 }
