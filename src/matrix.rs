@@ -2,7 +2,8 @@
 //! value of a document variable, or together with each other code (co-occurrence).
 //!
 //! Two annotations co-occur when the same coder made both in the same document and their spans
-//! overlap ([`Unit::Overlap`]) or touch a common paragraph ([`Unit::Paragraph`]). A cell of the
+//! overlap ([`Unit::Overlap`]) or touch a common paragraph, a line of the text as the document
+//! view shows it ([`Unit::Paragraph`]). A cell of the
 //! code x code matrix counts such pairs of two different annotations, one coded with the row's
 //! code and one with the column's, so the matrix is symmetric. Orphans co-occur with nothing.
 //!
@@ -50,7 +51,7 @@ pub enum Unit {
     /// The two spans overlap by at least one character.
     #[default]
     Overlap,
-    /// The two spans touch a common paragraph.
+    /// The two spans touch a common paragraph (a line of the text, as the document view shows it).
     Paragraph,
 }
 
