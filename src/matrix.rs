@@ -3,9 +3,9 @@
 //!
 //! Two annotations co-occur when the same coder made both in the same document and their spans
 //! overlap ([`Unit::Overlap`]) or touch a common paragraph, a line of the text as the document
-//! view shows it ([`Unit::Paragraph`]). A cell of the
-//! code x code matrix counts such pairs of two different annotations, one coded with the row's
-//! code and one with the column's, so the matrix is symmetric. Orphans co-occur with nothing.
+//! view shows it ([`Unit::Paragraph`]). A cell of the code x code matrix counts such pairs of two
+//! different annotations, one coded with the row's code and one with the column's, so the matrix
+//! is symmetric. Orphans co-occur with nothing.
 //!
 //! This module only reads a loaded [`Corpus`]; it never writes.
 
