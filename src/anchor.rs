@@ -131,7 +131,6 @@ pub fn reanchor_one(doc: &Document, a: &mut Annotation, shift: isize) -> AnchorS
         find_exact(doc, a, expected).or_else(|| find_between_context(doc, a, expected)).or_else(|| find_fuzzy(doc, a, expected));
     match found {
         Some(new_span) => {
-            let new_span = doc.snap(new_span);
             a.requote(doc, new_span);
             a.status = AnchorStatus::Reanchored;
         }

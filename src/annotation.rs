@@ -68,7 +68,7 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// A new annotation on `span` (which should already be snapped), quoting the document.
+    /// A new annotation on `span`, widened to whole characters, quoting the document.
     pub fn new(doc: &Document, span: Span, code: &str, coder: &str) -> Self {
         let now = now_rfc3339();
         let mut a = Self {
@@ -90,12 +90,26 @@ impl Annotation {
         a
     }
 
+    /// Makes an annotation made elsewhere (a file, another program) fit `doc`: its span widened
+    /// to whole characters and its quote and context taken from the text, unless both are
+    /// right already (then its prefix and suffix stay as given).
+    pub fn fit(&mut self, doc: &Document) {
+        let span = self.span();
+        if doc.snap(span) != span || self.exact != doc.slice(span) {
+            self.requote(doc, span);
+        }
+    }
+
     pub fn span(&self) -> Span {
         Span::new(self.start, self.end)
     }
 
-    /// Moves the annotation to `span` and takes its quote and context from the document.
+    /// Moves the annotation to `span`, widened to whole user-perceived characters
+    /// ([`Document::snap`]), and takes its quote and context from the document. Every span an
+    /// annotation gets passes through here (and [`Annotation::new`] calls it), so no caller
+    /// snaps spans itself.
     pub fn requote(&mut self, doc: &Document, span: Span) {
+        let span = doc.snap(span);
         self.start = span.start;
         self.end = span.end;
         self.exact = doc.slice(span).to_owned();

@@ -175,11 +175,11 @@ impl Codebook {
     /// Parses and validates a codebook in RON. Problems in a code are reported at the line and
     /// column where that code is written.
     pub fn from_ron(text: &str) -> Result<Self, Error> {
-        let codebook: Codebook = crate::sidecar::ron_options().from_str(text).map_err(|e| {
-            if let Some(unknown) = crate::sidecar::unknown_field(&e.code) {
+        let codebook: Codebook = crate::io::ron_options().from_str(text).map_err(|e| {
+            if let Some(unknown) = crate::io::unknown_field(&e.code) {
                 return Error::new(ErrorKind::Codebook, unknown)
                     .at(e.span.start.line, e.span.start.col)
-                    .hint(crate::sidecar::UNKNOWN_FIELD_HINT);
+                    .hint(crate::io::UNKNOWN_FIELD_HINT);
             }
             Error::new(
                 ErrorKind::Codebook,
@@ -209,7 +209,7 @@ impl Codebook {
     }
 
     pub fn to_ron(&self) -> String {
-        crate::sidecar::to_ron_pretty(self)
+        crate::io::to_ron_pretty(self)
     }
 
     pub fn code(&self, id: &str) -> Option<&Code> {
@@ -265,19 +265,66 @@ impl Codebook {
         self.code(parent).map(|p| p.name.as_str())
     }
 
-    /// A fresh id for a new code named `name`, unique in this codebook.
+    /// A fresh id for a new code named `name`, unique in this codebook ([`fresh_id`]).
     pub fn fresh_id(&self, name: &str) -> String {
-        let mut base = slug(name);
-        if base.is_empty() {
-            base = "code".to_owned();
+        fresh_id(name, "code", |id| self.code(id).is_some())
+    }
+
+    /// `name`, or `name (2)`, `name (3)`... : the first that no code has yet, ignoring case
+    /// (the rule [`Codebook::validate`] checks names by).
+    pub fn free_name(&self, name: &str) -> String {
+        let taken = |n: &str| self.codes.iter().any(|c| c.name.trim().to_lowercase() == n.trim().to_lowercase());
+        if !taken(name) {
+            return name.to_owned();
         }
-        let mut id = base.clone();
-        let mut n = 2;
-        while self.code(&id).is_some() {
-            id = format!("{base}-{n}");
-            n += 1;
+        (2..).map(|k| format!("{name} ({k})")).find(|n| !taken(n)).unwrap_or_default()
+    }
+
+    /// Adds the codes of `other` whose id this codebook lacks; see [`Codebook::merge_codes`].
+    pub fn merge_missing(&mut self, other: &Codebook) -> Merged {
+        self.merge_codes(&other.codes)
+    }
+
+    /// The one rule by which codebooks meet (several coders compared, an answer key, a folder
+    /// exported with its sidecars, a code accepted into a gold sidecar), so that every view
+    /// and command that puts codebooks together sees the same codes:
+    ///
+    /// - Codes are matched by id. A code whose id is here already is left out: the first
+    ///   definition of an id wins, and nothing already here changes.
+    /// - A code whose id is missing is added after the others, in the order given. It keeps its
+    ///   number key when no code here uses that key, and its name when no code here has it
+    ///   (ignoring case); else it gets no key, and the name `name (2)` (or `(3)`...).
+    /// - An added code keeps its group when the group is (after merging) a top-level code; else
+    ///   it becomes a top-level code, since groups are one level.
+    ///
+    /// When this codebook and the codes given are valid, so is the result.
+    pub fn merge_codes<'a>(&mut self, codes: impl IntoIterator<Item = &'a Code>) -> Merged {
+        let mut merged = Merged::default();
+        let before = self.codes.len();
+        for code in codes {
+            if self.code(&code.id).is_some() {
+                continue;
+            }
+            let mut code = code.clone();
+            if code.key.is_some_and(|k| self.by_key(k).is_some()) {
+                code.key = None;
+            }
+            let name = self.free_name(&code.name);
+            if name != code.name {
+                merged.renamed.push((code.id.clone(), name.clone()));
+                code.name = name;
+            }
+            merged.codes.push(code.id.clone());
+            self.codes.push(code);
         }
-        id
+        // Groups are decided once every code is in, as a group may come after its members.
+        let nested: Vec<usize> = (before..self.codes.len())
+            .filter(|&i| self.codes[i].parent.as_deref().is_some_and(|p| self.code(p).is_none_or(|group| group.parent.is_some())))
+            .collect();
+        for i in nested {
+            self.codes[i].parent = None;
+        }
+        merged
     }
 
     /// The first number key no code uses yet.
@@ -458,6 +505,22 @@ impl Codebook {
     }
 }
 
+/// What [`Codebook::merge_missing`] added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// The ids of the codes added, in order.
+    pub codes: Vec<String>,
+    /// Added codes whose name was taken, with the name they got: (id, new name).
+    pub renamed: Vec<(String, String)>,
+}
+
+impl Merged {
+    /// Nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
 /// A name or value from the file as a message quotes it: a short excerpt on one line.
 fn q(s: &str) -> String {
     excerpt(s, crate::document::QUOTE_CHARS)
@@ -472,10 +535,21 @@ fn locate_code(text: &str, codebook: &Codebook, index: usize) -> Option<(usize, 
     let same_name_before = codebook.codes[..index].iter().filter(|c| c.name == code.name).count();
     let byte =
         nth(format!("id: {:?}", code.id), same_id_before).or_else(|| nth(format!("name: {:?}", code.name), same_name_before))?;
-    let before = &text[..byte];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, col))
+    Some(crate::error::line_col(text, byte))
+}
+
+/// An id made from `name` ([`slug`], or `fallback` when the name has no letters or digits)
+/// that `taken` refuses: the slug itself, else `slug-2`, `slug-3`... The one rule for new ids
+/// of codes and attributes.
+pub fn fresh_id(name: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = Some(slug(name)).filter(|s| !s.is_empty()).unwrap_or_else(|| fallback.to_owned());
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
 }
 
 /// A name as an id: lower case, runs of anything but letters and digits turned into one `-`
@@ -657,6 +731,97 @@ mod tests {
         assert_eq!(back.codes.iter().map(|c| &c.id).collect::<Vec<_>>(), current.codes.iter().map(|c| &c.id).collect::<Vec<_>>());
         assert_eq!(slug("  Call to action! ✊ "), "call-to-action");
         assert_eq!(current.fresh_id("Demand"), "demand-2");
+    }
+
+    #[test]
+    fn fresh_ids_come_from_names_and_stay_unique() {
+        let taken = |ids: &'static [&'static str]| move |id: &str| ids.contains(&id);
+        assert_eq!(fresh_id("Addressee", "attribute", taken(&[])), "addressee");
+        assert_eq!(fresh_id("Addressee", "attribute", taken(&["addressee", "addressee-2"])), "addressee-3");
+        assert_eq!(fresh_id("!!", "attribute", taken(&["attribute"])), "attribute-2");
+    }
+
+    #[test]
+    fn merging_adds_codes_missing_by_id_and_keeps_the_first_of_an_id() {
+        let mut mine = Codebook::default();
+        let original = mine.clone();
+        let mut theirs = Codebook::default();
+        // Same id, other name, colour and attributes: ours stays as it is.
+        theirs.codes[0].name = "Renamed elsewhere".into();
+        theirs.codes[0].colour = "#000000".into();
+        theirs.codes[0].attributes.push(AttributeDef {
+            id: "certainty".into(),
+            name: "Certainty".into(),
+            kind: AttributeKind::Text,
+        });
+        let mut extra = Code::new("irony", "Irony", "#CC79A7");
+        extra.key = theirs.codes[1].key;
+        theirs.codes.push(extra);
+        let mut free_key = Code::new("hedge", "Hedge", "#999999");
+        free_key.key = Some('9');
+        theirs.codes.push(free_key);
+
+        let report = mine.merge_missing(&theirs);
+        assert_eq!(report.codes, ["irony", "hedge"]);
+        assert!(report.renamed.is_empty());
+        assert_eq!(mine.codes[..original.codes.len()], original.codes[..], "codes already here are left alone");
+        assert_eq!(mine.code("irony").unwrap().key, None, "a key in use here is not taken over");
+        assert_eq!(mine.code("hedge").unwrap().key, Some('9'));
+        mine.validate().unwrap();
+        // Merging again adds nothing.
+        assert!(mine.clone().merge_missing(&theirs).is_empty());
+        // Within one merge, the first of two codes with one id wins too.
+        let twice = [Code::new("dup", "First", "#111111"), Code::new("dup", "Second", "#222222")];
+        assert_eq!(mine.merge_codes(&twice).codes, ["dup"]);
+        assert_eq!(mine.code("dup").unwrap().name, "First");
+    }
+
+    #[test]
+    fn merged_codes_keep_free_keys_and_get_free_names() {
+        let mut mine = Codebook { name: "a".into(), description: String::new(), codes: vec![Code::new("a", "Claim", "#E69F00")] };
+        let mut theirs =
+            Codebook { name: "b".into(), description: String::new(), codes: vec![Code::new("b", "CLAIM", "#56B4E9")] };
+        theirs.codes[0].key = Some('4');
+        let report = mine.merge_missing(&theirs);
+        assert_eq!(report.renamed, [("b".to_owned(), "CLAIM (2)".to_owned())]);
+        assert_eq!(mine.code("b").unwrap().key, Some('4'));
+        mine.validate().unwrap();
+    }
+
+    #[test]
+    fn merged_codes_keep_their_group_only_where_groups_stay_one_level() {
+        let mut mine = Codebook {
+            name: "mine".into(),
+            description: String::new(),
+            codes: vec![Code::new("group", "Group", "#E69F00"), Code::new("child", "Child", "#56B4E9")],
+        };
+        mine.codes[1].parent = Some("group".into());
+        let mut theirs = Codebook {
+            name: "theirs".into(),
+            description: String::new(),
+            codes: vec![
+                // Member before its group: the group comes with it.
+                Code::new("late-member", "Late member", "#009E73"),
+                Code::new("late-group", "Late group", "#F0E442"),
+                // Its group is a child here: would nest two levels.
+                Code::new("grandchild", "Grandchild", "#0072B2"),
+                // Its group is nowhere.
+                Code::new("stray", "Stray", "#D55E00"),
+                Code::new("in-group", "In group", "#CC79A7"),
+            ],
+        };
+        theirs.codes[0].parent = Some("late-group".into());
+        theirs.codes[2].parent = Some("child".into());
+        theirs.codes[3].parent = Some("missing".into());
+        theirs.codes[4].parent = Some("group".into());
+        mine.merge_missing(&theirs);
+        let parent = |id: &str| mine.code(id).unwrap().parent.clone();
+        assert_eq!(parent("late-member").as_deref(), Some("late-group"));
+        assert_eq!(parent("grandchild"), None);
+        assert_eq!(parent("stray"), None);
+        assert_eq!(parent("in-group").as_deref(), Some("group"));
+        assert_eq!(parent("child").as_deref(), Some("group"), "existing codes are left alone");
+        mine.validate().unwrap();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::anchor::{AnchorReport, reanchor_all};
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Merged};
 use crate::document::Document;
 use crate::error::{Error, ErrorKind};
 use crate::session::codebook_for;
@@ -58,6 +58,29 @@ impl Corpus {
     /// The name a document has in the variables file: its file name.
     pub fn variable_key(doc: &CorpusDocument) -> String {
         doc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+}
+
+impl Corpus {
+    /// How many annotations the sidecars hold, all coders together.
+    pub fn annotation_count(&self) -> usize {
+        self.documents.iter().flat_map(|d| &d.sidecars).map(|s| s.sidecar.annotations.len()).sum()
+    }
+
+    /// The folder's codebook with what every sidecar's codebook adds to it
+    /// ([`Codebook::merge_missing`], sidecars in document order), and for each sidecar that
+    /// added something, its path and what it added. Exports that list codes use this, so a
+    /// code a coder made up is exported with the folder's codes.
+    pub fn merged_codebook(&self) -> (Codebook, Vec<(&Path, Merged)>) {
+        let mut codebook = self.codebook.clone();
+        let mut added = Vec::new();
+        for sc in self.documents.iter().flat_map(|d| &d.sidecars) {
+            let merged = codebook.merge_missing(&sc.sidecar.codebook);
+            if !merged.is_empty() {
+                added.push((sc.path.as_path(), merged));
+            }
+        }
+        (codebook, added)
     }
 }
 

@@ -369,7 +369,8 @@ impl Document {
         self.snap(Span::new(pos, pos + 1))
     }
 
-    /// The 1-based line and column (in code points) of `pos`, for messages.
+    /// The 1-based line and column (in code points) of `pos`, for messages: the numbering of
+    /// [`crate::error::line_col`], found through the paragraph index instead of a scan.
     pub fn line_col(&self, pos: usize) -> (usize, usize) {
         let p = self.paragraph_at(pos);
         (p + 1, pos - self.paragraphs[p].chars.start + 1)
@@ -435,46 +436,7 @@ pub fn fingerprint_of(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// How many characters of a name or text from a file an error message quotes.
-pub const QUOTE_CHARS: usize = 40;
-
-/// The first `n` user-perceived characters (grapheme clusters) of `s` on one line, with an
-/// ellipsis when cut: for lists, status lines and tables. Never splits an emoji or an accent
-/// from its letter; control characters (line breaks, tabs) become spaces.
-pub fn excerpt(s: &str, n: usize) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len().min(4 * n + 3));
-    let (mut at, mut count, mut last) = (0, 0, 0);
-    while at < s.len() {
-        if count == n {
-            // There is more: the last character taken makes way for the ellipsis.
-            out.truncate(last);
-            out.push('…');
-            return out;
-        }
-        last = out.len();
-        let b = bytes[at];
-        // A printable ASCII character followed by ASCII (or nothing) is a cluster of its own:
-        // no ASCII character extends or joins the one before it. (A table of a million rows
-        // spends most of its time here.)
-        if (0x20..0x7F).contains(&b) && bytes.get(at + 1).is_none_or(u8::is_ascii) {
-            out.push(b as char);
-            at += 1;
-        } else {
-            let next = GraphemeCursor::new(at, s.len(), true).next_boundary(s, 0).ok().flatten().unwrap_or(s.len());
-            let cluster = &s[at..next];
-            if cluster.chars().any(char::is_control) {
-                out.push(' ');
-            } else {
-                out.push_str(cluster);
-            }
-            at = next;
-        }
-        count += 1;
-    }
-    out
-}
-
+pub use crate::error::{QUOTE_CHARS, excerpt};
 pub use crate::io::hex;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,6 +556,15 @@ fn first_bad_utf16(body: &[u8], little: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_and_column_agree_with_the_message_helper() {
+        let doc = Document::from_text("Zoë 🚣 rows,\r\nthe café\n\nends");
+        for pos in 0..=doc.len_chars() {
+            assert_eq!(doc.line_col(pos), crate::error::line_col(doc.text(), doc.byte_of(pos)), "at {pos}");
+        }
+        assert_eq!(doc.line_col(doc.len_chars()), (4, 5));
+    }
 
     #[test]
     fn excerpts_cut_between_whole_characters_and_stay_on_one_line() {

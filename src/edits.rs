@@ -332,13 +332,12 @@ impl Edits {
         if self.get(a.id).is_some() {
             return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
         }
-        let snapped = doc.snap(a.span());
-        if snapped != a.span() || a.exact != doc.slice(snapped) {
-            a.requote(doc, snapped);
-        }
+        a.fit(doc);
         Ok(a)
     }
 
+    // Long on purpose: one arm per kind of action, each a few lines, so that every rule about
+    // what a change may do is read in one place.
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
         let find = |id: Uuid| -> Result<&Annotation, Error> {
             self.get(id).ok_or_else(|| Error::usage(format!("there is no annotation with the id {id}")))
@@ -404,7 +403,6 @@ impl Edits {
                 if span.end > doc.len_chars() || span.is_empty() {
                     return Err(Error::usage(format!("the span {span} is empty or past the end of the text")));
                 }
-                let span = doc.snap(span);
                 replace(old, &|a| {
                     a.requote(doc, span);
                     a.status = AnchorStatus::Anchored;

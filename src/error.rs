@@ -6,6 +6,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use unicode_segmentation::GraphemeCursor;
+
 /// A place inside a file: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
@@ -31,6 +33,9 @@ pub enum ErrorKind {
     Format,
     /// The request itself does not make sense (unknown code, span out of range, ...).
     Usage,
+    /// The job was stopped before it finished, by the user or because the thread doing it
+    /// ended; nothing was written.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +123,57 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// How many characters of a name or text from a file an error message quotes.
+pub const QUOTE_CHARS: usize = 40;
+
+/// The first `n` user-perceived characters (grapheme clusters) of `s` on one line, with an
+/// ellipsis when cut: for lists, status lines and tables. Never splits an emoji or an accent
+/// from its letter; control characters (line breaks, tabs) become spaces.
+pub fn excerpt(s: &str, n: usize) -> String {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len().min(4 * n + 3));
+    let (mut at, mut count, mut last) = (0, 0, 0);
+    while at < s.len() {
+        if count == n {
+            // There is more: the last character taken makes way for the ellipsis.
+            out.truncate(last);
+            out.push('…');
+            return out;
+        }
+        last = out.len();
+        let b = bytes[at];
+        // A printable ASCII character followed by ASCII (or nothing) is a cluster of its own:
+        // no ASCII character extends or joins the one before it. (A table of a million rows
+        // spends most of its time here.)
+        if (0x20..0x7F).contains(&b) && bytes.get(at + 1).is_none_or(u8::is_ascii) {
+            out.push(b as char);
+            at += 1;
+        } else {
+            let next = GraphemeCursor::new(at, s.len(), true).next_boundary(s, 0).ok().flatten().unwrap_or(s.len());
+            let cluster = &s[at..next];
+            if cluster.chars().any(char::is_control) {
+                out.push(' ');
+            } else {
+                out.push_str(cluster);
+            }
+            at = next;
+        }
+        count += 1;
+    }
+    out
+}
+
+/// The 1-based line and column (in code points) of byte offset `byte` of `text`, for messages
+/// that point into a file. An offset past the end or inside a character counts as the start of
+/// that character. The one place where Marginalia turns an offset into a line and column.
+pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let byte = text.floor_char_boundary(byte.min(text.len()));
+    let before = &text[..byte];
+    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
 }
 
 impl std::error::Error for Error {}

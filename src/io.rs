@@ -7,6 +7,9 @@
 //! [`write_locked`] when it must check the file before replacing it (see
 //! [`crate::sidecar::save`]). The lock is an advisory lock on a hidden lock file beside the
 //! target (`.NAME.lock`), removed again when the writer is done.
+//!
+//! It also holds the RON conventions every Marginalia file shares (sidecars, codebooks,
+//! settings): the parsing options, the pretty layout, and the message for an unknown field.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,6 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind};
@@ -411,6 +415,40 @@ fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
+}
+
+/// What to do about a field this build does not know.
+pub const UNKNOWN_FIELD_HINT: &str = "a newer Marginalia may have written it, or it is a typing mistake: open the file with the \
+     Marginalia that wrote it, or remove or rename the field; the file was left untouched, since saving it would lose the field";
+
+/// The message for a field that no Marginalia structure has (`None` for other errors). Such a
+/// file is refused rather than read, so that no save can drop what it holds.
+pub fn unknown_field(code: &ron::Error) -> Option<String> {
+    let ron::Error::NoSuchStructField { found, outer, .. } = code else { return None };
+    let place = match outer.as_deref() {
+        Some("Sidecar" | "Head") => "at the top level",
+        Some("DocumentRef") => "in `document`",
+        Some("Annotation") => "in an annotation",
+        Some("Codebook") => "in the codebook",
+        Some("Code") => "in a code",
+        Some("AttributeDef") => "in an attribute of a code",
+        _ => "",
+    };
+    let found = crate::error::excerpt(found, 60);
+    Some(format!("has a field `{found}` {place} that this Marginalia does not know").replace("  ", " "))
+}
+
+/// RON parsing options used for every file Marginalia reads (nesting is bounded).
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(64)
+}
+
+/// Pretty RON with four-space indents and `\n` line ends, identical on every platform.
+pub fn to_ron_pretty<T: Serialize>(value: &T) -> String {
+    let config = ron::ser::PrettyConfig::new().indentor("    ").new_line("\n").struct_names(false);
+    let mut out = ron_options().to_string_pretty(value, config).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! positions, [`anchor`] re-anchors annotations into changed texts, [`codebook`] defines codes,
 //! [`edits`] applies every change through one function with undo, [`sidecar`] reads and writes
 //! the RON files, [`session`] ties a document to its sidecar, [`agree`] measures inter-coder
-//! agreement and scores annotations against an answer key. The GUI (`ui`, behind the `gui`
+//! agreement and scores annotations against an answer key. Below them sit [`error`] (messages,
+//! line and column), [`io`] (shared-file writes, RON conventions), [`untrusted`] (zip and XML
+//! from other programs) and [`progress`] (cancellable long jobs); no two core modules import
+//! each other. The GUI (`ui`, behind the `gui`
 //! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
 
 pub mod agree;
@@ -25,12 +28,14 @@ pub mod import;
 pub mod io;
 pub mod matrix;
 pub mod merge;
+pub mod progress;
 pub mod refi;
 pub mod retrieve;
 pub mod session;
 pub mod sidecar;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod untrusted;
 pub mod vars;
 
 pub use annotation::{AnchorStatus, Annotation};

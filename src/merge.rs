@@ -21,7 +21,6 @@ use std::path::Path;
 use uuid::Uuid;
 
 use crate::annotation::Annotation;
-use crate::codebook::Codebook;
 use crate::error::Error;
 use crate::sidecar::Sidecar;
 
@@ -112,7 +111,10 @@ pub fn merge(base: Option<&Sidecar>, ours: &Sidecar, theirs: &Sidecar) -> (Sidec
         (true, _) => theirs.codebook.clone(),
         (false, true) => {
             report.conflicts.push("the codebook was changed on both sides: every code of both kept".to_owned());
-            union(&ours.codebook, &theirs.codebook)
+            // The one rule by which codebooks meet: ours first, then their codes ours lacks.
+            let mut book = ours.codebook.clone();
+            book.merge_missing(&theirs.codebook);
+            book
         }
         (false, false) => ours.codebook.clone(),
     };
@@ -128,17 +130,6 @@ fn take_theirs<T: PartialEq>(base: Option<&T>, ours: &T, theirs: &T) -> (bool, b
         Some(o) if theirs == o => (false, false),
         _ => (false, ours != theirs),
     }
-}
-
-/// `ours` with the codes of `theirs` that it lacks, in their order.
-fn union(ours: &Codebook, theirs: &Codebook) -> Codebook {
-    let mut book = ours.clone();
-    for c in &theirs.codes {
-        if book.code(&c.id).is_none() {
-            book.codes.push(c.clone());
-        }
-    }
-    book
 }
 
 /// Reads one version of a sidecar given to a merge driver; `None` for an empty file (git's
@@ -174,6 +165,7 @@ pub fn merge_files(base: &Path, ours: &Path, theirs: &Path, shown_as: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codebook::Codebook;
     use crate::document::{Document, Span};
     use crate::sidecar::DocumentRef;
 

@@ -18,6 +18,17 @@ use crate::sidecar::{self, DiskStamp, DocumentRef, Sidecar};
 /// The codebook file that, in a folder, applies to every new sidecar of the documents in it.
 pub const FOLDER_CODEBOOK: &str = "codebook.ron";
 
+/// The coder name used when none is given: `MARGINALIA_CODER`, else the login name, else
+/// "anonymous". The CLI and the app agree on it.
+pub fn default_coder() -> String {
+    std::env::var("MARGINALIA_CODER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
+        .or_else(|| std::env::var("USERNAME").ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "anonymous".to_owned())
+}
+
 pub struct Session {
     pub doc: Document,
     pub edits: Edits,
@@ -198,7 +209,7 @@ impl Session {
         let theirs =
             std::fs::read(&self.sidecar_path).map_err(|e| Error::io(&self.sidecar_path, "cannot read the changed sidecar", e))?;
         let copy = conflict_copy_path(&self.sidecar_path);
-        sidecar::write_atomic(&copy, &theirs, false)?;
+        crate::io::write_atomic(&copy, &theirs, false)?;
         self.stamp = Some(DiskStamp::of_bytes(&theirs, std::fs::metadata(&self.sidecar_path).ok().as_ref()));
         self.save()?;
         Ok(copy)

@@ -213,18 +213,18 @@ impl Variables {
     pub fn to_ron(&self) -> String {
         let mut sorted = self.clone();
         sorted.variables.sort_by(|a, b| a.name.cmp(&b.name));
-        crate::sidecar::to_ron_pretty(&sorted)
+        crate::io::to_ron_pretty(&sorted)
     }
 
     /// Parses and validates the file's text. `path` is only used in messages.
     pub fn from_ron(text: &str, path: &Path) -> Result<Self, Error> {
         let bad = |msg: String| Error::new(ErrorKind::Format, msg).in_file(path);
-        let parsed: Variables = crate::sidecar::ron_options().from_str(text).map_err(|e| {
+        let parsed: Variables = crate::io::ron_options().from_str(text).map_err(|e| {
             let (line, col) = crate::sidecar::error_place(text, &e);
             if let ron::Error::NoSuchStructField { found, .. } = &e.code {
                 return bad(format!("has a field `{}` that this Marginalia does not know", crate::document::excerpt(found, 60)))
                     .at(line, col)
-                    .hint(crate::sidecar::UNKNOWN_FIELD_HINT);
+                    .hint(crate::io::UNKNOWN_FIELD_HINT);
             }
             bad(format!("is not a valid variables file: {}", crate::document::excerpt(&e.code.to_string(), 120)))
                 .at(line, col)
@@ -426,28 +426,6 @@ pub fn import_csv(
         report.variables.push((name.clone(), kind));
     }
     Ok(report)
-}
-
-/// The variables as a CSV table: `document`, then one column per variable; one row per
-/// document in `documents` (the folder's, in order), then any other document that has values.
-pub fn export_csv(vars: &Variables, documents: &[String], out: &mut dyn std::io::Write) -> Result<(), Error> {
-    let fail = |e: csv::Error| Error::new(ErrorKind::Io, format!("cannot write the CSV: {e}"));
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    let mut header = vec!["document".to_owned()];
-    header.extend(vars.variables.iter().map(|v| v.name.clone()));
-    w.write_record(header.iter().map(|h| crate::export::csv::neutralise(h).into_owned())).map_err(fail)?;
-    let mut rows: Vec<&str> = documents.iter().map(String::as_str).collect();
-    rows.extend(vars.documents.keys().map(String::as_str).filter(|d| !documents.iter().any(|x| x == d)));
-    for doc in rows {
-        let mut rec = vec![crate::export::csv::neutralise(doc).into_owned()];
-        for v in &vars.variables {
-            let value = vars.value(doc, &v.name).unwrap_or_default();
-            // Numbers stay numbers ("-3" is not a formula); other cells are neutralised.
-            rec.push(if v.kind == Kind::Number { value.to_owned() } else { crate::export::csv::neutralise(value).into_owned() });
-        }
-        w.write_record(&rec).map_err(fail)?;
-    }
-    w.flush().map_err(|e| fail(e.into()))
 }
 
 /// A condition on a variable: `NAME=VALUE`, `NAME!=VALUE`, `NAME>=X`, `NAME>X`, `NAME<=X`,

@@ -175,3 +175,32 @@ fn scoring_against_a_key_marks_misses_with_the_keys_note() {
     harness.get_by_label_contains("Key's note: Repair before October");
     harness.get_by_label("extra: ben (Factual assertion)");
 }
+
+/// A coder's own code whose name the gold codebook already has (another id, the same name) is
+/// accepted into gold under a free name, instead of failing on the duplicate name.
+#[test]
+fn accepting_a_code_whose_name_gold_has_gets_a_free_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_path = dir.path().join("letter.txt");
+    std::fs::write(&doc_path, LETTER).unwrap();
+    let doc = Document::open(&doc_path).unwrap();
+    // Ana's codebook calls her "request" code "Demand", the name the default codebook gives
+    // the code "demand".
+    let mut codebook = Codebook::default();
+    codebook.code_mut("demand").unwrap().id = "request".into();
+    let annotations = vec![Annotation::new(&doc, span_of(&doc, DEMAND), "request", "ana")];
+    let doc_ref = DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+    sidecar::save(&sidecar::coder_path(&doc_path, "ana"), &Sidecar::new(doc_ref, "ana", codebook, annotations), None).unwrap();
+    write_coder(&doc_path, &doc, "ben", &[(OPINION, "opinion", "")]);
+
+    let mut harness = open_compare(&doc_path);
+    harness.get_all_by_label("Accept ana's").next().unwrap().click();
+    harness.run_steps(2);
+    let message = harness.state().compare.as_ref().unwrap().message.clone();
+    assert!(message.as_ref().is_some_and(|(_, is_error)| !is_error), "accepted without an error: {message:?}");
+    let gold = sidecar::load(&gold_path(&doc_path)).unwrap().unwrap().sidecar;
+    assert_eq!(gold.annotations.len(), 1);
+    assert_eq!(gold.annotations[0].code, "request");
+    assert_eq!(gold.codebook.code("request").unwrap().name, "Demand (2)");
+    assert_eq!(gold.codebook.code("demand").unwrap().name, "Demand");
+}

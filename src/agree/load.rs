@@ -74,8 +74,8 @@ pub fn load_coder(doc: &Document, path: &Path) -> Result<LoadedCoder, Error> {
 }
 
 /// Loads several sidecars for `doc`. Coders with the same name are told apart by their file
-/// names. Also returns one codebook for the report: the first sidecar's, with codes only the
-/// others define appended.
+/// names. Also returns one codebook for the report: the first sidecar's, with what the others
+/// define and it lacks merged in ([`Codebook::merge_missing`]).
 pub fn load_coders(doc: &Document, paths: &[PathBuf]) -> Result<(Vec<LoadedCoder>, Codebook), Error> {
     let mut coders = paths.iter().map(|p| load_coder(doc, p)).collect::<Result<Vec<_>, _>>()?;
     let names: Vec<String> = coders.iter().map(|c| c.name.clone()).collect();
@@ -92,14 +92,8 @@ pub fn load_coders(doc: &Document, paths: &[PathBuf]) -> Result<(Vec<LoadedCoder
         }
     }
     let mut codebook = coders.first().map(|c| c.codebook.clone()).unwrap_or_default();
-    for coder in &coders[1.min(coders.len())..] {
-        for code in &coder.codebook.codes {
-            if codebook.code(&code.id).is_none() {
-                let mut code = code.clone();
-                code.key = None;
-                codebook.codes.push(code);
-            }
-        }
+    for coder in coders.iter().skip(1) {
+        codebook.merge_missing(&coder.codebook);
     }
     Ok((coders, codebook))
 }

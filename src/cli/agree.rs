@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 use crate::agree::{self, AgreementReport, ClassReport, LoadedCoder, Measure};
 use crate::document::Document;
 use crate::error::Error;
-use crate::sidecar;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum AgreeFormat {
@@ -44,19 +43,15 @@ pub fn run(args: AgreeArgs) -> Result<i32, Error> {
     let mut out = stdout.lock();
     if let Some(key_path) = &args.key {
         let key = agree::load_coder(&doc, key_path)?;
-        for code in &key.codebook.codes {
-            if codebook.code(&code.id).is_none() {
-                codebook.codes.push(code.clone());
-            }
-        }
+        codebook.merge_missing(&key.codebook);
         let students: Vec<(String, Vec<crate::annotation::Annotation>)> =
             coders.iter().map(|c| (c.name.clone(), c.annotations.clone())).collect();
         let report = ClassReport::new(&doc, &key.name, &key.annotations, &students, &codebook);
         if let Some(path) = &args.report_html {
-            sidecar::write_atomic(path, report.to_html(&doc).as_bytes(), false)?;
+            crate::io::write_atomic(path, report.to_html(&doc).as_bytes(), false)?;
         }
         if let Some(path) = &args.report_csv {
-            sidecar::write_atomic(path, report.to_csv()?.as_bytes(), false)?;
+            crate::io::write_atomic(path, report.to_csv()?.as_bytes(), false)?;
         }
         match args.format {
             AgreeFormat::Json => {

@@ -123,7 +123,7 @@ fn export(args: ExportArgs) -> Result<i32, Error> {
         Some(p) if p.as_os_str() == "-" => print!("{text}"),
         Some(p) => {
             refuse_overwrite(p, args.force)?;
-            crate::sidecar::write_atomic(p, text.as_bytes(), false)?;
+            crate::io::write_atomic(p, text.as_bytes(), false)?;
             eprintln!("wrote {} ({} codes) to {}", cb.name, cb.codes.len(), p.display());
         }
     }
@@ -143,7 +143,7 @@ fn import(args: ImportArgs) -> Result<i32, Error> {
             .hint("a REFI-QDA codebook ends in .qdc; a whole project (.qdpx) is imported with `marginalia import`"));
     };
     refuse_overwrite(&args.output, args.force)?;
-    crate::sidecar::write_atomic(&args.output, cb.to_ron().as_bytes(), false)?;
+    crate::io::write_atomic(&args.output, cb.to_ron().as_bytes(), false)?;
     for n in &notes {
         eprintln!("note: {n}");
     }

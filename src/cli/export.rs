@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use clap::builder::PossibleValue;
 
 use crate::error::Error;
 use crate::export::{self, Format, Options};
@@ -14,7 +15,7 @@ pub struct ExportArgs {
     /// A document (.txt or .md) or a folder of documents.
     pub path: PathBuf,
     #[arg(long, value_enum)]
-    pub format: Format,
+    pub format: FormatArg,
     /// The file to write (a folder for brat and semeval).
     #[arg(short = 'o', long = "out", value_name = "OUT")]
     pub out: PathBuf,
@@ -29,19 +30,45 @@ pub struct ExportArgs {
     pub include_empty: bool,
 }
 
+/// `--format`: the core's [`Format`], named on the command line by [`Format::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatArg(pub Format);
+
+impl clap::ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        // In the order the help lists them.
+        const ALL: [FormatArg; 8] = [
+            FormatArg(Format::Csv),
+            FormatArg(Format::Jsonl),
+            FormatArg(Format::W3c),
+            FormatArg(Format::Brat),
+            FormatArg(Format::Html),
+            FormatArg(Format::Qdpx),
+            FormatArg(Format::Xlsx),
+            FormatArg(Format::Semeval),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.name()).help(self.0.about()))
+    }
+}
+
 pub fn run(args: ExportArgs) -> Result<i32, Error> {
-    if args.excel && args.format != Format::Csv {
+    let format = args.format.0;
+    if args.excel && format != Format::Csv {
         return Err(Error::usage("--excel applies to --format csv only"));
     }
-    if args.jsonl && args.format != Format::W3c {
+    if args.jsonl && format != Format::W3c {
         return Err(
             Error::usage("--jsonl applies to --format w3c only").hint("use --format jsonl for Marginalia's own JSON lines")
         );
     }
-    let corpus = crate::corpus::load(&args.path)?;
-    if args.include_empty && args.format != Format::Html {
+    if args.include_empty && format != Format::Html {
         return Err(Error::usage("--include-empty applies to --format html only"));
     }
+    let corpus = crate::corpus::load(&args.path)?;
     let options = Options { excel: args.excel, jsonl: args.jsonl, include_empty: args.include_empty };
     // On a terminal, a long export shows how far it has come (it reports every thousand
     // annotations); Ctrl+C stops it and, as with any cancel, leaves nothing half-written.
@@ -55,15 +82,15 @@ pub fn run(args: ExportArgs) -> Result<i32, Error> {
         }
         true
     };
-    let summary = export::write(&corpus, args.format, &options, &args.out, &progress)?;
+    let summary = export::write(&corpus, format, &options, &args.out, &progress)?;
     println!(
         "{}: {} annotation(s) of {} document(s) written to {}",
-        args.format.label(),
+        format.label(),
         summary.annotations,
         summary.documents,
         args.out.display()
     );
-    if args.format == Format::Csv {
+    if format == Format::Csv {
         println!(
             "note: cells starting with = + - @ or a tab got a leading ' so spreadsheets do not run them; jsonl keeps the exact text"
         );
@@ -82,4 +109,20 @@ pub fn run(args: ExportArgs) -> Result<i32, Error> {
         args.path.display()
     );
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    #[test]
+    fn every_export_format_can_be_named_on_the_command_line() {
+        for format in Format::ALL {
+            assert_eq!(FormatArg::from_str(format.name(), false), Ok(FormatArg(format)));
+        }
+        assert_eq!(FormatArg::value_variants().len(), Format::ALL.len());
+        assert!(FormatArg::from_str("docx", false).is_err());
+    }
 }

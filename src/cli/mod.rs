@@ -26,7 +26,7 @@ use crate::annotation::{AnchorStatus, Annotation};
 use crate::document::{Span, excerpt};
 use crate::edits::Action;
 use crate::error::{Error, ErrorKind};
-use crate::session::Session;
+use crate::session::{Session, default_coder};
 
 /// Close reading and qualitative coding: select a passage, tag it with a code, keep it in a
 /// plain RON sidecar beside the document.
@@ -165,16 +165,6 @@ pub fn report_error(e: &Error) {
     let _ = writeln!(std::io::stderr(), "error: {e}");
 }
 
-/// The coder name used when none is given.
-pub fn default_coder() -> String {
-    std::env::var("MARGINALIA_CODER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
-        .or_else(|| std::env::var("USERNAME").ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "anonymous".to_owned())
-}
-
 fn open(target: &SidecarArgs, coder: &str) -> Result<Session, Error> {
     Session::open(&target.document, target.sidecar.as_deref(), coder)
 }
@@ -239,7 +229,7 @@ fn add_to(session: &mut Session, args: AddArgs, coder: &str) -> Result<i32, Erro
                 .in_file(doc_path)
                 .hint("check the positions with `marginalia list`"));
             }
-            session.doc.snap(span)
+            span
         }
         (None, Some(q)) => find_quote(session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
         (None, None) => return Err(Error::usage("give --range or --quote")),
@@ -275,7 +265,7 @@ fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span,
         });
     };
     let start = session.doc.char_of(byte);
-    Ok(session.doc.snap(Span::new(start, start + quote.chars().count())))
+    Ok(Span::new(start, start + quote.chars().count()))
 }
 
 fn list(args: ListArgs) -> Result<i32, Error> {

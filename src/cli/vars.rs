@@ -107,12 +107,12 @@ fn export(args: ExportArgs) -> Result<i32, Error> {
     match args.output.as_deref().filter(|p| *p != Path::new("-")) {
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            vars::export_csv(&variables, &documents, &mut out)?;
+            crate::export::variables::write(&variables, &documents, &mut out)?;
             let _ = out.flush();
         }
         Some(path) => {
             let mut buf = Vec::new();
-            vars::export_csv(&variables, &documents, &mut buf)?;
+            crate::export::variables::write(&variables, &documents, &mut buf)?;
             crate::io::write_atomic(path, &buf, false)?;
             eprintln!(
                 "{} variable(s) of {} document(s) written to {}",

@@ -80,10 +80,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
     let codes = all_codes(corpus);
     let types = type_names(&codes);
     let mut files: Files = Vec::new();
-    let mut skipped_orphans = 0;
-    let mut skipped_blank = 0;
-    let mut flattened_notes = 0;
-    let mut no_flags = 0;
+    let mut dropped = Dropped::default();
     let several_coders = corpus.documents.iter().any(|d| d.sidecars.len() > 1)
         || corpus
             .documents
@@ -120,55 +117,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         for (coder, rows) in by_coder {
             // A document nobody annotated yet stays at the top, beside the configuration.
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
-            let mut ann = String::new();
-            let (mut t, mut note_n, mut attr_n) = (0, 0, 0);
-            for r in rows {
-                let a = r.annotation;
-                let Some(span) = r.span else {
-                    skipped_orphans += 1;
-                    continue;
-                };
-                let frags = fragments(&d.doc, span);
-                if frags.is_empty() {
-                    skipped_blank += 1;
-                    continue;
-                }
-                t += 1;
-                let offsets: Vec<String> = frags.iter().map(|f| format!("{} {}", f.start, f.end)).collect();
-                let text: Vec<&str> = frags.iter().map(|f| d.doc.slice(*f)).collect();
-                let ty = types.get(&a.code).cloned().unwrap_or_else(|| brat_name(&a.code));
-                let _ = writeln!(ann, "T{t}\t{ty} {}\t{}", offsets.join(";"), text.join(" "));
-                if !a.note.is_empty() {
-                    note_n += 1;
-                    let flat = one_line(&a.note);
-                    if flat != a.note {
-                        flattened_notes += 1;
-                    }
-                    let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\t{flat}");
-                }
-                let code = r.codebook.code(&a.code);
-                for (id, value) in &a.attributes {
-                    let kind = code.and_then(|c| c.attributes.iter().find(|x| &x.id == id)).map(|x| &x.kind);
-                    match kind {
-                        Some(AttributeKind::Flag) => {
-                            if value == "yes" {
-                                attr_n += 1;
-                                let _ = writeln!(ann, "A{attr_n}\t{} T{t}", brat_name(id));
-                            } else {
-                                no_flags += 1;
-                            }
-                        }
-                        Some(AttributeKind::Choice(_)) => {
-                            attr_n += 1;
-                            let _ = writeln!(ann, "A{attr_n}\t{} T{t} {}", brat_name(id), brat_value(value));
-                        }
-                        _ => {
-                            note_n += 1;
-                            let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\tattr:{id}={}", one_line(value));
-                        }
-                    }
-                }
-            }
+            let ann = ann_of(&d.doc, rows, &types, &mut dropped);
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}.ann")), ann.into_bytes()));
         }
@@ -178,22 +127,96 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
     files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types).into_bytes()));
     files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types).into_bytes()));
     let mut notes = Vec::new();
-    if skipped_orphans > 0 {
-        notes.push(format!("{skipped_orphans} orphaned annotation(s) have no place in the text and were not written"));
+    if dropped.skipped_orphans > 0 {
+        notes.push(format!("{} orphaned annotation(s) have no place in the text and were not written", dropped.skipped_orphans));
     }
-    if skipped_blank > 0 {
-        notes.push(format!("{skipped_blank} annotation(s) hold only line breaks, which brat cannot mark, and were not written"));
+    if dropped.skipped_blank > 0 {
+        notes.push(format!(
+            "{} annotation(s) hold only line breaks, which brat cannot mark, and were not written",
+            dropped.skipped_blank
+        ));
     }
-    if flattened_notes > 0 {
-        notes.push(format!("{flattened_notes} note(s) had tabs or line breaks, written as spaces (brat notes are one line)"));
+    if dropped.flattened_notes > 0 {
+        notes.push(format!(
+            "{} note(s) had tabs or line breaks, written as spaces (brat notes are one line)",
+            dropped.flattened_notes
+        ));
     }
-    if no_flags > 0 {
-        notes.push(format!("{no_flags} yes/no attribute(s) set to \"no\" are written as absent (brat flags are on or off)"));
+    if dropped.no_flags > 0 {
+        notes.push(format!(
+            "{} yes/no attribute(s) set to \"no\" are written as absent (brat flags are on or off)",
+            dropped.no_flags
+        ));
     }
     if several_coders {
         notes.push("several coders: each coder's .txt/.ann files are in a folder named after the coder".to_owned());
     }
     Ok((files, notes))
+}
+
+/// What brat cannot hold, counted for the notes.
+#[derive(Default)]
+struct Dropped {
+    skipped_orphans: usize,
+    skipped_blank: usize,
+    flattened_notes: usize,
+    no_flags: usize,
+}
+
+/// The .ann text of one coder's annotations of a document: a `T` line per annotation, its note
+/// as an `AnnotatorNotes` comment, its yes/no and choice attributes as `A` lines and any other
+/// attribute as a comment.
+fn ann_of(doc: &Document, rows: Vec<&crate::export::Row<'_>>, types: &HashMap<String, String>, dropped: &mut Dropped) -> String {
+    let mut ann = String::new();
+    let (mut t, mut note_n, mut attr_n) = (0, 0, 0);
+    for r in rows {
+        let a = r.annotation;
+        let Some(span) = r.span else {
+            dropped.skipped_orphans += 1;
+            continue;
+        };
+        let frags = fragments(doc, span);
+        if frags.is_empty() {
+            dropped.skipped_blank += 1;
+            continue;
+        }
+        t += 1;
+        let offsets: Vec<String> = frags.iter().map(|f| format!("{} {}", f.start, f.end)).collect();
+        let text: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
+        let ty = types.get(&a.code).cloned().unwrap_or_else(|| brat_name(&a.code));
+        let _ = writeln!(ann, "T{t}\t{ty} {}\t{}", offsets.join(";"), text.join(" "));
+        if !a.note.is_empty() {
+            note_n += 1;
+            let flat = one_line(&a.note);
+            if flat != a.note {
+                dropped.flattened_notes += 1;
+            }
+            let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\t{flat}");
+        }
+        let code = r.codebook.code(&a.code);
+        for (id, value) in &a.attributes {
+            let kind = code.and_then(|c| c.attributes.iter().find(|x| &x.id == id)).map(|x| &x.kind);
+            match kind {
+                Some(AttributeKind::Flag) => {
+                    if value == "yes" {
+                        attr_n += 1;
+                        let _ = writeln!(ann, "A{attr_n}\t{} T{t}", brat_name(id));
+                    } else {
+                        dropped.no_flags += 1;
+                    }
+                }
+                Some(AttributeKind::Choice(_)) => {
+                    attr_n += 1;
+                    let _ = writeln!(ann, "A{attr_n}\t{} T{t} {}", brat_name(id), brat_value(value));
+                }
+                _ => {
+                    note_n += 1;
+                    let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes T{t}\tattr:{id}={}", one_line(value));
+                }
+            }
+        }
+    }
+    ann
 }
 
 fn safe_folder(coder: &str) -> String {

@@ -262,11 +262,25 @@ fn render_document(
         out.push_str("</p>\n");
     }
     out.push_str("</div>\n<h3>Annotations</h3>\n");
+    annotation_table(out, doc, rows, &order, &number, codes, labels);
+    out.push_str("</section>\n");
+}
+
+/// The table of a document's annotations, in reading order and numbered as in the text.
+fn annotation_table(
+    out: &mut String,
+    doc: &crate::document::Document,
+    rows: &[Row<'_>],
+    order: &[usize],
+    number: &BTreeMap<usize, usize>,
+    codes: &[Code],
+    labels: &BTreeMap<String, String>,
+) {
     if rows.is_empty() {
         out.push_str("<p>No annotations.</p>\n");
     } else {
         out.push_str("<table>\n<tr><th>#</th><th>Code</th><th>Where</th><th>Text</th><th>Note</th><th>Attributes</th><th>Coder</th></tr>\n");
-        for &i in &order {
+        for &i in order {
             let r = &rows[i];
             let a = r.annotation;
             let place = match r.span {
@@ -293,5 +307,4 @@ fn render_document(
         }
         out.push_str("</table>\n");
     }
-    out.push_str("</section>\n");
 }

@@ -12,6 +12,7 @@ pub mod csv;
 pub mod html;
 pub mod jsonl;
 pub mod semeval;
+pub mod variables;
 pub mod w3c;
 pub mod xlsx;
 
@@ -22,10 +23,12 @@ use crate::annotation::{AnchorStatus, Annotation};
 use crate::codebook::Codebook;
 use crate::corpus::{Corpus, CorpusDocument};
 use crate::document::Span;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+pub use crate::progress::{PROGRESS_EVERY, Ticker};
 
-/// The formats Marginalia exports to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The formats Marginalia exports to. (The CLI maps `--format NAME` onto it by
+/// [`Format::name`]; the core knows nothing of argument parsing.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One row per annotation, UTF-8 CSV (spreadsheets; formula-like cells neutralised).
     Csv,
@@ -60,6 +63,36 @@ impl Format {
             Format::Qdpx => "REFI-QDA project",
             Format::Xlsx => "Excel workbook",
             Format::Semeval => "SemEval-2020 Task 11 labels",
+        }
+    }
+
+    /// The name a user types for it (`--format csv`): lower case, one word.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::W3c => "w3c",
+            Format::Brat => "brat",
+            Format::Html => "html",
+            Format::Qdpx => "qdpx",
+            Format::Xlsx => "xlsx",
+            Format::Semeval => "semeval",
+        }
+    }
+
+    /// What the format is, in one line (the CLI's help shows it).
+    pub fn about(self) -> &'static str {
+        match self {
+            Format::Csv => "One row per annotation, UTF-8 CSV (spreadsheets; formula-like cells neutralised)",
+            Format::Jsonl => "One JSON object per annotation per line, with the exact text",
+            Format::W3c => "W3C Web Annotation JSON-LD (an AnnotationCollection, or JSON lines with --jsonl)",
+            Format::Brat => "brat standoff: a folder of .txt + .ann files with annotation.conf and visual.conf",
+            Format::Html => "A self-contained, printable HTML report",
+            Format::Qdpx => "A REFI-QDA project (.qdpx) for QualCoder, NVivo, ATLAS.ti and MAXQDA",
+            Format::Xlsx => "An Excel workbook (.xlsx): the CSV's columns with typed cells, header frozen and filtered",
+            Format::Semeval => {
+                "SemEval-2020 Task 11 labels: a folder of article texts with .task-flc-tc.labels and .task-si.labels files"
+            }
         }
     }
 
@@ -104,10 +137,6 @@ pub struct Summary {
     pub notes: Vec<String>,
 }
 
-/// How often, in annotations, a long export reports progress (and can be cancelled) within a
-/// document.
-pub const PROGRESS_EVERY: usize = 1000;
-
 /// Writes `corpus` as `format` to `out` (a file, or a folder for brat). `progress(done, total)`
 /// counts annotations: it is called every [`PROGRESS_EVERY`] annotations and after each
 /// document; returning `false` cancels the export, and then nothing is written.
@@ -136,7 +165,7 @@ fn write_readable(
     out: &Path,
     progress: &dyn Fn(usize, usize) -> bool,
 ) -> Result<Summary, Error> {
-    let mut ticker = Ticker::new(corpus, progress);
+    let mut ticker = Ticker::new(corpus.annotation_count(), progress);
     if format.writes_folder() {
         if out.is_file() {
             return Err(Error::usage(format!("is a file; {} exports write a folder", format.label()))
@@ -152,7 +181,7 @@ fn write_readable(
         Format::Jsonl => stage(out, |w| jsonl::write(corpus, w, &mut ticker))?,
         Format::W3c => stage(out, |w| w3c::write(corpus, options, w, &mut ticker))?,
         Format::Html => {
-            crate::sidecar::write_atomic(out, html::render(corpus, options, &mut ticker)?.as_bytes(), false)?;
+            crate::io::write_atomic(out, html::render(corpus, options, &mut ticker)?.as_bytes(), false)?;
         }
         Format::Xlsx => {
             let mut xlsx_notes = Vec::new();
@@ -172,12 +201,12 @@ fn write_readable(
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
                 }
-                crate::sidecar::write_atomic(&path, &bytes, false)?;
+                crate::io::write_atomic(&path, &bytes, false)?;
                 written.push(path);
             }
             return Ok(Summary {
                 documents: corpus.documents.len(),
-                annotations: ticker.total,
+                annotations: ticker.total(),
                 files: written,
                 notes: brat_notes,
             });
@@ -203,14 +232,14 @@ fn write_readable(
             "{orphans} annotation(s) are orphaned (their quote is no longer in the text) and were written without positions"
         ));
     }
-    Ok(Summary { documents: corpus.documents.len(), annotations: ticker.total, files: vec![out.to_path_buf()], notes })
+    Ok(Summary { documents: corpus.documents.len(), annotations: ticker.total(), files: vec![out.to_path_buf()], notes })
 }
 
 /// Streams one export file through `fill` into a temporary file beside `out`, renamed over it
 /// only when `fill` succeeded; on an error (or a cancel) the temporary file is removed.
 fn stage(out: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> Result<(), Error> {
     let mut failure = None;
-    let written = crate::sidecar::write_atomic_with(out, false, |w| {
+    let written = crate::io::write_atomic_with(out, false, |w| {
         fill(w).map_err(|e| {
             failure = Some(e);
             std::io::Error::other("the export stopped")
@@ -220,48 +249,6 @@ fn stage(out: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>) -> 
     match failure {
         Some(e) => Err(e),
         None => written.map(drop),
-    }
-}
-
-pub(crate) fn cancelled() -> Error {
-    Error::new(ErrorKind::Usage, "the export was cancelled; nothing was written")
-}
-
-/// Counts the annotations an export has written and reports them: every [`PROGRESS_EVERY`]
-/// annotations and at the end of each document. A `false` from the callback is a cancel.
-pub struct Ticker<P> {
-    progress: P,
-    done: usize,
-    total: usize,
-    reported: usize,
-}
-
-impl<P: FnMut(usize, usize) -> bool> Ticker<P> {
-    pub fn new(corpus: &Corpus, progress: P) -> Self {
-        let total = corpus.documents.iter().map(|d| d.sidecars.iter().map(|s| s.sidecar.annotations.len()).sum::<usize>()).sum();
-        Self { progress, done: 0, total, reported: 0 }
-    }
-
-    /// The number of annotations in the corpus.
-    pub fn total(&self) -> usize {
-        self.total
-    }
-
-    /// One more annotation written.
-    pub fn annotation(&mut self) -> Result<(), Error> {
-        self.done += 1;
-        if self.done - self.reported >= PROGRESS_EVERY { self.report() } else { Ok(()) }
-    }
-
-    /// `n` more annotations written (formats that prepare a document at once).
-    pub fn annotations(&mut self, n: usize) {
-        self.done += n;
-    }
-
-    /// Reports where the export stands (call after each document).
-    pub fn report(&mut self) -> Result<(), Error> {
-        self.reported = self.done;
-        if (self.progress)(self.done, self.total) { Ok(()) } else { Err(cancelled()) }
     }
 }
 
@@ -350,19 +337,9 @@ pub fn attribute_ids(corpus: &Corpus) -> Vec<String> {
     ids
 }
 
-/// Every code used or defined in the corpus, first definition wins, in codebook order.
+/// Every code defined in the corpus, in codebook order: [`Corpus::merged_codebook`].
 pub fn all_codes(corpus: &Corpus) -> Vec<crate::codebook::Code> {
-    let mut codes: Vec<crate::codebook::Code> = Vec::new();
-    let mut books = vec![&corpus.codebook];
-    books.extend(corpus.documents.iter().flat_map(|d| d.sidecars.iter().map(|s| &s.sidecar.codebook)));
-    for cb in books {
-        for c in &cb.codes {
-            if !codes.iter().any(|x| x.id == c.id) {
-                codes.push(c.clone());
-            }
-        }
-    }
-    codes
+    corpus.merged_codebook().0.codes
 }
 
 /// The document variables as export columns: `var:NAME` for each variable, by name.

@@ -23,7 +23,15 @@ use crate::codebook::Codebook;
 use crate::corpus::Corpus;
 use crate::error::Error;
 use crate::export::{Ticker, document_rows};
-use crate::import::semeval::{CODEBOOK, SI_SUFFIX, SPAN_ONLY_CODE, TC_SUFFIX};
+
+/// The end of a technique-classification labels file's name.
+pub const TC_SUFFIX: &str = ".task-flc-tc.labels";
+/// The end of a span-identification labels file's name.
+pub const SI_SUFFIX: &str = ".task-si.labels";
+/// The code that spans of the span-identification task (no technique) get.
+pub const SPAN_ONLY_CODE: &str = "propaganda";
+/// The short name of the built-in codebook with the task's 14 techniques.
+pub const CODEBOOK: &str = "semeval2020";
 
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
 
@@ -50,10 +58,9 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             > 1;
     let mut files: Files = Vec::new();
     let mut stems = BTreeSet::new();
-    let mut orphans = 0;
+    let (mut orphans, mut with_notes) = (0, 0);
     let mut other_codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut not_article = Vec::new();
-    let mut with_notes = 0;
     for (i, d) in corpus.documents.iter().enumerate() {
         let name = d.doc.file_name();
         let (id, mut stem) = article_id(&name);
@@ -96,51 +103,76 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         }
         for (coder, spans) in by_coder {
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
-            let mut tc = String::new();
-            let mut si = String::new();
-            let mut si_seen = BTreeSet::new();
-            // The set is ordered by (begin, end, technique): the documented row order.
-            for (begin, end, technique) in &spans {
-                if technique != SPAN_ONLY_CODE {
-                    let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
-                }
-                if si_seen.insert((begin, end)) {
-                    let _ = writeln!(si, "{id}\t{begin}\t{end}");
-                }
-            }
+            let (tc, si) = labels_of(&id, &spans);
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}{TC_SUFFIX}")), tc.into_bytes()));
             files.push((folder.join(format!("{stem}{SI_SUFFIX}")), si.into_bytes()));
         }
         ticker.report()?;
     }
-    let mut notes = Vec::new();
-    if orphans > 0 {
-        notes.push(format!("{orphans} orphaned annotation(s) have no place in the text and were not written"));
+    let left_out = LeftOut { orphans, other_codes, not_article, with_notes };
+    Ok((files, left_out.notes(several_coders)))
+}
+
+/// What labels files cannot carry, counted while rendering.
+struct LeftOut {
+    orphans: usize,
+    /// Codes that are not techniques → how many annotations have them.
+    other_codes: BTreeMap<String, usize>,
+    /// Documents not named article<ID>.txt.
+    not_article: Vec<String>,
+    with_notes: usize,
+}
+
+impl LeftOut {
+    /// One note per kind of loss, and one when each coder has a folder of their own.
+    fn notes(self, several_coders: bool) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.orphans > 0 {
+            notes.push(format!("{} orphaned annotation(s) have no place in the text and were not written", self.orphans));
+        }
+        if !self.other_codes.is_empty() {
+            let n: usize = self.other_codes.values().sum();
+            let list: Vec<String> = self.other_codes.keys().take(8).cloned().collect();
+            notes.push(format!(
+                "{n} annotation(s) have codes that are not SemEval-2020 techniques ({}{}); their ids were written as technique names, which the task's scorer does not know",
+                list.join(", "),
+                if self.other_codes.len() > 8 { ", …" } else { "" }
+            ));
+        }
+        if self.with_notes > 0 {
+            notes.push(format!("{} annotation(s) have notes or attributes, which labels files cannot carry", self.with_notes));
+        }
+        if !self.not_article.is_empty() {
+            notes.push(format!(
+                "{} document(s) are not named article<ID>.txt, so their file stem is their id: {}",
+                self.not_article.len(),
+                self.not_article.join(", ")
+            ));
+        }
+        if several_coders {
+            notes.push("several coders: each coder's files are in a folder named after the coder".to_owned());
+        }
+        notes
     }
-    if !other_codes.is_empty() {
-        let n: usize = other_codes.values().sum();
-        let list: Vec<String> = other_codes.keys().take(8).cloned().collect();
-        notes.push(format!(
-            "{n} annotation(s) have codes that are not SemEval-2020 techniques ({}{}); their ids were written as technique names, which the task's scorer does not know",
-            list.join(", "),
-            if other_codes.len() > 8 { ", …" } else { "" }
-        ));
+}
+
+/// The technique-classification and span-identification labels of one article's spans
+/// (begin, end, technique): rows in the documented order, by begin, end and technique; a span
+/// once in the span-only file however many techniques it has.
+fn labels_of(id: &str, spans: &BTreeSet<(usize, usize, String)>) -> (String, String) {
+    let mut tc = String::new();
+    let mut si = String::new();
+    let mut si_seen = BTreeSet::new();
+    for (begin, end, technique) in spans {
+        if technique != SPAN_ONLY_CODE {
+            let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
+        }
+        if si_seen.insert((begin, end)) {
+            let _ = writeln!(si, "{id}\t{begin}\t{end}");
+        }
     }
-    if with_notes > 0 {
-        notes.push(format!("{with_notes} annotation(s) have notes or attributes, which labels files cannot carry"));
-    }
-    if !not_article.is_empty() {
-        notes.push(format!(
-            "{} document(s) are not named article<ID>.txt, so their file stem is their id: {}",
-            not_article.len(),
-            not_article.join(", ")
-        ));
-    }
-    if several_coders {
-        notes.push("several coders: each coder's files are in a folder named after the coder".to_owned());
-    }
-    Ok((files, notes))
+    (tc, si)
 }
 
 fn safe_folder(coder: &str) -> String {

@@ -28,8 +28,8 @@ struct Entity {
 }
 
 /// Labels and colours from a visual.conf: type → (label, colour).
-fn visual_conf(text: &str) -> BTreeMap<String, (Option<String>, Option<String>)> {
-    let mut out: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+fn visual_conf(text: &str) -> Visual {
+    let mut out = Visual::new();
     let mut section = "";
     for line in text.lines() {
         let line = line.trim();
@@ -129,218 +129,36 @@ pub fn import_folder(dir: &Path, folder: &Path, coder: &str) -> Result<Summary, 
     Ok(summary)
 }
 
+/// What a .ann file holds that Marginalia carries, and a count of what it does not.
+#[derive(Default)]
+struct Ann {
+    entities: Vec<Entity>,
+    not_carried: BTreeMap<&'static str, usize>,
+}
+
+/// Type → (label, colour) from a visual.conf.
+type Visual = BTreeMap<String, (Option<String>, Option<String>)>;
+
 pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
     let txt_path = ann_path.with_extension("txt");
-    if let Some(why) = not_regular(ann_path) {
-        return Err(format_error(ann_path, format!("is not read: {why}; nothing was written"))
-            .hint("copy the file into the folder instead of linking it"));
-    }
-    match not_regular(&txt_path) {
-        None => {}
-        Some(_) if std::fs::symlink_metadata(&txt_path).is_err() => {
-            return Err(format_error(ann_path, format!("has no text beside it: {} does not exist", txt_path.display()))
-                .hint("brat keeps each document's text in a .txt file with the same name as the .ann"));
-        }
-        Some(why) => {
-            return Err(format_error(ann_path, format!("has a text that is not read: {why}; nothing was written"))
-                .hint("copy the text into the folder instead of linking it"));
-        }
-    }
+    check_pair(ann_path, &txt_path)?;
     let txt_bytes = read_capped(&txt_path)?;
     let doc = Document::from_bytes(&txt_bytes)
         .map_err(|_| format_error(&txt_path, "is not a text file").hint("brat texts are UTF-8 plain text"))?;
     let ann_bytes = read_capped(ann_path)?;
     let ann = String::from_utf8(ann_bytes).map_err(|_| format_error(ann_path, "is not UTF-8 text"))?;
-    let len = doc.len_chars();
-
-    let mut entities: Vec<Entity> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut not_carried: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut pending_notes: Vec<(usize, String, String)> = Vec::new();
-    // Ids of relations, events, equivalences and normalisations: notes and attributes attached
-    // to them are counted with them.
-    let mut uncarried_ids: BTreeSet<String> = BTreeSet::new();
-    let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
-    for (n, line) in ann.lines().enumerate() {
-        let lineno = n + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |msg: String| format_error(ann_path, msg).at(lineno, 1);
-        match line.chars().next() {
-            Some('T') => {
-                let mut parts = line.splitn(3, '\t');
-                let (Some(key), Some(type_offsets), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(bad("a T line needs three tab-separated fields: ID, TYPE START END, text".into())
-                        .hint("the line should look like T1<TAB>Demand 10 25<TAB>the text"));
-                };
-                let (ty, offsets) =
-                    type_offsets.split_once(' ').ok_or_else(|| bad(format!("\"{}\" has no offsets", q(type_offsets))))?;
-                let mut frags = Vec::new();
-                for frag in offsets.split(';') {
-                    let mut nums = frag.split_whitespace().map(str::parse::<usize>);
-                    let (Some(Ok(s)), Some(Ok(e)), None) = (nums.next(), nums.next(), nums.next()) else {
-                        return Err(
-                            bad(format!("\"{}\" is not START END", q(frag))).hint("offsets are whole numbers of characters")
-                        );
-                    };
-                    if s >= e || e > len {
-                        return Err(bad(format!(
-                            "{} has the offsets {s} {e}, outside the text of {} ({len} characters) or empty; nothing was written",
-                            q(key),
-                            txt_path.display()
-                        ))
-                        .hint("check that the .ann belongs to this .txt"));
-                    }
-                    frags.push(Span::new(s, e));
-                }
-                let joined: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
-                if joined.join(" ") != text {
-                    return Err(bad(format!(
-                        "{} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
-                        q(key),
-                        q(text),
-                        q(&joined.join(" "))
-                    ))
-                    .hint("the offsets must count characters (code points) of the .txt, not bytes or UTF-16 units"));
-                }
-                let start = frags.iter().map(|f| f.start).min().unwrap_or(0);
-                let end = frags.iter().map(|f| f.end).max().unwrap_or(0);
-                let mut covered = frags.clone();
-                covered.sort();
-                let joined_gap = covered
-                    .windows(2)
-                    .any(|w| doc.slice(Span::new(w[0].end, w[1].start.max(w[0].end))).chars().any(|c| !c.is_whitespace()));
-                index.insert(key.to_owned(), entities.len());
-                entities.push(Entity { ty: ty.to_owned(), span: Span::new(start, end), joined_gap, note: vec![], attrs: vec![] });
-            }
-            Some('#') => {
-                let mut parts = line.splitn(3, '\t');
-                let (_, Some(head), body) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(bad("a # line needs an ID, a TYPE TARGET and a text".into()));
-                };
-                let (ty, target) = head.split_once(' ').unwrap_or((head, ""));
-                if ty == "AnnotatorNotes" {
-                    pending_notes.push((lineno, target.trim().to_owned(), body.unwrap_or("").to_owned()));
-                } else {
-                    *not_carried.entry("comments of other types than AnnotatorNotes").or_default() += 1;
-                }
-            }
-            Some('A' | 'M') => {
-                let fields: Vec<&str> = line.split_once('\t').map_or("", |x| x.1).split_whitespace().collect();
-                if fields.len() < 2 {
-                    return Err(bad("an attribute line needs a NAME and a TARGET".into()));
-                }
-                pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
-            }
-            Some(c @ ('R' | 'E' | '*' | 'N')) => {
-                uncarried_ids.insert(line.split('\t').next().unwrap_or("").to_owned());
-                let what = match c {
-                    'R' => "relations",
-                    'E' => "events",
-                    '*' => "equivalences",
-                    _ => "normalisations",
-                };
-                *not_carried.entry(what).or_default() += 1;
-            }
-            _ => *not_carried.entry("unrecognised lines").or_default() += 1,
-        }
-    }
-    for (lineno, target, text) in pending_notes {
-        match index.get(&target) {
-            Some(&i) => entities[i].note.push(text),
-            None if uncarried_ids.contains(&target) => {
-                *not_carried.entry("notes on relations, events or normalisations").or_default() += 1;
-            }
-            None => {
-                return Err(format_error(ann_path, format!("a note refers to {}, which the file does not define", q(&target)))
-                    .at(lineno, 1)
-                    .hint("check the note's target id, or remove the line"));
-            }
-        }
-    }
-    for (lineno, target, name, value) in pending_attrs {
-        match index.get(&target) {
-            Some(&i) => entities[i].attrs.push((name, value)),
-            None => {
-                if target.starts_with('T') {
-                    return Err(format_error(ann_path, format!("an attribute refers to {}, which is not defined", q(&target)))
-                        .at(lineno, 1));
-                }
-                *not_carried.entry("attributes of relations or events").or_default() += 1;
-            }
-        }
-    }
+    let Ann { entities, not_carried } = parse_ann(&ann, ann_path, &txt_path, &doc)?;
 
     let doc_name = txt_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let doc_path = inside(folder, &doc_name)?;
     let mut session = open_session(&doc, &doc_path, coder)?;
     let mut codebook: Codebook = session.edits.codebook().clone();
-    // brat looks for its configuration beside the .ann and then in the folders above.
-    let visual = ann_path
-        .ancestors()
-        .skip(1)
-        .take(3)
-        .map(|p| p.join("visual.conf"))
-        .find(|p| not_regular(p).is_none())
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|t| visual_conf(&t))
-        .unwrap_or_default();
-
+    let visual = visual_beside(ann_path);
     let mut new_codes = BTreeSet::new();
-    let mut joined = 0;
     let mut annotations = Vec::new();
     for e in &entities {
-        let code_id = match codebook.codes.iter().find(|c| c.id == e.ty || brat_name(&c.id) == e.ty) {
-            Some(c) => c.id.clone(),
-            None => {
-                let (label, colour) = visual.get(&e.ty).cloned().unwrap_or_default();
-                let name = label.unwrap_or_else(|| e.ty.replace('_', " "));
-                match codebook
-                    .codes
-                    .iter()
-                    .find(|c| c.name.to_lowercase() == name.to_lowercase() && label_is_explicit(&visual, &e.ty))
-                {
-                    Some(c) => c.id.clone(),
-                    None => {
-                        new_codes.insert(e.ty.clone());
-                        add_code(&mut codebook, &e.ty, &name, colour)
-                    }
-                }
-            }
-        };
-        let mut a = Annotation::new(&doc, doc.snap(e.span), &code_id, coder);
-        if e.joined_gap {
-            joined += 1;
-        }
-        let mut notes = Vec::new();
-        for n in &e.note {
-            if let Some((id, value)) = n.strip_prefix("attr:").and_then(|r| r.split_once('=')) {
-                let id = ensure_attribute(&mut codebook, &code_id, id, AttributeKind::Text);
-                a.attributes.insert(id, value.to_owned());
-            } else {
-                notes.push(n.clone());
-            }
-        }
-        a.note = notes.join("\n");
-        for (name, value) in &e.attrs {
-            let kind = match value {
-                None => AttributeKind::Flag,
-                Some(v) => AttributeKind::Choice(vec![v.clone()]),
-            };
-            let id = ensure_attribute(&mut codebook, &code_id, name, kind);
-            let def = codebook.code(&code_id).and_then(|c| c.attributes.iter().find(|d| d.id == id)).cloned();
-            let stored = match (value, def.map(|d| d.kind)) {
-                (None, _) => "yes".to_owned(),
-                (Some(v), Some(AttributeKind::Choice(options))) => {
-                    options.iter().find(|o| *o == v || brat_value(o) == *v).cloned().unwrap_or_else(|| v.clone())
-                }
-                (Some(v), _) => v.clone(),
-            };
-            a.attributes.insert(id, stored);
-        }
-        annotations.push(a);
+        let code_id = code_for(&mut codebook, &visual, &e.ty, &mut new_codes);
+        annotations.push(annotation_of(&doc, e, &code_id, &mut codebook, coder));
     }
     codebook.validate().map_err(|e| e.in_file(ann_path))?;
     let n = annotations.len();
@@ -363,6 +181,7 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
             new_codes.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
+    let joined = entities.iter().filter(|e| e.joined_gap).count();
     if joined > 0 {
         summary.not_carried.push(format!(
             "{joined} discontinuous annotation(s) were joined into one span each (Marginalia spans are continuous)"
@@ -374,7 +193,219 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
     Ok(summary)
 }
 
-fn label_is_explicit(visual: &BTreeMap<String, (Option<String>, Option<String>)>, ty: &str) -> bool {
+/// Refuses a .ann or .txt that is not a regular file (links are never followed), and a .ann
+/// without its text.
+fn check_pair(ann_path: &Path, txt_path: &Path) -> Result<(), Error> {
+    if let Some(why) = not_regular(ann_path) {
+        return Err(format_error(ann_path, format!("is not read: {why}; nothing was written"))
+            .hint("copy the file into the folder instead of linking it"));
+    }
+    match not_regular(txt_path) {
+        None => Ok(()),
+        Some(_) if std::fs::symlink_metadata(txt_path).is_err() => {
+            Err(format_error(ann_path, format!("has no text beside it: {} does not exist", txt_path.display()))
+                .hint("brat keeps each document's text in a .txt file with the same name as the .ann"))
+        }
+        Some(why) => Err(format_error(ann_path, format!("has a text that is not read: {why}; nothing was written"))
+            .hint("copy the text into the folder instead of linking it")),
+    }
+}
+
+/// Reads the lines of a .ann: text-bound annotations (checked against the text), then the
+/// notes and attributes attached to them. Everything else is counted.
+fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Result<Ann, Error> {
+    let mut out = Ann::default();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pending_notes: Vec<(usize, String, String)> = Vec::new();
+    // Ids of relations, events, equivalences and normalisations: notes and attributes attached
+    // to them are counted with them.
+    let mut uncarried_ids: BTreeSet<String> = BTreeSet::new();
+    let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
+    for (n, line) in ann.lines().enumerate() {
+        let lineno = n + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |msg: String| format_error(ann_path, msg).at(lineno, 1);
+        match line.chars().next() {
+            Some('T') => {
+                let (key, entity) = text_bound(line, &bad, txt_path, doc)?;
+                index.insert(key.to_owned(), out.entities.len());
+                out.entities.push(entity);
+            }
+            Some('#') => {
+                let mut parts = line.splitn(3, '\t');
+                let (_, Some(head), body) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(bad("a # line needs an ID, a TYPE TARGET and a text".into()));
+                };
+                let (ty, target) = head.split_once(' ').unwrap_or((head, ""));
+                if ty == "AnnotatorNotes" {
+                    pending_notes.push((lineno, target.trim().to_owned(), body.unwrap_or("").to_owned()));
+                } else {
+                    *out.not_carried.entry("comments of other types than AnnotatorNotes").or_default() += 1;
+                }
+            }
+            Some('A' | 'M') => {
+                let fields: Vec<&str> = line.split_once('\t').map_or("", |x| x.1).split_whitespace().collect();
+                if fields.len() < 2 {
+                    return Err(bad("an attribute line needs a NAME and a TARGET".into()));
+                }
+                pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
+            }
+            Some(c @ ('R' | 'E' | '*' | 'N')) => {
+                uncarried_ids.insert(line.split('\t').next().unwrap_or("").to_owned());
+                let what = match c {
+                    'R' => "relations",
+                    'E' => "events",
+                    '*' => "equivalences",
+                    _ => "normalisations",
+                };
+                *out.not_carried.entry(what).or_default() += 1;
+            }
+            _ => *out.not_carried.entry("unrecognised lines").or_default() += 1,
+        }
+    }
+    for (lineno, target, text) in pending_notes {
+        match index.get(&target) {
+            Some(&i) => out.entities[i].note.push(text),
+            None if uncarried_ids.contains(&target) => {
+                *out.not_carried.entry("notes on relations, events or normalisations").or_default() += 1;
+            }
+            None => {
+                return Err(format_error(ann_path, format!("a note refers to {}, which the file does not define", q(&target)))
+                    .at(lineno, 1)
+                    .hint("check the note's target id, or remove the line"));
+            }
+        }
+    }
+    for (lineno, target, name, value) in pending_attrs {
+        match index.get(&target) {
+            Some(&i) => out.entities[i].attrs.push((name, value)),
+            None => {
+                if target.starts_with('T') {
+                    return Err(format_error(ann_path, format!("an attribute refers to {}, which is not defined", q(&target)))
+                        .at(lineno, 1));
+                }
+                *out.not_carried.entry("attributes of relations or events").or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One `T` line (`T1<TAB>Type 10 25;30 35<TAB>text`): its id and its entity, the fragments
+/// joined into one span. The text must be what the .txt has at those offsets.
+fn text_bound<'l>(
+    line: &'l str,
+    bad: &dyn Fn(String) -> Error,
+    txt_path: &Path,
+    doc: &Document,
+) -> Result<(&'l str, Entity), Error> {
+    let len = doc.len_chars();
+    let mut parts = line.splitn(3, '\t');
+    let (Some(key), Some(type_offsets), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("a T line needs three tab-separated fields: ID, TYPE START END, text".into())
+            .hint("the line should look like T1<TAB>Demand 10 25<TAB>the text"));
+    };
+    let (ty, offsets) = type_offsets.split_once(' ').ok_or_else(|| bad(format!("\"{}\" has no offsets", q(type_offsets))))?;
+    let mut frags = Vec::new();
+    for frag in offsets.split(';') {
+        let mut nums = frag.split_whitespace().map(str::parse::<usize>);
+        let (Some(Ok(s)), Some(Ok(e)), None) = (nums.next(), nums.next(), nums.next()) else {
+            return Err(bad(format!("\"{}\" is not START END", q(frag))).hint("offsets are whole numbers of characters"));
+        };
+        if s >= e || e > len {
+            return Err(bad(format!(
+                "{} has the offsets {s} {e}, outside the text of {} ({len} characters) or empty; nothing was written",
+                q(key),
+                txt_path.display()
+            ))
+            .hint("check that the .ann belongs to this .txt"));
+        }
+        frags.push(Span::new(s, e));
+    }
+    let joined: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
+    if joined.join(" ") != text {
+        return Err(bad(format!(
+            "{} says its text is \"{}\" but the .txt has \"{}\" at those offsets; nothing was written",
+            q(key),
+            q(text),
+            q(&joined.join(" "))
+        ))
+        .hint("the offsets must count characters (code points) of the .txt, not bytes or UTF-16 units"));
+    }
+    let start = frags.iter().map(|f| f.start).min().unwrap_or(0);
+    let end = frags.iter().map(|f| f.end).max().unwrap_or(0);
+    frags.sort();
+    let joined_gap =
+        frags.windows(2).any(|w| doc.slice(Span::new(w[0].end, w[1].start.max(w[0].end))).chars().any(|c| !c.is_whitespace()));
+    Ok((key, Entity { ty: ty.to_owned(), span: Span::new(start, end), joined_gap, note: vec![], attrs: vec![] }))
+}
+
+/// The visual.conf that brat would use: beside the .ann, else in the folders above.
+fn visual_beside(ann_path: &Path) -> Visual {
+    ann_path
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|p| p.join("visual.conf"))
+        .find(|p| not_regular(p).is_none())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| visual_conf(&t))
+        .unwrap_or_default()
+}
+
+/// The code for the entity type `ty`: the code with that id (or brat name), else the code
+/// with its explicit visual.conf label as name, else a new code (noted in `new_codes`).
+fn code_for(codebook: &mut Codebook, visual: &Visual, ty: &str, new_codes: &mut BTreeSet<String>) -> String {
+    if let Some(c) = codebook.codes.iter().find(|c| c.id == ty || brat_name(&c.id) == ty) {
+        return c.id.clone();
+    }
+    let (label, colour) = visual.get(ty).cloned().unwrap_or_default();
+    let name = label.unwrap_or_else(|| ty.replace('_', " "));
+    if let Some(c) = codebook.codes.iter().find(|c| c.name.to_lowercase() == name.to_lowercase() && label_is_explicit(visual, ty))
+    {
+        return c.id.clone();
+    }
+    new_codes.insert(ty.to_owned());
+    add_code(codebook, ty, &name, colour)
+}
+
+/// The annotation of one entity: its notes (`attr:NAME=VALUE` notes become attribute values)
+/// and its attributes, each added to the code's definition when it lacks them.
+fn annotation_of(doc: &Document, e: &Entity, code_id: &str, codebook: &mut Codebook, coder: &str) -> Annotation {
+    let mut a = Annotation::new(doc, e.span, code_id, coder);
+    let mut notes = Vec::new();
+    for n in &e.note {
+        if let Some((id, value)) = n.strip_prefix("attr:").and_then(|r| r.split_once('=')) {
+            let id = ensure_attribute(codebook, code_id, id, AttributeKind::Text);
+            a.attributes.insert(id, value.to_owned());
+        } else {
+            notes.push(n.clone());
+        }
+    }
+    a.note = notes.join("\n");
+    for (name, value) in &e.attrs {
+        let kind = match value {
+            None => AttributeKind::Flag,
+            Some(v) => AttributeKind::Choice(vec![v.clone()]),
+        };
+        let id = ensure_attribute(codebook, code_id, name, kind);
+        let def = codebook.code(code_id).and_then(|c| c.attributes.iter().find(|d| d.id == id)).cloned();
+        let stored = match (value, def.map(|d| d.kind)) {
+            (None, _) => "yes".to_owned(),
+            (Some(v), Some(AttributeKind::Choice(options))) => {
+                options.iter().find(|o| *o == v || brat_value(o) == *v).cloned().unwrap_or_else(|| v.clone())
+            }
+            (Some(v), _) => v.clone(),
+        };
+        a.attributes.insert(id, stored);
+    }
+    a
+}
+
+fn label_is_explicit(visual: &Visual, ty: &str) -> bool {
     visual.get(ty).is_some_and(|v| v.0.is_some())
 }
 

@@ -197,7 +197,7 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", e))?;
     }
-    crate::sidecar::write_atomic(path, bytes, false)?;
+    crate::io::write_atomic(path, bytes, false)?;
     Ok(true)
 }
 
@@ -209,15 +209,6 @@ pub(crate) fn free_colour(codebook: &Codebook) -> String {
         .find(|c| !codebook.codes.iter().any(|x| x.colour.eq_ignore_ascii_case(c)))
         .unwrap_or("#999999")
         .to_owned()
-}
-
-/// A name for a new code that no other code has.
-pub(crate) fn free_name(codebook: &Codebook, name: &str) -> String {
-    let taken = |n: &str| codebook.codes.iter().any(|c| c.name.trim().to_lowercase() == n.trim().to_lowercase());
-    if !taken(name) {
-        return name.to_owned();
-    }
-    (2..).map(|k| format!("{name} ({k})")).find(|n| !taken(n)).unwrap_or_default()
 }
 
 /// Opens (or starts) the sidecar of a document that is about to be written at `doc_path`.
@@ -271,7 +262,7 @@ pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Ve
 pub(crate) fn add_code(codebook: &mut Codebook, id: &str, name: &str, colour: Option<String>) -> String {
     let id = if id.trim().is_empty() || codebook.code(id).is_some() { codebook.fresh_id(name) } else { id.to_owned() };
     let colour = colour.filter(|c| crate::codebook::parse_colour(c).is_some()).unwrap_or_else(|| free_colour(codebook));
-    let name = free_name(codebook, if name.trim().is_empty() { &id } else { name });
+    let name = codebook.free_name(if name.trim().is_empty() { &id } else { name });
     codebook.codes.push(Code::new(&id, &name, &colour));
     id
 }

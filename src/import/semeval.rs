@@ -27,15 +27,9 @@ use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::import::brat::not_regular;
 use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+use crate::session::Session;
 
-/// The end of a technique-classification labels file's name.
-pub const TC_SUFFIX: &str = ".task-flc-tc.labels";
-/// The end of a span-identification labels file's name.
-pub const SI_SUFFIX: &str = ".task-si.labels";
-/// The code that spans of the span-identification task (no technique) get.
-pub const SPAN_ONLY_CODE: &str = "propaganda";
-/// The short name of the built-in codebook with the task's 14 techniques.
-pub const CODEBOOK: &str = "semeval2020";
+pub use crate::export::semeval::{CODEBOOK, SI_SUFFIX, SPAN_ONLY_CODE, TC_SUFFIX};
 
 /// Which labels file: with techniques (technique classification) or spans only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,9 +156,110 @@ fn read_labels(path: &Path) -> Result<LabelsFile, Error> {
     Ok(LabelsFile { path: path.to_path_buf(), task, rows, named_article: article_of_name(path) })
 }
 
+/// Article → rows, with the file each came from.
+type RowsByArticle = BTreeMap<String, Vec<(Row, PathBuf)>>;
+
+/// What an import met on the way that the summary reports.
+#[derive(Default)]
+struct Tally {
+    /// Files not read: why, for each.
+    skipped: Vec<String>,
+    /// Article texts not found.
+    missing: Vec<String>,
+    si_covered: usize,
+    duplicates: usize,
+    widened: Vec<String>,
+    total_rows: usize,
+}
+
+/// One article ready to write: the document's path and bytes, its session, the codebook and
+/// the annotations.
+type Prepared = (PathBuf, Vec<u8>, Session, Codebook, Vec<Annotation>);
+
 /// Imports a labels file, or a folder of them, into `folder`.
 pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
-    let mut skipped: Vec<String> = Vec::new();
+    let mut tally = Tally::default();
+    let (labels_dir, files) = labels_files(input, &mut tally.skipped)?;
+    // Article → technique rows and span-only rows.
+    let mut tc = RowsByArticle::new();
+    let mut si = RowsByArticle::new();
+    let mut articles: BTreeSet<String> = BTreeSet::new();
+    for f in files {
+        if let Some(a) = &f.named_article {
+            articles.insert(a.clone());
+        }
+        let target = match f.task {
+            Task::Tc => &mut tc,
+            Task::Si => &mut si,
+        };
+        for r in f.rows {
+            articles.insert(r.article.clone());
+            target.entry(r.article.clone()).or_default().push((r, f.path.clone()));
+        }
+        if let (Task::Tc, Some(a)) = (f.task, &f.named_article) {
+            tc.entry(a.clone()).or_default();
+        }
+    }
+    let text_dirs = text_dirs(&labels_dir);
+    let semeval = Codebook::builtin(CODEBOOK).unwrap_or_default();
+    let mut prepared = Vec::new();
+    for article in &articles {
+        // Rows with techniques win; span-only rows are used for articles that have no others.
+        let rows: Vec<(Row, PathBuf)> = match (tc.get(article), si.get(article)) {
+            (Some(t), s) => {
+                tally.si_covered += s.map_or(0, Vec::len);
+                t.clone()
+            }
+            (None, Some(s)) => s.clone(),
+            (None, None) => Vec::new(),
+        };
+        let found = prepare_article(article, &rows, &text_dirs, &semeval, input, folder, coder, &mut tally)?;
+        prepared.extend(found);
+    }
+    if prepared.is_empty() {
+        let mut why: Vec<String> = Vec::new();
+        if !tally.missing.is_empty() {
+            why.push(format!("no text for {}", tally.missing.join(", ")));
+        }
+        why.extend(tally.skipped.iter().cloned());
+        let looked_in = text_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
+        return Err(format_error(
+            input,
+            format!("has labels but none of their articles can be read ({}); nothing was written", why.join("; ")),
+        )
+        .hint(format!(
+            "put each article<ID>.txt beside the labels, or in a folder next to them named like \"train-articles\" (looked in {looked_in})"
+        )));
+    }
+
+    let mut summary = Summary::default();
+    let (mut added_total, mut skipped_total, mut docs) = (0, 0, 0);
+    for (doc_path, bytes, mut session, codebook, annotations) in prepared {
+        if write_new(&doc_path, &bytes)? {
+            summary.written.push(doc_path.clone());
+        }
+        let (added, already) = add_all(&mut session, codebook, annotations)?;
+        session.save()?;
+        summary.written.push(session.sidecar_path.clone());
+        added_total += added;
+        skipped_total += already;
+        docs += 1;
+    }
+    summary.carried.push(format!(
+        "{added_total} annotation(s) from {} row(s) imported into {docs} article(s) in {}",
+        tally.total_rows,
+        folder.display()
+    ));
+    if skipped_total > 0 {
+        summary.carried.push(format!("{skipped_total} were in the sidecars already"));
+    }
+    tally.add_to(&mut summary);
+    Ok(summary)
+}
+
+/// The labels files to read (one, or those of a folder) and the folder they are in. Files
+/// that are not regular are refused when named, skipped (and noted) in a folder.
+fn labels_files(input: &Path, skipped: &mut Vec<String>) -> Result<(PathBuf, Vec<LabelsFile>), Error> {
     let (labels_dir, paths): (PathBuf, Vec<PathBuf>) = if input.is_dir() {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(input)
             .map_err(|e| Error::io(input, "cannot read the folder", e))?
@@ -194,30 +289,12 @@ pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error
         return Err(format_error(input, "holds no SemEval labels file (.task-flc-tc.labels or .task-si.labels)")
             .hint("pass the folder of a SemEval-2020 Task 11 data set, or one labels file"));
     }
+    Ok((labels_dir, files))
+}
 
-    // Article → technique rows and span-only rows, with the file each came from.
-    let mut tc: BTreeMap<String, Vec<(Row, PathBuf)>> = BTreeMap::new();
-    let mut si: BTreeMap<String, Vec<(Row, PathBuf)>> = BTreeMap::new();
-    let mut articles: BTreeSet<String> = BTreeSet::new();
-    for f in files {
-        if let Some(a) = &f.named_article {
-            articles.insert(a.clone());
-        }
-        let target = match f.task {
-            Task::Tc => &mut tc,
-            Task::Si => &mut si,
-        };
-        for r in f.rows {
-            articles.insert(r.article.clone());
-            target.entry(r.article.clone()).or_default().push((r, f.path.clone()));
-        }
-        if let (Task::Tc, Some(a)) = (f.task, &f.named_article) {
-            tc.entry(a.clone()).or_default();
-        }
-    }
-
-    // Where the texts are: beside the labels, then in sibling folders named "…articles…".
-    let mut text_dirs = vec![labels_dir.clone()];
+/// Where the texts are: beside the labels, then in sibling folders named "…articles…".
+fn text_dirs(labels_dir: &Path) -> Vec<PathBuf> {
+    let mut text_dirs = vec![labels_dir.to_path_buf()];
     if let Some(parent) = labels_dir.parent().filter(|p| !p.as_os_str().is_empty()).or(Some(Path::new(".."))) {
         let mut siblings: Vec<PathBuf> = std::fs::read_dir(parent)
             .map(|rd| {
@@ -226,7 +303,7 @@ pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error
                     .filter(|p| {
                         p.is_dir()
                             && p.file_name().is_some_and(|n| n.to_string_lossy().to_lowercase().contains("articles"))
-                            && *p != labels_dir
+                            && p != labels_dir
                     })
                     .collect()
             })
@@ -234,140 +311,108 @@ pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error
         siblings.sort();
         text_dirs.extend(siblings);
     }
+    text_dirs
+}
 
-    let semeval = Codebook::builtin(CODEBOOK).unwrap_or_default();
-    let mut prepared = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
-    let mut si_covered = 0usize;
-    let mut duplicates = 0usize;
-    let mut widened: Vec<String> = Vec::new();
-    let mut total_rows = 0usize;
-    for article in &articles {
-        let name = format!("article{article}.txt");
-        let Some(txt) = text_dirs.iter().map(|d| d.join(&name)).find(|p| std::fs::symlink_metadata(p).is_ok()) else {
-            missing.push(name);
-            continue;
-        };
-        if let Some(why) = not_regular(&txt) {
-            skipped.push(why);
-            continue;
-        }
-        let bytes = read_capped(&txt)?;
-        let doc = Document::from_bytes(&bytes)
-            .map_err(|_| format_error(&txt, "is not a text file").hint("SemEval articles are UTF-8 plain text"))?;
-        let doc_path = inside(folder, &name)?;
-        let session = open_session(&doc, &doc_path, coder)?;
-        let mut codebook = session.edits.codebook().clone();
-        if !session.had_sidecar && codebook == Codebook::default() {
-            codebook = semeval.clone();
-        }
-        // Rows with techniques win; span-only rows are used for articles that have no others.
-        let rows: Vec<(Row, PathBuf)> = match (tc.get(article), si.get(article)) {
-            (Some(t), s) => {
-                si_covered += s.map_or(0, Vec::len);
-                t.clone()
-            }
-            (None, Some(s)) => s.clone(),
-            (None, None) => Vec::new(),
-        };
-        let len = doc.len_chars();
-        let mut seen: BTreeSet<(usize, usize, Option<String>)> = BTreeSet::new();
-        let mut annotations = Vec::new();
-        for (r, from) in &rows {
-            total_rows += 1;
-            if r.end > len {
-                return Err(format_error(
-                    from,
-                    format!(
-                        "line {}: the span {}..{} runs past the end of {} ({len} characters); nothing was written",
-                        r.line,
-                        r.begin,
-                        r.end,
-                        txt.display()
-                    ),
-                )
-                .at(r.line, 1)
-                .hint("check that the labels belong to this article; offsets count characters (code points), not bytes"));
-            }
-            if !seen.insert((r.begin, r.end, r.technique.clone())) {
-                duplicates += 1;
-                continue;
-            }
-            let code = match &r.technique {
-                Some(t) => technique_code(&mut codebook, &semeval, t),
-                None => technique_code(&mut codebook, &semeval, SPAN_ONLY_CODE),
-            };
-            let raw = Span::new(r.begin, r.end);
-            let span = doc.snap(raw);
-            if span != raw {
-                widened.push(format!("article {article} line {} ({raw} → {span})", r.line));
-            }
-            annotations.push(Annotation::new(&doc, span, &code, coder));
-        }
-        codebook.validate().map_err(|e| e.in_file(input))?;
-        prepared.push((doc_path, bytes, session, codebook, annotations));
+/// Reads one article's text and turns its rows into annotations, checked. `None` when its text
+/// is not found or not a regular file (noted in `tally`).
+#[allow(clippy::too_many_arguments)] // the import's inputs and its tally, each needed once
+fn prepare_article(
+    article: &str,
+    rows: &[(Row, PathBuf)],
+    text_dirs: &[PathBuf],
+    semeval: &Codebook,
+    input: &Path,
+    folder: &Path,
+    coder: &str,
+    tally: &mut Tally,
+) -> Result<Option<Prepared>, Error> {
+    let name = format!("article{article}.txt");
+    let Some(txt) = text_dirs.iter().map(|d| d.join(&name)).find(|p| std::fs::symlink_metadata(p).is_ok()) else {
+        tally.missing.push(name);
+        return Ok(None);
+    };
+    if let Some(why) = not_regular(&txt) {
+        tally.skipped.push(why);
+        return Ok(None);
     }
-    if prepared.is_empty() {
-        let mut why: Vec<String> = Vec::new();
-        if !missing.is_empty() {
-            why.push(format!("no text for {}", missing.join(", ")));
-        }
-        why.extend(skipped.iter().cloned());
-        return Err(format_error(
-            input,
-            format!("has labels but none of their articles can be read ({}); nothing was written", why.join("; ")),
-        )
-        .hint(format!("put each article<ID>.txt beside the labels, or in a folder next to them named like \"train-articles\" (looked in {})", text_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))));
+    let bytes = read_capped(&txt)?;
+    let doc = Document::from_bytes(&bytes)
+        .map_err(|_| format_error(&txt, "is not a text file").hint("SemEval articles are UTF-8 plain text"))?;
+    let doc_path = inside(folder, &name)?;
+    let session = open_session(&doc, &doc_path, coder)?;
+    let mut codebook = session.edits.codebook().clone();
+    if !session.had_sidecar && codebook == Codebook::default() {
+        codebook = semeval.clone();
     }
+    let len = doc.len_chars();
+    let mut seen: BTreeSet<(usize, usize, Option<String>)> = BTreeSet::new();
+    let mut annotations = Vec::new();
+    for (r, from) in rows {
+        tally.total_rows += 1;
+        if r.end > len {
+            return Err(format_error(
+                from,
+                format!(
+                    "line {}: the span {}..{} runs past the end of {} ({len} characters); nothing was written",
+                    r.line,
+                    r.begin,
+                    r.end,
+                    txt.display()
+                ),
+            )
+            .at(r.line, 1)
+            .hint("check that the labels belong to this article; offsets count characters (code points), not bytes"));
+        }
+        if !seen.insert((r.begin, r.end, r.technique.clone())) {
+            tally.duplicates += 1;
+            continue;
+        }
+        let code = technique_code(&mut codebook, semeval, r.technique.as_deref().unwrap_or(SPAN_ONLY_CODE));
+        let raw = Span::new(r.begin, r.end);
+        let a = Annotation::new(&doc, raw, &code, coder);
+        if a.span() != raw {
+            tally.widened.push(format!("article {article} line {} ({raw} → {})", r.line, a.span()));
+        }
+        annotations.push(a);
+    }
+    codebook.validate().map_err(|e| e.in_file(input))?;
+    Ok(Some((doc_path, bytes, session, codebook, annotations)))
+}
 
-    let mut summary = Summary::default();
-    let (mut added_total, mut skipped_total, mut docs) = (0, 0, 0);
-    for (doc_path, bytes, mut session, codebook, annotations) in prepared {
-        if write_new(&doc_path, &bytes)? {
-            summary.written.push(doc_path.clone());
+impl Tally {
+    /// Adds what was not carried as it was to `summary`.
+    fn add_to(self, summary: &mut Summary) {
+        if self.duplicates > 0 {
+            summary.not_carried.push(format!(
+                "{} row(s) repeating another row of the same article (same technique and span) were imported once",
+                self.duplicates
+            ));
         }
-        let (added, already) = add_all(&mut session, codebook, annotations)?;
-        session.save()?;
-        summary.written.push(session.sidecar_path.clone());
-        added_total += added;
-        skipped_total += already;
-        docs += 1;
+        if self.si_covered > 0 {
+            summary.not_carried.push(format!(
+                "{} span-only row(s) of .task-si.labels files were not imported: their articles' .task-flc-tc.labels give the spans with techniques",
+                self.si_covered
+            ));
+        }
+        if !self.widened.is_empty() {
+            summary.not_carried.push(format!(
+                "{} span(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
+                self.widened.len(),
+                self.widened.join(", ")
+            ));
+        }
+        if !self.missing.is_empty() {
+            summary.not_carried.push(format!(
+                "the labels of {} article(s) whose text was not found: {}",
+                self.missing.len(),
+                self.missing.join(", ")
+            ));
+        }
+        if !self.skipped.is_empty() {
+            summary.not_carried.push(format!("{} file(s) skipped: {}", self.skipped.len(), self.skipped.join("; ")));
+        }
     }
-    summary.carried.push(format!(
-        "{added_total} annotation(s) from {total_rows} row(s) imported into {docs} article(s) in {}",
-        folder.display()
-    ));
-    if skipped_total > 0 {
-        summary.carried.push(format!("{skipped_total} were in the sidecars already"));
-    }
-    if duplicates > 0 {
-        summary.not_carried.push(format!(
-            "{duplicates} row(s) repeating another row of the same article (same technique and span) were imported once"
-        ));
-    }
-    if si_covered > 0 {
-        summary.not_carried.push(format!(
-            "{si_covered} span-only row(s) of .task-si.labels files were not imported: their articles' .task-flc-tc.labels give the spans with techniques"
-        ));
-    }
-    if !widened.is_empty() {
-        summary.not_carried.push(format!(
-            "{} span(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
-            widened.len(),
-            widened.join(", ")
-        ));
-    }
-    if !missing.is_empty() {
-        summary.not_carried.push(format!(
-            "the labels of {} article(s) whose text was not found: {}",
-            missing.len(),
-            missing.join(", ")
-        ));
-    }
-    if !skipped.is_empty() {
-        summary.not_carried.push(format!("{} file(s) skipped: {}", skipped.len(), skipped.join("; ")));
-    }
-    Ok(summary)
 }
 
 /// The id of the code for a technique label: a code with that id, or that name, else the

@@ -23,6 +23,7 @@ use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, decode_segment};
 use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped};
+use crate::session::Session;
 
 /// Reads the annotations of a W3C file (JSON or JSON lines). Containers are unpacked.
 pub fn read_annotations(path: &Path, text: &str) -> Result<(Vec<Value>, Vec<String>), Error> {
@@ -165,49 +166,62 @@ fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>
     let motivations: Vec<String> =
         as_list(v.get("motivation")).into_iter().filter_map(|m| m.as_str().map(str::to_owned)).collect();
     for b in as_list(v.get("body")) {
-        let purposes = purposes(b);
-        let is = |x: &str| purposes.iter().any(|p| p == x);
-        let textual = types(b).iter().any(|t| t == "TextualBody") || b.get("value").is_some();
-        let classifying = is("classifying")
-            || is("tagging")
-            || (purposes.is_empty() && motivations.iter().any(|m| m == "classifying" || m == "tagging"));
-        if textual {
-            let value = b.get("value").and_then(Value::as_str).unwrap_or("").to_owned();
-            if classifying && p.code_id.is_none() && p.code_name.is_none() {
-                p.code_name = Some(value);
-            } else if is("commenting") || (purposes.is_empty() && !classifying) {
-                p.note.push(value);
-            } else if is("describing") {
-                let attr = b
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.split_once(ATTRIBUTE_FRAGMENT))
-                    .map(|(_, a)| decode_segment(a));
-                let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
-                p.attributes.push((attr, label, value));
-            } else {
-                *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
-            }
-        } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
-            let uri = id_of(src).unwrap_or("");
-            let label = src.get("label").and_then(Value::as_str).or_else(|| b.get("label").and_then(Value::as_str));
-            if (classifying || uri.starts_with(CODE_URI_PREFIX)) && p.code_id.is_none() && p.code_name.is_none() {
-                if let Some(code) = uri.strip_prefix(CODE_URI_PREFIX) {
-                    p.code_id = Some(decode_segment(code));
-                }
-                p.code_name = Some(label.map(str::to_owned).unwrap_or_else(|| source_name(uri)));
-            } else {
-                *unsupported.entry("bodies that are web resources".to_owned()).or_default() += 1;
-            }
-        } else {
-            *unsupported.entry("bodies of unknown kinds".to_owned()).or_default() += 1;
-        }
+        read_body(&mut p, b, &motivations, unsupported);
     }
     let targets = as_list(v.get("target"));
     if targets.len() > 1 {
         *unsupported.entry("extra targets (only the first is used)".to_owned()).or_default() += targets.len() - 1;
     }
     let Some(target) = targets.first() else { return Err("has no target".to_owned()) };
+    read_target(&mut p, target, unsupported)?;
+    Ok(p)
+}
+
+/// Reads one body: a code (a classifying or tagging body, or a code URI), a note (a
+/// commenting or untyped textual body) or an attribute value (a describing body).
+fn read_body(p: &mut Parsed, b: &Value, motivations: &[String], unsupported: &mut BTreeMap<String, usize>) {
+    let purposes = purposes(b);
+    let is = |x: &str| purposes.iter().any(|p| p == x);
+    let textual = types(b).iter().any(|t| t == "TextualBody") || b.get("value").is_some();
+    let classifying = is("classifying")
+        || is("tagging")
+        || (purposes.is_empty() && motivations.iter().any(|m| m == "classifying" || m == "tagging"));
+    if textual {
+        let value = b.get("value").and_then(Value::as_str).unwrap_or("").to_owned();
+        if classifying && p.code_id.is_none() && p.code_name.is_none() {
+            p.code_name = Some(value);
+        } else if is("commenting") || (purposes.is_empty() && !classifying) {
+            p.note.push(value);
+        } else if is("describing") {
+            let attr = b
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.split_once(ATTRIBUTE_FRAGMENT))
+                .map(|(_, a)| decode_segment(a));
+            let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
+            p.attributes.push((attr, label, value));
+        } else {
+            *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
+        }
+    } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
+        let uri = id_of(src).unwrap_or("");
+        let label = src.get("label").and_then(Value::as_str).or_else(|| b.get("label").and_then(Value::as_str));
+        if (classifying || uri.starts_with(CODE_URI_PREFIX)) && p.code_id.is_none() && p.code_name.is_none() {
+            if let Some(code) = uri.strip_prefix(CODE_URI_PREFIX) {
+                p.code_id = Some(decode_segment(code));
+            }
+            p.code_name = Some(label.map(str::to_owned).unwrap_or_else(|| source_name(uri)));
+        } else {
+            *unsupported.entry("bodies that are web resources".to_owned()).or_default() += 1;
+        }
+    } else {
+        *unsupported.entry("bodies of unknown kinds".to_owned()).or_default() += 1;
+    }
+}
+
+/// Reads the target: its source, its quote and its position. A text selector inside another
+/// selector is relative to that fragment and cannot place the annotation.
+fn read_target(p: &mut Parsed, target: &Value, unsupported: &mut BTreeMap<String, usize>) -> Result<(), String> {
     p.source = id_of(target.get("source").unwrap_or(target)).unwrap_or("").to_owned();
     let mut refined: Option<(String, String)> = None;
     for s in as_list(target.get("selector")) {
@@ -249,124 +263,45 @@ fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>
     if let Some((_, outer)) = refined {
         *unsupported.entry(format!("text selectors refining a {outer} (its own text selector placed it)")).or_default() += 1;
     }
-    Ok(p)
+    Ok(())
 }
+
+/// What an import could not carry as it is, gathered as it goes.
+#[derive(Default)]
+struct Report {
+    /// Features Marginalia has no place for, counted.
+    unsupported: BTreeMap<String, usize>,
+    /// Annotations without a code (their labels).
+    untagged: Vec<String>,
+    /// Each annotation that cannot be placed: (label, reason).
+    unplaced: Vec<(String, String)>,
+    /// (document name, annotation labels) whose document is not in the folder.
+    missing: Vec<(String, Vec<String>)>,
+    reanchored: usize,
+    by_quote_only: usize,
+    widened: Vec<String>,
+}
+
+/// One document's annotations, placed and checked, with the codebook they need.
+type Prepared = (Session, Codebook, Vec<Annotation>);
 
 pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
     let bytes = read_capped(path)?;
     let text = String::from_utf8(bytes).map_err(|_| format_error(path, "is not UTF-8 text"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (values, container_notes) = read_annotations(path, text)?;
-    let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
-    let mut untagged = Vec::new();
-    // Each annotation that cannot be placed: (label, reason).
-    let mut unplaced: Vec<(String, String)> = Vec::new();
-    // Document name → parsed annotations, in file order.
-    let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
-    for (n, v) in values.iter().enumerate() {
-        // The id as messages quote it (it comes from the file: keep it short).
-        let label = v
-            .get("id")
-            .and_then(Value::as_str)
-            .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
-            .unwrap_or_else(|| format!("annotation {}", n + 1));
-        let parsed = match parse_one(v, label.clone(), &mut unsupported) {
-            Ok(p) => p,
-            Err(why) => {
-                unplaced.push((label, why));
-                continue;
-            }
-        };
-        if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            untagged.push(label);
-            continue;
-        }
-        by_doc.entry(source_name(&parsed.source)).or_default().push(parsed);
-    }
+    let mut report = Report::default();
+    let by_doc = group_by_document(&values, &mut report);
     // Find every document first, so that nothing is written before all is checked.
-    let mut docs: Vec<(PathBuf, Document, Vec<Parsed>)> = Vec::new();
-    // (document name, annotations) whose document is not in the folder.
-    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
-    for (name, parsed) in by_doc {
-        if name.is_empty() {
-            for p in parsed {
-                unplaced.push((p.label, "has a target without a source file name".to_owned()));
-            }
-            continue;
-        }
-        let doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
-        if !doc_path.is_file() {
-            // The name as messages quote it (it comes from the file: keep it short).
-            let name = crate::document::excerpt(&name, crate::document::QUOTE_CHARS);
-            missing.push((name, parsed.into_iter().map(|p| p.label).collect()));
-            continue;
-        }
-        let doc = Document::open(&doc_path)?;
-        docs.push((doc_path, doc, parsed));
-    }
+    let docs = find_documents(by_doc, folder, path, &mut report)?;
     let mut prepared = Vec::new();
-    let mut reanchored = 0;
-    let mut by_quote_only = 0;
-    let mut widened: Vec<String> = Vec::new();
     for (doc_path, doc, parsed) in docs {
-        let first_coder = parsed.iter().find_map(|p| p.coder.clone()).unwrap_or_else(|| coder.to_owned());
-        let session = open_session(&doc, &doc_path, &first_coder)?;
-        let mut codebook: Codebook = session.edits.codebook().clone();
-        let mut annotations = Vec::new();
-        for p in parsed {
-            match place(&doc, &doc_path, &p, coder) {
-                Err(why) => unplaced.push((p.label.clone(), why)),
-                Ok(Placed { mut annotation, how }) => {
-                    match how {
-                        How::AsGiven => {}
-                        How::Reanchored => reanchored += 1,
-                        How::QuoteOnly => by_quote_only += 1,
-                        How::Widened(from) => widened.push(format!("{} ({from} → {})", p.label, annotation.span())),
-                    }
-                    let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
-                    annotation.code = code_id.clone();
-                    for (attr_id, attr_label, value) in &p.attributes {
-                        let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
-                        annotation.attributes.insert(id, value.clone());
-                    }
-                    annotations.push(annotation);
-                }
-            }
+        if let Some(p) = prepare(&doc_path, &doc, parsed, coder, path, &mut report)? {
+            prepared.push(p);
         }
-        if annotations.is_empty() {
-            continue;
-        }
-        codebook.validate().map_err(|e| e.in_file(path))?;
-        prepared.push((session, codebook, annotations));
     }
     if prepared.is_empty() {
-        // Nothing can be placed: refuse, saying why.
-        if let [(name, labels)] = missing.as_slice()
-            && unplaced.is_empty()
-        {
-            return Err(format_error(
-                path,
-                format!(
-                    "has {} annotation(s) of \"{name}\", which is not in {}; nothing was written",
-                    labels.len(),
-                    folder.display()
-                ),
-            )
-            .hint(format!(
-                "put the document \"{name}\" there (the same text they were made on), or import with --into its folder"
-            )));
-        }
-        let mut reasons: Vec<String> = unplaced.iter().map(|(l, why)| format!("{l} {why}")).collect();
-        for (name, labels) in &missing {
-            reasons.push(format!("{} annotation(s) of \"{name}\", which is not in {}", labels.len(), folder.display()));
-        }
-        if !untagged.is_empty() {
-            reasons.push(format!("{} annotation(s) without a tagging or classifying body", untagged.len()));
-        }
-        let first = reasons.first().cloned().unwrap_or_else(|| "no annotation".to_owned());
-        let more = if reasons.len() > 1 { format!(" (and {} more reason(s))", reasons.len() - 1) } else { String::new() };
-        return Err(format_error(path, format!("has no annotation Marginalia can place: {first}{more}; nothing was written"))
-            .hint("Marginalia places annotations in plain-text documents by a TextQuoteSelector or TextPositionSelector"));
+        return Err(nothing_placed(&report, path, folder));
     }
     let mut summary = Summary::default();
     for (mut session, codebook, annotations) in prepared {
@@ -385,46 +320,180 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
             summary.carried.push(format!("added {} code(s) to the codebook: {}", new_codes.len(), new_codes.join(", ")));
         }
     }
-    if reanchored > 0 {
-        summary
-            .carried
-            .push(format!("{reanchored} annotation(s) were placed by their quote because their position did not hold it"));
-    }
-    if by_quote_only > 0 {
-        summary
-            .carried
-            .push(format!("{by_quote_only} annotation(s) with a quote and no position were placed where the quote is"));
-    }
-    if !widened.is_empty() {
-        summary.not_carried.push(format!(
-            "{} position(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
-            widened.len(),
-            widened.join(", ")
-        ));
-    }
-    for (label, why) in &unplaced {
-        summary.not_carried.push(format!("{label} {why}"));
-    }
-    for (name, labels) in &missing {
-        summary.not_carried.push(format!(
-            "{} annotation(s) of \"{name}\", which is not in {} (put it there and import again): {}",
-            labels.len(),
-            folder.display(),
-            labels.join(", ")
-        ));
-    }
-    if !untagged.is_empty() {
-        summary.not_carried.push(format!(
-            "{} annotation(s) without a tagging or classifying body (Marginalia annotations need a code): {}",
-            untagged.len(),
-            untagged.join(", ")
-        ));
-    }
-    for (what, count) in unsupported {
-        summary.not_carried.push(format!("{count} {what}"));
-    }
+    report.add_to(&mut summary, folder);
     summary.not_carried.extend(container_notes);
     Ok(summary)
+}
+
+/// The annotations that have a code, by the name of their document, in file order.
+fn group_by_document(values: &[Value], report: &mut Report) -> BTreeMap<String, Vec<Parsed>> {
+    let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
+    for (n, v) in values.iter().enumerate() {
+        // The id as messages quote it (it comes from the file: keep it short).
+        let label = v
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
+            .unwrap_or_else(|| format!("annotation {}", n + 1));
+        let parsed = match parse_one(v, label.clone(), &mut report.unsupported) {
+            Ok(p) => p,
+            Err(why) => {
+                report.unplaced.push((label, why));
+                continue;
+            }
+        };
+        if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            report.untagged.push(label);
+            continue;
+        }
+        by_doc.entry(source_name(&parsed.source)).or_default().push(parsed);
+    }
+    by_doc
+}
+
+/// Opens the documents the annotations name in `folder`; those not there are reported.
+fn find_documents(
+    by_doc: BTreeMap<String, Vec<Parsed>>,
+    folder: &Path,
+    path: &Path,
+    report: &mut Report,
+) -> Result<Vec<(PathBuf, Document, Vec<Parsed>)>, Error> {
+    let mut docs = Vec::new();
+    for (name, parsed) in by_doc {
+        if name.is_empty() {
+            for p in parsed {
+                report.unplaced.push((p.label, "has a target without a source file name".to_owned()));
+            }
+            continue;
+        }
+        let doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
+        if !doc_path.is_file() {
+            // The name as messages quote it (it comes from the file: keep it short).
+            let name = crate::document::excerpt(&name, crate::document::QUOTE_CHARS);
+            report.missing.push((name, parsed.into_iter().map(|p| p.label).collect()));
+            continue;
+        }
+        let doc = Document::open(&doc_path)?;
+        docs.push((doc_path, doc, parsed));
+    }
+    Ok(docs)
+}
+
+/// Places one document's annotations and resolves their codes and attributes (added to the
+/// codebook when it lacks them). `None` when none of them can be placed.
+fn prepare(
+    doc_path: &Path,
+    doc: &Document,
+    parsed: Vec<Parsed>,
+    coder: &str,
+    path: &Path,
+    report: &mut Report,
+) -> Result<Option<Prepared>, Error> {
+    let first_coder = parsed.iter().find_map(|p| p.coder.clone()).unwrap_or_else(|| coder.to_owned());
+    let session = open_session(doc, doc_path, &first_coder)?;
+    let mut codebook: Codebook = session.edits.codebook().clone();
+    let mut annotations = Vec::new();
+    for p in parsed {
+        let Placed { mut annotation, how } = match place(doc, doc_path, &p, coder) {
+            Ok(placed) => placed,
+            Err(why) => {
+                report.unplaced.push((p.label.clone(), why));
+                continue;
+            }
+        };
+        match how {
+            How::AsGiven => {}
+            How::Reanchored => report.reanchored += 1,
+            How::QuoteOnly => report.by_quote_only += 1,
+            How::Widened(from) => report.widened.push(format!("{} ({from} → {})", p.label, annotation.span())),
+        }
+        let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
+        annotation.code = code_id.clone();
+        for (attr_id, attr_label, value) in &p.attributes {
+            let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
+            annotation.attributes.insert(id, value.clone());
+        }
+        annotations.push(annotation);
+    }
+    if annotations.is_empty() {
+        return Ok(None);
+    }
+    codebook.validate().map_err(|e| e.in_file(path))?;
+    Ok(Some((session, codebook, annotations)))
+}
+
+/// The refusal when no annotation can be placed, saying why.
+fn nothing_placed(report: &Report, path: &Path, folder: &Path) -> Error {
+    if let [(name, labels)] = report.missing.as_slice()
+        && report.unplaced.is_empty()
+    {
+        return format_error(
+            path,
+            format!(
+                "has {} annotation(s) of \"{name}\", which is not in {}; nothing was written",
+                labels.len(),
+                folder.display()
+            ),
+        )
+        .hint(format!("put the document \"{name}\" there (the same text they were made on), or import with --into its folder"));
+    }
+    let mut reasons: Vec<String> = report.unplaced.iter().map(|(l, why)| format!("{l} {why}")).collect();
+    for (name, labels) in &report.missing {
+        reasons.push(format!("{} annotation(s) of \"{name}\", which is not in {}", labels.len(), folder.display()));
+    }
+    if !report.untagged.is_empty() {
+        reasons.push(format!("{} annotation(s) without a tagging or classifying body", report.untagged.len()));
+    }
+    let first = reasons.first().cloned().unwrap_or_else(|| "no annotation".to_owned());
+    let more = if reasons.len() > 1 { format!(" (and {} more reason(s))", reasons.len() - 1) } else { String::new() };
+    format_error(path, format!("has no annotation Marginalia can place: {first}{more}; nothing was written"))
+        .hint("Marginalia places annotations in plain-text documents by a TextQuoteSelector or TextPositionSelector")
+}
+
+impl Report {
+    /// Adds what was placed differently and what was not carried to `summary`.
+    fn add_to(self, summary: &mut Summary, folder: &Path) {
+        if self.reanchored > 0 {
+            summary.carried.push(format!(
+                "{} annotation(s) were placed by their quote because their position did not hold it",
+                self.reanchored
+            ));
+        }
+        if self.by_quote_only > 0 {
+            summary.carried.push(format!(
+                "{} annotation(s) with a quote and no position were placed where the quote is",
+                self.by_quote_only
+            ));
+        }
+        if !self.widened.is_empty() {
+            summary.not_carried.push(format!(
+                "{} position(s) split a character (an emoji, a letter with accents) and were widened to whole characters: {}",
+                self.widened.len(),
+                self.widened.join(", ")
+            ));
+        }
+        for (label, why) in &self.unplaced {
+            summary.not_carried.push(format!("{label} {why}"));
+        }
+        for (name, labels) in &self.missing {
+            summary.not_carried.push(format!(
+                "{} annotation(s) of \"{name}\", which is not in {} (put it there and import again): {}",
+                labels.len(),
+                folder.display(),
+                labels.join(", ")
+            ));
+        }
+        if !self.untagged.is_empty() {
+            summary.not_carried.push(format!(
+                "{} annotation(s) without a tagging or classifying body (Marginalia annotations need a code): {}",
+                self.untagged.len(),
+                self.untagged.join(", ")
+            ));
+        }
+        for (what, count) in self.unsupported {
+            summary.not_carried.push(format!("{count} {what}"));
+        }
+    }
 }
 
 /// How an annotation found its place.
@@ -460,13 +529,14 @@ fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Pla
     let (start, end, exact) = match &p.exact {
         Some(exact) => (start, end, exact.clone()),
         None => {
-            // A position alone: it is the annotation. Widen it to whole characters.
+            // A position alone: it is the annotation, widened to whole characters as every
+            // annotation is.
             let raw = Span::new(start, end);
-            let snapped = doc.snap(raw);
-            if snapped != raw {
+            let at = Annotation::new(doc, raw, "", coder);
+            if at.span() != raw {
                 how = How::Widened(raw);
             }
-            (snapped.start, snapped.end, doc.slice(snapped).to_owned())
+            (at.start, at.end, at.exact)
         }
     };
     if p.position.is_none() {

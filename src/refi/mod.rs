@@ -88,17 +88,7 @@ impl Element {
     }
 }
 
-/// The 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, byte: usize) -> (usize, usize) {
-    let mut byte = byte.min(text.len());
-    while !text.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    let before = &text[..byte];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
+pub(crate) use crate::error::line_col;
 
 fn local(name: &[u8]) -> String {
     let s = String::from_utf8_lossy(name);
@@ -111,6 +101,8 @@ fn local(name: &[u8]) -> String {
 /// Parses XML text into a tree. Refuses DOCTYPE declarations (and with them every entity
 /// declaration and external entity), undefined entities and nesting deeper than
 /// [`MAX_XML_DEPTH`]. `what` names the file in messages ("the codebook", "project.qde").
+// Long on purpose: one streaming event loop whose arms share the stack of open elements and
+// each check one hostile construct (DOCTYPE, entity, depth) where it is met.
 pub(crate) fn parse_xml(text: &str, what: &str) -> Result<Element, Error> {
     let mut reader = quick_xml::Reader::from_str(text);
     let at = |byte: u64, e: Error| {
@@ -131,16 +123,7 @@ pub(crate) fn parse_xml(text: &str, what: &str) -> Result<Element, Error> {
         let event = reader.read_event().map_err(|e| malformed(&reader, e.to_string()))?;
         let is_empty = matches!(event, Event::Empty(_));
         match event {
-            Event::DocType(_) => {
-                return Err(at(
-                    offset,
-                    format_error(format!(
-                        "{what} contains a DOCTYPE declaration; REFI-QDA files have none, and Marginalia refuses them \
-                         because they can declare entities that read other files or expand without limit"
-                    ))
-                    .hint("export the file again from the program that made it, or remove the <!DOCTYPE …> part"),
-                ));
-            }
+            Event::DocType(_) => return Err(at(offset, crate::untrusted::doctype_refused(what))),
             Event::Start(start) | Event::Empty(start) => {
                 let mut el = Element { name: local(start.name().as_ref()), offset: offset as usize, ..Default::default() };
                 for attr in start.attributes() {
@@ -397,37 +380,23 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
             notes.push(format!("a code without a name was named \"{name}\""));
         }
         let colour = match el.attr("color") {
-            Some(c) => match parse_colour(c) {
-                Some(rgb) => format_colour(rgb),
-                None => {
-                    return Err(bad(format!(
-                        "code \"{}\" has the colour \"{}\", which is not #RRGGBB or #RGB",
-                        crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
-                        crate::document::excerpt(c, crate::document::QUOTE_CHARS)
-                    )));
-                }
-            },
+            Some(c) => parse_colour(c).map(format_colour).ok_or_else(|| {
+                bad(format!(
+                    "code \"{}\" has the colour \"{}\", which is not #RRGGBB or #RGB",
+                    crate::document::excerpt(&name, crate::document::QUOTE_CHARS),
+                    crate::document::excerpt(c, crate::document::QUOTE_CHARS)
+                ))
+            })?,
             None => {
-                let c = SAFE_PALETTE[palette_next % SAFE_PALETTE.len()].0.to_owned();
                 palette_next += 1;
-                c
+                SAFE_PALETTE[(palette_next - 1) % SAFE_PALETTE.len()].0.to_owned()
             }
         };
         // Names must be unique in Marginalia; codes of the same name under different parents
         // are told apart by their path (the names as the file gives them, so that a renamed
         // parent does not repeat the path).
         let own_name = name.clone();
-        if cb.codes.iter().any(|c| c.name.to_lowercase() == name.to_lowercase()) {
-            let renamed = if path.is_empty() { name.clone() } else { format!("{} / {name}", path.join(" / ")) };
-            let mut candidate = renamed.clone();
-            let mut n = 2;
-            while cb.codes.iter().any(|c| c.name.to_lowercase() == candidate.to_lowercase()) {
-                candidate = format!("{renamed} ({n})");
-                n += 1;
-            }
-            notes.push(format!("the code \"{name}\" occurs twice; the second is named \"{candidate}\""));
-            name = candidate;
-        }
+        name = unique_code_name(&cb, name, &path, &mut notes);
         if depth >= 2 {
             flattened += 1;
             notes.push(format!(
@@ -458,7 +427,31 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
     if flattened > 0 {
         notes.insert(0, format!("{flattened} code(s) nested deeper than one level were moved up one or more levels"));
     }
-    // Number keys for the first ten codes one can code with; cues so that colour + cue differ.
+    assign_keys_and_cues(&mut cb, &codable_flags);
+    cb.validate().map_err(|e| Error { message: format!("{what}: {}", e.message), ..e })?;
+    Ok(CodebookImport { codebook: cb, ids, notes })
+}
+
+/// `name`, or, when a code has it already (ignoring case), the name with its path of parents
+/// (`Parent / name`), numbered if that is taken too; a renaming is noted.
+fn unique_code_name(cb: &Codebook, name: String, path: &[String], notes: &mut Vec<String>) -> String {
+    let taken = |n: &str| cb.codes.iter().any(|c| c.name.to_lowercase() == n.to_lowercase());
+    if !taken(&name) {
+        return name;
+    }
+    let renamed = if path.is_empty() { name.clone() } else { format!("{} / {name}", path.join(" / ")) };
+    let mut candidate = renamed.clone();
+    let mut n = 2;
+    while taken(&candidate) {
+        candidate = format!("{renamed} ({n})");
+        n += 1;
+    }
+    notes.push(format!("the code \"{name}\" occurs twice; the second is named \"{candidate}\""));
+    candidate
+}
+
+/// Number keys for the first ten codes one can code with; cues so that colour + cue differ.
+fn assign_keys_and_cues(cb: &mut Codebook, codable_flags: &HashMap<String, bool>) {
     let mut next_key = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].into_iter();
     let mut used: Vec<(String, Cue)> = Vec::new();
     for i in 0..cb.codes.len() {
@@ -483,6 +476,4 @@ pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) 
         used.push((colour, cue));
         cb.codes[i].cue = cue;
     }
-    cb.validate().map_err(|e| Error { message: format!("{what}: {}", e.message), ..e })?;
-    Ok(CodebookImport { codebook: cb, ids, notes })
 }

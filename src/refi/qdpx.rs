@@ -32,8 +32,9 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::corpus::Corpus;
 use crate::document::{Document, Span};
 use crate::error::{Error, ErrorKind};
-use crate::export::Ticker;
+use crate::progress::Ticker;
 use crate::sidecar::{self, DocumentRef, Sidecar};
+use crate::untrusted::Archive;
 
 /// The project namespace.
 pub const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
@@ -44,13 +45,6 @@ pub const ATTRIBUTES_HEADER: &str = "--- Marginalia attributes ---";
 pub const MAX_QDE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest source text read (the same limit as for documents).
 pub const MAX_SOURCE_BYTES: u64 = crate::document::MAX_DOCUMENT_BYTES;
-/// Largest total of bytes decompressed from one archive.
-pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
-/// Entries larger than 1 MB may not be compressed more than this many times.
-pub const MAX_RATIO: u64 = 200;
-/// Largest number of entries in an archive.
-pub const MAX_ENTRIES: usize = 100_000;
-
 /// What an export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportReport {
@@ -106,7 +100,7 @@ impl ImportSummary {
 /// partial file). `progress(done, total)` counts annotations, as in [`crate::export::write`];
 /// returning `false` cancels the export and nothing is written.
 pub fn export(corpus: &Corpus, out: &Path, progress: impl FnMut(usize, usize) -> bool) -> Result<ExportReport, Error> {
-    export_with(corpus, out, &mut Ticker::new(corpus, progress))
+    export_with(corpus, out, &mut Ticker::new(corpus.annotation_count(), progress))
 }
 
 /// [`export`] reporting to a [`Ticker`]. The project XML is written straight into the archive,
@@ -159,31 +153,65 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     root.push_attribute(("name", project_name.as_str()));
     root.push_attribute(("origin", ORIGIN));
     start(&mut w, root);
-    if !coders.is_empty() {
-        start(&mut w, BytesStart::new("Users"));
-        for c in &coders {
-            let mut u = BytesStart::new("User");
-            let guid = user_guid(c).to_string();
-            u.push_attribute(("guid", guid.as_str()));
-            u.push_attribute(("name", c.as_str()));
-            empty(&mut w, u);
-        }
-        end(&mut w, "Users");
-    }
+    write_users(&mut w, &coders);
     start(&mut w, BytesStart::new("CodeBook"));
     write_codes(&mut w, &codebook);
     end(&mut w, "CodeBook");
     write_variables(&mut w, &corpus.variables);
 
-    let source_file = |d: &crate::corpus::CorpusDocument| {
-        let rel = d.path.strip_prefix(&corpus.root).unwrap_or(&d.path).to_string_lossy().replace('\\', "/");
-        let guid = derived_guid("source", &rel);
-        (guid, format!("{guid}.txt"))
-    };
-    let mut used_guids = BTreeSet::new();
-    start(&mut w, BytesStart::new("Sources"));
+    write_sources(&mut w, corpus, &mut report, ticker)?;
+    end(&mut w, "Project");
+    drop(w);
+    let _ = latch.write_all(b"\n");
+    if let Some(e) = latch.error {
+        return Err(fail("cannot write the archive", e));
+    }
     for d in &corpus.documents {
-        let (source_guid, file) = source_file(d);
+        zip.start_file(format!("sources/{}", source_file(corpus, d).1), options).map_err(zip_fail)?;
+        zip.write_all(d.doc.text().as_bytes()).map_err(|e| fail("cannot write the archive", e))?;
+    }
+    let buffered = zip.finish().map_err(zip_fail)?;
+    let tmp = buffered.into_inner().map_err(|e| fail("cannot write the archive", e.into_error()))?;
+    crate::io::persist(&target, tmp, old.as_ref(), false)?;
+    Ok(report)
+}
+
+/// The `<Users>` element: every coder, with a GUID derived from the name.
+fn write_users<W: Write>(w: &mut Writer<W>, coders: &BTreeSet<String>) {
+    if coders.is_empty() {
+        return;
+    }
+    start(w, BytesStart::new("Users"));
+    for c in coders {
+        let mut u = BytesStart::new("User");
+        let guid = user_guid(c).to_string();
+        u.push_attribute(("guid", guid.as_str()));
+        u.push_attribute(("name", c.as_str()));
+        empty(w, u);
+    }
+    end(w, "Users");
+}
+
+/// A document's source GUID and the name of its text in the archive's `sources/` folder,
+/// both derived from its path in the corpus so that exporting again gives the same ones.
+fn source_file(corpus: &Corpus, d: &crate::corpus::CorpusDocument) -> (Uuid, String) {
+    let rel = d.path.strip_prefix(&corpus.root).unwrap_or(&d.path).to_string_lossy().replace('\\', "/");
+    let guid = derived_guid("source", &rel);
+    (guid, format!("{guid}.txt"))
+}
+
+/// The `<Sources>` element: one `<TextSource>` per document with its selections (orphans are
+/// noted, not exported), reporting to the ticker.
+fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
+    w: &mut Writer<W>,
+    corpus: &Corpus,
+    report: &mut ExportReport,
+    ticker: &mut Ticker<P>,
+) -> Result<(), Error> {
+    let mut used_guids = BTreeSet::new();
+    start(w, BytesStart::new("Sources"));
+    for d in &corpus.documents {
+        let (source_guid, file) = source_file(corpus, d);
         let mut src = BytesStart::new("TextSource");
         src.push_attribute(("guid", source_guid.to_string().as_str()));
         src.push_attribute(("name", d.doc.file_name().as_str()));
@@ -208,40 +236,27 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
         let key = Corpus::variable_key(d);
         let has_values = corpus.variables.documents.get(&key).is_some_and(|v| !v.is_empty());
         if annotations.is_empty() && !has_values {
-            empty(&mut w, src);
+            empty(w, src);
         } else {
-            start(&mut w, src);
+            start(w, src);
             for (a, coder) in &annotations {
                 let mut guid = a.id;
                 if !used_guids.insert(guid) {
                     guid = derived_guid("selection", &format!("{}:{coder}", a.id));
                     used_guids.insert(guid);
                 }
-                write_selection(&mut w, a, guid, coder, &d.doc);
+                write_selection(w, a, guid, coder, &d.doc);
                 report.annotations += 1;
                 ticker.annotation()?;
             }
-            write_variable_values(&mut w, &corpus.variables, &key);
-            end(&mut w, "TextSource");
+            write_variable_values(w, &corpus.variables, &key);
+            end(w, "TextSource");
         }
         report.documents += 1;
         ticker.report()?;
     }
-    end(&mut w, "Sources");
-    end(&mut w, "Project");
-    drop(w);
-    let _ = latch.write_all(b"\n");
-    if let Some(e) = latch.error {
-        return Err(fail("cannot write the archive", e));
-    }
-    for d in &corpus.documents {
-        zip.start_file(format!("sources/{}", source_file(d).1), options).map_err(zip_fail)?;
-        zip.write_all(d.doc.text().as_bytes()).map_err(|e| fail("cannot write the archive", e))?;
-    }
-    let buffered = zip.finish().map_err(zip_fail)?;
-    let tmp = buffered.into_inner().map_err(|e| fail("cannot write the archive", e.into_error()))?;
-    crate::io::persist(&target, tmp, old.as_ref(), false)?;
-    Ok(report)
+    end(w, "Sources");
+    Ok(())
 }
 
 /// The GUID of a document variable: derived from its name.
@@ -395,28 +410,18 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
-/// The corpus codebook plus any code a sidecar uses that it lacks.
+/// The corpus codebook plus what the sidecars' codebooks add ([`Corpus::merged_codebook`]),
+/// each added code noted.
 fn merged_codebook(corpus: &Corpus, notes: &mut Vec<String>) -> Codebook {
-    let mut cb = corpus.codebook.clone();
-    for d in &corpus.documents {
-        for sc in &d.sidecars {
-            for code in &sc.sidecar.codebook.codes {
-                if cb.code(&code.id).is_none() {
-                    let mut code = code.clone();
-                    if code.parent.as_deref().is_some_and(|p| cb.code(p).is_none()) {
-                        code.parent = None;
-                    }
-                    notes.push(format!(
-                        "the code \"{}\" comes from {} and is not in the folder's codebook; it was added",
-                        code.name,
-                        sc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                    ));
-                    cb.codes.push(code);
-                }
-            }
+    let (codebook, added) = corpus.merged_codebook();
+    for (path, merged) in added {
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for id in &merged.codes {
+            let name = codebook.code(id).map_or(id.as_str(), |c| c.name.as_str());
+            notes.push(format!("the code \"{name}\" comes from {file} and is not in the folder's codebook; it was added"));
         }
     }
-    cb
+    codebook
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +439,9 @@ struct Planned {
 /// first file is written, so an error leaves the folder as it was.
 pub fn import(path: &Path, into_folder: &Path) -> Result<ImportSummary, Error> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the project", e))?;
-    let mut archive = Archive::open(file).map_err(|e| e.in_file(path))?;
+    let mut archive =
+        Archive::open(file, "a REFI-QDA project (.qdpx is a zip archive)", "pass a .qdpx file exported by a QDA program")
+            .map_err(|e| e.in_file(path))?;
     let plan = plan_import(&mut archive, into_folder).map_err(|e| if e.file.is_none() { e.in_file(path) } else { e })?;
     let (files, summary) = plan;
     if !into_folder.exists() {
@@ -445,88 +452,9 @@ pub fn import(path: &Path, into_folder: &Path) -> Result<ImportSummary, Error> {
         if f.path.parent() != Some(into_folder) || f.path.file_name().is_none() {
             return Err(format_error(format!("refused to write {} outside {}", f.path.display(), into_folder.display())));
         }
-        sidecar::write_atomic(&f.path, &f.bytes, false)?;
+        crate::io::write_atomic(&f.path, &f.bytes, false)?;
     }
     Ok(summary)
-}
-
-/// A zip archive with size and path checks on every entry it is asked for.
-struct Archive<R: Read + Seek> {
-    zip: zip::ZipArchive<R>,
-    /// Lower-cased entry name → index.
-    names: HashMap<String, usize>,
-    read_so_far: u64,
-}
-
-impl<R: Read + Seek> Archive<R> {
-    fn open(reader: R) -> Result<Self, Error> {
-        let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
-            format_error(format!("is not a REFI-QDA project (.qdpx is a zip archive): {e}"))
-                .hint("pass a .qdpx file exported by a QDA program")
-        })?;
-        if zip.len() > MAX_ENTRIES {
-            return Err(format_error(format!("holds {} entries; Marginalia reads at most {MAX_ENTRIES}", zip.len()))
-                .hint("this does not look like a REFI-QDA project"));
-        }
-        let mut names = HashMap::new();
-        for i in 0..zip.len() {
-            let entry = zip.by_index_raw(i).map_err(|e| format_error(format!("has a damaged entry: {e}")))?;
-            let name = entry.name().to_owned();
-            let hostile = entry.enclosed_name().is_none()
-                || name.starts_with('/')
-                || name.starts_with('\\')
-                || name.contains('\\')
-                || name.split('/').any(|part| part == "..")
-                || name.contains(':')
-                || name.contains('\0');
-            if hostile {
-                return Err(format_error(format!(
-                    "holds the entry \"{}\", whose path points outside the archive",
-                    name.escape_debug()
-                ))
-                .hint("the file may be malicious; nothing was written"));
-            }
-            names.insert(name.to_lowercase(), i);
-        }
-        Ok(Self { zip, names, read_so_far: 0 })
-    }
-
-    fn find(&self, name: &str) -> Option<usize> {
-        self.names.get(&name.to_lowercase()).copied()
-    }
-
-    /// Reads an entry, refusing more than `cap` bytes, bad ratios and lying headers.
-    fn read(&mut self, index: usize, cap: u64) -> Result<Vec<u8>, Error> {
-        let mut entry = self.zip.by_index(index).map_err(|e| format_error(format!("has a damaged entry: {e}")))?;
-        let name = entry.name().to_owned();
-        let declared = entry.size();
-        let compressed = entry.compressed_size().max(1);
-        let bomb = |why: String| {
-            format_error(format!("the entry \"{name}\" {why}")).hint("the file may be a decompression bomb; nothing was written")
-        };
-        if declared > cap {
-            return Err(bomb(format!("declares {declared} bytes; Marginalia reads at most {cap} from one entry")));
-        }
-        if declared > 1024 * 1024 && declared / compressed > MAX_RATIO {
-            return Err(bomb(format!(
-                "expands {}-fold ({compressed} → {declared} bytes), more than the {MAX_RATIO}-fold allowed",
-                declared / compressed
-            )));
-        }
-        if self.read_so_far + declared > MAX_TOTAL_BYTES {
-            return Err(bomb(format!("would take the archive past {} MB of content", MAX_TOTAL_BYTES / 1_000_000)));
-        }
-        let mut bytes = Vec::with_capacity(declared.min(16 * 1024 * 1024) as usize);
-        (&mut entry)
-            .take(declared + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format_error(format!("the entry \"{name}\" cannot be read: {e}")))?;
-        if bytes.len() as u64 != declared {
-            return Err(bomb(format!("holds {} bytes but declares {declared}", bytes.len())));
-        }
-        self.read_so_far += declared;
-        Ok(bytes)
-    }
 }
 
 /// One coding of a text selection, as read.
@@ -541,331 +469,191 @@ struct Selection {
     modified: Option<String>,
 }
 
+/// What reading `project.qde` gathers as it goes: the text (for places in messages), the
+/// users, the codes' ids and the notes (memos) still to attach, and what it reports.
+struct Reading<'a> {
+    qde: &'a str,
+    users: HashMap<Uuid, String>,
+    /// Code GUID → code id.
+    ids: BTreeMap<String, String>,
+    /// Note GUID → (text, attached to a selection yet).
+    memos: HashMap<Uuid, (String, bool)>,
+    notes: Vec<String>,
+    not_imported: Vec<String>,
+}
+
+/// One text source read: its name, its text and its codings.
+struct Source {
+    name: String,
+    guid: Option<String>,
+    doc: Document,
+    selections: Vec<Selection>,
+}
+
+/// Reads the project into the files to write (documents, sidecars, codebook) without writing
+/// any, so that a project with an error leaves the folder as it was.
 fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Result<(Vec<Planned>, ImportSummary), Error> {
-    let qde_index = archive
-        .find("project.qde")
-        .or_else(|| {
-            let qdes: Vec<usize> =
-                archive.names.iter().filter(|(n, _)| n.ends_with(".qde") && !n.contains('/')).map(|(_, i)| *i).collect();
-            (qdes.len() == 1).then(|| qdes[0])
-        })
-        .ok_or_else(|| format_error("holds no project.qde").hint("pass a .qdpx file exported by a QDA program"))?;
-    let qde_bytes = archive.read(qde_index, MAX_QDE_BYTES)?;
-    let qde = std::str::from_utf8(&qde_bytes)
-        .map_err(|_| format_error("project.qde is not UTF-8").hint("REFI-QDA files are UTF-8; export the project again"))?;
-    let qde = qde.strip_prefix('\u{feff}').unwrap_or(qde);
+    let qde = read_qde(archive)?;
+    let qde = qde.strip_prefix('\u{feff}').unwrap_or(&qde);
     let project = parse_xml(qde, "project.qde")?;
-    let place = |offset: usize| line_col(qde, offset);
-    let qde_error = |offset: usize, msg: String| {
-        let (line, col) = place(offset);
-        format_error(format!("project.qde: {msg}")).at(line, col)
-    };
     if project.name != "Project" {
         return Err(format_error(format!("project.qde's root element is <{}>, not <Project>", project.name)));
     }
-
-    let mut not_imported = Vec::new();
-    let mut notes = Vec::new();
-
-    // Users.
-    let mut users: HashMap<Uuid, String> = HashMap::new();
-    if let Some(us) = project.child("Users") {
-        for u in us.children_named("User") {
-            if let Some(g) = u.attr("guid").and_then(parse_guid) {
-                let name = u.attr("name").or(u.attr("id")).map(str::trim).filter(|n| !n.is_empty());
-                users.insert(g, name.map(str::to_owned).unwrap_or_else(|| format!("user-{}", &g.to_string()[..8])));
-            }
-        }
-    }
-    let user_name = |guid: Option<&str>| -> String {
-        guid.and_then(parse_guid).and_then(|g| users.get(&g).cloned()).unwrap_or_else(|| "imported".to_owned())
-    };
-
-    // Codes.
     let project_name = project.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Imported project");
-    let CodebookImport { mut codebook, ids, notes: code_notes } = match project.child("CodeBook").and_then(|c| c.child("Codes")) {
+    let CodebookImport { mut codebook, ids, notes } = match project.child("CodeBook").and_then(|c| c.child("Codes")) {
         Some(codes) => read_codes(codes, project_name, "project.qde", qde)?,
         None => {
             return Err(format_error("project.qde has no codebook, so no coding can be imported")
                 .hint("export the project again with its codes"));
         }
     };
-    notes.extend(code_notes);
+    let mut reading =
+        Reading { qde, users: read_users(&project), ids, memos: read_memos(&project), notes, not_imported: Vec::new() };
+    reading.note_what_has_no_place(&project);
 
-    // Notes (memos), to attach to selections that refer to them.
-    let mut memo_texts: HashMap<Uuid, (String, bool)> = HashMap::new();
-    if let Some(ns) = project.child("Notes") {
-        for n in ns.children_named("Note") {
-            if let Some(g) = n.attr("guid").and_then(parse_guid) {
-                let text = n.child_text("PlainTextContent").unwrap_or("").trim().to_owned();
-                memo_texts.insert(g, (text, false));
-            }
+    let mut sources = Vec::new();
+    for src in project.child("Sources").map(|s| s.children.as_slice()).unwrap_or(&[]) {
+        if let Some(source) = reading.read_source(archive, src)? {
+            sources.push(source);
         }
     }
-
-    // Everything Marginalia has no place for.
-    for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Links", "link"), ("Graphs", "graph")] {
-        if let Some(e) = project.child(el) {
-            let n = e.children.len();
-            if n > 0 {
-                not_imported.push(format!("{n} {what}(s) (Marginalia has no {what}s)"));
-            }
-        }
-    }
-    if project.children_named("NoteRef").count() > 0 || project.child_text("Description").is_some_and(|d| !d.trim().is_empty()) {
-        not_imported.push("the project's own description and notes".to_owned());
-    }
-
-    let mut planned: Vec<Planned> = Vec::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut documents = Vec::new();
-    let mut sidecars = Vec::new();
-    let mut annotation_count = 0usize;
-    let mut seen_ids: BTreeSet<Uuid> = BTreeSet::new();
-    let mut used_attributes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut per_doc: Vec<(PathBuf, Document, BTreeMap<String, Vec<Annotation>>)> = Vec::new();
-
-    let sources = project.child("Sources");
-    for src in sources.map(|s| s.children.as_slice()).unwrap_or(&[]) {
-        // A source without a name is called after its text file, else its GUID.
-        let path_name = src
-            .attr("plainTextPath")
-            .map(|p| p.trim().rsplit(['/', '\\']).next().unwrap_or("").to_owned())
-            .filter(|n| !n.trim().is_empty());
-        let given_name = src.attr("name").map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-        let src_name = given_name
-            .clone()
-            .or_else(|| path_name.clone())
-            .or_else(|| src.attr("guid").map(|g| g.trim().trim_matches(['{', '}']).to_lowercase()))
-            .unwrap_or_else(|| "unnamed source".to_owned());
-        if given_name.is_none() && src.name == "TextSource" {
-            notes.push(format!("a text source without a name was named \"{src_name}\" after its text file or GUID"));
-        }
-        if src.name != "TextSource" {
-            let kind = match src.name.as_str() {
-                "PictureSource" => "picture",
-                "PDFSource" => "PDF",
-                "AudioSource" => "audio",
-                "VideoSource" => "video",
-                other => other,
-            };
-            let codings = count_descendants(src, "Coding");
-            not_imported.push(format!(
-                "the {kind} source \"{src_name}\" with {codings} coding(s) (Marginalia annotates plain text only)"
-            ));
-            continue;
-        }
-        // The text: inline, or an internal file under sources/.
-        let text_bytes: Vec<u8> = if let Some(inline) = src.child_text("PlainTextContent") {
-            inline.as_bytes().to_vec()
-        } else if let Some(p) = src.attr("plainTextPath") {
-            let p = p.trim();
-            let index = match p.strip_prefix("internal://") {
-                Some(file) => {
-                    if file.is_empty() || file.contains('/') || file.contains('\\') || file.contains("..") || file.contains(':') {
-                        return Err(qde_error(
-                            src.offset,
-                            format!("the source \"{src_name}\" points to \"{file}\", outside the archive's sources folder"),
-                        )
-                        .hint("the file may be malicious; nothing was written"));
-                    }
-                    archive.find(&format!("sources/{file}")).ok_or_else(|| {
-                        qde_error(src.offset, format!("the text of \"{src_name}\" (sources/{file}) is missing from the archive"))
-                            .hint("export the project again with its sources embedded")
-                    })?
-                }
-                None => {
-                    // Some programs write the path inside the archive without `internal://`
-                    // ("sources/x.txt"): look it up there first. Only a path that names no
-                    // entry of the archive is outside it.
-                    let relative = !p.is_empty()
-                        && !p.starts_with(['/', '\\'])
-                        && !p.contains(':')
-                        && !p.contains('\\')
-                        && !p.split('/').any(|part| part == ".." || part.is_empty());
-                    let found = relative.then(|| archive.find(p).or_else(|| archive.find(&format!("sources/{p}")))).flatten();
-                    match found {
-                        Some(index) => index,
-                        None => {
-                            not_imported.push(format!(
-                                "the text source \"{src_name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
-                            ));
-                            continue;
-                        }
-                    }
-                }
-            };
-            archive.read(index, MAX_SOURCE_BYTES)?
-        } else {
-            not_imported.push(format!("the text source \"{src_name}\": it has no plain text"));
-            continue;
-        };
-        let doc = Document::from_bytes(&text_bytes).map_err(|_| {
-            qde_error(src.offset, format!("the text of \"{src_name}\" is not text")).hint("REFI-QDA text sources are UTF-8")
-        })?;
-        if doc.encoding() != crate::document::SourceEncoding::Utf8 && doc.encoding() != crate::document::SourceEncoding::Utf8Bom {
-            notes.push(format!("the text of \"{src_name}\" was {}, not UTF-8; it was converted", doc.encoding().label()));
-        }
-        if src.attr("richTextPath").is_some() {
-            notes.push(format!("\"{src_name}\": its formatted version was not imported, only its plain text"));
-        }
-        let len = doc.len_chars();
-        let mut selections: Vec<Selection> = Vec::new();
-        let memo_of = |el: &super::Element, memos: &mut HashMap<Uuid, (String, bool)>| -> Vec<String> {
-            let mut texts = Vec::new();
-            for r in el.children_named("NoteRef") {
-                if let Some(g) = r.attr("targetGUID").and_then(parse_guid)
-                    && let Some((t, used)) = memos.get_mut(&g)
-                {
-                    *used = true;
-                    if !t.is_empty() {
-                        texts.push(t.clone());
-                    }
-                }
-            }
-            texts
-        };
-        for sel in src.children_named("PlainTextSelection") {
-            let number = |name: &str| -> Result<usize, Error> {
-                let v = sel
-                    .attr(name)
-                    .ok_or_else(|| qde_error(sel.offset, format!("a selection in \"{src_name}\" has no {name}")))?;
-                v.trim().parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n as usize).ok_or_else(|| {
-                    qde_error(sel.offset, format!("a selection in \"{src_name}\" has the {name} \"{v}\", not a position"))
-                })
-            };
-            let (s, e) = (number("startPosition")?, number("endPosition")?);
-            if s > e || e > len {
-                return Err(qde_error(
-                    sel.offset,
-                    format!("a selection in \"{src_name}\" runs from {s} to {e}, outside the text's {len} characters"),
-                )
-                .hint("the project does not match its sources; nothing was written"));
-            }
-            let raw = Span::new(s, e);
-            let span = doc.snap(raw);
-            if span != raw {
-                notes.push(format!("\"{src_name}\": the selection {raw} split a character and was widened to {span}"));
-            }
-            let (mut note, attributes) = parse_description(sel.child_text("Description").unwrap_or(""));
-            let mut extra = memo_of(sel, &mut memo_texts);
-            let codings: Vec<&super::Element> = sel.children_named("Coding").collect();
-            for c in &codings {
-                extra.extend(memo_of(c, &mut memo_texts));
-            }
-            for t in extra {
-                if !note.is_empty() {
-                    note.push_str("\n\n");
-                }
-                note.push_str(&t);
-            }
-            let sel_guid = sel.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4);
-            if codings.is_empty() {
-                not_imported.push(format!(
-                    "\"{src_name}\": the selection {span} (\"{}\") has no code; Marginalia annotations always have one",
-                    short(doc.slice(span), 40)
-                ));
-                continue;
-            }
-            for (k, c) in codings.iter().enumerate() {
-                let Some(target) = c.child("CodeRef").and_then(|r| r.attr("targetGUID")) else {
-                    return Err(qde_error(c.offset, format!("a coding in \"{src_name}\" has no CodeRef")));
-                };
-                let Some(code) = parse_guid(target).and_then(|g| ids.get(&g.to_string())) else {
-                    not_imported.push(format!(
-                        "\"{src_name}\": a coding of {span} refers to the code {target}, which the codebook does not define"
-                    ));
-                    continue;
-                };
-                let guid = if k == 0 { sel_guid } else { c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4) };
-                selections.push(Selection {
-                    guid,
-                    code: code.clone(),
-                    span,
-                    note: note.clone(),
-                    attributes: attributes.clone(),
-                    coder: user_name(c.attr("creatingUser").or(sel.attr("creatingUser"))),
-                    created: c.attr("creationDateTime").or(sel.attr("creationDateTime")).map(str::to_owned),
-                    modified: sel.attr("modifiedDateTime").map(str::to_owned),
-                });
-            }
-        }
-        // Codings of the whole source become annotations of the whole text.
-        for c in src.children_named("Coding") {
-            let Some(code) =
-                c.child("CodeRef").and_then(|r| r.attr("targetGUID")).and_then(parse_guid).and_then(|g| ids.get(&g.to_string()))
-            else {
-                not_imported.push(format!("\"{src_name}\": a coding of the whole source refers to an unknown code"));
-                continue;
-            };
-            notes.push(format!("\"{src_name}\": a coding of the whole source became an annotation of the whole text"));
-            let note = memo_of(c, &mut memo_texts).join("\n\n");
-            selections.push(Selection {
-                guid: c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4),
-                code: code.clone(),
-                span: Span::new(0, len),
-                note,
-                attributes: BTreeMap::new(),
-                coder: user_name(c.attr("creatingUser")),
-                created: c.attr("creationDateTime").map(str::to_owned),
-                modified: None,
-            });
-        }
-        for (el, what) in [("VariableValue", "variable value"), ("NoteRef", "note")] {
-            let n = src.children_named(el).count();
-            if n > 0 {
-                not_imported.push(format!("\"{src_name}\": {n} {what}(s) of the whole source"));
-            }
-        }
-
-        // The document file: a safe, unused name in the folder.
-        let file_name = unique_name(folder, &safe_file_name(&src_name, src.attr("guid")), &mut taken);
-        let doc_path = folder.join(&file_name);
-        let text = doc.text().to_owned();
-        let mut by_coder: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
-        for s in selections {
-            let mut a = Annotation::new(&doc, s.span, &s.code, &s.coder);
-            a.id = if seen_ids.insert(s.guid) { s.guid } else { Uuid::new_v4() };
-            seen_ids.insert(a.id);
-            a.note = s.note;
-            a.attributes = s.attributes;
-            for k in a.attributes.keys() {
-                used_attributes.entry(a.code.clone()).or_default().insert(k.clone());
-            }
-            if let Some(t) = s.created.filter(|t| is_rfc3339(t)) {
-                a.created = t;
-            }
-            a.modified = s.modified.filter(|t| is_rfc3339(t)).unwrap_or_else(|| a.created.clone());
-            by_coder.entry(s.coder).or_default().push(a);
-        }
-        planned.push(Planned { path: doc_path.clone(), bytes: text.into_bytes() });
-        documents.push(doc_path.clone());
-        per_doc.push((doc_path, doc, by_coder));
-    }
-
-    let unused_memos = memo_texts.values().filter(|(_, used)| !used).count();
+    let unused_memos = reading.memos.values().filter(|(_, used)| !used).count();
     if unused_memos > 0 {
-        not_imported.push(format!("{unused_memos} note(s) not attached to a text selection"));
+        reading.not_imported.push(format!("{unused_memos} note(s) not attached to a text selection"));
     }
-    if documents.is_empty() {
-        return Err(format_error("holds no text source Marginalia can import").hint(format!(
-            "it holds: {}",
-            if not_imported.is_empty() { "nothing".to_owned() } else { not_imported.join("; ") }
-        )));
+    if sources.is_empty() {
+        let held = if reading.not_imported.is_empty() { "nothing".to_owned() } else { reading.not_imported.join("; ") };
+        return Err(format_error("holds no text source Marginalia can import").hint(format!("it holds: {held}")));
     }
 
-    // Attribute values read from descriptions become text attributes of their codes.
-    for (code_id, keys) in &used_attributes {
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut documents = Vec::new();
+    let mut per_doc = Vec::new();
+    let mut seen_ids: BTreeSet<Uuid> = BTreeSet::new();
+    for source in sources {
+        // The document file: a safe, unused name in the folder.
+        let file_name = unique_name(folder, &safe_file_name(&source.name, source.guid.as_deref()), &mut taken);
+        let doc_path = folder.join(&file_name);
+        let by_coder = annotations_by_coder(&source, &mut seen_ids, &mut reading.notes);
+        planned.push(Planned { path: doc_path.clone(), bytes: source.doc.text().as_bytes().to_vec() });
+        documents.push(doc_path.clone());
+        per_doc.push((doc_path, source.doc, by_coder));
+    }
+    add_used_attributes(&mut codebook, per_doc.iter().flat_map(|(_, _, by_coder)| by_coder.values().flatten()));
+    codebook.validate()?;
+    let (sidecars, annotations) = plan_sidecars(per_doc, &codebook, &mut taken, &mut planned)?;
+
+    let Reading { mut notes, not_imported, .. } = reading;
+    let codebook_file = folder.join(crate::session::FOLDER_CODEBOOK);
+    let codebook_path = if codebook_file.exists() {
+        notes.push(format!(
+            "{} already exists and was kept; each imported sidecar carries the imported codebook",
+            codebook_file.display()
+        ));
+        None
+    } else {
+        planned.push(Planned { path: codebook_file.clone(), bytes: codebook.to_ron().into_bytes() });
+        Some(codebook_file)
+    };
+    let summary = ImportSummary { documents, sidecars, codebook_path, codebook, annotations, not_imported, notes };
+    Ok((planned, summary))
+}
+
+/// The text of `project.qde` (or of the one `.qde` file at the top of the archive).
+fn read_qde<R: Read + Seek>(archive: &mut Archive<R>) -> Result<String, Error> {
+    let qde_index = archive
+        .find("project.qde")
+        .or_else(|| {
+            let qdes: Vec<usize> =
+                archive.names().filter(|(n, _)| n.ends_with(".qde") && !n.contains('/')).map(|(_, i)| i).collect();
+            (qdes.len() == 1).then(|| qdes[0])
+        })
+        .ok_or_else(|| format_error("holds no project.qde").hint("pass a .qdpx file exported by a QDA program"))?;
+    String::from_utf8(archive.read(qde_index, MAX_QDE_BYTES)?)
+        .map_err(|_| format_error("project.qde is not UTF-8").hint("REFI-QDA files are UTF-8; export the project again"))
+}
+
+/// The project's users: GUID → name (or `user-` and the GUID's start when it has none).
+fn read_users(project: &super::Element) -> HashMap<Uuid, String> {
+    let mut users = HashMap::new();
+    for u in project.child("Users").iter().flat_map(|us| us.children_named("User")) {
+        if let Some(g) = u.attr("guid").and_then(parse_guid) {
+            let name = u.attr("name").or(u.attr("id")).map(str::trim).filter(|n| !n.is_empty());
+            users.insert(g, name.map(str::to_owned).unwrap_or_else(|| format!("user-{}", &g.to_string()[..8])));
+        }
+    }
+    users
+}
+
+/// The project's notes (memos), none attached yet.
+fn read_memos(project: &super::Element) -> HashMap<Uuid, (String, bool)> {
+    let mut memos = HashMap::new();
+    for n in project.child("Notes").iter().flat_map(|ns| ns.children_named("Note")) {
+        if let Some(g) = n.attr("guid").and_then(parse_guid) {
+            memos.insert(g, (n.child_text("PlainTextContent").unwrap_or("").trim().to_owned(), false));
+        }
+    }
+    memos
+}
+
+/// The annotations of one source's selections, by coder. A GUID seen before gets a new id.
+fn annotations_by_coder(
+    source: &Source,
+    seen_ids: &mut BTreeSet<Uuid>,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, Vec<Annotation>> {
+    let mut by_coder: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
+    for s in &source.selections {
+        let mut a = Annotation::new(&source.doc, s.span, &s.code, &s.coder);
+        if a.span() != s.span {
+            notes.push(format!(
+                "\"{}\": the selection {} split a character and was widened to {}",
+                source.name,
+                s.span,
+                a.span()
+            ));
+        }
+        a.id = if seen_ids.insert(s.guid) { s.guid } else { Uuid::new_v4() };
+        seen_ids.insert(a.id);
+        a.note = s.note.clone();
+        a.attributes = s.attributes.clone();
+        if let Some(t) = s.created.as_ref().filter(|t| is_rfc3339(t)) {
+            a.created = t.clone();
+        }
+        a.modified = s.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| a.created.clone());
+        by_coder.entry(s.coder.clone()).or_default().push(a);
+    }
+    by_coder
+}
+
+/// Attribute values read from descriptions become text attributes of their codes.
+fn add_used_attributes<'a>(codebook: &mut Codebook, annotations: impl Iterator<Item = &'a Annotation>) {
+    let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for a in annotations {
+        used.entry(a.code.as_str()).or_default().extend(a.attributes.keys().map(String::as_str));
+    }
+    for (code_id, keys) in used {
         if let Some(code) = codebook.code_mut(code_id) {
             for k in keys {
-                if !code.attributes.iter().any(|a| &a.id == k) {
-                    code.attributes.push(AttributeDef { id: k.clone(), name: k.clone(), kind: AttributeKind::Text });
+                if !code.attributes.iter().any(|a| a.id == k) {
+                    code.attributes.push(AttributeDef { id: k.to_owned(), name: k.to_owned(), kind: AttributeKind::Text });
                 }
             }
         }
     }
-    codebook.validate()?;
+}
 
+/// One sidecar per document and coder (named after the coder when a document has several),
+/// each checked to load again. Returns the sidecars' paths and how many annotations they hold.
+fn plan_sidecars(
+    per_doc: Vec<(PathBuf, Document, BTreeMap<String, Vec<Annotation>>)>,
+    codebook: &Codebook,
+    taken: &mut BTreeSet<String>,
+    planned: &mut Vec<Planned>,
+) -> Result<(Vec<PathBuf>, usize), Error> {
+    let mut sidecars = Vec::new();
+    let mut count = 0;
     for (doc_path, doc, by_coder) in per_doc {
         let file_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let several = by_coder.len() > 1;
@@ -882,7 +670,7 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
             } else {
                 sidecar::default_path(&doc_path)
             };
-            annotation_count += annotations.len();
+            count += annotations.len();
             let sc = Sidecar::new(
                 DocumentRef { file_name: file_name.clone(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
                 &coder,
@@ -896,22 +684,263 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
             sidecars.push(sc_path);
         }
     }
+    Ok((sidecars, count))
+}
 
-    let codebook_file = folder.join(crate::session::FOLDER_CODEBOOK);
-    let codebook_path = if codebook_file.exists() {
-        notes.push(format!(
-            "{} already exists and was kept; each imported sidecar carries the imported codebook",
-            codebook_file.display()
-        ));
-        None
-    } else {
-        planned.push(Planned { path: codebook_file.clone(), bytes: codebook.to_ron().into_bytes() });
-        Some(codebook_file)
-    };
+impl Reading<'_> {
+    /// An error at an element of project.qde.
+    fn error(&self, offset: usize, msg: String) -> Error {
+        let (line, col) = line_col(self.qde, offset);
+        format_error(format!("project.qde: {msg}")).at(line, col)
+    }
 
-    let summary =
-        ImportSummary { documents, sidecars, codebook_path, codebook, annotations: annotation_count, not_imported, notes };
-    Ok((planned, summary))
+    /// The name of the user with this GUID, or "imported".
+    fn user_name(&self, guid: Option<&str>) -> String {
+        guid.and_then(parse_guid).and_then(|g| self.users.get(&g).cloned()).unwrap_or_else(|| "imported".to_owned())
+    }
+
+    /// The texts of the notes `el` refers to, each marked as attached.
+    fn memos_of(&mut self, el: &super::Element) -> Vec<String> {
+        let mut texts = Vec::new();
+        for r in el.children_named("NoteRef") {
+            if let Some(g) = r.attr("targetGUID").and_then(parse_guid)
+                && let Some((t, used)) = self.memos.get_mut(&g)
+            {
+                *used = true;
+                if !t.is_empty() {
+                    texts.push(t.clone());
+                }
+            }
+        }
+        texts
+    }
+
+    /// Notes everything of the project Marginalia has no place for.
+    fn note_what_has_no_place(&mut self, project: &super::Element) {
+        for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Links", "link"), ("Graphs", "graph")]
+        {
+            let n = project.child(el).map_or(0, |e| e.children.len());
+            if n > 0 {
+                self.not_imported.push(format!("{n} {what}(s) (Marginalia has no {what}s)"));
+            }
+        }
+        if project.children_named("NoteRef").count() > 0
+            || project.child_text("Description").is_some_and(|d| !d.trim().is_empty())
+        {
+            self.not_imported.push("the project's own description and notes".to_owned());
+        }
+    }
+
+    /// Reads one source: `None` (and a note) for what is not a text source or has no text
+    /// inside the archive.
+    fn read_source<R: Read + Seek>(&mut self, archive: &mut Archive<R>, src: &super::Element) -> Result<Option<Source>, Error> {
+        let name = self.source_name(src);
+        if src.name != "TextSource" {
+            let kind = match src.name.as_str() {
+                "PictureSource" => "picture",
+                "PDFSource" => "PDF",
+                "AudioSource" => "audio",
+                "VideoSource" => "video",
+                other => other,
+            };
+            let codings = count_descendants(src, "Coding");
+            self.not_imported
+                .push(format!("the {kind} source \"{name}\" with {codings} coding(s) (Marginalia annotates plain text only)"));
+            return Ok(None);
+        }
+        let Some(text_bytes) = self.source_text(archive, src, &name)? else { return Ok(None) };
+        let doc = Document::from_bytes(&text_bytes).map_err(|_| {
+            self.error(src.offset, format!("the text of \"{name}\" is not text")).hint("REFI-QDA text sources are UTF-8")
+        })?;
+        if doc.encoding() != crate::document::SourceEncoding::Utf8 && doc.encoding() != crate::document::SourceEncoding::Utf8Bom {
+            self.notes.push(format!("the text of \"{name}\" was {}, not UTF-8; it was converted", doc.encoding().label()));
+        }
+        if src.attr("richTextPath").is_some() {
+            self.notes.push(format!("\"{name}\": its formatted version was not imported, only its plain text"));
+        }
+        let mut selections = Vec::new();
+        for sel in src.children_named("PlainTextSelection") {
+            self.read_selection(sel, &name, &doc, &mut selections)?;
+        }
+        self.read_whole_source_codings(src, &name, doc.len_chars(), &mut selections);
+        for (el, what) in [("VariableValue", "variable value"), ("NoteRef", "note")] {
+            let n = src.children_named(el).count();
+            if n > 0 {
+                self.not_imported.push(format!("\"{name}\": {n} {what}(s) of the whole source"));
+            }
+        }
+        Ok(Some(Source { name, guid: src.attr("guid").map(str::to_owned), doc, selections }))
+    }
+
+    /// A source's name; one without is called after its text file, else its GUID.
+    fn source_name(&mut self, src: &super::Element) -> String {
+        let path_name = src
+            .attr("plainTextPath")
+            .map(|p| p.trim().rsplit(['/', '\\']).next().unwrap_or("").to_owned())
+            .filter(|n| !n.trim().is_empty());
+        let given_name = src.attr("name").map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        let name = given_name
+            .clone()
+            .or(path_name)
+            .or_else(|| src.attr("guid").map(|g| g.trim().trim_matches(['{', '}']).to_lowercase()))
+            .unwrap_or_else(|| "unnamed source".to_owned());
+        if given_name.is_none() && src.name == "TextSource" {
+            self.notes.push(format!("a text source without a name was named \"{name}\" after its text file or GUID"));
+        }
+        name
+    }
+
+    /// A text source's text: inline, or an internal file under sources/. `None` (and a note)
+    /// when it has none, or only one outside the archive.
+    fn source_text<R: Read + Seek>(
+        &mut self,
+        archive: &mut Archive<R>,
+        src: &super::Element,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(inline) = src.child_text("PlainTextContent") {
+            return Ok(Some(inline.as_bytes().to_vec()));
+        }
+        let Some(p) = src.attr("plainTextPath").map(str::trim) else {
+            self.not_imported.push(format!("the text source \"{name}\": it has no plain text"));
+            return Ok(None);
+        };
+        let index = match p.strip_prefix("internal://") {
+            Some(file) => {
+                if file.is_empty() || file.contains('/') || file.contains('\\') || file.contains("..") || file.contains(':') {
+                    return Err(self
+                        .error(
+                            src.offset,
+                            format!("the source \"{name}\" points to \"{file}\", outside the archive's sources folder"),
+                        )
+                        .hint("the file may be malicious; nothing was written"));
+                }
+                archive.find(&format!("sources/{file}")).ok_or_else(|| {
+                    self.error(src.offset, format!("the text of \"{name}\" (sources/{file}) is missing from the archive"))
+                        .hint("export the project again with its sources embedded")
+                })?
+            }
+            None => {
+                // Some programs write the path inside the archive without `internal://`
+                // ("sources/x.txt"): look it up there first. Only a path that names no
+                // entry of the archive is outside it.
+                let relative = !p.is_empty()
+                    && !p.starts_with(['/', '\\'])
+                    && !p.contains(':')
+                    && !p.contains('\\')
+                    && !p.split('/').any(|part| part == ".." || part.is_empty());
+                match relative.then(|| archive.find(p).or_else(|| archive.find(&format!("sources/{p}")))).flatten() {
+                    Some(index) => index,
+                    None => {
+                        self.not_imported.push(format!(
+                            "the text source \"{name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
+                        ));
+                        return Ok(None);
+                    }
+                }
+            }
+        };
+        archive.read(index, MAX_SOURCE_BYTES).map(Some)
+    }
+
+    /// The codings of one `<PlainTextSelection>`, one [`Selection`] each, with the selection's
+    /// description and notes as their note.
+    fn read_selection(
+        &mut self,
+        sel: &super::Element,
+        src_name: &str,
+        doc: &Document,
+        out: &mut Vec<Selection>,
+    ) -> Result<(), Error> {
+        let len = doc.len_chars();
+        let number = |name: &str| -> Result<usize, Error> {
+            let v =
+                sel.attr(name).ok_or_else(|| self.error(sel.offset, format!("a selection in \"{src_name}\" has no {name}")))?;
+            v.trim().parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n as usize).ok_or_else(|| {
+                self.error(sel.offset, format!("a selection in \"{src_name}\" has the {name} \"{v}\", not a position"))
+            })
+        };
+        let (s, e) = (number("startPosition")?, number("endPosition")?);
+        if s > e || e > len {
+            return Err(self
+                .error(
+                    sel.offset,
+                    format!("a selection in \"{src_name}\" runs from {s} to {e}, outside the text's {len} characters"),
+                )
+                .hint("the project does not match its sources; nothing was written"));
+        }
+        let span = Span::new(s, e);
+        let (mut note, attributes) = parse_description(sel.child_text("Description").unwrap_or(""));
+        let mut extra = self.memos_of(sel);
+        let codings: Vec<&super::Element> = sel.children_named("Coding").collect();
+        for c in &codings {
+            extra.extend(self.memos_of(c));
+        }
+        for t in extra {
+            if !note.is_empty() {
+                note.push_str("\n\n");
+            }
+            note.push_str(&t);
+        }
+        let sel_guid = sel.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4);
+        if codings.is_empty() {
+            self.not_imported.push(format!(
+                "\"{src_name}\": the selection {span} (\"{}\") has no code; Marginalia annotations always have one",
+                short(doc.slice(span), 40)
+            ));
+            return Ok(());
+        }
+        for (k, c) in codings.iter().enumerate() {
+            let Some(target) = c.child("CodeRef").and_then(|r| r.attr("targetGUID")) else {
+                return Err(self.error(c.offset, format!("a coding in \"{src_name}\" has no CodeRef")));
+            };
+            let Some(code) = parse_guid(target).and_then(|g| self.ids.get(&g.to_string())) else {
+                self.not_imported.push(format!(
+                    "\"{src_name}\": a coding of {span} refers to the code {target}, which the codebook does not define"
+                ));
+                continue;
+            };
+            let guid = if k == 0 { sel_guid } else { c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4) };
+            out.push(Selection {
+                guid,
+                code: code.clone(),
+                span,
+                note: note.clone(),
+                attributes: attributes.clone(),
+                coder: self.user_name(c.attr("creatingUser").or(sel.attr("creatingUser"))),
+                created: c.attr("creationDateTime").or(sel.attr("creationDateTime")).map(str::to_owned),
+                modified: sel.attr("modifiedDateTime").map(str::to_owned),
+            });
+        }
+        Ok(())
+    }
+
+    /// Codings of the whole source become annotations of the whole text.
+    fn read_whole_source_codings(&mut self, src: &super::Element, src_name: &str, len: usize, out: &mut Vec<Selection>) {
+        for c in src.children_named("Coding") {
+            let code = c
+                .child("CodeRef")
+                .and_then(|r| r.attr("targetGUID"))
+                .and_then(parse_guid)
+                .and_then(|g| self.ids.get(&g.to_string()));
+            let Some(code) = code.cloned() else {
+                self.not_imported.push(format!("\"{src_name}\": a coding of the whole source refers to an unknown code"));
+                continue;
+            };
+            self.notes.push(format!("\"{src_name}\": a coding of the whole source became an annotation of the whole text"));
+            let note = self.memos_of(c).join("\n\n");
+            out.push(Selection {
+                guid: c.attr("guid").and_then(parse_guid).unwrap_or_else(Uuid::new_v4),
+                code,
+                span: Span::new(0, len),
+                note,
+                attributes: BTreeMap::new(),
+                coder: self.user_name(c.attr("creatingUser")),
+                created: c.attr("creationDateTime").map(str::to_owned),
+                modified: None,
+            });
+        }
+    }
 }
 
 fn count_descendants(el: &super::Element, name: &str) -> usize {

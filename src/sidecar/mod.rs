@@ -18,7 +18,9 @@ use crate::annotation::{Annotation, is_rfc3339};
 use crate::codebook::Codebook;
 use crate::document::{excerpt, fingerprint_of};
 use crate::error::{Error, ErrorKind};
-pub use crate::io::{DiskStamp, backup_path, write_atomic, write_atomic_with};
+pub use crate::io::{
+    DiskStamp, UNKNOWN_FIELD_HINT, backup_path, ron_options, to_ron_pretty, unknown_field, write_atomic, write_atomic_with,
+};
 
 /// The value of the `format` field, which tells a Marginalia sidecar from other RON files.
 pub const FORMAT: &str = "marginalia-annotations";
@@ -182,27 +184,6 @@ impl Sidecar {
     }
 }
 
-/// What to do about a field this build does not know.
-pub const UNKNOWN_FIELD_HINT: &str = "a newer Marginalia may have written it, or it is a typing mistake: open the file with the \
-     Marginalia that wrote it, or remove or rename the field; the file was left untouched, since saving it would lose the field";
-
-/// The message for a field that no Marginalia structure has (`None` for other errors). Such a
-/// file is refused rather than read, so that no save can drop what it holds.
-pub fn unknown_field(code: &ron::Error) -> Option<String> {
-    let ron::Error::NoSuchStructField { found, outer, .. } = code else { return None };
-    let place = match outer.as_deref() {
-        Some("Sidecar" | "Head") => "at the top level",
-        Some("DocumentRef") => "in `document`",
-        Some("Annotation") => "in an annotation",
-        Some("Codebook") => "in the codebook",
-        Some("Code") => "in a code",
-        Some("AttributeDef") => "in an attribute of a code",
-        _ => "",
-    };
-    let found = crate::document::excerpt(found, 60);
-    Some(format!("has a field `{found}` {place} that this Marginalia does not know").replace("  ", " "))
-}
-
 /// Refuses files of another program and sidecars newer than this build reads.
 fn check_header(format: Option<&str>, version: Option<u32>, text: &str, path: &Path) -> Result<(), Error> {
     let at = |field: &str| locate(text, field);
@@ -245,15 +226,7 @@ fn sidecar_error(path: &Path, message: impl Into<String>) -> Error {
 
 /// The 1-based line and column of the first occurrence of `needle` (or 1:1).
 fn locate(text: &str, needle: &str) -> (usize, usize) {
-    match text.find(needle) {
-        Some(byte) => {
-            let before = &text[..byte];
-            let line = before.matches('\n').count() + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            (line, col)
-        }
-        None => (1, 1),
-    }
+    text.find(needle).map_or((1, 1), |byte| crate::error::line_col(text, byte))
 }
 
 /// The 1-based line and column a RON error points to, moved past any white space: RON
@@ -334,19 +307,6 @@ fn read_fast(text: &str) -> Option<Sidecar> {
     let mut sidecar: Sidecar = ron_options().from_str(&head).ok()?;
     sidecar.annotations = text::read_annotations(list)?;
     Some(sidecar)
-}
-
-/// RON parsing options used for every file Marginalia reads (nesting is bounded).
-pub fn ron_options() -> ron::Options {
-    ron::Options::default().with_recursion_limit(64)
-}
-
-/// Pretty RON with four-space indents and `\n` line ends, identical on every platform.
-pub fn to_ron_pretty<T: Serialize>(value: &T) -> String {
-    let config = ron::ser::PrettyConfig::new().indentor("    ").new_line("\n").struct_names(false);
-    let mut out = ron_options().to_string_pretty(value, config).unwrap_or_default();
-    out.push('\n');
-    out
 }
 
 /// A sidecar read from disk, with the stamp needed to save over it safely later.

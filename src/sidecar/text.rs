@@ -442,7 +442,7 @@ mod tests {
         let doc = crate::Document::from_text("“Vote,” said Chloé — 🗳️ and 🇫🇷.\r\nIt's\tdone.\\ \"Yes\"");
         let mut annotations = Vec::new();
         for (i, (s, e)) in [(0, 7), (13, 18), (20, 23), (33, 40)].into_iter().enumerate() {
-            let mut a = Annotation::new(&doc, doc.snap(crate::Span::new(s, e)), "opinion", "amara");
+            let mut a = Annotation::new(&doc, crate::Span::new(s, e), "opinion", "amara");
             a.id = Uuid::from_u128(i as u128 + 1);
             a.note = format!("note {i}: \u{301}combining, \u{200d}zwj, \u{7f} del, \u{0} nul, 'quotes' \"too\"\n");
             if i % 2 == 0 {

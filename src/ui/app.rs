@@ -993,7 +993,7 @@ impl App {
                 }
                 let skip = ui
                     .button("Skip for now")
-                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::cli::default_coder()));
+                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::session::default_coder()));
                 if skip.clicked() {
                     self.skip_name_prompt();
                 }
@@ -1018,7 +1018,7 @@ impl App {
     fn skip_name_prompt(&mut self) {
         self.asking_coder = false;
         if self.settings.coder.trim().is_empty() {
-            let name = crate::cli::default_coder();
+            let name = crate::session::default_coder();
             self.notice = Some(Notice {
                 text: format!("Your annotations are signed “{name}”. Set your name any time with File > Your name…"),
                 is_error: false,
@@ -1041,7 +1041,7 @@ impl App {
         if let Some(name) = &self.coder_override {
             name.clone()
         } else if self.settings.coder.trim().is_empty() {
-            crate::cli::default_coder()
+            crate::session::default_coder()
         } else {
             self.settings.coder.clone()
         }
@@ -1254,9 +1254,8 @@ impl App {
                         Ok(())
                     }
                     Some(span) => {
-                        let span = session.doc.snap(span);
                         let a = Annotation::new(&session.doc, span, &code, &session.coder);
-                        let id = a.id;
+                        let (id, span) = (a.id, a.span());
                         let r = session.apply(Action::Add(a));
                         if r.is_ok() {
                             self.selected = Some(id);

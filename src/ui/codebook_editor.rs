@@ -306,7 +306,7 @@ impl CodebookEditor {
             }
             let others: Vec<&str> =
                 code.attributes.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| a.id.as_str()).collect();
-            let id = unique_id(&attr.name, "attribute", &others);
+            let id = crate::codebook::fresh_id(&attr.name, "attribute", |id| others.contains(&id));
             code.attributes[i].id = id;
         }
         let mut new = cb.clone();
@@ -494,7 +494,7 @@ impl CodebookEditor {
             let n = draft.attributes.len() + 1;
             let ids: Vec<&str> = draft.attributes.iter().map(|a| a.id.as_str()).collect();
             let name = format!("Attribute {n}");
-            let id = unique_id(&name, "attribute", &ids);
+            let id = crate::codebook::fresh_id(&name, "attribute", |id| ids.contains(&id));
             draft.attributes.push(AttributeDef { id, name, kind: AttributeKind::Text });
             self.choices.push(String::new());
             changed = true;
@@ -823,18 +823,6 @@ fn parse_choices(text: &str) -> Vec<String> {
     out
 }
 
-/// An id made from `name`, not among `taken`.
-fn unique_id(name: &str, fallback: &str, taken: &[&str]) -> String {
-    let base = Some(slug(name)).filter(|s| !s.is_empty()).unwrap_or_else(|| fallback.to_owned());
-    let mut id = base.clone();
-    let mut n = 2;
-    while taken.contains(&id.as_str()) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    id
-}
-
 /// An error as one sentence for the editor (its message and what to do).
 fn sentence(e: &Error) -> String {
     e.to_string()
@@ -867,12 +855,5 @@ mod tests {
     fn choices_are_split_trimmed_and_deduplicated() {
         assert_eq!(parse_choices(" agree, disagree,, agree , “unsure” "), vec!["agree", "disagree", "“unsure”"]);
         assert!(parse_choices(" , ").is_empty());
-    }
-
-    #[test]
-    fn attribute_ids_come_from_names_and_stay_unique() {
-        assert_eq!(unique_id("Addressee", "attribute", &[]), "addressee");
-        assert_eq!(unique_id("Addressee", "attribute", &["addressee"]), "addressee-2");
-        assert_eq!(unique_id("!!", "attribute", &["attribute"]), "attribute-2");
     }
 }

@@ -206,14 +206,7 @@ impl CompareView {
         let key_name = key.map(|k| k.name.clone());
         if let Some(key) = key {
             let mut cb = codebook.clone();
-            for code in &key.codebook.codes {
-                if cb.code(&code.id).is_none() {
-                    let mut code = code.clone();
-                    code.key = None;
-                    code.parent = None;
-                    cb.codes.push(code);
-                }
-            }
+            cb.merge_missing(&key.codebook);
             for ((name, annotations), path) in coders.iter().zip(&paths) {
                 if *path == key.path {
                     continue;
@@ -280,21 +273,15 @@ impl CompareView {
         let name = name.clone();
         let doc = self.doc.clone();
         let gold = self.gold_session()?;
-        let mut copy = Annotation::new(&doc, doc.snap(a.span()), &a.code, GOLD_CODER);
+        let mut copy = Annotation::new(&doc, a.span(), &a.code, GOLD_CODER);
         copy.note = a.note.clone();
         let mut actions = Vec::new();
         if gold.edits.codebook().code(&a.code).is_none() {
             let mut cb = gold.edits.codebook().clone();
-            let Some(mut code) = code else {
+            let Some(code) = code else {
                 return Err(Error::usage(format!("no codebook defines the code \"{}\"", a.code)));
             };
-            if cb.codes.iter().any(|c| c.key.is_some() && c.key == code.key) {
-                code.key = None;
-            }
-            if code.parent.as_ref().is_some_and(|p| cb.code(p).is_none()) {
-                code.parent = None;
-            }
-            cb.codes.push(code);
+            cb.merge_codes([&code]);
             actions.push(Action::SetCodebook(cb));
         }
         actions.push(Action::Add(copy));

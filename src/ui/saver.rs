@@ -58,7 +58,7 @@ impl Saver {
         self.in_flight = Some(job.revision);
         if self.jobs.send(job).is_err() {
             self.in_flight = None;
-            self.error = Some(Error::usage("the save thread stopped; use File > Save now"));
+            self.error = Some(Error::new(crate::error::ErrorKind::Cancelled, "the save thread stopped; use File > Save now"));
         }
     }
 
