@@ -317,6 +317,25 @@ pub struct ImportReport {
     pub variables: Vec<(String, Kind)>,
 }
 
+/// A variables table as read: its rows (without blank ones) with their line numbers.
+struct Table<'a> {
+    path: &'a Path,
+    /// The variables' names: the header's cells after the first.
+    names: Vec<String>,
+    body: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table<'_> {
+    fn at(&self, line: usize, column: usize, message: String) -> Error {
+        Error::new(ErrorKind::Format, message).in_file(self.path).at(line, column)
+    }
+
+    /// The trimmed cells of column `col` (0 is the document), with their line numbers.
+    fn cells(&self, col: usize) -> impl Iterator<Item = (usize, &str)> {
+        self.body.iter().map(move |(line, rec)| (*line, rec.get(col).unwrap_or_default().trim()))
+    }
+}
+
 /// Reads a CSV table (first column: the document's file name; then one column per variable,
 /// named by the header) into `vars`. A variable's kind is `declared[name]` if given, else the
 /// kind it already has, else inferred: number if every value is one, date if every value is
@@ -329,103 +348,112 @@ pub fn import_csv(
     declared: &BTreeMap<String, Kind>,
     documents: &[String],
 ) -> Result<ImportReport, Error> {
-    let at = |row: usize, col: usize, msg: String| Error::new(ErrorKind::Format, msg).in_file(path).at(row, col);
+    let table = read_table(csv_text, path)?;
+    for name in declared.keys() {
+        if !table.names.contains(name) {
+            return Err(Error::usage(format!("--kind names \"{name}\", which is not a column of the table"))
+                .in_file(path)
+                .hint(format!("the columns are: {}", table.names.join(", "))));
+        }
+    }
+    check_rows(&table, documents)?;
+    let mut report = ImportReport { documents: table.body.len(), ..ImportReport::default() };
+    for (i, name) in table.names.iter().enumerate() {
+        let col = i + 1;
+        let kind = declared.get(name).copied().or_else(|| vars.variable(name).map(|v| v.kind)).unwrap_or_else(|| {
+            let filled: Vec<&str> = table.cells(col).map(|(_, c)| c).filter(|c| !c.is_empty()).collect();
+            infer_kind(&filled)
+        });
+        for (line, cell) in table.cells(col).filter(|(_, c)| !c.is_empty()) {
+            check_value(kind, cell).map_err(|why| {
+                table
+                    .at(line, col + 1, format!("{name}: {why}"))
+                    .hint(format!("fix the cell, or import \"{name}\" as text with --kind {name}=text"))
+            })?;
+        }
+        vars.declare(name, kind).map_err(|e| e.in_file(path))?;
+        for ((line, doc), (_, cell)) in table.cells(0).zip(table.cells(col)) {
+            vars.set(doc, name, cell).map_err(|e| table.at(line, col + 1, e.message))?;
+            report.values += usize::from(!cell.is_empty());
+        }
+        report.variables.push((name.clone(), kind));
+    }
+    Ok(report)
+}
+
+/// The kind a column's filled cells suggest: number if every one is, date if every one is,
+/// else text.
+fn infer_kind(filled: &[&str]) -> Kind {
+    if !filled.is_empty() && filled.iter().all(|c| parse_number(c).is_some()) {
+        Kind::Number
+    } else if !filled.is_empty() && filled.iter().all(|c| parse_date(c).is_some()) {
+        Kind::Date
+    } else {
+        Kind::Text
+    }
+}
+
+/// Parses the table and checks its header: at least two columns, variable names that can be
+/// names, none twice.
+fn read_table<'a>(csv_text: &str, path: &'a Path) -> Result<Table<'a>, Error> {
+    let mut table = Table { path, names: Vec::new(), body: Vec::new() };
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(i + 1, |p| p.line() as usize);
-            at(line, 1, format!("is not valid CSV: {e}")).hint("save the table as CSV (comma-separated, UTF-8)")
+            table.at(line, 1, format!("is not valid CSV: {e}")).hint("save the table as CSV (comma-separated, UTF-8)")
         })?;
         let line = rec.position().map_or(i + 1, |p| p.line() as usize);
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
+        if !rec.iter().all(|c| c.trim().is_empty()) {
+            rows.push((line, rec));
         }
-        rows.push((line, rec));
     }
-    let Some((header_line, header)) = rows.first().cloned() else {
-        return Err(at(1, 1, "is empty".into()).hint("the first row names the columns: document, then one per variable"));
-    };
+    if rows.is_empty() {
+        return Err(table.at(1, 1, "is empty".into()).hint("the first row names the columns: document, then one per variable"));
+    }
+    let (header_line, header) = rows.remove(0);
     if header.len() < 2 {
-        return Err(at(header_line, 1, "has only one column".into())
+        return Err(table
+            .at(header_line, 1, "has only one column".into())
             .hint("the first column is the document's file name, then one column per variable"));
     }
     let names: Vec<String> = header.iter().skip(1).map(|s| s.trim().to_owned()).collect();
     for (i, name) in names.iter().enumerate() {
-        check_name(name).map_err(|e| at(header_line, i + 2, e.message).hint(e.hint.unwrap_or_default()))?;
+        check_name(name).map_err(|e| table.at(header_line, i + 2, e.message).hint(e.hint.unwrap_or_default()))?;
         if names[..i].contains(name) {
-            return Err(at(header_line, i + 2, format!("names the variable \"{name}\" twice")));
+            return Err(table.at(header_line, i + 2, format!("names the variable \"{name}\" twice")));
         }
     }
-    for name in declared.keys() {
-        if !names.contains(name) {
-            return Err(Error::usage(format!("--kind names \"{name}\", which is not a column of the table"))
-                .in_file(path)
-                .hint(format!("the columns are: {}", names.join(", "))));
-        }
-    }
-    let body = &rows[1..];
-    let mut seen_docs = std::collections::HashSet::new();
-    for (line, rec) in body {
-        if rec.len() != header.len() {
-            return Err(at(
-                *line,
-                rec.len().min(header.len()) + 1,
-                format!("has {} cells; the header has {}", rec.len(), header.len()),
-            )
-            .hint("give every row one cell per column (empty cells are fine)"));
+    table.names = names;
+    table.body = rows;
+    Ok(table)
+}
+
+/// Every row has one cell per column and names a document of the folder, once.
+fn check_rows(table: &Table<'_>, documents: &[String]) -> Result<(), Error> {
+    let width = table.names.len() + 1;
+    let mut seen = std::collections::HashSet::new();
+    for (line, rec) in &table.body {
+        if rec.len() != width {
+            return Err(table
+                .at(*line, rec.len().min(width) + 1, format!("has {} cells; the header has {width}", rec.len()))
+                .hint("give every row one cell per column (empty cells are fine)"));
         }
         let doc = rec.get(0).unwrap_or_default().trim();
         if !documents.iter().any(|d| d == doc) {
-            let hint = if documents.is_empty() {
-                "the folder holds no documents".to_owned()
-            } else {
-                format!("the first column must be a document's file name, e.g. {}", documents[0])
+            let hint = match documents.first() {
+                None => "the folder holds no documents".to_owned(),
+                Some(first) => format!("the first column must be a document's file name, e.g. {first}"),
             };
-            return Err(at(*line, 1, format!("names \"{doc}\", which is not a document of the folder")).hint(hint));
+            return Err(table.at(*line, 1, format!("names \"{doc}\", which is not a document of the folder")).hint(hint));
         }
-        if !seen_docs.insert(doc.to_owned()) {
-            return Err(at(*line, 1, format!("names {doc} a second time")).hint("give each document one row"));
+        if !seen.insert(doc) {
+            return Err(table.at(*line, 1, format!("names {doc} a second time")).hint("give each document one row"));
         }
     }
-    let mut report = ImportReport { documents: body.len(), ..ImportReport::default() };
-    for (i, name) in names.iter().enumerate() {
-        let col = i + 1;
-        let cells = || body.iter().map(move |(line, rec)| (*line, rec.get(col).unwrap_or_default().trim()));
-        let kind = match declared.get(name).copied().or_else(|| vars.variable(name).map(|v| v.kind)) {
-            Some(k) => k,
-            None => {
-                let filled: Vec<&str> = cells().map(|(_, c)| c).filter(|c| !c.is_empty()).collect();
-                if !filled.is_empty() && filled.iter().all(|c| parse_number(c).is_some()) {
-                    Kind::Number
-                } else if !filled.is_empty() && filled.iter().all(|c| parse_date(c).is_some()) {
-                    Kind::Date
-                } else {
-                    Kind::Text
-                }
-            }
-        };
-        for (line, cell) in cells() {
-            if !cell.is_empty() {
-                check_value(kind, cell).map_err(|why| {
-                    at(line, col + 1, format!("{name}: {why}"))
-                        .hint(format!("fix the cell, or import \"{name}\" as text with --kind {name}=text"))
-                })?;
-            }
-        }
-        vars.declare(name, kind).map_err(|e| e.in_file(path))?;
-        for (line, rec) in body {
-            let doc = rec.get(0).unwrap_or_default().trim();
-            let cell = rec.get(col).unwrap_or_default().trim();
-            vars.set(doc, name, cell).map_err(|e| at(*line, col + 1, e.message))?;
-            if !cell.is_empty() {
-                report.values += 1;
-            }
-        }
-        report.variables.push((name.clone(), kind));
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// A condition on a variable: `NAME=VALUE`, `NAME!=VALUE`, `NAME>=X`, `NAME>X`, `NAME<=X`,

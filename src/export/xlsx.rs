@@ -43,6 +43,37 @@ pub fn excel_time(rfc3339: &str) -> Option<ExcelDateTime> {
         .ok()
 }
 
+/// The document's variables from column `col` on: numbers as numbers, dates as dates (`day`'s
+/// format), anything else as text.
+fn variable_cells(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    mut col: u16,
+    vars: &crate::vars::Variables,
+    values: &[&str],
+    day: &CellFormat,
+    cut: &mut usize,
+) -> Result<(), XlsxError> {
+    use crate::vars::{Kind, parse_date, parse_number};
+    for (v, value) in vars.variables.iter().zip(values) {
+        match (v.kind, parse_number(value), parse_date(value)) {
+            (Kind::Number, Some(n), _) => {
+                sheet.write_number(row, col, n)?;
+            }
+            (Kind::Date, _, Some(d)) => {
+                let dt = ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day())?;
+                sheet.write_datetime_with_format(row, col, &dt, day)?;
+            }
+            _ if value.is_empty() => {}
+            _ => {
+                sheet.write_string(row, col, cell_text(value, cut))?;
+            }
+        }
+        col += 1;
+    }
+    Ok(())
+}
+
 /// Text for one cell: cut at Excel's limit (counted in UTF-16 units, as Excel counts).
 fn cell_text(s: &str, cut: &mut usize) -> String {
     if s.encode_utf16().count() <= MAX_CELL_CHARS {
@@ -125,21 +156,7 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
                 }
             }
             text(sheet, &mut col, &a.id.to_string())?;
-            for (v, value) in corpus.variables.variables.iter().zip(&values) {
-                match (v.kind, crate::vars::parse_number(value), crate::vars::parse_date(value)) {
-                    (crate::vars::Kind::Number, Some(n), _) => {
-                        sheet.write_number(row, col, n).map_err(fail)?;
-                        col += 1;
-                    }
-                    (crate::vars::Kind::Date, _, Some(d)) => {
-                        let dt = ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day())
-                            .map_err(fail)?;
-                        sheet.write_datetime_with_format(row, col, &dt, &day).map_err(fail)?;
-                        col += 1;
-                    }
-                    _ => text(sheet, &mut col, value)?,
-                }
-            }
+            variable_cells(sheet, row, col, &corpus.variables, &values, &day, &mut cut).map_err(fail)?;
             ticker.annotation()?;
         }
         ticker.report()?;
