@@ -8,8 +8,10 @@
 //! agreement and scores annotations against an answer key. Below them sit [`error`] (messages,
 //! line and column), [`io`] (shared-file writes, RON conventions), [`untrusted`] (zip and XML
 //! from other programs) and [`progress`] (cancellable long jobs); no two core modules import
-//! each other. The GUI (`ui`, behind the `gui`
-//! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
+//! each other. Across a folder, [`vars`] keeps document variables, [`retrieve`] lists passages,
+//! [`matrix`] counts codes by document, coder, variable or code, [`autocode`] codes a pattern's
+//! matches as one action, and [`merge`] merges two versions of a sidecar for git. The GUI
+//! (`ui`, behind the `gui` feature) and the CLI ([`cli`]) both drive a [`session::Session`].
 
 pub mod agree;
 pub mod anchor;
