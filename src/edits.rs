@@ -65,6 +65,8 @@ pub enum Action {
     },
     /// Several actions as one undo step (e.g. adjudication, imports).
     Batch(Vec<Action>),
+    /// Add many new annotations at once, as one undo step (auto-coding a pattern's matches).
+    AutoCode(Vec<Annotation>),
 }
 
 impl Action {
@@ -85,6 +87,7 @@ impl Action {
             Action::SetLinkType { .. } => "change link type",
             Action::SetLinkNote { .. } => "edit link note",
             Action::Batch(_) => "several changes",
+            Action::AutoCode(_) => "auto-code",
         }
     }
 }
@@ -370,6 +373,29 @@ impl Edits {
         *self = Self { revision: self.revision + 1, ..other };
     }
 
+    /// A new annotation as it will be added: its code known, its span inside the text and
+    /// snapped to graphemes, its quote taken from the text, its id not taken.
+    fn checked_new(&self, doc: &Document, mut a: Annotation) -> Result<Annotation, Error> {
+        if self.codebook.code(&a.code).is_none() {
+            return Err(Error::usage(format!(
+                "the codebook has no code \"{}\"",
+                crate::document::excerpt(&a.code, crate::document::QUOTE_CHARS)
+            )));
+        }
+        if a.end > doc.len_chars() {
+            return Err(Error::usage(format!(
+                "the span {} is past the end of the text ({} characters)",
+                a.span(),
+                doc.len_chars()
+            )));
+        }
+        if self.get(a.id).is_some() {
+            return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
+        }
+        a.fit(doc);
+        Ok(a)
+    }
+
     // Long on purpose: one arm per kind of action, each a few lines, so that every rule about
     // what a change may do is read in one place.
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
@@ -392,20 +418,15 @@ impl Edits {
             Change::Annotations { removed: vec![old.clone()], added: vec![new] }
         };
         Ok(match action {
-            Action::Add(mut a) => {
-                check_code(&self.codebook, &a.code)?;
-                if a.end > doc.len_chars() {
-                    return Err(Error::usage(format!(
-                        "the span {} is past the end of the text ({} characters)",
-                        a.span(),
-                        doc.len_chars()
-                    )));
+            Action::Add(a) => Change::Annotations { removed: vec![], added: vec![self.checked_new(doc, a)?] },
+            Action::AutoCode(annotations) => {
+                // One change for all: compiling them one by one would re-index after each.
+                let added = annotations.into_iter().map(|a| self.checked_new(doc, a)).collect::<Result<Vec<_>, _>>()?;
+                let mut ids = std::collections::HashSet::new();
+                if let Some(dup) = added.iter().find(|a| !ids.insert(a.id)) {
+                    return Err(Error::usage(format!("an annotation with the id {} is added twice", dup.id)));
                 }
-                if self.get(a.id).is_some() {
-                    return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
-                }
-                a.fit(doc);
-                Change::Annotations { removed: vec![], added: vec![a] }
+                Change::Annotations { removed: vec![], added }
             }
             Action::Delete(id) => {
                 let removed = find(id)?.clone();

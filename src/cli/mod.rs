@@ -3,8 +3,13 @@
 //! Every error is one line on stderr (file, place, what to do) and a non-zero exit; user
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
+mod autocode;
 mod export;
+mod git;
 mod import;
+mod matrix;
+mod retrieve;
+mod vars;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,6 +65,23 @@ pub enum Command {
     /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
     /// each sidecar against an answer key.
     Agree(agree::AgreeArgs),
+    /// Document variables of a folder (outlet, date, party...): import from or export to CSV.
+    Vars(vars::VarsArgs),
+    /// Every coded passage of a folder that meets conditions on codes, coders, document
+    /// variables and text. Exit 1 when some file of the folder could not be read.
+    Retrieve(retrieve::RetrieveArgs),
+    /// A matrix of codes by document, coder, document variable or code (co-occurrence).
+    /// Exit 1 when some file of the folder could not be read (it is named and left out).
+    Matrix(matrix::MatrixArgs),
+    /// Code every match of a regular expression in a folder's documents (one undo step per
+    /// document); --dry-run lists the matches.
+    Autocode(autocode::AutocodeArgs),
+    /// Git merge driver for sidecars: merges two versions annotation by annotation (by id).
+    /// Set up by `marginalia git-setup`. Exit 1 when both sides changed an annotation.
+    MergeDriver(git::MergeDriverArgs),
+    /// Make the git repository of a folder merge sidecars with `marginalia merge-driver`
+    /// (writes .gitattributes and the repository's local git config).
+    GitSetup(git::GitSetupArgs),
     /// Measure speed and memory on generated documents: frame time, open, save, exports.
     #[cfg(feature = "gui")]
     Bench(bench::BenchArgs),
@@ -146,6 +168,12 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32)
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Agree(args) => agree::run(args),
+        Command::Vars(args) => vars::run(args),
+        Command::Retrieve(args) => retrieve::run(args),
+        Command::Matrix(args) => matrix::run(args),
+        Command::Autocode(args) => autocode::run(args),
+        Command::MergeDriver(args) => git::merge_driver(args),
+        Command::GitSetup(args) => git::git_setup(args),
         #[cfg(feature = "gui")]
         Command::Bench(args) => bench::run(args),
     };
@@ -181,9 +209,27 @@ fn add(args: AddArgs) -> Result<i32, Error> {
     let coder = args.coder.clone().unwrap_or_else(default_coder);
     // Read, add and write as one step: another writer of the same sidecar (a second `add`, the
     // app saving) waits until this one is done, so that neither loses the other's change.
-    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    let (document, sidecar) = (args.target.document.clone(), args.target.sidecar.clone());
+    with_locked_session(&document, sidecar.as_deref(), &coder, |session| add_to(session, args, &coder))
+}
+
+/// Opens a document with its sidecar (`sidecar`, else the default one) and lets `change` edit
+/// and save it, holding the sidecar's lock from reading to writing: another writer of the same
+/// sidecar (a second command, the app saving) waits until this one is done, so that neither
+/// loses the other's change.
+pub(crate) fn with_locked_session<T>(
+    document: &std::path::Path,
+    sidecar: Option<&std::path::Path>,
+    coder: &str,
+    change: impl FnOnce(&mut Session) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let sidecar_path = sidecar.map(std::path::Path::to_path_buf).unwrap_or_else(|| crate::sidecar::default_path(document));
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
-    let mut session = open(&args.target, &coder)?;
+    let mut session = Session::open(document, Some(&sidecar_path), coder)?;
+    change(&mut session)
+}
+
+fn add_to(session: &mut Session, args: AddArgs, coder: &str) -> Result<i32, Error> {
     let doc_path = &args.target.document;
     let code = session
         .edits
@@ -210,10 +256,10 @@ fn add(args: AddArgs) -> Result<i32, Error> {
             }
             span
         }
-        (None, Some(q)) => find_quote(&session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
+        (None, Some(q)) => find_quote(session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
         (None, None) => return Err(Error::usage("give --range or --quote")),
     };
-    let mut annotation = Annotation::new(&session.doc, span, &code, &coder);
+    let mut annotation = Annotation::new(&session.doc, span, &code, coder);
     if let Some(note) = args.note {
         annotation.note = note;
     }

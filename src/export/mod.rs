@@ -12,6 +12,7 @@ pub mod csv;
 pub mod html;
 pub mod jsonl;
 pub mod semeval;
+pub mod variables;
 pub mod w3c;
 pub mod xlsx;
 
@@ -356,4 +357,15 @@ pub fn all_link_types(corpus: &Corpus) -> Vec<crate::codebook::LinkType> {
 /// Every code defined in the corpus, in codebook order: [`Corpus::merged_codebook`].
 pub fn all_codes(corpus: &Corpus) -> Vec<crate::codebook::Code> {
     corpus.merged_codebook().0.codes
+}
+
+/// The document variables as export columns: `var:NAME` for each variable, by name.
+pub fn variable_columns(corpus: &Corpus) -> Vec<String> {
+    corpus.variables.variables.iter().map(|v| format!("var:{}", v.name)).collect()
+}
+
+/// The values of the document's variables, in [`variable_columns`] order ("" when unset).
+pub fn variable_values<'a>(corpus: &'a Corpus, doc: &CorpusDocument) -> Vec<&'a str> {
+    let key = Corpus::variable_key(doc);
+    corpus.variables.variables.iter().map(|v| corpus.variables.value(&key, &v.name).unwrap_or_default()).collect()
 }

@@ -165,6 +165,7 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     start(&mut w, BytesStart::new("CodeBook"));
     write_codes(&mut w, &codebook);
     end(&mut w, "CodeBook");
+    write_variables(&mut w, &corpus.variables);
 
     let links = write_sources(&mut w, corpus, &mut report, ticker)?;
     write_links(&mut w, &links);
@@ -247,7 +248,9 @@ fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
         annotations.sort_by(|(a, ac, _), (b, bc, _)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
         // (sidecar, annotation id) → the GUID of its selection, for the links.
         let mut selection_of: HashMap<(usize, Uuid), Uuid> = HashMap::new();
-        if annotations.is_empty() {
+        let key = Corpus::variable_key(d);
+        let has_values = corpus.variables.documents.get(&key).is_some_and(|v| !v.is_empty());
+        if annotations.is_empty() && !has_values {
             empty(w, src);
         } else {
             start(w, src);
@@ -262,6 +265,7 @@ fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
                 report.annotations += 1;
                 ticker.annotation()?;
             }
+            write_variable_values(w, &corpus.variables, &key);
             end(w, "TextSource");
         }
         for (sc_index, sc) in d.sidecars.iter().enumerate() {
@@ -329,6 +333,61 @@ fn write_links<W: Write>(w: &mut Writer<W>, links: &[ProjectLink]) {
         empty(w, el);
     }
     end(w, "Links");
+}
+
+/// The GUID of a document variable: derived from its name.
+fn variable_guid(name: &str) -> Uuid {
+    derived_guid("variable", name)
+}
+
+/// The REFI-QDA type of a variable: numbers as Float (decimal), dates as Date, text and choices
+/// as Text.
+fn variable_type(kind: crate::vars::Kind) -> &'static str {
+    match kind {
+        crate::vars::Kind::Number => "Float",
+        crate::vars::Kind::Date => "Date",
+        crate::vars::Kind::Text | crate::vars::Kind::Choice => "Text",
+    }
+}
+
+/// The folder's document variables as the project's `Variables` (nothing when there are none).
+fn write_variables<W: Write>(w: &mut Writer<W>, vars: &crate::vars::Variables) {
+    if vars.variables.is_empty() {
+        return;
+    }
+    start(w, BytesStart::new("Variables"));
+    for v in &vars.variables {
+        let mut el = BytesStart::new("Variable");
+        el.push_attribute(("guid", variable_guid(&v.name).to_string().as_str()));
+        el.push_attribute(("name", v.name.as_str()));
+        el.push_attribute(("typeOfVariable", variable_type(v.kind)));
+        if v.description.is_empty() {
+            empty(w, el);
+        } else {
+            start(w, el);
+            text_element(w, "Description", &v.description);
+            end(w, "Variable");
+        }
+    }
+    end(w, "Variables");
+}
+
+/// A source's `VariableValue`s: one per variable the document has a value of.
+fn write_variable_values<W: Write>(w: &mut Writer<W>, vars: &crate::vars::Variables, document: &str) {
+    for v in &vars.variables {
+        let Some(value) = vars.value(document, &v.name) else { continue };
+        start(w, BytesStart::new("VariableValue"));
+        let mut r = BytesStart::new("VariableRef");
+        r.push_attribute(("targetGUID", variable_guid(&v.name).to_string().as_str()));
+        empty(w, r);
+        match (v.kind, crate::vars::parse_number(value)) {
+            // Rust writes floats without an exponent, as xsd:decimal wants them.
+            (crate::vars::Kind::Number, Some(n)) => text_element(w, "FloatValue", &n.to_string()),
+            (crate::vars::Kind::Date, _) => text_element(w, "DateValue", value.trim()),
+            _ => text_element(w, "TextValue", value),
+        }
+        end(w, "VariableValue");
+    }
 }
 
 fn write_selection<W: Write>(w: &mut Writer<W>, a: &Annotation, guid: Uuid, coder: &str, doc: &Document) {

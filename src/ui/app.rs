@@ -120,6 +120,8 @@ pub struct App {
     /// The compare-coders view of the open document, when open.
     pub compare: Option<super::compare::CompareView>,
     pub codebook_editor: CodebookEditor,
+    /// The Retrieve window (passages across the open folder).
+    pub retrieve: super::retrieve::RetrieveView,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             narrow: false,
             compare: None,
             codebook_editor: CodebookEditor::default(),
+            retrieve: Default::default(),
         }
     }
 
@@ -442,6 +445,11 @@ impl App {
         let document = self.session.as_ref().and_then(|s| s.doc.path().map(Path::to_path_buf));
         let folder = self.folder.as_ref().map(|f| f.root.clone());
         self.export.ui(&ctx, document.as_deref(), folder.as_deref());
+        let mut asked = Vec::new();
+        self.retrieve.ui(&ctx, folder.as_deref(), &mut asked);
+        for c in asked {
+            self.push(c);
+        }
         self.run_commands(&ctx);
     }
 
@@ -567,6 +575,7 @@ impl App {
                 ui.separator();
                 self.menu_item(ui, &ctx, Command::SaveNow);
                 self.menu_item(ui, &ctx, Command::ShowExport);
+                self.menu_item(ui, &ctx, Command::ShowRetrieve);
                 ui.separator();
                 self.menu_item(ui, &ctx, Command::ChangeName);
             });
@@ -1174,6 +1183,7 @@ impl App {
             }
             Command::CompareCoders => super::compare::open(self),
             Command::EditCodebook => self.codebook_editor.open = true,
+            Command::ShowRetrieve => self.retrieve.open = true,
             Command::TextBigger => self.settings.font_size = (self.settings.font_size + 1.0).min(48.0),
             Command::TextSmaller => self.settings.font_size = (self.settings.font_size - 1.0).max(10.0),
             Command::ZoomIn => self.settings.zoom = (self.settings.zoom + 0.1).min(2.0),

@@ -56,6 +56,8 @@ pub enum Command {
     ToggleAnnotationPanel,
     /// Show or hide the folder's list of documents.
     ToggleFolderPanel,
+    /// Open the Retrieve window (passages across the open folder).
+    ShowRetrieve,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
@@ -124,6 +126,7 @@ impl Command {
             Command::FocusFolder => "Go to the list of documents",
             Command::ToggleAnnotationPanel => "Show/hide the annotation panel",
             Command::ToggleFolderPanel => "Show/hide the list of documents",
+            Command::ShowRetrieve => "Retrieve passages…",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod corpus;
 pub mod doc_view;
 pub mod panel;
+pub mod retrieve;
 pub mod saver;
 pub mod settings;
 
