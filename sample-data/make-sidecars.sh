@@ -4,8 +4,8 @@
 #   sample-data/make-sidecars.sh             # builds and runs marginalia with cargo
 #   MARGINALIA=/path/to/marginalia sample-data/make-sidecars.sh
 #
-# Every annotation is added with `marginalia add`, so the files are exactly what the tool
-# writes. Ids and times are new on each run; positions, quotes, codes and notes are the same.
+# Every annotation is added with `marginalia add` and every link with `marginalia add-link`,
+# so the files are exactly what the tool writes. Ids and times are new on each run; positions, quotes, codes and notes are the same.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,20 +22,31 @@ add() {
     "$MARGINALIA" add "$@" > /dev/null
 }
 
+# Adds an annotation and prints its id (for links).
+add_id() {
+    "$MARGINALIA" add "$@" | cut -f1
+}
+
+link() {
+    "$MARGINALIA" add-link "$@" > /dev/null
+}
+
 rm -f ./*.annotations.ron ./*.annotations.ron.bak
 
 # --- speech.txt: coder "amara" (the default sidecar) ---------------------------------------
 d=speech.txt
 c=amara
-add "$d" --coder "$c" --code attribution --quote "She told me this morning: “Rents on our street went up forty percent in three years.”" \
-    --note "Named source (Señora Ibáñez), reported speech; the figure itself is unchecked."
-add "$d" --coder "$c" --code "factual assertion" --quote "Rents on our street went up forty percent in three years." \
-    --note "Overlaps the attribution: the quoted figure is a checkable claim of its own."
+source=$(add_id "$d" --coder "$c" --code attribution \
+    --quote "She told me this morning: “Rents on our street went up forty percent in three years.”" \
+    --note "Named source (Señora Ibáñez), reported speech; the figure itself is unchecked.")
+figure=$(add_id "$d" --coder "$c" --code "factual assertion" \
+    --quote "Rents on our street went up forty percent in three years." \
+    --note "Overlaps the attribution: the quoted figure is a checkable claim of its own.")
 add "$d" --coder "$c" --code rhetorical-question --quote "Who among us can absorb that and still open the shutters at six?"
-add "$d" --coder "$c" --code opinion --quote "it has sorted us out of our own town"
-add "$d" --coder "$c" --code demand \
+sorted=$(add_id "$d" --coder "$c" --code opinion --quote "it has sorted us out of our own town")
+publish=$(add_id "$d" --coder "$c" --code demand \
     --quote "The council must publish, every quarter, who owns the empty buildings on the harbour front and how long they have stood empty." \
-    --note "Addressed to the council."
+    --note "Addressed to the council.")
 add "$d" --coder "$c" --code demand \
     --quote "the regional housing office should return the €12 million it promised us in 2019 and never paid"
 add "$d" --coder "$c" --code opinion --quote "I think it is reckless to do nothing"
@@ -46,7 +57,10 @@ add "$d" --coder "$c" --code "CALL TO ACTION" --quote "Register to vote before t
 add "$d" --coder "$c" --code call-to-action --quote "bring a friend to the hall next Tuesday. 👨‍👩‍👧‍👦" \
     --note "Includes the family emoji (one grapheme, seven code points)."
 add "$d" --coder "$c" --code rhetorical-question --quote "Isn’t it time Valmora belonged to the people who live in it?"
-
+link "$d" --coder "$c" --from "$source" --to "$figure" --type "source of"
+link "$d" --coder "$c" --from "$figure" --to "$sorted" --type "evidence for" \
+    --note "The rent rise is the speaker's ground for saying the town sorts people out."
+link "$d" --coder "$c" --from "$sorted" --to "$publish" --type supports
 # --- speech.txt: a second coder "bruno", who partly agrees -----------------------------------
 s=speech.txt.bruno.annotations.ron
 c=bruno

@@ -136,6 +136,54 @@ pub struct Codebook {
     #[serde(default)]
     pub description: String,
     pub codes: Vec<Code>,
+    /// The kinds of directed link a coder may draw from one annotation to another ("supports",
+    /// "evidence for"). Written only when there are some, so codebooks without links keep
+    /// their text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_types: Vec<LinkType>,
+}
+
+/// A kind of directed link between two annotations: from an origin (a claim's evidence) to a
+/// target (the claim). Links refer to it by [`LinkType::id`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkType {
+    /// Stable identifier (lower case, no spaces). Links refer to this.
+    pub id: String,
+    pub name: String,
+    /// One-sentence definition.
+    #[serde(default)]
+    pub description: String,
+    /// `#RRGGBB`, for the arrow.
+    pub colour: String,
+    /// Codes an origin annotation may have; empty: any code.
+    #[serde(default)]
+    pub origin_codes: Vec<String>,
+    /// Codes a target annotation may have; empty: any code.
+    #[serde(default)]
+    pub target_codes: Vec<String>,
+}
+
+impl LinkType {
+    pub fn new(id: &str, name: &str, colour: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            description: String::new(),
+            colour: colour.to_owned(),
+            origin_codes: Vec::new(),
+            target_codes: Vec::new(),
+        }
+    }
+
+    /// May an annotation with this code be the origin of such a link?
+    pub fn allows_origin(&self, code: &str) -> bool {
+        self.origin_codes.is_empty() || self.origin_codes.iter().any(|c| c == code)
+    }
+    /// May an annotation with this code be the target of such a link?
+    pub fn allows_target(&self, code: &str) -> bool {
+        self.target_codes.is_empty() || self.target_codes.iter().any(|c| c == code)
+    }
 }
 
 /// The "Claims" codebook, compiled in from assets/.
@@ -215,6 +263,17 @@ impl Codebook {
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.codes.iter().find(|c| c.id == id)
     }
+    pub fn link_type(&self, id: &str) -> Option<&LinkType> {
+        self.link_types.iter().find(|t| t.id == id)
+    }
+
+    /// Finds a link type by id or by name, case-insensitively.
+    pub fn resolve_link_type(&self, id_or_name: &str) -> Option<&LinkType> {
+        let wanted = id_or_name.trim().to_lowercase();
+        self.link_type(id_or_name)
+            .or_else(|| self.link_types.iter().find(|t| t.name.to_lowercase() == wanted || t.id.to_lowercase() == wanted))
+    }
+
     pub fn code_mut(&mut self, id: &str) -> Option<&mut Code> {
         self.codes.iter_mut().find(|c| c.id == id)
     }
@@ -280,9 +339,29 @@ impl Codebook {
         (2..).map(|k| format!("{name} ({k})")).find(|n| !taken(n)).unwrap_or_default()
     }
 
-    /// Adds the codes of `other` whose id this codebook lacks; see [`Codebook::merge_codes`].
+    /// Adds the codes of `other` whose id this codebook lacks (see [`Codebook::merge_codes`]),
+    /// then its link types whose id this codebook lacks, by the same rule: the first definition
+    /// of an id wins, an added type whose name is taken is named `name (2)`, and its code lists
+    /// keep the codes this codebook has.
     pub fn merge_missing(&mut self, other: &Codebook) -> Merged {
-        self.merge_codes(&other.codes)
+        let merged = self.merge_codes(&other.codes);
+        for t in &other.link_types {
+            if self.link_type(&t.id).is_some() {
+                continue;
+            }
+            let mut t = t.clone();
+            let taken =
+                |cb: &Codebook, n: &str| cb.link_types.iter().any(|x| x.name.trim().to_lowercase() == n.trim().to_lowercase());
+            if taken(self, &t.name) {
+                let base = t.name.clone();
+                t.name = (2..).map(|k| format!("{base} ({k})")).find(|n| !taken(self, n)).unwrap_or_default();
+            }
+            let known = |c: &String| self.code(c).is_some();
+            t.origin_codes.retain(known);
+            t.target_codes.retain(known);
+            self.link_types.push(t);
+        }
+        merged
     }
 
     /// The one rule by which codebooks meet (several coders compared, an answer key, a folder
@@ -372,8 +451,22 @@ impl Codebook {
     /// Before this codebook replaces `current`: a code that has no id in `current` but the same
     /// name (ignoring case) as a code there takes that code's id, so annotations keep pointing
     /// at it. This lets a codebook that went through another program (where ids become GUIDs)
-    /// come back. Returns how many ids were taken over.
+    /// come back. A codebook without link types (a REFI-QDA codebook carries none) keeps
+    /// `current`'s, so that links keep their types. Returns how many ids were taken over.
     pub fn adopt_ids_from(&mut self, current: &Codebook) -> usize {
+        let taken = self.adopt_code_ids_from(current);
+        if self.link_types.is_empty() {
+            self.link_types = current.link_types.clone();
+            for t in &mut self.link_types {
+                let known = |c: &String| self.codes.iter().any(|x| x.id == *c);
+                t.origin_codes.retain(known);
+                t.target_codes.retain(known);
+            }
+        }
+        taken
+    }
+
+    fn adopt_code_ids_from(&mut self, current: &Codebook) -> usize {
         let mut renames: Vec<(String, String)> = Vec::new();
         for code in &self.codes {
             if current.code(&code.id).is_some() {
@@ -394,6 +487,13 @@ impl Codebook {
                 }
                 if c.parent.as_deref() == Some(from.as_str()) {
                     c.parent = Some(to.clone());
+                }
+            }
+            for t in &mut self.link_types {
+                for c in t.origin_codes.iter_mut().chain(t.target_codes.iter_mut()) {
+                    if c == from {
+                        c.clone_from(to);
+                    }
                 }
             }
         }
@@ -419,6 +519,40 @@ impl Codebook {
             Some((err, _)) => Err(err),
             None => Ok(()),
         }
+    }
+
+    /// The first rule a link type breaks: unique ids and names, a colour, codes that exist.
+    fn link_type_problem(&self) -> Option<Error> {
+        let bad = |msg: String, hint: &str| Some(Error::new(ErrorKind::Codebook, msg).hint(hint));
+        let mut type_ids = BTreeSet::new();
+        let mut type_names = BTreeSet::new();
+        for t in &self.link_types {
+            if t.id.trim().is_empty() || t.name.trim().is_empty() {
+                return bad(
+                    format!("link type \"{}\" has an empty id or name", q(&t.name)),
+                    "give every link type an id and a name",
+                );
+            }
+            if !type_ids.insert(t.id.as_str()) || !type_names.insert(t.name.trim().to_lowercase()) {
+                return bad(
+                    format!("two link types have the id or name \"{}\"", q(&t.name)),
+                    "give every link type its own id and name",
+                );
+            }
+            if parse_colour(&t.colour).is_none() {
+                return bad(
+                    format!("link type \"{}\" has the colour \"{}\", which is not #RRGGBB", q(&t.name), q(&t.colour)),
+                    "write colours as #RRGGBB, e.g. #E69F00",
+                );
+            }
+            if let Some(missing) = t.origin_codes.iter().chain(&t.target_codes).find(|c| self.code(c).is_none()) {
+                return bad(
+                    format!("link type \"{}\" names the code \"{}\", which the codebook does not define", q(&t.name), q(missing)),
+                    "list code ids in origin_codes and target_codes, or leave them empty for any code",
+                );
+            }
+        }
+        None
     }
 
     /// The first rule this codebook breaks, with the index of the code that breaks it.
@@ -483,6 +617,9 @@ impl Codebook {
                     );
                 }
             }
+        }
+        if let Some(err) = self.link_type_problem() {
+            return Some((err, None));
         }
         for (index, code) in self.codes.iter().enumerate() {
             let bad = |msg: String, hint: &str| bad(msg, hint, Some(index));
@@ -778,13 +915,40 @@ mod tests {
 
     #[test]
     fn merged_codes_keep_free_keys_and_get_free_names() {
-        let mut mine = Codebook { name: "a".into(), description: String::new(), codes: vec![Code::new("a", "Claim", "#E69F00")] };
-        let mut theirs =
-            Codebook { name: "b".into(), description: String::new(), codes: vec![Code::new("b", "CLAIM", "#56B4E9")] };
+        let mut mine = Codebook {
+            name: "a".into(),
+            description: String::new(),
+            codes: vec![Code::new("a", "Claim", "#E69F00")],
+            link_types: Vec::new(),
+        };
+        let mut theirs = Codebook {
+            name: "b".into(),
+            description: String::new(),
+            codes: vec![Code::new("b", "CLAIM", "#56B4E9")],
+            link_types: Vec::new(),
+        };
         theirs.codes[0].key = Some('4');
         let report = mine.merge_missing(&theirs);
         assert_eq!(report.renamed, [("b".to_owned(), "CLAIM (2)".to_owned())]);
         assert_eq!(mine.code("b").unwrap().key, Some('4'));
+        mine.validate().unwrap();
+    }
+
+    #[test]
+    fn merging_adds_missing_link_types_with_free_names_and_known_codes() {
+        let mut mine = Codebook::default();
+        let mut theirs = Codebook::default();
+        theirs.codes.push(Code::new("quote", "Quote", "#332288"));
+        let mut rebuts = LinkType::new("rebuts", "Supports", "#D55E00");
+        rebuts.origin_codes = vec!["quote".into(), "opinion".into()];
+        theirs.link_types.push(rebuts);
+        theirs.link_types[0].name = "Backs".into();
+        mine.merge_missing(&theirs);
+        // "supports" was here: the first definition wins.
+        assert_eq!(mine.link_type("supports").unwrap().name, "Supports");
+        let added = mine.link_type("rebuts").unwrap();
+        assert_eq!(added.name, "Supports (2)");
+        assert_eq!(added.origin_codes, ["quote", "opinion"], "the code came along, so it is kept");
         mine.validate().unwrap();
     }
 
@@ -794,6 +958,7 @@ mod tests {
             name: "mine".into(),
             description: String::new(),
             codes: vec![Code::new("group", "Group", "#E69F00"), Code::new("child", "Child", "#56B4E9")],
+            link_types: Vec::new(),
         };
         mine.codes[1].parent = Some("group".into());
         let mut theirs = Codebook {
@@ -809,6 +974,7 @@ mod tests {
                 Code::new("stray", "Stray", "#D55E00"),
                 Code::new("in-group", "In group", "#CC79A7"),
             ],
+            link_types: Vec::new(),
         };
         theirs.codes[0].parent = Some("late-group".into());
         theirs.codes[2].parent = Some("child".into());

@@ -15,6 +15,7 @@ use crate::annotation::{AnchorStatus, Annotation};
 use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 use crate::error::Error;
+use crate::link::Link;
 
 /// What a user (or the CLI) asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +52,21 @@ pub enum Action {
     },
     /// Mark the document as finished (or not).
     SetDone(bool),
+    /// Add a link (made with [`Link::new`]) between two annotations.
+    AddLink(Link),
+    DeleteLink(Uuid),
+    SetLinkType {
+        id: Uuid,
+        link_type: String,
+    },
+    SetLinkNote {
+        id: Uuid,
+        note: String,
+    },
     /// Several actions as one undo step (e.g. adjudication, imports).
     Batch(Vec<Action>),
+    /// Add many new annotations at once, as one undo step (auto-coding a pattern's matches).
+    AutoCode(Vec<Annotation>),
 }
 
 impl Action {
@@ -68,7 +82,12 @@ impl Action {
             Action::SetCodebook(_) => "edit codebook",
             Action::DeleteCode { .. } => "delete code",
             Action::SetDone(_) => "mark as done",
+            Action::AddLink(_) => "add link",
+            Action::DeleteLink(_) => "delete link",
+            Action::SetLinkType { .. } => "change link type",
+            Action::SetLinkNote { .. } => "edit link note",
             Action::Batch(_) => "several changes",
+            Action::AutoCode(_) => "auto-code",
         }
     }
 }
@@ -89,6 +108,11 @@ pub enum Change {
         before: bool,
         after: bool,
     },
+    /// Remove `removed` links (matched by id) then insert `added`.
+    Links {
+        removed: Vec<Link>,
+        added: Vec<Link>,
+    },
     Seq(Vec<Change>),
 }
 
@@ -98,6 +122,7 @@ impl Change {
             Change::Annotations { removed, added } => Change::Annotations { removed: added.clone(), added: removed.clone() },
             Change::Codebook { before, after } => Change::Codebook { before: after.clone(), after: before.clone() },
             Change::Done { before, after } => Change::Done { before: *after, after: *before },
+            Change::Links { removed, added } => Change::Links { removed: added.clone(), added: removed.clone() },
             Change::Seq(changes) => Change::Seq(changes.iter().rev().map(Change::inverse).collect()),
         }
     }
@@ -131,6 +156,8 @@ pub struct Edits {
     cursor: usize,
     revision: u64,
     done: bool,
+    /// Links between annotations, sorted by id.
+    links: Vec<Link>,
 }
 
 impl Edits {
@@ -151,6 +178,7 @@ impl Edits {
             cursor: 0,
             revision: 0,
             done: false,
+            links: Vec::new(),
         };
         for a in &annotations {
             edits.count(a, true);
@@ -172,6 +200,32 @@ impl Edits {
         self.done = done;
         self
     }
+    /// Sets the links without recording history (when loading).
+    pub fn with_links(mut self, mut links: Vec<Link>) -> Self {
+        links.sort_by_key(|l| l.id);
+        self.links = links;
+        self
+    }
+    /// Every link, sorted by id.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+    pub fn link(&self, id: Uuid) -> Option<&Link> {
+        self.links.binary_search_by_key(&id, |l| l.id).ok().map(|i| &self.links[i])
+    }
+    /// Links starting at annotation `id`.
+    pub fn links_from(&self, id: Uuid) -> impl Iterator<Item = &Link> + '_ {
+        self.links.iter().filter(move |l| l.origin == id)
+    }
+    /// Links ending at annotation `id`.
+    pub fn links_to(&self, id: Uuid) -> impl Iterator<Item = &Link> + '_ {
+        self.links.iter().filter(move |l| l.target == id)
+    }
+    /// Links starting or ending at any of `ids`.
+    fn links_touching(&self, ids: &std::collections::HashSet<Uuid>) -> Vec<Link> {
+        self.links.iter().filter(|l| ids.contains(&l.origin) || ids.contains(&l.target)).cloned().collect()
+    }
+
     /// Annotations sorted by position then id.
     pub fn annotations(&self) -> &[Arc<Annotation>] {
         &self.annotations
@@ -261,7 +315,7 @@ impl Edits {
     pub fn apply(&mut self, doc: &Document, action: Action) -> Result<(), Error> {
         let label = action.label();
         let merge_key = match &action {
-            Action::SetNote { id, .. } => Some(*id),
+            Action::SetNote { id, .. } | Action::SetLinkNote { id, .. } => Some(*id),
             _ => None,
         };
         let change = self.compile(doc, action)?;
@@ -274,12 +328,21 @@ impl Edits {
         if let (Some(key), Some(last)) = (merge_key, self.history.last_mut())
             && last.merge_key == Some(key)
             && now.duration_since(last.at) < MERGE_WINDOW
-            && let (Change::Annotations { removed: first_before, .. }, Change::Annotations { added: latest, .. }) =
-                (&last.change, &change)
         {
-            last.change = Change::Annotations { removed: first_before.clone(), added: latest.clone() };
-            last.at = now;
-            return Ok(());
+            let merged = match (&last.change, &change) {
+                (Change::Annotations { removed: first_before, .. }, Change::Annotations { added: latest, .. }) => {
+                    Some(Change::Annotations { removed: first_before.clone(), added: latest.clone() })
+                }
+                (Change::Links { removed: first_before, .. }, Change::Links { added: latest, .. }) => {
+                    Some(Change::Links { removed: first_before.clone(), added: latest.clone() })
+                }
+                _ => None,
+            };
+            if let Some(merged) = merged {
+                last.change = merged;
+                last.at = now;
+                return Ok(());
+            }
         }
         self.history.push(Entry { change, label, merge_key, at: now });
         self.cursor = self.history.len();
@@ -310,6 +373,29 @@ impl Edits {
         *self = Self { revision: self.revision + 1, ..other };
     }
 
+    /// A new annotation as it will be added: its code known, its span inside the text and
+    /// snapped to graphemes, its quote taken from the text, its id not taken.
+    fn checked_new(&self, doc: &Document, mut a: Annotation) -> Result<Annotation, Error> {
+        if self.codebook.code(&a.code).is_none() {
+            return Err(Error::usage(format!(
+                "the codebook has no code \"{}\"",
+                crate::document::excerpt(&a.code, crate::document::QUOTE_CHARS)
+            )));
+        }
+        if a.end > doc.len_chars() {
+            return Err(Error::usage(format!(
+                "the span {} is past the end of the text ({} characters)",
+                a.span(),
+                doc.len_chars()
+            )));
+        }
+        if self.get(a.id).is_some() {
+            return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
+        }
+        a.fit(doc);
+        Ok(a)
+    }
+
     // Long on purpose: one arm per kind of action, each a few lines, so that every rule about
     // what a change may do is read in one place.
     fn compile(&self, doc: &Document, action: Action) -> Result<Change, Error> {
@@ -332,22 +418,26 @@ impl Edits {
             Change::Annotations { removed: vec![old.clone()], added: vec![new] }
         };
         Ok(match action {
-            Action::Add(mut a) => {
-                check_code(&self.codebook, &a.code)?;
-                if a.end > doc.len_chars() {
-                    return Err(Error::usage(format!(
-                        "the span {} is past the end of the text ({} characters)",
-                        a.span(),
-                        doc.len_chars()
-                    )));
+            Action::Add(a) => Change::Annotations { removed: vec![], added: vec![self.checked_new(doc, a)?] },
+            Action::AutoCode(annotations) => {
+                // One change for all: compiling them one by one would re-index after each.
+                let added = annotations.into_iter().map(|a| self.checked_new(doc, a)).collect::<Result<Vec<_>, _>>()?;
+                let mut ids = std::collections::HashSet::new();
+                if let Some(dup) = added.iter().find(|a| !ids.insert(a.id)) {
+                    return Err(Error::usage(format!("an annotation with the id {} is added twice", dup.id)));
                 }
-                if self.get(a.id).is_some() {
-                    return Err(Error::usage(format!("an annotation with the id {} exists already", a.id)));
-                }
-                a.fit(doc);
-                Change::Annotations { removed: vec![], added: vec![a] }
+                Change::Annotations { removed: vec![], added }
             }
-            Action::Delete(id) => Change::Annotations { removed: vec![find(id)?.clone()], added: vec![] },
+            Action::Delete(id) => {
+                let removed = find(id)?.clone();
+                let links = self.links_touching(&[id].into_iter().collect());
+                let annotations = Change::Annotations { removed: vec![removed], added: vec![] };
+                if links.is_empty() {
+                    annotations
+                } else {
+                    Change::Seq(vec![Change::Links { removed: links, added: vec![] }, annotations])
+                }
+            }
             Action::SetCode { id, code } => {
                 check_code(&self.codebook, &code)?;
                 let old = find(id)?;
@@ -395,6 +485,12 @@ impl Edits {
                         crate::document::excerpt(&a.code, crate::document::QUOTE_CHARS)
                     )));
                 }
+                if let Some(l) = self.links.iter().find(|l| codebook.link_type(&l.link_type).is_none()) {
+                    return Err(Error::usage(format!(
+                        "the new codebook has no link type \"{}\", which links use; delete those links first",
+                        crate::document::excerpt(&l.link_type, crate::document::QUOTE_CHARS)
+                    )));
+                }
                 Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(codebook) }
             }
             Action::DeleteCode { code, reassign_to } => {
@@ -415,6 +511,24 @@ impl Edits {
                 if after.codes.is_empty() {
                     return Err(Error::usage("the last code of a codebook cannot be deleted"));
                 }
+                // Link types that named the code name its replacement, or no longer name it. A
+                // type left with no code at one end (an empty list would allow any code) goes
+                // too, unless a remaining link uses it.
+                let mut emptied = Vec::new();
+                for t in &mut after.link_types {
+                    for list in [&mut t.origin_codes, &mut t.target_codes] {
+                        let had = list.contains(&code);
+                        list.retain(|c| *c != code);
+                        if let Some(target) = reassign_to.as_ref().filter(|_| had)
+                            && !list.contains(target)
+                        {
+                            list.push(target.clone());
+                        }
+                        if had && list.is_empty() {
+                            emptied.push(t.id.clone());
+                        }
+                    }
+                }
                 let used: Vec<Annotation> = self.annotations.iter().filter(|a| a.code == code).map(|a| (**a).clone()).collect();
                 let added = match &reassign_to {
                     Some(target) => used
@@ -428,15 +542,49 @@ impl Edits {
                         .collect(),
                     None => vec![],
                 };
+                let links =
+                    if reassign_to.is_none() { self.links_touching(&used.iter().map(|a| a.id).collect()) } else { vec![] };
+                let still_used = |t: &str| self.links.iter().any(|l| l.link_type == t && !links.iter().any(|r| r.id == l.id));
+                after.link_types.retain(|t| !emptied.contains(&t.id) || still_used(&t.id));
                 Change::Seq(vec![
+                    Change::Links { removed: links, added: vec![] },
                     Change::Annotations { removed: used, added },
                     Change::Codebook { before: Box::new(self.codebook.clone()), after: Box::new(after) },
                 ])
             }
             Action::SetDone(done) => Change::Done { before: self.done, after: done },
+            Action::AddLink(link) => {
+                self.check_new_link(&link)?;
+                Change::Links { removed: vec![], added: vec![link] }
+            }
+            Action::DeleteLink(id) => Change::Links { removed: vec![self.find_link(id)?.clone()], added: vec![] },
+            Action::SetLinkType { id, link_type } => {
+                let old = self.find_link(id)?;
+                if old.link_type == link_type {
+                    return Ok(Change::Seq(vec![]));
+                }
+                let mut new = old.clone();
+                new.link_type = link_type;
+                new.touch();
+                let mut others = Edits::from_shared(self.codebook.clone(), self.annotations.clone());
+                others.links = self.links.iter().filter(|l| l.id != id).cloned().collect();
+                others.check_new_link(&new)?;
+                Change::Links { removed: vec![old.clone()], added: vec![new] }
+            }
+            Action::SetLinkNote { id, note } => {
+                let old = self.find_link(id)?;
+                if old.note == note {
+                    return Ok(Change::Seq(vec![]));
+                }
+                let mut new = old.clone();
+                new.note = note;
+                new.touch();
+                Change::Links { removed: vec![old.clone()], added: vec![new] }
+            }
             Action::Batch(actions) => {
                 // Compile each against the state the previous ones leave, on a scratch copy.
-                let mut scratch = Edits::from_shared(self.codebook.clone(), self.annotations.clone());
+                let mut scratch =
+                    Edits::from_shared(self.codebook.clone(), self.annotations.clone()).with_links(self.links.clone());
                 let mut changes = Vec::new();
                 for action in actions {
                     let change = scratch.compile(doc, action)?;
@@ -446,6 +594,57 @@ impl Edits {
                 Change::Seq(changes)
             }
         })
+    }
+
+    fn find_link(&self, id: Uuid) -> Result<&Link, Error> {
+        self.link(id).ok_or_else(|| Error::usage(format!("there is no link with the id {id}")))
+    }
+
+    /// Can `link` be added as it is: a known type, two different annotations that exist and
+    /// whose codes the type allows, a new id, and no such link between them already?
+    fn check_new_link(&self, link: &Link) -> Result<(), Error> {
+        let q = |s: &str| crate::document::excerpt(s, crate::document::QUOTE_CHARS);
+        let Some(kind) = self.codebook.link_type(&link.link_type) else {
+            let known: Vec<&str> = self.codebook.link_types.iter().map(|t| t.name.as_str()).collect();
+            return Err(Error::usage(format!("the codebook has no link type \"{}\"", q(&link.link_type))).hint(
+                if known.is_empty() {
+                    "add link types to the codebook first".to_owned()
+                } else {
+                    format!("use one of: {}", known.join(", "))
+                },
+            ));
+        };
+        let end = |id: Uuid, which: &str| {
+            self.get(id).ok_or_else(|| Error::usage(format!("the link's {which} {id} is not an annotation of this document")))
+        };
+        let origin = end(link.origin, "origin")?;
+        let target = end(link.target, "target")?;
+        if link.origin == link.target {
+            return Err(Error::usage("a link joins two different annotations; origin and target are the same"));
+        }
+        if !kind.allows_origin(&origin.code) {
+            return Err(Error::usage(format!(
+                "a \"{}\" link cannot start at a \"{}\" annotation",
+                q(&kind.name),
+                q(self.codebook.code(&origin.code).map_or(&origin.code, |c| &c.name))
+            ))
+            .hint(format!("it starts at: {}", kind.origin_codes.join(", "))));
+        }
+        if !kind.allows_target(&target.code) {
+            return Err(Error::usage(format!(
+                "a \"{}\" link cannot end at a \"{}\" annotation",
+                q(&kind.name),
+                q(self.codebook.code(&target.code).map_or(&target.code, |c| &c.name))
+            ))
+            .hint(format!("it ends at: {}", kind.target_codes.join(", "))));
+        }
+        if self.link(link.id).is_some() {
+            return Err(Error::usage(format!("a link with the id {} exists already", link.id)));
+        }
+        if self.links.iter().any(|l| l.origin == link.origin && l.target == link.target && l.link_type == link.link_type) {
+            return Err(Error::usage(format!("these two annotations already have a \"{}\" link", q(&kind.name))));
+        }
+        Ok(())
     }
 
     fn perform(&mut self, change: &Change) {
@@ -471,6 +670,17 @@ impl Edits {
             }
             Change::Codebook { after, .. } => self.codebook = (**after).clone(),
             Change::Done { after, .. } => self.done = *after,
+            Change::Links { removed, added } => {
+                for r in removed {
+                    if let Ok(i) = self.links.binary_search_by_key(&r.id, |l| l.id) {
+                        self.links.remove(i);
+                    }
+                }
+                for l in added {
+                    let at = self.links.partition_point(|k| k.id < l.id);
+                    self.links.insert(at, l.clone());
+                }
+            }
             Change::Seq(changes) => changes.iter().for_each(|c| self.perform_inner(c)),
         }
     }
@@ -490,6 +700,7 @@ fn change_is_empty(change: &Change) -> bool {
         Change::Annotations { removed, added } => removed.is_empty() && added.is_empty(),
         Change::Codebook { before, after } => before == after,
         Change::Done { before, after } => before == after,
+        Change::Links { removed, added } => removed.is_empty() && added.is_empty(),
         Change::Seq(changes) => changes.iter().all(change_is_empty),
     }
 }
@@ -548,6 +759,104 @@ mod tests {
         edits.undo();
         assert!(edits.codebook().code("demand").is_some());
         assert_eq!(edits.get(id).unwrap().code, "demand");
+    }
+
+    /// Two annotations of `setup`'s text: a factual assertion and a demand.
+    fn two(doc: &Document, edits: &mut Edits) -> (Uuid, Uuid) {
+        let fact = Annotation::new(doc, Span::new(41, 59), "factual-assertion", "ana");
+        let demand = Annotation::new(doc, Span::new(3, 20), "demand", "ana");
+        let ids = (fact.id, demand.id);
+        edits.apply(doc, Action::Batch(vec![Action::Add(fact), Action::Add(demand)])).unwrap();
+        ids
+    }
+
+    #[test]
+    fn deleting_an_annotation_deletes_its_links_and_undo_restores_both() {
+        let (doc, mut edits) = setup();
+        let (fact, demand) = two(&doc, &mut edits);
+        let link = Link::new("evidence-for", fact, demand, "ana");
+        let link_id = link.id;
+        edits.apply(&doc, Action::AddLink(link)).unwrap();
+        assert_eq!(edits.links_from(fact).count(), 1);
+        assert_eq!(edits.links_to(demand).count(), 1);
+        edits.apply(&doc, Action::Delete(demand)).unwrap();
+        assert!(edits.links().is_empty(), "a link never points at a deleted annotation");
+        assert_eq!(edits.undo_label(), Some("delete annotation"));
+        assert!(edits.undo());
+        assert!(edits.get(demand).is_some());
+        assert_eq!(edits.link(link_id).map(|l| (l.origin, l.target)), Some((fact, demand)));
+        assert!(edits.redo());
+        assert!(edits.links().is_empty() && edits.get(demand).is_none());
+    }
+
+    #[test]
+    fn links_are_checked_against_the_codebook_and_the_annotations() {
+        let (doc, mut edits) = setup();
+        let (fact, demand) = two(&doc, &mut edits);
+        let refused = |edits: &mut Edits, link: Link| edits.apply(&doc, Action::AddLink(link)).unwrap_err().to_string();
+        assert!(refused(&mut edits, Link::new("no-such-type", fact, demand, "ana")).contains("no link type"));
+        assert!(refused(&mut edits, Link::new("supports", fact, fact, "ana")).contains("the same"));
+        assert!(refused(&mut edits, Link::new("supports", fact, Uuid::new_v4(), "ana")).contains("not an annotation"));
+        // Evidence starts at a factual assertion or an attribution, not at a demand.
+        assert!(refused(&mut edits, Link::new("evidence-for", demand, fact, "ana")).contains("cannot start at"));
+        edits.apply(&doc, Action::AddLink(Link::new("supports", fact, demand, "ana"))).unwrap();
+        assert!(refused(&mut edits, Link::new("supports", fact, demand, "bo")).contains("already"));
+        // The other direction, or another type, is another link.
+        edits.apply(&doc, Action::AddLink(Link::new("supports", demand, fact, "ana"))).unwrap();
+        edits.apply(&doc, Action::AddLink(Link::new("responds-to", fact, demand, "ana"))).unwrap();
+        assert_eq!(edits.links().len(), 3);
+        assert!(!edits.can_redo());
+    }
+
+    #[test]
+    fn a_link_type_in_use_stays_in_the_codebook_and_code_deletion_takes_links_along() {
+        let (doc, mut edits) = setup();
+        let (fact, demand) = two(&doc, &mut edits);
+        edits.apply(&doc, Action::AddLink(Link::new("attacks", fact, demand, "ana"))).unwrap();
+        let mut without = edits.codebook().clone();
+        without.link_types.retain(|t| t.id != "attacks");
+        let err = edits.apply(&doc, Action::SetCodebook(without)).unwrap_err().to_string();
+        assert!(err.contains("attacks"), "{err}");
+        edits.apply(&doc, Action::DeleteCode { code: "demand".into(), reassign_to: None }).unwrap();
+        assert!(edits.links().is_empty() && edits.get(demand).is_none());
+        edits.undo();
+        assert_eq!(edits.links().len(), 1);
+        assert!(edits.get(demand).is_some());
+    }
+
+    #[test]
+    fn deleting_the_only_code_a_link_type_starts_at_removes_that_link_type() {
+        let (doc, mut edits) = setup();
+        // "Source of" starts only at attributions: without them it would start anywhere.
+        edits.apply(&doc, Action::DeleteCode { code: "attribution".into(), reassign_to: None }).unwrap();
+        assert!(edits.codebook().link_type("source-of").is_none());
+        assert_eq!(edits.codebook().link_type("evidence-for").unwrap().origin_codes, ["factual-assertion"]);
+        edits.undo();
+        assert!(edits.codebook().link_type("source-of").is_some());
+        // Moved to another code, the type follows it.
+        edits.apply(&doc, Action::DeleteCode { code: "attribution".into(), reassign_to: Some("opinion".into()) }).unwrap();
+        assert_eq!(edits.codebook().link_type("source-of").unwrap().origin_codes, ["opinion"]);
+    }
+
+    #[test]
+    fn a_link_note_typed_is_one_undo_step_and_type_changes_are_checked() {
+        let (doc, mut edits) = setup();
+        let (fact, demand) = two(&doc, &mut edits);
+        let link = Link::new("supports", fact, demand, "ana");
+        let id = link.id;
+        edits.apply(&doc, Action::AddLink(link)).unwrap();
+        for note in ["t", "th", "the figure"] {
+            edits.apply(&doc, Action::SetLinkNote { id, note: note.into() }).unwrap();
+        }
+        assert_eq!(edits.link(id).unwrap().note, "the figure");
+        edits.undo();
+        assert_eq!(edits.link(id).unwrap().note, "");
+        edits.apply(&doc, Action::SetLinkType { id, link_type: "evidence-for".into() }).unwrap();
+        assert_eq!(edits.link(id).unwrap().link_type, "evidence-for");
+        // A source starts at an attribution; the fact is not one.
+        assert!(edits.apply(&doc, Action::SetLinkType { id, link_type: "source-of".into() }).is_err());
+        edits.undo();
+        assert_eq!(edits.link(id).unwrap().link_type, "supports");
     }
 
     #[test]

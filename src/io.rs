@@ -432,6 +432,8 @@ pub fn unknown_field(code: &ron::Error) -> Option<String> {
         Some("Codebook") => "in the codebook",
         Some("Code") => "in a code",
         Some("AttributeDef") => "in an attribute of a code",
+        Some("Link") => "in a link",
+        Some("LinkType") => "in a link type of the codebook",
         _ => "",
     };
     let found = crate::error::excerpt(found, 60);

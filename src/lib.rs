@@ -8,12 +8,15 @@
 //! agreement and scores annotations against an answer key. Below them sit [`error`] (messages,
 //! line and column), [`io`] (shared-file writes, RON conventions), [`untrusted`] (zip and XML
 //! from other programs) and [`progress`] (cancellable long jobs); no two core modules import
-//! each other. The GUI (`ui`, behind the `gui`
-//! feature) and the CLI ([`cli`]) both drive a [`session::Session`].
+//! each other. Across a folder, [`vars`] keeps document variables, [`retrieve`] lists passages,
+//! [`matrix`] counts codes by document, coder, variable or code, [`autocode`] codes a pattern's
+//! matches as one action, and [`merge`] merges two versions of a sidecar for git. The GUI
+//! (`ui`, behind the `gui` feature) and the CLI ([`cli`]) both drive a [`session::Session`].
 
 pub mod agree;
 pub mod anchor;
 pub mod annotation;
+pub mod autocode;
 pub mod cli;
 pub mod codebook;
 pub mod corpus;
@@ -23,18 +26,24 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod io;
+pub mod link;
+pub mod matrix;
+pub mod merge;
 pub mod progress;
 pub mod refi;
+pub mod retrieve;
 pub mod session;
 pub mod sidecar;
 pub mod testdata;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod untrusted;
+pub mod vars;
 
 pub use annotation::{AnchorStatus, Annotation};
 pub use codebook::{Code, Codebook};
 pub use document::{Document, Span};
 pub use edits::{Action, Edits};
 pub use error::{Error, ErrorKind};
+pub use link::Link;
 pub use session::Session;

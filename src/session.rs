@@ -86,7 +86,7 @@ impl Session {
                 stale_on_disk: false,
             });
         };
-        let Sidecar { document: doc_ref, coder: sidecar_coder, codebook, mut annotations, done, .. } = loaded.sidecar;
+        let Sidecar { document: doc_ref, coder: sidecar_coder, codebook, mut annotations, done, links, .. } = loaded.sidecar;
         let same_text = doc_ref.fingerprint == doc.fingerprint();
         let report = reanchor_all(&doc, &mut annotations);
         if !same_text && !annotations.is_empty() && report.orphaned == annotations.len() && doc_ref.file_name != doc.file_name() {
@@ -106,7 +106,8 @@ impl Session {
         let stale_on_disk = !same_text || report.reanchored > 0;
         Ok(Self {
             doc,
-            edits: Edits::new(codebook, annotations).with_done(done),
+            // Re-anchoring keeps ids, so every link still joins the same two annotations.
+            edits: Edits::new(codebook, annotations).with_done(done).with_links(links),
             sidecar_path,
             coder: coder.to_owned(),
             sidecar_coder,
@@ -153,6 +154,7 @@ impl Session {
             Vec::new(),
         );
         sidecar.done = self.edits.done();
+        sidecar.links = self.edits.links().to_vec();
         sidecar
     }
 

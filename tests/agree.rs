@@ -75,6 +75,7 @@ fn codebook(ids: &[&str]) -> Codebook {
         name: "Test".into(),
         description: String::new(),
         codes: ids.iter().enumerate().map(|(i, id)| Code::new(id, &format!("Code {id}"), colours[i % colours.len()])).collect(),
+        link_types: Vec::new(),
     }
 }
 

@@ -267,7 +267,7 @@ fn a_foreign_ron_file_is_not_taken_for_a_sidecar() {
 #[test]
 fn a_sidecar_from_a_future_version_is_left_alone() {
     let (dir, _, _) = with_sidecar_text(|t| {
-        t.replacen("    version: 1,\n", "    version: 7,\n    reviewers: [(name: \"Zoë\", signed: Some(true))],\n", 1)
+        t.replacen("    version: 2,\n", "    version: 7,\n    reviewers: [(name: \"Zoë\", signed: Some(true))],\n", 1)
     });
     refused_everywhere(dir.path(), "speech.txt", SIDECAR, Some((3, 5)), "version 7", "update Marginalia");
 }
@@ -307,7 +307,7 @@ fn absurd_nesting_is_refused_without_crashing() {
     let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
     // In a field Marginalia does not know (refused as unknown before its value is read) ...
     let (dir, _, _) =
-        with_sidecar_text(|t| t.replacen("    version: 1,\n", &format!("    version: 1,\n    extra: {deep},\n"), 1));
+        with_sidecar_text(|t| t.replacen("    version: 2,\n", &format!("    version: 2,\n    extra: {deep},\n"), 1));
     let commands = all_commands("speech.txt");
     for args in &commands {
         let before = snapshot(dir.path());

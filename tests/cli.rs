@@ -251,6 +251,13 @@ fn json_list_as_built_whole(session: &marginalia::Session) -> String {
                 "created": a.created,
                 "modified": a.modified,
                 "status": a.status.label(),
+                "links": session.edits.links_from(a.id).map(|l| serde_json::json!({
+                    "id": l.id.to_string(),
+                    "type": l.link_type,
+                    "type_name": cb.link_type(&l.link_type).map(|t| t.name.clone()).unwrap_or_default(),
+                    "target": l.target.to_string(),
+                    "note": l.note,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -278,6 +285,11 @@ fn the_streamed_json_list_is_byte_for_byte_the_list_built_whole() {
         let action = marginalia::Action::SetAttribute { id, attribute: attribute.into(), value: Some(value.into()) };
         session.apply(action).unwrap();
     }
+    // A link from the first annotation to the second, with a note to escape.
+    let (from, to) = (session.edits.annotations()[0].id, id);
+    let mut link = marginalia::Link::new("responds-to", from, to, "amara");
+    link.note = "a \"reply\"\tto it".into();
+    session.apply(marginalia::Action::AddLink(link)).unwrap();
     session.save().unwrap();
     std::fs::write(&doc, format!("Preface 🎉\r\n{}", SPEECH.replace("Rents rose forty percent", "Costs went up"))).unwrap();
 

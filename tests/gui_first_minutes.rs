@@ -327,3 +327,95 @@ fn the_overview_chart_counts_every_coder_or_one() {
     harness.run_steps(2);
     assert_eq!(harness.state().folder_panel().chart_coder.as_deref(), Some("Ben"));
 }
+
+/// A font with Hebrew and Arabic (Debian's fonts-dejavu-core, which the test run installs):
+/// egui's own fonts have neither.
+fn add_a_font_with_hebrew_and_arabic(ctx: &egui::Context) {
+    let path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e} (install the fonts-dejavu-core package)"));
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert("dejavu".into(), std::sync::Arc::new(egui::FontData::from_owned(bytes)));
+    fonts.families.get_mut(&egui::FontFamily::Proportional).unwrap().push("dejavu".into());
+    ctx.set_fonts(fonts);
+}
+
+const MIXED: &str = "Say shalom: שלום עולם means hello world.\nسلام عليكم is Arabic.\n";
+
+fn app_with_fonts_on(doc: &Path) -> Harness<'static, App> {
+    let app = App::new(Settings { coder: "Tester".into(), ..Settings::default() }, None);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    add_a_font_with_hebrew_and_arabic(&harness.ctx);
+    harness.run_steps(1);
+    harness.state_mut().open(doc);
+    harness.run_steps(4);
+    harness
+}
+
+fn span_of(text: &str, needle: &str) -> marginalia::document::Span {
+    let start = text[..text.find(needle).unwrap()].chars().count();
+    marginalia::document::Span::new(start, start + needle.chars().count())
+}
+
+fn left_of(harness: &Harness<'_, App>, span: marginalia::document::Span) -> f32 {
+    let app = harness.state();
+    let rects = app.doc_view().span_rects(&app.session().unwrap().doc, span);
+    rects.iter().map(|r| r.min.x).fold(f32::INFINITY, f32::min)
+}
+
+#[test]
+fn right_to_left_words_run_right_to_left_and_a_drag_selects_exactly_one() {
+    let dir = folder_with(&[("mixed.txt", MIXED.to_owned())]);
+    let mut harness = app_with_fonts_on(&dir.path().join("mixed.txt"));
+    let (first, second) = (span_of(MIXED, "שלום"), span_of(MIXED, "עולם"));
+    // Typed first, the first Hebrew word shows to the right of the second, as a browser shows it;
+    // the Latin words around them keep their order.
+    assert!(left_of(&harness, first) > left_of(&harness, second), "Hebrew words in visual order");
+    assert!(left_of(&harness, span_of(MIXED, "Say")) < left_of(&harness, second));
+    assert!(left_of(&harness, span_of(MIXED, "means")) > left_of(&harness, first));
+    // Within a word, letters run right to left: the first letter is the rightmost.
+    let letter = |i: usize| left_of(&harness, marginalia::document::Span::new(first.start + i, first.start + i + 1));
+    assert!(letter(0) > letter(1) && letter(1) > letter(3));
+    // A right-to-left paragraph is set flush right and reads right to left too.
+    let (salam, alaykum) = (span_of(MIXED, "سلام"), span_of(MIXED, "عليكم"));
+    assert!(left_of(&harness, salam) > left_of(&harness, alaykum));
+    // A drag across the second word, from its left edge to its right edge, selects exactly it.
+    let app = harness.state();
+    let rects = app.doc_view().span_rects(&app.session().unwrap().doc, second);
+    assert_eq!(rects.len(), 1, "one word is one stretch: {rects:?}");
+    let (a, b) = (egui::pos2(rects[0].min.x + 1.0, rects[0].center().y), egui::pos2(rects[0].max.x - 1.0, rects[0].center().y));
+    harness.drag_at(a);
+    harness.step();
+    harness.hover_at(egui::pos2((a.x + b.x) / 2.0, a.y));
+    harness.step();
+    harness.hover_at(b);
+    harness.step();
+    harness.drop_at(b);
+    harness.step();
+    let selected = harness.state().doc_view().selected_span().expect("a selection");
+    assert_eq!((selected.start, selected.end), (second.start, second.end), "the drag selects exactly the word");
+    // Tagging stores logical code points.
+    harness.key_press(Key::Num1);
+    harness.run_steps(2);
+    assert_eq!(harness.state().session().unwrap().edits.annotations()[0].exact, "עולם");
+}
+
+#[test]
+fn a_flag_and_a_family_show_as_one_symbol_each() {
+    let text = "Flags 🇫🇷 and 🇯🇵, a family 👨‍👩‍👧 and a keycap 1️⃣ here.\n";
+    let dir = folder_with(&[("emoji.txt", text.to_owned())]);
+    let harness = harness_for(tester_app(&dir.path().join("emoji.txt")), egui::vec2(1280.0, 800.0));
+    let app = harness.state();
+    let doc = &app.session().unwrap().doc;
+    let width = |needle: &str| {
+        let rects = app.doc_view().span_rects(doc, span_of(text, needle));
+        rects.iter().map(|r| r.width()).sum::<f32>()
+    };
+    let one = width("F");
+    let flag = width("🇫🇷");
+    let family = width("👨‍👩‍👧");
+    let man = width("👨‍👩‍👧".chars().next().unwrap().to_string().as_str());
+    // One cell each, not two letters or three faces side by side.
+    assert!(flag > 0.0 && flag < 3.0 * one, "the flag takes {flag} points, a letter {one}");
+    assert!((family - man).abs() < 1.0, "the family ({family}) is as wide as one face ({man})");
+}

@@ -61,10 +61,16 @@ fn brat_import_makes_a_sidecar_and_reports_what_it_left_out() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("2 of 2 annotation(s) imported"), "{stdout}");
     assert!(stdout.contains("added 1 code(s) to the codebook: Annonce"), "{stdout}");
-    assert!(stdout.contains("not carried: 1 relations"), "{stdout}");
+    assert!(stdout.contains("1 of 1 relation(s) imported as links"), "{stdout}");
+    assert!(stdout.contains("added 1 link type(s) to the codebook: Suite"), "{stdout}");
+    assert!(!stdout.contains("not carried"), "{stdout}");
     let session = marginalia::Session::open(&ws.target().join("press.txt"), None, "ana").unwrap();
     let anns = session.edits.annotations();
     assert_eq!(anns.len(), 2);
+    let links = session.edits.links();
+    assert_eq!(links.len(), 1);
+    assert_eq!((links[0].origin, links[0].target), (anns[0].id, anns[1].id));
+    assert_eq!(session.edits.codebook().link_type(&links[0].link_type).map(|t| t.name.as_str()), Some("Suite"));
     assert_eq!(anns[0].exact, "Le marché “bio” ouvrira le samedi 🍎");
     assert_eq!(anns[0].note, "à vérifier");
     assert_eq!(anns[0].attributes.get("Urgent").map(String::as_str), Some("yes"));
@@ -283,9 +289,9 @@ fn docx_that_lies_about_its_expanded_size_is_refused() {
 
 /// A brat document shaped like brat's own tutorial data: entities, an event with its trigger,
 /// a relation, notes on the event and the relation as well as on an entity, and an attribute
-/// on the event.
+/// on the event. The relation becomes a link with its note; the event is counted.
 #[test]
-fn brat_notes_on_events_and_relations_are_counted_and_the_rest_imports() {
+fn brat_notes_on_events_are_counted_and_the_rest_imports() {
     let ws = Workspace::new();
     let text = "Le maire Ñúñez a promis un pont 🌉 avant 2027.\nLa préfète l'a contredit.\n";
     write(&ws.src("promesse.txt"), text.as_bytes());
@@ -314,13 +320,18 @@ fn brat_notes_on_events_and_relations_are_counted_and_the_rest_imports() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("4 of 4 annotation(s) imported"), "{stdout}");
-    assert!(stdout.contains("not carried: 2 notes on relations, events or normalisations"), "{stdout}");
+    assert!(stdout.contains("not carried: 1 notes on events, normalisations or relations not carried"), "{stdout}");
     assert!(stdout.contains("not carried: 1 events"), "{stdout}");
-    assert!(stdout.contains("not carried: 1 relations"), "{stdout}");
+    assert!(stdout.contains("1 of 1 relation(s) imported as links"), "{stdout}");
+    assert!(!stdout.contains("not carried: 1 relations"), "{stdout}");
     assert!(stdout.contains("not carried: 1 attributes of relations or events"), "{stdout}");
     let session = marginalia::Session::open(&ws.target().join("promesse.txt"), None, "ana").unwrap();
     let bridge = session.edits.annotations().iter().find(|a| a.exact == "un pont 🌉").unwrap();
     assert_eq!(bridge.note, "the Orvel bridge");
+    let link = &session.edits.links()[0];
+    let end = |id| session.edits.get(id).unwrap().exact.clone();
+    assert_eq!((end(link.origin).as_str(), end(link.target).as_str()), ("La préfète", "Le maire Ñúñez"));
+    assert_eq!(link.note, "see the council minutes");
     // A note on an id the file does not define at all is still an error, with its line.
     write(&ws.src("promesse.ann"), format!("{ann}#4\tAnnotatorNotes T9\tnowhere\n").as_bytes());
     let err = import(&ws.src("promesse.ann"), Some(&ws.target()), "ana").unwrap_err();

@@ -410,3 +410,108 @@ fn long_texts_are_hashed_beside_decoding_with_the_same_result() {
     binary[1_500_000] = 0;
     assert_eq!(Document::from_vec(binary).unwrap_err(), marginalia::document::DecodeError::Binary { offset: 1_500_000 });
 }
+
+/// One step of a coding session with links, on the text of `LINK_TEXT`.
+#[derive(Debug, Clone)]
+enum LinkStep {
+    Add { at: prop::sample::Index, len: usize, code: &'static str },
+    Delete(prop::sample::Index),
+    DeleteCode(&'static str),
+    Link { from: prop::sample::Index, to: prop::sample::Index, kind: &'static str },
+    Unlink(prop::sample::Index),
+    Retype { link: prop::sample::Index, kind: &'static str },
+}
+
+const LINK_TEXT: &str = "The rent rose 40% 📈 since 2020, says the Tenants’ Union.\r\nThe council must act now! Or will it wait?";
+const LINK_CODES: [&str; 4] = ["factual-assertion", "demand", "attribution", "opinion"];
+const LINK_TYPES: [&str; 5] = ["supports", "attacks", "evidence-for", "source-of", "responds-to"];
+
+fn link_step() -> impl Strategy<Value = LinkStep> {
+    prop_oneof![
+        3 => (any::<prop::sample::Index>(), 1usize..30, prop::sample::select(LINK_CODES.to_vec()))
+            .prop_map(|(at, len, code)| LinkStep::Add { at, len, code }),
+        1 => any::<prop::sample::Index>().prop_map(LinkStep::Delete),
+        1 => prop::sample::select(LINK_CODES.to_vec()).prop_map(LinkStep::DeleteCode),
+        4 => (any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop::sample::select(LINK_TYPES.to_vec()))
+            .prop_map(|(from, to, kind)| LinkStep::Link { from, to, kind }),
+        1 => any::<prop::sample::Index>().prop_map(LinkStep::Unlink),
+        1 => (any::<prop::sample::Index>(), prop::sample::select(LINK_TYPES.to_vec()))
+            .prop_map(|(link, kind)| LinkStep::Retype { link, kind }),
+    ]
+}
+
+type LinkState = (Vec<Annotation>, Vec<marginalia::Link>, Codebook);
+
+fn link_state(edits: &marginalia::Edits) -> LinkState {
+    (edits.annotations().iter().map(|a| (**a).clone()).collect(), edits.links().to_vec(), edits.codebook().clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever is done, no link ever points at a missing annotation; every change, links
+    /// included, is undone to exactly the state before it and redone to exactly the state
+    /// after; a refused change changes nothing; undoing everything gives the empty start.
+    #[test]
+    fn links_follow_their_annotations_through_apply_undo_and_redo(steps in prop::collection::vec(link_step(), 1..40)) {
+        use marginalia::{Action, Edits, Link};
+        let doc = Document::from_text(LINK_TEXT);
+        let bounds = boundaries(LINK_TEXT);
+        let mut edits = Edits::new(Codebook::default(), vec![]);
+        let start = link_state(&edits);
+        let mut applied = 0;
+        for step in steps {
+            let ids: Vec<uuid::Uuid> = edits.annotations().iter().map(|a| a.id).collect();
+            let action = match step {
+                LinkStep::Add { at, len, code } => {
+                    let s = at.index(bounds.len() - 1);
+                    let e = (s + len).min(bounds.len() - 1);
+                    Action::Add(Annotation::new(&doc, Span::new(bounds[s], bounds[e]), code, "ana"))
+                }
+                LinkStep::Delete(i) if !ids.is_empty() => Action::Delete(ids[i.index(ids.len())]),
+                LinkStep::DeleteCode(code) => Action::DeleteCode { code: code.into(), reassign_to: None },
+                LinkStep::Link { from, to, kind } if !ids.is_empty() => {
+                    Action::AddLink(Link::new(kind, ids[from.index(ids.len())], ids[to.index(ids.len())], "ana"))
+                }
+                LinkStep::Unlink(i) if !edits.links().is_empty() => Action::DeleteLink(edits.links()[i.index(edits.links().len())].id),
+                LinkStep::Retype { link, kind } if !edits.links().is_empty() => {
+                    Action::SetLinkType { id: edits.links()[link.index(edits.links().len())].id, link_type: kind.into() }
+                }
+                _ => continue,
+            };
+            let before = link_state(&edits);
+            if edits.apply(&doc, action).is_err() {
+                prop_assert_eq!(&link_state(&edits), &before);
+                continue;
+            }
+            let after = link_state(&edits);
+            for l in edits.links() {
+                prop_assert!(edits.get(l.origin).is_some() && edits.get(l.target).is_some(), "{:?} lost an end", l);
+                prop_assert!(l.origin != l.target);
+            }
+            if after != before {
+                prop_assert!(edits.undo());
+                prop_assert_eq!(&link_state(&edits), &before);
+                prop_assert!(edits.redo());
+                prop_assert_eq!(&link_state(&edits), &after);
+                applied += 1;
+            }
+        }
+        let end = link_state(&edits);
+        // What is left is saved and read back as it is, links included.
+        let doc_ref = DocumentRef { file_name: "t.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
+        let mut saved = Sidecar::new(doc_ref, "ana", end.2.clone(), end.0.clone());
+        saved.links = end.1.clone();
+        let text = saved.to_ron();
+        let read = Sidecar::from_ron(&text, std::path::Path::new("t.txt.annotations.ron")).unwrap();
+        prop_assert_eq!(&read.links, &end.1);
+        prop_assert_eq!(&read.annotations, &end.0);
+        prop_assert_eq!(&text, &sidecar::to_ron_pretty(&saved));
+        while edits.undo() {}
+        prop_assert_eq!(&link_state(&edits), &start);
+        for _ in 0..applied {
+            prop_assert!(edits.redo());
+        }
+        prop_assert_eq!(link_state(&edits), end);
+    }
+}

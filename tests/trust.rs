@@ -156,7 +156,7 @@ fn sidecar_with(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf, V
 #[test]
 fn a_field_this_build_does_not_know_is_named_with_its_line_and_nothing_is_saved_over_it() {
     let cases: [(&str, &str, &str, &str); 5] = [
-        ("    version: 1,\n", "    version: 1,\n    origin: \"newer\",\n", "origin", "at the top level"),
+        ("    version: 2,\n", "    version: 2,\n    origin: \"newer\",\n", "origin", "at the top level"),
         ("        length: ", "        encoding: \"utf-8\",\n        length: ", "encoding", "in `document`"),
         ("        name: \"Claims\",\n", "        name: \"Claims\",\n        licence: \"CC0\",\n", "licence", "in the codebook"),
         ("            cue: ", "            icon: \"flag\",\n            cue: ", "icon", "in a code"),

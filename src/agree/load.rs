@@ -21,6 +21,8 @@ pub struct LoadedCoder {
     pub annotations: Vec<Annotation>,
     pub report: AnchorReport,
     pub codebook: Codebook,
+    /// The sidecar's links between its annotations.
+    pub links: Vec<crate::link::Link>,
 }
 
 impl LoadedCoder {
@@ -70,7 +72,14 @@ pub fn load_coder(doc: &Document, path: &Path) -> Result<LoadedCoder, Error> {
     }
     sc.annotations.sort_by_key(Annotation::sort_key);
     let name = if sc.coder.trim().is_empty() { name_from_path(path, doc) } else { sc.coder.trim().to_owned() };
-    Ok(LoadedCoder { name, path: path.to_path_buf(), annotations: sc.annotations, report, codebook: sc.codebook })
+    Ok(LoadedCoder {
+        name,
+        path: path.to_path_buf(),
+        annotations: sc.annotations,
+        report,
+        codebook: sc.codebook,
+        links: sc.links,
+    })
 }
 
 /// Loads several sidecars for `doc`. Coders with the same name are told apart by their file

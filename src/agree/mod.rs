@@ -15,6 +15,7 @@
 //! docs/agreement.md gives every formula with its source.
 
 pub mod disagree;
+pub mod links;
 pub mod load;
 pub mod matching;
 pub mod score;
@@ -30,6 +31,7 @@ use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 
 pub use disagree::{Disagreement, DisagreementKind, disagreements};
+pub use links::{CoderLinks, LinkPairStats, link_agreement};
 pub use load::{LoadedCoder, load_coder, load_coders};
 pub use score::{ClassReport, CodeScore, Score, ScoredItem, score};
 pub use stats::{Measure, Unit};
@@ -91,6 +93,9 @@ pub struct AgreementReport {
     pub pairs: Vec<PairStats>,
     /// [`ALL`] first, then each code.
     pub overall: Vec<OverallStats>,
+    /// Agreement on links (see [`links`]), for each pair of coders [`ALL`] first, then each
+    /// link type; empty when no coder drew a link or none were given.
+    pub links: Vec<LinkPairStats>,
 }
 
 impl AgreementReport {
@@ -135,8 +140,30 @@ impl AgreementReport {
                 )
             })
             .collect();
+        let links: Vec<Value> = self
+            .links
+            .iter()
+            .map(|l| {
+                with_measures(
+                    json!({
+                        "coder_a": l.coder_a, "coder_b": l.coder_b, "type": l.link_type,
+                        "count_a": l.count_a, "count_b": l.count_b,
+                        "matched_exact": l.matched_exact, "matched_overlap": l.matched_overlap,
+                    }),
+                    &[
+                        ("precision_exact", &l.precision_exact),
+                        ("recall_exact", &l.recall_exact),
+                        ("f1_exact", &l.f1_exact),
+                        ("precision_overlap", &l.precision_overlap),
+                        ("recall_overlap", &l.recall_overlap),
+                        ("f1_overlap", &l.f1_overlap),
+                    ],
+                )
+            })
+            .collect();
         json!({
             "units": self.units,
+            "links": links,
             "coders": self.coders.iter().map(|c| json!({
                 "name": c.name, "counted": c.counted, "orphaned": c.orphaned, "empty": c.empty,
             })).collect::<Vec<_>>(),
@@ -364,5 +391,5 @@ pub fn compute(doc: &Document, coders: &[(String, Vec<Annotation>)], codebook: &
         let (f, k, u) = overall_of(&code_units[c], unitizing::alpha_u(len, &per_code_spans[c]));
         overall.push(OverallStats { code: code.id.clone(), fleiss_kappa: f, krippendorff_alpha: k, alpha_u: u });
     }
-    AgreementReport { units: len, coders: summaries, codes, pairs, overall }
+    AgreementReport { units: len, coders: summaries, codes, pairs, overall, links: Vec::new() }
 }

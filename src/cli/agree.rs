@@ -70,17 +70,61 @@ pub fn run(args: AgreeArgs) -> Result<i32, Error> {
     }
     let input: Vec<(String, Vec<crate::annotation::Annotation>)> =
         coders.iter().map(|c| (c.name.clone(), c.annotations.clone())).collect();
-    let report = agree::compute(&doc, &input, &codebook);
+    let mut report = agree::compute(&doc, &input, &codebook);
+    let with_links: Vec<agree::CoderLinks<'_>> =
+        coders.iter().map(|c| agree::CoderLinks { name: &c.name, annotations: &c.annotations, links: &c.links }).collect();
+    report.links = agree::link_agreement(&doc, &with_links, &codebook);
+    let link_names: std::collections::HashMap<String, String> =
+        codebook.link_types.iter().map(|t| (t.id.clone(), t.name.clone())).collect();
     match args.format {
         AgreeFormat::Json => {
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
         }
         AgreeFormat::Table => {
             let _ = write!(out, "{}", table(&doc, &report));
+            let _ = write!(out, "{}", link_table(&report, &link_names));
             let _ = write!(out, "{}", orphan_notes(&coders));
         }
     }
     Ok(0)
+}
+
+/// Link agreement as a text table (nothing when no coder drew a link).
+fn link_table(report: &AgreementReport, names: &std::collections::HashMap<String, String>) -> String {
+    if report.links.is_empty() {
+        return String::new();
+    }
+    let name_of = |id: &str| {
+        if id == agree::ALL { "all link types".to_owned() } else { names.get(id).cloned().unwrap_or_else(|| id.to_owned()) }
+    };
+    let type_w = report.links.iter().map(|l| name_of(&l.link_type).chars().count()).max().unwrap_or(14).clamp(14, 30);
+    let pair_w =
+        report.links.iter().map(|p| p.coder_a.chars().count() + p.coder_b.chars().count() + 3).max().unwrap_or(5).clamp(5, 40);
+    let cell = |m: &Measure| if m.is_defined() { m.display(3) } else { "n/a".to_owned() };
+    let mut s = format!(
+        "\nLinks (a link matches when its type is equal and both ends match; P and R take the first coder as reference)\n{:<pair_w$}  {:<type_w$}  {:>5}  {:>5}  {:>7}  {:>7}  {:>8}  {:>7}  {:>7}  {:>10}\n",
+        "CODERS", "LINK TYPE", "N A", "N B", "P EXACT", "R EXACT", "F1 EXACT", "P OVERL", "R OVERL", "F1 OVERLAP"
+    );
+    let mut last_pair = (String::new(), String::new());
+    for l in &report.links {
+        let pair_key = (l.coder_a.clone(), l.coder_b.clone());
+        let who = if pair_key != last_pair { format!("{} / {}", l.coder_a, l.coder_b) } else { String::new() };
+        last_pair = pair_key;
+        s.push_str(&format!(
+            "{:<pair_w$}  {:<type_w$}  {:>5}  {:>5}  {:>7}  {:>7}  {:>8}  {:>7}  {:>7}  {:>10}\n",
+            crate::document::excerpt(&who, pair_w),
+            crate::document::excerpt(&name_of(&l.link_type), type_w),
+            l.count_a,
+            l.count_b,
+            cell(&l.precision_exact),
+            cell(&l.recall_exact),
+            cell(&l.f1_exact),
+            cell(&l.precision_overlap),
+            cell(&l.recall_overlap),
+            cell(&l.f1_overlap),
+        ));
+    }
+    s
 }
 
 fn orphan_notes<'a>(coders: impl IntoIterator<Item = &'a LoadedCoder>) -> String {

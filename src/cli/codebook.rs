@@ -116,7 +116,12 @@ fn export(args: ExportArgs) -> Result<i32, Error> {
     let cb = resolve_from(args.from.as_deref())?;
     let text = match args.format {
         CodebookFormat::Ron => cb.to_ron(),
-        CodebookFormat::Qdc => qdc::export(&cb),
+        CodebookFormat::Qdc => {
+            if let Some(note) = qdc::not_carried(&cb) {
+                eprintln!("note: {note}");
+            }
+            qdc::export(&cb)
+        }
     };
     match args.output.as_deref() {
         None => print!("{text}"),

@@ -3,8 +3,13 @@
 //! Every error is one line on stderr (file, place, what to do) and a non-zero exit; user
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
+mod autocode;
 mod export;
+mod git;
 mod import;
+mod matrix;
+mod retrieve;
+mod vars;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,6 +47,9 @@ pub struct Cli {
 pub enum Command {
     /// Add an annotation to a document (creates the sidecar if there is none).
     Add(AddArgs),
+    /// Link two annotations of a document with a link type of its codebook (the link goes
+    /// from --from to --to: the evidence to the claim it supports).
+    AddLink(AddLinkArgs),
     /// List a document's annotations.
     List(ListArgs),
     /// Validate a document's sidecar, re-anchor its annotations and report.
@@ -57,6 +65,23 @@ pub enum Command {
     /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
     /// each sidecar against an answer key.
     Agree(agree::AgreeArgs),
+    /// Document variables of a folder (outlet, date, party...): import from or export to CSV.
+    Vars(vars::VarsArgs),
+    /// Every coded passage of a folder that meets conditions on codes, coders, document
+    /// variables and text. Exit 1 when some file of the folder could not be read.
+    Retrieve(retrieve::RetrieveArgs),
+    /// A matrix of codes by document, coder, document variable or code (co-occurrence).
+    /// Exit 1 when some file of the folder could not be read (it is named and left out).
+    Matrix(matrix::MatrixArgs),
+    /// Code every match of a regular expression in a folder's documents (one undo step per
+    /// document); --dry-run lists the matches.
+    Autocode(autocode::AutocodeArgs),
+    /// Git merge driver for sidecars: merges two versions annotation by annotation (by id).
+    /// Set up by `marginalia git-setup`. Exit 1 when both sides changed an annotation.
+    MergeDriver(git::MergeDriverArgs),
+    /// Make the git repository of a folder merge sidecars with `marginalia merge-driver`
+    /// (writes .gitattributes and the repository's local git config).
+    GitSetup(git::GitSetupArgs),
     /// Measure speed and memory on generated documents: frame time, open, save, exports.
     #[cfg(feature = "gui")]
     Bench(bench::BenchArgs),
@@ -95,6 +120,27 @@ pub struct AddArgs {
     pub coder: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct AddLinkArgs {
+    #[command(flatten)]
+    pub target: SidecarArgs,
+    /// The id of the annotation the link starts from (or a unique start of it, as `list` shows).
+    #[arg(long, value_name = "ID")]
+    pub from: String,
+    /// The id of the annotation the link points to (or a unique start of it).
+    #[arg(long, value_name = "ID")]
+    pub to: String,
+    /// The link type's id or name (case-insensitive), e.g. supports or "Evidence for".
+    #[arg(long = "type", value_name = "TYPE", allow_hyphen_values = true)]
+    pub link_type: String,
+    /// A note on the link (may start with "-").
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub note: Option<String>,
+    /// Your name as a coder (default: $MARGINALIA_CODER, else your user name).
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub coder: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ListFormat {
     Table,
@@ -115,12 +161,19 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32)
     let Some(command) = cli.command else { return open_gui(cli.paths, cli.coder.filter(|c| !c.trim().is_empty())) };
     let result = match command {
         Command::Add(args) => add(args),
+        Command::AddLink(args) => add_link(args),
         Command::List(args) => list(args),
         Command::Check(args) => check(args),
         Command::Codebook(args) => codebook::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Agree(args) => agree::run(args),
+        Command::Vars(args) => vars::run(args),
+        Command::Retrieve(args) => retrieve::run(args),
+        Command::Matrix(args) => matrix::run(args),
+        Command::Autocode(args) => autocode::run(args),
+        Command::MergeDriver(args) => git::merge_driver(args),
+        Command::GitSetup(args) => git::git_setup(args),
         #[cfg(feature = "gui")]
         Command::Bench(args) => bench::run(args),
     };
@@ -156,9 +209,27 @@ fn add(args: AddArgs) -> Result<i32, Error> {
     let coder = args.coder.clone().unwrap_or_else(default_coder);
     // Read, add and write as one step: another writer of the same sidecar (a second `add`, the
     // app saving) waits until this one is done, so that neither loses the other's change.
-    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    let (document, sidecar) = (args.target.document.clone(), args.target.sidecar.clone());
+    with_locked_session(&document, sidecar.as_deref(), &coder, |session| add_to(session, args, &coder))
+}
+
+/// Opens a document with its sidecar (`sidecar`, else the default one) and lets `change` edit
+/// and save it, holding the sidecar's lock from reading to writing: another writer of the same
+/// sidecar (a second command, the app saving) waits until this one is done, so that neither
+/// loses the other's change.
+pub(crate) fn with_locked_session<T>(
+    document: &std::path::Path,
+    sidecar: Option<&std::path::Path>,
+    coder: &str,
+    change: impl FnOnce(&mut Session) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let sidecar_path = sidecar.map(std::path::Path::to_path_buf).unwrap_or_else(|| crate::sidecar::default_path(document));
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
-    let mut session = open(&args.target, &coder)?;
+    let mut session = Session::open(document, Some(&sidecar_path), coder)?;
+    change(&mut session)
+}
+
+fn add_to(session: &mut Session, args: AddArgs, coder: &str) -> Result<i32, Error> {
     let doc_path = &args.target.document;
     let code = session
         .edits
@@ -185,10 +256,10 @@ fn add(args: AddArgs) -> Result<i32, Error> {
             }
             span
         }
-        (None, Some(q)) => find_quote(&session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
+        (None, Some(q)) => find_quote(session, q, args.occurrence).map_err(|e| e.in_file(doc_path))?,
         (None, None) => return Err(Error::usage("give --range or --quote")),
     };
-    let mut annotation = Annotation::new(&session.doc, span, &code, &coder);
+    let mut annotation = Annotation::new(&session.doc, span, &code, coder);
     if let Some(note) = args.note {
         annotation.note = note;
     }
@@ -198,6 +269,63 @@ fn add(args: AddArgs) -> Result<i32, Error> {
     let a = session.edits.get(id).ok_or_else(|| Error::new(ErrorKind::Usage, "the annotation was not added"))?;
     println!("{}\t{}\t{}..{}\t{}", a.id, a.code, a.start, a.end, excerpt(&a.exact, 60));
     Ok(0)
+}
+
+fn add_link(args: AddLinkArgs) -> Result<i32, Error> {
+    let coder = args.coder.clone().unwrap_or_else(default_coder);
+    // The same one step under the sidecar's lock as `add`.
+    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
+    let mut session = open(&args.target, &coder)?;
+    let origin = annotation_id(&session, &args.from, "--from")?;
+    let target = annotation_id(&session, &args.to, "--to")?;
+    let cb = session.edits.codebook();
+    let link_type = cb
+        .resolve_link_type(&args.link_type)
+        .ok_or_else(|| {
+            let names: Vec<String> = cb.link_types.iter().map(|t| format!("{} ({})", t.name, t.id)).collect();
+            Error::usage(format!("there is no link type \"{}\" in this document's codebook", excerpt(&args.link_type, 60)))
+                .in_file(&session.sidecar_path)
+                .hint(if names.is_empty() {
+                    "add link types to the codebook (`link_types` in its RON) first".to_owned()
+                } else {
+                    format!("use one of: {}", names.join(", "))
+                })
+        })?
+        .id
+        .clone();
+    let mut link = crate::link::Link::new(&link_type, origin, target, &coder);
+    if let Some(note) = args.note {
+        link.note = note;
+    }
+    let id = link.id;
+    session.apply(Action::AddLink(link)).map_err(|e| e.in_file(&session.sidecar_path))?;
+    session.save()?;
+    println!("{id}\t{link_type}\t{origin}\t{target}");
+    Ok(0)
+}
+
+/// The annotation a command-line id names: a whole id, or the start of exactly one.
+fn annotation_id(session: &Session, given: &str, flag: &str) -> Result<uuid::Uuid, Error> {
+    let wanted = given.trim().to_lowercase();
+    if let Ok(id) = uuid::Uuid::parse_str(&wanted)
+        && session.edits.get(id).is_some()
+    {
+        return Ok(id);
+    }
+    let found: Vec<uuid::Uuid> = if wanted.len() >= 4 {
+        session.edits.annotations().iter().map(|a| a.id).filter(|id| id.to_string().starts_with(&wanted)).collect()
+    } else {
+        Vec::new()
+    };
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::usage(format!("{flag} {}: there is no annotation with that id in this document", excerpt(given, 40)))
+            .in_file(&session.sidecar_path)
+            .hint("copy an id (or its first 8 characters) from `marginalia list`")),
+        many => Err(Error::usage(format!("{flag} {}: {} annotations have ids starting so", excerpt(given, 40), many.len()))
+            .hint("give more of the id")),
+    }
 }
 
 fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span, Error> {
@@ -250,12 +378,26 @@ struct JsonRow<'a> {
     end: usize,
     exact: &'a str,
     id: &'a str,
+    /// The links that start at this annotation.
+    links: Vec<JsonLink<'a>>,
     modified: &'a str,
     note: &'a str,
     prefix: &'a str,
     start: usize,
     status: &'static str,
     suffix: &'a str,
+}
+
+/// An outgoing link as `list --format json` prints it (fields in the order of their names, as
+/// for annotations).
+#[derive(serde::Serialize)]
+struct JsonLink<'a> {
+    id: String,
+    note: &'a str,
+    target: String,
+    #[serde(rename = "type")]
+    link_type: &'a str,
+    type_name: &'a str,
 }
 
 /// The annotations as one pretty-printed JSON array, written row by row as it is made: the
@@ -265,6 +407,11 @@ fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<
     let names: std::collections::HashMap<&str, &str> =
         session.edits.codebook().codes.iter().rev().map(|c| (c.id.as_str(), c.name.as_str())).collect();
     let annotations = session.edits.annotations();
+    let cb = session.edits.codebook();
+    let mut outgoing: std::collections::HashMap<uuid::Uuid, Vec<&crate::link::Link>> = std::collections::HashMap::new();
+    for l in session.edits.links() {
+        outgoing.entry(l.origin).or_default().push(l);
+    }
     let mut json = serde_json::Serializer::pretty(&mut *out);
     let mut seq = json.serialize_seq(Some(annotations.len())).map_err(std::io::Error::from)?;
     let mut id = uuid::Uuid::encode_buffer();
@@ -278,6 +425,18 @@ fn write_json_list<W: Write>(session: &Session, out: &mut W) -> std::io::Result<
             end: a.end,
             exact: &a.exact,
             id: a.id.hyphenated().encode_lower(&mut id),
+            links: outgoing
+                .get(&a.id)
+                .into_iter()
+                .flatten()
+                .map(|l| JsonLink {
+                    id: l.id.to_string(),
+                    link_type: &l.link_type,
+                    type_name: cb.link_type(&l.link_type).map_or("", |t| t.name.as_str()),
+                    target: l.target.to_string(),
+                    note: &l.note,
+                })
+                .collect(),
             modified: &a.modified,
             note: &a.note,
             prefix: &a.prefix,
@@ -309,7 +468,9 @@ fn write_table<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> 
             excerpt(&a.note, 40)
         )?;
     }
-    writeln!(out, "{} annotation(s); {}", session.edits.annotations().len(), session.report.summary())
+    let links = session.edits.links().len();
+    let links = if links == 0 { String::new() } else { format!(", {links} link(s)") };
+    writeln!(out, "{} annotation(s){links}; {}", session.edits.annotations().len(), session.report.summary())
 }
 
 fn check(args: SidecarArgs) -> Result<i32, Error> {

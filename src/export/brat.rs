@@ -1,6 +1,6 @@
 //! brat standoff: per document a `.txt` (the text exactly as decoded, UTF-8) and a `.ann` with
-//! `T` (text-bound), `#` (AnnotatorNotes) and `A` (attribute) lines, plus `annotation.conf` and
-//! `visual.conf` made from the codebook. With more than one coder, each coder's files go in a
+//! `T` (text-bound), `#` (AnnotatorNotes), `A` (attribute) and `R` (relation: a link, from
+//! `Arg1` to `Arg2`) lines, plus `annotation.conf` and `visual.conf` made from the codebook. With more than one coder, each coder's files go in a
 //! folder of their own under the shared configuration.
 //!
 //! Offsets are Unicode code points of the `.txt`, as brat (Python 3) counts them; CRLF counts
@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use crate::codebook::{AttributeKind, Code};
+use crate::codebook::{AttributeKind, Code, LinkType};
 use crate::corpus::Corpus;
 use crate::document::{Document, Span};
 use crate::error::Error;
-use crate::export::{Ticker, all_codes, document_rows};
+use crate::export::{Ticker, all_codes, all_link_types, document_rows};
 
 /// A valid brat name (type or attribute): ASCII letters, digits, `-` and `_`, starting with a
 /// letter.
@@ -74,11 +74,31 @@ pub fn type_names(codes: &[Code]) -> HashMap<String, String> {
     map
 }
 
+/// Link type id → brat relation type name, unique and unlike any entity type name (brat's
+/// labels and colours share one namespace).
+pub fn relation_names(link_types: &[LinkType], entity_types: &HashMap<String, String>) -> HashMap<String, String> {
+    let mut used: BTreeSet<String> = entity_types.values().cloned().collect();
+    let mut map = HashMap::new();
+    for t in link_types {
+        let base = brat_name(&t.id);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        map.insert(t.id.clone(), name);
+    }
+    map
+}
+
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
 
 pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Ticker<P>) -> Result<(Files, Vec<String>), Error> {
     let codes = all_codes(corpus);
     let types = type_names(&codes);
+    let link_types = all_link_types(corpus);
+    let relations = relation_names(&link_types, &types);
     let mut files: Files = Vec::new();
     let mut dropped = Dropped::default();
     let several_coders = corpus.documents.iter().any(|d| d.sidecars.len() > 1)
@@ -117,15 +137,17 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         for (coder, rows) in by_coder {
             // A document nobody annotated yet stays at the top, beside the configuration.
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
-            let ann = ann_of(&d.doc, rows, &types, &mut dropped);
+            let links: Vec<&crate::link::Link> =
+                d.sidecars.iter().filter(|sc| sc.sidecar.coder == coder).flat_map(|sc| &sc.sidecar.links).collect();
+            let ann = ann_of(&d.doc, rows, &links, &types, &relations, &mut dropped);
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}.ann")), ann.into_bytes()));
         }
         ticker.annotations(rows.len());
         ticker.report()?;
     }
-    files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types).into_bytes()));
-    files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types).into_bytes()));
+    files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types, &link_types, &relations).into_bytes()));
+    files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types, &link_types, &relations).into_bytes()));
     let mut notes = Vec::new();
     if dropped.skipped_orphans > 0 {
         notes.push(format!("{} orphaned annotation(s) have no place in the text and were not written", dropped.skipped_orphans));
@@ -135,6 +157,15 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             "{} annotation(s) hold only line breaks, which brat cannot mark, and were not written",
             dropped.skipped_blank
         ));
+    }
+    if dropped.unplaced_links > 0 {
+        notes.push(format!(
+            "{} link(s) start or end at an annotation that was not written, and were not written",
+            dropped.unplaced_links
+        ));
+    }
+    if dropped.flattened_link_notes > 0 {
+        notes.push(format!("{} link note(s) had tabs or line breaks, written as spaces", dropped.flattened_link_notes));
     }
     if dropped.flattened_notes > 0 {
         notes.push(format!(
@@ -161,14 +192,26 @@ struct Dropped {
     skipped_blank: usize,
     flattened_notes: usize,
     no_flags: usize,
+    unplaced_links: usize,
+    flattened_link_notes: usize,
 }
 
 /// The .ann text of one coder's annotations of a document: a `T` line per annotation, its note
 /// as an `AnnotatorNotes` comment, its yes/no and choice attributes as `A` lines and any other
-/// attribute as a comment.
-fn ann_of(doc: &Document, rows: Vec<&crate::export::Row<'_>>, types: &HashMap<String, String>, dropped: &mut Dropped) -> String {
+/// attribute as a comment; then an `R` line per link between two written annotations, from
+/// `Arg1` (origin) to `Arg2` (target), with its note as a comment.
+fn ann_of(
+    doc: &Document,
+    rows: Vec<&crate::export::Row<'_>>,
+    links: &[&crate::link::Link],
+    types: &HashMap<String, String>,
+    relations: &HashMap<String, String>,
+    dropped: &mut Dropped,
+) -> String {
     let mut ann = String::new();
     let (mut t, mut note_n, mut attr_n) = (0, 0, 0);
+    // Annotation id → its T number, for the relations.
+    let mut t_of: HashMap<uuid::Uuid, usize> = HashMap::new();
     for r in rows {
         let a = r.annotation;
         let Some(span) = r.span else {
@@ -181,6 +224,7 @@ fn ann_of(doc: &Document, rows: Vec<&crate::export::Row<'_>>, types: &HashMap<St
             continue;
         }
         t += 1;
+        t_of.insert(a.id, t);
         let offsets: Vec<String> = frags.iter().map(|f| format!("{} {}", f.start, f.end)).collect();
         let text: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
         let ty = types.get(&a.code).cloned().unwrap_or_else(|| brat_name(&a.code));
@@ -216,6 +260,24 @@ fn ann_of(doc: &Document, rows: Vec<&crate::export::Row<'_>>, types: &HashMap<St
             }
         }
     }
+    let mut r_n = 0;
+    for l in links {
+        let (Some(from), Some(to)) = (t_of.get(&l.origin), t_of.get(&l.target)) else {
+            dropped.unplaced_links += 1;
+            continue;
+        };
+        r_n += 1;
+        let ty = relations.get(&l.link_type).cloned().unwrap_or_else(|| brat_name(&l.link_type));
+        let _ = writeln!(ann, "R{r_n}\t{ty} Arg1:T{from} Arg2:T{to}");
+        if !l.note.is_empty() {
+            note_n += 1;
+            let flat = one_line(&l.note);
+            if flat != l.note {
+                dropped.flattened_link_notes += 1;
+            }
+            let _ = writeln!(ann, "#{note_n}\tAnnotatorNotes R{r_n}\t{flat}");
+        }
+    }
     ann
 }
 
@@ -226,9 +288,15 @@ fn safe_folder(coder: &str) -> String {
     if s.is_empty() { "coder".to_owned() } else { s }
 }
 
-/// annotation.conf: codes as entity types (groups with their children indented), attributes
-/// with the types they apply to, and overlaps allowed.
-pub fn annotation_conf(codes: &[Code], types: &HashMap<String, String>) -> String {
+/// annotation.conf: codes as entity types (groups with their children indented), link types
+/// as relations (from the codes they allow, or any entity), attributes with the types they
+/// apply to, and overlaps allowed.
+pub fn annotation_conf(
+    codes: &[Code],
+    types: &HashMap<String, String>,
+    link_types: &[LinkType],
+    relations: &HashMap<String, String>,
+) -> String {
     let mut out = String::from("# Written by Marginalia from the codebook; type names are code ids.\n[entities]\n");
     for c in codes.iter().filter(|c| c.parent.is_none() || !codes.iter().any(|p| Some(&p.id) == c.parent.as_ref())) {
         let _ = writeln!(out, "{}", types[&c.id]);
@@ -236,7 +304,15 @@ pub fn annotation_conf(codes: &[Code], types: &HashMap<String, String>) -> Strin
             let _ = writeln!(out, "\t{}", types[&child.id]);
         }
     }
-    out.push_str("[relations]\n<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n[events]\n[attributes]\n");
+    out.push_str("[relations]\n");
+    let ends = |allowed: &[String]| {
+        let names: Vec<&str> = allowed.iter().filter_map(|c| types.get(c)).map(String::as_str).collect();
+        if names.is_empty() { "<ENTITY>".to_owned() } else { names.join("|") }
+    };
+    for t in link_types {
+        let _ = writeln!(out, "{}\tArg1:{}, Arg2:{}", relations[&t.id], ends(&t.origin_codes), ends(&t.target_codes));
+    }
+    out.push_str("<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n[events]\n[attributes]\n");
     // Attribute id → (types it applies to, values or none for a flag).
     let mut attrs: BTreeMap<String, (Vec<String>, Option<BTreeSet<String>>)> = BTreeMap::new();
     for c in codes {
@@ -271,16 +347,29 @@ pub fn annotation_conf(codes: &[Code], types: &HashMap<String, String>) -> Strin
     out
 }
 
-/// visual.conf: each type's label (the code's name) and colour.
-pub fn visual_conf(codes: &[Code], types: &HashMap<String, String>) -> String {
+/// visual.conf: each type's label (the code's or link type's name) and colour.
+pub fn visual_conf(
+    codes: &[Code],
+    types: &HashMap<String, String>,
+    link_types: &[LinkType],
+    relations: &HashMap<String, String>,
+) -> String {
     let mut out = String::from("[labels]\n");
     for c in codes {
         let name = one_line(&c.name).replace('|', "/");
         let _ = writeln!(out, "{} | {}", types[&c.id], name.trim());
     }
+    for t in link_types {
+        let name = one_line(&t.name).replace('|', "/");
+        let _ = writeln!(out, "{} | {}", relations[&t.id], name.trim());
+    }
     out.push_str("[drawing]\n");
     for c in codes {
         let _ = writeln!(out, "{}\tbgColor:{}", types[&c.id], crate::codebook::format_colour(c.rgb()));
+    }
+    for t in link_types {
+        let rgb = crate::codebook::parse_colour(&t.colour).unwrap_or([0x99, 0x99, 0x99]);
+        let _ = writeln!(out, "{}\tcolor:{}", relations[&t.id], crate::codebook::format_colour(rgb));
     }
     out
 }

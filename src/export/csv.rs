@@ -3,18 +3,22 @@
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 //! a carriage return) get a leading `'`, so opening the file never runs anything. Those cells
 //! then differ from the text by that one character; the JSON lines export keeps the exact text.
+//! Then `links` lists the links that start at the annotation as `TYPE:TARGET-ID; …`.
+//!
+//! The document's variables follow as the last columns, `var:NAME` each.
 
 use crate::corpus::Corpus;
 use crate::error::{Error, ErrorKind};
 use std::io::Write;
 
-use crate::export::{Options, Ticker, attribute_ids, document_rows};
+use crate::export::{Options, Ticker, attribute_ids, document_rows, outgoing_links_cell, variable_columns, variable_values};
 
 /// The fixed columns before the attribute columns.
 pub const LEADING_COLUMNS: [&str; 11] =
     ["document", "coder", "code", "code_name", "code_group", "start", "end", "exact", "prefix", "suffix", "note"];
 /// The fixed columns after the attribute columns.
-pub const TRAILING_COLUMNS: [&str; 4] = ["status", "created", "modified", "id"];
+/// `links`: the links that start at the annotation (see [`crate::export::outgoing_links_cell`]).
+pub const TRAILING_COLUMNS: [&str; 5] = ["status", "created", "modified", "id", "links"];
 
 /// UTF-8 byte-order mark written first with `--excel`.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -50,8 +54,12 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
         out.write_all(BOM).map_err(|e| fail(e.into()))?;
     }
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    w.write_record(header(&attributes).iter().map(|h| neutralise(h).into_owned())).map_err(fail)?;
+    let mut columns = header(&attributes);
+    columns.extend(variable_columns(corpus));
+    w.write_record(columns.iter().map(|h| neutralise(h).into_owned())).map_err(fail)?;
+    let numbers: Vec<bool> = corpus.variables.variables.iter().map(|v| v.kind == crate::vars::Kind::Number).collect();
     for (i, d) in corpus.documents.iter().enumerate() {
+        let values = variable_values(corpus, d);
         for r in document_rows(corpus, i, d) {
             let a = r.annotation;
             let fixed = [r.document.as_str(), &r.coder, &a.code, &r.code_name, &r.code_group];
@@ -75,8 +83,14 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
                 w.write_field(neutralise(a.attributes.get(id).map_or("", String::as_str)).as_bytes()).map_err(fail)?;
             }
             let id = a.id.to_string();
-            for cell in [a.status.label(), &a.created, &a.modified, &id] {
+            let links = outgoing_links_cell(&r);
+            for cell in [a.status.label(), &a.created, &a.modified, &id, &links] {
                 w.write_field(neutralise(cell).as_bytes()).map_err(fail)?;
+            }
+            // Numbers stay numbers: "-3" is a value, not a formula.
+            for (value, &number) in values.iter().zip(&numbers) {
+                let cell = if number { (*value).into() } else { neutralise(value) };
+                w.write_field(cell.as_bytes()).map_err(fail)?;
             }
             w.write_record(None::<&[u8]>).map_err(fail)?;
             ticker.annotation()?;

@@ -1,7 +1,7 @@
 //! A self-contained, printable HTML report: for each document its title, its text with every
 //! annotation highlighted in its code's colour (overlaps show as stacked bands) and marked by
-//! a numbered label, which does not rely on colour; a legend with counts per code; and the list
-//! of annotations with their notes. Everything is in one file: no scripts, no external
+//! a numbered label, which does not rely on colour; a legend with counts per code; the list
+//! of annotations with their notes; and the links between annotations, by their numbers. Everything is in one file: no scripts, no external
 //! styles, fonts or images. Every piece of text is escaped.
 
 use std::collections::BTreeMap;
@@ -263,6 +263,7 @@ fn render_document(
     }
     out.push_str("</div>\n<h3>Annotations</h3>\n");
     annotation_table(out, doc, rows, &order, &number, codes, labels);
+    render_links(out, d, rows, &number);
     out.push_str("</section>\n");
 }
 
@@ -307,4 +308,47 @@ fn annotation_table(
         }
         out.push_str("</table>\n");
     }
+}
+
+/// The document's links: from which annotation (by its number), of which type, to which.
+fn render_links(out: &mut String, d: &crate::corpus::CorpusDocument, rows: &[Row<'_>], number: &BTreeMap<usize, usize>) {
+    let number_of = |links: &[crate::link::Link], id: uuid::Uuid| {
+        rows.iter()
+            .position(|r| r.annotation.id == id && std::ptr::eq(r.links, links))
+            .and_then(|i| number.get(&i))
+            .map_or_else(|| "?".to_owned(), usize::to_string)
+    };
+    let mut lines = Vec::new();
+    for sc in &d.sidecars {
+        let links = sc.sidecar.links.as_slice();
+        for l in links {
+            let kind = sc.sidecar.codebook.link_type(&l.link_type);
+            let name = kind.map_or(l.link_type.as_str(), |t| t.name.as_str());
+            let rgb = kind.and_then(|t| crate::codebook::parse_colour(&t.colour)).unwrap_or([0x99, 0x99, 0x99]);
+            let coder = if l.coder.trim().is_empty() { sc.sidecar.coder.as_str() } else { l.coder.as_str() };
+            let origin = number_of(links, l.origin);
+            let target = number_of(links, l.target);
+            let key = (origin.parse::<usize>().unwrap_or(usize::MAX), target.parse::<usize>().unwrap_or(usize::MAX), l.id);
+            lines.push((
+                key,
+                format!(
+                    "<tr><td>{origin}</td><td><span class=\"swatch\" style=\"background:{}\"></span> {} →</td><td>{target}</td><td>{}</td><td>{}</td></tr>",
+                    format_colour(rgb),
+                    escape(name),
+                    escape(l.note.as_str()),
+                    escape(coder)
+                ),
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    lines.sort();
+    out.push_str("<h3>Links</h3>\n<table class=\"links\">\n<tr><th>From #</th><th>Link</th><th>To #</th><th>Note</th><th>Coder</th></tr>\n");
+    for (_, line) in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("</table>\n");
 }

@@ -1,6 +1,8 @@
 //! JSON lines: one JSON object per annotation per line, with the same fields as the CSV and
 //! the exact text (nothing neutralised). Attributes are an object; orphans have `null`
-//! positions.
+//! positions. `links` lists the links that start at the annotation (id, type, type name,
+//! target annotation id, note), as `marginalia list --format json` does.
+//! `variables` holds the document's variables (numbers as numbers).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,9 +32,43 @@ pub struct Record<'a> {
     pub created: &'a str,
     pub modified: &'a str,
     pub id: String,
+    pub links: Vec<LinkRecord<'a>>,
+    /// The document's variables: numbers as JSON numbers, other kinds as strings; unset ones
+    /// left out (and the field too when there are none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<&'a str, serde_json::Value>,
+}
+
+/// A link that starts at the record's annotation.
+#[derive(Serialize)]
+pub struct LinkRecord<'a> {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub link_type: &'a str,
+    pub type_name: &'a str,
+    pub target: String,
+    pub note: &'a str,
+}
+
+impl<'a> LinkRecord<'a> {
+    /// The links that start at the row's annotation.
+    pub fn outgoing(r: &Row<'a>) -> Vec<Self> {
+        r.links
+            .iter()
+            .filter(|l| l.origin == r.annotation.id)
+            .map(|l| LinkRecord {
+                id: l.id.to_string(),
+                link_type: &l.link_type,
+                type_name: r.codebook.link_type(&l.link_type).map_or("", |t| t.name.as_str()),
+                target: l.target.to_string(),
+                note: &l.note,
+            })
+            .collect()
+    }
 }
 
 impl<'a> Record<'a> {
+    /// The record of `r`, with the links that start at it.
     pub fn of(r: &'a Row<'a>) -> Self {
         let a = r.annotation;
         Record {
@@ -52,15 +88,43 @@ impl<'a> Record<'a> {
             created: &a.created,
             modified: &a.modified,
             id: a.id.to_string(),
+            links: LinkRecord::outgoing(r),
+            variables: BTreeMap::new(),
         }
     }
+
+    /// The record with the variables of its document.
+    pub fn with_variables(mut self, variables: &BTreeMap<&'a str, serde_json::Value>) -> Self {
+        self.variables = variables.clone();
+        self
+    }
+}
+
+/// The variables of a document as JSON values (numbers as numbers).
+pub fn variables_of<'a>(corpus: &'a Corpus, d: &crate::corpus::CorpusDocument) -> BTreeMap<&'a str, serde_json::Value> {
+    let key = Corpus::variable_key(d);
+    let vars = &corpus.variables;
+    vars.variables
+        .iter()
+        .filter_map(|v| {
+            let value = vars.value(&key, &v.name)?;
+            let json = match vars.typed(v, value) {
+                // Whole numbers as integers (4, not 4.0), as they were written.
+                crate::vars::Typed::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(serde_json::Value::from(n as i64)),
+                crate::vars::Typed::Number(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
+                crate::vars::Typed::Text(_) => None,
+            };
+            Some((v.name.as_str(), json.unwrap_or_else(|| serde_json::Value::String(value.to_owned()))))
+        })
+        .collect()
 }
 
 /// Writes one line per annotation to `out`.
 pub fn write<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, out: &mut dyn Write, ticker: &mut Ticker<P>) -> Result<(), Error> {
     for (i, d) in corpus.documents.iter().enumerate() {
+        let variables = variables_of(corpus, d);
         for r in document_rows(corpus, i, d) {
-            line(out, &Record::of(&r))?;
+            line(out, &Record::of(&r).with_variables(&variables))?;
             ticker.annotation()?;
         }
         ticker.report()?;

@@ -12,6 +12,7 @@ pub mod csv;
 pub mod html;
 pub mod jsonl;
 pub mod semeval;
+pub mod variables;
 pub mod w3c;
 pub mod xlsx;
 
@@ -265,11 +266,21 @@ pub struct Row<'a> {
     pub coder: String,
     pub annotation: &'a Annotation,
     pub codebook: &'a Codebook,
+    /// Every link of the annotation's sidecar.
+    pub links: &'a [crate::link::Link],
     pub code_name: String,
     /// The name of the code's group, or "".
     pub code_group: String,
     /// `None` for orphans: their saved span does not hold their quote in the current text.
     pub span: Option<Span>,
+}
+
+/// The links that start at the row's annotation, as the CSV and xlsx `links` cell writes them:
+/// `TYPE:TARGET-ID` for each (the link type's id and the target annotation's id), joined by
+/// `; `, in the order of the links' ids. Empty when there are none.
+pub fn outgoing_links_cell(r: &Row<'_>) -> String {
+    let id = r.annotation.id;
+    r.links.iter().filter(|l| l.origin == id).map(|l| format!("{}:{}", l.link_type, l.target)).collect::<Vec<_>>().join("; ")
 }
 
 /// The document's name as exports show it: its path relative to the corpus folder.
@@ -297,6 +308,7 @@ pub fn document_rows<'a>(corpus: &Corpus, doc_index: usize, d: &'a CorpusDocumen
                 coder: if a.coder.trim().is_empty() { sc.sidecar.coder.clone() } else { a.coder.clone() },
                 annotation: a,
                 codebook,
+                links: &sc.sidecar.links,
                 code_name: code.map(|c| c.name.clone()).unwrap_or_else(|| a.code.clone()),
                 code_group: codebook.group_name(&a.code).unwrap_or_default().to_owned(),
                 span,
@@ -336,7 +348,24 @@ pub fn attribute_ids(corpus: &Corpus) -> Vec<String> {
     ids
 }
 
+/// The link types of every codebook in the corpus, each id once, the folder codebook's first:
+/// those of [`Corpus::merged_codebook`].
+pub fn all_link_types(corpus: &Corpus) -> Vec<crate::codebook::LinkType> {
+    corpus.merged_codebook().0.link_types
+}
+
 /// Every code defined in the corpus, in codebook order: [`Corpus::merged_codebook`].
 pub fn all_codes(corpus: &Corpus) -> Vec<crate::codebook::Code> {
     corpus.merged_codebook().0.codes
+}
+
+/// The document variables as export columns: `var:NAME` for each variable, by name.
+pub fn variable_columns(corpus: &Corpus) -> Vec<String> {
+    corpus.variables.variables.iter().map(|v| format!("var:{}", v.name)).collect()
+}
+
+/// The values of the document's variables, in [`variable_columns`] order ("" when unset).
+pub fn variable_values<'a>(corpus: &'a Corpus, doc: &CorpusDocument) -> Vec<&'a str> {
+    let key = Corpus::variable_key(doc);
+    corpus.variables.variables.iter().map(|v| corpus.variables.value(&key, &v.name).unwrap_or_default()).collect()
 }

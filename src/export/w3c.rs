@@ -25,6 +25,8 @@ use crate::export::{Options, Row, Ticker, document_rows};
 pub const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 /// The prefix of the URI that names a code in bodies.
 pub const CODE_URI_PREFIX: &str = "urn:marginalia:code:";
+/// The prefix of the URI that names a link type in a link's bodies.
+pub const LINK_TYPE_URI_PREFIX: &str = "urn:marginalia:link-type:";
 /// The fragment prefix of an attribute body's id.
 pub const ATTRIBUTE_FRAGMENT: &str = "#attr-";
 
@@ -115,6 +117,86 @@ enum Selector<'a> {
     TextPositionSelector { start: usize, end: usize },
 }
 
+/// A link as a Web Annotation: `linking` from the origin annotation (its target) to the
+/// target annotation (its first body).
+#[derive(Serialize)]
+pub struct WebLink<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    motivation: &'static str,
+    creator: Creator<'a>,
+    created: &'a str,
+    modified: &'a str,
+    body: Vec<LinkBody<'a>>,
+    target: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LinkBody<'a> {
+    /// The target annotation, by its URI.
+    Annotation(String),
+    Described(Body<'a>),
+}
+
+impl<'a> WebLink<'a> {
+    pub fn of(link: &'a crate::link::Link, type_name: &'a str, coder: &'a str) -> Self {
+        let mut body = vec![
+            LinkBody::Annotation(format!("urn:uuid:{}", link.target)),
+            LinkBody::Described(Body {
+                id: None,
+                kind: "SpecificResource",
+                purpose: "classifying",
+                source: Some(CodeSource {
+                    id: format!("{LINK_TYPE_URI_PREFIX}{}", encode_segment(&link.link_type)),
+                    label: type_name,
+                }),
+                label: None,
+                value: None,
+                format: None,
+            }),
+        ];
+        if !link.note.is_empty() {
+            body.push(LinkBody::Described(Body {
+                id: None,
+                kind: "TextualBody",
+                purpose: "commenting",
+                source: None,
+                label: None,
+                value: Some(&link.note),
+                format: Some("text/plain"),
+            }));
+        }
+        WebLink {
+            context: CONTEXT,
+            id: format!("urn:uuid:{}", link.id),
+            kind: "Annotation",
+            motivation: "linking",
+            creator: Creator { kind: "Person", name: if link.coder.trim().is_empty() { coder } else { &link.coder } },
+            created: &link.created,
+            modified: &link.modified,
+            body,
+            target: format!("urn:uuid:{}", link.origin),
+        }
+    }
+}
+
+/// One item of the export: an annotation or a link.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Annotation(WebAnnotation<'a>),
+    Link(WebLink<'a>),
+}
+
+/// How many links the corpus holds.
+fn link_count(corpus: &Corpus) -> usize {
+    corpus.documents.iter().flat_map(|d| &d.sidecars).map(|s| s.sidecar.links.len()).sum()
+}
+
 impl<'a> WebAnnotation<'a> {
     pub fn of(r: &'a Row<'a>, source: &'a str) -> Self {
         let a = r.annotation;
@@ -186,7 +268,7 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
         .file_name()
         .map(|n| format!("Marginalia annotations of {}", n.to_string_lossy()))
         .unwrap_or_else(|| "Marginalia annotations".to_owned());
-    let total = ticker.total();
+    let total = ticker.total() + link_count(corpus);
     let items = Items { corpus, ticker: RefCell::new(ticker), failure: RefCell::new(None) };
     let collection = Collection {
         context: CONTEXT,
@@ -204,17 +286,24 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
     out.write_all(b"\n").map_err(json_failed)
 }
 
-/// Calls `each` with every annotation of the corpus as a Web Annotation, ticking as it goes.
+/// Calls `each` with every annotation of the corpus as a Web Annotation, then its document's
+/// links, ticking as it goes.
 fn for_each<P: FnMut(usize, usize) -> bool>(
     corpus: &Corpus,
     ticker: &mut Ticker<P>,
-    mut each: impl FnMut(&WebAnnotation<'_>) -> Result<(), Error>,
+    mut each: impl FnMut(&Item<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     for (i, d) in corpus.documents.iter().enumerate() {
         let source = file_uri(&d.path);
         for r in document_rows(corpus, i, d) {
-            each(&WebAnnotation::of(&r, &source))?;
+            each(&Item::Annotation(WebAnnotation::of(&r, &source)))?;
             ticker.annotation()?;
+        }
+        for sc in &d.sidecars {
+            for l in &sc.sidecar.links {
+                let name = sc.sidecar.codebook.link_type(&l.link_type).map_or(l.link_type.as_str(), |t| t.name.as_str());
+                each(&Item::Link(WebLink::of(l, name, &sc.sidecar.coder)))?;
+            }
         }
         ticker.report()?;
     }

@@ -4,7 +4,8 @@
 //! Cells are typed: `start` and `end` are numbers, `created` and `modified` are date-times (in
 //! UTC, shown as `yyyy-mm-ddThh:mm:ssZ`, so they read as in the CSV), everything else is text.
 //! Text cells are stored as text, never as formulas, so unlike the CSV they keep a leading
-//! `=`, `+`, `-` or `@` as it is. The header row is bold, frozen and has filters.
+//! `=`, `+`, `-` or `@` as it is. The header row is bold, frozen and has filters. The
+//! document's variables are the last columns (`var:NAME`): numbers as numbers, dates as dates.
 //!
 //! Not carried: text past Excel's 32,767 characters in one cell (it is cut, and the export
 //! says how many cells were); more than 1,048,575 annotations (refused: split the export).
@@ -16,7 +17,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook, XlsxError};
 use crate::corpus::Corpus;
 use crate::error::{Error, ErrorKind};
 use crate::export::csv::header;
-use crate::export::{Ticker, attribute_ids, document_rows};
+use crate::export::{Ticker, attribute_ids, document_rows, variable_columns, variable_values};
 
 /// The sheet's name.
 pub const SHEET: &str = "Annotations";
@@ -40,6 +41,37 @@ pub fn excel_time(rfc3339: &str) -> Option<ExcelDateTime> {
         .ok()?
         .and_hms(u16::from(t.hour()), t.minute(), seconds)
         .ok()
+}
+
+/// The document's variables from column `col` on: numbers as numbers, dates as dates (`day`'s
+/// format), anything else as text.
+fn variable_cells(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    mut col: u16,
+    vars: &crate::vars::Variables,
+    values: &[&str],
+    day: &CellFormat,
+    cut: &mut usize,
+) -> Result<(), XlsxError> {
+    use crate::vars::{Kind, parse_date, parse_number};
+    for (v, value) in vars.variables.iter().zip(values) {
+        match (v.kind, parse_number(value), parse_date(value)) {
+            (Kind::Number, Some(n), _) => {
+                sheet.write_number(row, col, n)?;
+            }
+            (Kind::Date, _, Some(d)) => {
+                let dt = ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day())?;
+                sheet.write_datetime_with_format(row, col, &dt, day)?;
+            }
+            _ if value.is_empty() => {}
+            _ => {
+                sheet.write_string(row, col, cell_text(value, cut))?;
+            }
+        }
+        col += 1;
+    }
+    Ok(())
 }
 
 /// Text for one cell: cut at Excel's limit (counted in UTF-16 units, as Excel counts).
@@ -72,18 +104,21 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
         .hint("export a smaller folder, or use --format csv"));
     }
     let attributes = attribute_ids(corpus);
-    let columns = header(&attributes);
+    let mut columns = header(&attributes);
+    columns.extend(variable_columns(corpus));
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET).map_err(fail)?;
     let bold = CellFormat::new().set_bold();
     let date = CellFormat::new().set_num_format(DATE_FORMAT);
+    let day = CellFormat::new().set_num_format("yyyy-mm-dd");
     for (c, h) in columns.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
     }
     let mut cut = 0usize;
     let mut row: u32 = 0;
     for (i, d) in corpus.documents.iter().enumerate() {
+        let values = variable_values(corpus, d);
         for r in document_rows(corpus, i, d) {
             row += 1;
             let a = r.annotation;
@@ -121,6 +156,8 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
                 }
             }
             text(sheet, &mut col, &a.id.to_string())?;
+            text(sheet, &mut col, &crate::export::outgoing_links_cell(&r))?;
+            variable_cells(sheet, row, col, &corpus.variables, &values, &day, &mut cut).map_err(fail)?;
             ticker.annotation()?;
         }
         ticker.report()?;

@@ -1,9 +1,12 @@
 //! brat standoff import: `X.ann` with `X.txt` beside it becomes the document `X.txt` (copied
 //! into the target folder) and its sidecar. Entity types become codes (types the codebook does
 //! not know are added, named and coloured from a `visual.conf` beside the .ann when there is
-//! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations, events,
-//! equivalences and normalisations (and notes or attributes attached to them) have no place in
-//! Marginalia and are counted in the summary.
+//! one); `AnnotatorNotes` become notes; attributes become attribute values. Relations between
+//! two text-bound annotations (`R1<TAB>Type Arg1:T1 Arg2:T2`) become links from Arg1 to Arg2,
+//! their type a link type of the codebook (added, with its label and colour from visual.conf,
+//! when the codebook has none by that id or name), their note a link's note. Events,
+//! equivalences, normalisations, relations to anything but text-bound annotations, and
+//! attributes of relations have no place in Marginalia and are counted in the summary.
 //!
 //! A folder of brat documents imports every `.ann` in it (not in its subfolders). Only regular
 //! files are read: a `.ann` or `.txt` that is a symbolic link (which could point anywhere on
@@ -17,7 +20,18 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::brat::{brat_name, brat_value};
-use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+use crate::import::{
+    Summary, add_all_linked, add_code, add_link_type, format_error, inside, open_session, read_capped, write_new,
+};
+use crate::link::Link;
+
+/// A relation between two text-bound annotations, by their ids in the file.
+struct Relation {
+    ty: String,
+    origin: String,
+    target: String,
+    note: Vec<String>,
+}
 
 struct Entity {
     ty: String,
@@ -29,6 +43,7 @@ struct Entity {
 
 /// Labels and colours from a visual.conf: type → (label, colour).
 fn visual_conf(text: &str) -> Visual {
+    // Entities are drawn with `bgColor`, relation arcs with `color`.
     let mut out = Visual::new();
     let mut section = "";
     for line in text.lines() {
@@ -57,7 +72,8 @@ fn visual_conf(text: &str) -> Visual {
                 let mut parts = line.splitn(2, char::is_whitespace);
                 if let (Some(ty), Some(rest)) = (parts.next(), parts.next()) {
                     for kv in rest.split(',') {
-                        if let Some(c) = kv.trim().strip_prefix("bgColor:") {
+                        let kv = kv.trim();
+                        if let Some(c) = kv.strip_prefix("bgColor:").or_else(|| kv.strip_prefix("color:")) {
                             out.entry(ty.to_owned()).or_default().1 = Some(c.trim().to_owned());
                         }
                     }
@@ -133,6 +149,8 @@ pub fn import_folder(dir: &Path, folder: &Path, coder: &str) -> Result<Summary, 
 #[derive(Default)]
 struct Ann {
     entities: Vec<Entity>,
+    /// Relations whose two ends are entities of `entities`, with the ids those have there.
+    relations: Vec<(Relation, usize, usize)>,
     not_carried: BTreeMap<&'static str, usize>,
 }
 
@@ -147,7 +165,7 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
         .map_err(|_| format_error(&txt_path, "is not a text file").hint("brat texts are UTF-8 plain text"))?;
     let ann_bytes = read_capped(ann_path)?;
     let ann = String::from_utf8(ann_bytes).map_err(|_| format_error(ann_path, "is not UTF-8 text"))?;
-    let Ann { entities, not_carried } = parse_ann(&ann, ann_path, &txt_path, &doc)?;
+    let Ann { entities, relations, not_carried } = parse_ann(&ann, ann_path, &txt_path, &doc)?;
 
     let doc_name = txt_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let doc_path = inside(folder, &doc_name)?;
@@ -160,17 +178,44 @@ pub fn import(ann_path: &Path, folder: &Path, coder: &str) -> Result<Summary, Er
         let code_id = code_for(&mut codebook, &visual, &e.ty, &mut new_codes);
         annotations.push(annotation_of(&doc, e, &code_id, &mut codebook, coder));
     }
+    let mut new_types = BTreeSet::new();
+    let links: Vec<Link> = relations
+        .iter()
+        .map(|(r, origin, target)| {
+            let type_id = link_type_for(&mut codebook, &visual, &r.ty, &mut new_types);
+            let mut link = Link::new(&type_id, annotations[*origin].id, annotations[*target].id, coder);
+            link.note = r.note.join("\n");
+            link
+        })
+        .collect();
     codebook.validate().map_err(|e| e.in_file(ann_path))?;
     let n = annotations.len();
+    let relation_count = links.len();
     // Everything is checked: now write the document (if it is not there yet) and its sidecar.
     let mut summary = Summary::default();
     if write_new(&doc_path, &txt_bytes)? {
         summary.written.push(doc_path.clone());
     }
-    let (added, skipped) = add_all(&mut session, codebook, annotations)?;
+    let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, links)?;
     session.save()?;
     summary.written.push(session.sidecar_path.clone());
     summary.carried.push(format!("{added} of {n} annotation(s) imported into {}", doc_path.display()));
+    if relation_count > 0 {
+        summary.carried.push(format!("{links_added} of {relation_count} relation(s) imported as links"));
+    }
+    if links_added < relation_count {
+        summary.not_carried.push(format!(
+            "{} relation(s): already in the sidecar, or between codes their link type does not allow (see the codebook's link types)",
+            relation_count - links_added
+        ));
+    }
+    if !new_types.is_empty() {
+        summary.carried.push(format!(
+            "added {} link type(s) to the codebook: {}",
+            new_types.len(),
+            new_types.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if skipped > 0 {
         summary.carried.push(format!("{skipped} were in the sidecar already"));
     }
@@ -211,8 +256,8 @@ fn check_pair(ann_path: &Path, txt_path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Reads the lines of a .ann: text-bound annotations (checked against the text), then the
-/// notes and attributes attached to them. Everything else is counted.
+/// Reads the lines of a .ann: text-bound annotations (checked against the text) and relations
+/// between them, then the notes and attributes attached to them. Everything else is counted.
 fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Result<Ann, Error> {
     let mut out = Ann::default();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -221,6 +266,7 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
     // to them are counted with them.
     let mut uncarried_ids: BTreeSet<String> = BTreeSet::new();
     let mut pending_attrs: Vec<(usize, String, String, Option<String>)> = Vec::new();
+    let mut pending_relations: Vec<(usize, String, Relation)> = Vec::new();
     for (n, line) in ann.lines().enumerate() {
         let lineno = n + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -253,10 +299,10 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
                 }
                 pending_attrs.push((lineno, fields[1].to_owned(), fields[0].to_owned(), fields.get(2).map(|s| (*s).to_owned())));
             }
-            Some(c @ ('R' | 'E' | '*' | 'N')) => {
+            Some('R') => pending_relations.push(relation(line, lineno, &bad)?),
+            Some(c @ ('E' | '*' | 'N')) => {
                 uncarried_ids.insert(line.split('\t').next().unwrap_or("").to_owned());
                 let what = match c {
-                    'R' => "relations",
                     'E' => "events",
                     '*' => "equivalences",
                     _ => "normalisations",
@@ -266,11 +312,13 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
             _ => *out.not_carried.entry("unrecognised lines").or_default() += 1,
         }
     }
+    let relation_index = resolve_relations(pending_relations, &index, &mut out, &mut uncarried_ids, ann_path)?;
     for (lineno, target, text) in pending_notes {
         match index.get(&target) {
             Some(&i) => out.entities[i].note.push(text),
+            None if relation_index.contains_key(&target) => out.relations[relation_index[&target]].0.note.push(text),
             None if uncarried_ids.contains(&target) => {
-                *out.not_carried.entry("notes on relations, events or normalisations").or_default() += 1;
+                *out.not_carried.entry("notes on events, normalisations or relations not carried").or_default() += 1;
             }
             None => {
                 return Err(format_error(ann_path, format!("a note refers to {}, which the file does not define", q(&target)))
@@ -287,11 +335,82 @@ fn parse_ann(ann: &str, ann_path: &Path, txt_path: &Path, doc: &Document) -> Res
                     return Err(format_error(ann_path, format!("an attribute refers to {}, which is not defined", q(&target)))
                         .at(lineno, 1));
                 }
-                *out.not_carried.entry("attributes of relations or events").or_default() += 1;
+                *out.not_carried.entry("attributes of relations or events (Marginalia links have none)").or_default() += 1;
             }
         }
     }
     Ok(out)
+}
+
+/// Keeps the relations between two text-bound annotations (in `out.relations`) and counts those
+/// to events or other relations; a relation to an id the file does not define is an error.
+/// Returns each kept relation's place in `out.relations` by its id.
+fn resolve_relations(
+    pending: Vec<(usize, String, Relation)>,
+    index: &BTreeMap<String, usize>,
+    out: &mut Ann,
+    uncarried_ids: &mut BTreeSet<String>,
+    ann_path: &Path,
+) -> Result<BTreeMap<String, usize>, Error> {
+    let mut relation_index: BTreeMap<String, usize> = BTreeMap::new();
+    for (lineno, key, r) in pending {
+        match (index.get(&r.origin), index.get(&r.target)) {
+            (Some(&o), Some(&t)) => {
+                relation_index.insert(key, out.relations.len());
+                out.relations.push((r, o, t));
+            }
+            _ if [&r.origin, &r.target].iter().all(|e| index.contains_key(*e) || !e.starts_with('T')) => {
+                // An event or another relation at one end: Marginalia links annotations only.
+                uncarried_ids.insert(key);
+                *out.not_carried.entry("relations to events or other relations").or_default() += 1;
+            }
+            _ => {
+                let missing = if index.contains_key(&r.origin) { &r.target } else { &r.origin };
+                return Err(format_error(
+                    ann_path,
+                    format!("the relation {} refers to {}, which the file does not define", q(&key), q(missing)),
+                )
+                .at(lineno, 1)
+                .hint("check the relation's arguments, or remove the line"));
+            }
+        }
+    }
+    Ok(relation_index)
+}
+
+/// One `R` line (`R1<TAB>Type Arg1:T1 Arg2:T2`): its line number, its id and the relation.
+fn relation(line: &str, lineno: usize, bad: &dyn Fn(String) -> Error) -> Result<(usize, String, Relation), Error> {
+    let mut parts = line.splitn(3, '\t');
+    let hint = "the line should look like R1<TAB>Supports Arg1:T1 Arg2:T2";
+    let (Some(key), Some(fields)) = (parts.next(), parts.next()) else {
+        return Err(bad("a relation needs an ID and a TYPE Arg1:ID Arg2:ID".into()).hint(hint));
+    };
+    let fields: Vec<&str> = fields.split_whitespace().collect();
+    let args: Vec<(&str, &str)> = fields.iter().skip(1).filter_map(|f| f.split_once(':')).collect();
+    let arg = |role: &str, nth: usize| args.iter().find(|(r, _)| *r == role).or_else(|| args.get(nth)).map(|(_, id)| *id);
+    let (Some(ty), Some(origin), Some(target)) = (fields.first(), arg("Arg1", 0), arg("Arg2", 1)) else {
+        return Err(bad(format!("the relation {} does not name a type and two arguments", q(key))).hint(hint));
+    };
+    Ok((
+        lineno,
+        key.to_owned(),
+        Relation { ty: (*ty).to_owned(), origin: origin.to_owned(), target: target.to_owned(), note: vec![] },
+    ))
+}
+
+/// The link type for the relation type `ty`: the link type with that id (or brat name), else
+/// the one named as visual.conf labels it (or as `ty` reads), else a new one.
+fn link_type_for(codebook: &mut Codebook, visual: &Visual, ty: &str, new_types: &mut BTreeSet<String>) -> String {
+    if let Some(t) = codebook.link_types.iter().find(|t| t.id == ty || brat_name(&t.id) == ty) {
+        return t.id.clone();
+    }
+    let (label, colour) = visual.get(ty).cloned().unwrap_or_default();
+    let name = label.unwrap_or_else(|| ty.replace('_', " "));
+    if let Some(t) = codebook.link_types.iter().find(|t| t.name.to_lowercase() == name.to_lowercase()) {
+        return t.id.clone();
+    }
+    new_types.insert(ty.to_owned());
+    add_link_type(codebook, ty, &name, colour)
 }
 
 /// One `T` line (`T1<TAB>Type 10 25;30 35<TAB>text`): its id and its entity, the fragments

@@ -222,12 +222,31 @@ pub(crate) fn open_session(doc: &Document, doc_path: &Path, coder: &str) -> Resu
 /// (added, already there). Annotations whose id exists already with the same content are
 /// skipped; with other content they get a new id.
 pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Vec<Annotation>) -> Result<(usize, usize), Error> {
+    let (added, skipped, _) = add_all_linked(session, codebook, annotations, Vec::new())?;
+    Ok((added, skipped))
+}
+
+/// [`add_all`] with links between the imported annotations (by their ids in `annotations`)
+/// or annotations in the sidecar already, all as one undo step. An annotation that is in the
+/// sidecar already stands in for its copy as a link's end; a link that is there already, or
+/// that its link type does not allow between the two annotations' codes, is not added.
+/// Returns how many annotations were added, how many were there already, and how many links
+/// were added.
+pub(crate) fn add_all_linked(
+    session: &mut Session,
+    codebook: Codebook,
+    annotations: Vec<Annotation>,
+    links: Vec<crate::link::Link>,
+) -> Result<(usize, usize, usize), Error> {
     if &codebook != session.edits.codebook() {
         session.apply(Action::SetCodebook(codebook))?;
     }
     let mut actions = Vec::new();
     let mut skipped = 0;
+    // Imported id → the id the annotation has in the sidecar.
+    let mut ids = std::collections::HashMap::new();
     for mut a in annotations {
+        let imported = a.id;
         if let Some(old) = session.edits.get(a.id) {
             if old.start == a.start
                 && old.end == a.end
@@ -236,6 +255,7 @@ pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Ve
                 && old.attributes == a.attributes
             {
                 skipped += 1;
+                ids.insert(imported, old.id);
                 continue;
             }
             a.id = uuid::Uuid::new_v4();
@@ -244,18 +264,76 @@ pub(crate) fn add_all(session: &mut Session, codebook: Codebook, annotations: Ve
             .edits
             .annotations()
             .iter()
-            .any(|o| o.start == a.start && o.end == a.end && o.code == a.code && o.coder == a.coder && o.note == a.note);
-        if same_place {
+            .find(|o| o.start == a.start && o.end == a.end && o.code == a.code && o.coder == a.coder && o.note == a.note);
+        if let Some(o) = same_place {
             skipped += 1;
+            ids.insert(imported, o.id);
             continue;
         }
+        ids.insert(imported, a.id);
         actions.push(Action::Add(a));
     }
     let added = actions.len();
-    if added > 0 {
+    // The code of every annotation a link may join: those added now, and those there already.
+    let mut code_of: std::collections::HashMap<uuid::Uuid, String> =
+        session.edits.annotations().iter().map(|a| (a.id, a.code.clone())).collect();
+    for action in &actions {
+        if let Action::Add(a) = action {
+            code_of.insert(a.id, a.code.clone());
+        }
+    }
+    let mut links_added = 0;
+    for mut l in links {
+        // An end not imported now may be an annotation in the sidecar already.
+        let end = |id: uuid::Uuid| ids.get(&id).copied().or_else(|| session.edits.get(id).map(|a| a.id));
+        let (Some(origin), Some(target)) = (end(l.origin), end(l.target)) else { continue };
+        (l.origin, l.target) = (origin, target);
+        // A link its type does not allow between these codes is left out, not the whole import.
+        let allowed = session.edits.codebook().link_type(&l.link_type).is_some_and(|t| {
+            origin != target
+                && code_of.get(&origin).is_some_and(|c| t.allows_origin(c))
+                && code_of.get(&target).is_some_and(|c| t.allows_target(c))
+        });
+        if !allowed {
+            continue;
+        }
+        let there = session.edits.links().iter().any(|o| o.origin == origin && o.target == target && o.link_type == l.link_type);
+        if there {
+            continue;
+        }
+        if session.edits.link(l.id).is_some() {
+            l.id = uuid::Uuid::new_v4();
+        }
+        links_added += 1;
+        actions.push(Action::AddLink(l));
+    }
+    if !actions.is_empty() {
         session.apply(Action::Batch(actions))?;
     }
-    Ok((added, skipped))
+    Ok((added, skipped, links_added))
+}
+
+/// Adds a link type with `id` and `name` (made unique) to the codebook and returns its id.
+pub(crate) fn add_link_type(codebook: &mut Codebook, id: &str, name: &str, colour: Option<String>) -> String {
+    let taken = |cb: &Codebook, id: &str| cb.link_type(id).is_some();
+    let base = if id.trim().is_empty() { crate::codebook::slug(name) } else { id.to_owned() };
+    let base = if base.is_empty() { "link".to_owned() } else { base };
+    let mut new_id = base.clone();
+    let mut n = 2;
+    while taken(codebook, &new_id) {
+        new_id = format!("{base}-{n}");
+        n += 1;
+    }
+    let name = if name.trim().is_empty() { new_id.clone() } else { name.trim().to_owned() };
+    let mut unique_name = name.clone();
+    let mut n = 2;
+    while codebook.link_types.iter().any(|t| t.name.to_lowercase() == unique_name.to_lowercase()) {
+        unique_name = format!("{name} ({n})");
+        n += 1;
+    }
+    let colour = colour.filter(|c| crate::codebook::parse_colour(c).is_some()).unwrap_or_else(|| "#999999".to_owned());
+    codebook.link_types.push(crate::codebook::LinkType::new(&new_id, &unique_name, &colour));
+    new_id
 }
 
 /// Adds a code with `id` and `name` (made unique) to the codebook and returns its id.

@@ -9,6 +9,12 @@
 //! note; `describing` bodies become attribute values. Positions come from the
 //! `TextPositionSelector` (code points) and are checked against the `TextQuoteSelector`; when
 //! they disagree the quote is searched for.
+//!
+//! An annotation with the motivation `linking` whose target and first body are annotations
+//! (`urn:uuid:<id>`, as Marginalia writes links) becomes a link from its target to its body,
+//! when both annotations are imported with it or are in the sidecar already; its type comes
+//! from a `classifying` body (`urn:marginalia:link-type:<id>` or a label), its note from a
+//! `commenting` one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +27,9 @@ use crate::annotation::{AnchorStatus, Annotation, is_rfc3339, now_rfc3339};
 use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, Span};
 use crate::error::Error;
-use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, decode_segment};
-use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped};
+use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, LINK_TYPE_URI_PREFIX, decode_segment};
+use crate::import::{Summary, add_all_linked, add_code, add_link_type, format_error, inside, open_session, read_capped};
+use crate::link::Link;
 use crate::session::Session;
 
 /// Reads the annotations of a W3C file (JSON or JSON lines). Containers are unpacked.
@@ -131,6 +138,76 @@ struct Parsed {
     coder: Option<String>,
     created: Option<String>,
     modified: Option<String>,
+}
+
+/// A `linking` annotation between two annotations.
+struct ParsedLink {
+    label: String,
+    id: Option<Uuid>,
+    origin: Uuid,
+    target: Uuid,
+    type_id: Option<String>,
+    type_name: String,
+    note: Vec<String>,
+    coder: Option<String>,
+    created: Option<String>,
+    modified: Option<String>,
+}
+
+/// The annotation a `urn:uuid:` reference names.
+fn annotation_ref(v: &Value) -> Option<Uuid> {
+    id_of(v).and_then(|s| s.strip_prefix("urn:uuid:")).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// A link, when `v` is a `linking` annotation from one annotation to another; `None` otherwise.
+fn parse_link(v: &Value, label: &str) -> Option<ParsedLink> {
+    let linking = as_list(v.get("motivation")).into_iter().any(|m| m.as_str() == Some("linking"));
+    let targets = as_list(v.get("target"));
+    let bodies = as_list(v.get("body"));
+    let origin = targets.first().and_then(|t| annotation_ref(t))?;
+    let target =
+        bodies.iter().find_map(|b| annotation_ref(b).filter(|_| b.get("type").is_none() && b.get("source").is_none()))?;
+    if !linking || targets.len() != 1 {
+        return None;
+    }
+    let mut link = ParsedLink {
+        label: label.to_owned(),
+        id: annotation_ref(v),
+        origin,
+        target,
+        type_id: None,
+        type_name: String::new(),
+        note: vec![],
+        coder: as_list(v.get("creator"))
+            .first()
+            .and_then(|c| c.as_str().or_else(|| c.get("name").and_then(Value::as_str)))
+            .map(str::to_owned),
+        created: v.get("created").and_then(Value::as_str).map(str::to_owned),
+        modified: v.get("modified").and_then(Value::as_str).map(str::to_owned),
+    };
+    for b in bodies {
+        let purposes = purposes(b);
+        if let Some(src) = b.get("source") {
+            let uri = id_of(src).unwrap_or("");
+            let label = src.get("label").and_then(Value::as_str).unwrap_or("");
+            if let Some(id) = uri.strip_prefix(LINK_TYPE_URI_PREFIX) {
+                link.type_id = Some(decode_segment(id));
+            }
+            if link.type_name.is_empty() {
+                link.type_name = if label.is_empty() { source_name(uri) } else { label.to_owned() };
+            }
+        } else if let Some(value) = b.get("value").and_then(Value::as_str) {
+            if purposes.iter().any(|p| p == "classifying" || p == "tagging") && link.type_name.is_empty() {
+                link.type_name = value.to_owned();
+            } else {
+                link.note.push(value.to_owned());
+            }
+        }
+    }
+    if link.type_name.is_empty() {
+        link.type_name = link.type_id.clone().unwrap_or_else(|| "linked".to_owned());
+    }
+    Some(link)
 }
 
 fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>) -> Result<Parsed, String> {
@@ -280,6 +357,8 @@ struct Report {
     reanchored: usize,
     by_quote_only: usize,
     widened: Vec<String>,
+    /// The `linking` annotations, placed with the annotations they join.
+    links: Vec<ParsedLink>,
 }
 
 /// One document's annotations, placed and checked, with the codebook they need.
@@ -304,11 +383,43 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
         return Err(nothing_placed(&report, path, folder));
     }
     let mut summary = Summary::default();
-    for (mut session, codebook, annotations) in prepared {
+    let links = std::mem::take(&mut report.links);
+    let mut links_placed = vec![false; links.len()];
+    for (mut session, mut codebook, annotations) in prepared {
         let n = annotations.len();
         let before: Vec<String> = session.edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
         let new_codes: Vec<String> = codebook.codes.iter().filter(|c| !before.contains(&c.id)).map(|c| c.id.clone()).collect();
-        let (added, skipped) = add_all(&mut session, codebook, annotations)?;
+        // The links between annotations of this document (imported now or there already).
+        let here: std::collections::HashSet<Uuid> =
+            annotations.iter().map(|a| a.id).chain(session.edits.annotations().iter().map(|a| a.id)).collect();
+        let mut doc_links = Vec::new();
+        for (l, placed) in links.iter().zip(links_placed.iter_mut()) {
+            if *placed || !here.contains(&l.origin) || !here.contains(&l.target) || l.origin == l.target {
+                continue;
+            }
+            *placed = true;
+            let known = codebook
+                .link_types
+                .iter()
+                .find(|t| Some(&t.id) == l.type_id.as_ref() || t.name.to_lowercase() == l.type_name.to_lowercase())
+                .map(|t| t.id.clone());
+            let type_id =
+                known.unwrap_or_else(|| add_link_type(&mut codebook, l.type_id.as_deref().unwrap_or(""), &l.type_name, None));
+            let mut link = Link::new(&type_id, l.origin, l.target, l.coder.as_deref().unwrap_or(coder));
+            if let Some(id) = l.id {
+                link.id = id;
+            }
+            link.note = l.note.join("\n\n");
+            if let Some(t) = l.created.clone().filter(|t| is_rfc3339(t)) {
+                link.created = t;
+            }
+            if let Some(t) = l.modified.clone().filter(|t| is_rfc3339(t)) {
+                link.modified = t;
+            }
+            doc_links.push(link);
+        }
+        let link_count = doc_links.len();
+        let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, doc_links)?;
         session.save()?;
         summary.written.push(session.sidecar_path.clone());
         let mut line = format!("{added} of {n} annotation(s) imported for {}", session.doc.file_name());
@@ -316,9 +427,21 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
             line.push_str(&format!(" ({skipped} were there already)"));
         }
         summary.carried.push(line);
+        if link_count > 0 {
+            summary.carried.push(format!("{links_added} of {link_count} link(s) imported for {}", session.doc.file_name()));
+        }
         if !new_codes.is_empty() {
             summary.carried.push(format!("added {} code(s) to the codebook: {}", new_codes.len(), new_codes.join(", ")));
         }
+    }
+    let unplaced_links: Vec<&str> =
+        links.iter().zip(&links_placed).filter(|(_, placed)| !**placed).map(|(l, _)| l.label.as_str()).collect();
+    if !unplaced_links.is_empty() {
+        summary.not_carried.push(format!(
+            "{} link(s) between annotations that were not imported: {}",
+            unplaced_links.len(),
+            unplaced_links.join(", ")
+        ));
     }
     report.add_to(&mut summary, folder);
     summary.not_carried.extend(container_notes);
@@ -335,6 +458,10 @@ fn group_by_document(values: &[Value], report: &mut Report) -> BTreeMap<String, 
             .and_then(Value::as_str)
             .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
             .unwrap_or_else(|| format!("annotation {}", n + 1));
+        if let Some(link) = parse_link(v, &label) {
+            report.links.push(link);
+            continue;
+        }
         let parsed = match parse_one(v, label.clone(), &mut report.unsupported) {
             Ok(p) => p,
             Err(why) => {

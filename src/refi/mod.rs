@@ -350,7 +350,7 @@ pub struct CodebookImport {
 /// missing colours come from the safe palette. Number keys go to the first ten codable codes and
 /// cues are chosen so that no two codes share both colour and cue.
 pub(crate) fn read_codes(codes: &Element, name: &str, what: &str, source: &str) -> Result<CodebookImport, Error> {
-    let mut cb = Codebook { name: name.to_owned(), description: String::new(), codes: Vec::new() };
+    let mut cb = Codebook { name: name.to_owned(), description: String::new(), codes: Vec::new(), link_types: Vec::new() };
     let mut ids = BTreeMap::new();
     let mut notes = Vec::new();
     let mut flattened = 0usize;

@@ -5,7 +5,9 @@
 //! description (after a blank line and "Example: "), so other programs show it and Marginalia
 //! splits it off again. Cues, number keys and attribute definitions have no place in a QDC:
 //! they are not written, and on import keys and cues are assigned afresh
-//! (see [`super::read_codes`]).
+//! (see [`super::read_codes`]). Nor are link types: a QDC has no place for them (a project,
+//! `.qdpx`, carries each link with its type's name and colour); a codebook read from a QDC
+//! into a document keeps the document's link types (see [`Codebook::adopt_ids_from`]).
 
 use quick_xml::events::BytesStart;
 
@@ -29,6 +31,18 @@ pub fn export(codebook: &Codebook) -> String {
     write_codes(&mut w, codebook);
     end(&mut w, "CodeBook");
     finish(w)
+}
+
+/// What the `.qdc` of `codebook` leaves out, in a sentence (`None` when nothing is).
+pub fn not_carried(codebook: &Codebook) -> Option<String> {
+    let n = codebook.link_types.len();
+    (n > 0).then(|| {
+        let names: Vec<&str> = codebook.link_types.iter().map(|t| t.name.as_str()).collect();
+        format!(
+            "{n} link type(s) were not written ({}): a REFI-QDA codebook has no link types; a project (.qdpx) carries each link with its type's name and colour",
+            names.join(", ")
+        )
+    })
 }
 
 /// Reads a `.qdc` document into a validated codebook.

@@ -7,10 +7,15 @@
 //! (start and end in Unicode code points, end exclusive, as REFI-QDA 1.5 §10.2 and its examples
 //! use) with one `Coding` of its code by its coder. The note is the selection's `Description`;
 //! attribute values follow it in a block headed [`ATTRIBUTES_HEADER`], one `id: value` a line.
+//! Each link between annotations is a `Link` (`direction="OneWay"`, from the origin selection
+//! to the target selection) named after its link type, with the type's colour; REFI-QDA links
+//! have no type of their own, no coder and no times, and a link's note is not written.
 //!
 //! Import reads text sources back into a folder: one `.txt` per source, one sidecar per coder,
-//! the codebook as `codebook.ron` when the folder has none. Whatever cannot be carried (other
-//! kinds of source, sets, cases, links, graphs, selections without a code, …) is listed in the
+//! the codebook as `codebook.ron` when the folder has none. A `Link` between two selections of
+//! one coder in one source becomes a link, its type the link type of the codebook named as the
+//! link is (added when there is none). Whatever cannot be carried (other kinds of source, sets,
+//! cases, links between codes or across sources, graphs, selections without a code, …) is listed in the
 //! [`ImportSummary`], never dropped without a word. The archive is untrusted: hostile paths,
 //! oversized or over-compressed entries, DOCTYPEs and selections outside the text are refused
 //! before anything is written, and nothing is ever written outside the target folder.
@@ -52,6 +57,7 @@ pub struct ExportReport {
     pub annotations: usize,
     pub coders: usize,
     pub codes: usize,
+    pub links: usize,
     /// What was not exported, and why.
     pub notes: Vec<String>,
 }
@@ -67,6 +73,7 @@ pub struct ImportSummary {
     pub codebook_path: Option<PathBuf>,
     pub codebook: Codebook,
     pub annotations: usize,
+    pub links: usize,
     /// Things in the project that Marginalia cannot carry, each with a count or a name.
     pub not_imported: Vec<String>,
     /// Things that were carried with a change (nesting flattened, names made unique, …).
@@ -76,8 +83,9 @@ pub struct ImportSummary {
 impl ImportSummary {
     /// A few lines for people: what was written, then what was not carried.
     pub fn report(&self) -> String {
+        let links = if self.links > 0 { format!(", {} link(s)", self.links) } else { String::new() };
         let mut out = format!(
-            "imported {} document(s), {} annotation(s), {} code(s), {} sidecar(s)\n",
+            "imported {} document(s), {} annotation(s){links}, {} code(s), {} sidecar(s)\n",
             self.documents.len(),
             self.annotations,
             self.codebook.codes.len(),
@@ -157,8 +165,11 @@ pub fn export_with<P: FnMut(usize, usize) -> bool>(
     start(&mut w, BytesStart::new("CodeBook"));
     write_codes(&mut w, &codebook);
     end(&mut w, "CodeBook");
+    write_variables(&mut w, &corpus.variables);
 
-    write_sources(&mut w, corpus, &mut report, ticker)?;
+    let links = write_sources(&mut w, corpus, &mut report, ticker)?;
+    write_links(&mut w, &links);
+    report.links = links.len();
     end(&mut w, "Project");
     drop(w);
     let _ = latch.write_all(b"\n");
@@ -200,14 +211,17 @@ fn source_file(corpus: &Corpus, d: &crate::corpus::CorpusDocument) -> (Uuid, Str
 }
 
 /// The `<Sources>` element: one `<TextSource>` per document with its selections (orphans are
-/// noted, not exported), reporting to the ticker.
+/// noted, not exported), reporting to the ticker. Returns the links between the selections
+/// written, for [`write_links`].
 fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
     w: &mut Writer<W>,
     corpus: &Corpus,
     report: &mut ExportReport,
     ticker: &mut Ticker<P>,
-) -> Result<(), Error> {
+) -> Result<Vec<ProjectLink>, Error> {
     let mut used_guids = BTreeSet::new();
+    let mut links: Vec<ProjectLink> = Vec::new();
+    let mut link_notes = 0;
     start(w, BytesStart::new("Sources"));
     for d in &corpus.documents {
         let (source_guid, file) = source_file(corpus, d);
@@ -215,8 +229,8 @@ fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
         src.push_attribute(("guid", source_guid.to_string().as_str()));
         src.push_attribute(("name", d.doc.file_name().as_str()));
         src.push_attribute(("plainTextPath", format!("internal://{file}").as_str()));
-        let mut annotations: Vec<(&Annotation, String)> = Vec::new();
-        for sc in &d.sidecars {
+        let mut annotations: Vec<(&Annotation, String, usize)> = Vec::new();
+        for (sc_index, sc) in d.sidecars.iter().enumerate() {
             for a in &sc.sidecar.annotations {
                 if a.status == AnchorStatus::Orphaned {
                     report.notes.push(format!(
@@ -228,31 +242,152 @@ fn write_sources<W: Write, P: FnMut(usize, usize) -> bool>(
                     ticker.annotations(1);
                     continue;
                 }
-                annotations.push((a, coder_of(a, sc.coder())));
+                annotations.push((a, coder_of(a, sc.coder()), sc_index));
             }
         }
-        annotations.sort_by(|(a, ac), (b, bc)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
-        if annotations.is_empty() {
+        annotations.sort_by(|(a, ac, _), (b, bc, _)| a.sort_key().cmp(&b.sort_key()).then(ac.cmp(bc)));
+        // (sidecar, annotation id) → the GUID of its selection, for the links.
+        let mut selection_of: HashMap<(usize, Uuid), Uuid> = HashMap::new();
+        let key = Corpus::variable_key(d);
+        let has_values = corpus.variables.documents.get(&key).is_some_and(|v| !v.is_empty());
+        if annotations.is_empty() && !has_values {
             empty(w, src);
         } else {
             start(w, src);
-            for (a, coder) in &annotations {
+            for (a, coder, sc_index) in &annotations {
                 let mut guid = a.id;
                 if !used_guids.insert(guid) {
                     guid = derived_guid("selection", &format!("{}:{coder}", a.id));
                     used_guids.insert(guid);
                 }
+                selection_of.insert((*sc_index, a.id), guid);
                 write_selection(w, a, guid, coder, &d.doc);
                 report.annotations += 1;
                 ticker.annotation()?;
             }
+            write_variable_values(w, &corpus.variables, &key);
             end(w, "TextSource");
+        }
+        for (sc_index, sc) in d.sidecars.iter().enumerate() {
+            for l in &sc.sidecar.links {
+                let ends = (selection_of.get(&(sc_index, l.origin)), selection_of.get(&(sc_index, l.target)));
+                let (Some(origin), Some(target)) = ends else {
+                    report.notes.push(format!(
+                        "{}: a link by {} was not exported: one of its annotations is no longer in the document",
+                        d.doc.file_name(),
+                        sc.coder()
+                    ));
+                    continue;
+                };
+                let guid = if used_guids.insert(l.id) { l.id } else { derived_guid("link", &l.id.to_string()) };
+                used_guids.insert(guid);
+                let kind = sc.sidecar.codebook.link_type(&l.link_type);
+                links.push(ProjectLink {
+                    guid,
+                    name: kind.map_or_else(|| l.link_type.clone(), |t| t.name.clone()),
+                    colour: kind.and_then(|t| crate::codebook::parse_colour(&t.colour)),
+                    origin: *origin,
+                    target: *target,
+                });
+                if !l.note.is_empty() {
+                    link_notes += 1;
+                }
+            }
         }
         report.documents += 1;
         ticker.report()?;
     }
     end(w, "Sources");
-    Ok(())
+    if link_notes > 0 {
+        report.notes.push(format!("{link_notes} link note(s) were not exported (a REFI-QDA link carries no text of its own)"));
+    }
+    Ok(links)
+}
+
+/// A link as the project writes it: between two selections.
+struct ProjectLink {
+    guid: Uuid,
+    name: String,
+    colour: Option<[u8; 3]>,
+    origin: Uuid,
+    target: Uuid,
+}
+
+/// The `<Links>` element: each link one way, from its origin's selection to its target's,
+/// named after its type, in its type's colour.
+fn write_links<W: Write>(w: &mut Writer<W>, links: &[ProjectLink]) {
+    if links.is_empty() {
+        return;
+    }
+    start(w, BytesStart::new("Links"));
+    for l in links {
+        let mut el = BytesStart::new("Link");
+        el.push_attribute(("guid", l.guid.to_string().as_str()));
+        el.push_attribute(("name", l.name.as_str()));
+        el.push_attribute(("direction", "OneWay"));
+        if let Some(rgb) = l.colour {
+            el.push_attribute(("color", crate::codebook::format_colour(rgb).as_str()));
+        }
+        el.push_attribute(("originGUID", l.origin.to_string().as_str()));
+        el.push_attribute(("targetGUID", l.target.to_string().as_str()));
+        empty(w, el);
+    }
+    end(w, "Links");
+}
+
+/// The GUID of a document variable: derived from its name.
+fn variable_guid(name: &str) -> Uuid {
+    derived_guid("variable", name)
+}
+
+/// The REFI-QDA type of a variable: numbers as Float (decimal), dates as Date, text and choices
+/// as Text.
+fn variable_type(kind: crate::vars::Kind) -> &'static str {
+    match kind {
+        crate::vars::Kind::Number => "Float",
+        crate::vars::Kind::Date => "Date",
+        crate::vars::Kind::Text | crate::vars::Kind::Choice => "Text",
+    }
+}
+
+/// The folder's document variables as the project's `Variables` (nothing when there are none).
+fn write_variables<W: Write>(w: &mut Writer<W>, vars: &crate::vars::Variables) {
+    if vars.variables.is_empty() {
+        return;
+    }
+    start(w, BytesStart::new("Variables"));
+    for v in &vars.variables {
+        let mut el = BytesStart::new("Variable");
+        el.push_attribute(("guid", variable_guid(&v.name).to_string().as_str()));
+        el.push_attribute(("name", v.name.as_str()));
+        el.push_attribute(("typeOfVariable", variable_type(v.kind)));
+        if v.description.is_empty() {
+            empty(w, el);
+        } else {
+            start(w, el);
+            text_element(w, "Description", &v.description);
+            end(w, "Variable");
+        }
+    }
+    end(w, "Variables");
+}
+
+/// A source's `VariableValue`s: one per variable the document has a value of.
+fn write_variable_values<W: Write>(w: &mut Writer<W>, vars: &crate::vars::Variables, document: &str) {
+    for v in &vars.variables {
+        let Some(value) = vars.value(document, &v.name) else { continue };
+        start(w, BytesStart::new("VariableValue"));
+        let mut r = BytesStart::new("VariableRef");
+        r.push_attribute(("targetGUID", variable_guid(&v.name).to_string().as_str()));
+        empty(w, r);
+        match (v.kind, crate::vars::parse_number(value)) {
+            // Rust writes floats without an exponent, as xsd:decimal wants them.
+            (crate::vars::Kind::Number, Some(n)) => text_element(w, "FloatValue", &n.to_string()),
+            (crate::vars::Kind::Date, _) => text_element(w, "DateValue", value.trim()),
+            _ => text_element(w, "TextValue", value),
+        }
+        end(w, "VariableValue");
+    }
 }
 
 fn write_selection<W: Write>(w: &mut Writer<W>, a: &Annotation, guid: Uuid, coder: &str, doc: &Document) {
@@ -472,18 +607,29 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
     let mut documents = Vec::new();
     let mut per_doc = Vec::new();
     let mut seen_ids: BTreeSet<Uuid> = BTreeSet::new();
+    // Selection (or coding) GUID → (document, coder, annotation id), for the links.
+    let mut annotation_of: HashMap<Uuid, (usize, String, Uuid)> = HashMap::new();
     for source in sources {
         // The document file: a safe, unused name in the folder.
         let file_name = unique_name(folder, &safe_file_name(&source.name, source.guid.as_deref()), &mut taken);
         let doc_path = folder.join(&file_name);
         let by_coder = annotations_by_coder(&source, &mut seen_ids, &mut reading.notes);
+        // The annotations are made in the order of the selections, coder by coder.
+        let mut made: HashMap<&str, std::slice::Iter<'_, Annotation>> =
+            by_coder.iter().map(|(coder, list)| (coder.as_str(), list.iter())).collect();
+        for s in &source.selections {
+            if let Some(a) = made.get_mut(s.coder.as_str()).and_then(Iterator::next) {
+                annotation_of.entry(s.guid).or_insert((per_doc.len(), s.coder.clone(), a.id));
+            }
+        }
         planned.push(Planned { path: doc_path.clone(), bytes: source.doc.text().as_bytes().to_vec() });
         documents.push(doc_path.clone());
         per_doc.push((doc_path, source.doc, by_coder));
     }
     add_used_attributes(&mut codebook, per_doc.iter().flat_map(|(_, _, by_coder)| by_coder.values().flatten()));
+    let (mut links, link_count) = read_links(&project, &annotation_of, &mut seen_ids, &mut codebook, &mut reading);
     codebook.validate()?;
-    let (sidecars, annotations) = plan_sidecars(per_doc, &codebook, &mut taken, &mut planned)?;
+    let (sidecars, annotations) = plan_sidecars(per_doc, &codebook, &mut links, &mut taken, &mut planned)?;
 
     let Reading { mut notes, not_imported, .. } = reading;
     let codebook_file = folder.join(crate::session::FOLDER_CODEBOOK);
@@ -497,7 +643,8 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
         planned.push(Planned { path: codebook_file.clone(), bytes: codebook.to_ron().into_bytes() });
         Some(codebook_file)
     };
-    let summary = ImportSummary { documents, sidecars, codebook_path, codebook, annotations, not_imported, notes };
+    let summary =
+        ImportSummary { documents, sidecars, codebook_path, codebook, annotations, links: link_count, not_imported, notes };
     Ok((planned, summary))
 }
 
@@ -568,6 +715,53 @@ fn annotations_by_coder(
     by_coder
 }
 
+/// The project's links between two selections of one coder in one source, by document and
+/// coder, and how many; their types are the link types named as the links are (added when the
+/// codebook has none). Links between codes, sources or other coders' selections are counted.
+fn read_links(
+    project: &super::Element,
+    annotation_of: &HashMap<Uuid, (usize, String, Uuid)>,
+    seen_ids: &mut BTreeSet<Uuid>,
+    codebook: &mut Codebook,
+    reading: &mut Reading<'_>,
+) -> (HashMap<(usize, String), Vec<crate::link::Link>>, usize) {
+    let mut out: HashMap<(usize, String), Vec<crate::link::Link>> = HashMap::new();
+    let (mut count, mut unlinked) = (0, 0);
+    for l in project.child("Links").map(|l| l.children_named("Link").collect::<Vec<_>>()).unwrap_or_default() {
+        let end = |name: &str| l.attr(name).and_then(parse_guid).and_then(|g| annotation_of.get(&g));
+        let (Some((doc_o, coder_o, origin)), Some((doc_t, coder_t, target))) = (end("originGUID"), end("targetGUID")) else {
+            unlinked += 1;
+            continue;
+        };
+        if doc_o != doc_t || coder_o != coder_t || origin == target {
+            unlinked += 1;
+            continue;
+        }
+        let name = l.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("linked");
+        let type_id = match codebook.link_types.iter().find(|t| t.name.to_lowercase() == name.to_lowercase()) {
+            Some(t) => t.id.clone(),
+            None => crate::import::add_link_type(codebook, "", name, l.attr("color").map(str::to_owned)),
+        };
+        let mut link = crate::link::Link::new(&type_id, *origin, *target, coder_o);
+        if let Some(g) = l.attr("guid").and_then(parse_guid)
+            && seen_ids.insert(g)
+        {
+            link.id = g;
+        }
+        if let Some(direction @ ("Bidirectional" | "Associative")) = l.attr("direction") {
+            reading.notes.push(format!("the {direction} link \"{name}\" became a link from its origin to its target"));
+        }
+        out.entry((*doc_o, coder_o.clone())).or_default().push(link);
+        count += 1;
+    }
+    if unlinked > 0 {
+        reading.not_imported.push(format!(
+            "{unlinked} link(s) between codes, sources, other coders' selections or other documents (Marginalia links two annotations of one sidecar)"
+        ));
+    }
+    (out, count)
+}
+
 /// Attribute values read from descriptions become text attributes of their codes.
 fn add_used_attributes<'a>(codebook: &mut Codebook, annotations: impl Iterator<Item = &'a Annotation>) {
     let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -590,12 +784,13 @@ fn add_used_attributes<'a>(codebook: &mut Codebook, annotations: impl Iterator<I
 fn plan_sidecars(
     per_doc: Vec<(PathBuf, Document, BTreeMap<String, Vec<Annotation>>)>,
     codebook: &Codebook,
+    links: &mut HashMap<(usize, String), Vec<crate::link::Link>>,
     taken: &mut BTreeSet<String>,
     planned: &mut Vec<Planned>,
 ) -> Result<(Vec<PathBuf>, usize), Error> {
     let mut sidecars = Vec::new();
     let mut count = 0;
-    for (doc_path, doc, by_coder) in per_doc {
+    for (doc_index, (doc_path, doc, by_coder)) in per_doc.into_iter().enumerate() {
         let file_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let several = by_coder.len() > 1;
         for (coder, annotations) in by_coder {
@@ -612,12 +807,13 @@ fn plan_sidecars(
                 sidecar::default_path(&doc_path)
             };
             count += annotations.len();
-            let sc = Sidecar::new(
+            let mut sc = Sidecar::new(
                 DocumentRef { file_name: file_name.clone(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
                 &coder,
                 codebook.clone(),
                 annotations,
             );
+            sc.links = links.remove(&(doc_index, coder.clone())).unwrap_or_default();
             // What is written must load again.
             let ron = sc.to_ron();
             Sidecar::from_ron(&ron, &sc_path)?;
@@ -658,8 +854,7 @@ impl Reading<'_> {
 
     /// Notes everything of the project Marginalia has no place for.
     fn note_what_has_no_place(&mut self, project: &super::Element) {
-        for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Links", "link"), ("Graphs", "graph")]
-        {
+        for (el, what) in [("Variables", "variable"), ("Cases", "case"), ("Sets", "set"), ("Graphs", "graph")] {
             let n = project.child(el).map_or(0, |e| e.children.len());
             if n > 0 {
                 self.not_imported.push(format!("{n} {what}(s) (Marginalia has no {what}s)"));

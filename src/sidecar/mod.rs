@@ -1,4 +1,4 @@
-//! The RON sidecar file: schema v1, validated loading, deterministic atomic saving with a
+//! The RON sidecar file: schema v2 (v1 read and upgraded on save), validated loading, deterministic atomic saving with a
 //! backup, and detection of changes made on disk by someone else.
 //!
 //! A sidecar that failed to load is never written over: loading returns an error and the
@@ -21,11 +21,13 @@ use crate::error::{Error, ErrorKind};
 pub use crate::io::{
     DiskStamp, UNKNOWN_FIELD_HINT, backup_path, ron_options, to_ron_pretty, unknown_field, write_atomic, write_atomic_with,
 };
+use crate::link::Link;
 
 /// The value of the `format` field, which tells a Marginalia sidecar from other RON files.
 pub const FORMAT: &str = "marginalia-annotations";
-/// The newest sidecar version this build reads and the one it writes.
-pub const VERSION: u32 = 1;
+/// The newest sidecar version this build reads and the one it writes. Version 2 added
+/// `links`; a version 1 file reads as one without links and is written back as version 2.
+pub const VERSION: u32 = 2;
 /// Sidecars larger than this are refused (a 10 MB text with 100,000 annotations is ~60 MB).
 pub const MAX_SIDECAR_BYTES: u64 = 1 << 30;
 
@@ -52,6 +54,10 @@ pub struct Sidecar {
     #[serde(default)]
     pub done: bool,
     pub codebook: Codebook,
+    /// Typed links between the annotations below, sorted by id (version 2; absent in version 1).
+    /// Written before the annotations so that the long annotation list stays the file's tail.
+    #[serde(default)]
+    pub links: Vec<Link>,
     pub annotations: Vec<Annotation>,
 }
 
@@ -65,6 +71,7 @@ impl Sidecar {
             coder: coder.to_owned(),
             done: false,
             codebook,
+            links: Vec::new(),
             annotations,
         }
     }
@@ -115,7 +122,9 @@ impl Sidecar {
         check_header(Some(&sidecar.format), Some(sidecar.version), text, path)?;
         if sidecar.version == 0 {
             let (line, col) = locate(text, "version:");
-            return Err(sidecar_error(path, "has version 0, which never existed").at(line, col).hint("set `version: 1`"));
+            return Err(sidecar_error(path, "has version 0, which never existed")
+                .at(line, col)
+                .hint("set `version: 2` (or 1 for a file without links)"));
         }
         sidecar.validate(text, path)?;
         Ok(sidecar)
@@ -178,6 +187,48 @@ impl Sidecar {
                     format!("annotation {} has a time that is not RFC 3339", a.id),
                     "write times like 2026-01-31T12:00:00Z",
                 );
+            }
+        }
+        self.validate_links(&ids, text, path)
+    }
+
+    /// Every link joins two different annotations of this file with a type of its codebook.
+    fn validate_links(&self, annotations: &std::collections::HashSet<uuid::Uuid>, text: &str, path: &Path) -> Result<(), Error> {
+        let mut ids = std::collections::HashSet::new();
+        for l in &self.links {
+            let fail = |msg: String, hint: &str| {
+                let (line, col) = locate(text, &l.id.to_string());
+                Err(sidecar_error(path, msg).at(line, col).hint(hint.to_owned()))
+            };
+            if !ids.insert(l.id) {
+                return fail(format!("has two links with the id {}", l.id), "give one of them a new id (any UUID)");
+            }
+            if self.codebook.link_type(&l.link_type).is_none() {
+                return fail(
+                    format!(
+                        "link {} has the type \"{}\", which its codebook does not define",
+                        l.id,
+                        excerpt(&l.link_type, crate::document::QUOTE_CHARS)
+                    ),
+                    "add that link type to the codebook's `link_types` in the file, or change the link's type",
+                );
+            }
+            for (which, end) in [("origin", l.origin), ("target", l.target)] {
+                if !annotations.contains(&end) {
+                    return fail(
+                        format!("link {} has the {which} {end}, which is not an annotation in this file", l.id),
+                        "correct the id, or delete the link",
+                    );
+                }
+            }
+            if l.origin == l.target {
+                return fail(
+                    format!("link {} starts and ends at the same annotation", l.id),
+                    "correct the target, or delete the link",
+                );
+            }
+            if !is_rfc3339(&l.created) || !is_rfc3339(&l.modified) {
+                return fail(format!("link {} has a time that is not RFC 3339", l.id), "write times like 2026-01-31T12:00:00Z");
             }
         }
         Ok(())
@@ -273,15 +324,20 @@ pub fn write_text<A: Borrow<Annotation> + Sync>(header: &Sidecar, annotations: &
         coder: &'a str,
         done: bool,
         codebook: &'a Codebook,
+        links: &'a [Link],
         annotations: &'a [Annotation],
     }
+    let mut links = header.links.clone();
+    links.sort_by_key(|l| l.id);
     let head = Head {
         format: &header.format,
-        version: header.version,
+        // Whatever version was read, what is written is this build's format.
+        version: VERSION,
         document: &header.document,
         coder: &header.coder,
         done: header.done,
         codebook: &header.codebook,
+        links: &links,
         annotations: &[],
     };
     let head = to_ron_pretty(&head);

@@ -521,7 +521,7 @@ mod tests {
             text.replace('\n', "\r\n"),
             text.replace("    ],\n)\n", "    ]\n)\n"),
             text.replacen("            prefix: ", "            prefix:  ", 1),
-            text.replacen("version: 1", "version: 0", 1),
+            text.replacen("version: 2", "version: 0", 1),
             text.replacen("code: \"opinion\"", "code: \"no-such-code\"", 1),
             format!("{}\u{ff}", &text[..text.len() - 1]),
         ];

@@ -84,6 +84,8 @@ pub(super) struct Views {
     pub(super) codebook: CodebookEditor,
     pub(super) dialogs: Dialogs,
     pub(super) export: ExportDialog,
+    /// The Retrieve window (passages across the open folder).
+    pub(super) retrieve: super::retrieve::RetrieveView,
 }
 
 pub struct App {
@@ -251,6 +253,11 @@ impl App {
             let pos = self.views.document.view.top_position(&session.doc);
             self.settings.remember_position(path, pos);
         }
+    }
+
+    /// The Retrieve window (tests fill in its form).
+    pub fn retrieve_mut(&mut self) -> &mut super::retrieve::RetrieveView {
+        &mut self.views.retrieve
     }
 
     /// When the open document was saved, and whether a save is under way.
@@ -604,6 +611,7 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
+        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), out);
         self.run_commands(&egui_ctx);
     }
 

@@ -337,7 +337,8 @@ impl CodebookEditor {
         };
         let base_name = self.base.as_ref().map_or(String::new(), |b| b.name.clone());
         ui.horizontal(|ui| {
-            let preview = Codebook { name: String::new(), description: String::new(), codes: vec![draft.clone()] };
+            let preview =
+                Codebook { name: String::new(), description: String::new(), codes: vec![draft.clone()], link_types: Vec::new() };
             cue_sample(ui, &preview, &draft.id);
             ui.heading(format!("Editing “{base_name}”"));
         });

@@ -82,16 +82,19 @@ pub enum UiCommand {
     ToggleAnnotationPanel,
     /// Show or hide the folder's list of documents.
     ToggleFolderPanel,
+    /// Open the Retrieve window (passages across the open folder).
+    ShowRetrieve,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 25] = [
+    pub const ALL: [UiCommand; 26] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
+        UiCommand::ShowRetrieve,
         UiCommand::ChangeName,
         UiCommand::Undo,
         UiCommand::Redo,
@@ -143,6 +146,7 @@ impl UiCommand {
             UiCommand::FocusFolder => "Go to the list of documents",
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
+            UiCommand::ShowRetrieve => "Retrieve passages…",
         }
     }
 
@@ -151,7 +155,7 @@ impl UiCommand {
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
             UiCommand::Open => (Menu::File, 0),
-            UiCommand::SaveNow | UiCommand::Export => (Menu::File, 1),
+            UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
             UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {

@@ -59,6 +59,18 @@ struct Placed {
     backgrounds: Vec<(usize, usize, Color32)>,
     /// The part of the text selection in this paragraph (code points from its start).
     selection: Option<(usize, usize)>,
+    /// Which code points run right to left (empty: none; the rows were not reordered).
+    rtl: super::bidi::Directions,
+    /// Flags (pairs of regional indicators), drawn as one labelled cell: (code point from the
+    /// paragraph's start, the two letters).
+    flags: Vec<(usize, String)>,
+}
+
+impl Placed {
+    /// Each row's rect and the x ranges that code points `s..e` cover.
+    fn segments(&self, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
+        if self.rtl.is_empty() { row_segments(&self.galley, s, e) } else { super::bidi::segments(&self.galley, s, e) }
+    }
 }
 
 #[derive(Default)]
@@ -102,6 +114,19 @@ impl DocView {
 
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    /// Where the code points of `span` are drawn (one rect per stretch of a row), if their
+    /// paragraph was drawn in the last frame. Right-to-left text makes several stretches.
+    pub fn span_rects(&self, doc: &Document, span: Span) -> Vec<Rect> {
+        let p = doc.paragraph_at(span.start);
+        let Some(placed) = self.placed.iter().find(|pl| pl.para == p) else { return Vec::new() };
+        let start = doc.paragraphs()[p].chars.start;
+        placed
+            .segments(span.start - start, span.end - start)
+            .into_iter()
+            .map(|(row, x0, x1)| Rect::from_x_y_ranges(x0..=x1, row.y_range()).translate(placed.pos.to_vec2()))
+            .collect()
     }
 
     /// The most characters on one visual row drawn in the last frame (the reading measure).
@@ -188,7 +213,7 @@ impl DocView {
             let mut p = first;
             let mut changed = false;
             while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
-                let (galley, backgrounds) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let (galley, backgrounds, flags, rtl) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
                 let gap = paragraph_gap(style.font_size);
                 let h = galley.size().y.max(style.font_size) + gap;
                 if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
@@ -202,7 +227,7 @@ impl DocView {
                     .selected_span()
                     .filter(|s| s.overlaps(&para))
                     .map(|s| (s.start.max(para.start) - para.start, s.end.min(para.end) - para.start));
-                self.placed.push(Placed { para: p, pos, galley, backgrounds, selection });
+                self.placed.push(Placed { para: p, pos, galley, backgrounds, selection, rtl, flags });
                 p += 1;
             }
             self.visible_paragraphs = (first, p.saturating_sub(1));
@@ -279,7 +304,7 @@ impl DocView {
         width: f32,
         selected: Option<Uuid>,
         filter: Option<&str>,
-    ) -> (Arc<Galley>, Vec<(usize, usize, Color32)>) {
+    ) -> Laid {
         let para = doc.paragraphs()[p];
         let text = &doc.text()[para.bytes.0..para.bytes.1];
         let font = FontId::proportional(style.font_size);
@@ -357,15 +382,47 @@ impl DocView {
         }
         let mut job = LayoutJob { text: text.to_owned(), ..Default::default() };
         job.wrap.max_width = width;
-        for (k, &(from, colour)) in colours.iter().enumerate() {
-            let to = colours.get(k + 1).map_or(text.len(), |&(next, _)| next);
+        let clusters = emoji_clusters(text);
+        let bidi = super::bidi::Analysis::of(text);
+        // Section boundaries: colour changes, the edges of hidden parts of emoji clusters, and
+        // changes of direction.
+        let mut points: Vec<usize> = colours.iter().map(|&(b, _)| b).collect();
+        points.extend(bidi.iter().flat_map(|b| b.cuts.iter().copied()));
+        points.extend(clusters.iter().flat_map(|c| [c.hidden.start, c.hidden.end]));
+        points.push(text.len());
+        points.sort_unstable();
+        points.dedup();
+        let hidden = TextFormat {
+            font_id: FontId::proportional(0.01),
+            color: Color32::TRANSPARENT,
+            line_height: base.line_height,
+            ..Default::default()
+        };
+        for w in points.windows(2) {
+            let (from, to) = (w[0], w[1]);
+            let colour = colours[colours.partition_point(|&(b, _)| b <= from).saturating_sub(1)].1;
+            let format = match clusters.iter().find(|c| c.hidden.start <= from && to <= c.hidden.end) {
+                Some(c) if c.flag.is_some() && from == c.hidden.start => {
+                    TextFormat { color: Color32::TRANSPARENT, ..base.clone() }
+                }
+                Some(_) => hidden.clone(),
+                None => TextFormat { color: colour, ..base.clone() },
+            };
             job.sections.push(egui::text::LayoutSection {
                 leading_space: 0.0,
                 byte_range: egui::text::ByteIndex(from)..egui::text::ByteIndex(to),
-                format: TextFormat { color: colour, ..base.clone() },
+                format,
             });
         }
-        (ui.painter().layout_job(job), backgrounds)
+        let flags = clusters.into_iter().filter_map(|c| c.flag.map(|f| (text[..c.hidden.start].chars().count(), f))).collect();
+        let galley = ui.painter().layout_job(job);
+        match bidi {
+            Some(analysis) => {
+                let (galley, rtl) = super::bidi::reorder(galley, text, &analysis);
+                (galley, backgrounds, flags, rtl)
+            }
+            None => (galley, backgrounds, flags, Vec::new()),
+        }
     }
 
     fn matches_in(&self, span: Span) -> Vec<usize> {
@@ -397,7 +454,7 @@ impl DocView {
             // Every highlight of the paragraph in one mesh: one shape, nothing to tessellate.
             let mut mesh = egui::Mesh::default();
             for &(s, e, colour) in &placed.backgrounds {
-                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
+                for (row_rect, x0, x1) in placed.segments(s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
                     let rect = Rect::from_x_y_ranges(x0..=x1, row_rect.y_range()).translate(placed.pos.to_vec2());
                     mesh.add_colored_rect(rect, colour);
                 }
@@ -409,13 +466,27 @@ impl DocView {
             // style no code's highlight has (codes are colours; the selection is not).
             if let Some((s, e)) = placed.selection {
                 let wash = text_colour.gamma_multiply(0.22);
-                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
+                for (row_rect, x0, x1) in placed.segments(s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
                     let rect = Rect::from_x_y_ranges(x0..=x1, row_rect.y_range()).translate(placed.pos.to_vec2());
                     painter.rect_filled(rect, 0.0, wash);
                     painter.rect_stroke(rect, 0.0, Stroke::new(1.5, text_colour), egui::StrokeKind::Outside);
                 }
             }
             painter.galley(placed.pos, placed.galley.clone(), text_colour);
+            for (at, letters) in &placed.flags {
+                let cell = placed.galley.pos_from_cursor(CCursor::new(*at)).translate(placed.pos.to_vec2());
+                let advance = placed.galley.pos_from_cursor(CCursor::new(*at + 1)).min.x - cell.min.x;
+                let rect =
+                    Rect::from_min_size(cell.min, vec2(advance.max(cell.height() * 0.9), cell.height())).shrink2(vec2(1.0, 3.0));
+                painter.rect_stroke(rect, 3.0, Stroke::new(1.0, text_colour), egui::StrokeKind::Inside);
+                painter.text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    letters,
+                    FontId::proportional(rect.height() * 0.5),
+                    text_colour,
+                );
+            }
             let para = doc.paragraphs()[placed.para];
             // Underline cues, stacked so overlapping annotations stay distinguishable.
             let anns: Vec<usize> = edits.overlapping(para.chars).collect();
@@ -432,7 +503,7 @@ impl DocView {
                 let width = if Some(a.id) == selected { 2.5 } else { 1.5 };
                 let s = a.start.max(para.chars.start) - para.chars.start;
                 let e = a.end.min(para.chars.end) - para.chars.start;
-                for (row_rect, x0, x1) in row_segments(&placed.galley, s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
+                for (row_rect, x0, x1) in placed.segments(s, e).into_iter().filter(|(r, ..)| seen(placed, r)) {
                     let y = placed.pos.y + row_rect.max.y - 1.5 - (level % 3) as f32 * 3.5;
                     let x0 = placed.pos.x + x0;
                     let x1 = placed.pos.x + x1;
@@ -466,9 +537,9 @@ impl DocView {
     /// The code point under a screen position, if it is over laid-out text.
     pub fn char_at_doc(&self, doc: &Document, pos: Pos2) -> Option<usize> {
         let placed = self.placed.iter().find(|p| pos.y < p.pos.y + p.galley.size().y.max(1.0) + 4.0).or(self.placed.last())?;
-        let cursor = placed.galley.cursor_from_pos(pos - placed.pos);
+        let index = super::bidi::cursor_at(&placed.galley, pos - placed.pos, &placed.rtl);
         let para = doc.paragraphs()[placed.para];
-        Some((para.chars.start + cursor.index.0).min(para.chars.end))
+        Some((para.chars.start + index).min(para.chars.end))
     }
 
     fn handle_pointer(
@@ -628,6 +699,43 @@ impl DocView {
             self.scroll_to = Some(pos);
         }
     }
+}
+
+/// A paragraph laid out: its galley, highlights, flags and directions (see [`Placed`]).
+type Laid = (Arc<Galley>, Vec<(usize, usize, Color32)>, Vec<(usize, String)>, super::bidi::Directions);
+
+/// An emoji sequence that would show as its parts: a ZWJ sequence (a family, a profession), a
+/// keycap or a flag. Its extra code points are laid out invisible and nearly zero wide, so that
+/// one symbol shows in one cell; positions are untouched.
+struct Cluster {
+    /// Bytes (from the paragraph's start) drawn invisibly.
+    hidden: std::ops::Range<usize>,
+    /// For a flag, its two letters: the whole pair is hidden and a labelled cell drawn instead.
+    flag: Option<String>,
+}
+
+fn emoji_clusters(text: &str) -> Vec<Cluster> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    if !text.chars().any(|c| c == '\u{200D}' || c == '\u{20E3}' || regional(c)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (at, g) in text.grapheme_indices(true) {
+        let mut chars = g.char_indices();
+        let Some((_, first)) = chars.next() else { continue };
+        let Some((second_at, _)) = chars.next() else { continue };
+        if regional(first) {
+            let letters: String =
+                g.chars().filter(|&c| regional(c)).map(|c| char::from(b'A' + (c as u32 - 0x1F1E6) as u8)).collect();
+            // The first indicator keeps its cell (invisible); the rest takes no room.
+            out.push(Cluster { hidden: at..at + first.len_utf8(), flag: Some(letters) });
+            out.push(Cluster { hidden: at + second_at..at + g.len(), flag: None });
+        } else if g.contains('\u{200D}') || g.contains('\u{20E3}') {
+            out.push(Cluster { hidden: at + second_at..at + g.len(), flag: None });
+        }
+    }
+    out
 }
 
 /// Underline levels for overlapping annotations: each takes the lowest level that no earlier

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bidi;
 pub mod codebook_editor;
 pub mod command;
 pub mod compare;
@@ -18,6 +19,7 @@ pub mod doc_view;
 pub mod document;
 pub mod menu;
 pub mod panel;
+pub mod retrieve;
 mod run;
 pub mod saver;
 pub mod settings;

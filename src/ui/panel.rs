@@ -1,5 +1,5 @@
 //! The annotation panel: code buttons that tag the selection, the selected annotation's editor
-//! (code, note, attributes, span, delete), the legend with counts and filters, the list of
+//! (code, note, attributes, span, delete, its links in and out), the legend with counts and filters, the list of
 //! annotations in document order, and orphans waiting to be re-attached.
 
 use egui::{RichText, Ui};
@@ -218,6 +218,7 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
         }
     });
     ui.label(RichText::new(format!("by {} · {}", a.coder, a.modified)).small().weak());
+    links(session, a, cb, ui, out);
 }
 
 /// One attribute of the selected annotation: a choice, a yes/no box or a text field.
@@ -257,6 +258,142 @@ fn attribute_row(ui: &mut Ui, a: &Annotation, attr: &AttributeDef, out: &mut Vec
             }
         }
     }
+}
+
+/// The "Link to…" form's choices while it is open, kept in egui's memory.
+#[derive(Clone, Default)]
+struct LinkDraft {
+    /// The annotation the form was opened for (the link's origin).
+    origin: Option<uuid::Uuid>,
+    target: Option<uuid::Uuid>,
+    link_type: Option<String>,
+}
+
+/// How an annotation is named in link rows and choices: its quote and its code.
+fn link_end_label(session: &crate::session::Session, cb: &crate::codebook::Codebook, id: uuid::Uuid) -> String {
+    session.edits.get(id).map_or_else(
+        || "(missing)".to_owned(),
+        |x| {
+            let code = cb.code(&x.code).map_or(x.code.as_str(), |c| c.name.as_str());
+            format!("“{}” ({code})", crate::document::excerpt(&x.exact, 40))
+        },
+    )
+}
+
+/// The "Link to…" form: the target annotation, a link type the annotation's code may start,
+/// and Add link / Cancel. Returns whether the form is done.
+fn link_form(
+    session: &crate::session::Session,
+    a: &crate::annotation::Annotation,
+    cb: &crate::codebook::Codebook,
+    draft: &mut LinkDraft,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) -> bool {
+    let type_name = |id: &str| cb.link_type(id).map_or(id.to_owned(), |t| t.name.clone());
+    let target_text = draft.target.map_or_else(|| "Choose an annotation".to_owned(), |t| link_end_label(session, cb, t));
+    let r = egui::ComboBox::from_id_salt("link-target").selected_text(&target_text).width(240.0).show_ui(ui, |ui| {
+        for other in session.edits.annotations().iter().filter(|x| x.id != a.id) {
+            let label = link_end_label(session, cb, other.id);
+            if ui.selectable_label(draft.target == Some(other.id), label).clicked() {
+                draft.target = Some(other.id);
+            }
+        }
+    });
+    name_combo(&r.response, "Link target", &target_text);
+    // The types this annotation's code may start.
+    let allowed: Vec<&crate::codebook::LinkType> = cb.link_types.iter().filter(|t| t.allows_origin(&a.code)).collect();
+    let type_text = draft.link_type.as_deref().map_or_else(|| "Choose a link type".to_owned(), type_name);
+    let r = egui::ComboBox::from_id_salt("link-type").selected_text(&type_text).show_ui(ui, |ui| {
+        for t in &allowed {
+            if ui
+                .selectable_label(draft.link_type.as_deref() == Some(t.id.as_str()), &t.name)
+                .on_hover_text(&t.description)
+                .clicked()
+            {
+                draft.link_type = Some(t.id.clone());
+            }
+        }
+    });
+    name_combo(&r.response, "Link type", &type_text);
+    let mut close = false;
+    ui.horizontal(|ui| {
+        let ready = draft.target.is_some() && draft.link_type.is_some();
+        let r = ui
+            .add_enabled(ready, egui::Button::new("Add link"))
+            .on_disabled_hover_text("Choose the annotation and the link type");
+        if r.clicked()
+            && let (Some(target), Some(kind)) = (draft.target, &draft.link_type)
+        {
+            commands.push(Command::Apply(Action::AddLink(crate::link::Link::new(kind, a.id, target, &session.coder))));
+            close = true;
+        }
+        if ui.button("Cancel").clicked() {
+            close = true;
+        }
+    });
+    close
+}
+
+/// The selected annotation's links out and in, each with a delete button, and "Link to…": pick
+/// the target annotation and the link type.
+fn links(
+    session: &crate::session::Session,
+    a: &crate::annotation::Annotation,
+    cb: &crate::codebook::Codebook,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) {
+    ui.separator();
+    ui.label(RichText::new("Links").strong());
+    let type_name = |id: &str| cb.link_type(id).map_or(id.to_owned(), |t| t.name.clone());
+    let rows: Vec<(&crate::link::Link, String)> = session
+        .edits
+        .links_from(a.id)
+        .map(|l| (l, format!("{}, to {}", type_name(&l.link_type), link_end_label(session, cb, l.target))))
+        .chain(
+            session
+                .edits
+                .links_to(a.id)
+                .map(|l| (l, format!("{}, from {}", type_name(&l.link_type), link_end_label(session, cb, l.origin)))),
+        )
+        .collect();
+    if rows.is_empty() {
+        ui.label(RichText::new("No links.").weak().small());
+    }
+    for (l, text) in rows {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&text).small()).on_hover_text(&l.note);
+            let r = ui.small_button("Delete link");
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Delete link {text}")));
+            if r.clicked() {
+                commands.push(Command::Apply(Action::DeleteLink(l.id)));
+            }
+        });
+    }
+    if cb.link_types.is_empty() {
+        ui.label(RichText::new("This codebook has no link types.").weak().small());
+        return;
+    }
+    let key = egui::Id::unique("link-draft");
+    let mut draft: LinkDraft = ui.data(|d| d.get_temp(key)).unwrap_or_default();
+    if draft.origin != Some(a.id) {
+        if ui.button("Link to…").on_hover_text("Link this annotation to another one").clicked() {
+            draft = LinkDraft { origin: Some(a.id), ..LinkDraft::default() };
+            ui.data_mut(|d| {
+                d.insert_temp(key, draft);
+            });
+        }
+        return;
+    }
+    let close = link_form(session, a, cb, &mut draft, ui, commands);
+    ui.data_mut(|d| {
+        if close {
+            d.remove::<LinkDraft>(key);
+        } else {
+            d.insert_temp(key, draft);
+        }
+    });
 }
 
 fn legend(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {

@@ -78,6 +78,7 @@ impl App {
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
+            UiCommand::ShowRetrieve => self.views.retrieve.open = true,
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;

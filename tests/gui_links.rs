@@ -1,0 +1,105 @@
+//! Links in the desktop app: the selected annotation's panel draws a link with "Link to…",
+//! shows it on both ends, deletes it, and undo brings back a link deleted with its annotation.
+
+#![cfg(feature = "gui")]
+
+mod gui_support;
+use gui_support::wait_for_disk;
+
+use std::path::Path;
+
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use marginalia::document::excerpt;
+use marginalia::ui::{App, Settings};
+
+const SPEECH: &str = "Friends of Port Ellery — welcome! 🎉\n\
+Our harbour lost 412 jobs in three years. We demand that the council reopen the fish market by spring.\n\
+Vote on Sunday and bring your neighbours.\n";
+const FACT: &str = "Our harbour lost 412 jobs in three years";
+const DEMAND: &str = "We demand that the council reopen the fish market by spring";
+
+fn add_via_cli(doc: &Path, quote: &str, code: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
+        .args(["add"])
+        .arg(doc)
+        .args(["--quote", quote, "--code", code, "--coder", "Other"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn app_on(doc: &Path) -> Harness<'static, App> {
+    let settings = Settings { coder: "Tester".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(doc);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 1400.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    harness.run_steps(3);
+    harness
+}
+
+fn pick(harness: &mut Harness<'_, App>, combo: &str, option: &str) {
+    harness.get_by_role_and_label(Role::ComboBox, combo).click();
+    harness.run_steps(2);
+    harness.get_all_by_label(option).last().expect("the option is listed").click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn link_to_another_annotation_from_the_panel_then_delete_and_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("speech.txt");
+    std::fs::write(&doc, SPEECH).unwrap();
+    add_via_cli(&doc, FACT, "factual-assertion");
+    add_via_cli(&doc, DEMAND, "demand");
+    let mut harness = app_on(&doc);
+
+    // Select the fact from the list; it has no links yet.
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    harness.get_by_label("No links.");
+    harness.get_by_label("Link to…").click();
+    harness.run_steps(2);
+    let demand_choice = format!("“{}” (Demand)", excerpt(DEMAND, 40));
+    pick(&mut harness, "Link target", &demand_choice);
+    pick(&mut harness, "Link type", "Evidence for");
+    harness.get_by_label("Add link").click();
+    harness.run_steps(2);
+
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1);
+    let by_quote = |q: &str| saved.annotations.iter().find(|a| a.exact == q).unwrap().id;
+    let (fact, demand) = (by_quote(FACT), by_quote(DEMAND));
+    assert_eq!((saved.links[0].origin, saved.links[0].target), (fact, demand));
+    assert_eq!(saved.links[0].link_type, "evidence-for");
+    assert_eq!(saved.links[0].coder, "Tester");
+    let outgoing = format!("Evidence for, to {demand_choice}");
+    harness.get_by_label(&outgoing);
+
+    // The demand shows the link coming in.
+    harness.get_by_label(&format!("Demand: {}", excerpt(DEMAND, 60))).click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!("Evidence for, from “{}” (Factual assertion)", excerpt(FACT, 40)));
+
+    // Deleting the link from the panel, then undo.
+    harness.get_by_label(&format!("Delete link Evidence for, from “{}” (Factual assertion)", excerpt(FACT, 40))).click();
+    harness.run_steps(2);
+    assert!(harness.state().session().unwrap().edits.links().is_empty());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().session().unwrap().edits.links().len(), 1);
+
+    // Deleting the demand takes its link along; undo brings back both, as one step.
+    harness.get_by_label("Delete annotation").click();
+    harness.run_steps(2);
+    let edits = &harness.state().session().unwrap().edits;
+    assert!(edits.links().is_empty() && edits.get(demand).is_none());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    let edits = &harness.state().session().unwrap().edits;
+    assert!(edits.get(demand).is_some());
+    assert_eq!(edits.links().len(), 1);
+    wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1 && s.annotations.len() == 2);
+}
