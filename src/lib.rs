@@ -17,6 +17,7 @@ pub mod annotation;
 #[cfg(feature = "gui")]
 pub mod bench;
 pub mod cli;
+pub mod class;
 pub mod codebook;
 pub mod corpus;
 pub mod document;

@@ -3,6 +3,7 @@
 //! Every error is one line on stderr (file, place, what to do) and a non-zero exit; user
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
+mod class;
 mod export;
 mod import;
 
@@ -57,6 +58,8 @@ pub enum Command {
     /// kappa, Krippendorff's alpha and unitizing alpha), or with --key a class report scoring
     /// each sidecar against an answer key.
     Agree(agree::AgreeArgs),
+    /// The classroom: pack an assignment, unpack it, hand in, collect, name the key, grade.
+    Class(class::ClassArgs),
     /// Measure speed and memory on generated documents: frame time, open, save, exports.
     #[cfg(feature = "gui")]
     Bench(bench::BenchArgs),
@@ -121,6 +124,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32)
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Agree(args) => agree::run(args),
+        Command::Class(args) => class::run(args),
         #[cfg(feature = "gui")]
         Command::Bench(args) => bench::run(args),
     };
