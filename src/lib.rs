@@ -16,8 +16,8 @@ pub mod anchor;
 pub mod annotation;
 #[cfg(feature = "gui")]
 pub mod bench;
-pub mod cli;
 pub mod class;
+pub mod cli;
 pub mod codebook;
 pub mod corpus;
 pub mod document;

@@ -9,9 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::{
-    ClassManifest, Collected, HANDIN_FORMAT, LARGE_ENTRY, MANIFEST, SMALL_ENTRY, TextRef, VERSION, check_coder,
-    check_format, entry_text, folder_assignment, open_archive, parse_ron, read_entry, require_class, save_class,
-    zip_bytes,
+    ClassManifest, Collected, HANDIN_FORMAT, LARGE_ENTRY, MANIFEST, SMALL_ENTRY, TextRef, VERSION, check_coder, check_format,
+    entry_text, folder_assignment, open_archive, parse_ron, read_entry, require_class, save_class, zip_bytes,
 };
 use crate::document::Document;
 use crate::error::Error;
@@ -55,15 +54,18 @@ pub fn handin(folder: &Path, coder: &str, out: Option<&Path>, now: OffsetDateTim
     for text in &assignment.documents {
         let path = folder.join(&text.file_name);
         let doc = Document::open(&path)?;
-        documents.push(TextRef { file_name: text.file_name.clone(), fingerprint: doc.fingerprint().to_owned(), codes: text.codes.clone() });
+        documents.push(TextRef {
+            file_name: text.file_name.clone(),
+            fingerprint: doc.fingerprint().to_owned(),
+            codes: text.codes.clone(),
+        });
         let Some(mut sc) = coder_sidecar(&path, coder)? else { continue };
         sc.coder = coder.to_owned();
         entries.push((sidecar_name(&text.file_name, coder), sc.to_ron().into_bytes()));
     }
     if entries.is_empty() {
-        return Err(Error::usage(format!("{} holds no annotations by \"{coder}\"", folder.display())).hint(
-            "annotate the texts first, and give the coder name you annotated under (see the sidecars' `coder` field)",
-        ));
+        return Err(Error::usage(format!("{} holds no annotations by \"{coder}\"", folder.display()))
+            .hint("annotate the texts first, and give the coder name you annotated under (see the sidecars' `coder` field)"));
     }
     let time = now.replace_nanosecond(0).unwrap_or(now).format(&Rfc3339).unwrap_or_default();
     let manifest = HandinManifest {
@@ -151,7 +153,10 @@ fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> R
     let mut sidecars = Vec::new();
     for text in &manifest.documents {
         if !super::is_plain_text_name(&text.file_name) {
-            return skip(format!("names the text \"{}\", which is not a plain file name", crate::error::printable(&text.file_name)));
+            return skip(format!(
+                "names the text \"{}\", which is not a plain file name",
+                crate::error::printable(&text.file_name)
+            ));
         }
         let doc_path = class_folder.join(&text.file_name);
         if !doc_path.is_file() {
@@ -159,7 +164,11 @@ fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> R
         }
         let doc = Document::open(&doc_path)?;
         if doc.fingerprint() != text.fingerprint {
-            return skip(format!("was made on a {} that differs from the class folder's (fingerprint {}…)", text.file_name, &text.fingerprint.get(..12).unwrap_or("")));
+            return skip(format!(
+                "was made on a {} that differs from the class folder's (fingerprint {}…)",
+                text.file_name,
+                &text.fingerprint.get(..12).unwrap_or("")
+            ));
         }
         let name = sidecar_name(&text.file_name, &coder);
         if let Some(bytes) = read_entry(&mut archive, path, &name, LARGE_ENTRY)? {

@@ -229,9 +229,10 @@ fn is_plain_text_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && !name.contains(['/', '\\', ':', '\0'])
-        && Path::new(name).extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            crate::corpus::DOCUMENT_EXTENSIONS.contains(&e.to_lowercase().as_str())
-        })
+        && Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| crate::corpus::DOCUMENT_EXTENSIONS.contains(&e.to_lowercase().as_str()))
 }
 
 /// The texts of a class folder, sorted by name: its documents but `instructions.md`.
@@ -271,11 +272,8 @@ pub fn pack(folder: &Path, out: &Path, title: Option<&str>, due: Option<&str>) -
     let codebook_path = folder.join(CODEBOOK_FILE);
     let codebook = if codebook_path.exists() { Codebook::load(&codebook_path)? } else { Codebook::default() };
     let instructions_path = folder.join(INSTRUCTIONS_FILE);
-    let instructions = if instructions_path.exists() {
-        read_text(&instructions_path, "cannot read the instructions")?
-    } else {
-        String::new()
-    };
+    let instructions =
+        if instructions_path.exists() { read_text(&instructions_path, "cannot read the instructions")? } else { String::new() };
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -290,9 +288,11 @@ pub fn pack(folder: &Path, out: &Path, title: Option<&str>, due: Option<&str>) -
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let codes = class.codes.get(&file_name).cloned().unwrap_or_default();
         if let Some(unknown) = codes.iter().find(|c| codebook.code(c).is_none()) {
-            return Err(Error::usage(format!("{CLASS_FILE} asks for the code \"{unknown}\" on {file_name}, which the codebook does not have"))
-                .in_file(&folder.join(CLASS_FILE))
-                .hint("use code ids from the folder's codebook"));
+            return Err(Error::usage(format!(
+                "{CLASS_FILE} asks for the code \"{unknown}\" on {file_name}, which the codebook does not have"
+            ))
+            .in_file(&folder.join(CLASS_FILE))
+            .hint("use code ids from the folder's codebook"));
         }
         documents.push(TextRef { file_name: file_name.clone(), fingerprint: fingerprint_of(&bytes), codes });
         texts.push((file_name, bytes));
@@ -435,8 +435,7 @@ pub fn folder_assignment(folder: &Path) -> Result<AssignmentManifest, Error> {
         return Err(Error::usage(format!("{} has no {ASSIGNMENT_FILE}", folder.display()))
             .hint("pass the folder an assignment package was unpacked into (`marginalia class unpack`)"));
     }
-    let manifest: AssignmentManifest =
-        parse_ron(&read_text(&path, "cannot read the assignment")?, &path, "assignment manifest")?;
+    let manifest: AssignmentManifest = parse_ron(&read_text(&path, "cannot read the assignment")?, &path, "assignment manifest")?;
     check_format(&path, &manifest.format, manifest.version, ASSIGNMENT_FORMAT)?;
     Ok(manifest)
 }
