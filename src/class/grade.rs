@@ -239,3 +239,25 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
     let bytes = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
     String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::Format, format!("the gradebook is not UTF-8: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_follow_the_sorted_names_and_go_on_past_z() {
+        let names: Vec<String> = (0..28).map(|i| format!("s{i:02}")).rev().collect();
+        let p = pseudonyms(&names);
+        assert_eq!(p["s00"], "Student A");
+        assert_eq!(p["s25"], "Student Z");
+        assert_eq!(p["s26"], "Student AA");
+        assert_eq!(p["s27"], "Student AB");
+    }
+
+    #[test]
+    fn the_coder_is_read_from_the_sidecars_file_name() {
+        assert_eq!(coder_of("speech.txt.ana.annotations.ron", "speech.txt").as_deref(), Some("ana"));
+        assert_eq!(coder_of("speech.txt.annotations.ron", "speech.txt"), None);
+        assert_eq!(coder_of("speech.txt.ana.annotations.ron", "letter.md"), None);
+    }
+}

@@ -439,3 +439,32 @@ pub fn folder_assignment(folder: &Path) -> Result<AssignmentManifest, Error> {
     check_format(&path, &manifest.format, manifest.version, ASSIGNMENT_FORMAT)?;
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coder_names_that_would_break_a_sidecar_name_are_refused() {
+        for good in ["ana", "Ana Lima", "student_7", "jean-luc"] {
+            assert!(check_coder(good).is_ok(), "{good}");
+        }
+        for bad in ["", " ", "a.b", "../x", "a/b", "a\\b", " ana", "c:", "a\nb"] {
+            assert!(check_coder(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_plain_text_names_may_be_unpacked() {
+        assert!(is_plain_text_name("speech.txt") && is_plain_text_name("Letter.MD"));
+        for bad in ["../speech.txt", "a/speech.txt", ".hidden.txt", "speech.exe", "speech.txt.annotations.ron", "c:x.txt"] {
+            assert!(!is_plain_text_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn due_dates_are_dates_or_times() {
+        assert!(check_due("2026-12-24").is_ok() && check_due("2026-12-24T18:00:00Z").is_ok());
+        assert!(check_due("next friday").is_err() && check_due("2026-13-01").is_err());
+    }
+}
