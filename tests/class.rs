@@ -111,6 +111,20 @@ fn a_package_holds_the_texts_codebook_and_instructions_and_never_a_sidecar() {
     assert_eq!(first.assignment, second.assignment);
     assert_eq!(second.title, "Week 3");
     assert_eq!(first.documents.len(), 2);
+
+    // The codes asked per text come from class.ron; one the codebook lacks is refused.
+    let class_ron = std::fs::read_to_string(class.join("class.ron")).unwrap();
+    let asked = class_ron.replace("codes: {}", "codes: {\"speech.txt\": [\"prediction\", \"demand\"]}");
+    assert_ne!(asked, class_ron);
+    std::fs::write(class.join("class.ron"), &asked).unwrap();
+    ok(dir, &["class", "pack", "class", "-o", "codes.marginalia-assignment"]);
+    let codes = class::read_assignment(&dir.join("codes.marginalia-assignment")).unwrap();
+    let speech = codes.documents.iter().find(|d| d.file_name == "speech.txt").unwrap();
+    assert_eq!(speech.codes, ["prediction", "demand"]);
+    std::fs::write(class.join("class.ron"), asked.replace("\"demand\"]", "\"gossip\"]")).unwrap();
+    let out = run(dir, &["class", "pack", "class", "-o", "bad.marginalia-assignment"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("\"gossip\"") && !dir.join("bad.marginalia-assignment").exists(), "{}", out.stderr);
 }
 
 #[test]
