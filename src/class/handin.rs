@@ -107,6 +107,7 @@ pub enum CollectOutcome {
 /// older than the coder's hand-in collected before, or when it would overwrite a sidecar that
 /// no hand-in brought. Returns one outcome per file, in the order given.
 pub fn collect(class_folder: &Path, handins: &[PathBuf]) -> Result<Vec<(PathBuf, CollectOutcome)>, Error> {
+    let _lock = super::lock_class(class_folder)?;
     let mut class = require_class(class_folder)?;
     let mut outcomes = Vec::new();
     for path in handins {

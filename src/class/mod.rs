@@ -140,7 +140,7 @@ fn format_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Format, message)
 }
 
-/// Parses a manifest, checking its `format` and `version` by the `check` given.
+/// Parses a manifest; `what` names it in the message.
 fn parse_ron<T: serde::de::DeserializeOwned>(text: &str, path: &Path, what: &str) -> Result<T, Error> {
     crate::io::ron_options().from_str(text).map_err(|e| {
         let message = crate::io::unknown_field(&e.code)
@@ -183,6 +183,12 @@ pub fn require_class(folder: &Path) -> Result<ClassManifest, Error> {
     })
 }
 
+/// Holds the class manifest's lock while it is read, changed and written back, so that two
+/// commands on the same class folder (a `collect` and a `key`) never lose each other's change.
+pub fn lock_class(folder: &Path) -> Result<crate::io::FileLock, Error> {
+    crate::io::lock(&crate::io::resolve(&folder.join(CLASS_FILE))?)
+}
+
 pub fn save_class(folder: &Path, class: &ClassManifest) -> Result<(), Error> {
     crate::io::write_atomic(&folder.join(CLASS_FILE), crate::io::to_ron_pretty(class).as_bytes(), false).map(|_| ())
 }
@@ -209,6 +215,7 @@ pub fn check_coder(coder: &str) -> Result<(), Error> {
 /// Sets which coder's sidecars are the answer key (making `class.ron` if there is none).
 pub fn set_key(folder: &Path, coder: &str) -> Result<ClassManifest, Error> {
     check_coder(coder)?;
+    let _lock = lock_class(folder)?;
     let mut class = load_class(folder)?.unwrap_or_default();
     class.key = Some(coder.to_owned());
     save_class(folder, &class)?;
@@ -257,6 +264,7 @@ pub fn pack(folder: &Path, out: &Path, title: Option<&str>, due: Option<&str>) -
     if let Some(due) = due {
         check_due(due)?;
     }
+    let _lock = lock_class(folder)?;
     let mut class = load_class(folder)?.unwrap_or_default();
     if let Some(title) = title {
         class.title = title.to_owned();
