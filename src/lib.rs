@@ -19,6 +19,7 @@ pub mod annotation;
 pub mod autocode;
 #[cfg(feature = "gui")]
 pub mod bench;
+pub mod class;
 pub mod cli;
 pub mod codebook;
 pub mod corpus;
