@@ -17,6 +17,7 @@ pub mod agree;
 pub mod anchor;
 pub mod annotation;
 pub mod autocode;
+pub mod class;
 pub mod cli;
 pub mod codebook;
 pub mod corpus;

@@ -4,6 +4,7 @@
 //! mistakes never panic or print a backtrace. With no subcommand the desktop app opens.
 
 mod autocode;
+mod class;
 mod export;
 mod git;
 mod import;
@@ -82,6 +83,8 @@ pub enum Command {
     /// Make the git repository of a folder merge sidecars with `marginalia merge-driver`
     /// (writes .gitattributes and the repository's local git config).
     GitSetup(git::GitSetupArgs),
+    /// The classroom: pack an assignment, unpack it, hand in, collect, name the key, grade.
+    Class(class::ClassArgs),
     /// Measure speed and memory on generated documents: frame time, open, save, exports.
     #[cfg(feature = "gui")]
     Bench(bench::BenchArgs),
@@ -174,6 +177,7 @@ pub fn run(cli: Cli, open_gui: impl FnOnce(Vec<PathBuf>, Option<String>) -> i32)
         Command::Autocode(args) => autocode::run(args),
         Command::MergeDriver(args) => git::merge_driver(args),
         Command::GitSetup(args) => git::git_setup(args),
+        Command::Class(args) => class::run(args),
         #[cfg(feature = "gui")]
         Command::Bench(args) => bench::run(args),
     };

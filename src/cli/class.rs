@@ -1,0 +1,185 @@
+//! `marginalia class`: pack an assignment, hand in, collect, name the key, grade.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::class::{self, CollectOutcome};
+use crate::error::Error;
+
+#[derive(Debug, Args)]
+pub struct ClassArgs {
+    #[command(subcommand)]
+    pub command: ClassCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Pack the class folder's texts, codebook and instructions.md into one assignment file
+    /// (never any sidecar, so never the answer key).
+    Pack(PackArgs),
+    /// Unpack an assignment file into a folder to work in (never overwrites a file there).
+    Unpack(UnpackArgs),
+    /// Pack one coder's sidecars of an unpacked assignment into a hand-in file.
+    Handin(HandinArgs),
+    /// Copy hand-ins' sidecars into the class folder. Exit 1 when any hand-in was skipped.
+    Collect(CollectArgs),
+    /// Say which coder's sidecars are the answer key.
+    Key(KeyArgs),
+    /// Grade every student against the key: precision, recall, F1 and points per text and code.
+    Grade(GradeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The class folder: the texts (.txt, .md), codebook.ron, instructions.md.
+    pub folder: PathBuf,
+    /// The package to write (NAME.marginalia-assignment).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The assignment's title (kept in class.ron; default: the package's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The due date, YYYY-MM-DD or an RFC 3339 time (kept in class.ron).
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// The .marginalia-assignment file.
+    pub package: PathBuf,
+    /// The folder to unpack into (made if missing).
+    pub folder: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HandinArgs {
+    /// The folder the assignment was unpacked into.
+    pub folder: PathBuf,
+    /// The coder whose sidecars to hand in.
+    #[arg(long, value_name = "NAME")]
+    pub coder: String,
+    /// The hand-in file (default: NAME-<coder>.marginalia-handin in the current folder).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The class folder (with class.ron).
+    pub folder: PathBuf,
+    /// The .marginalia-handin files.
+    #[arg(required = true, value_name = "HANDIN")]
+    pub handins: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// The class folder.
+    pub folder: PathBuf,
+    /// The coder whose sidecars (<doc>.<coder>.annotations.ron) are the answer key.
+    #[arg(long, value_name = "NAME")]
+    pub coder: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GradeFormat {
+    Table,
+    /// A Moodle grade import gradebook (see docs/class.md).
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The class folder.
+    pub folder: PathBuf,
+    /// Replace student names by Student A, B, … (in sorted order of the names).
+    #[arg(long)]
+    pub anonymous: bool,
+    #[arg(long, value_enum, default_value_t = GradeFormat::Table)]
+    pub format: GradeFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: ClassArgs) -> Result<i32, Error> {
+    match args.command {
+        ClassCommand::Pack(a) => {
+            let packed = class::pack(&a.folder, &a.output, a.title.as_deref(), a.due.as_deref())?;
+            println!(
+                "{}: assignment \"{}\" ({}), {} text(s)",
+                packed.path.display(),
+                packed.manifest.title,
+                packed.manifest.assignment,
+                packed.manifest.documents.len()
+            );
+            Ok(0)
+        }
+        ClassCommand::Unpack(a) => {
+            let m = class::unpack(&a.package, &a.folder)?;
+            println!("{}: \"{}\", {} text(s)", a.folder.display(), m.title, m.documents.len());
+            Ok(0)
+        }
+        ClassCommand::Handin(a) => {
+            let now = time::OffsetDateTime::now_utc();
+            let (path, m) = class::handin(&a.folder, &a.coder, a.output.as_deref(), now)?;
+            println!("{}: hand-in of {} at {}", path.display(), m.coder, m.time);
+            Ok(0)
+        }
+        ClassCommand::Collect(a) => {
+            let outcomes = class::collect(&a.folder, &a.handins)?;
+            let mut skipped = 0;
+            for (path, outcome) in outcomes {
+                match outcome {
+                    CollectOutcome::Collected { coder, files } => {
+                        println!("{}: collected {} sidecar(s) of {coder}", path.display(), files.len());
+                    }
+                    CollectOutcome::AlreadyCollected { coder } => {
+                        println!("{}: already collected ({coder}), unchanged", path.display());
+                    }
+                    CollectOutcome::Skipped { reason } => {
+                        skipped += 1;
+                        eprintln!("skipped: {}: {}", path.display(), crate::error::printable(&reason));
+                    }
+                }
+            }
+            Ok(if skipped > 0 { 1 } else { 0 })
+        }
+        ClassCommand::Key(a) => {
+            class::set_key(&a.folder, &a.coder)?;
+            println!("{}: the answer key is {}", a.folder.join(class::CLASS_FILE).display(), a.coder);
+            Ok(0)
+        }
+        ClassCommand::Grade(a) => grade(a),
+    }
+}
+
+fn grade(a: GradeArgs) -> Result<i32, Error> {
+    let mut grades = class::grade(&a.folder)?;
+    if a.anonymous {
+        grades = grades.anonymized();
+    }
+    let text = match a.format {
+        GradeFormat::Table => grades.to_table(),
+        GradeFormat::Csv => class::gradebook_csv(&grades)?,
+        GradeFormat::Json => format!("{}\n", serde_json::to_string_pretty(&grades.to_json()).unwrap_or_default()),
+    };
+    match &a.output {
+        Some(path) => {
+            crate::io::write_atomic(path, text.as_bytes(), false)?;
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    if a.format != GradeFormat::Table {
+        for n in &grades.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    Ok(0)
+}

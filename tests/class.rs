@@ -1,0 +1,456 @@
+//! The classroom loop through the real binary: pack, unpack, hand in, collect, key, grade; and
+//! grades checked against `marginalia agree --key` and against figures worked out by hand.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use marginalia::annotation::Annotation;
+use marginalia::class;
+use marginalia::codebook::Codebook;
+use marginalia::document::{Document, Span, fingerprint_of};
+use marginalia::sidecar::{self, DocumentRef, Sidecar};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
+
+const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Our town is the finest in the valley. \
+                      Jobs will return soon. Vote for me on Sunday.\n";
+const LETTER: &str = "Dear council,\nthe library should open on Mondays. Readers will come back.\nYours, a neighbour\n";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new(BIN).args(args).current_dir(dir).env_remove("MARGINALIA_CODER").output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// A class folder with two texts and instructions; returns the temporary root.
+fn class_folder() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let class = root.path().join("class");
+    std::fs::create_dir(&class).unwrap();
+    std::fs::write(class.join("speech.txt"), SPEECH).unwrap();
+    std::fs::write(class.join("letter.md"), LETTER).unwrap();
+    std::fs::write(class.join("instructions.md"), "# Week 3\n\nMark every *prediction* and *demand*.\n").unwrap();
+    root
+}
+
+/// Writes `coder`'s sidecar of `doc_path` at `path`, marking each (quote, code).
+fn write_marks(doc_path: &Path, path: &Path, coder: &str, marks: &[(&str, &str)]) {
+    let doc = Document::open(doc_path).unwrap();
+    let anns: Vec<Annotation> = marks
+        .iter()
+        .map(|(quote, code)| {
+            let start = doc.char_of(doc.text().find(quote).unwrap_or_else(|| panic!("{quote} not in the text")));
+            Annotation::new(&doc, Span::new(start, start + quote.chars().count()), code, coder)
+        })
+        .collect();
+    let doc_ref = DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+    // A new version of the marks replaces the old file, as a student's later session would.
+    let _ = std::fs::remove_file(path);
+    sidecar::save(path, &Sidecar::new(doc_ref, coder, Codebook::default(), anns), None).unwrap();
+}
+
+fn zip_names(path: &Path) -> Vec<String> {
+    let zip = zip::ZipArchive::new(Cursor::new(std::fs::read(path).unwrap())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    names.sort();
+    names
+}
+
+fn zip_entry(path: &Path, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(std::fs::read(path).unwrap())).unwrap();
+    let mut s = String::new();
+    zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn a_package_holds_the_texts_codebook_and_instructions_and_never_a_sidecar() {
+    let root = class_folder();
+    let dir = root.path();
+    let class = dir.join("class");
+    // The key and a stray coder's sidecar sit in the class folder: neither may leave it.
+    write_marks(
+        &class.join("speech.txt"),
+        &sidecar::coder_path(&class.join("speech.txt"), "teacher"),
+        "teacher",
+        &[("Taxes will fall next year", "prediction")],
+    );
+    write_marks(&class.join("speech.txt"), &sidecar::default_path(&class.join("speech.txt")), "teacher", &[]);
+    ok(dir, &["class", "key", "class", "--coder", "teacher"]);
+    ok(dir, &["class", "pack", "class", "-o", "week3.marginalia-assignment", "--title", "Week 3", "--due", "2026-12-24"]);
+    let package = dir.join("week3.marginalia-assignment");
+    assert_eq!(zip_names(&package), ["codebook.ron", "manifest.ron", "texts/letter.md", "texts/speech.txt"]);
+    let manifest = zip_entry(&package, "manifest.ron");
+    assert!(manifest.contains("format: \"marginalia-assignment\""), "{manifest}");
+    assert!(manifest.contains("title: \"Week 3\""), "{manifest}");
+    assert!(manifest.contains("due: Some(\"2026-12-24\")"), "{manifest}");
+    assert!(manifest.contains("Mark every *prediction*"), "{manifest}");
+    assert!(manifest.contains(&fingerprint_of(SPEECH.as_bytes())), "{manifest}");
+    assert!(!manifest.contains("teacher"), "the key's name must not reach the students: {manifest}");
+    let first = class::read_assignment(&package).unwrap();
+    // Packing again keeps the assignment's id, so hand-ins of either package are collected.
+    ok(dir, &["class", "pack", "class", "-o", "again.marginalia-assignment"]);
+    let second = class::read_assignment(&dir.join("again.marginalia-assignment")).unwrap();
+    assert_eq!(first.assignment, second.assignment);
+    assert_eq!(second.title, "Week 3");
+    assert_eq!(first.documents.len(), 2);
+
+    // The codes asked per text come from class.ron; one the codebook lacks is refused.
+    let class_ron = std::fs::read_to_string(class.join("class.ron")).unwrap();
+    let asked = class_ron.replace("codes: {}", "codes: {\"speech.txt\": [\"prediction\", \"demand\"]}");
+    assert_ne!(asked, class_ron);
+    std::fs::write(class.join("class.ron"), &asked).unwrap();
+    ok(dir, &["class", "pack", "class", "-o", "codes.marginalia-assignment"]);
+    let codes = class::read_assignment(&dir.join("codes.marginalia-assignment")).unwrap();
+    let speech = codes.documents.iter().find(|d| d.file_name == "speech.txt").unwrap();
+    assert_eq!(speech.codes, ["prediction", "demand"]);
+    std::fs::write(class.join("class.ron"), asked.replace("\"demand\"]", "\"gossip\"]")).unwrap();
+    let out = run(dir, &["class", "pack", "class", "-o", "bad.marginalia-assignment"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("\"gossip\"") && !dir.join("bad.marginalia-assignment").exists(), "{}", out.stderr);
+}
+
+#[test]
+fn unpacking_never_overwrites_a_students_work_and_refuses_escaping_paths() {
+    let root = class_folder();
+    let dir = root.path();
+    ok(dir, &["class", "pack", "class", "-o", "w.marginalia-assignment"]);
+    let out = ok(dir, &["class", "unpack", "w.marginalia-assignment", "ana"]);
+    assert!(out.contains("2 text(s)"), "{out}");
+    assert_eq!(std::fs::read_to_string(dir.join("ana/speech.txt")).unwrap(), SPEECH);
+    assert!(dir.join("ana/instructions.md").is_file() && dir.join("ana/assignment.ron").is_file());
+    // The student's sidecar and an edited codebook: unpacking again changes nothing.
+    write_marks(
+        &dir.join("ana/speech.txt"),
+        &dir.join("ana/speech.txt.annotations.ron"),
+        "ana",
+        &[("Jobs will return", "prediction")],
+    );
+    let sidecar_before = std::fs::read(dir.join("ana/speech.txt.annotations.ron")).unwrap();
+    std::fs::write(dir.join("ana/codebook.ron"), "my own codebook").unwrap();
+    let out = run(dir, &["class", "unpack", "w.marginalia-assignment", "ana"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("codebook.ron") && out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(dir.join("ana/codebook.ron")).unwrap(), "my own codebook");
+    assert_eq!(std::fs::read(dir.join("ana/speech.txt.annotations.ron")).unwrap(), sidecar_before);
+
+    // A package whose manifest names a text outside the folder.
+    let mut manifest = zip_entry(&dir.join("w.marginalia-assignment"), "manifest.ron");
+    manifest = manifest.replace("file_name: \"letter.md\"", "file_name: \"../letter.md\"");
+    let evil = write_zip(&[("manifest.ron", manifest.as_bytes()), ("texts/../letter.md", LETTER.as_bytes())]);
+    std::fs::write(dir.join("evil.marginalia-assignment"), evil).unwrap();
+    let out = run(dir, &["class", "unpack", "evil.marginalia-assignment", "bob"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("outside the archive"), "{}", out.stderr);
+    let evil = write_zip(&[("manifest.ron", manifest.as_bytes()), ("texts/letter.md", LETTER.as_bytes())]);
+    std::fs::write(dir.join("evil2.marginalia-assignment"), evil).unwrap();
+    let out = run(dir, &["class", "unpack", "evil2.marginalia-assignment", "bob"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("not a plain .txt or .md file name"), "{}", out.stderr);
+    assert!(!dir.join("letter.md").exists() && !dir.join("bob").exists());
+}
+
+fn write_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Packs the class, unpacks it for `student`, and writes their marks per text.
+fn student_works(dir: &Path, student: &str, speech: &[(&str, &str)], letter: &[(&str, &str)]) {
+    if !dir.join("a.marginalia-assignment").exists() {
+        ok(dir, &["class", "pack", "class", "-o", "a.marginalia-assignment"]);
+    }
+    ok(dir, &["class", "unpack", "a.marginalia-assignment", student]);
+    let folder = dir.join(student);
+    if !speech.is_empty() {
+        write_marks(&folder.join("speech.txt"), &sidecar::default_path(&folder.join("speech.txt")), student, speech);
+    }
+    if !letter.is_empty() {
+        write_marks(&folder.join("letter.md"), &sidecar::coder_path(&folder.join("letter.md"), student), student, letter);
+    }
+}
+
+#[test]
+fn a_hand_in_holds_only_its_coders_sidecars_under_their_name() {
+    let root = class_folder();
+    let dir = root.path();
+    student_works(dir, "ana", &[("Jobs will return soon", "prediction")], &[("Readers will come back", "prediction")]);
+    // A classmate's file in the same folder stays out.
+    write_marks(
+        &dir.join("ana/letter.md"),
+        &sidecar::coder_path(&dir.join("ana/letter.md"), "ben"),
+        "ben",
+        &[("Dear council", "demand")],
+    );
+    let out = ok(dir, &["class", "handin", "ana", "--coder", "ana"]);
+    assert!(out.contains("a-ana.marginalia-handin"), "{out}");
+    let handin = dir.join("a-ana.marginalia-handin");
+    assert_eq!(zip_names(&handin), ["letter.md.ana.annotations.ron", "manifest.ron", "speech.txt.ana.annotations.ron"]);
+    let manifest = zip_entry(&handin, "manifest.ron");
+    assert!(manifest.contains("coder: \"ana\"") && manifest.contains(&fingerprint_of(LETTER.as_bytes())), "{manifest}");
+    let out = run(dir, &["class", "handin", "ana", "--coder", "nobody", "-o", "x.marginalia-handin"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no annotations by \"nobody\""), "{}", out.stderr);
+}
+
+#[test]
+fn collect_skips_other_assignments_changed_texts_and_older_duplicates() {
+    let root = class_folder();
+    let dir = root.path();
+    let class_dir = dir.join("class");
+    student_works(dir, "ana", &[("Jobs will return soon", "prediction")], &[]);
+    student_works(dir, "ben", &[("Taxes will fall", "prediction")], &[]);
+    let t = |s: &str| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap();
+    let old = dir.join("old.marginalia-handin");
+    let new = dir.join("new.marginalia-handin");
+    class::handin(&dir.join("ana"), "ana", Some(&old), t("2026-12-01T10:00:00Z")).unwrap();
+    write_marks(
+        &dir.join("ana/speech.txt"),
+        &sidecar::default_path(&dir.join("ana/speech.txt")),
+        "ana",
+        &[("Vote for me", "demand")],
+    );
+    class::handin(&dir.join("ana"), "ana", Some(&new), t("2026-12-02T10:00:00Z")).unwrap();
+    // Ben edited his copy of the text: his marks cannot be compared with the key's.
+    std::fs::write(dir.join("ben/speech.txt"), SPEECH.replace("Sunday", "Monday")).unwrap();
+    let ben = dir.join("ben.marginalia-handin");
+    class::handin(&dir.join("ben"), "ben", Some(&ben), t("2026-12-01T12:00:00Z")).unwrap();
+    // A hand-in of another class's assignment.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::create_dir(other.path().join("class")).unwrap();
+    std::fs::write(other.path().join("class/speech.txt"), SPEECH).unwrap();
+    ok(other.path(), &["class", "pack", "class", "-o", "o.marginalia-assignment"]);
+    ok(other.path(), &["class", "unpack", "o.marginalia-assignment", "cleo"]);
+    write_marks(
+        &other.path().join("cleo/speech.txt"),
+        &other.path().join("cleo/speech.txt.annotations.ron"),
+        "cleo",
+        &[("Taxes", "prediction")],
+    );
+    let cleo = dir.join("cleo.marginalia-handin");
+    class::handin(&other.path().join("cleo"), "cleo", Some(&cleo), t("2026-12-01T12:00:00Z")).unwrap();
+
+    let args = [
+        "class",
+        "collect",
+        "class",
+        "new.marginalia-handin",
+        "old.marginalia-handin",
+        "ben.marginalia-handin",
+        "cleo.marginalia-handin",
+    ];
+    let out = run(dir, &args);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("new.marginalia-handin: collected 1 sidecar(s) of ana"), "{}", out.stdout);
+    assert!(out.stderr.contains("old.marginalia-handin: is older"), "{}", out.stderr);
+    assert!(out.stderr.contains("ben.marginalia-handin: was made on a speech.txt that differs"), "{}", out.stderr);
+    assert!(out.stderr.contains("cleo.marginalia-handin: is a hand-in of another assignment"), "{}", out.stderr);
+    let collected = std::fs::read_to_string(class_dir.join("speech.txt.ana.annotations.ron")).unwrap();
+    let collected = Sidecar::from_ron(&collected, Path::new("collected")).unwrap();
+    let marks: Vec<(&str, &str)> = collected.annotations.iter().map(|a| (a.exact.as_str(), a.code.as_str())).collect();
+    assert_eq!(marks, [("Vote for me", "demand")], "the newest hand-in wins");
+    assert!(
+        !class_dir.join("speech.txt.ben.annotations.ron").exists() && !class_dir.join("speech.txt.cleo.annotations.ron").exists()
+    );
+    // The newest again: nothing to do, nothing skipped.
+    let out = run(dir, &["class", "collect", "class", "new.marginalia-handin"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("already collected"), "{}", out.stdout);
+    // A hand-in may not overwrite the key, nor a sidecar no hand-in brought.
+    std::fs::copy(class_dir.join("speech.txt.ana.annotations.ron"), class_dir.join("speech.txt.dora.annotations.ron")).unwrap();
+    student_works(dir, "dora", &[("Taxes will fall", "prediction")], &[]);
+    let dora = dir.join("dora.marginalia-handin");
+    class::handin(&dir.join("dora"), "dora", Some(&dora), t("2026-12-03T12:00:00Z")).unwrap();
+    let out = run(dir, &["class", "collect", "class", "dora.marginalia-handin"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("which no hand-in brought"), "{}", out.stderr);
+    ok(dir, &["class", "key", "class", "--coder", "ana"]);
+    let out = run(dir, &["class", "collect", "class", "new.marginalia-handin"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("the name of the answer key"), "{}", out.stderr);
+}
+
+/// The key's marks on each text.
+const KEY_SPEECH: [(&str, &str); 4] = [
+    ("Taxes will fall next year", "prediction"),
+    ("The bridge must be rebuilt", "demand"),
+    ("Our town is the finest in the valley", "opinion"),
+    ("Jobs will return soon", "prediction"),
+];
+const KEY_LETTER: [(&str, &str); 2] =
+    [("the library should open on Mondays", "demand"), ("Readers will come back", "prediction")];
+
+/// A class of four students with known marks, handed in and collected; the key is "teacher".
+fn graded_class() -> tempfile::TempDir {
+    let root = class_folder();
+    let dir = root.path();
+    let class_dir = dir.join("class");
+    // Everything right.
+    student_works(dir, "zoltan", &KEY_SPEECH, &KEY_LETTER);
+    // One prediction found (by overlap), one extra demand, three missed; the letter untouched.
+    student_works(dir, "anouk", &[("Taxes will fall", "prediction"), ("Vote for me on Sunday", "demand")], &[]);
+    // Three found, the demand missed; on the letter, the demand marked as an opinion.
+    student_works(
+        dir,
+        "carmen",
+        &[
+            ("Our town is the finest", "opinion"),
+            ("Jobs will return soon", "prediction"),
+            ("Taxes will fall next year", "prediction"),
+        ],
+        &[("the library should open", "opinion")],
+    );
+    // The letter only.
+    student_works(dir, "bertil", &[], &[("Readers will come back", "prediction")]);
+    let mut handins = Vec::new();
+    for s in ["zoltan", "anouk", "carmen", "bertil"] {
+        ok(dir, &["class", "handin", s, "--coder", s]);
+        handins.push(format!("a-{s}.marginalia-handin"));
+    }
+    let mut args = vec!["class", "collect", "class"];
+    args.extend(handins.iter().map(String::as_str));
+    ok(dir, &args);
+    write_marks(
+        &class_dir.join("speech.txt"),
+        &sidecar::coder_path(&class_dir.join("speech.txt"), "teacher"),
+        "teacher",
+        &KEY_SPEECH,
+    );
+    write_marks(
+        &class_dir.join("letter.md"),
+        &sidecar::coder_path(&class_dir.join("letter.md"), "teacher"),
+        "teacher",
+        &KEY_LETTER,
+    );
+    ok(dir, &["class", "key", "class", "--coder", "teacher"]);
+    root
+}
+
+fn row<'a>(rows: &'a [Value], student: &str, doc: &str, code: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r["student"] == student && r["document"] == doc && r["code"] == code)
+        .unwrap_or_else(|| panic!("no row {student} {doc} {code}"))
+}
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)
+}
+
+#[test]
+fn grades_are_the_figures_worked_out_by_hand() {
+    let root = graded_class();
+    let dir = root.path();
+    let rows: Vec<Value> = serde_json::from_str(&ok(dir, &["class", "grade", "class", "--format", "json"])).unwrap();
+    let students: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["student"].as_str().unwrap()).collect();
+    assert_eq!(students.into_iter().collect::<Vec<_>>(), ["anouk", "bertil", "carmen", "zoltan"], "the key is not a student");
+    let z = row(&rows, "zoltan", "speech.txt", "all");
+    assert!(close(&z["precision"], 1.0) && close(&z["recall"], 1.0) && close(&z["f1"], 1.0) && close(&z["points"], 100.0), "{z}");
+    // anouk: found 1, missed 3, extra 1 → P = 1/2, R = 1/4, F1 = 2·1/(2·1 + 3 + 1) = 1/3.
+    let a = row(&rows, "anouk", "speech.txt", "all");
+    assert!(close(&a["precision"], 0.5) && close(&a["recall"], 0.25), "{a}");
+    assert!(close(&a["f1"], 1.0 / 3.0) && close(&a["points"], 100.0 / 3.0), "{a}");
+    let ad = row(&rows, "anouk", "speech.txt", "demand");
+    assert!(close(&ad["precision"], 0.0) && close(&ad["recall"], 0.0) && close(&ad["points"], 0.0), "{ad}");
+    // No marks on the letter: nothing found, recall 0, precision undefined.
+    let al = row(&rows, "anouk", "letter.md", "all");
+    assert!(al["precision"].is_null() && close(&al["recall"], 0.0) && close(&al["points"], 0.0), "{al}");
+    // carmen: found 3, missed 1 → P = 1, R = 3/4, F1 = 6/7.
+    let c = row(&rows, "carmen", "speech.txt", "all");
+    assert!(close(&c["precision"], 1.0) && close(&c["recall"], 0.75) && close(&c["points"], 600.0 / 7.0), "{c}");
+    // On the letter: the demand marked as an opinion is missed (and extra), the prediction missed.
+    let cl = row(&rows, "carmen", "letter.md", "all");
+    assert!(close(&cl["precision"], 0.0) && close(&cl["recall"], 0.0), "{cl}");
+    let b = row(&rows, "bertil", "letter.md", "all");
+    assert!(close(&b["precision"], 1.0) && close(&b["recall"], 0.5) && close(&b["f1"], 2.0 / 3.0), "{b}");
+
+    // The Moodle gradebook: one row per student, one column per text, then the average.
+    let csv = ok(dir, &["class", "grade", "class", "--format", "csv", "-o", "grades.csv"]);
+    assert!(csv.is_empty());
+    let csv = std::fs::read_to_string(dir.join("grades.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Username,letter.md points,speech.txt points,Average");
+    assert_eq!(lines[1], "anouk,0.00,33.33,16.67");
+    assert_eq!(lines[4], "zoltan,100.00,100.00,100.00");
+    assert_eq!(lines.len(), 5);
+}
+
+#[test]
+fn every_grade_equals_what_agree_with_the_key_reports() {
+    let root = graded_class();
+    let dir = root.path();
+    let rows: Vec<Value> = serde_json::from_str(&ok(dir, &["class", "grade", "class", "--format", "json"])).unwrap();
+    let class_dir = dir.join("class");
+    let mut compared = 0;
+    for doc in ["speech.txt", "letter.md"] {
+        let doc_path = class_dir.join(doc);
+        let key = sidecar::coder_path(&doc_path, "teacher");
+        for student in ["zoltan", "anouk", "carmen", "bertil"] {
+            let sc: PathBuf = sidecar::coder_path(&doc_path, student);
+            if !sc.exists() {
+                continue;
+            }
+            let (d, k, s) = (doc_path.to_str().unwrap(), key.to_str().unwrap(), sc.to_str().unwrap());
+            let report: Value = serde_json::from_str(&ok(dir, &["agree", d, k, s, "--key", k, "--format", "json"])).unwrap();
+            let entry = report["students"].as_array().unwrap().iter().find(|e| e["student"] == student).unwrap();
+            let agree_rows: Vec<&Value> = std::iter::once(&entry["total"]).chain(entry["codes"].as_array().unwrap()).collect();
+            let graded: Vec<&Value> = rows.iter().filter(|r| r["student"] == student && r["document"] == doc).collect();
+            assert_eq!(graded.len(), agree_rows.len(), "{student} {doc}");
+            for a in agree_rows {
+                let g = row(&rows, student, doc, a["code"].as_str().unwrap());
+                assert_eq!(g["precision"], a["precision"], "{student} {doc} {}", a["code"]);
+                assert_eq!(g["recall"], a["recall"], "{student} {doc} {}", a["code"]);
+                assert_eq!(g["points"], a["score"], "{student} {doc} {}", a["code"]);
+                assert_eq!(g["found"], a["found"]);
+                match a["score"].as_f64() {
+                    Some(score) => assert!(close(&g["f1"], score / 100.0)),
+                    None => assert!(g["f1"].is_null()),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 15, "{compared}");
+}
+
+#[test]
+fn anonymous_grades_name_no_student() {
+    let root = graded_class();
+    let dir = root.path();
+    let real = ["zoltan", "anouk", "carmen", "bertil"];
+    for format in ["table", "csv", "json"] {
+        let out = ok(dir, &["class", "grade", "class", "--anonymous", "--format", format]);
+        for name in real {
+            assert!(!out.to_lowercase().contains(name), "{format} names {name}:\n{out}");
+        }
+        assert!(out.contains("Student A") && out.contains("Student D"), "{format}:\n{out}");
+    }
+    let rows: Vec<Value> =
+        serde_json::from_str(&ok(dir, &["class", "grade", "class", "--anonymous", "--format", "json"])).unwrap();
+    // Sorted by name: anouk is A, zoltan (all right) is D.
+    assert!(close(&row(&rows, "Student A", "speech.txt", "all")["points"], 100.0 / 3.0));
+    assert!(close(&row(&rows, "Student D", "speech.txt", "all")["points"], 100.0));
+    let again = ok(dir, &["class", "grade", "class", "--anonymous", "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&again).unwrap(), rows, "pseudonyms are stable");
+}
