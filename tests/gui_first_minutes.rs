@@ -379,6 +379,15 @@ fn right_to_left_words_run_right_to_left_and_a_drag_selects_exactly_one() {
     // A right-to-left paragraph is set flush right and reads right to left too.
     let (salam, alaykum) = (span_of(MIXED, "سلام"), span_of(MIXED, "عليكم"));
     assert!(left_of(&harness, salam) > left_of(&harness, alaykum));
+    // A ligature (lam-alef in سلام) takes two code points in one glyph; the text after it keeps
+    // its letters in place.
+    assert!(left_of(&harness, span_of(MIXED, "is Arabic")) < left_of(&harness, span_of(MIXED, "Arabic")));
+    let i = span_of(MIXED, "is Arabic").start;
+    let (i_at, s_at) = (
+        left_of(&harness, marginalia::document::Span::new(i, i + 1)),
+        left_of(&harness, marginalia::document::Span::new(i + 1, i + 2)),
+    );
+    assert!(i_at < s_at, "“is” reads i then s");
     // A drag across the second word, from its left edge to its right edge, selects exactly it.
     let app = harness.state();
     let rects = app.doc_view().span_rects(&app.session().unwrap().doc, second);

@@ -73,22 +73,12 @@ pub fn reorder(galley: Arc<Galley>, text: &str, analysis: &Analysis) -> (Arc<Gal
     let mut galley = (*galley).clone();
     let mut row_start = 0usize;
     for placed in &mut galley.rows {
-        drop_extra_glyphs(&mut Arc::make_mut(&mut placed.row).glyphs);
-        let n = placed.row.glyphs.len();
-        if row_start + n > chars.len() {
-            break;
-        }
+        let row = Arc::make_mut(&mut placed.row);
+        let Some(mut glyphs) = to_logical(&row.glyphs, &chars, levels, row_start) else { break };
+        let n = glyphs.len();
         let range = row_start..row_start + n;
-        let rtl: Vec<bool> = levels[range.clone()].iter().map(|l| l.is_rtl()).collect();
-        let shown: Vec<char> = placed.row.glyphs.iter().map(|g| g.chr).collect();
-        let logical_of_slot = match_glyphs(&shown, &chars[range.clone()], &rtl);
         let row_levels = line_levels(&levels[range.clone()], &chars[range], analysis.base);
         let order = visual_order(&row_levels);
-        let row = Arc::make_mut(&mut placed.row);
-        let mut glyphs = row.glyphs.clone();
-        for (slot, &logical) in logical_of_slot.iter().enumerate() {
-            glyphs[logical] = row.glyphs[slot];
-        }
         let used: f32 = glyphs.iter().map(|g| g.advance_width).sum();
         // A right-to-left paragraph is set flush right, as a browser sets it.
         let mut x = if analysis.base.is_rtl() && width.is_finite() {
@@ -109,40 +99,49 @@ pub fn reorder(galley: Arc<Galley>, text: &str, analysis: &Analysis) -> (Arc<Gal
     (Arc::new(galley), directions)
 }
 
-/// The shaper gives a right-to-left word of k code points k glyphs in visual order and then k-1
-/// empty "continuation" glyphs carrying its later letters (it takes the word for one
-/// cluster). Without those, glyphs and code points are one to one again, as everything else
-/// expects. Marks (which really share a cluster) keep theirs.
-fn drop_extra_glyphs(glyphs: &mut Vec<Glyph>) {
-    let is_rtl_letter = |c: char| {
-        let n = c as u32;
-        let mark = matches!(n, 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED);
-        !mark && matches!(n, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
-    };
-    glyphs.retain(|g| !(g.advance_width == 0.0 && g.uv_rect.is_nothing() && is_rtl_letter(g.chr)));
+/// A letter of a right-to-left script (not a mark, a digit or a space).
+fn rtl_letter(c: char, level: Level) -> bool {
+    let n = c as u32;
+    let mark = matches!(n, 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED);
+    level.is_rtl() && !c.is_whitespace() && !mark
 }
 
-/// For each glyph slot of a row, the code point it shows. Within right-to-left stretches the
-/// shaper reversed each run; a run is recognised as the longest stretch whose glyphs read as
-/// its code points backwards. Elsewhere slots and code points agree.
-fn match_glyphs(shown: &[char], chars: &[char], rtl: &[bool]) -> Vec<usize> {
-    let n = shown.len().min(chars.len());
-    let mut map: Vec<usize> = (0..shown.len()).collect();
-    let mut k = 0;
-    while k < n {
-        if !rtl[k] {
-            k += 1;
+/// The row's glyphs, one per code point in logical order, from what the shaper gave: each
+/// right-to-left word (a section of its own, see [`Analysis`]) comes as its glyphs in visual
+/// order followed by empty "continuation" glyphs, more of them than the word has code points
+/// without a glyph of their own (the shaper took the whole word for one cluster). The word
+/// keeps exactly as many as it needs, and its glyphs are turned back to logical order.
+/// `None` when the row does not fit the text (nothing is changed then).
+fn to_logical(shown: &[Glyph], chars: &[char], levels: &[Level], start: usize) -> Option<Vec<Glyph>> {
+    let empty = |g: &Glyph| g.advance_width == 0.0 && g.uv_rect.is_nothing();
+    let mut out: Vec<Glyph> = Vec::with_capacity(shown.len());
+    let (mut slot, mut p) = (0, start);
+    while slot < shown.len() {
+        let c = *chars.get(p)?;
+        if !rtl_letter(c, levels[p]) {
+            out.push(shown[slot]);
+            slot += 1;
+            p += 1;
             continue;
         }
-        let end = (k..n).find(|&i| !rtl[i]).unwrap_or(n);
-        let reversed = |m: usize| (0..m).all(|j| shown[k + j] == chars[k + m - 1 - j]);
-        let m = (1..=end - k).rev().find(|&m| reversed(m)).unwrap_or(1);
-        for j in 0..m {
-            map[k + j] = k + m - 1 - j;
-        }
-        k += m;
+        let end = (p..chars.len()).find(|&i| chars[i].is_whitespace() || !levels[i].is_rtl()).unwrap_or(chars.len());
+        let k = end - p;
+        let drawn = shown[slot..].iter().take_while(|g| !empty(g)).count().max(1).min(k);
+        let trailing = shown[slot + drawn..].iter().take_while(|g| empty(g)).count();
+        let kept = (k - drawn).min(trailing);
+        let mut word: Vec<Glyph> = shown[slot..slot + drawn + kept].to_vec();
+        // The glyphs stand in visual order: the last letter's first.
+        word.reverse();
+        // A word shaped into fewer glyphs than letters (none seen so far) is padded with empty ones.
+        let mut filler = shown[slot];
+        filler.advance_width = 0.0;
+        filler.uv_rect = Default::default();
+        word.resize(k, filler);
+        out.extend(word);
+        slot += drawn + trailing;
+        p = end;
     }
-    map
+    Some(out)
 }
 
 /// Rule L1: whitespace at the end of a line takes the paragraph's level.
@@ -282,18 +281,6 @@ mod tests {
         // A number (level 2) inside right-to-left text keeps its own order.
         assert_eq!(visual_order(&levels(&[1, 1, 2, 2, 1])), vec![4, 2, 3, 1, 0]);
         assert_eq!(visual_order(&levels(&[0, 0])), vec![0, 1]);
-    }
-
-    #[test]
-    fn glyphs_of_reversed_runs_are_matched_back_to_their_code_points() {
-        let chars: Vec<char> = "ab אבג דה".chars().collect();
-        let rtl = [false, false, false, true, true, true, true, true, true];
-        // Each word reversed on its own (the space came from another font).
-        let shown: Vec<char> = "ab גבא הד".chars().collect();
-        assert_eq!(match_glyphs(&shown, &chars, &rtl), vec![0, 1, 2, 5, 4, 3, 6, 8, 7]);
-        // The whole stretch reversed as one run.
-        let shown: Vec<char> = "ab הד גבא".chars().collect();
-        assert_eq!(match_glyphs(&shown, &chars, &rtl), vec![0, 1, 2, 8, 7, 6, 5, 4, 3]);
     }
 
     #[test]
