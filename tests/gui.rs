@@ -439,12 +439,12 @@ fn save_now_runs_in_the_background_and_the_window_keeps_drawing() {
     harness.key_press(Key::Num3);
     harness.step();
     harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
-    let started = Instant::now();
+    // Frames go on while the file is locked: a save in the frame would have waited for the
+    // lock and given up with an error, not still be under way.
     for _ in 0..10 {
         harness.step();
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "frames went on while the file was locked: {:?}", started.elapsed());
     assert!(harness.state().saver().is_saving(), "the save is under way");
     harness.get_by_label("Saving…");
     assert!(sidecar::load(&sidecar_path).unwrap().is_none(), "nothing is written while the lock is held");
