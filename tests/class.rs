@@ -3,7 +3,6 @@
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use marginalia::annotation::Annotation;
 use marginalia::class;
@@ -12,31 +11,19 @@ use marginalia::document::{Document, Span, fingerprint_of};
 use marginalia::sidecar::{self, DocumentRef, Sidecar};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
-
 const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Our town is the finest in the valley. \
                       Jobs will return soon. Vote for me on Sunday.\n";
 const LETTER: &str = "Dear council,\nthe library should open on Mondays. Readers will come back.\nYours, a neighbour\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Out;
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN).args(args).current_dir(dir).env_remove("MARGINALIA_CODER").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_in(dir, args, None)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_in(dir, args, None)
 }
 
 /// A class folder with two texts and instructions; returns the temporary root.

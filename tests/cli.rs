@@ -1,36 +1,23 @@
 //! The command line as a user runs it: `add`, `list` and `check` on files in a temporary folder.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
 
 /// Code points: "Vote" 0..4, " " 4, "👋" 5, "🏽" 6, " " 7, ...
 const SPEECH: &str = "Vote 👋🏽 for Zoë Ibáñez — “vote early, vote often.”\r\n\
 The council must freeze rents now. 👨‍👩‍👧‍👦 🇮🇸\r\n\
 Rents rose forty percent in three years.\r\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Out;
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN).args(args).current_dir(dir).env_remove("MARGINALIA_CODER").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_in(dir, args, None)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_in(dir, args, None)
 }
 
 fn setup() -> tempfile::TempDir {

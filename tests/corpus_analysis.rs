@@ -7,33 +7,21 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
-
 const HARBOUR: &str = "The harbour board met on Tuesday.\n\nCouncillor Idris Vane said the ferry must run every hour.\nResidents want cheaper fares now.\n\nThe board will decide in March.\n";
 const MARKET: &str = "Stallholders on Quay Street asked for longer hours.\n\nThe mayor promised a decision by spring; traders want cheaper rents.\n";
 const SCHOOL: &str = "# School roof\n\nParents say the roof leaks 🌧️ every winter, and the 👨‍👩‍👧 next door too.\n\nThe council must repair it before September.\n";
 
 const VARIABLES_CSV: &str = "document,outlet,date,pages\nharbour.txt,Coast Gazette,2024-03-05,4\nmarket.txt,Quay Weekly,2024-04-10,12\nschool.md,Coast Gazette,2024-05-01,2\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::Out;
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN).args(args).current_dir(dir).env("MARGINALIA_CODER", "ana").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_in(dir, args, Some("ana"))
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_in(dir, args, Some("ana"))
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {

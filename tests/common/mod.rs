@@ -107,3 +107,33 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn marginalia(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_marginalia")).args(args).env("MARGINALIA_CODER", "ana").output().unwrap()
 }
+
+/// What a run of the real binary printed, and its exit code.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the real binary in `dir`; `coder` sets $MARGINALIA_CODER (None: unset).
+pub fn run_in(dir: &Path, args: &[&str], coder: Option<&str>) -> Out {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"));
+    cmd.args(args).current_dir(dir);
+    match coder {
+        Some(c) => cmd.env("MARGINALIA_CODER", c),
+        None => cmd.env_remove("MARGINALIA_CODER"),
+    };
+    let out = cmd.output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Like [`run_in`], and requires exit 0; returns what it printed on stdout.
+pub fn ok_in(dir: &Path, args: &[&str], coder: Option<&str>) -> String {
+    let out = run_in(dir, args, coder);
+    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+    out.stdout
+}
