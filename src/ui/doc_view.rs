@@ -75,6 +75,8 @@ impl Placed {
 
 #[derive(Default)]
 pub struct DocView {
+    /// Right-to-left galleys put in visual order: (as laid out, as shown, directions).
+    reordered: Vec<(Arc<Galley>, Arc<Galley>, super::bidi::Directions)>,
     heights: Vec<f32>,
     measured: Vec<bool>,
     tops: Vec<f32>,
@@ -213,7 +215,9 @@ impl DocView {
             let mut p = first;
             let mut changed = false;
             while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
-                let (galley, backgrounds, flags, rtl) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let (galley, backgrounds, flags, bidi) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let para = doc.paragraphs()[p];
+                let (galley, rtl) = self.visual(galley, &doc.text()[para.bytes.0..para.bytes.1], bidi);
                 let gap = paragraph_gap(style.font_size);
                 let h = galley.size().y.max(style.font_size) + gap;
                 if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
@@ -415,14 +419,27 @@ impl DocView {
             });
         }
         let flags = clusters.into_iter().filter_map(|c| c.flag.map(|f| (text[..c.hidden.start].chars().count(), f))).collect();
-        let galley = ui.painter().layout_job(job);
-        match bidi {
-            Some(analysis) => {
-                let (galley, rtl) = super::bidi::reorder(galley, text, &analysis);
-                (galley, backgrounds, flags, rtl)
-            }
-            None => (galley, backgrounds, flags, Vec::new()),
+        (ui.painter().layout_job(job), backgrounds, flags, bidi)
+    }
+
+    /// The galley in visual order: reordered once per laid-out galley (egui hands back the same
+    /// galley while the paragraph and its sections are unchanged), not in every frame.
+    fn visual(
+        &mut self,
+        galley: Arc<Galley>,
+        text: &str,
+        bidi: Option<super::bidi::Analysis>,
+    ) -> (Arc<Galley>, super::bidi::Directions) {
+        let Some(analysis) = bidi else { return (galley, Vec::new()) };
+        if let Some((_, shown, rtl)) = self.reordered.iter().find(|(laid, ..)| Arc::ptr_eq(laid, &galley)) {
+            return (Arc::clone(shown), rtl.clone());
         }
+        let (shown, rtl) = super::bidi::reorder(Arc::clone(&galley), text, &analysis);
+        if self.reordered.len() >= REORDERED_KEPT {
+            self.reordered.remove(0);
+        }
+        self.reordered.push((galley, Arc::clone(&shown), rtl.clone()));
+        (shown, rtl)
     }
 
     fn matches_in(&self, span: Span) -> Vec<usize> {
@@ -702,7 +719,10 @@ impl DocView {
 }
 
 /// A paragraph laid out: its galley, highlights, flags and directions (see [`Placed`]).
-type Laid = (Arc<Galley>, Vec<(usize, usize, Color32)>, Vec<(usize, String)>, super::bidi::Directions);
+type Laid = (Arc<Galley>, Vec<(usize, usize, Color32)>, Vec<(usize, String)>, Option<super::bidi::Analysis>);
+
+/// How many reordered right-to-left galleys are kept (a screenful of paragraphs and more).
+const REORDERED_KEPT: usize = 64;
 
 /// An emoji sequence that would show as its parts: a ZWJ sequence (a family, a profession), a
 /// keycap or a flag. Its extra code points are laid out invisible and nearly zero wide, so that
