@@ -84,13 +84,15 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Start making a link from the selected annotation with the keyboard.
+    LinkFromSelected,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
@@ -104,6 +106,7 @@ impl UiCommand {
         UiCommand::NextAnnotation,
         UiCommand::PreviousAnnotation,
         UiCommand::DeleteSelected,
+        UiCommand::LinkFromSelected,
         UiCommand::TextBigger,
         UiCommand::TextSmaller,
         UiCommand::ZoomIn,
@@ -147,6 +150,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::LinkFromSelected => "Link from selected annotation…",
         }
     }
 
@@ -158,9 +162,11 @@ impl UiCommand {
             UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
-            UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
-                (Menu::Edit, 1)
-            }
+            UiCommand::ToggleFind
+            | UiCommand::NextAnnotation
+            | UiCommand::PreviousAnnotation
+            | UiCommand::DeleteSelected
+            | UiCommand::LinkFromSelected => (Menu::Edit, 1),
             UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
                 (Menu::View, 0)
             }
@@ -200,6 +206,7 @@ impl UiCommand {
             UiCommand::FocusFolder => k(Modifiers::SHIFT, Key::F6),
             UiCommand::ToggleAnnotationPanel => k(CMD_SHIFT, Key::P),
             UiCommand::ToggleFolderPanel => k(CMD_SHIFT, Key::L),
+            UiCommand::LinkFromSelected => k(CMD, Key::L),
             _ => None,
         }
     }
