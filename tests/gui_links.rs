@@ -208,3 +208,37 @@ fn escape_leaves_link_making_at_any_step() {
     }
     assert!(harness.state().session().unwrap().edits.links().is_empty());
 }
+
+#[test]
+fn a_link_note_is_typed_in_the_panel_and_undone_in_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    {
+        let mut session = marginalia::Session::open(&doc, None, "Ana").unwrap();
+        let id = |q: &str| session.edits.annotations().iter().find(|a| a.exact == q).unwrap().id;
+        let (fact, demand) = (id(FACT), id(DEMAND));
+        session.apply(marginalia::Action::AddLink(marginalia::Link::new("evidence-for", fact, demand, "Ana"))).unwrap();
+        session.save().unwrap();
+    }
+    let mut harness = app_on(&doc);
+    let link = harness.state().session().unwrap().edits.links()[0].clone();
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    // Who drew the link, and when.
+    harness.get_by_label(&format!("by Ana, {}", link.created[..16].replacen('T', " ", 1)));
+
+    let field = format!("Note on link Evidence for, to “{}” (Demand)", excerpt(DEMAND, 40));
+    harness.get_by_role_and_label(Role::TextInput, &field).click();
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, &field).type_text("412 jobs is the union's figure");
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| !l.note.is_empty()));
+    assert_eq!(saved.links[0].note, "412 jobs is the union's figure");
+    // Once the field is left, one undo takes the whole note back.
+    harness.get_by_label("Show in text").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().session().unwrap().edits.links()[0].note, "");
+    wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.note.is_empty()));
+}
