@@ -333,7 +333,7 @@ fn run_links_case(spec: &LinksSpec, options: Options, progress: &mut impl FnMut(
     Ok(LinksResult { spec: spec.clone(), links, frames, drawn })
 }
 
-/// Links between `annotations`: seven in ten go to an annotation at most 40 further on
+/// Links between `annotations`: seven in ten go to an annotation at most 8 further on
 /// (usually on screen together), the rest anywhere. Only link types any code may start and end.
 fn generate_links(codebook: &Codebook, annotations: &[Annotation], count: usize, seed: u64) -> Vec<crate::link::Link> {
     let types: Vec<&str> = codebook
@@ -350,7 +350,7 @@ fn generate_links(codebook: &Codebook, annotations: &[Annotation], count: usize,
     let mut links = Vec::with_capacity(count);
     while links.len() < count {
         let i = rng.below(n);
-        let j = if rng.below(10) < 7 { (i + 1 + rng.below(40)).min(n - 1) } else { rng.below(n) };
+        let j = if rng.below(10) < 7 { (i + 1 + rng.below(8)).min(n - 1) } else { rng.below(n) };
         if i != j {
             let kind = types[rng.below(types.len())];
             links.push(crate::link::Link::new(kind, annotations[i].id, annotations[j].id, "bench"));

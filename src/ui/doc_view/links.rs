@@ -25,8 +25,8 @@ const MAX_CURVES: usize = 200;
 /// What the view keeps about links between frames.
 #[derive(Default)]
 pub(super) struct LinkLayer {
-    /// The index and what it was built for: (revision, fingerprint, links, annotations).
-    index: Option<((u64, String, usize, usize), LinkIndex)>,
+    /// The index and what it was built for: (links revision, document fingerprint).
+    index: Option<((u64, String), LinkIndex)>,
 }
 
 /// What was drawn in the last frame (for tests and benchmarks).
@@ -49,9 +49,10 @@ struct Stub {
 }
 
 impl LinkLayer {
-    /// The index for the current annotations and links (rebuilt only when they changed).
+    /// The index for the current links (rebuilt only when links or linked places may have
+    /// changed: not while annotations are added).
     fn index(&mut self, doc: &Document, edits: &Edits) -> &LinkIndex {
-        let key = (edits.revision(), doc.fingerprint().to_owned(), edits.links().len(), edits.annotations().len());
+        let key = (edits.links_revision(), doc.fingerprint().to_owned());
         if self.index.as_ref().is_none_or(|(k, _)| *k != key) {
             self.index = Some((key, LinkIndex::build(edits)));
         }
