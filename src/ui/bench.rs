@@ -315,10 +315,22 @@ fn run_links_case(spec: &LinksSpec, options: Options, progress: &mut impl FnMut(
     frames.push(interleaved(&mut [&mut bench], "middle", n, FrameBench::frame_checked)?.remove(0));
     say("frames in the middle with a linked annotation selected");
     let session = bench.app.session.as_ref().ok_or_else(|| Error::usage("the document did not open"))?;
-    let linked =
-        session.edits.links().iter().filter_map(|l| session.edits.get(l.origin)).min_by_key(|a| a.start.abs_diff(middle));
-    bench.app.selected = linked.map(|a| a.id);
-    if let Some(pos) = linked.map(|a| a.start) {
+    // A link whose two ends are a few lines apart, so that both are on screen: a curve, and
+    // its neighbours' curves and stubs.
+    let close = |l: &&crate::link::Link| {
+        let (o, t) = (session.edits.get(l.origin), session.edits.get(l.target));
+        o.zip(t).is_some_and(|(o, t)| o.start.abs_diff(t.start) < 300)
+    };
+    let linked = session
+        .edits
+        .links()
+        .iter()
+        .filter(close)
+        .filter_map(|l| session.edits.get(l.origin))
+        .min_by_key(|a| a.start.abs_diff(middle))
+        .map(|a| (a.id, a.start));
+    bench.app.selected = linked.map(|(id, _)| id);
+    if let Some((_, pos)) = linked {
         bench.jump(pos);
     }
     frames.push(interleaved(&mut [&mut bench], "middle_selected", n, FrameBench::frame_checked)?.remove(0));
@@ -965,7 +977,9 @@ fn write_fixture(spec: &CaseSpec, doc_path: &Path, links: usize) -> Result<(usiz
     let mut doc = Document::from_text(text);
     doc.set_path(doc_path.to_path_buf());
     let codebook = Codebook::default();
-    let annotations = generate_annotations(&doc, &codebook, spec.annotations, seed);
+    let mut annotations = generate_annotations(&doc, &codebook, spec.annotations, seed);
+    // In text order, so that "near in the list" is near in the text for the links.
+    annotations.sort_by_key(Annotation::sort_key);
     let count = annotations.len();
     let links = generate_links(&codebook, &annotations, links, seed);
     let mut sidecar = Sidecar::new(
