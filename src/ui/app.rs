@@ -86,6 +86,8 @@ pub(super) struct Views {
     pub(super) export: ExportDialog,
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
+    /// A class: the assignment bar and instructions, hand-in and collection.
+    pub(super) assignment: super::assignment::AssignmentView,
 }
 
 pub struct App {
@@ -235,7 +237,7 @@ impl App {
     }
 
     /// The name that signs new annotations.
-    fn coder(&self) -> String {
+    pub(super) fn coder(&self) -> String {
         if let Some(name) = &self.coder_override {
             name.clone()
         } else if self.settings.coder.trim().is_empty() {
@@ -273,12 +275,19 @@ impl App {
     /// sidecars are read in the background). Unsaved changes of the open document are saved
     /// first: the document opens once the worker has written them.
     pub fn open(&mut self, path: &Path) {
+        if super::assignment::is_package(path) {
+            return self.open_package(path);
+        }
+        if super::assignment::is_handin(path) {
+            return self.collect_handins(vec![path.to_path_buf()]);
+        }
         if path.is_dir() {
-            match crate::corpus::documents_in(path) {
+            match super::assignment::documents_of(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
                     self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
+                    self.read_folder_kind(path);
                     self.open(&first);
                 }
                 Ok(_) => self.error(
@@ -296,13 +305,15 @@ impl App {
         }
         self.remember_position();
         let coder = self.coder();
+        // In an assignment folder the student's sidecar is named by their name.
+        let sidecar = super::assignment::student_sidecar(path, &coder);
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if bytes >= OPEN_IN_BACKGROUND_BYTES {
             let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
             std::thread::spawn(move || {
-                let _ = send.send(Session::open(&owned, None, &coder));
+                let _ = send.send(Session::open(&owned, sidecar.as_deref(), &coder));
             });
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
@@ -312,7 +323,7 @@ impl App {
             self.views.dialogs.show_open = false;
             return;
         }
-        let result = Session::open(path, None, &coder);
+        let result = Session::open(path, sidecar.as_deref(), &coder);
         self.adopt(path, result);
     }
 
@@ -489,6 +500,7 @@ impl App {
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
+            Done::Class(done) => self.take_in_class(done),
             Done::CompareReady(view) => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
@@ -582,6 +594,7 @@ impl App {
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
+        views.assignment.bar(ui, &ctx, out);
         egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
         let screen = egui_ctx.content_rect();
         if ctx.session.is_some() && ctx.panels.annotations {
@@ -612,6 +625,7 @@ impl App {
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), out);
+        views.assignment.ui(ui, &ctx, out);
         self.run_commands(&egui_ctx);
     }
 
@@ -702,7 +716,11 @@ impl App {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });
-        if let Some(path) = dropped.into_iter().next() {
+        // Hand-ins dropped together are collected together; anything else opens.
+        let (handins, others): (Vec<PathBuf>, Vec<PathBuf>) = dropped.into_iter().partition(|p| super::assignment::is_handin(p));
+        if !handins.is_empty() {
+            self.push(Command::CollectHandins(handins));
+        } else if let Some(path) = others.into_iter().next() {
             self.push(Command::OpenPath(path));
         }
     }

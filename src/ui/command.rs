@@ -84,14 +84,20 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Show the open assignment's instructions.
+    ShowAssignment,
+    /// Save the student's work of the open assignment in one hand-in file.
+    HandIn,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::Open,
+        UiCommand::ShowAssignment,
+        UiCommand::HandIn,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
@@ -147,6 +153,8 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::ShowAssignment => "Assignment instructions",
+            UiCommand::HandIn => "Hand in...",
         }
     }
 
@@ -154,7 +162,7 @@ impl UiCommand {
     /// drawn between sections).
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
-            UiCommand::Open => (Menu::File, 0),
+            UiCommand::Open | UiCommand::ShowAssignment | UiCommand::HandIn => (Menu::File, 0),
             UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
@@ -318,6 +326,10 @@ pub enum Command {
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),
+    /// Write the open assignment's hand-in to this file (in the background).
+    HandIn(PathBuf),
+    /// Collect these hand-ins into the open class folder (in the background).
+    CollectHandins(Vec<PathBuf>),
     /// Start an export in the background.
     StartExport(ExportRequest),
     CancelExport,

@@ -40,6 +40,8 @@ pub struct Candidate {
     pub checked: bool,
     /// The coder, or why the sidecar was refused.
     pub loaded: Result<LoadedCoder, String>,
+    /// The answer key named in the folder's `class.ron`: never a coder, only the key's reference.
+    pub is_key: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,10 @@ pub struct CompareView {
     /// The last pointer press was inside the compare panel: Ctrl+Z undoes adjudication.
     pub focused: bool,
     rect: Option<Rect>,
+    /// The answer key's coder as the folder's `class.ron` names it.
+    class_key: Option<String>,
+    /// Hide where the key has marks (the "missed" marks and their notes), e.g. while projecting.
+    pub hide_key: bool,
 }
 
 impl CompareView {
@@ -121,7 +127,12 @@ impl CompareView {
             dirty: true,
             focused: true,
             rect: None,
+            class_key: None,
+            hide_key: false,
         };
+        // Read here, on the worker thread that builds the view.
+        let folder = view.doc.path().and_then(Path::parent).map(Path::to_path_buf);
+        view.class_key = folder.and_then(|f| crate::class::load_class(&f).ok().flatten()).and_then(|c| c.key);
         view.rescan();
         view
     }
@@ -135,10 +146,31 @@ impl CompareView {
                 continue;
             }
             let loaded = agree::load_coder(&self.doc, &p).map_err(|e| e.to_string());
-            let checked = loaded.is_ok() && p != gold;
-            self.candidates.push(Candidate { path: p, checked, loaded });
+            let is_key = self.is_class_key(&p, loaded.as_ref().ok());
+            let checked = loaded.is_ok() && p != gold && !is_key;
+            self.candidates.push(Candidate { path: p, checked, loaded, is_key });
         }
+        self.choose_class_key();
         self.dirty = true;
+    }
+
+    /// Is this sidecar the class's answer key (by its file name or the coder it names)?
+    fn is_class_key(&self, path: &Path, loaded: Option<&LoadedCoder>) -> bool {
+        let Some(key) = &self.class_key else { return false };
+        let by_name = self.doc.path().is_some_and(|d| crate::sidecar::coder_path(d, key) == path);
+        by_name || loaded.is_some_and(|l| l.name == *key)
+    }
+
+    /// Scores against the class's key unless another reference was chosen.
+    fn choose_class_key(&mut self) {
+        if self.key.is_none() {
+            self.key = self.candidates.iter().position(|c| c.is_key && c.loaded.is_ok());
+        }
+    }
+
+    /// The answer key's coder named by the folder's `class.ron`, if any.
+    pub fn class_key(&self) -> Option<&str> {
+        self.class_key.as_deref()
     }
 
     /// Adds a sidecar from anywhere; one made for another text is refused with the reason.
@@ -149,7 +181,9 @@ impl CompareView {
         }
         match agree::load_coder(&self.doc, path) {
             Ok(coder) => {
-                self.candidates.push(Candidate { path: path.to_path_buf(), checked: true, loaded: Ok(coder) });
+                let is_key = self.is_class_key(path, Some(&coder));
+                self.candidates.push(Candidate { path: path.to_path_buf(), checked: !is_key, loaded: Ok(coder), is_key });
+                self.choose_class_key();
                 self.message = None;
                 self.dirty = true;
             }
@@ -169,7 +203,7 @@ impl CompareView {
         }
         self.dirty = false;
         let paths: Vec<PathBuf> =
-            self.candidates.iter().filter(|c| c.checked && c.loaded.is_ok()).map(|c| c.path.clone()).collect();
+            self.candidates.iter().filter(|c| c.checked && !c.is_key && c.loaded.is_ok()).map(|c| c.path.clone()).collect();
         let (loaded, codebook) = match agree::load_coders(&self.doc, &paths) {
             Ok(x) => x,
             Err(e) => {
@@ -329,7 +363,7 @@ impl CompareView {
             if self.candidates.is_empty() {
                 ui.label(RichText::new("no sidecars beside this document").weak());
             }
-            for c in &mut self.candidates {
+            for c in self.candidates.iter_mut().filter(|c| !c.is_key) {
                 let file = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 match &c.loaded {
                     Ok(coder) => {
@@ -351,6 +385,19 @@ impl CompareView {
                 self.rescan();
             }
         });
+        if let Some(key) = &self.class_key {
+            ui.horizontal_wrapped(|ui| {
+                let found = self.candidates.iter().any(|c| c.is_key && c.loaded.is_ok());
+                let text = if found {
+                    format!("Answer key: {key} (not a coder; used in the Answer key tab)")
+                } else {
+                    format!("Answer key: {key} (no key sidecar for this text)")
+                };
+                ui.label(RichText::new(text).weak());
+                ui.checkbox(&mut self.hide_key, "Hide key")
+                    .on_hover_text("Hide the key's marks and notes, e.g. while the screen is projected");
+            });
+        }
         ui.horizontal(|ui| {
             ui.label("Add sidecar…");
             let r = ui
@@ -381,7 +428,11 @@ impl CompareView {
             ui.label("Lanes, left to right:");
             ui.strong(names.join(" · "));
             if let Some(k) = &data.key_name {
-                ui.label(format!("— misses and extras against the key {k} are marked"));
+                if self.hide_key {
+                    ui.label("- extras against the key are marked (the key is hidden)");
+                } else {
+                    ui.label(format!("- misses and extras against the key {k} are marked"));
+                }
             }
         });
         let row_h = 26.0;
@@ -415,7 +466,7 @@ impl CompareView {
                             }
                         }
                         if let Some(marks) = data.marks.get(&p) {
-                            for m in marks {
+                            for m in marks.iter().filter(|m| !(self.hide_key && m.missed)) {
                                 let (word, colour) = if m.missed {
                                     ("missed", ui.visuals().error_fg_color)
                                 } else {

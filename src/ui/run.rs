@@ -29,6 +29,8 @@ impl App {
         match cmd {
             Command::Ui(c) => self.run_ui(ctx, c),
             Command::OpenPath(p) => self.open(&p),
+            Command::HandIn(out) => self.hand_in(out),
+            Command::CollectHandins(files) => self.collect_handins(files),
             Command::CancelOpening => {
                 // The reading thread finishes on its own; its result is dropped with the channel.
                 self.opening = None;
@@ -74,6 +76,8 @@ impl App {
             | UiCommand::ZoomOut
             | UiCommand::ZoomReset => self.run_window(ctx, cmd),
             UiCommand::Open => self.views.dialogs.show_open = true,
+            UiCommand::ShowAssignment => self.show_assignment(),
+            UiCommand::HandIn => self.show_handin(),
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
             UiCommand::CompareCoders => self.open_compare(),

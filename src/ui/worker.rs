@@ -75,6 +75,8 @@ pub enum Job {
     /// Reads every coder's sidecar beside a document and computes their agreement, for the
     /// compare view.
     OpenCompare(Box<Document>),
+    /// A class's disk work: unpacking an assignment, handing in, collecting hand-ins.
+    Class(super::assignment::ClassJob),
     /// Writes the app's settings.
     SaveSettings {
         settings: Box<Settings>,
@@ -112,6 +114,7 @@ pub enum Done {
     /// The compare view, with its coders read and its figures computed.
     CompareReady(Box<CompareView>),
     SettingsSaved(Result<(), Error>),
+    Class(super::assignment::ClassDone),
 }
 
 impl Done {
@@ -215,12 +218,16 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
         Job::ScanFolder { root, docs } => {
             let codebook = docs.first().and_then(|d| crate::session::codebook_for(d).ok()).unwrap_or_default();
-            let entries = docs.iter().map(|d| FolderEntry::read(d, &codebook)).collect();
+            // The answer key of a class folder is not a coder: its marks are not counted.
+            let key = crate::class::load_class(&root).ok().flatten().and_then(|c| c.key);
+            let entries = docs.iter().map(|d| FolderEntry::read_without(d, &codebook, key.as_deref())).collect();
             Done::FolderScanned { root, entries }
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);
-            let result = crate::corpus::load(&request.source).and_then(|corpus| {
+            let result = crate::corpus::load(&request.source).and_then(|mut corpus| {
+                // A class's answer key is not a coder: exports leave it out, and say so.
+                let key = crate::class::without_key(&mut corpus);
                 export::write(&corpus, request.format, &request.options, &request.out, &|n, of| {
                     // A message per percent is plenty for a progress bar.
                     let step = (of / 100).max(1);
@@ -229,6 +236,12 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                         let _ = progress.send(Done::Progress { done: n, total: of });
                     }
                     !cancel.load(Ordering::Relaxed)
+                })
+                .map(|mut summary| {
+                    if let Some(key) = key {
+                        summary.notes.push(format!("The answer key ({key}) is not a coder and was left out."));
+                    }
+                    summary
                 })
             });
             Done::Exported(result)
@@ -241,6 +254,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             Done::SidecarChecked { path, changed }
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
+        Job::Class(job) => Done::Class(super::assignment::run(job)),
         Job::OpenCompare(doc) => {
             let mut view = CompareView::new(*doc);
             view.recompute();
