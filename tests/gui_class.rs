@@ -318,3 +318,42 @@ fn the_answer_key_is_not_a_coder_in_compare_and_exports() {
     assert_eq!(coders.len(), 2, "{coders:?}");
     assert!(coders.iter().all(|c| c != "teacher"), "{coders:?}");
 }
+
+/// Copies the files of a folder (not its subfolders).
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_sample_class_opens_for_a_student_and_collects_its_waiting_hand_ins() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join("class-week1");
+    let dir = tempfile::tempdir().unwrap();
+    // A student opens the sample package.
+    let mut harness = app_as("eva", &dir.path().join("Documents"));
+    open_package(&mut harness, &sample.join("week1.marginalia-assignment"));
+    harness.get_by_label("bike-lanes.txt: mark Claim, Evidence, Appeal to feelings");
+    harness.get_by_label("school-lunch.md: mark any code");
+    assert_eq!(harness.state().folder().unwrap().entries.len(), 2);
+
+    // The teacher drops the two waiting hand-ins onto a copy of the class folder.
+    let class_dir = dir.path().join("class");
+    copy_folder(&sample.join("class"), &class_dir);
+    let mut harness = app_as("teacher", &dir.path().join("Documents"));
+    harness.state_mut().open(&class_dir);
+    harness.run_steps(3);
+    for name in ["week1-cleo.marginalia-handin", "week1-dev.marginalia-handin"] {
+        harness.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(sample.join("handins").join(name))));
+    }
+    harness.run_steps(1);
+    step_until_shown(&mut harness, "Collected hand-ins");
+    harness.get_by_label_contains("collected: cleo");
+    harness.get_by_label_contains("collected: dev");
+    step_until(&mut harness, "the folder panel counts every student but the key", |h| {
+        h.state().folder().unwrap().coders() == ["ana", "ben", "cleo", "dev"]
+    });
+}

@@ -500,7 +500,7 @@ impl App {
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
-            Done::Class(done) => self.take_in_class(done),
+            Done::Class(done) => self.take_in_class(*done),
             Done::CompareReady(view) => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());

@@ -114,7 +114,7 @@ pub enum Done {
     /// The compare view, with its coders read and its figures computed.
     CompareReady(Box<CompareView>),
     SettingsSaved(Result<(), Error>),
-    Class(super::assignment::ClassDone),
+    Class(Box<super::assignment::ClassDone>),
 }
 
 impl Done {
@@ -254,7 +254,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             Done::SidecarChecked { path, changed }
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
-        Job::Class(job) => Done::Class(super::assignment::run(job)),
+        Job::Class(job) => Done::Class(Box::new(super::assignment::run(job))),
         Job::OpenCompare(doc) => {
             let mut view = CompareView::new(*doc);
             view.recompute();
