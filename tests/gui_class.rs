@@ -96,7 +96,7 @@ fn click_hand_in(harness: &mut Harness<'static, App>) {
     harness.state_mut().assignment_mut().show_instructions = false;
     harness.run_steps(2);
     harness.get_by_label("Hand in...").click();
-    harness.run_steps(2);
+    step_until(harness, "the hand-in window opens", |h| h.query_by_label("Hand in now").is_some());
 }
 
 fn zip_entries(path: &Path) -> Vec<String> {
@@ -356,4 +356,25 @@ fn the_sample_class_opens_for_a_student_and_collects_its_waiting_hand_ins() {
     step_until(&mut harness, "the folder panel counts every student but the key", |h| {
         h.state().folder().unwrap().coders() == ["ana", "ben", "cleo", "dev"]
     });
+}
+
+#[test]
+fn a_name_given_after_the_assignment_opened_names_the_students_sidecar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_class, package) = class_folder(dir.path());
+    let documents = dir.path().join("Documents");
+    // First run: no name yet, so the prompt asks while the package opens.
+    let mut harness = app_as("", &documents);
+    assert!(harness.state().asking_coder());
+    open_package(&mut harness, &package);
+    harness.state_mut().push(Command::SetCoder("zoe".into()));
+    let letter = documents.join("Marginalia").join("week1").join("letter.txt");
+    step_until(&mut harness, "the document opens again under the new name", |h| {
+        h.state().session().is_some_and(|s| s.sidecar_path == sidecar::coder_path(&letter, "zoe"))
+    });
+    tag(&mut harness, DEMAND, "demand");
+    click_hand_in(&mut harness);
+    harness.get_by_label("Hand in now").click();
+    step_until(&mut harness, "the hand-in is written", |h| h.query_all_by_label_contains("Handed in!").count() > 0);
+    assert!(documents.join("week1-zoe.marginalia-handin").is_file());
 }

@@ -615,6 +615,20 @@ impl App {
         self.submit(Job::Class(ClassJob::HandIn { folder, coder, out }));
     }
 
+    /// After the name changed (the first-run prompt answers after the document opened): an
+    /// untouched document of an assignment folder opens again, so that the student's sidecar
+    /// is named by the new name and the hand-in finds it.
+    pub(super) fn follow_coder(&mut self) {
+        let coder = self.coder();
+        let Some(session) = &self.session else { return };
+        let Some(doc) = session.doc.path().map(Path::to_path_buf) else { return };
+        let untouched = session.edits.annotations().is_empty() && !session.is_dirty() && !session.had_sidecar;
+        let wanted = student_sidecar(&doc, &coder);
+        if untouched && wanted.is_some_and(|p| p != session.sidecar_path) {
+            self.push(Command::OpenPath(doc));
+        }
+    }
+
     /// Collects dropped hand-ins into the open class folder, on the worker.
     pub(super) fn collect_handins(&mut self, files: Vec<PathBuf>) {
         let Some(folder) = self.folder.as_ref().map(|f| f.root.clone()) else {

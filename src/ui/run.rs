@@ -339,6 +339,7 @@ impl App {
         }
         self.views.dialogs.asking_coder = false;
         self.save_settings();
+        self.follow_coder();
     }
 
     /// Goes on without a name: the one from the environment signs annotations meanwhile.
