@@ -657,11 +657,11 @@ impl App {
                         });
                         self.views.assignment.current = Some((dest.clone(), manifest));
                         self.views.assignment.show_instructions = true;
-                        self.open(&dest);
+                        self.open_path(&dest, true);
                     }
                     (Err(e), Some(dest)) => {
                         // The same assignment is there already, with changed files: open it as it is.
-                        self.open(&dest);
+                        self.open_path(&dest, true);
                         self.views.assignment.show_instructions = true;
                         self.notice = Some(Notice {
                             text: format!(
