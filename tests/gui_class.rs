@@ -378,3 +378,43 @@ fn a_name_given_after_the_assignment_opened_names_the_students_sidecar() {
     step_until(&mut harness, "the hand-in is written", |h| h.query_all_by_label_contains("Handed in!").count() > 0);
     assert!(documents.join("week1-zoe.marginalia-handin").is_file());
 }
+
+#[test]
+fn the_html_report_of_a_class_folder_leaves_the_key_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (class_dir, _) = class_folder(dir.path());
+    let letter = class_dir.join("letter.txt");
+    write_coder(&letter, "ana", &[(DEMAND, "demand", "Ana thinks so")]);
+    write_coder(&letter, "teacher", &[(OPINION, "opinion", "The key's answer")]);
+    class::set_key(&class_dir, "teacher").unwrap();
+    let mut harness = app_as("teacher", &dir.path().join("Documents"));
+    harness.state_mut().open(&class_dir);
+    harness.run_steps(2);
+    harness.state_mut().push(marginalia::ui::command::UiCommand::Export);
+    harness.run_steps(2);
+    let out = dir.path().join("class.html");
+    harness.state_mut().export_dialog_mut().format = marginalia::export::Format::Html;
+    harness.state_mut().export_dialog_mut().out = out.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Export").click();
+    step_until_shown(&mut harness, "The answer key (teacher) is not a coder");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Ana thinks so"), "the student's note is in the report");
+    assert!(!html.contains("The key&#39;s answer") && !html.contains("The key's answer"), "the key's note is not");
+}
+
+#[test]
+fn a_name_that_cannot_name_a_file_is_explained_when_handing_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_class, package) = class_folder(dir.path());
+    let documents = dir.path().join("Documents");
+    let mut harness = app_as("j.smith", &documents);
+    open_package(&mut harness, &package);
+    tag(&mut harness, DEMAND, "demand");
+    click_hand_in(&mut harness);
+    harness.get_by_label("Hand in now").click();
+    step_until_shown(&mut harness, "cannot be used in a file name");
+    assert!(
+        std::fs::read_dir(&documents).unwrap().flatten().all(|e| !e.path().to_string_lossy().ends_with(".marginalia-handin"))
+    );
+}
