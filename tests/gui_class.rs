@@ -418,3 +418,22 @@ fn a_name_that_cannot_name_a_file_is_explained_when_handing_in() {
         std::fs::read_dir(&documents).unwrap().flatten().all(|e| !e.path().to_string_lossy().ends_with(".marginalia-handin"))
     );
 }
+
+#[test]
+fn a_package_path_typed_into_file_open_opens_the_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_class, package) = class_folder(dir.path());
+    let documents = dir.path().join("Documents");
+    let mut harness = app_as("ana", &documents);
+    harness.run_steps(2);
+    harness.state_mut().push(marginalia::ui::command::UiCommand::Open);
+    step_until(&mut harness, "the Open window shows", |h| h.query_by_label("Path to open").is_some());
+    harness.get_by_label("Path to open").click();
+    harness.run_steps(1);
+    harness.get_by_label("Path to open").type_text(&package.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Open").click();
+    step_until(&mut harness, "the assignment opens", |h| h.state().folder().is_some() && h.state().session().is_some());
+    assert_eq!(harness.state().folder().unwrap().root, documents.join("Marginalia").join("week1"));
+    step_until_shown(&mut harness, "Read the letter and mark every demand you find.");
+}
