@@ -437,3 +437,19 @@ fn a_package_path_typed_into_file_open_opens_the_assignment() {
     assert_eq!(harness.state().folder().unwrap().root, documents.join("Marginalia").join("week1"));
     step_until_shown(&mut harness, "Read the letter and mark every demand you find.");
 }
+
+#[test]
+fn a_text_of_an_assignment_opened_alone_keeps_the_hand_in_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_class, package) = class_folder(dir.path());
+    let documents = dir.path().join("Documents");
+    let folder = documents.join("Marginalia").join("week1");
+    class::unpack(&package, &folder).unwrap();
+    let mut harness = app_as("ana", &documents);
+    harness.state_mut().open(&folder.join("speech.txt"));
+    step_until(&mut harness, "the assignment is recognised", |h| h.state().assignment().current.is_some());
+    assert!(harness.state().folder().is_none());
+    harness.get_by_label("Assignment: Week 1: letters");
+    harness.get_by_label("Hand in...");
+    assert_eq!(harness.state().session().unwrap().sidecar_path, sidecar::coder_path(&folder.join("speech.txt"), "ana"));
+}

@@ -317,6 +317,7 @@ impl App {
             return;
         }
         self.remember_position();
+        self.read_document_folder_kind(path);
         let coder = self.coder();
         // In an assignment folder the student's sidecar is named by their name.
         let sidecar = super::assignment::student_sidecar(path, &coder);

@@ -193,9 +193,12 @@ impl AssignmentView {
         self.documents.clone().unwrap_or_else(documents_folder)
     }
 
-    /// The assignment of the open folder, if the folder is one.
+    /// The assignment of the open folder (or of the document open alone), if it is one.
     fn current_in<'a>(&'a self, ctx: &ViewCtx) -> Option<&'a (PathBuf, AssignmentManifest)> {
-        self.current.as_ref().filter(|(f, _)| ctx.folder.is_some_and(|open| open.root == *f))
+        self.current.as_ref().filter(|(f, _)| match ctx.folder {
+            Some(open) => open.root == *f,
+            None => ctx.document_path().and_then(Path::parent) == Some(f.as_path()),
+        })
     }
 
     /// The bar under the menu in an assignment folder: its title, due date, instructions and
@@ -563,6 +566,16 @@ impl App {
         self.submit(Job::Class(ClassJob::Read(folder.to_path_buf())));
     }
 
+    /// A document opened alone from an assignment folder (e.g. from the recent files) still
+    /// gets the assignment bar: the folder's assignment is read when no open folder says it.
+    pub(super) fn read_document_folder_kind(&mut self, document: &Path) {
+        let Some(parent) = document.parent().filter(|p| !p.as_os_str().is_empty()) else { return };
+        let listed = self.folder.as_ref().is_some_and(|f| f.root == parent);
+        if !listed && is_assignment_folder(parent) {
+            self.read_folder_kind(parent);
+        }
+    }
+
     /// File > Assignment instructions.
     pub(super) fn show_assignment(&mut self) {
         if self.views.assignment.current.is_some() {
@@ -719,7 +732,11 @@ impl App {
             }
             ClassDone::Read { folder, assignment, class } => {
                 let open = self.folder.as_ref().is_some_and(|f| f.root == folder);
-                if !open {
+                let document_there = |p: &Path| p.parent() == Some(folder.as_path());
+                let alone = self.folder.is_none()
+                    && (self.session.as_ref().and_then(|s| s.doc.path()).is_some_and(document_there)
+                        || self.opening.as_ref().is_some_and(|o| document_there(&o.path)));
+                if !open && !alone {
                     return;
                 }
                 let view = &mut self.views.assignment;
