@@ -372,12 +372,17 @@ pub fn collect_line(path: &Path, outcome: &CollectOutcome) -> CollectLine {
     CollectLine { file, collected, text }
 }
 
+/// Why a name cannot sign a hand-in, in words a student understands.
+fn bad_name(coder: &str) -> String {
+    format!(
+        "Your name \"{coder}\" cannot be used in a file name. Change it with File > Your name... (no dots or slashes), then hand in again."
+    )
+}
+
 /// The hand-in's failure in words a student understands, with the details after.
 fn handin_failure(e: &Error, coder: &str) -> String {
     if class::check_coder(coder).is_err() {
-        return format!(
-            "Your name \"{coder}\" cannot be used in a file name. Change it with File > Your name... (no dots or slashes), then hand in again."
-        );
+        return bad_name(coder);
     }
     if e.message.contains("holds no annotations") {
         return format!(
@@ -618,8 +623,7 @@ impl App {
         }
         let coder = self.coder();
         if class::check_coder(&coder).is_err() {
-            let text = handin_failure(&Error::usage(""), &coder);
-            self.views.assignment.handin.message = Some((text, true));
+            self.views.assignment.handin.message = Some((bad_name(&coder), true));
             self.views.assignment.handin.busy = false;
             return;
         }
