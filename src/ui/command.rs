@@ -86,14 +86,20 @@ pub enum UiCommand {
     ShowRetrieve,
     /// Start making a link from the selected annotation with the keyboard.
     LinkFromSelected,
+    /// Show the open assignment's instructions.
+    ShowAssignment,
+    /// Save the student's work of the open assignment in one hand-in file.
+    HandIn,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 29] = [
         UiCommand::Open,
+        UiCommand::ShowAssignment,
+        UiCommand::HandIn,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
@@ -151,6 +157,8 @@ impl UiCommand {
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::LinkFromSelected => "Link from selected annotation…",
+            UiCommand::ShowAssignment => "Assignment instructions",
+            UiCommand::HandIn => "Hand in...",
         }
     }
 
@@ -158,7 +166,7 @@ impl UiCommand {
     /// drawn between sections).
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
-            UiCommand::Open => (Menu::File, 0),
+            UiCommand::Open | UiCommand::ShowAssignment | UiCommand::HandIn => (Menu::File, 0),
             UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
@@ -315,6 +323,8 @@ pub enum Command {
     DismissNotice,
     /// Read the sidecar on disk (in the background) to show it beside the one in memory.
     ReadSidecar(PathBuf),
+    /// Reads sidecars for the compare view: these, or (None) the new ones beside the document.
+    ReadCoders(Option<Vec<PathBuf>>),
     /// Write a file in the background (codebook saves): its path, content, whether the old
     /// file is kept as a backup, and the message for success.
     WriteFile {
@@ -325,6 +335,10 @@ pub enum Command {
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),
+    /// Write the open assignment's hand-in to this file (in the background).
+    HandIn(PathBuf),
+    /// Collect these hand-ins into the open class folder (in the background).
+    CollectHandins(Vec<PathBuf>),
     /// Start an export in the background.
     StartExport(ExportRequest),
     CancelExport,
