@@ -860,6 +860,13 @@ impl Report {
             if self.release { "release" } else { "debug" },
             self.seconds
         );
+        if self.cases.is_empty() {
+            // The links case alone (`--links`).
+            self.links_text(&mut s);
+            let _ = writeln!(s);
+            self.targets_text(&mut s);
+            return s;
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "Frame time (layout + tessellation), ms: median / p95");
         let _ = write!(s, "{:<22}", "case");
@@ -893,20 +900,7 @@ impl Report {
             let _ =
                 writeln!(s, "¹ timed frame by frame alternately with {}; the large/small ratio uses these", last.spec.label());
         }
-        if let Some(l) = &self.links {
-            let _ = writeln!(s);
-            let _ = writeln!(
-                s,
-                "{} ({} annotations; {} curves and {} stubs drawn with a linked annotation selected), ms: median / p95",
-                l.spec.label(),
-                thousands(l.spec.case.annotations),
-                l.drawn.0,
-                l.drawn.1
-            );
-            for f in &l.frames {
-                let _ = writeln!(s, "  {:<18}{:>16}", f.scenario, format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
-            }
-        }
+        self.links_text(&mut s);
         let _ = writeln!(s);
         let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
         for c in &self.cases {
@@ -935,6 +929,31 @@ impl Report {
             );
         }
         let _ = writeln!(s);
+        self.targets_text(&mut s);
+        s
+    }
+
+    /// The links case's table (nothing when it did not run).
+    fn links_text(&self, s: &mut String) {
+        use std::fmt::Write;
+        if let Some(l) = &self.links {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{} ({} annotations; {} curves and {} stubs drawn with a linked annotation selected), ms: median / p95",
+                l.spec.label(),
+                thousands(l.spec.case.annotations),
+                l.drawn.0,
+                l.drawn.1
+            );
+            for f in &l.frames {
+                let _ = writeln!(s, "  {:<18}{:>16}", f.scenario, format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+            }
+        }
+    }
+
+    fn targets_text(&self, s: &mut String) {
+        use std::fmt::Write;
         let _ = writeln!(s, "Targets");
         for t in &self.targets {
             let _ = writeln!(
@@ -948,7 +967,6 @@ impl Report {
                 t.unit
             );
         }
-        s
     }
 }
 
