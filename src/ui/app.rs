@@ -99,6 +99,13 @@ pub struct App {
     pub(super) opening: Option<Opening>,
     /// The folder that was opened, if any, with its documents.
     pub(super) folder: Option<Folder>,
+    /// The opened folder being read in the background.
+    folder_load: Option<super::folder_load::FolderLoad>,
+    /// The opened folder once read, for the views that query it (Retrieve, the code matrix).
+    pub(super) corpus: Option<std::sync::Arc<crate::corpus::Corpus>>,
+    /// The open document was saved since `corpus` was read: its saved state goes into the
+    /// corpus as soon as no query holds it.
+    corpus_behind: bool,
     pub(super) selected: Option<Uuid>,
     pub(super) filter: Option<String>,
     pub(super) notice: Option<Notice>,
@@ -136,6 +143,9 @@ impl App {
             gold: None,
             opening: None,
             folder: None,
+            folder_load: None,
+            corpus: None,
+            corpus_behind: false,
             selected: None,
             filter: None,
             notice: None,
@@ -277,8 +287,11 @@ impl App {
             match crate::corpus::documents_in(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
-                    self.folder = Some(Folder::listed(path, &docs));
-                    self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
+                    let mut folder = Folder::listed(path, &docs);
+                    folder.reading = Some((0, docs.len()));
+                    self.folder = Some(folder);
+                    self.corpus = None;
+                    self.folder_load = Some(super::folder_load::FolderLoad::start(path, docs));
                     self.open(&first);
                 }
                 Ok(_) => self.error(
@@ -445,6 +458,57 @@ impl App {
         }
     }
 
+    /// Takes in the folder read in the background, or its progress; puts the open document's
+    /// saved state into the read folder.
+    fn take_in_folder(&mut self, ctx: &egui::Context) {
+        if let Some(load) = &self.folder_load {
+            let same = self.folder.as_ref().is_some_and(|f| f.root == load.root);
+            match load.poll() {
+                Some(read) => {
+                    self.folder_load = None;
+                    if let Some(folder) = self.folder.as_mut().filter(|_| same) {
+                        folder.reading = None;
+                        if read.entries.len() == folder.entries.len() {
+                            folder.entries = read.entries;
+                        }
+                        // The open document's line comes from memory, not from its file.
+                        self.folder_revision = None;
+                        match read.corpus {
+                            Ok(corpus) => {
+                                self.corpus = Some(std::sync::Arc::new(corpus));
+                                self.corpus_behind = self.session.is_some();
+                            }
+                            Err(e) => self.error(e),
+                        }
+                    }
+                }
+                None if same => {
+                    let read = load.read_so_far();
+                    if let Some(folder) = &mut self.folder {
+                        folder.reading = Some((read, load.total));
+                    }
+                    ctx.request_repaint_after(Duration::from_millis(100));
+                }
+                None => self.folder_load = None,
+            }
+        }
+        if self.corpus_behind {
+            let (Some(corpus), Some(session)) = (&mut self.corpus, &self.session) else {
+                self.corpus_behind = false;
+                return;
+            };
+            // A query running on another thread holds the corpus: the next frame tries again.
+            if let Some(corpus) = std::sync::Arc::get_mut(corpus) {
+                if let Some(path) = session.doc.path() {
+                    corpus.replace_sidecar(path, &session.sidecar_path, session.to_sidecar());
+                }
+                self.corpus_behind = false;
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+    }
+
     /// Takes in what the worker has finished since the last frame.
     fn take_in_worker(&mut self, ctx: &egui::Context) {
         while let Some(done) = self.worker.poll() {
@@ -476,15 +540,6 @@ impl App {
                     self.views.codebook.offer(session, result, &mut self.commands);
                 }
             }
-            Done::FolderScanned { root, entries } => {
-                if let Some(folder) = &mut self.folder
-                    && folder.root == root
-                {
-                    folder.entries = entries;
-                    // The open document's line comes from memory, not from its file.
-                    self.folder_revision = None;
-                }
-            }
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
@@ -511,6 +566,7 @@ impl App {
         match (current, result) {
             (Some(session), Ok(stamp)) => {
                 session.finish_save(revision, stamp);
+                self.corpus_behind = self.corpus.is_some();
                 self.saver.finished(Ok(()));
             }
             (Some(_), Err(e)) if e.kind == ErrorKind::Conflict => {
@@ -532,6 +588,7 @@ impl App {
     /// Autosave and disk watching; called once per frame.
     fn tick(&mut self, ctx: &egui::Context) {
         self.take_in_worker(ctx);
+        self.take_in_folder(ctx);
         let Some(session) = &self.session else { return };
         match self.saver.due(session.edits.revision(), session.is_dirty(), self.conflict) {
             Due::Now => self.submit_save(),

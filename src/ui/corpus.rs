@@ -48,27 +48,35 @@ impl FolderEntry {
         }
     }
 
-    /// Reads what the document's sidecars say (on the worker thread: it reads every file).
-    pub fn read(path: &Path, codebook: &Codebook) -> Self {
-        let sidecars = crate::sidecar::find_sidecars(path);
-        let mut entry = Self::unread(path);
-        entry.coders = sidecars.len().saturating_sub(1);
-        let default = crate::sidecar::default_path(path);
-        for other in sidecars.iter().filter(|p| **p != default) {
-            if let Ok(Some(loaded)) = crate::sidecar::load(other) {
-                entry.count_coders(&loaded.sidecar.annotations);
+    /// What a loaded document's sidecars say; `problem` is why its own sidecar could not be read.
+    pub fn of_document(d: &crate::corpus::CorpusDocument, codebook: &Codebook, problem: Option<&Error>) -> Self {
+        let mut entry = Self::unread(&d.path);
+        let default = crate::sidecar::default_path(&d.path);
+        let mut own = None;
+        for sc in &d.sidecars {
+            if sc.path == default {
+                own = Some(sc);
+            } else {
+                entry.coders += 1;
+                entry.count_coders(&sc.sidecar.annotations);
             }
         }
-        match crate::sidecar::load(&default) {
-            Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
-            Ok(None) => {}
-            // Named by the file's name alone: the panel is the folder's.
-            Err(e) => {
-                let file = e.file.as_ref().and_then(|f| f.file_name()).map(PathBuf::from);
-                entry.problem = Some(Error { file: file.or(e.file), ..e }.to_string());
-            }
+        if let Some(sc) = own {
+            entry.fill(&sc.sidecar.annotations, sc.sidecar.done, codebook);
         }
+        entry.problem = problem.map(Self::describe);
         entry
+    }
+
+    /// A document that could not be read, and why.
+    pub fn failed(path: &Path, problem: Option<&Error>) -> Self {
+        Self { problem: Some(problem.map_or_else(|| "could not be read".to_owned(), Self::describe)), ..Self::unread(path) }
+    }
+
+    /// An error named by the file's name alone: the panel is the folder's.
+    fn describe(e: &Error) -> String {
+        let file = e.file.as_ref().and_then(|f| f.file_name()).map(PathBuf::from);
+        Error { file: file.or(e.file.clone()), ..e.clone() }.to_string()
     }
 
     /// Adds one sidecar's annotations to the per-coder counts.
@@ -104,12 +112,14 @@ impl FolderEntry {
 pub struct Folder {
     pub root: PathBuf,
     pub entries: Vec<FolderEntry>,
+    /// While the sidecars are being read: how many documents are read, of how many.
+    pub reading: Option<(usize, usize)>,
 }
 
 impl Folder {
     /// The folder's documents, before their sidecars are read.
     pub fn listed(root: &Path, docs: &[PathBuf]) -> Self {
-        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect() }
+        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(), reading: None }
     }
 
     /// Every coder with annotations in the folder, sorted.
@@ -164,6 +174,11 @@ impl FolderPanel {
         ui.heading(folder.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         let done = folder.entries.iter().filter(|e| e.done).count();
         ui.label(RichText::new(format!("{} documents, {done} done", folder.entries.len())).small());
+        if let Some((read, total)) = folder.reading {
+            let fraction = read as f32 / total.max(1) as f32;
+            ui.add(egui::ProgressBar::new(fraction).text(format!("Reading annotations: {read} of {total}")).desired_height(14.0));
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
             self.show_chart = !self.show_chart;
         }

@@ -1,5 +1,5 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
-//! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
+//! one), writing codebooks, reading a codebook or the sidecar on
 //! disk, checking whether the sidecar changed on disk, reading the coders to compare, writing
 //! the settings, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
 //! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
@@ -14,7 +14,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::compare::CompareView;
-use super::corpus::FolderEntry;
 use super::settings::Settings;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
@@ -57,11 +56,6 @@ pub enum Job {
         backup: bool,
         done: String,
     },
-    /// Reads the sidecar of each document of a folder.
-    ScanFolder {
-        root: PathBuf,
-        docs: Vec<PathBuf>,
-    },
     Export(ExportRequest),
     /// Reads the annotations of a sidecar (the conflict dialog's "View both").
     ReadSidecar(PathBuf),
@@ -92,10 +86,6 @@ pub enum Done {
     },
     /// A file was written: the message to show, or why not.
     Wrote(Result<String, Error>),
-    FolderScanned {
-        root: PathBuf,
-        entries: Vec<FolderEntry>,
-    },
     /// An export's progress: annotations written, of how many.
     Progress {
         done: usize,
@@ -212,11 +202,6 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                     done
                 }
             }))
-        }
-        Job::ScanFolder { root, docs } => {
-            let codebook = docs.first().and_then(|d| crate::session::codebook_for(d).ok()).unwrap_or_default();
-            let entries = docs.iter().map(|d| FolderEntry::read(d, &codebook)).collect();
-            Done::FolderScanned { root, entries }
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);
