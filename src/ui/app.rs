@@ -86,6 +86,8 @@ pub(super) struct Views {
     pub(super) export: ExportDialog,
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
+    /// The code matrix window of the open folder.
+    pub(super) matrix: super::matrix_view::MatrixView,
 }
 
 pub struct App {
@@ -263,6 +265,16 @@ impl App {
             let pos = self.views.document.view.top_position(&session.doc);
             self.settings.remember_position(path, pos);
         }
+    }
+
+    /// The code matrix window (tests choose its columns).
+    pub fn matrix_mut(&mut self) -> &mut super::matrix_view::MatrixView {
+        &mut self.views.matrix
+    }
+
+    /// The opened folder as read in the background, once it is.
+    pub fn loaded_corpus(&self) -> Option<&crate::corpus::Corpus> {
+        self.corpus.as_deref()
     }
 
     /// The Retrieve window (tests fill in its form).
@@ -534,7 +546,11 @@ impl App {
                     }
                 }
             }
-            Done::Wrote(result) => self.views.codebook.wrote(result),
+            // The codebook editor says how its saves went; other writes (exports of lists)
+            // are told in the bar above the document.
+            Done::Wrote(result) if self.views.codebook.open => self.views.codebook.wrote(result),
+            Done::Wrote(Ok(text)) => self.notice = Some(Notice { text, is_error: false }),
+            Done::Wrote(Err(e)) => self.error(e),
             Done::CodebookRead(result) => {
                 if let Some(session) = &self.session {
                     self.views.codebook.offer(session, result, &mut self.commands);
@@ -668,7 +684,8 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
-        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), out);
+        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
+        views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
         self.run_commands(&egui_ctx);
     }
 

@@ -84,17 +84,20 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Open the code matrix of the open folder.
+    ShowMatrix,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
+        UiCommand::ShowMatrix,
         UiCommand::ChangeName,
         UiCommand::Undo,
         UiCommand::Redo,
@@ -147,6 +150,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::ShowMatrix => "Code matrix…",
         }
     }
 
@@ -155,7 +159,7 @@ impl UiCommand {
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
             UiCommand::Open => (Menu::File, 0),
-            UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
+            UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve | UiCommand::ShowMatrix => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
             UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
@@ -315,6 +319,14 @@ pub enum Command {
         bytes: Vec<u8>,
         backup: bool,
         done: String,
+    },
+    /// Open the Retrieve window on the passages of one cell of a code matrix.
+    RetrieveCell {
+        query: crate::matrix::MatrixQuery,
+        row: usize,
+        col: usize,
+        /// What the cell is, in words.
+        caption: String,
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),

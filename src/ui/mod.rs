@@ -18,6 +18,7 @@ pub mod dialogs;
 pub mod doc_view;
 pub mod document;
 pub mod folder_load;
+pub mod matrix_view;
 pub mod menu;
 pub mod panel;
 pub mod retrieve;

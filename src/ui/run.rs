@@ -44,6 +44,11 @@ impl App {
             Command::DismissNotice => self.notice = None,
             Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
             Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
+            Command::RetrieveCell { query, row, col, caption } => {
+                if let Some(folder) = &self.folder {
+                    self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), query, row, col, caption);
+                }
+            }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
             Command::StartExport(request) => {
                 self.views.export.started();
@@ -79,6 +84,7 @@ impl App {
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
+            UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;
