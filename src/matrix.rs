@@ -114,6 +114,9 @@ fn items(corpus: &Corpus, query: &MatrixQuery) -> Result<Items, Error> {
     let mut coders: Vec<String> = Vec::new();
     let mut coder_index: HashMap<&str, usize> = HashMap::new();
     let mut items = Vec::with_capacity(corpus.annotation_count());
+    const RECENT: usize = 16;
+    let mut last_coder: Option<(&str, usize)> = None;
+    let mut recent_codes: Vec<(&str, usize)> = Vec::with_capacity(RECENT);
     for (di, d) in corpus.documents.iter().enumerate() {
         for (si, sc) in d.sidecars.iter().enumerate() {
             for (ai, a) in sc.sidecar.annotations.iter().enumerate() {
@@ -121,16 +124,35 @@ fn items(corpus: &Corpus, query: &MatrixQuery) -> Result<Items, Error> {
                 if !query.coders.is_empty() && !query.coders.iter().any(|c| c == coder) {
                     continue;
                 }
-                let coder = *coder_index.entry(coder).or_insert_with(|| {
-                    coders.push(coder.to_owned());
-                    coders.len() - 1
-                });
-                let code = match code_index.get(a.code.as_str()) {
-                    Some(&c) => c,
+                // A folder has a few coders and codes: the last ones seen usually match, a
+                // comparison of two short strings being cheaper than hashing one.
+                let coder = match last_coder {
+                    Some((name, i)) if name == coder => i,
+                    _ => {
+                        let i = *coder_index.entry(coder).or_insert_with(|| {
+                            coders.push(coder.to_owned());
+                            coders.len() - 1
+                        });
+                        last_coder = Some((coder, i));
+                        i
+                    }
+                };
+                let code = match recent_codes.iter().find(|(id, _)| *id == a.code.as_str()) {
+                    Some(&(_, c)) => c,
                     None => {
-                        rows.push(a.code.clone());
-                        code_index.insert(a.code.clone(), rows.len() - 1);
-                        rows.len() - 1
+                        let c = match code_index.get(a.code.as_str()) {
+                            Some(&c) => c,
+                            None => {
+                                rows.push(a.code.clone());
+                                code_index.insert(a.code.clone(), rows.len() - 1);
+                                rows.len() - 1
+                            }
+                        };
+                        if recent_codes.len() == RECENT {
+                            recent_codes.remove(0);
+                        }
+                        recent_codes.push((a.code.as_str(), c));
+                        c
                     }
                 };
                 let range = is_placed(a, d).then(|| match query.unit {
@@ -293,5 +315,66 @@ fn sort_values(values: &mut Vec<String>, kind: Kind, choices: &[String]) {
         }),
         Kind::Choice => values.sort_by_key(|v| choices.iter().position(|c| c == v).unwrap_or(usize::MAX)),
         Kind::Text | Kind::Date => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated folder: 12 documents with 30 overlapping annotations each, by three coders,
+    /// with a choice and a number variable.
+    fn corpus() -> (tempfile::TempDir, Corpus) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::testdata::write_folder(dir.path(), 12, 3_000, 30, 7).unwrap();
+        let corpus = crate::corpus::load(dir.path()).unwrap();
+        (dir, corpus)
+    }
+
+    #[test]
+    fn every_cell_lists_as_many_passages_as_it_counts() {
+        let (_dir, corpus) = corpus();
+        for cols in [Axis::Document, Axis::Coder, Axis::Variable("group".into()), Axis::Variable("year".into())] {
+            let query = MatrixQuery { cols: cols.clone(), unit: Unit::Overlap, coders: Vec::new(), share: false };
+            let m = build(&corpus, &query).unwrap();
+            let mut total = 0.0;
+            for (r, row) in m.counts.iter().enumerate() {
+                for (c, &n) in row.iter().enumerate() {
+                    let passages = cell_passages(&corpus, &query, r, c).unwrap();
+                    assert_eq!(passages.len() as f64, n, "{cols:?} {} x {}", m.rows[r], m.cols[c]);
+                    assert!(passages.iter().all(|p| p.code == m.rows[r]));
+                    total += n;
+                }
+            }
+            assert_eq!(total as usize, corpus.annotation_count(), "{cols:?}: every annotation is counted once");
+        }
+    }
+
+    #[test]
+    fn a_co_occurrence_cell_lists_annotations_that_overlap_one_of_the_other_code() {
+        let (_dir, corpus) = corpus();
+        let query = MatrixQuery { cols: Axis::Code, unit: Unit::Overlap, coders: Vec::new(), share: false };
+        let m = build(&corpus, &query).unwrap();
+        let mut checked = 0;
+        for r in 0..m.rows.len() {
+            for c in 0..m.cols.len() {
+                let passages = cell_passages(&corpus, &query, r, c).unwrap();
+                assert_eq!(passages.is_empty(), m.counts[r][c] == 0.0, "{} x {}", m.rows[r], m.cols[c]);
+                for p in &passages {
+                    let other = if p.code == m.rows[r] { &m.cols[c] } else { &m.rows[r] };
+                    let overlaps = passages.iter().any(|q| {
+                        q.id != p.id
+                            && &q.code == other
+                            && q.document == p.document
+                            && q.coder == p.coder
+                            && q.start < p.end
+                            && p.start < q.end
+                    });
+                    assert!(overlaps, "{p:?} pairs with no {other}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0, "the generated folder has overlapping codes");
     }
 }
