@@ -88,6 +88,8 @@ pub(super) struct Views {
     pub(super) retrieve: super::retrieve::RetrieveView,
     /// The code matrix window of the open folder.
     pub(super) matrix: super::matrix_view::MatrixView,
+    /// The table of the open folder's document variables.
+    pub(super) variables: super::vars_editor::VariablesEditor,
 }
 
 pub struct App {
@@ -108,6 +110,8 @@ pub struct App {
     /// The open document was saved since `corpus` was read: its saved state goes into the
     /// corpus as soon as no query holds it.
     corpus_behind: bool,
+    /// The folder's variables as last written, for `corpus` as soon as no query holds it.
+    pending_variables: Option<crate::vars::Variables>,
     pub(super) selected: Option<Uuid>,
     pub(super) filter: Option<String>,
     pub(super) notice: Option<Notice>,
@@ -148,6 +152,7 @@ impl App {
             folder_load: None,
             corpus: None,
             corpus_behind: false,
+            pending_variables: None,
             selected: None,
             filter: None,
             notice: None,
@@ -265,6 +270,11 @@ impl App {
             let pos = self.views.document.view.top_position(&session.doc);
             self.settings.remember_position(path, pos);
         }
+    }
+
+    /// The document variables window.
+    pub fn variables_mut(&mut self) -> &mut super::vars_editor::VariablesEditor {
+        &mut self.views.variables
     }
 
     /// The code matrix window (tests choose its columns).
@@ -504,6 +514,13 @@ impl App {
                 None => self.folder_load = None,
             }
         }
+        if self.pending_variables.is_some() {
+            match self.corpus.as_mut().map(std::sync::Arc::get_mut) {
+                Some(Some(corpus)) => corpus.variables = self.pending_variables.take().unwrap_or_default(),
+                Some(None) => ctx.request_repaint_after(Duration::from_millis(100)),
+                None => self.pending_variables = None,
+            }
+        }
         if self.corpus_behind {
             let (Some(corpus), Some(session)) = (&mut self.corpus, &self.session) else {
                 self.corpus_behind = false;
@@ -558,6 +575,14 @@ impl App {
             }
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
+            Done::Variables { folder, result, said } => {
+                if let Ok(vars) = &result
+                    && self.folder.as_ref().is_some_and(|f| f.root == folder)
+                {
+                    self.pending_variables = Some(vars.clone());
+                }
+                self.views.variables.finished(folder, result, said);
+            }
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
             Done::CompareReady(view) => {
@@ -686,6 +711,7 @@ impl App {
         views.export.ui(ui, &ctx, out);
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
         views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
+        views.variables.ui(&egui_ctx, ctx.folder, out);
         self.run_commands(&egui_ctx);
     }
 

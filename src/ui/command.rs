@@ -86,18 +86,21 @@ pub enum UiCommand {
     ShowRetrieve,
     /// Open the code matrix of the open folder.
     ShowMatrix,
+    /// Open the table of the open folder's document variables.
+    EditVariables,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
         UiCommand::ShowMatrix,
+        UiCommand::EditVariables,
         UiCommand::ChangeName,
         UiCommand::Undo,
         UiCommand::Redo,
@@ -151,6 +154,7 @@ impl UiCommand {
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::ShowMatrix => "Code matrix…",
+            UiCommand::EditVariables => "Document variables…",
         }
     }
 
@@ -159,7 +163,11 @@ impl UiCommand {
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
             UiCommand::Open => (Menu::File, 0),
-            UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve | UiCommand::ShowMatrix => (Menu::File, 1),
+            UiCommand::SaveNow
+            | UiCommand::Export
+            | UiCommand::ShowRetrieve
+            | UiCommand::ShowMatrix
+            | UiCommand::EditVariables => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
             UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
@@ -319,6 +327,20 @@ pub enum Command {
         bytes: Vec<u8>,
         backup: bool,
         done: String,
+    },
+    /// Apply changes to a folder's variables file (none: read it) on the worker.
+    EditVariables {
+        folder: PathBuf,
+        edits: Vec<crate::vars::VarEdit>,
+        /// What to say once written.
+        said: Option<String>,
+    },
+    /// Import a CSV table of variables into a folder's variables file on the worker.
+    ImportVariables {
+        folder: PathBuf,
+        csv: PathBuf,
+        /// The folder's document file names.
+        documents: Vec<String>,
     },
     /// Open the Retrieve window on the passages of one cell of a code matrix.
     RetrieveCell {

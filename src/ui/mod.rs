@@ -26,6 +26,7 @@ mod run;
 pub mod saver;
 pub mod settings;
 pub mod status;
+pub mod vars_editor;
 pub mod view;
 pub mod worker;
 

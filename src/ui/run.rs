@@ -44,6 +44,8 @@ impl App {
             Command::DismissNotice => self.notice = None,
             Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
             Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
+            Command::EditVariables { folder, edits, said } => self.submit(Job::Variables { folder, edits, said }),
+            Command::ImportVariables { folder, csv, documents } => self.submit(Job::ImportVariables { folder, csv, documents }),
             Command::RetrieveCell { query, row, col, caption } => {
                 if let Some(folder) = &self.folder {
                     self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), query, row, col, caption);
@@ -85,6 +87,7 @@ impl App {
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
             UiCommand::ShowMatrix => self.views.matrix.open = true,
+            UiCommand::EditVariables => self.views.variables.open = true,
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;

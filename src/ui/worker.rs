@@ -57,6 +57,18 @@ pub enum Job {
         done: String,
     },
     Export(ExportRequest),
+    /// Applies changes to a folder's variables file under its lock (none: only reads it).
+    Variables {
+        folder: PathBuf,
+        edits: Vec<crate::vars::VarEdit>,
+        said: Option<String>,
+    },
+    /// Imports a CSV table into a folder's variables file under its lock.
+    ImportVariables {
+        folder: PathBuf,
+        csv: PathBuf,
+        documents: Vec<String>,
+    },
     /// Reads the annotations of a sidecar (the conflict dialog's "View both").
     ReadSidecar(PathBuf),
     /// Reads a codebook file (.ron, or REFI-QDA .qdc).
@@ -92,6 +104,12 @@ pub enum Done {
         total: usize,
     },
     Exported(Result<export::Summary, Error>),
+    /// A folder's variables file as read or written, and what to say about it.
+    Variables {
+        folder: PathBuf,
+        result: Result<crate::vars::Variables, Error>,
+        said: Option<String>,
+    },
     SidecarRead(Result<Vec<Annotation>, Error>),
     CodebookRead(Result<Codebook, Error>),
     /// Whether the sidecar changed on disk (false when it could not be checked).
@@ -202,6 +220,43 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                     done
                 }
             }))
+        }
+        Job::Variables { folder, edits, said } => {
+            let result = if edits.is_empty() {
+                crate::vars::load(&folder)
+            } else {
+                crate::vars::update(&folder, |vars| {
+                    for edit in &edits {
+                        edit.apply(vars)?;
+                    }
+                    Ok(vars.clone())
+                })
+            };
+            Done::Variables { folder, result, said }
+        }
+        Job::ImportVariables { folder, csv, documents } => {
+            let result = crate::io::read_regular(&csv, "cannot read the table").and_then(|bytes| {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Error::new(crate::error::ErrorKind::Format, "is not UTF-8 text").in_file(&csv).hint("save it as UTF-8")
+                })?;
+                crate::vars::update(&folder, |vars| {
+                    let report = crate::vars::import_csv(vars, &text, &csv, &Default::default(), &documents)?;
+                    Ok((report, vars.clone()))
+                })
+            });
+            match result {
+                Ok((report, vars)) => Done::Variables {
+                    folder,
+                    result: Ok(vars),
+                    said: Some(format!(
+                        "Imported {} value(s) of {} variable(s) for {} document(s).",
+                        report.values,
+                        report.variables.len(),
+                        report.documents
+                    )),
+                },
+                Err(e) => Done::Variables { folder, result: Err(e), said: None },
+            }
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);
