@@ -90,6 +90,8 @@ pub(super) struct Views {
     pub(super) matrix: super::matrix_view::MatrixView,
     /// The table of the open folder's document variables.
     pub(super) variables: super::vars_editor::VariablesEditor,
+    /// Find a text across the open folder and tag the matches.
+    pub(super) find_folder: super::find_folder::FindInFolder,
 }
 
 pub struct App {
@@ -112,6 +114,8 @@ pub struct App {
     corpus_behind: bool,
     /// The folder's variables as last written, for `corpus` as soon as no query holds it.
     pending_variables: Option<crate::vars::Variables>,
+    /// Documents whose sidecars were written by the worker, to read again into `corpus`.
+    pending_reloads: Vec<PathBuf>,
     pub(super) selected: Option<Uuid>,
     pub(super) filter: Option<String>,
     pub(super) notice: Option<Notice>,
@@ -153,6 +157,7 @@ impl App {
             corpus: None,
             corpus_behind: false,
             pending_variables: None,
+            pending_reloads: Vec::new(),
             selected: None,
             filter: None,
             notice: None,
@@ -252,7 +257,7 @@ impl App {
     }
 
     /// The name that signs new annotations.
-    fn coder(&self) -> String {
+    pub(super) fn coder(&self) -> String {
         if let Some(name) = &self.coder_override {
             name.clone()
         } else if self.settings.coder.trim().is_empty() {
@@ -275,6 +280,11 @@ impl App {
     /// The document variables window.
     pub fn variables_mut(&mut self) -> &mut super::vars_editor::VariablesEditor {
         &mut self.views.variables
+    }
+
+    /// The Find in folder window.
+    pub fn find_folder_mut(&mut self) -> &mut super::find_folder::FindInFolder {
+        &mut self.views.find_folder
     }
 
     /// The code matrix window (tests choose its columns).
@@ -514,6 +524,17 @@ impl App {
                 None => self.folder_load = None,
             }
         }
+        if !self.pending_reloads.is_empty() {
+            match self.corpus.as_mut().map(std::sync::Arc::get_mut) {
+                Some(Some(corpus)) => {
+                    for path in std::mem::take(&mut self.pending_reloads) {
+                        corpus.reload_document(&path);
+                    }
+                }
+                Some(None) => ctx.request_repaint_after(Duration::from_millis(100)),
+                None => self.pending_reloads.clear(),
+            }
+        }
         if self.pending_variables.is_some() {
             match self.corpus.as_mut().map(std::sync::Arc::get_mut) {
                 Some(Some(corpus)) => corpus.variables = self.pending_variables.take().unwrap_or_default(),
@@ -575,6 +596,24 @@ impl App {
             }
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
+            Done::CodedSpans(results) => {
+                let (mut added, mut documents, mut failed) = (0, 0, Vec::new());
+                for (path, result) in results {
+                    match result {
+                        Ok(n) => {
+                            added += n;
+                            documents += usize::from(n > 0);
+                            self.pending_reloads.push(path);
+                        }
+                        Err(e) => failed.push(e.to_string()),
+                    }
+                }
+                let mut said = format!("Tagged {added} passage(s) in {documents} other document(s).");
+                if !failed.is_empty() {
+                    said.push_str(&format!(" Not tagged: {}", failed.join("; ")));
+                }
+                self.views.find_folder.tagged(said, !failed.is_empty());
+            }
             Done::Variables { folder, result, said } => {
                 if let Ok(vars) = &result
                     && self.folder.as_ref().is_some_and(|f| f.root == folder)
@@ -712,6 +751,17 @@ impl App {
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
         views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
         views.variables.ui(&egui_ctx, ctx.folder, out);
+        let fallback;
+        let codebook = match (ctx.session, self.corpus.as_deref()) {
+            (Some(s), _) => s.edits.codebook(),
+            (None, Some(c)) => &c.codebook,
+            (None, None) => {
+                fallback = crate::codebook::Codebook::default();
+                &fallback
+            }
+        };
+        let documents = ctx.folder.map(|f| (f.root.as_path(), f.entries.iter().map(|e| e.path.clone()).collect()));
+        views.find_folder.ui(&egui_ctx, documents, self.corpus.as_ref(), codebook, out);
         self.run_commands(&egui_ctx);
     }
 

@@ -88,13 +88,15 @@ pub enum UiCommand {
     ShowMatrix,
     /// Open the table of the open folder's document variables.
     EditVariables,
+    /// Find a text in every document of the open folder, and tag the matches.
+    FindInFolder,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 28] = [
+    pub const ALL: [UiCommand; 29] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
@@ -105,6 +107,7 @@ impl UiCommand {
         UiCommand::Undo,
         UiCommand::Redo,
         UiCommand::ToggleFind,
+        UiCommand::FindInFolder,
         UiCommand::FindNext,
         UiCommand::FindPrevious,
         UiCommand::NextAnnotation,
@@ -155,6 +158,7 @@ impl UiCommand {
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::ShowMatrix => "Code matrix…",
             UiCommand::EditVariables => "Document variables…",
+            UiCommand::FindInFolder => "Find in folder…",
         }
     }
 
@@ -170,9 +174,11 @@ impl UiCommand {
             | UiCommand::EditVariables => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
-            UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
-                (Menu::Edit, 1)
-            }
+            UiCommand::ToggleFind
+            | UiCommand::FindInFolder
+            | UiCommand::NextAnnotation
+            | UiCommand::PreviousAnnotation
+            | UiCommand::DeleteSelected => (Menu::Edit, 1),
             UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
                 (Menu::View, 0)
             }
@@ -341,6 +347,12 @@ pub enum Command {
         csv: PathBuf,
         /// The folder's document file names.
         documents: Vec<String>,
+    },
+    /// Tag matches found in the folder with a code: the open document's through its session
+    /// (one undo step), the others' sidecars on the worker.
+    TagHits {
+        code: String,
+        hits: Vec<crate::autocode::Hit>,
     },
     /// Open the Retrieve window on the passages of one cell of a code matrix.
     RetrieveCell {

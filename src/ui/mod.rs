@@ -17,6 +17,7 @@ pub mod corpus;
 pub mod dialogs;
 pub mod doc_view;
 pub mod document;
+pub mod find_folder;
 pub mod folder_load;
 pub mod matrix_view;
 pub mod menu;

@@ -63,6 +63,13 @@ pub enum Job {
         edits: Vec<crate::vars::VarEdit>,
         said: Option<String>,
     },
+    /// Codes spans of documents (path, fingerprint of the text searched, spans) with a code,
+    /// one auto-code step per document, each saved under its sidecar's lock.
+    CodeSpans {
+        documents: Vec<(PathBuf, String, Vec<crate::document::Span>)>,
+        code: String,
+        coder: String,
+    },
     /// Imports a CSV table into a folder's variables file under its lock.
     ImportVariables {
         folder: PathBuf,
@@ -104,6 +111,8 @@ pub enum Done {
         total: usize,
     },
     Exported(Result<export::Summary, Error>),
+    /// For each document coded: how many annotations were added, or why none.
+    CodedSpans(Vec<(PathBuf, Result<usize, Error>)>),
     /// A folder's variables file as read or written, and what to say about it.
     Variables {
         folder: PathBuf,
@@ -234,6 +243,15 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             };
             Done::Variables { folder, result, said }
         }
+        Job::CodeSpans { documents, code, coder } => Done::CodedSpans(
+            documents
+                .into_iter()
+                .map(|(path, fingerprint, spans)| {
+                    let result = crate::autocode::code_spans(&path, &fingerprint, &spans, &code, &coder);
+                    (path, result)
+                })
+                .collect(),
+        ),
         Job::ImportVariables { folder, csv, documents } => {
             let result = crate::io::read_regular(&csv, "cannot read the table").and_then(|bytes| {
                 let text = String::from_utf8(bytes).map_err(|_| {
