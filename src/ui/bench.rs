@@ -332,10 +332,11 @@ pub struct CorpusResult {
 }
 
 /// The corpus case's limits, ms: (timing, limit, what it means).
-pub const CORPUS_LIMITS: [(&str, f64, &str); 6] = [
+pub const CORPUS_LIMITS: [(&str, f64, &str); 7] = [
     ("matrix_cold", 5_000.0, "marginalia matrix FOLDER --cols document, a new process"),
     ("folder_listed", 1_000.0, "opening the folder in the app until its list is drawn"),
     ("folder_read", 10_000.0, "until the app has read every sidecar (in the background)"),
+    ("folder_frame", 8.0, "a frame of the app with the folder's list shown (median)"),
     ("retrieve", 200.0, "Retrieve one code across the loaded folder"),
     ("matrix_document", 200.0, "codes x documents of the loaded folder"),
     ("matrix_code", 200.0, "codes x codes (overlap) of the loaded folder"),
@@ -417,6 +418,13 @@ fn run_corpus(spec: CorpusSpec, progress: &mut impl FnMut(&str)) -> Result<Corpu
         }
     }
     timings.push(Timing { name: "folder_read".into(), ms: ms(started.elapsed()), runs: 1 });
+    let mut frames = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        frame(&mut app);
+        frames.push(ms(t.elapsed()));
+    }
+    timings.push(Timing { name: "folder_frame".into(), ms: median(&mut frames), runs: frames.len() });
     let corpus = app.corpus.clone().ok_or_else(|| Error::usage("the folder was not read"))?;
     progress(&format!("{}: queries on the loaded folder…", spec.label()));
     let code = crate::retrieve::folder_codebook(&corpus).codes.first().map(|c| c.id.clone()).unwrap_or_default();

@@ -183,9 +183,23 @@ impl FolderPanel {
             self.show_chart = !self.show_chart;
         }
         ui.separator();
-        egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
-            for e in &folder.entries {
-                let current = current.filter(|c| folder.entries.iter().any(|e| e.path == *c));
+        // Only the lines on screen are laid out (a folder may hold thousands of documents):
+        // every line has the same height, its button and one small line under it (the code
+        // mix, or why the document could not be read).
+        let current_at = current.and_then(|c| folder.entries.iter().position(|e| e.path == c));
+        let current = current_at.map(|i| folder.entries[i].path.as_path());
+        let spacing = ui.spacing().item_spacing.y;
+        let line = ui.text_style_height(&egui::TextStyle::Small);
+        let row_height =
+            ui.text_style_height(&egui::TextStyle::Body) + line + 2.0 * ui.spacing().button_padding.y + spacing + line;
+        let mut area = egui::ScrollArea::vertical().id_salt("folder-list").auto_shrink([false, false]);
+        if self.focus_current
+            && let Some(i) = current_at
+        {
+            area = area.vertical_scroll_offset(((i as f32) * (row_height + spacing) - 2.0 * row_height).max(0.0));
+        }
+        area.show_rows(ui, row_height, folder.entries.len(), |ui, range| {
+            for e in &folder.entries[range] {
                 let is_current = current == Some(e.path.as_path());
                 // The state in words (not a symbol to decode), in the label screen readers read.
                 let status = if e.problem.is_some() {
@@ -209,12 +223,12 @@ impl FolderPanel {
                     0.0,
                     egui::TextFormat::simple(small, weak),
                 );
+                let top = ui.cursor().min.y;
                 let r = ui.add(egui::Button::selectable(is_current, job));
                 let spoken = format!("{}, {status}, {} annotation(s){others}", e.name, e.total);
                 r.widget_info(|| egui::WidgetInfo::selected(egui::Role::ListItem, true, is_current, &spoken));
                 if self.focus_current && (is_current || current.is_none()) {
                     r.request_focus();
-                    r.scroll_to_me(None);
                     self.focus_current = false;
                 }
                 if r.clicked() && !is_current {
@@ -243,6 +257,11 @@ impl FolderPanel {
                         RichText::new(format!("unreadable: {}", crate::document::excerpt(p, 80))).small(),
                     )
                     .on_hover_text(p);
+                }
+                // The rest of the line's height, so that every line has the same.
+                let used = ui.cursor().min.y - top;
+                if used < row_height + spacing {
+                    ui.add_space(row_height + spacing - used);
                 }
             }
         });
