@@ -261,7 +261,9 @@ fn load_all(folder: &Path, docs: &[PathBuf], loaded: &AtomicUsize) -> (Vec<Corpu
     /// Documents a thread takes at a time.
     const BATCH: usize = 16;
     let sidecars = sidecars_in(folder, docs);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(docs.len().div_ceil(BATCH));
+    // Twice as many threads as cores: from a cold start, reading waits on the disk, and while
+    // one thread waits another parses.
+    let threads = std::thread::available_parallelism().map_or(1, |n| 2 * n.get()).clamp(1, 16).min(docs.len().div_ceil(BATCH));
     let next = AtomicUsize::new(0);
     // (index of the document, the document or why not, errors of its sidecars)
     type Done = (usize, Result<CorpusDocument, Error>, Vec<Error>);

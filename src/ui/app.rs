@@ -61,9 +61,9 @@ pub struct Opening {
     result: std::sync::mpsc::Receiver<Result<Session, Error>>,
 }
 
-/// Documents (or sidecars) at least this large are opened on a worker thread, with a message
-/// and a Cancel button, rather than in a frame: opening a 10 MB document with 100,000
-/// annotations takes about half a second.
+/// Documents (or sidecars) at least this large are opened on a thread of their own, with a
+/// message and a Cancel button, even before the first frame (every document opened while the
+/// window runs is): opening a 10 MB document with 100,000 annotations takes about half a second.
 pub const OPEN_IN_BACKGROUND_BYTES: u64 = 1_000_000;
 
 /// The error when a background open's thread ended without an answer.
@@ -92,6 +92,8 @@ pub(super) struct Views {
     pub(super) variables: super::vars_editor::VariablesEditor,
     /// Find a text across the open folder and tag the matches.
     pub(super) find_folder: super::find_folder::FindInFolder,
+    /// A class: the assignment bar and instructions, hand-in and collection.
+    pub(super) assignment: super::assignment::AssignmentView,
 }
 
 pub struct App {
@@ -121,6 +123,10 @@ pub struct App {
     pub(super) notice: Option<Notice>,
     /// The sidecar changed on disk: ask what to do.
     pub(super) conflict: bool,
+    /// The user chose (Reload theirs, Keep mine) and the worker is carrying it out.
+    pub(super) resolving: bool,
+    /// "Keep mine" put theirs here; said once yours is saved.
+    pub(super) theirs_copy: Option<PathBuf>,
     pub(super) views: Views,
     pub(super) saver: Saver,
     /// The background thread for disk work.
@@ -162,6 +168,8 @@ impl App {
             filter: None,
             notice: None,
             conflict: false,
+            resolving: false,
+            theirs_copy: None,
             views,
             saver: Saver::default(),
             worker: Worker::default(),
@@ -315,16 +323,27 @@ impl App {
     /// sidecars are read in the background). Unsaved changes of the open document are saved
     /// first: the document opens once the worker has written them.
     pub fn open(&mut self, path: &Path) {
+        self.open_path(path, false);
+    }
+
+    /// Opens a document or folder; `in_frame`: a view asked for it while the window runs, so
+    /// the document is read on a thread of its own whatever its size (before the first frame,
+    /// a small one is read at once). An assignment package is unpacked, hand-ins collected.
+    pub(super) fn open_path(&mut self, path: &Path, in_frame: bool) {
+        if super::assignment::is_package(path) {
+            return self.open_package(path);
+        }
+        if super::assignment::is_handin(path) {
+            return self.collect_handins(vec![path.to_path_buf()]);
+        }
         if path.is_dir() {
-            match crate::corpus::documents_in(path) {
+            match super::assignment::documents_of(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
-                    let mut folder = Folder::listed(path, &docs);
-                    folder.reading = Some((0, docs.len()));
-                    self.folder = Some(folder);
-                    self.corpus = None;
-                    self.folder_load = Some(super::folder_load::FolderLoad::start(path, docs));
-                    self.open(&first);
+                    self.folder = Some(Folder::listed(path, &docs));
+                    self.read_folder(path, docs);
+                    self.read_folder_kind(path);
+                    self.open_path(&first, in_frame);
                 }
                 Ok(_) => self.error(
                     Error::new(ErrorKind::Usage, "holds no .txt or .md documents")
@@ -340,14 +359,17 @@ impl App {
             return;
         }
         self.remember_position();
+        self.read_document_folder_kind(path);
         let coder = self.coder();
+        // In an assignment folder the student's sidecar is named by their name.
+        let sidecar = super::assignment::student_sidecar(path, &coder);
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
-        if bytes >= OPEN_IN_BACKGROUND_BYTES {
+        if in_frame || bytes >= OPEN_IN_BACKGROUND_BYTES {
             let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
             std::thread::spawn(move || {
-                let _ = send.send(Session::open(&owned, None, &coder));
+                let _ = send.send(Session::open(&owned, sidecar.as_deref(), &coder));
             });
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
@@ -357,7 +379,7 @@ impl App {
             self.views.dialogs.show_open = false;
             return;
         }
-        let result = Session::open(path, None, &coder);
+        let result = Session::open(path, sidecar.as_deref(), &coder);
         self.adopt(path, result);
     }
 
@@ -488,6 +510,16 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Reads the open folder `root` (its documents `docs`) in the background, again if it was
+    /// read before: its panel's lines and the corpus the folder windows query.
+    pub(super) fn read_folder(&mut self, root: &Path, docs: Vec<PathBuf>) {
+        if let Some(folder) = self.folder.as_mut().filter(|f| f.root == root) {
+            folder.reading = Some((0, docs.len()));
+        }
+        self.corpus = None;
+        self.folder_load = Some(super::folder_load::FolderLoad::start(root, docs));
     }
 
     /// Takes in the folder read in the background, or its progress; puts the open document's
@@ -624,14 +656,28 @@ impl App {
             }
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
-            Done::CompareReady(view) => {
+            Done::Class(done) => self.take_in_class(*done),
+            Done::CompareReady { mut view, gold } => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
                 if same {
+                    self.gold = match gold {
+                        Ok(gold) => Some(*gold),
+                        Err(e) => {
+                            view.message = Some((e.to_string(), true));
+                            None
+                        }
+                    };
                     self.views.compare = Some(*view);
-                    self.gold = None;
                 }
             }
+            Done::CodersRead { document, found, added } => {
+                if let Some(view) = self.views.compare.as_mut().filter(|v| v.document().path() == document.as_deref()) {
+                    view.take_candidates(found, added);
+                }
+            }
+            Done::Reloaded(result) => self.reloaded(result),
+            Done::TheirsKeptAside(result) => self.kept_aside(result),
             Done::SidecarChecked { path, changed } => {
                 // A save under way checks the file itself, and says so if it changed.
                 if changed && !self.saver.is_saving() && self.session.as_ref().is_some_and(|s| s.sidecar_path == path) {
@@ -648,10 +694,15 @@ impl App {
                 session.finish_save(revision, stamp);
                 self.corpus_behind = self.corpus.is_some();
                 self.saver.finished(Ok(()));
+                if let Some(copy) = self.theirs_copy.take() {
+                    let text = format!("Saved yours; theirs was kept as {}.", copy.display());
+                    self.notice = Some(Notice { text, is_error: false });
+                }
             }
             (Some(_), Err(e)) if e.kind == ErrorKind::Conflict => {
                 self.saver.settled(false);
                 self.conflict = true;
+                self.theirs_copy = None;
             }
             (Some(_), Err(e)) => self.saver.finished(Err(e)),
             // A document left while its save ran: only a failure is worth saying.
@@ -712,13 +763,14 @@ impl App {
             selection: self.views.document.view.selected_span(),
             target: self.views.document.target(),
             listed,
-            conflict: self.conflict,
+            conflict: self.conflict && !self.resolving,
             notice: self.notice.as_ref(),
             panels: &self.panels,
             narrow: self.narrow,
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
+        views.assignment.bar(ui, &ctx, out);
         egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
         let screen = egui_ctx.content_rect();
         if ctx.session.is_some() && ctx.panels.annotations {
@@ -762,6 +814,7 @@ impl App {
         };
         let documents = ctx.folder.map(|f| (f.root.as_path(), f.entries.iter().map(|e| e.path.clone()).collect()));
         views.find_folder.ui(&egui_ctx, documents, self.corpus.as_ref(), codebook, out);
+        views.assignment.ui(ui, &ctx, out);
         self.run_commands(&egui_ctx);
     }
 
@@ -852,7 +905,11 @@ impl App {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });
-        if let Some(path) = dropped.into_iter().next() {
+        // Hand-ins dropped together are collected together; anything else opens.
+        let (handins, others): (Vec<PathBuf>, Vec<PathBuf>) = dropped.into_iter().partition(|p| super::assignment::is_handin(p));
+        if !handins.is_empty() {
+            self.push(Command::CollectHandins(handins));
+        } else if let Some(path) = others.into_iter().next() {
             self.push(Command::OpenPath(path));
         }
     }

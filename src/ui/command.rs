@@ -90,14 +90,20 @@ pub enum UiCommand {
     EditVariables,
     /// Find a text in every document of the open folder, and tag the matches.
     FindInFolder,
+    /// Show the open assignment's instructions.
+    ShowAssignment,
+    /// Save the student's work of the open assignment in one hand-in file.
+    HandIn,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 29] = [
+    pub const ALL: [UiCommand; 31] = [
         UiCommand::Open,
+        UiCommand::ShowAssignment,
+        UiCommand::HandIn,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
@@ -159,6 +165,8 @@ impl UiCommand {
             UiCommand::ShowMatrix => "Code matrix…",
             UiCommand::EditVariables => "Document variables…",
             UiCommand::FindInFolder => "Find in folder…",
+            UiCommand::ShowAssignment => "Assignment instructions",
+            UiCommand::HandIn => "Hand in...",
         }
     }
 
@@ -166,7 +174,7 @@ impl UiCommand {
     /// drawn between sections).
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
-            UiCommand::Open => (Menu::File, 0),
+            UiCommand::Open | UiCommand::ShowAssignment | UiCommand::HandIn => (Menu::File, 0),
             UiCommand::SaveNow
             | UiCommand::Export
             | UiCommand::ShowRetrieve
@@ -326,6 +334,8 @@ pub enum Command {
     DismissNotice,
     /// Read the sidecar on disk (in the background) to show it beside the one in memory.
     ReadSidecar(PathBuf),
+    /// Reads sidecars for the compare view: these, or (None) the new ones beside the document.
+    ReadCoders(Option<Vec<PathBuf>>),
     /// Write a file in the background (codebook saves): its path, content, whether the old
     /// file is kept as a backup, and the message for success.
     WriteFile {
@@ -364,6 +374,10 @@ pub enum Command {
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),
+    /// Write the open assignment's hand-in to this file (in the background).
+    HandIn(PathBuf),
+    /// Collect these hand-ins into the open class folder (in the background).
+    CollectHandins(Vec<PathBuf>),
     /// Start an export in the background.
     StartExport(ExportRequest),
     CancelExport,

@@ -76,7 +76,11 @@ impl FolderLoad {
 
 /// Reads the folder (see [`crate::corpus::load_counting`]) and makes the panel's lines from it.
 fn read(root: &Path, docs: &[PathBuf], done: &AtomicUsize) -> FolderRead {
-    let corpus = crate::corpus::load_counting(root, done);
+    let mut corpus = crate::corpus::load_counting(root, done);
+    // A class's answer key is not a coder: its marks are neither counted nor retrieved.
+    if let Ok(corpus) = &mut corpus {
+        crate::class::without_key(corpus);
+    }
     let entries = match &corpus {
         Ok(corpus) => entries_of(corpus, docs),
         Err(_) => docs.iter().map(|d| FolderEntry::unread(d)).collect(),

@@ -102,7 +102,10 @@ impl MatrixView {
                 let corpus = match &corpus {
                     Some(c) => c.as_ref(),
                     None => {
-                        loaded = crate::corpus::load(&dir)?;
+                        let mut corpus = crate::corpus::load(&dir)?;
+                        // A class's answer key is not a coder.
+                        crate::class::without_key(&mut corpus);
+                        loaded = corpus;
                         &loaded
                     }
                 };

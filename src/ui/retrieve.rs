@@ -51,7 +51,9 @@ pub fn query_of(corpus: &Corpus, form: &RetrieveForm) -> Result<Query, Error> {
 
 /// Reads the folder and retrieves what `form` asks for, as `marginalia retrieve` does.
 pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Error> {
-    let corpus = crate::corpus::load(folder)?;
+    let mut corpus = crate::corpus::load(folder)?;
+    // In the app a class's answer key is not a coder (its passages are the answers).
+    crate::class::without_key(&mut corpus);
     crate::retrieve::retrieve(&corpus, &query_of(&corpus, form)?)
 }
 
@@ -68,7 +70,9 @@ fn run(folder: &Path, corpus: Option<&Corpus>, ask: &Ask) -> Result<Vec<Passage>
     let corpus = match corpus {
         Some(c) => c,
         None => {
-            loaded = crate::corpus::load(folder)?;
+            let mut corpus = crate::corpus::load(folder)?;
+            crate::class::without_key(&mut corpus);
+            loaded = corpus;
             &loaded
         }
     };

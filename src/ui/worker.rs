@@ -13,14 +13,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use super::compare::CompareView;
+use super::compare::{self, Candidate, CompareView};
 use super::settings::Settings;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
 use crate::document::Document;
 use crate::error::Error;
 use crate::export::{self, Format, Options};
-use crate::session::SaveJob;
+use crate::session::{SaveJob, Session};
 use crate::sidecar::DiskStamp;
 
 /// Which session a save belongs to.
@@ -87,7 +87,25 @@ pub enum Job {
     },
     /// Reads every coder's sidecar beside a document and computes their agreement, for the
     /// compare view.
-    OpenCompare(Box<Document>),
+    OpenCompare(Arc<Document>),
+    /// Reads sidecars to offer in the compare view: these, or (None) the ones beside the
+    /// document that are not in `known`.
+    ReadCoders {
+        doc: Arc<Document>,
+        paths: Option<Vec<PathBuf>>,
+        known: Vec<PathBuf>,
+    },
+    /// Reads the sidecar on disk into a session of the open document ("Reload theirs").
+    Reload {
+        doc: Box<Document>,
+        path: PathBuf,
+        coder: String,
+    },
+    /// Copies the changed sidecar on disk aside ("Keep mine"), before the session is saved
+    /// over it.
+    KeepTheirsAside(PathBuf),
+    /// A class's disk work: unpacking an assignment, handing in, collecting hand-ins.
+    Class(super::assignment::ClassJob),
     /// Writes the app's settings.
     SaveSettings {
         settings: Box<Settings>,
@@ -127,8 +145,23 @@ pub enum Done {
         changed: bool,
     },
     /// The compare view, with its coders read and its figures computed.
-    CompareReady(Box<CompareView>),
+    CompareReady {
+        view: Box<CompareView>,
+        /// The gold sidecar, read at the same time.
+        gold: Result<Box<Session>, Error>,
+    },
+    CodersRead {
+        /// The document they were read for.
+        document: Option<PathBuf>,
+        found: Vec<Candidate>,
+        /// Named by the user (Add) rather than found beside the document (Rescan).
+        added: bool,
+    },
+    Reloaded(Result<Box<Session>, Error>),
+    /// Where the copy of theirs is, and what the file on disk looked like.
+    TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
+    Class(Box<super::assignment::ClassDone>),
 }
 
 impl Done {
@@ -278,7 +311,9 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);
-            let result = crate::corpus::load(&request.source).and_then(|corpus| {
+            let result = crate::corpus::load(&request.source).and_then(|mut corpus| {
+                // A class's answer key is not a coder: exports leave it out, and say so.
+                let key = crate::class::without_key(&mut corpus);
                 export::write(&corpus, request.format, &request.options, &request.out, &|n, of| {
                     // A message per percent is plenty for a progress bar.
                     let step = (of / 100).max(1);
@@ -287,6 +322,12 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                         let _ = progress.send(Done::Progress { done: n, total: of });
                     }
                     !cancel.load(Ordering::Relaxed)
+                })
+                .map(|mut summary| {
+                    if let Some(key) = key {
+                        summary.notes.push(format!("The answer key ({key}) is not a coder and was left out."));
+                    }
+                    summary
                 })
             });
             Done::Exported(result)
@@ -299,11 +340,20 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             Done::SidecarChecked { path, changed }
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
+        Job::Class(job) => Done::Class(Box::new(super::assignment::run(job))),
         Job::OpenCompare(doc) => {
-            let mut view = CompareView::new(*doc);
+            let gold = compare::open_gold(&doc).map(Box::new);
+            let mut view = CompareView::new(doc);
             view.recompute();
-            Done::CompareReady(Box::new(view))
+            Done::CompareReady { view: Box::new(view), gold }
         }
+        Job::ReadCoders { doc, paths, known } => {
+            let added = paths.is_some();
+            let found = compare::read_candidates(&doc, paths, &known);
+            Done::CodersRead { document: doc.path().map(PathBuf::from), found, added }
+        }
+        Job::Reload { doc, path, coder } => Done::Reloaded(Session::with_document(*doc, path, &coder).map(Box::new)),
+        Job::KeepTheirsAside(path) => Done::TheirsKeptAside(crate::session::keep_theirs_aside(&path)),
         Job::ReadCodebook(path) => {
             let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
             Done::CodebookRead(if qdc { crate::refi::qdc::import_file(&path).map(|i| i.codebook) } else { Codebook::load(&path) })
