@@ -268,11 +268,10 @@ fn table(
             *selected = Some(Selected::Col(c));
         }
     }
-    for r_i in first_row..last_row {
+    for (r_i, name) in names.iter().enumerate().take(last_row).skip(first_row) {
         let y = COL_HEAD + CELL.y * r_i as f32;
         let head = egui::Rect::from_min_size(origin + egui::vec2(0.0, y), egui::vec2(ROW_HEAD, CELL.y));
         let r = ui.interact(head, egui::Id::unique(("matrix-row", r_i)), Sense::click());
-        let name = &names[r_i];
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("row {name}")));
         if *selected == Some(Selected::Row(r_i)) {
             painter.rect_stroke(head.shrink(1.0), 2.0, selection, egui::StrokeKind::Inside);
