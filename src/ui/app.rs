@@ -86,6 +86,8 @@ pub(super) struct Views {
     pub(super) export: ExportDialog,
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
+    /// The class dashboard.
+    pub(super) class: super::class_view::ClassDashboard,
 }
 
 pub struct App {
@@ -122,6 +124,8 @@ pub struct App {
     pub(super) narrow: bool,
     /// A name given for this run only (--coder or $MARGINALIA_CODER).
     pub(super) coder_override: Option<String>,
+    /// The opened folder's class manifest, when it has one.
+    pub(super) class: Option<super::class_view::ClassInfo>,
 }
 
 impl App {
@@ -153,6 +157,7 @@ impl App {
             panels: Panels::default(),
             narrow: false,
             coder_override: None,
+            class: None,
         }
     }
 
@@ -255,6 +260,16 @@ impl App {
         }
     }
 
+    /// The class dashboard.
+    pub fn class_dashboard(&self) -> &super::class_view::ClassDashboard {
+        &self.views.class
+    }
+
+    /// The opened folder's class manifest and students, once read.
+    pub fn class_info(&self) -> Option<&super::class_view::ClassInfo> {
+        self.class.as_ref()
+    }
+
     /// The Retrieve window (tests fill in its form).
     pub fn retrieve_mut(&mut self) -> &mut super::retrieve::RetrieveView {
         &mut self.views.retrieve
@@ -279,6 +294,7 @@ impl App {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
                     self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
+                    self.submit(Job::Class(super::class_view::ClassJob::Read(path.to_path_buf())));
                     self.open(&first);
                 }
                 Ok(_) => self.error(
@@ -489,12 +505,14 @@ impl App {
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
+            Done::Class(done) => self.take_in_class(done),
             Done::CompareReady(view) => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
                 if same {
                     self.views.compare = Some(*view);
                     self.gold = None;
+                    self.anonymize_compare();
                 }
             }
             Done::SidecarChecked { path, changed } => {
@@ -579,6 +597,7 @@ impl App {
             notice: self.notice.as_ref(),
             panels: &self.panels,
             narrow: self.narrow,
+            class: self.class.as_ref().filter(|c| self.folder.as_ref().is_some_and(|f| f.root == c.root)),
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
@@ -611,6 +630,7 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
+        views.class.ui(ui, &ctx, out);
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), out);
         self.run_commands(&egui_ctx);
     }

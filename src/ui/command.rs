@@ -84,13 +84,15 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Open the class dashboard (a class folder with an answer key).
+    ClassDashboard,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 26] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::Open,
         UiCommand::SaveNow,
         UiCommand::Export,
@@ -116,6 +118,7 @@ impl UiCommand {
         UiCommand::ShowShortcuts,
         UiCommand::ClearSelection,
         UiCommand::CompareCoders,
+        UiCommand::ClassDashboard,
         UiCommand::EditCodebook,
     ];
 
@@ -147,6 +150,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::ClassDashboard => "Class dashboard…",
         }
     }
 
@@ -169,6 +173,7 @@ impl UiCommand {
             | UiCommand::FocusDocument
             | UiCommand::FocusFolder => (Menu::View, 1),
             UiCommand::CompareCoders => (Menu::Coders, 0),
+            UiCommand::ClassDashboard => (Menu::Coders, 1),
             UiCommand::EditCodebook => (Menu::Codebook, 0),
             UiCommand::ShowShortcuts => (Menu::Help, 0),
             UiCommand::FindNext | UiCommand::FindPrevious | UiCommand::ClearSelection => return None,
@@ -324,6 +329,8 @@ pub enum Command {
     SetTheme(ThemeChoice),
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),
+    /// What the class dashboard asks for.
+    Class(super::class_view::ClassCommand),
 }
 
 impl From<UiCommand> for Command {

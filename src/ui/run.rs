@@ -52,6 +52,7 @@ impl App {
             Command::CancelExport => self.worker.cancel_export(),
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
+            Command::Class(c) => self.run_class(c),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;
@@ -79,6 +80,7 @@ impl App {
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
+            UiCommand::ClassDashboard => self.run_class(super::class_view::ClassCommand::Grade),
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;

@@ -80,6 +80,8 @@ pub enum Job {
         settings: Box<Settings>,
         path: PathBuf,
     },
+    /// The class dashboard's disk work (see [`super::class_view`]).
+    Class(super::class_view::ClassJob),
 }
 
 /// What the background thread reports.
@@ -112,12 +114,14 @@ pub enum Done {
     /// The compare view, with its coders read and its figures computed.
     CompareReady(Box<CompareView>),
     SettingsSaved(Result<(), Error>),
+    /// What the class dashboard's jobs report.
+    Class(super::class_view::ClassDone),
 }
 
 impl Done {
     /// Does this message end a job (rather than report progress)?
     fn ends_job(&self) -> bool {
-        !matches!(self, Done::Progress { .. })
+        !matches!(self, Done::Progress { .. } | Done::Class(super::class_view::ClassDone::Progress { .. }))
     }
 }
 
@@ -246,6 +250,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             view.recompute();
             Done::CompareReady(Box::new(view))
         }
+        Job::Class(job) => super::class_view::run_job(job, progress),
         Job::ReadCodebook(path) => {
             let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
             Done::CodebookRead(if qdc { crate::refi::qdc::import_file(&path).map(|i| i.codebook) } else { Codebook::load(&path) })
