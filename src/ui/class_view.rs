@@ -496,11 +496,14 @@ impl ClassDashboard {
                 None => "all codes".to_owned(),
                 Some(c) => codes.iter().find(|(id, _)| id == c).map_or_else(|| c.clone(), |(_, n)| n.clone()),
             };
-            egui::ComboBox::from_id_salt("class-code").selected_text(shown_code).show_ui(ui, |ui| {
+            let combo = egui::ComboBox::from_id_salt("class-code").selected_text(&shown_code).show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.code, None, "all codes");
                 for (id, name) in &codes {
                     ui.selectable_value(&mut self.code, Some(id.clone()), name);
                 }
+            });
+            combo.response.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Code shown: {shown_code}"))
             });
         });
         ui.label(
@@ -517,7 +520,9 @@ impl ClassDashboard {
             egui::Grid::new("class-grid").striped(true).num_columns(documents.len() + 3).show(ui, |ui| {
                 let mut heading = |ui: &mut egui::Ui, text: &str, by: SortBy| {
                     ui.horizontal(|ui| {
-                        if ui.add(egui::Button::new(RichText::new(text).strong()).frame(false)).clicked() {
+                        let r = ui.add(egui::Button::new(RichText::new(text).strong()).frame(false));
+                        r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Sort by {text}")));
+                        if r.clicked() {
                             sort_clicked = Some(by);
                         }
                         if self.sort == by {
