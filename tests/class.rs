@@ -531,7 +531,11 @@ fn feedback_pages_show_the_marks_the_lists_the_grade_and_the_comment() {
     assert!(page.contains(&format!("Grade: <strong>{:.1} / 20</strong>", grade)), "the grade on the scale");
     // The key's passage she found by overlap: shaded and underlined where both, shaded only
     // where the key's passage goes on; her extra mark underlined only.
-    assert!(page.contains("<mark class=\"key\"><span class=\"mine\">Taxes will fall</span></mark><mark class=\"key\"> next year</mark>"));
+    assert!(
+        page.contains(
+            "<mark class=\"key\"><span class=\"mine\">Taxes will fall</span></mark><mark class=\"key\"> next year</mark>"
+        )
+    );
     assert!(page.contains("<span class=\"mine\">Vote for me on Sunday</span>"));
     assert!(page.contains("<mark class=\"key\">The bridge must be rebuilt</mark>"));
     assert!(page.contains("a shaded background") && page.contains("a thick underline"), "the legend");

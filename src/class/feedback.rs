@@ -179,12 +179,7 @@ fn marked_text(doc: &Document, key: &[Span], mine: &[Span]) -> String {
 
 /// Writes the feedback page of every student (or only `only`) of a graded class into
 /// `out_dir` (made if missing); returns the files written.
-pub fn write_feedback_pages(
-    graded: &Graded,
-    out_dir: &Path,
-    only: Option<&str>,
-    anonymous: bool,
-) -> Result<Vec<PathBuf>, Error> {
+pub fn write_feedback_pages(graded: &Graded, out_dir: &Path, only: Option<&str>, anonymous: bool) -> Result<Vec<PathBuf>, Error> {
     if let Some(name) = only
         && graded.student_index(name).is_none()
     {

@@ -172,10 +172,7 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
         }
         // Every score holds each key passage once, found or missed; with no student, score
         // the key against nothing to list them.
-        let any = scores
-            .first()
-            .cloned()
-            .unwrap_or_else(|| agree::score(&doc, &key_coder.annotations, &[], &key_coder.codebook));
+        let any = scores.first().cloned().unwrap_or_else(|| agree::score(&doc, &key_coder.annotations, &[], &key_coder.codebook));
         let mut key_passages: Vec<ScoredItem> = any.found.into_iter().map(|(k, _)| k).chain(any.missed).collect();
         key_passages.sort_by_key(|k| (k.span, k.id));
         graded.texts.push(GradedText { document: doc, path: doc_path.clone(), key_passages, scores });
@@ -276,11 +273,8 @@ impl Grades {
         for row in &mut self.rows {
             row.student = names[&row.student].clone();
         }
-        self.comments = self
-            .comments
-            .iter()
-            .filter_map(|(s, c)| names.get(s).map(|p| (p.clone(), replace_names(c, &names))))
-            .collect();
+        self.comments =
+            self.comments.iter().filter_map(|(s, c)| names.get(s).map(|p| (p.clone(), replace_names(c, &names)))).collect();
         self.students = self.students.iter().map(|s| names[s].clone()).collect();
         self.students.sort();
         // A note may name the key, never a student; keep them as they are.

@@ -28,8 +28,8 @@ use crate::untrusted::Archive;
 pub use grade::{
     GradeRow, Graded, GradedText, Grades, canvas_csv, grade, grade_scores, gradebook_csv, pseudonyms, replace_names, students_in,
 };
-pub use rubric::{GradeScale, Rubric};
 pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_file_name};
+pub use rubric::{GradeScale, Rubric};
 
 /// The `format` of an assignment package's manifest.
 pub const ASSIGNMENT_FORMAT: &str = "marginalia-assignment";

@@ -55,7 +55,9 @@ impl GradeScale {
         match (grade, self) {
             (None, _) => "n/a".to_owned(),
             (Some(g), GradeScale::Percent) => format!("{g:.0} %"),
-            (Some(g), GradeScale::OutOf(_)) => format!("{} / {}", trim_number((g * 10.0).round() / 10.0), trim_number(self.max())),
+            (Some(g), GradeScale::OutOf(_)) => {
+                format!("{} / {}", trim_number((g * 10.0).round() / 10.0), trim_number(self.max()))
+            }
         }
     }
 }

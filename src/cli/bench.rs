@@ -16,13 +16,16 @@ pub struct BenchArgs {
     /// Tiny documents and three frames per scenario: checks the command itself, not speed.
     #[arg(long, hide = true)]
     pub tiny: bool,
+    /// Only the class dashboard: 35 students x 5 texts, from the menu command to the grades shown.
+    #[arg(long)]
+    pub class: bool,
 }
 
 pub fn run(args: BenchArgs) -> Result<i32, Error> {
     if cfg!(debug_assertions) {
         eprintln!("note: this is a debug build; build with --release for figures that mean anything");
     }
-    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny };
+    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class };
     let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());

@@ -81,20 +81,49 @@ pub enum ClassJob {
     Grade(PathBuf),
     /// Opens the compare view of a document on one student and the key (pseudonyms given when
     /// anonymous).
-    OpenPair { document: PathBuf, student: String, key: String, aliases: BTreeMap<String, String> },
-    Save { root: PathBuf, rubric: Rubric, comments: BTreeMap<String, String> },
-    Feedback { root: PathBuf, out: PathBuf, anonymous: bool },
-    Write { path: PathBuf, text: String },
+    OpenPair {
+        document: PathBuf,
+        student: String,
+        key: String,
+        aliases: BTreeMap<String, String>,
+    },
+    Save {
+        root: PathBuf,
+        rubric: Rubric,
+        comments: BTreeMap<String, String>,
+    },
+    Feedback {
+        root: PathBuf,
+        out: PathBuf,
+        anonymous: bool,
+    },
+    Write {
+        path: PathBuf,
+        text: String,
+    },
 }
 
 /// What the worker reports about the dashboard's jobs.
 pub enum ClassDone {
     /// `None`: the folder has no class manifest.
-    Read { root: PathBuf, result: Result<Option<ClassInfo>, Error> },
+    Read {
+        root: PathBuf,
+        result: Result<Option<ClassInfo>, Error>,
+    },
     /// Texts graded, of how many.
-    Progress { root: PathBuf, done: usize, total: usize },
-    Graded { root: PathBuf, result: Result<Graded, Error> },
-    Saved { root: PathBuf, result: Result<ClassManifest, Error> },
+    Progress {
+        root: PathBuf,
+        done: usize,
+        total: usize,
+    },
+    Graded {
+        root: PathBuf,
+        result: Result<Graded, Error>,
+    },
+    Saved {
+        root: PathBuf,
+        result: Result<ClassManifest, Error>,
+    },
     /// A file or files were written: the message to show, or why not.
     Wrote(Result<String, Error>),
 }
@@ -440,11 +469,7 @@ impl ClassDashboard {
             ui.horizontal(|ui| {
                 ui.spinner();
                 let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
-                ui.add(
-                    egui::ProgressBar::new(fraction)
-                        .desired_width(260.0)
-                        .text(format!("Grading: {done} of {total} texts")),
-                );
+                ui.add(egui::ProgressBar::new(fraction).desired_width(260.0).text(format!("Grading: {done} of {total} texts")));
             });
         }
         if let Some(e) = &self.error {
@@ -462,9 +487,12 @@ impl ClassDashboard {
         }
         ui.separator();
         ui.horizontal(|ui| {
-            for (tab, label) in
-                [(Tab::Students, "Students"), (Tab::Codes, "By code"), (Tab::Passages, "Passages"), (Tab::Rubric, "Rubric and export")]
-            {
+            for (tab, label) in [
+                (Tab::Students, "Students"),
+                (Tab::Codes, "By code"),
+                (Tab::Passages, "Passages"),
+                (Tab::Rubric, "Rubric and export"),
+            ] {
                 ui.selectable_value(&mut self.tab, tab, label);
             }
         });
@@ -502,13 +530,11 @@ impl ClassDashboard {
                     ui.selectable_value(&mut self.code, Some(id.clone()), name);
                 }
             });
-            combo.response.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Code shown: {shown_code}"))
-            });
+            combo
+                .response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Code shown: {shown_code}")));
         });
-        ui.label(
-            RichText::new("Click a heading to sort; click a figure to open that student's work beside the key.").weak(),
-        );
+        ui.label(RichText::new("Click a heading to sort; click a figure to open that student's work beside the key.").weak());
         let table = self.table();
         let Some(l) = &self.loaded else { return };
         let names = pseudonyms(&l.grades.students);
@@ -544,7 +570,9 @@ impl ClassDashboard {
                     }
                     for (d, v) in documents.iter().zip(&row.values) {
                         let text = share(*v);
-                        let r = ui.add(egui::Button::new(&text).frame(false)).on_hover_text(format!("Open {name}'s {d} beside the key"));
+                        let r = ui
+                            .add(egui::Button::new(&text).frame(false))
+                            .on_hover_text(format!("Open {name}'s {d} beside the key"));
                         let label = format!("{name} on {d}: {text}");
                         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
                         if r.clicked() {
@@ -597,7 +625,8 @@ impl ClassDashboard {
     fn refresh_rubric(&mut self) {
         if let Some(l) = &mut self.loaded {
             l.grades.rubric = self.rubric.clone();
-            l.grades.comments = self.comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(s, c)| (s.clone(), c.clone())).collect();
+            l.grades.comments =
+                self.comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(s, c)| (s.clone(), c.clone())).collect();
         }
     }
 
@@ -654,7 +683,11 @@ impl ClassDashboard {
             .y_axis_label("%")
             .x_axis_formatter(move |mark, _| {
                 let i = mark.value.round();
-                if (mark.value - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .show(ui, |plot| plot.bar_chart(BarChart::new(what, bars)))
             .response;
@@ -692,8 +725,11 @@ impl ClassDashboard {
                     share_bar(ui, found, n);
                     ui.label(format!("found by {found} of {n}"));
                     ui.label(RichText::new(code_name(&k.item.code)).strong());
-                    ui.label(format!("\"{}\"", excerpt(&k.item.exact, 90)))
-                        .on_hover_text(if found == 0 { "nobody found it".to_owned() } else { who(&k.found_by) });
+                    ui.label(format!("\"{}\"", excerpt(&k.item.exact, 90))).on_hover_text(if found == 0 {
+                        "nobody found it".to_owned()
+                    } else {
+                        who(&k.found_by)
+                    });
                 });
             }
             ui.add_space(8.0);

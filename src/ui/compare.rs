@@ -622,8 +622,12 @@ impl CompareView {
     }
 
     fn key_ui(&mut self, ui: &mut egui::Ui) {
-        let names: Vec<(usize, String)> =
-            self.candidates.iter().enumerate().filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, self.alias(&l.name).to_owned()))).collect();
+        let names: Vec<(usize, String)> = self
+            .candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, self.alias(&l.name).to_owned())))
+            .collect();
         let mut key = self.key;
         ui.horizontal_wrapped(|ui| {
             ui.label("Score against key:");

@@ -10,8 +10,8 @@
 pub mod app;
 pub mod bench;
 pub mod bidi;
-pub mod class_view;
 mod class_run;
+pub mod class_view;
 pub mod codebook_editor;
 pub mod command;
 pub mod compare;
