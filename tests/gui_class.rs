@@ -226,3 +226,46 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     harness.run_steps(2);
     harness.get_by_label("anouk on speech.txt: 33 %");
 }
+
+#[test]
+fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("anouk").click();
+    harness.run_steps(2);
+    harness.get_by_label("Comment on anouk").focus();
+    harness.get_by_label("Comment on anouk").type_text("Read the speech again.");
+    harness.run_steps(2);
+    harness.get_by_label("Rubric and export").click();
+    harness.run_steps(2);
+    harness.get_by_label("Out of").click();
+    harness.run_steps(2);
+    harness.get_by_label("Save rubric and comments").click();
+    let class_ron = class.join("class.ron");
+    step_until(&mut harness, "class.ron holds the rubric and the comment", |_| {
+        let ron = std::fs::read_to_string(&class_ron).unwrap_or_default();
+        ron.contains("OutOf(20.0)") && ron.contains("Read the speech again.")
+    });
+    let saved = marginalia::class::load_class(&class).unwrap().unwrap();
+    assert_eq!(saved.key.as_deref(), Some("teacher"), "the rest of class.ron is kept");
+    assert_eq!(saved.comments["anouk"], "Read the speech again.");
+
+    harness.get_by_label("Write feedback pages").click();
+    let page = class.join("feedback/feedback-anouk.html");
+    step_until(&mut harness, "the feedback pages are written", |_| page.exists());
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Read the speech again."), "the comment is in the page");
+    // anouk's F1: 1/3 on the speech, 0 on the letter; out of 20: 20 · (1/3 + 0) / 2.
+    assert!(html.contains("Grade: <strong>3.3 / 20</strong>"), "the grade on the scale");
+
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Export Moodle CSV").click();
+    let csv = class.join("gradebook-moodle.csv");
+    step_until(&mut harness, "the gradebook is written", |_| csv.exists());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.lines().nth(1).unwrap().starts_with("Student A,0.00,33.33,16.67,3.33,"), "{text}");
+    for name in STUDENTS {
+        assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
+    }
+}
