@@ -324,6 +324,29 @@ impl Codebook {
         self.code(parent).map(|p| p.name.as_str())
     }
 
+    /// Adds a link type with `id` and `name` (made unique; an empty id is made from the name)
+    /// and returns its id. A colour that does not parse is replaced with grey.
+    pub fn add_link_type(&mut self, id: &str, name: &str, colour: Option<String>) -> String {
+        let base = if id.trim().is_empty() { slug(name) } else { id.to_owned() };
+        let base = if base.is_empty() { "link".to_owned() } else { base };
+        let mut new_id = base.clone();
+        let mut n = 2;
+        while self.link_type(&new_id).is_some() {
+            new_id = format!("{base}-{n}");
+            n += 1;
+        }
+        let name = if name.trim().is_empty() { new_id.clone() } else { name.trim().to_owned() };
+        let mut unique_name = name.clone();
+        let mut n = 2;
+        while self.link_types.iter().any(|t| t.name.to_lowercase() == unique_name.to_lowercase()) {
+            unique_name = format!("{name} ({n})");
+            n += 1;
+        }
+        let colour = colour.filter(|c| parse_colour(c).is_some()).unwrap_or_else(|| "#999999".to_owned());
+        self.link_types.push(LinkType::new(&new_id, &unique_name, &colour));
+        new_id
+    }
+
     /// A fresh id for a new code named `name`, unique in this codebook ([`fresh_id`]).
     pub fn fresh_id(&self, name: &str) -> String {
         fresh_id(name, "code", |id| self.code(id).is_some())

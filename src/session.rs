@@ -47,6 +47,15 @@ pub struct Session {
     stale_on_disk: bool,
 }
 
+/// Copies a sidecar that changed on disk to a `.theirs-<time>.ron` beside it (the first half
+/// of "Keep mine"). Returns the copy's path and what the file looked like when copied.
+pub fn keep_theirs_aside(sidecar_path: &Path) -> Result<(PathBuf, DiskStamp), Error> {
+    let theirs = std::fs::read(sidecar_path).map_err(|e| Error::io(sidecar_path, "cannot read the changed sidecar", e))?;
+    let copy = conflict_copy_path(sidecar_path);
+    crate::io::write_atomic(&copy, &theirs, false)?;
+    Ok((copy, DiskStamp::of_bytes(&theirs, std::fs::metadata(sidecar_path).ok().as_ref())))
+}
+
 /// The codebook that a new sidecar of `document` starts with: the folder's `codebook.ron` if
 /// there is one, else the built-in "Claims" codebook.
 pub fn codebook_for(document: &Path) -> Result<Codebook, Error> {
@@ -200,6 +209,13 @@ impl Session {
     /// Replaces this session's annotations with the sidecar on disk ("reload theirs").
     pub fn reload(&mut self) -> Result<(), Error> {
         let fresh = Session::with_document(self.doc.clone(), self.sidecar_path.clone(), &self.coder)?;
+        self.take_reloaded(fresh);
+        Ok(())
+    }
+
+    /// Takes in a session of the same document read from disk again (the app reads it off the
+    /// UI thread): its annotations replace these, as one step that can be undone.
+    pub fn take_reloaded(&mut self, fresh: Session) {
         let Session { edits, stamp, report, sidecar_coder, stale_on_disk, had_sidecar, .. } = fresh;
         self.edits.replace_with(edits);
         self.stamp = stamp;
@@ -208,19 +224,21 @@ impl Session {
         self.stale_on_disk = stale_on_disk;
         self.had_sidecar = had_sidecar;
         self.saved_revision = self.edits.revision();
-        Ok(())
     }
 
     /// "Keep mine": copies the file on disk to a `.theirs-<time>.ron` beside it, then saves
     /// this session over it. Returns the copy's path.
     pub fn keep_mine(&mut self) -> Result<PathBuf, Error> {
-        let theirs =
-            std::fs::read(&self.sidecar_path).map_err(|e| Error::io(&self.sidecar_path, "cannot read the changed sidecar", e))?;
-        let copy = conflict_copy_path(&self.sidecar_path);
-        crate::io::write_atomic(&copy, &theirs, false)?;
-        self.stamp = Some(DiskStamp::of_bytes(&theirs, std::fs::metadata(&self.sidecar_path).ok().as_ref()));
+        let (copy, stamp) = keep_theirs_aside(&self.sidecar_path)?;
+        self.accept_disk_stamp(stamp);
         self.save()?;
         Ok(copy)
+    }
+
+    /// The file on disk now looks like `stamp` and may be saved over (its content was kept
+    /// elsewhere, see [`keep_theirs_aside`]).
+    pub fn accept_disk_stamp(&mut self, stamp: DiskStamp) {
+        self.stamp = Some(stamp);
     }
 
     pub fn orphan_count(&self) -> usize {

@@ -4,7 +4,7 @@
 #![cfg(feature = "gui")]
 
 mod gui_support;
-use gui_support::{step_until_shown, wait_for_disk};
+use gui_support::{step_until_open, step_until_shown, wait_for_disk};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -245,7 +245,7 @@ fn a_sidecar_changed_on_disk_is_never_overwritten_silently() {
     }
     assert_eq!(std::fs::read(sidecar::default_path(&doc)).unwrap(), theirs, "their file is untouched");
     harness.get_by_label("Keep mine").click();
-    harness.run_steps(3);
+    step_until_shown(&mut harness, "Saved yours; theirs was kept as");
     let copies: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
@@ -272,7 +272,7 @@ fn reload_theirs_takes_the_file_on_disk() {
         assert!(Instant::now() < deadline, "the conflict prompt did not appear");
     }
     harness.get_by_label("Reload theirs").click();
-    harness.run_steps(3);
+    step_until_shown(&mut harness, "Loaded the annotations from disk.");
     assert_eq!(harness.state().session().unwrap().edits.annotations().len(), 2);
 }
 
@@ -294,8 +294,7 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     // The first document (notes.md) is open; switch to the speech once its sidecar is read.
     step_until_shown(&mut harness, "speech.txt, in progress, 2 annotation(s)");
     harness.get_by_label_contains("speech.txt, in progress, 2 annotation(s)").click();
-    harness.run_steps(3);
-    assert_eq!(harness.state().session().unwrap().doc.file_name(), "speech.txt");
+    step_until_open(&mut harness, "speech.txt");
     harness.get_by_label("Done").click();
     harness.run_steps(3);
     harness.get_by_label("2 documents, 1 done");
@@ -415,7 +414,7 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     harness.get_by_label(&format!("unreadable: {}", marginalia::document::excerpt(&message, 80)));
     // The other document opens and works.
     harness.get_by_label_contains("speech.txt, in progress, 1 annotation(s)").click();
-    harness.run_steps(3);
+    step_until_open(&mut harness, "speech.txt");
     let session = harness.state().session().expect("speech.txt opens");
     assert_eq!(session.doc.file_name(), "speech.txt");
     assert_eq!(session.edits.annotations().len(), 1);

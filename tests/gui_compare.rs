@@ -5,7 +5,7 @@
 #![cfg(feature = "gui")]
 
 mod gui_support;
-use gui_support::step_until;
+use gui_support::{step_until, step_until_shown};
 
 use std::path::{Path, PathBuf};
 
@@ -149,8 +149,8 @@ fn a_sidecar_of_another_text_is_refused_with_the_reason() {
     harness.get_by_label("Sidecar path to add").type_text(&foreign.display().to_string());
     harness.run_steps(1);
     harness.get_by_label("Add").click();
-    harness.run_steps(2);
-    harness.get_by_label_contains("was made for another text (\"minutes.txt\"");
+    // The sidecar is read in the background; the reason shows when it is in.
+    step_until_shown(&mut harness, "was made for another text (\"minutes.txt\"");
     assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben"], "the foreign sidecar is not compared");
 }
 
@@ -206,4 +206,32 @@ fn accepting_a_code_whose_name_gold_has_gets_a_free_name() {
     assert_eq!(gold.annotations[0].code, "request");
     assert_eq!(gold.codebook.code("request").unwrap().name, "Demand (2)");
     assert_eq!(gold.codebook.code("demand").unwrap().name, "Demand");
+}
+
+/// What an earlier adjudication left in the gold sidecar is there when the view opens, and a
+/// coder whose sidecar arrives while the view is open is offered after Rescan: both are read
+/// in the background, and ticking the new coder reads nothing again.
+#[test]
+fn an_earlier_gold_shows_and_rescan_offers_a_coder_who_arrived_later() {
+    let (_dir, doc_path, doc) = setup();
+    write_coder(&doc_path, &doc, "gold", &[(OPINION, "opinion", "")]);
+    let mut harness = open_compare(&doc_path);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben"], "gold is offered, not selected");
+    harness.get_by_label("Gold").click();
+    harness.run_steps(2);
+    harness.get_by_label("1 annotations in gold");
+
+    write_coder(&doc_path, &doc, "cleo", &[(DEMAND, "demand", ""), (OPINION, "opinion", "")]);
+    assert!(harness.query_by_label_contains("cleo (2)").is_none());
+    harness.get_by_label("Rescan").click();
+    step_until(&mut harness, "cleo is offered", |h| h.query_by_label_contains("cleo (2)").is_some());
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben", "cleo"], "a coder found later is selected");
+    // Unticking and ticking again works from what was read.
+    std::fs::remove_file(sidecar::coder_path(&doc_path, "cleo")).unwrap();
+    harness.get_by_label_contains("cleo (2)").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben"]);
+    harness.get_by_label_contains("cleo (2)").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben", "cleo"]);
 }

@@ -5,7 +5,7 @@
 #![cfg(feature = "gui")]
 
 mod gui_support;
-use gui_support::step_until;
+use gui_support::{step_until, step_until_open};
 
 use std::path::Path;
 
@@ -152,13 +152,13 @@ fn each_document_opens_at_its_own_reading_position() {
     assert!(first_top > 20, "scrolled down to paragraph {first_top}");
     // The second document starts at its top, not at the first one's position.
     harness.get_by_label_contains("b-second.txt,").click();
-    harness.run_steps(3);
-    assert_eq!(open_name(&harness), "b-second.txt");
+    step_until_open(&mut harness, "b-second.txt");
+    harness.run_steps(2);
     assert_eq!(harness.state().doc_view().visible_paragraphs.0, 0, "a new document opens at the top");
     // Back to the first: where its reader left it.
     harness.get_by_label_contains("a-first.txt,").click();
-    harness.run_steps(3);
-    assert_eq!(open_name(&harness), "a-first.txt");
+    step_until_open(&mut harness, "a-first.txt");
+    harness.run_steps(2);
     let back = harness.state().doc_view().visible_paragraphs.0;
     assert!(back.abs_diff(first_top) <= 1, "reopened at paragraph {back}, left at {first_top}");
 }
@@ -218,8 +218,7 @@ fn the_folder_list_works_with_arrows_and_enter() {
     harness.run_steps(1);
     assert!(harness.get_by_label_contains("c.txt,").is_focused(), "arrows move along the list");
     harness.key_press(Key::Enter);
-    harness.run_steps(3);
-    assert_eq!(open_name(&harness), "c.txt", "Enter opens the document");
+    step_until_open(&mut harness, "c.txt");
     // The state of each document is said in words, not a symbol.
     harness.get_by_label_contains("c.txt, not started, 0 annotation(s)");
 }

@@ -86,7 +86,13 @@ pub fn load_coder(doc: &Document, path: &Path) -> Result<LoadedCoder, Error> {
 /// names. Also returns one codebook for the report: the first sidecar's, with what the others
 /// define and it lacks merged in ([`Codebook::merge_missing`]).
 pub fn load_coders(doc: &Document, paths: &[PathBuf]) -> Result<(Vec<LoadedCoder>, Codebook), Error> {
-    let mut coders = paths.iter().map(|p| load_coder(doc, p)).collect::<Result<Vec<_>, _>>()?;
+    let coders = paths.iter().map(|p| load_coder(doc, p)).collect::<Result<Vec<_>, _>>()?;
+    Ok(name_coders(coders))
+}
+
+/// Makes the names of coders loaded together unique (the file name is added to a name given
+/// twice, a number to a file given twice) and merges their codebooks, first coder first.
+pub fn name_coders(mut coders: Vec<LoadedCoder>) -> (Vec<LoadedCoder>, Codebook) {
     let names: Vec<String> = coders.iter().map(|c| c.name.clone()).collect();
     for (i, coder) in coders.iter_mut().enumerate() {
         if names.iter().filter(|n| **n == names[i]).count() > 1 {
@@ -104,5 +110,5 @@ pub fn load_coders(doc: &Document, paths: &[PathBuf]) -> Result<(Vec<LoadedCoder
     for coder in coders.iter().skip(1) {
         codebook.merge_missing(&coder.codebook);
     }
-    Ok((coders, codebook))
+    (coders, codebook)
 }

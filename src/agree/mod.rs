@@ -32,7 +32,7 @@ use crate::document::{Document, Span};
 
 pub use disagree::{Disagreement, DisagreementKind, disagreements};
 pub use links::{CoderLinks, LinkPairStats, link_agreement};
-pub use load::{LoadedCoder, load_coder, load_coders};
+pub use load::{LoadedCoder, load_coder, load_coders, name_coders};
 pub use score::{ClassReport, CodeScore, Score, ScoredItem, score};
 pub use stats::{Measure, Unit};
 

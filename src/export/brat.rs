@@ -148,41 +148,49 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
     }
     files.push((PathBuf::from("annotation.conf"), annotation_conf(&codes, &types, &link_types, &relations).into_bytes()));
     files.push((PathBuf::from("visual.conf"), visual_conf(&codes, &types, &link_types, &relations).into_bytes()));
-    let mut notes = Vec::new();
-    if dropped.skipped_orphans > 0 {
-        notes.push(format!("{} orphaned annotation(s) have no place in the text and were not written", dropped.skipped_orphans));
-    }
-    if dropped.skipped_blank > 0 {
-        notes.push(format!(
-            "{} annotation(s) hold only line breaks, which brat cannot mark, and were not written",
-            dropped.skipped_blank
-        ));
-    }
-    if dropped.unplaced_links > 0 {
-        notes.push(format!(
-            "{} link(s) start or end at an annotation that was not written, and were not written",
-            dropped.unplaced_links
-        ));
-    }
-    if dropped.flattened_link_notes > 0 {
-        notes.push(format!("{} link note(s) had tabs or line breaks, written as spaces", dropped.flattened_link_notes));
-    }
-    if dropped.flattened_notes > 0 {
-        notes.push(format!(
-            "{} note(s) had tabs or line breaks, written as spaces (brat notes are one line)",
-            dropped.flattened_notes
-        ));
-    }
-    if dropped.no_flags > 0 {
-        notes.push(format!(
-            "{} yes/no attribute(s) set to \"no\" are written as absent (brat flags are on or off)",
-            dropped.no_flags
-        ));
-    }
+    let mut notes = dropped.notes();
     if several_coders {
         notes.push("several coders: each coder's .txt/.ann files are in a folder named after the coder".to_owned());
     }
     Ok((files, notes))
+}
+
+impl Dropped {
+    /// One line per thing brat could not hold.
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.skipped_orphans > 0 {
+            notes.push(format!("{} orphaned annotation(s) have no place in the text and were not written", self.skipped_orphans));
+        }
+        if self.skipped_blank > 0 {
+            notes.push(format!(
+                "{} annotation(s) hold only line breaks, which brat cannot mark, and were not written",
+                self.skipped_blank
+            ));
+        }
+        if self.unplaced_links > 0 {
+            notes.push(format!(
+                "{} link(s) start or end at an annotation that was not written, and were not written",
+                self.unplaced_links
+            ));
+        }
+        if self.flattened_link_notes > 0 {
+            notes.push(format!("{} link note(s) had tabs or line breaks, written as spaces", self.flattened_link_notes));
+        }
+        if self.flattened_notes > 0 {
+            notes.push(format!(
+                "{} note(s) had tabs or line breaks, written as spaces (brat notes are one line)",
+                self.flattened_notes
+            ));
+        }
+        if self.no_flags > 0 {
+            notes.push(format!(
+                "{} yes/no attribute(s) set to \"no\" are written as absent (brat flags are on or off)",
+                self.no_flags
+            ));
+        }
+        notes
+    }
 }
 
 /// What brat cannot hold, counted for the notes.

@@ -163,7 +163,7 @@ fn render_document(
         rows.iter().map(|r| r.coder.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let several = coders.len() > 1;
     // With several coders, each has a line style of its own and a name on each mark.
-    let mark_of = |coder: &str| coders.iter().position(|c| *c == coder).unwrap_or(0) % CODER_MARKS.len();
+    let mark_of = |coder: &str| coder_mark(&coders, coder);
     if several {
         let list: Vec<String> = coders
             .iter()
@@ -203,58 +203,10 @@ fn render_document(
                     escape(labels.get(&r.annotation.code).map(String::as_str).unwrap_or("?"))
                 );
             }
-            let covering: Vec<&(usize, Span)> = placed.iter().filter(|(_, s)| s.start <= seg.start && seg.end <= s.end).collect();
-            let text = escape(doc.slice(seg));
-            if covering.is_empty() {
-                out.push_str(&text);
-            } else if several {
-                // One span per coder, nested: each keeps its own line and colour band, so an
-                // answer key's mark and a student's never merge into one.
-                let mut by_coder: Vec<(&str, Vec<usize>)> = Vec::new();
-                for (i, _) in &covering {
-                    let c = rows[*i].coder.as_str();
-                    match by_coder.iter_mut().find(|(name, _)| *name == c) {
-                        Some((_, v)) => v.push(*i),
-                        None => by_coder.push((c, vec![*i])),
-                    }
-                }
-                for (c, anns) in &by_coder {
-                    let colours: Vec<String> = anns.iter().map(|i| colour(codes, &rows[*i].annotation.code)).collect();
-                    let k = colours.len();
-                    let bands: Vec<String> = colours
-                        .iter()
-                        .enumerate()
-                        .map(|(j, col)| format!("{col}40 {}% {}%", j * 100 / k, (j + 1) * 100 / k))
-                        .collect();
-                    let nums: Vec<String> = anns.iter().map(|i| number[i].to_string()).collect();
-                    let _ = write!(
-                        out,
-                        "<span class=\"hl by{}\" style=\"{};background-image:linear-gradient(to bottom,{})\" title=\"{}\">",
-                        if k > 1 { " overlap" } else { "" },
-                        CODER_MARKS[mark_of(c)].0,
-                        bands.join(","),
-                        escape(format!("{c}: annotation {}", nums.join(", ")).as_str())
-                    );
-                }
-                out.push_str(&text);
-                for _ in &by_coder {
-                    out.push_str("</span>");
-                }
-            } else {
-                let colours: Vec<String> = covering.iter().map(|(i, _)| colour(codes, &rows[*i].annotation.code)).collect();
-                let k = colours.len();
-                let bands: Vec<String> =
-                    colours.iter().enumerate().map(|(j, c)| format!("{c}55 {}% {}%", j * 100 / k, (j + 1) * 100 / k)).collect();
-                let nums: Vec<String> = covering.iter().map(|(i, _)| number[i].to_string()).collect();
-                let _ = write!(
-                    out,
-                    "<span class=\"hl{}\" style=\"background-image:linear-gradient(to bottom,{})\" title=\"{}\">{}</span>",
-                    if k > 1 { " overlap" } else { "" },
-                    bands.join(","),
-                    escape(format!("annotation {}", nums.join(", ")).as_str()),
-                    text
-                );
-            }
+            let covering: Vec<usize> =
+                placed.iter().filter(|(_, s)| s.start <= seg.start && seg.end <= s.end).map(|(i, _)| *i).collect();
+            let marks = Marks { rows, codes, number: &number, coders: several.then_some(coders.as_slice()) };
+            marks.write_segment(out, &escape(doc.slice(seg)), &covering);
             for (i, _) in placed.iter().filter(|(_, s)| s.end == seg.end) {
                 let _ = write!(out, "<sup class=\"e\">{}]</sup>", number[i]);
             }
@@ -265,6 +217,82 @@ fn render_document(
     annotation_table(out, doc, rows, &order, &number, codes, labels);
     render_links(out, d, rows, &number);
     out.push_str("</section>\n");
+}
+
+/// What colours and numbers the marks of one document's text: its rows, the codes, the
+/// number of each row, and the coders when there are several (each with a line style).
+struct Marks<'a, 'r> {
+    rows: &'a [Row<'r>],
+    codes: &'a [Code],
+    number: &'a BTreeMap<usize, usize>,
+    coders: Option<&'a [&'a str]>,
+}
+
+/// The line style of `coder` among `coders`.
+fn coder_mark(coders: &[&str], coder: &str) -> usize {
+    coders.iter().position(|c| *c == coder).unwrap_or(0) % CODER_MARKS.len()
+}
+
+impl Marks<'_, '_> {
+    /// Writes one stretch of text (escaped) under the annotations in `covering` (row indexes):
+    /// one colour band per annotation; with several coders, one span per coder, nested, so
+    /// that each keeps its own line and colour band and an answer key's mark and a student's
+    /// never merge into one.
+    fn write_segment(&self, out: &mut String, text: &str, covering: &[usize]) {
+        let bands = |anns: &[usize], alpha: &str| -> String {
+            let k = anns.len();
+            anns.iter()
+                .enumerate()
+                .map(|(j, i)| {
+                    format!(
+                        "{}{alpha} {}% {}%",
+                        colour(self.codes, &self.rows[*i].annotation.code),
+                        j * 100 / k,
+                        (j + 1) * 100 / k
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let nums = |anns: &[usize]| anns.iter().map(|i| self.number[i].to_string()).collect::<Vec<_>>().join(", ");
+        let overlap = |anns: &[usize]| if anns.len() > 1 { " overlap" } else { "" };
+        if covering.is_empty() {
+            out.push_str(text);
+            return;
+        }
+        let Some(coders) = self.coders else {
+            let _ = write!(
+                out,
+                "<span class=\"hl{}\" style=\"background-image:linear-gradient(to bottom,{})\" title=\"{}\">{text}</span>",
+                overlap(covering),
+                bands(covering, "55"),
+                escape(format!("annotation {}", nums(covering)).as_str()),
+            );
+            return;
+        };
+        let mut by_coder: Vec<(&str, Vec<usize>)> = Vec::new();
+        for &i in covering {
+            let c = self.rows[i].coder.as_str();
+            match by_coder.iter_mut().find(|(name, _)| *name == c) {
+                Some((_, v)) => v.push(i),
+                None => by_coder.push((c, vec![i])),
+            }
+        }
+        for (c, anns) in &by_coder {
+            let _ = write!(
+                out,
+                "<span class=\"hl by{}\" style=\"{};background-image:linear-gradient(to bottom,{})\" title=\"{}\">",
+                overlap(anns),
+                CODER_MARKS[coder_mark(coders, c)].0,
+                bands(anns, "40"),
+                escape(format!("{c}: annotation {}", nums(anns)).as_str())
+            );
+        }
+        out.push_str(text);
+        for _ in &by_coder {
+            out.push_str("</span>");
+        }
+    }
 }
 
 /// The table of a document's annotations, in reading order and numbered as in the text.

@@ -20,9 +20,7 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::brat::{brat_name, brat_value};
-use crate::import::{
-    Summary, add_all_linked, add_code, add_link_type, format_error, inside, open_session, read_capped, write_new,
-};
+use crate::import::{Summary, add_all_linked, add_code, format_error, inside, open_session, read_capped, write_new};
 use crate::link::Link;
 
 /// A relation between two text-bound annotations, by their ids in the file.
@@ -410,7 +408,7 @@ fn link_type_for(codebook: &mut Codebook, visual: &Visual, ty: &str, new_types: 
         return t.id.clone();
     }
     new_types.insert(ty.to_owned());
-    add_link_type(codebook, ty, &name, colour)
+    codebook.add_link_type(ty, &name, colour)
 }
 
 /// One `T` line (`T1<TAB>Type 10 25;30 35<TAB>text`): its id and its entity, the fragments

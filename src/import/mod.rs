@@ -313,29 +313,6 @@ pub(crate) fn add_all_linked(
     Ok((added, skipped, links_added))
 }
 
-/// Adds a link type with `id` and `name` (made unique) to the codebook and returns its id.
-pub(crate) fn add_link_type(codebook: &mut Codebook, id: &str, name: &str, colour: Option<String>) -> String {
-    let taken = |cb: &Codebook, id: &str| cb.link_type(id).is_some();
-    let base = if id.trim().is_empty() { crate::codebook::slug(name) } else { id.to_owned() };
-    let base = if base.is_empty() { "link".to_owned() } else { base };
-    let mut new_id = base.clone();
-    let mut n = 2;
-    while taken(codebook, &new_id) {
-        new_id = format!("{base}-{n}");
-        n += 1;
-    }
-    let name = if name.trim().is_empty() { new_id.clone() } else { name.trim().to_owned() };
-    let mut unique_name = name.clone();
-    let mut n = 2;
-    while codebook.link_types.iter().any(|t| t.name.to_lowercase() == unique_name.to_lowercase()) {
-        unique_name = format!("{name} ({n})");
-        n += 1;
-    }
-    let colour = colour.filter(|c| crate::codebook::parse_colour(c).is_some()).unwrap_or_else(|| "#999999".to_owned());
-    codebook.link_types.push(crate::codebook::LinkType::new(&new_id, &unique_name, &colour));
-    new_id
-}
-
 /// Adds a code with `id` and `name` (made unique) to the codebook and returns its id.
 pub(crate) fn add_code(codebook: &mut Codebook, id: &str, name: &str, colour: Option<String>) -> String {
     let id = if id.trim().is_empty() || codebook.code(id).is_some() { codebook.fresh_id(name) } else { id.to_owned() };

@@ -28,7 +28,7 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, LINK_TYPE_URI_PREFIX, decode_segment};
-use crate::import::{Summary, add_all_linked, add_code, add_link_type, format_error, inside, open_session, read_capped};
+use crate::import::{Summary, add_all_linked, add_code, format_error, inside, open_session, read_capped};
 use crate::link::Link;
 use crate::session::Session;
 
@@ -403,8 +403,7 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
                 .iter()
                 .find(|t| Some(&t.id) == l.type_id.as_ref() || t.name.to_lowercase() == l.type_name.to_lowercase())
                 .map(|t| t.id.clone());
-            let type_id =
-                known.unwrap_or_else(|| add_link_type(&mut codebook, l.type_id.as_deref().unwrap_or(""), &l.type_name, None));
+            let type_id = known.unwrap_or_else(|| codebook.add_link_type(l.type_id.as_deref().unwrap_or(""), &l.type_name, None));
             let mut link = Link::new(&type_id, l.origin, l.target, l.coder.as_deref().unwrap_or(coder));
             if let Some(id) = l.id {
                 link.id = id;

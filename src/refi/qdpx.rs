@@ -740,7 +740,7 @@ fn read_links(
         let name = l.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("linked");
         let type_id = match codebook.link_types.iter().find(|t| t.name.to_lowercase() == name.to_lowercase()) {
             Some(t) => t.id.clone(),
-            None => crate::import::add_link_type(codebook, "", name, l.attr("color").map(str::to_owned)),
+            None => codebook.add_link_type("", name, l.attr("color").map(str::to_owned)),
         };
         let mut link = crate::link::Link::new(&type_id, *origin, *target, coder_o);
         if let Some(g) = l.attr("guid").and_then(parse_guid)

@@ -61,9 +61,9 @@ pub struct Opening {
     result: std::sync::mpsc::Receiver<Result<Session, Error>>,
 }
 
-/// Documents (or sidecars) at least this large are opened on a worker thread, with a message
-/// and a Cancel button, rather than in a frame: opening a 10 MB document with 100,000
-/// annotations takes about half a second.
+/// Documents (or sidecars) at least this large are opened on a thread of their own, with a
+/// message and a Cancel button, even before the first frame (every document opened while the
+/// window runs is): opening a 10 MB document with 100,000 annotations takes about half a second.
 pub const OPEN_IN_BACKGROUND_BYTES: u64 = 1_000_000;
 
 /// The error when a background open's thread ended without an answer.
@@ -106,6 +106,10 @@ pub struct App {
     pub(super) notice: Option<Notice>,
     /// The sidecar changed on disk: ask what to do.
     pub(super) conflict: bool,
+    /// The user chose (Reload theirs, Keep mine) and the worker is carrying it out.
+    pub(super) resolving: bool,
+    /// "Keep mine" put theirs here; said once yours is saved.
+    pub(super) theirs_copy: Option<PathBuf>,
     pub(super) views: Views,
     pub(super) saver: Saver,
     /// The background thread for disk work.
@@ -144,6 +148,8 @@ impl App {
             filter: None,
             notice: None,
             conflict: false,
+            resolving: false,
+            theirs_copy: None,
             views,
             saver: Saver::default(),
             worker: Worker::default(),
@@ -288,6 +294,13 @@ impl App {
     /// sidecars are read in the background). Unsaved changes of the open document are saved
     /// first: the document opens once the worker has written them.
     pub fn open(&mut self, path: &Path) {
+        self.open_path(path, false);
+    }
+
+    /// Opens a document or folder; `in_frame`: a view asked for it while the window runs, so
+    /// the document is read on a thread of its own whatever its size (before the first frame,
+    /// a small one is read at once).
+    pub(super) fn open_path(&mut self, path: &Path, in_frame: bool) {
         if path.is_dir() {
             match crate::corpus::documents_in(path) {
                 Ok(docs) if !docs.is_empty() => {
@@ -295,7 +308,7 @@ impl App {
                     self.folder = Some(Folder::listed(path, &docs));
                     self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
                     self.submit(Job::Class(super::class_view::ClassJob::Read(path.to_path_buf())));
-                    self.open(&first);
+                    self.open_path(&first, in_frame);
                 }
                 Ok(_) => self.error(
                     Error::new(ErrorKind::Usage, "holds no .txt or .md documents")
@@ -314,7 +327,7 @@ impl App {
         let coder = self.coder();
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
-        if bytes >= OPEN_IN_BACKGROUND_BYTES {
+        if in_frame || bytes >= OPEN_IN_BACKGROUND_BYTES {
             let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
             std::thread::spawn(move || {
@@ -506,15 +519,28 @@ impl App {
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
             Done::Class(done) => self.take_in_class(done),
-            Done::CompareReady(view) => {
+            Done::CompareReady { mut view, gold } => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
                 if same {
+                    self.gold = match gold {
+                        Ok(gold) => Some(*gold),
+                        Err(e) => {
+                            view.message = Some((e.to_string(), true));
+                            None
+                        }
+                    };
                     self.views.compare = Some(*view);
-                    self.gold = None;
                     self.anonymize_compare();
                 }
             }
+            Done::CodersRead { document, found, added } => {
+                if let Some(view) = self.views.compare.as_mut().filter(|v| v.document().path() == document.as_deref()) {
+                    view.take_candidates(found, added);
+                }
+            }
+            Done::Reloaded(result) => self.reloaded(result),
+            Done::TheirsKeptAside(result) => self.kept_aside(result),
             Done::SidecarChecked { path, changed } => {
                 // A save under way checks the file itself, and says so if it changed.
                 if changed && !self.saver.is_saving() && self.session.as_ref().is_some_and(|s| s.sidecar_path == path) {
@@ -530,10 +556,15 @@ impl App {
             (Some(session), Ok(stamp)) => {
                 session.finish_save(revision, stamp);
                 self.saver.finished(Ok(()));
+                if let Some(copy) = self.theirs_copy.take() {
+                    let text = format!("Saved yours; theirs was kept as {}.", copy.display());
+                    self.notice = Some(Notice { text, is_error: false });
+                }
             }
             (Some(_), Err(e)) if e.kind == ErrorKind::Conflict => {
                 self.saver.settled(false);
                 self.conflict = true;
+                self.theirs_copy = None;
             }
             (Some(_), Err(e)) => self.saver.finished(Err(e)),
             // A document left while its save ran: only a failure is worth saying.
@@ -593,7 +624,7 @@ impl App {
             selection: self.views.document.view.selected_span(),
             target: self.views.document.target(),
             listed,
-            conflict: self.conflict,
+            conflict: self.conflict && !self.resolving,
             notice: self.notice.as_ref(),
             panels: &self.panels,
             narrow: self.narrow,

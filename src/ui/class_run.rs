@@ -29,9 +29,14 @@ impl App {
                     self.after_save.push(super::command::Command::Class(ClassCommand::OpenPair { document, student }));
                     return;
                 }
-                if self.session.as_ref().and_then(|s| s.doc.path()) != Some(document.as_path()) {
-                    self.open(&document);
-                }
+                let Some(session) = self.session.as_ref().filter(|s| s.doc.path() == Some(document.as_path())) else {
+                    // Read in the background; the dashboard asks again once it is open.
+                    self.open_path(&document, true);
+                    self.views.class.pending_pair = Some((document, student));
+                    self.views.class.open = false;
+                    return;
+                };
+                let document = std::sync::Arc::new(session.doc.clone());
                 let aliases = self.aliases();
                 self.submit(Job::Class(ClassJob::OpenPair { document, student, key, aliases }));
                 // The compare view opens under the window: the dashboard steps aside (the menu

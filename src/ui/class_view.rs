@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use egui::{Color32, RichText, Sense};
@@ -82,7 +83,7 @@ pub enum ClassJob {
     /// Opens the compare view of a document on one student and the key (pseudonyms given when
     /// anonymous).
     OpenPair {
-        document: PathBuf,
+        document: Arc<Document>,
         student: String,
         key: String,
         aliases: BTreeMap<String, String>,
@@ -149,16 +150,12 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             ClassDone::Graded { root, result }
         }
         ClassJob::OpenPair { document, student, key, aliases } => {
-            return match Document::open(&document) {
-                Ok(doc) => {
-                    let mut view = CompareView::new(doc);
-                    view.set_aliases(aliases);
-                    view.focus_pair(&student, &key);
-                    view.recompute();
-                    Done::CompareReady(Box::new(view))
-                }
-                Err(e) => Done::Class(ClassDone::Wrote(Err(e))),
-            };
+            let gold = super::compare::open_gold(&document).map(Box::new);
+            let mut view = CompareView::new(document);
+            view.set_aliases(aliases);
+            view.focus_pair(&student, &key);
+            view.recompute();
+            return Done::CompareReady { view: Box::new(view), gold };
         }
         ClassJob::Save { root, rubric, comments } => {
             let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
@@ -298,6 +295,8 @@ pub struct ClassDashboard {
     pub comments: BTreeMap<String, String>,
     /// The rubric or a comment was edited and not saved yet.
     pub edited: bool,
+    /// A student's work to open beside the key once their text has opened: (text, student).
+    pub pending_pair: Option<(PathBuf, String)>,
 }
 
 /// "72 %" for a share, "n/a" when undefined.
@@ -435,6 +434,16 @@ impl ClassDashboard {
 
     /// Draws the window when open.
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        // The text of a clicked cell is read in the background; the pair opens once it is in.
+        if let Some((document, student)) = &self.pending_pair {
+            if ctx.document_path() == Some(document.as_path()) {
+                out.push(Command::Class(ClassCommand::OpenPair { document: document.clone(), student: student.clone() }));
+                self.pending_pair = None;
+            } else if ctx.opening.is_none() {
+                // It did not open (the app says why).
+                self.pending_pair = None;
+            }
+        }
         if !self.open {
             return;
         }

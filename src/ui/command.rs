@@ -313,6 +313,8 @@ pub enum Command {
     DismissNotice,
     /// Read the sidecar on disk (in the background) to show it beside the one in memory.
     ReadSidecar(PathBuf),
+    /// Reads sidecars for the compare view: these, or (None) the new ones beside the document.
+    ReadCoders(Option<Vec<PathBuf>>),
     /// Write a file in the background (codebook saves): its path, content, whether the old
     /// file is kept as a backup, and the message for success.
     WriteFile {

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use egui::{Color32, Rect, RichText, Sense, vec2};
 use uuid::Uuid;
@@ -91,7 +92,7 @@ pub struct Computed {
 }
 
 pub struct CompareView {
-    doc: Document,
+    doc: Arc<Document>,
     pub candidates: Vec<Candidate>,
     pub add_path: String,
     /// The last error or confirmation.
@@ -106,12 +107,35 @@ pub struct CompareView {
     rect: Option<Rect>,
     /// Coder name → the name shown (class anonymous mode); empty: names as they are.
     aliases: BTreeMap<String, String>,
+    /// Sidecars are being read on the worker (Rescan, Add).
+    pub reading: bool,
+}
+
+/// Reads sidecars to offer in the compare view of `doc` (the worker runs it): the files in
+/// `paths`, or when None every sidecar beside the document that is not in `known`. A sidecar
+/// found beside the document is selected when it loads and is not the gold sidecar; one added
+/// by hand is selected when it loads.
+pub fn read_candidates(doc: &Document, paths: Option<Vec<PathBuf>>, known: &[PathBuf]) -> Vec<Candidate> {
+    let gold = doc.path().map(gold_path);
+    let (paths, found_beside) = match paths {
+        Some(paths) => (paths, false),
+        None => (doc.path().map(crate::sidecar::find_sidecars).unwrap_or_default(), true),
+    };
+    paths
+        .into_iter()
+        .filter(|p| !known.contains(p))
+        .map(|p| {
+            let loaded = agree::load_coder(doc, &p).map_err(|e| e.to_string());
+            let checked = loaded.is_ok() && !(found_beside && gold.as_ref() == Some(&p));
+            Candidate { path: p, checked, loaded }
+        })
+        .collect()
 }
 
 impl CompareView {
     /// Opens the compare view on a document: every sidecar beside it is offered, and all that
     /// load are selected (except the gold sidecar).
-    pub fn new(doc: Document) -> Self {
+    pub fn new(doc: Arc<Document>) -> Self {
         let mut view = Self {
             doc,
             candidates: Vec::new(),
@@ -124,22 +148,42 @@ impl CompareView {
             focused: true,
             rect: None,
             aliases: BTreeMap::new(),
+            reading: false,
         };
-        view.rescan();
+        let found = read_candidates(&view.doc, None, &[]);
+        view.take_candidates(found, false);
         view
     }
 
-    /// Offers every sidecar beside the document that is not offered yet.
-    pub fn rescan(&mut self) {
-        let Some(path) = self.doc.path().map(Path::to_path_buf) else { return };
-        let gold = gold_path(&path);
-        for p in crate::sidecar::find_sidecars(&path) {
-            if self.candidates.iter().any(|c| c.path == p) {
+    /// The document compared, shared with the worker that reads its coders.
+    pub fn shared_document(&self) -> Arc<Document> {
+        Arc::clone(&self.doc)
+    }
+
+    /// The sidecars offered (to leave out when looking for more).
+    pub fn known_paths(&self) -> Vec<PathBuf> {
+        self.candidates.iter().map(|c| c.path.clone()).collect()
+    }
+
+    /// Takes in sidecars read by [`read_candidates`]; `added`: the user named them (Add), so a
+    /// refused one is reported rather than listed.
+    pub fn take_candidates(&mut self, found: Vec<Candidate>, added: bool) {
+        self.reading = false;
+        for c in found {
+            if self.candidates.iter().any(|k| k.path == c.path) {
                 continue;
             }
-            let loaded = agree::load_coder(&self.doc, &p).map_err(|e| e.to_string());
-            let checked = loaded.is_ok() && p != gold;
-            self.candidates.push(Candidate { path: p, checked, loaded });
+            if added {
+                if let Err(e) = &c.loaded {
+                    self.message = Some((e.clone(), true));
+                    continue;
+                }
+                self.message = None;
+                if Path::new(self.add_path.trim()) == c.path {
+                    self.add_path.clear();
+                }
+            }
+            self.candidates.push(c);
         }
         self.dirty = true;
     }
@@ -170,20 +214,15 @@ impl CompareView {
         self.dirty = true;
     }
 
-    /// Adds a sidecar from anywhere; one made for another text is refused with the reason.
-    pub fn add_sidecar(&mut self, path: &Path) {
+    /// Asks for a sidecar from anywhere to be read; one made for another text is refused with
+    /// the reason when it has been read.
+    fn add_sidecar(&mut self, path: &Path, out: &mut Vec<Command>) {
         if self.candidates.iter().any(|c| c.path == path) {
             self.message = Some((format!("{} is listed already.", path.display()), false));
             return;
         }
-        match agree::load_coder(&self.doc, path) {
-            Ok(coder) => {
-                self.candidates.push(Candidate { path: path.to_path_buf(), checked: true, loaded: Ok(coder) });
-                self.message = None;
-                self.dirty = true;
-            }
-            Err(e) => self.message = Some((e.to_string(), true)),
-        }
+        self.reading = true;
+        out.push(Command::ReadCoders(Some(vec![path.to_path_buf()])));
     }
 
     /// The selected coders' names, in list order.
@@ -197,15 +236,9 @@ impl CompareView {
             return;
         }
         self.dirty = false;
-        let paths: Vec<PathBuf> =
-            self.candidates.iter().filter(|c| c.checked && c.loaded.is_ok()).map(|c| c.path.clone()).collect();
-        let (loaded, codebook) = match agree::load_coders(&self.doc, &paths) {
-            Ok(x) => x,
-            Err(e) => {
-                self.message = Some((e.to_string(), true));
-                (Vec::new(), Codebook::default())
-            }
-        };
+        // The coders were read when they were offered: choosing them reads nothing again.
+        let selected = self.candidates.iter().filter(|c| c.checked).filter_map(|c| c.loaded.as_ref().ok().cloned()).collect();
+        let (loaded, codebook) = agree::name_coders(selected);
         let paths: Vec<PathBuf> = loaded.iter().map(|c| c.path.clone()).collect();
         let coders: Vec<(String, Vec<Annotation>)> =
             loaded.into_iter().map(|c| (self.alias(&c.name).to_owned(), c.annotations)).collect();
@@ -324,7 +357,7 @@ impl CompareView {
                 }
             });
         });
-        self.coder_list(ui);
+        self.coder_list(ui, out);
         if let Some((text, is_error)) = &self.message {
             let colour = if *is_error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
             let mut close = false;
@@ -353,7 +386,7 @@ impl CompareView {
         }
     }
 
-    fn coder_list(&mut self, ui: &mut egui::Ui) {
+    fn coder_list(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         ui.horizontal_wrapped(|ui| {
             ui.label("Coders:");
             if self.candidates.is_empty() {
@@ -386,8 +419,12 @@ impl CompareView {
                     }
                 }
             }
-            if ui.button("Rescan").on_hover_text("Look again for sidecars beside the document").clicked() {
-                self.rescan();
+            if self.reading {
+                ui.spinner();
+                ui.label("Reading sidecars...");
+            } else if ui.button("Rescan").on_hover_text("Look again for sidecars beside the document").clicked() {
+                self.reading = true;
+                out.push(Command::ReadCoders(None));
             }
         });
         ui.horizontal(|ui| {
@@ -398,15 +435,12 @@ impl CompareView {
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Add").clicked() || enter) && !self.add_path.trim().is_empty() {
                 let path = PathBuf::from(self.add_path.trim());
-                self.add_sidecar(&path);
-                if !self.message.as_ref().is_some_and(|(_, e)| *e) {
-                    self.add_path.clear();
-                }
+                self.add_sidecar(&path, out);
             }
             if ui.button("Browse…").clicked()
                 && let Some(p) = rfd::FileDialog::new().add_filter("Sidecars", &["ron"]).pick_file()
             {
-                self.add_sidecar(&p);
+                self.add_sidecar(&p, out);
             }
         });
     }
@@ -678,8 +712,8 @@ impl CompareView {
             "Accepted annotations are saved to {}.",
             path.as_ref().map_or_else(|| "the gold sidecar".to_owned(), |p| p.display().to_string())
         ));
-        let Some(gold) = ctx.gold else {
-            ui.label("Nothing accepted in this session yet.");
+        let Some(gold) = ctx.gold.filter(|g| !g.edits.annotations().is_empty()) else {
+            ui.label("Nothing accepted yet.");
             return;
         };
         let cb = gold.edits.codebook();
@@ -835,8 +869,15 @@ fn in_gold(gold: Option<&Session>, span: Span, code: &str) -> bool {
     gold.is_some_and(|g| g.edits.annotations().iter().any(|a| a.span() == span && a.code == code))
 }
 
+/// Reads the gold sidecar of `doc` (the worker runs it when the view opens): an empty session
+/// when there is none yet.
+pub fn open_gold(doc: &Document) -> Result<Session, Error> {
+    let path = doc.path().map(gold_path).unwrap_or_else(|| PathBuf::from("gold.annotations.ron"));
+    Session::with_document(doc.clone(), path, GOLD_CODER)
+}
+
 /// Copies `coder`'s annotation into the gold sidecar of `doc` (a new id, coder "gold", the
-/// note kept), opening the gold session the first time. The code is added to the gold codebook
+/// note kept). The code is added to the gold codebook
 /// when it lacks it, in the same undo step. Returns the message to show; the caller saves.
 pub fn accept_into_gold(
     gold: &mut Option<Session>,
@@ -845,11 +886,11 @@ pub fn accept_into_gold(
     a: &Annotation,
     code: Option<Code>,
 ) -> Result<String, Error> {
-    if gold.is_none() {
-        let path = doc.path().map(gold_path).unwrap_or_else(|| PathBuf::from("gold.annotations.ron"));
-        *gold = Some(Session::with_document(doc.clone(), path, GOLD_CODER)?);
-    }
-    let Some(gold) = gold.as_mut() else { return Err(Error::usage("the gold sidecar could not be opened")) };
+    let Some(gold) = gold.as_mut() else {
+        return Err(Error::usage(
+            "the gold sidecar could not be read when the view opened; close the view, fix it and open it again",
+        ));
+    };
     let mut copy = Annotation::new(doc, a.span(), &a.code, GOLD_CODER);
     copy.note = a.note.clone();
     let mut actions = Vec::new();

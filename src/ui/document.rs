@@ -178,6 +178,12 @@ fn welcome(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
 /// Where the document will be: what is being opened, for how long, and a way to stop.
 fn opening_message(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
     let Some(opening) = ctx.opening else { return };
+    // Most documents are in within a frame or two: say nothing about a small one unless it
+    // takes a moment.
+    if opening.bytes < super::app::OPEN_IN_BACKGROUND_BYTES && opening.started.elapsed() < std::time::Duration::from_millis(150) {
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(150));
+        return;
+    }
     let name = opening.path.file_name().map_or_else(|| opening.path.display().to_string(), |n| n.to_string_lossy().into_owned());
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() / 3.0);

@@ -1,7 +1,7 @@
 //! Applying commands: the one place where the app's state changes in answer to the views, and
 //! where disk work is handed to the background worker.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::App;
@@ -13,6 +13,8 @@ use super::worker::{Job, SaveTarget};
 use crate::annotation::Annotation;
 use crate::edits::Action;
 use crate::error::Error;
+use crate::session::Session;
+use crate::sidecar::DiskStamp;
 
 impl App {
     /// Applies the frame's commands, in the order they were pushed (a command may push more).
@@ -28,7 +30,7 @@ impl App {
     fn run(&mut self, ctx: &egui::Context, cmd: Command) {
         match cmd {
             Command::Ui(c) => self.run_ui(ctx, c),
-            Command::OpenPath(p) => self.open(&p),
+            Command::OpenPath(p) => self.open_path(&p, true),
             Command::CancelOpening => {
                 // The reading thread finishes on its own; its result is dropped with the channel.
                 self.opening = None;
@@ -43,6 +45,11 @@ impl App {
             Command::Notify(notice) => self.notice = Some(notice),
             Command::DismissNotice => self.notice = None,
             Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
+            Command::ReadCoders(paths) => {
+                let Some(view) = &self.views.compare else { return };
+                let job = Job::ReadCoders { doc: view.shared_document(), paths, known: view.known_paths() };
+                self.submit(job);
+            }
             Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
             Command::StartExport(request) => {
@@ -197,7 +204,7 @@ impl App {
         }
         let Some(session) = &self.session else { return };
         // The coders' sidecars are read on the worker; the view opens when they are in.
-        let job = Job::OpenCompare(Box::new(session.doc.clone()));
+        let job = Job::OpenCompare(std::sync::Arc::new(session.doc.clone()));
         self.submit(job);
     }
 
@@ -305,28 +312,57 @@ impl App {
         }
     }
 
-    /// Conflict: discard the changes in memory and load the sidecar on disk.
+    /// Conflict: discard the changes in memory and load the sidecar on disk (read by the
+    /// worker; [`Self::reloaded`] takes it in).
     fn reload_theirs(&mut self) -> Result<(), Error> {
-        let Some(session) = &mut self.session else { return Ok(()) };
-        session.reload()?;
-        let revision = session.edits.revision();
-        self.conflict = false;
+        let Some(session) = &self.session else { return Ok(()) };
+        let job =
+            Job::Reload { doc: Box::new(session.doc.clone()), path: session.sidecar_path.clone(), coder: session.coder.clone() };
+        self.resolving = true;
         self.views.dialogs.show_both = false;
-        self.fix_selected();
-        self.saver.reset(revision, false);
-        self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
+        self.submit(job);
         Ok(())
     }
 
-    /// Conflict: keep a copy of the file on disk and save the annotations in memory over it.
-    fn keep_mine(&mut self) -> Result<(), Error> {
-        let Some(session) = &mut self.session else { return Ok(()) };
-        let copy = session.keep_mine()?;
+    /// The sidecar on disk, read again for "Reload theirs".
+    pub(super) fn reloaded(&mut self, result: Result<Box<Session>, Error>) {
+        self.resolving = false;
+        let fresh = match result {
+            Ok(fresh) => fresh,
+            Err(e) => return self.error(e),
+        };
+        let Some(session) = self.session.as_mut().filter(|s| s.sidecar_path == fresh.sidecar_path) else { return };
+        session.take_reloaded(*fresh);
+        let revision = session.edits.revision();
         self.conflict = false;
+        self.fix_selected();
+        self.saver.reset(revision, false);
+        self.notice = Some(Notice { text: "Loaded the annotations from disk.".into(), is_error: false });
+    }
+
+    /// Conflict: keep a copy of the file on disk and save the annotations in memory over it.
+    /// The worker copies theirs aside first; [`Self::kept_aside`] then saves.
+    fn keep_mine(&mut self) -> Result<(), Error> {
+        let Some(session) = &self.session else { return Ok(()) };
+        let job = Job::KeepTheirsAside(session.sidecar_path.clone());
+        self.resolving = true;
         self.views.dialogs.show_both = false;
-        self.saver.settled(true);
-        self.notice = Some(Notice { text: format!("Saved yours; theirs was kept as {}.", copy.display()), is_error: false });
+        self.submit(job);
         Ok(())
+    }
+
+    /// Theirs is copied aside: the file on disk may now be saved over.
+    pub(super) fn kept_aside(&mut self, result: Result<(PathBuf, DiskStamp), Error>) {
+        self.resolving = false;
+        let (copy, stamp) = match result {
+            Ok(x) => x,
+            Err(e) => return self.error(e),
+        };
+        let Some(session) = &mut self.session else { return };
+        session.accept_disk_stamp(stamp);
+        self.conflict = false;
+        self.theirs_copy = Some(copy);
+        self.submit_save();
     }
 
     fn set_coder(&mut self, name: String) {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use super::compare::CompareView;
+use super::compare::{self, Candidate, CompareView};
 use super::corpus::FolderEntry;
 use super::settings::Settings;
 use crate::annotation::Annotation;
@@ -21,7 +21,7 @@ use crate::codebook::Codebook;
 use crate::document::Document;
 use crate::error::Error;
 use crate::export::{self, Format, Options};
-use crate::session::SaveJob;
+use crate::session::{SaveJob, Session};
 use crate::sidecar::DiskStamp;
 
 /// Which session a save belongs to.
@@ -74,7 +74,23 @@ pub enum Job {
     },
     /// Reads every coder's sidecar beside a document and computes their agreement, for the
     /// compare view.
-    OpenCompare(Box<Document>),
+    OpenCompare(Arc<Document>),
+    /// Reads sidecars to offer in the compare view: these, or (None) the ones beside the
+    /// document that are not in `known`.
+    ReadCoders {
+        doc: Arc<Document>,
+        paths: Option<Vec<PathBuf>>,
+        known: Vec<PathBuf>,
+    },
+    /// Reads the sidecar on disk into a session of the open document ("Reload theirs").
+    Reload {
+        doc: Box<Document>,
+        path: PathBuf,
+        coder: String,
+    },
+    /// Copies the changed sidecar on disk aside ("Keep mine"), before the session is saved
+    /// over it.
+    KeepTheirsAside(PathBuf),
     /// Writes the app's settings.
     SaveSettings {
         settings: Box<Settings>,
@@ -112,7 +128,21 @@ pub enum Done {
         changed: bool,
     },
     /// The compare view, with its coders read and its figures computed.
-    CompareReady(Box<CompareView>),
+    CompareReady {
+        view: Box<CompareView>,
+        /// The gold sidecar, read at the same time.
+        gold: Result<Box<Session>, Error>,
+    },
+    CodersRead {
+        /// The document they were read for.
+        document: Option<PathBuf>,
+        found: Vec<Candidate>,
+        /// Named by the user (Add) rather than found beside the document (Rescan).
+        added: bool,
+    },
+    Reloaded(Result<Box<Session>, Error>),
+    /// Where the copy of theirs is, and what the file on disk looked like.
+    TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
     /// What the class dashboard's jobs report.
     Class(super::class_view::ClassDone),
@@ -246,11 +276,19 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
         Job::OpenCompare(doc) => {
-            let mut view = CompareView::new(*doc);
+            let gold = compare::open_gold(&doc).map(Box::new);
+            let mut view = CompareView::new(doc);
             view.recompute();
-            Done::CompareReady(Box::new(view))
+            Done::CompareReady { view: Box::new(view), gold }
         }
         Job::Class(job) => super::class_view::run_job(job, progress),
+        Job::ReadCoders { doc, paths, known } => {
+            let added = paths.is_some();
+            let found = compare::read_candidates(&doc, paths, &known);
+            Done::CodersRead { document: doc.path().map(PathBuf::from), found, added }
+        }
+        Job::Reload { doc, path, coder } => Done::Reloaded(Session::with_document(*doc, path, &coder).map(Box::new)),
+        Job::KeepTheirsAside(path) => Done::TheirsKeptAside(crate::session::keep_theirs_aside(&path)),
         Job::ReadCodebook(path) => {
             let qdc = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
             Done::CodebookRead(if qdc { crate::refi::qdc::import_file(&path).map(|i| i.codebook) } else { Codebook::load(&path) })

@@ -47,3 +47,10 @@ pub fn step_until_shown(harness: &mut Harness<'_, App>, text: &str) {
     use egui_kittest::kittest::Queryable;
     step_until(harness, &format!("showing “{text}”"), |h| h.query_by_label_contains(text).is_some());
 }
+
+/// Steps the app until the document named `file_name` is open (documents chosen in the window
+/// are read on a thread of their own, so they show a few frames after the click).
+#[allow(dead_code)]
+pub fn step_until_open(harness: &mut Harness<'_, App>, file_name: &str) {
+    step_until(harness, &format!("opening {file_name}"), |h| h.state().session().is_some_and(|s| s.doc.file_name() == file_name));
+}
