@@ -216,6 +216,18 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     assert_eq!(names.len(), 4, "{names:?}");
     assert_no_name(&harness, "the compare view of every coder");
 
+    // Passages retrieved across the folder name their coders by pseudonym too.
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Retrieve passages").click();
+    step_until(&mut harness, "the Retrieve window opens", |h| h.query_by_label("Retrieve").is_some());
+    harness.get_by_label("Retrieve").click();
+    gui_support::step_until_shown(&mut harness, "passage(s) in 2 document(s)");
+    harness.get_all_by_label("Student C").next().expect("carmen's passages, by her pseudonym");
+    assert_no_name(&harness, "the retrieved passages");
+    harness.get_by_label("Close window").click();
+    harness.run_steps(2);
+
     // Off again: the names come back.
     harness.get_by_label("Coders").click();
     harness.run_steps(2);

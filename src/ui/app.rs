@@ -662,7 +662,7 @@ impl App {
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
         views.class.ui(ui, &ctx, out);
-        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), out);
+        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), ctx.aliases(), out);
         self.run_commands(&egui_ctx);
     }
 

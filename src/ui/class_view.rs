@@ -44,12 +44,19 @@ pub struct ClassInfo {
     /// Every coder with a sidecar in the folder but the key, sorted: the pseudonyms follow
     /// this list, so they are the same in every view.
     pub students: Vec<String>,
+    /// Real name → pseudonym, for every student.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl ClassInfo {
+    pub fn new(root: PathBuf, manifest: ClassManifest, students: Vec<String>) -> Self {
+        let aliases = pseudonyms(&students);
+        Self { root, manifest, students, aliases }
+    }
+
     /// Real name → pseudonym, for every student of the class.
     pub fn pseudonyms(&self) -> BTreeMap<String, String> {
-        pseudonyms(&self.students)
+        self.aliases.clone()
     }
 
     pub fn has_key(&self) -> bool {
@@ -136,7 +143,7 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             let result = crate::class::load_class(&root).and_then(|m| match m {
                 Some(manifest) => {
                     let students = crate::class::students_in(&root, manifest.key.as_deref())?;
-                    Ok(Some(ClassInfo { root: root.clone(), manifest, students }))
+                    Ok(Some(ClassInfo::new(root.clone(), manifest, students)))
                 }
                 None => Ok(None),
             });
