@@ -372,6 +372,17 @@ fn grades_are_the_figures_worked_out_by_hand() {
     let b = row(&rows, "bertil", "letter.md", "all");
     assert!(close(&b["precision"], 1.0) && close(&b["recall"], 0.5) && close(&b["f1"], 2.0 / 3.0), "{b}");
 
+    // The class by code, summed over students and texts: the key has 3 predictions (speech 2,
+    // letter 1), 2 demands and 1 opinion, so 12, 8 and 4 chances; found: predictions zoltan 3,
+    // anouk 1, carmen 2, bertil 1; demands zoltan 2; opinions zoltan and carmen. The demand's
+    // F1 is 1 for zoltan's two texts and 0 for the six others: mean 0.25.
+    let table = ok(dir, &["class", "grade", "class"]);
+    let by_code = table.split("CLASS BY CODE").nth(1).expect("a section by code");
+    let line = |name: &str| by_code.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}:\n{table}"));
+    assert!(line("Prediction").trim_end().ends_with("7/12"), "{table}");
+    assert!(line("Demand").trim_end().ends_with("2/8") && line("Demand").contains("0.250"), "{table}");
+    assert!(line("Opinion").trim_end().ends_with("2/4"), "{table}");
+
     // The Moodle gradebook: one row per student, one column per text, then the average.
     let csv = ok(dir, &["class", "grade", "class", "--format", "csv", "-o", "grades.csv"]);
     assert!(csv.is_empty());

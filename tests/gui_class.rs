@@ -149,6 +149,17 @@ fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_
     harness.get_by_label("zoltan on speech.txt: 100 %");
     harness.get_by_label("carmen on speech.txt: 0 %");
 
+    // The class per code: the demand's F1 is 1 on zoltan's two texts, 0 on the six others.
+    harness.get_by_label("By code").click();
+    harness.run_steps(2);
+    let chart = harness.get_by_label_contains("Bar chart of the class's mean F1 by code: ").accesskit_node().label().unwrap();
+    assert!(chart.contains("Demand 25 %"), "{chart}");
+    harness.get_by_label("share of the key's passages found").click();
+    harness.run_steps(2);
+    // Predictions: 7 of 12 found (see tests/class.rs).
+    let chart = harness.get_by_label_contains("Bar chart of the class's share").accesskit_node().label().unwrap();
+    assert!(chart.contains("Prediction 58 %"), "{chart}");
+
     // What most of the class missed: the bridge, found by one student of four.
     harness.get_by_label("Passages").click();
     harness.run_steps(2);

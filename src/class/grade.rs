@@ -80,6 +80,26 @@ pub struct Graded {
     pub comments: BTreeMap<String, String>,
 }
 
+/// The class on one code, over every student and text where the code is in play.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeSummary {
+    pub code: String,
+    pub code_name: String,
+    /// The mean of the students' F1 on the code (over the texts where it is in play).
+    pub mean_f1: Option<f64>,
+    /// The key's passages with the code that students found, of how many (summed over
+    /// students and texts).
+    pub found: usize,
+    pub key_passages: usize,
+}
+
+impl CodeSummary {
+    /// The share of the key's passages with the code that were found.
+    pub fn share_found(&self) -> Option<f64> {
+        (self.key_passages > 0).then(|| self.found as f64 / self.key_passages as f64)
+    }
+}
+
 /// The coder a sidecar's file name names: `<doc>.<coder>.annotations.ron` → coder; `None` for
 /// the default sidecar.
 fn coder_of(file: &str, doc: &str) -> Option<String> {
@@ -303,6 +323,35 @@ impl Grades {
         (!fractions.is_empty()).then(|| self.rubric.scale.of(fractions.iter().sum::<f64>() / fractions.len() as f64))
     }
 
+    /// The class per code, in the order codes first appear in the rows.
+    pub fn per_code(&self) -> Vec<CodeSummary> {
+        let mut out: Vec<CodeSummary> = Vec::new();
+        let mut f1s: Vec<Vec<f64>> = Vec::new();
+        for r in self.rows.iter().filter(|r| r.code != ALL) {
+            let i = match out.iter().position(|c| c.code == r.code) {
+                Some(i) => i,
+                None => {
+                    out.push(CodeSummary {
+                        code: r.code.clone(),
+                        code_name: r.code_name.clone(),
+                        mean_f1: None,
+                        found: 0,
+                        key_passages: 0,
+                    });
+                    f1s.push(Vec::new());
+                    out.len() - 1
+                }
+            };
+            out[i].found += r.found;
+            out[i].key_passages += r.found + r.missed;
+            f1s[i].extend(r.f1.value());
+        }
+        for (c, values) in out.iter_mut().zip(f1s) {
+            c.mean_f1 = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+        }
+        out
+    }
+
     /// The comment on a student, "" when none.
     pub fn comment(&self, student: &str) -> &str {
         self.comments.get(student).map_or("", String::as_str)
@@ -377,6 +426,15 @@ impl Grades {
                 let grade = self.grade(student).map_or_else(|| "n/a".to_owned(), |g| format!("{g:.2}"));
                 let comment = self.comment(student).replace(['\n', '\r'], " ");
                 s.push_str(&format!("{student:<sw$}  {grade:>9}  {comment}\n"));
+            }
+        }
+        let per_code = self.per_code();
+        if !per_code.is_empty() {
+            s.push_str(&format!("\n{:<cw$}  {:>7}  {:>11}\n", "CLASS BY CODE", "MEAN F1", "KEY FOUND"));
+            for c in &per_code {
+                let mean = c.mean_f1.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"));
+                let found = format!("{}/{}", c.found, c.key_passages);
+                s.push_str(&format!("{:<cw$}  {mean:>7}  {found:>11}\n", crate::document::excerpt(&c.code_name, cw)));
             }
         }
         for n in &self.notes {

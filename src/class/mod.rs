@@ -26,7 +26,8 @@ use crate::error::{Error, ErrorKind};
 use crate::untrusted::Archive;
 
 pub use grade::{
-    GradeRow, Graded, GradedText, Grades, canvas_csv, grade, grade_scores, gradebook_csv, pseudonyms, replace_names, students_in,
+    CodeSummary, GradeRow, Graded, GradedText, Grades, canvas_csv, grade, grade_scores, gradebook_csv, pseudonyms, replace_names,
+    students_in,
 };
 pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_file_name};
 pub use rubric::{GradeScale, Rubric};

@@ -646,22 +646,19 @@ impl ClassDashboard {
         }
     }
 
-    /// Per code: the mean F1 over every student and text where the code is in play, or the
-    /// share of the key's passages with that code that were found.
+    /// Per code: the class's mean F1, or the share of the key's passages with that code that
+    /// were found ([`Grades::per_code`], as `marginalia class grade` prints it).
     pub fn per_code(&self) -> Vec<(String, String, Option<f64>)> {
         let Some(l) = &self.loaded else { return Vec::new() };
-        l.codes
-            .iter()
-            .map(|(id, name)| {
-                let rows = l.grades.rows.iter().filter(|r| r.code == *id);
+        l.grades
+            .per_code()
+            .into_iter()
+            .map(|c| {
                 let v = match self.chart {
-                    ChartFigure::MeanF1 => mean(rows.filter_map(|r| r.f1.value())),
-                    ChartFigure::ShareFound => {
-                        let (found, total) = rows.fold((0, 0), |(f, t), r| (f + r.found, t + r.found + r.missed));
-                        (total > 0).then(|| found as f64 / total as f64)
-                    }
+                    ChartFigure::MeanF1 => c.mean_f1,
+                    ChartFigure::ShareFound => c.share_found(),
                 };
-                (id.clone(), name.clone(), v)
+                (c.code, c.code_name, v)
             })
             .collect()
     }
