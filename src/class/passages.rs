@@ -82,3 +82,49 @@ pub fn summarize(text: &GradedText) -> PassageSummary {
     extra.sort_by_key(|c| (std::cmp::Reverse(c.students.len()), c.span));
     PassageSummary { key, extra }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::annotation::Annotation;
+    use crate::codebook::Codebook;
+    use crate::document::Document;
+
+    fn mark(doc: &Document, quote: &str, code: &str, coder: &str) -> Annotation {
+        let start = doc.char_of(doc.text().find(quote).unwrap());
+        Annotation::new(doc, Span::new(start, start + quote.chars().count()), code, coder)
+    }
+
+    #[test]
+    fn key_passages_count_who_found_them_and_extras_gather_by_overlap() {
+        let doc = Document::from_text("Rents will rise. Buses must run at night. The mayor is brave. Parks close at six.\n");
+        let cb = Codebook::default();
+        let key =
+            vec![mark(&doc, "Rents will rise", "prediction", "key"), mark(&doc, "Buses must run at night", "demand", "key")];
+        let students = [
+            // Both found; "The mayor is brave" added.
+            vec![
+                mark(&doc, "Rents will rise", "prediction", "a"),
+                mark(&doc, "Buses must run", "demand", "a"),
+                mark(&doc, "The mayor is brave", "opinion", "a"),
+            ],
+            // The prediction only; "mayor is brave" (overlapping a's) and "Parks" added.
+            vec![
+                mark(&doc, "Rents will", "prediction", "b"),
+                mark(&doc, "mayor is brave", "factual-assertion", "b"),
+                mark(&doc, "Parks close at six", "opinion", "b"),
+            ],
+            // Nothing.
+            vec![],
+        ];
+        let scores: Vec<_> = students.iter().map(|s| crate::agree::score(&doc, &key, s, &cb)).collect();
+        let key_passages = scores[2].missed.clone();
+        let text = GradedText { document: doc.clone(), path: std::path::PathBuf::from("t.txt"), key_passages, scores };
+        let summary = summarize(&text);
+        let key: Vec<(&str, Vec<usize>)> = summary.key.iter().map(|k| (k.item.exact.as_str(), k.found_by.clone())).collect();
+        assert_eq!(key, [("Buses must run at night", vec![0]), ("Rents will rise", vec![0, 1])], "least found first");
+        let extra: Vec<(&str, Vec<usize>, usize)> =
+            summary.extra.iter().map(|c| (c.quote.as_str(), c.students.clone(), c.codes.len())).collect();
+        assert_eq!(extra, [("The mayor is brave", vec![0, 1], 2), ("Parks close at six", vec![1], 1)]);
+    }
+}
