@@ -253,6 +253,26 @@ pub fn set_rubric_and_comments(
     Ok(class)
 }
 
+/// Is this sidecar the answer key's: named `<doc>.<key>.annotations.ron`, or signed by the key?
+pub fn is_key_sidecar(document: &Path, sidecar: &Path, coder: &str, key: &str) -> bool {
+    crate::sidecar::coder_path(document, key) == sidecar || coder.trim() == key
+}
+
+/// Leaves the answer key's sidecars out of a loaded class folder (the key is not a coder:
+/// exports and counts of the class must not hold it). Returns the key's name when its
+/// `class.ron` names one and something was left out.
+pub fn without_key(corpus: &mut crate::corpus::Corpus) -> Option<String> {
+    let key = load_class(&corpus.root).ok().flatten()?.key?;
+    let mut removed = false;
+    for doc in &mut corpus.documents {
+        let before = doc.sidecars.len();
+        let path = doc.path.clone();
+        doc.sidecars.retain(|s| !is_key_sidecar(&path, &s.path, &s.sidecar.coder, &key));
+        removed |= doc.sidecars.len() != before;
+    }
+    removed.then_some(key)
+}
+
 /// Checks a due date: `YYYY-MM-DD` or an RFC 3339 time.
 pub fn check_due(due: &str) -> Result<(), Error> {
     let date = time::macros::format_description!("[year]-[month]-[day]");

@@ -87,7 +87,9 @@ pub(super) struct Views {
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
     /// The class dashboard.
-    pub(super) class: super::class_view::ClassDashboard,
+    pub(super) dashboard: super::class_view::ClassDashboard,
+    /// A class: the assignment bar and instructions, hand-in and collection.
+    pub(super) assignment: super::assignment::AssignmentView,
 }
 
 pub struct App {
@@ -246,7 +248,7 @@ impl App {
     }
 
     /// The name that signs new annotations.
-    fn coder(&self) -> String {
+    pub(super) fn coder(&self) -> String {
         if let Some(name) = &self.coder_override {
             name.clone()
         } else if self.settings.coder.trim().is_empty() {
@@ -268,7 +270,7 @@ impl App {
 
     /// The class dashboard.
     pub fn class_dashboard(&self) -> &super::class_view::ClassDashboard {
-        &self.views.class
+        &self.views.dashboard
     }
 
     /// The opened folder's class manifest and students, once read.
@@ -299,15 +301,22 @@ impl App {
 
     /// Opens a document or folder; `in_frame`: a view asked for it while the window runs, so
     /// the document is read on a thread of its own whatever its size (before the first frame,
-    /// a small one is read at once).
+    /// a small one is read at once). An assignment package is unpacked, hand-ins collected.
     pub(super) fn open_path(&mut self, path: &Path, in_frame: bool) {
+        if super::assignment::is_package(path) {
+            return self.open_package(path);
+        }
+        if super::assignment::is_handin(path) {
+            return self.collect_handins(vec![path.to_path_buf()]);
+        }
         if path.is_dir() {
-            match crate::corpus::documents_in(path) {
+            match super::assignment::documents_of(path) {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
                     self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
-                    self.submit(Job::Class(super::class_view::ClassJob::Read(path.to_path_buf())));
+                    self.submit(Job::Dashboard(super::class_view::ClassJob::Read(path.to_path_buf())));
+                    self.read_folder_kind(path);
                     self.open_path(&first, in_frame);
                 }
                 Ok(_) => self.error(
@@ -324,14 +333,17 @@ impl App {
             return;
         }
         self.remember_position();
+        self.read_document_folder_kind(path);
         let coder = self.coder();
+        // In an assignment folder the student's sidecar is named by their name.
+        let sidecar = super::assignment::student_sidecar(path, &coder);
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if in_frame || bytes >= OPEN_IN_BACKGROUND_BYTES {
             let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
             std::thread::spawn(move || {
-                let _ = send.send(Session::open(&owned, None, &coder));
+                let _ = send.send(Session::open(&owned, sidecar.as_deref(), &coder));
             });
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
@@ -341,7 +353,7 @@ impl App {
             self.views.dialogs.show_open = false;
             return;
         }
-        let result = Session::open(path, None, &coder);
+        let result = Session::open(path, sidecar.as_deref(), &coder);
         self.adopt(path, result);
     }
 
@@ -518,7 +530,8 @@ impl App {
             Done::Exported(result) => self.views.export.finished(result),
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
-            Done::Class(done) => self.take_in_class(done),
+            Done::Dashboard(done) => self.take_in_dashboard(done),
+            Done::Class(done) => self.take_in_class(*done),
             Done::CompareReady { mut view, gold } => {
                 // Only for the document still open.
                 let same = self.session.as_ref().is_some_and(|s| s.doc.path() == view.document().path());
@@ -632,6 +645,7 @@ impl App {
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
+        views.assignment.bar(ui, &ctx, out);
         egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
         let screen = egui_ctx.content_rect();
         if ctx.session.is_some() && ctx.panels.annotations {
@@ -661,8 +675,9 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
-        views.class.ui(ui, &ctx, out);
+        views.dashboard.ui(ui, &ctx, out);
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), ctx.aliases(), out);
+        views.assignment.ui(ui, &ctx, out);
         self.run_commands(&egui_ctx);
     }
 
@@ -753,7 +768,11 @@ impl App {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });
-        if let Some(path) = dropped.into_iter().next() {
+        // Hand-ins dropped together are collected together; anything else opens.
+        let (handins, others): (Vec<PathBuf>, Vec<PathBuf>) = dropped.into_iter().partition(|p| super::assignment::is_handin(p));
+        if !handins.is_empty() {
+            self.push(Command::CollectHandins(handins));
+        } else if let Some(path) = others.into_iter().next() {
             self.push(Command::OpenPath(path));
         }
     }

@@ -365,7 +365,7 @@ fn run_class(options: Options, progress: &mut impl FnMut(&str)) -> Result<ClassR
         bench.frame();
         longest = longest.max(ms(t.elapsed()));
         frames += 1;
-        if bench.app.views.class.ready() {
+        if bench.app.views.dashboard.ready() {
             break;
         }
         if Instant::now() > deadline {
@@ -373,7 +373,7 @@ fn run_class(options: Options, progress: &mut impl FnMut(&str)) -> Result<ClassR
         }
     }
     let ready_ms = ms(started.elapsed());
-    if let Some(e) = &bench.app.views.class.error {
+    if let Some(e) = &bench.app.views.dashboard.error {
         return Err(Error::usage(format!("the class dashboard could not grade the class: {e}")));
     }
     Ok(ClassResult { students: CLASS_STUDENTS, texts: CLASS_TEXTS, annotations, ready_ms, frames, longest_frame_ms: longest })

@@ -13,47 +13,47 @@ impl App {
         self.class.as_ref().filter(|c| c.root == folder.root).map(|c| c.root.clone())
     }
 
-    pub(super) fn run_class(&mut self, cmd: ClassCommand) {
+    pub(super) fn run_dashboard(&mut self, cmd: ClassCommand) {
         let Some(root) = self.class_root() else {
             self.notice = Some(Notice { text: "Open a class folder (one with a class.ron) first.".into(), is_error: false });
             return;
         };
         match cmd {
             ClassCommand::Grade => {
-                self.views.class.started();
-                self.submit(Job::Class(ClassJob::Grade(root)));
+                self.views.dashboard.started();
+                self.submit(Job::Dashboard(ClassJob::Grade(root)));
             }
             ClassCommand::OpenPair { document, student } => {
                 let Some(key) = self.class.as_ref().and_then(|c| c.manifest.key.clone()) else { return };
                 if self.save_before_leaving() {
-                    self.after_save.push(super::command::Command::Class(ClassCommand::OpenPair { document, student }));
+                    self.after_save.push(super::command::Command::Dashboard(ClassCommand::OpenPair { document, student }));
                     return;
                 }
                 let Some(session) = self.session.as_ref().filter(|s| s.doc.path() == Some(document.as_path())) else {
                     // Read in the background; the dashboard asks again once it is open.
                     self.open_path(&document, true);
-                    self.views.class.pending_pair = Some((document, student));
-                    self.views.class.open = false;
+                    self.views.dashboard.pending_pair = Some((document, student));
+                    self.views.dashboard.open = false;
                     return;
                 };
                 let document = std::sync::Arc::new(session.doc.clone());
                 let aliases = self.aliases();
-                self.submit(Job::Class(ClassJob::OpenPair { document, student, key, aliases }));
+                self.submit(Job::Dashboard(ClassJob::OpenPair { document, student, key, aliases }));
                 // The compare view opens under the window: the dashboard steps aside (the menu
                 // brings it back with its grades).
-                self.views.class.open = false;
+                self.views.dashboard.open = false;
             }
             ClassCommand::SetAnonymous(on) => {
                 self.settings.anonymous = on;
                 self.save_settings();
                 self.anonymize_compare();
             }
-            ClassCommand::Save { rubric, comments } => self.submit(Job::Class(ClassJob::Save { root, rubric, comments })),
+            ClassCommand::Save { rubric, comments } => self.submit(Job::Dashboard(ClassJob::Save { root, rubric, comments })),
             ClassCommand::WriteFeedback { out } => {
                 let anonymous = self.settings.anonymous;
-                self.submit(Job::Class(ClassJob::Feedback { root, out, anonymous }));
+                self.submit(Job::Dashboard(ClassJob::Feedback { root, out, anonymous }));
             }
-            ClassCommand::WriteGradebook { path, text } => self.submit(Job::Class(ClassJob::Write { path, text })),
+            ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(ClassJob::Write { path, text })),
         }
     }
 
@@ -73,7 +73,7 @@ impl App {
         }
     }
 
-    pub(super) fn take_in_class(&mut self, done: ClassDone) {
+    pub(super) fn take_in_dashboard(&mut self, done: ClassDone) {
         match done {
             ClassDone::Read { root, result } => {
                 if self.folder.as_ref().is_none_or(|f| f.root != root) {
@@ -91,9 +91,9 @@ impl App {
                 if let Some(class) = self.class.as_mut().filter(|c| c.root == root) {
                     class.manifest = manifest.clone();
                 }
-                self.views.class.take_in(ClassDone::Saved { root, result: Ok(manifest) });
+                self.views.dashboard.take_in(ClassDone::Saved { root, result: Ok(manifest) });
             }
-            other => self.views.class.take_in(other),
+            other => self.views.dashboard.take_in(other),
         }
     }
 }

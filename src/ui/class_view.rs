@@ -151,7 +151,7 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
         }
         ClassJob::Grade(root) => {
             let result = crate::class::grade_scores(&root, &mut |done, total| {
-                let _ = progress.send(Done::Class(ClassDone::Progress { root: root.clone(), done, total }));
+                let _ = progress.send(Done::Dashboard(ClassDone::Progress { root: root.clone(), done, total }));
                 true
             });
             ClassDone::Graded { root, result }
@@ -179,7 +179,7 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             ClassDone::Wrote(result)
         }
     };
-    Done::Class(done)
+    Done::Dashboard(done)
 }
 
 /// The tabs of the dashboard.
@@ -444,7 +444,7 @@ impl ClassDashboard {
         // The text of a clicked cell is read in the background; the pair opens once it is in.
         if let Some((document, student)) = &self.pending_pair {
             if ctx.document_path() == Some(document.as_path()) {
-                out.push(Command::Class(ClassCommand::OpenPair { document: document.clone(), student: student.clone() }));
+                out.push(Command::Dashboard(ClassCommand::OpenPair { document: document.clone(), student: student.clone() }));
                 self.pending_pair = None;
             } else if ctx.opening.is_none() {
                 // It did not open (the app says why).
@@ -475,10 +475,10 @@ impl ClassDashboard {
                 .on_hover_text("Show every student by a pseudonym, here, in the compare view and in exports")
                 .changed()
             {
-                out.push(Command::Class(ClassCommand::SetAnonymous(anon)));
+                out.push(Command::Dashboard(ClassCommand::SetAnonymous(anon)));
             }
             if ui.add_enabled(self.progress.is_none(), egui::Button::new("Grade again")).clicked() {
-                out.push(Command::Class(ClassCommand::Grade));
+                out.push(Command::Dashboard(ClassCommand::Grade));
             }
         });
         if let Some((done, total)) = self.progress {
@@ -592,7 +592,7 @@ impl ClassDashboard {
                         let label = format!("{name} on {d}: {text}");
                         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
                         if r.clicked() {
-                            out.push(Command::Class(ClassCommand::OpenPair {
+                            out.push(Command::Dashboard(ClassCommand::OpenPair {
                                 document: l.root.join(d),
                                 student: row.student.clone(),
                             }));
@@ -837,7 +837,7 @@ impl ClassDashboard {
                 if self.edited {
                     out.push(self.save_command());
                 }
-                out.push(Command::Class(ClassCommand::WriteFeedback { out: root.join("feedback") }));
+                out.push(Command::Dashboard(ClassCommand::WriteFeedback { out: root.join("feedback") }));
             }
             for (label, file, canvas) in
                 [("Export Moodle CSV", "gradebook-moodle.csv", false), ("Export Canvas CSV", "gradebook-canvas.csv", true)]
@@ -850,7 +850,7 @@ impl ClassDashboard {
     }
 
     fn save_command(&self) -> Command {
-        Command::Class(ClassCommand::Save { rubric: self.rubric.clone(), comments: self.comments.clone() })
+        Command::Dashboard(ClassCommand::Save { rubric: self.rubric.clone(), comments: self.comments.clone() })
     }
 
     /// A gradebook of the grades shown, with pseudonyms in anonymous mode.
@@ -859,7 +859,7 @@ impl ClassDashboard {
         let grades = if anonymous { l.grades.clone().anonymized() } else { l.grades.clone() };
         let text = if canvas { crate::class::canvas_csv(&grades) } else { crate::class::gradebook_csv(&grades) };
         match text {
-            Ok(text) => Command::Class(ClassCommand::WriteGradebook { path: path.to_path_buf(), text }),
+            Ok(text) => Command::Dashboard(ClassCommand::WriteGradebook { path: path.to_path_buf(), text }),
             Err(e) => {
                 self.message = Some((e.to_string(), true));
                 Command::DismissNotice

@@ -86,14 +86,20 @@ pub enum UiCommand {
     ShowRetrieve,
     /// Open the class dashboard (a class folder with an answer key).
     ClassDashboard,
+    /// Show the open assignment's instructions.
+    ShowAssignment,
+    /// Save the student's work of the open assignment in one hand-in file.
+    HandIn,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 29] = [
         UiCommand::Open,
+        UiCommand::ShowAssignment,
+        UiCommand::HandIn,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
@@ -151,6 +157,8 @@ impl UiCommand {
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::ClassDashboard => "Class dashboard…",
+            UiCommand::ShowAssignment => "Assignment instructions",
+            UiCommand::HandIn => "Hand in...",
         }
     }
 
@@ -158,7 +166,7 @@ impl UiCommand {
     /// drawn between sections).
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
-            UiCommand::Open => (Menu::File, 0),
+            UiCommand::Open | UiCommand::ShowAssignment | UiCommand::HandIn => (Menu::File, 0),
             UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
@@ -325,6 +333,10 @@ pub enum Command {
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),
+    /// Write the open assignment's hand-in to this file (in the background).
+    HandIn(PathBuf),
+    /// Collect these hand-ins into the open class folder (in the background).
+    CollectHandins(Vec<PathBuf>),
     /// Start an export in the background.
     StartExport(ExportRequest),
     CancelExport,
@@ -332,7 +344,7 @@ pub enum Command {
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),
     /// What the class dashboard asks for.
-    Class(super::class_view::ClassCommand),
+    Dashboard(super::class_view::ClassCommand),
 }
 
 impl From<UiCommand> for Command {

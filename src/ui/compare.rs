@@ -41,6 +41,8 @@ pub struct Candidate {
     pub checked: bool,
     /// The coder, or why the sidecar was refused.
     pub loaded: Result<LoadedCoder, String>,
+    /// The answer key named in the folder's `class.ron`: never a coder, only the key's reference.
+    pub is_key: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,16 @@ pub struct CompareView {
     aliases: BTreeMap<String, String>,
     /// Sidecars are being read on the worker (Rescan, Add).
     pub reading: bool,
+    /// The answer key's coder as the folder's `class.ron` names it.
+    class_key: Option<String>,
+    /// Hide where the key has marks (the "missed" marks and their notes), e.g. while projecting.
+    pub hide_key: bool,
+}
+
+/// The answer key's coder named by the `class.ron` beside a document (read from disk).
+fn class_key_of(doc: &Document) -> Option<String> {
+    let folder = doc.path().and_then(Path::parent)?;
+    crate::class::load_class(folder).ok().flatten()?.key
 }
 
 /// Reads sidecars to offer in the compare view of `doc` (the worker runs it): the files in
@@ -117,6 +129,7 @@ pub struct CompareView {
 /// by hand is selected when it loads.
 pub fn read_candidates(doc: &Document, paths: Option<Vec<PathBuf>>, known: &[PathBuf]) -> Vec<Candidate> {
     let gold = doc.path().map(gold_path);
+    let key = class_key_of(doc);
     let (paths, found_beside) = match paths {
         Some(paths) => (paths, false),
         None => (doc.path().map(crate::sidecar::find_sidecars).unwrap_or_default(), true),
@@ -126,8 +139,13 @@ pub fn read_candidates(doc: &Document, paths: Option<Vec<PathBuf>>, known: &[Pat
         .filter(|p| !known.contains(p))
         .map(|p| {
             let loaded = agree::load_coder(doc, &p).map_err(|e| e.to_string());
-            let checked = loaded.is_ok() && !(found_beside && gold.as_ref() == Some(&p));
-            Candidate { path: p, checked, loaded }
+            let is_key = key.as_deref().is_some_and(|key| match (doc.path(), &loaded) {
+                (Some(d), Ok(l)) => crate::class::is_key_sidecar(d, &p, &l.name, key),
+                (Some(d), Err(_)) => crate::sidecar::coder_path(d, key) == p,
+                (None, _) => false,
+            });
+            let checked = loaded.is_ok() && !(found_beside && gold.as_ref() == Some(&p)) && !is_key;
+            Candidate { path: p, checked, loaded, is_key }
         })
         .collect()
 }
@@ -149,7 +167,11 @@ impl CompareView {
             rect: None,
             aliases: BTreeMap::new(),
             reading: false,
+            class_key: None,
+            hide_key: false,
         };
+        // Read here, on the worker thread that builds the view.
+        view.class_key = class_key_of(&view.doc);
         let found = read_candidates(&view.doc, None, &[]);
         view.take_candidates(found, false);
         view
@@ -185,6 +207,10 @@ impl CompareView {
             }
             self.candidates.push(c);
         }
+        // Scores against the class's key unless another reference was chosen.
+        if self.key.is_none() {
+            self.key = self.candidates.iter().position(|c| c.is_key && c.loaded.is_ok());
+        }
         self.dirty = true;
     }
 
@@ -214,6 +240,11 @@ impl CompareView {
         self.dirty = true;
     }
 
+    /// The answer key's coder named by the folder's `class.ron`, if any.
+    pub fn class_key(&self) -> Option<&str> {
+        self.class_key.as_deref()
+    }
+
     /// Asks for a sidecar from anywhere to be read; one made for another text is refused with
     /// the reason when it has been read.
     fn add_sidecar(&mut self, path: &Path, out: &mut Vec<Command>) {
@@ -237,7 +268,8 @@ impl CompareView {
         }
         self.dirty = false;
         // The coders were read when they were offered: choosing them reads nothing again.
-        let selected = self.candidates.iter().filter(|c| c.checked).filter_map(|c| c.loaded.as_ref().ok().cloned()).collect();
+        let selected =
+            self.candidates.iter().filter(|c| c.checked && !c.is_key).filter_map(|c| c.loaded.as_ref().ok().cloned()).collect();
         let (loaded, codebook) = agree::name_coders(selected);
         let paths: Vec<PathBuf> = loaded.iter().map(|c| c.path.clone()).collect();
         let coders: Vec<(String, Vec<Annotation>)> =
@@ -393,7 +425,7 @@ impl CompareView {
                 ui.label(RichText::new("no sidecars beside this document").weak());
             }
             let hide = !self.aliases.is_empty();
-            for c in &mut self.candidates {
+            for c in self.candidates.iter_mut().filter(|c| !c.is_key) {
                 let file = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 // In anonymous mode a file name would name the student.
                 let (file, place) = if hide {
@@ -427,6 +459,19 @@ impl CompareView {
                 out.push(Command::ReadCoders(None));
             }
         });
+        if let Some(key) = &self.class_key {
+            ui.horizontal_wrapped(|ui| {
+                let found = self.candidates.iter().any(|c| c.is_key && c.loaded.is_ok());
+                let text = if found {
+                    format!("Answer key: {key} (not a coder; used in the Answer key tab)")
+                } else {
+                    format!("Answer key: {key} (no key sidecar for this text)")
+                };
+                ui.label(RichText::new(text).weak());
+                ui.checkbox(&mut self.hide_key, "Hide key")
+                    .on_hover_text("Hide the key's marks and notes, e.g. while the screen is projected");
+            });
+        }
         ui.horizontal(|ui| {
             ui.label("Add sidecar…");
             let r = ui
@@ -454,7 +499,11 @@ impl CompareView {
             ui.label("Lanes, left to right:");
             ui.strong(names.join(" · "));
             if let Some(k) = &data.key_name {
-                ui.label(format!("— misses and extras against the key {k} are marked"));
+                if self.hide_key {
+                    ui.label("- extras against the key are marked (the key is hidden)");
+                } else {
+                    ui.label(format!("- misses and extras against the key {k} are marked"));
+                }
             }
         });
         let row_h = 26.0;
@@ -488,7 +537,7 @@ impl CompareView {
                             }
                         }
                         if let Some(marks) = data.marks.get(&p) {
-                            for m in marks {
+                            for m in marks.iter().filter(|m| !(self.hide_key && m.missed)) {
                                 let (word, colour) = if m.missed {
                                     ("missed", ui.visuals().error_fg_color)
                                 } else {

@@ -50,7 +50,15 @@ impl FolderEntry {
 
     /// Reads what the document's sidecars say (on the worker thread: it reads every file).
     pub fn read(path: &Path, codebook: &Codebook) -> Self {
-        let sidecars = crate::sidecar::find_sidecars(path);
+        Self::read_without(path, codebook, None)
+    }
+
+    /// As [`Self::read`], leaving out the sidecars of `key` (a class's answer key is not a coder).
+    pub fn read_without(path: &Path, codebook: &Codebook, key: Option<&str>) -> Self {
+        let mut sidecars = crate::sidecar::find_sidecars(path);
+        if let Some(key) = key {
+            sidecars.retain(|s| *s != crate::sidecar::coder_path(path, key));
+        }
         let mut entry = Self::unread(path);
         entry.coders = sidecars.len().saturating_sub(1);
         let default = crate::sidecar::default_path(path);

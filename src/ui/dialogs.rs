@@ -96,7 +96,11 @@ impl Dialogs {
         let mut open = true;
         egui::Window::new("Open a document").open(&mut open).collapsible(false).show(egui_ctx, |ui| {
             if ui.button("Browse…").clicked() {
-                match rfd::FileDialog::new().add_filter("Texts", &["txt", "md"]).pick_file() {
+                let dialog = rfd::FileDialog::new()
+                    .add_filter("Texts and assignments", &["txt", "md", super::assignment::PACKAGE_EXTENSION])
+                    .add_filter("Assignments", &[super::assignment::PACKAGE_EXTENSION])
+                    .add_filter("Hand-ins to collect", &[super::assignment::HANDIN_EXTENSION]);
+                match dialog.pick_file() {
                     Some(p) => out.push(Command::OpenPath(p)),
                     None => out.push(Command::Notify(Notice {
                         text: "No file was chosen. If no dialog appeared, type the file's path below, or drop the file onto the window.".into(),
@@ -104,7 +108,7 @@ impl Dialogs {
                     })),
                 }
             }
-            ui.label("Path of a document or folder:");
+            ui.label("Path of a document, folder or assignment:");
             let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));

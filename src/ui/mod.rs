@@ -8,6 +8,7 @@
 //! disk work to the one background thread in [`worker`]; its answers come back as messages.
 
 pub mod app;
+pub mod assignment;
 pub mod bench;
 pub mod bidi;
 mod class_run;

@@ -34,7 +34,9 @@ fn split(s: &str, by: char) -> Vec<String> {
 /// Reads the folder and retrieves what `form` asks for, as `marginalia retrieve` does.
 pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Error> {
     let conditions = split(&form.conditions, ';').iter().map(|c| Condition::parse(c)).collect::<Result<Vec<_>, _>>()?;
-    let corpus = crate::corpus::load(folder)?;
+    let mut corpus = crate::corpus::load(folder)?;
+    // In the app a class's answer key is not a coder (its passages are the answers).
+    crate::class::without_key(&mut corpus);
     let query = Query {
         codes: crate::retrieve::resolve_codes(&corpus, &split(&form.codes, ','))?,
         all_codes: form.all_codes,

@@ -31,6 +31,8 @@ impl App {
         match cmd {
             Command::Ui(c) => self.run_ui(ctx, c),
             Command::OpenPath(p) => self.open_path(&p, true),
+            Command::HandIn(out) => self.hand_in(out),
+            Command::CollectHandins(files) => self.collect_handins(files),
             Command::CancelOpening => {
                 // The reading thread finishes on its own; its result is dropped with the channel.
                 self.opening = None;
@@ -59,7 +61,7 @@ impl App {
             Command::CancelExport => self.worker.cancel_export(),
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
-            Command::Class(c) => self.run_class(c),
+            Command::Dashboard(c) => self.run_dashboard(c),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;
@@ -82,12 +84,14 @@ impl App {
             | UiCommand::ZoomOut
             | UiCommand::ZoomReset => self.run_window(ctx, cmd),
             UiCommand::Open => self.views.dialogs.show_open = true,
+            UiCommand::ShowAssignment => self.show_assignment(),
+            UiCommand::HandIn => self.show_handin(),
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
-            UiCommand::ClassDashboard => self.run_class(super::class_view::ClassCommand::Grade),
+            UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;
@@ -373,6 +377,7 @@ impl App {
         }
         self.views.dialogs.asking_coder = false;
         self.save_settings();
+        self.follow_coder();
     }
 
     /// Goes on without a name: the one from the environment signs annotations meanwhile.

@@ -91,13 +91,15 @@ pub enum Job {
     /// Copies the changed sidecar on disk aside ("Keep mine"), before the session is saved
     /// over it.
     KeepTheirsAside(PathBuf),
+    /// A class's disk work: unpacking an assignment, handing in, collecting hand-ins.
+    Class(super::assignment::ClassJob),
     /// Writes the app's settings.
     SaveSettings {
         settings: Box<Settings>,
         path: PathBuf,
     },
     /// The class dashboard's disk work (see [`super::class_view`]).
-    Class(super::class_view::ClassJob),
+    Dashboard(super::class_view::ClassJob),
 }
 
 /// What the background thread reports.
@@ -145,13 +147,14 @@ pub enum Done {
     TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
     /// What the class dashboard's jobs report.
-    Class(super::class_view::ClassDone),
+    Dashboard(super::class_view::ClassDone),
+    Class(Box<super::assignment::ClassDone>),
 }
 
 impl Done {
     /// Does this message end a job (rather than report progress)?
     fn ends_job(&self) -> bool {
-        !matches!(self, Done::Progress { .. } | Done::Class(super::class_view::ClassDone::Progress { .. }))
+        !matches!(self, Done::Progress { .. } | Done::Dashboard(super::class_view::ClassDone::Progress { .. }))
     }
 }
 
@@ -249,12 +252,16 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
         }
         Job::ScanFolder { root, docs } => {
             let codebook = docs.first().and_then(|d| crate::session::codebook_for(d).ok()).unwrap_or_default();
-            let entries = docs.iter().map(|d| FolderEntry::read(d, &codebook)).collect();
+            // The answer key of a class folder is not a coder: its marks are not counted.
+            let key = crate::class::load_class(&root).ok().flatten().and_then(|c| c.key);
+            let entries = docs.iter().map(|d| FolderEntry::read_without(d, &codebook, key.as_deref())).collect();
             Done::FolderScanned { root, entries }
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);
-            let result = crate::corpus::load(&request.source).and_then(|corpus| {
+            let result = crate::corpus::load(&request.source).and_then(|mut corpus| {
+                // A class's answer key is not a coder: exports leave it out, and say so.
+                let key = crate::class::without_key(&mut corpus);
                 export::write(&corpus, request.format, &request.options, &request.out, &|n, of| {
                     // A message per percent is plenty for a progress bar.
                     let step = (of / 100).max(1);
@@ -263,6 +270,12 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                         let _ = progress.send(Done::Progress { done: n, total: of });
                     }
                     !cancel.load(Ordering::Relaxed)
+                })
+                .map(|mut summary| {
+                    if let Some(key) = key {
+                        summary.notes.push(format!("The answer key ({key}) is not a coder and was left out."));
+                    }
+                    summary
                 })
             });
             Done::Exported(result)
@@ -275,13 +288,14 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             Done::SidecarChecked { path, changed }
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
+        Job::Class(job) => Done::Class(Box::new(super::assignment::run(job))),
         Job::OpenCompare(doc) => {
             let gold = compare::open_gold(&doc).map(Box::new);
             let mut view = CompareView::new(doc);
             view.recompute();
             Done::CompareReady { view: Box::new(view), gold }
         }
-        Job::Class(job) => super::class_view::run_job(job, progress),
+        Job::Dashboard(job) => super::class_view::run_job(job, progress),
         Job::ReadCoders { doc, paths, known } => {
             let added = paths.is_some();
             let found = compare::read_candidates(&doc, paths, &known);

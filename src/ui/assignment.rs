@@ -1,0 +1,798 @@
+//! A class in the app, from the student's and the collecting teacher's side: opening an
+//! assignment package (unpacked into the student's documents folder, its instructions shown),
+//! handing in the student's sidecars, and collecting dropped hand-ins into the open class
+//! folder. The rules are the core's ([`crate::class`]); the unpacking, hand-in and collection
+//! run on the app's background worker ([`ClassJob`]), never in a frame.
+
+use std::path::{Path, PathBuf};
+
+use egui::{RichText, Ui};
+
+use super::App;
+use super::command::{Command, UiCommand};
+use super::view::{Notice, ViewCtx};
+use super::worker::Job;
+use crate::class::{self, AssignmentManifest, ClassManifest, CollectOutcome};
+use crate::codebook::Codebook;
+use crate::error::Error;
+
+/// The extension of an assignment package.
+pub const PACKAGE_EXTENSION: &str = "marginalia-assignment";
+/// The extension of a hand-in.
+pub const HANDIN_EXTENSION: &str = "marginalia-handin";
+
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Is this an assignment package (`*.marginalia-assignment`)?
+pub fn is_package(path: &Path) -> bool {
+    has_extension(path, PACKAGE_EXTENSION)
+}
+
+/// Is this a hand-in (`*.marginalia-handin`)?
+pub fn is_handin(path: &Path) -> bool {
+    has_extension(path, HANDIN_EXTENSION)
+}
+
+/// The student's documents folder (else their home folder, else the current one).
+pub fn documents_folder() -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|d| d.document_dir().map(Path::to_path_buf).or_else(|| Some(d.home_dir().to_path_buf())))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where an assignment is unpacked: `<documents>/Marginalia/<assignment name>`. A name that
+/// could not be one folder's name is made into one.
+pub fn assignment_folder(documents: &Path, name: &str) -> PathBuf {
+    let safe: String = name
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    documents.join("Marginalia").join(if safe.is_empty() { "assignment" } else { safe })
+}
+
+/// Is `folder` a student's assignment folder (it holds `assignment.ron`)?
+pub fn is_assignment_folder(folder: &Path) -> bool {
+    folder.join(class::ASSIGNMENT_FILE).is_file()
+}
+
+/// The documents of a folder to list: in an assignment or class folder its texts (never
+/// `instructions.md`), else every document.
+pub fn documents_of(folder: &Path) -> Result<Vec<PathBuf>, Error> {
+    if is_assignment_folder(folder) || folder.join(class::CLASS_FILE).is_file() {
+        class::texts_in(folder)
+    } else {
+        crate::corpus::documents_in(folder)
+    }
+}
+
+/// The sidecar a student writes in an assignment folder: their own,
+/// `<doc>.<coder>.annotations.ron`, so that a hand-in names whose work it is. `None` (the
+/// default sidecar) outside an assignment folder, for a name that cannot be part of a file
+/// name, and when the student's work is already in the default sidecar (made before).
+pub fn student_sidecar(document: &Path, coder: &str) -> Option<PathBuf> {
+    let folder = document.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !is_assignment_folder(folder) || class::check_coder(coder).is_err() {
+        return None;
+    }
+    let own = crate::sidecar::coder_path(document, coder);
+    (own.exists() || !crate::sidecar::default_path(document).exists()).then_some(own)
+}
+
+/// Disk work of a class, for the background worker.
+pub enum ClassJob {
+    /// Unpacks a package into `<documents>/Marginalia/<name>`.
+    Unpack { package: PathBuf, documents: PathBuf },
+    /// Writes the coder's hand-in of the assignment folder to `out`.
+    HandIn { folder: PathBuf, coder: String, out: PathBuf },
+    /// Collects hand-ins into a class folder.
+    Collect { folder: PathBuf, files: Vec<PathBuf> },
+    /// Reads what a folder is: a student's assignment, a teacher's class, or neither.
+    Read(PathBuf),
+}
+
+/// What the worker reports of a [`ClassJob`].
+pub enum ClassDone {
+    /// `dest`: the folder the assignment is (or already was) in, when there is one to open.
+    Unpacked {
+        package: PathBuf,
+        dest: Option<PathBuf>,
+        result: Result<AssignmentManifest, Error>,
+    },
+    /// `replaced`: a hand-in was there before and was replaced.
+    HandedIn {
+        out: PathBuf,
+        replaced: bool,
+        result: Result<(), Error>,
+    },
+    Collected {
+        folder: PathBuf,
+        result: Result<Vec<(PathBuf, CollectOutcome)>, Error>,
+    },
+    Read {
+        folder: PathBuf,
+        assignment: Option<AssignmentManifest>,
+        class: Option<ClassManifest>,
+    },
+}
+
+/// Runs a class job (on the worker thread).
+pub fn run(job: ClassJob) -> ClassDone {
+    match job {
+        ClassJob::Unpack { package, documents } => {
+            let manifest = match class::read_assignment(&package) {
+                Ok(m) => m,
+                Err(e) => return ClassDone::Unpacked { package, dest: None, result: Err(e) },
+            };
+            let dest = assignment_folder(&documents, &manifest.name);
+            let result = class::unpack(&package, &dest);
+            // A folder of the same assignment is opened even when it could not be refreshed.
+            let same = class::folder_assignment(&dest).is_ok_and(|m| m.assignment == manifest.assignment);
+            let dest = (result.is_ok() || same).then_some(dest);
+            ClassDone::Unpacked { package, dest, result }
+        }
+        ClassJob::HandIn { folder, coder, out } => {
+            let replaced = out.exists();
+            let result = class::handin(&folder, &coder, Some(&out), time::OffsetDateTime::now_utc()).map(|_| ());
+            ClassDone::HandedIn { out, replaced, result }
+        }
+        ClassJob::Collect { folder, files } => {
+            let result = class::collect(&folder, &files);
+            ClassDone::Collected { folder, result }
+        }
+        ClassJob::Read(folder) => {
+            let assignment = class::folder_assignment(&folder).ok();
+            let class = class::load_class(&folder).ok().flatten();
+            ClassDone::Read { folder, assignment, class }
+        }
+    }
+}
+
+/// One hand-in's line in the collection window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectLine {
+    pub file: String,
+    pub collected: bool,
+    pub text: String,
+}
+
+/// The hand-in window's state.
+#[derive(Default)]
+pub struct HandinDialog {
+    pub open: bool,
+    /// Where the hand-in is written (typed, or chosen in the save dialog).
+    pub path: String,
+    /// The last result, in plain words, and whether it is an error.
+    pub message: Option<(String, bool)>,
+    pub busy: bool,
+}
+
+/// The assignment bar, the instructions window, the hand-in window and the collection window.
+#[derive(Default)]
+pub struct AssignmentView {
+    /// Where packages are unpacked (tests set it; else [`documents_folder`]).
+    pub documents: Option<PathBuf>,
+    /// The open folder's assignment: (folder, manifest).
+    pub current: Option<(PathBuf, AssignmentManifest)>,
+    /// The open folder's class manifest, for a teacher's class folder.
+    pub class: Option<(PathBuf, ClassManifest)>,
+    pub show_instructions: bool,
+    pub handin: HandinDialog,
+    /// The last collection's results, with the folder; shown while `Some`.
+    pub collected: Option<(PathBuf, Vec<CollectLine>)>,
+    /// A package being unpacked.
+    pub unpacking: Option<PathBuf>,
+}
+
+impl AssignmentView {
+    /// The folder packages are unpacked into (`Marginalia/<name>` below it).
+    pub fn documents(&self) -> PathBuf {
+        self.documents.clone().unwrap_or_else(documents_folder)
+    }
+
+    /// The assignment of the open folder (or of the document open alone), if it is one.
+    fn current_in<'a>(&'a self, ctx: &ViewCtx) -> Option<&'a (PathBuf, AssignmentManifest)> {
+        self.current.as_ref().filter(|(f, _)| match ctx.folder {
+            Some(open) => open.root == *f,
+            None => ctx.document_path().and_then(Path::parent) == Some(f.as_path()),
+        })
+    }
+
+    /// The bar under the menu in an assignment folder: its title, due date, instructions and
+    /// the Hand in button. Drawn before the central panel.
+    pub fn bar(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        if let Some(package) = &self.unpacking {
+            let name = package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            egui::Panel::top("assignment-bar").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("Opening the assignment {name}..."));
+                });
+            });
+            return;
+        }
+        let Some((_, manifest)) = self.current_in(ctx) else { return };
+        egui::Panel::top("assignment-bar").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("Assignment: {}", manifest.title)).strong());
+                if let Some(due) = &manifest.due {
+                    ui.label(format!("Due: {}", due_text(due)));
+                }
+                if ui.button("Instructions").on_hover_text("Show what to do in this assignment").clicked() {
+                    out.push(UiCommand::ShowAssignment.into());
+                }
+                let hand_in = egui::Button::new(RichText::new("Hand in...").strong());
+                if ui.add(hand_in).on_hover_text("Save your work in one file to give to your teacher").clicked() {
+                    out.push(UiCommand::HandIn.into());
+                }
+            });
+        });
+    }
+
+    /// The windows: instructions, hand-in, collection results.
+    pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let egui_ctx = ui.ctx().clone();
+        if self.show_instructions {
+            self.instructions_window(&egui_ctx, ctx, out);
+        }
+        if self.handin.open {
+            self.handin_window(&egui_ctx, ctx, out);
+        }
+        if self.collected.is_some() {
+            self.collected_window(&egui_ctx);
+        }
+    }
+
+    fn instructions_window(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let Some((folder, manifest)) = &self.current else {
+            self.show_instructions = false;
+            return;
+        };
+        let codebook =
+            ctx.session.filter(|s| s.doc.path().and_then(Path::parent) == Some(folder.as_path())).map(|s| s.edits.codebook());
+        let mut open = true;
+        egui::Window::new("Assignment").open(&mut open).default_width(520.0).show(egui_ctx, |ui| {
+            egui::ScrollArea::vertical().max_height(520.0).show(ui, |ui| {
+                ui.heading(&manifest.title);
+                match &manifest.due {
+                    Some(due) => ui.label(RichText::new(format!("Due: {}", due_text(due))).strong()),
+                    None => ui.label("No due date."),
+                };
+                ui.label(RichText::new(format!("Your work is saved in {}", folder.display())).weak());
+                ui.separator();
+                ui.strong("Texts");
+                for text in &manifest.documents {
+                    let codes = if text.codes.is_empty() {
+                        "any code".to_owned()
+                    } else {
+                        text.codes.iter().map(|c| code_name(codebook, c)).collect::<Vec<_>>().join(", ")
+                    };
+                    ui.label(format!("{}: mark {codes}", text.file_name));
+                }
+                if !manifest.instructions.trim().is_empty() {
+                    ui.separator();
+                    markdown_ui(ui, &manifest.instructions);
+                }
+                ui.separator();
+                if ui.button(RichText::new("Hand in...").strong()).clicked() {
+                    out.push(UiCommand::HandIn.into());
+                }
+            });
+        });
+        self.show_instructions &= open;
+    }
+
+    fn handin_window(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
+        let mut open = true;
+        let coder = ctx.session.map(|s| s.coder.clone()).unwrap_or_default();
+        egui::Window::new("Hand in").open(&mut open).collapsible(false).default_width(520.0).show(egui_ctx, |ui| {
+            ui.label(format!("Your marks, signed \"{coder}\", are saved in one file. Give that file to your teacher."));
+            ui.label("Save the file here:");
+            ui.horizontal(|ui| {
+                let r = ui.add(egui::TextEdit::singleline(&mut self.handin.path).desired_width(380.0));
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Hand-in file"));
+                if ui.button("Choose...").clicked() {
+                    let current = PathBuf::from(self.handin.path.trim());
+                    let mut dialog = rfd::FileDialog::new().add_filter("Hand-ins", &[HANDIN_EXTENSION]);
+                    if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
+                        dialog = dialog.set_directory(dir);
+                    }
+                    if let Some(name) = current.file_name() {
+                        dialog = dialog.set_file_name(name.to_string_lossy());
+                    }
+                    if let Some(p) = dialog.save_file() {
+                        self.handin.path = p.display().to_string();
+                    }
+                }
+            });
+            let ready = !self.handin.busy && !self.handin.path.trim().is_empty();
+            if ui.add_enabled(ready, egui::Button::new(RichText::new("Hand in now").strong())).clicked() {
+                out.push(Command::HandIn(PathBuf::from(self.handin.path.trim())));
+            }
+            if self.handin.busy {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Saving your hand-in...");
+                });
+            }
+            if let Some((text, is_error)) = &self.handin.message {
+                let colour = if *is_error { ui.visuals().error_fg_color } else { ui.visuals().strong_text_color() };
+                ui.label(RichText::new(text).color(colour));
+            }
+        });
+        self.handin.open &= open;
+    }
+
+    fn collected_window(&mut self, egui_ctx: &egui::Context) {
+        let Some((folder, lines)) = &self.collected else { return };
+        let mut open = true;
+        let n = lines.iter().filter(|l| l.collected).count();
+        egui::Window::new("Collected hand-ins").open(&mut open).default_width(560.0).show(egui_ctx, |ui| {
+            ui.label(format!("Into {}: {n} of {} file(s) collected.", folder.display(), lines.len()));
+            egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+                egui::Grid::new("collected-grid").striped(true).num_columns(2).show(ui, |ui| {
+                    for line in lines {
+                        ui.label(&line.file);
+                        let colour = if line.collected { ui.visuals().text_color() } else { ui.visuals().warn_fg_color };
+                        ui.label(RichText::new(&line.text).color(colour));
+                        ui.end_row();
+                    }
+                });
+            });
+        });
+        if !open {
+            self.collected = None;
+        }
+    }
+}
+
+/// A due date as written (`2026-12-24`), or an RFC 3339 time without its seconds.
+fn due_text(due: &str) -> String {
+    match due.split_once('T') {
+        Some((date, time)) => format!("{date} {}", time.get(..5).unwrap_or(time)),
+        None => due.to_owned(),
+    }
+}
+
+fn code_name(codebook: Option<&Codebook>, id: &str) -> String {
+    codebook.and_then(|cb| cb.code(id)).map_or_else(|| id.to_owned(), |c| c.name.clone())
+}
+
+/// The line of one hand-in in the collection window.
+pub fn collect_line(path: &Path, outcome: &CollectOutcome) -> CollectLine {
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (collected, text) = match outcome {
+        CollectOutcome::Collected { coder, files } => (true, format!("collected: {coder}, {} sidecar(s)", files.len())),
+        CollectOutcome::AlreadyCollected { coder } => (true, format!("collected before: {coder}, nothing changed")),
+        CollectOutcome::Skipped { reason } => (false, format!("skipped: {reason}")),
+    };
+    CollectLine { file, collected, text }
+}
+
+/// Why a name cannot sign a hand-in, in words a student understands.
+fn bad_name(coder: &str) -> String {
+    format!(
+        "Your name \"{coder}\" cannot be used in a file name. Change it with File > Your name... (no dots or slashes), then hand in again."
+    )
+}
+
+/// The hand-in's failure in words a student understands, with the details after.
+fn handin_failure(e: &Error, coder: &str) -> String {
+    if class::check_coder(coder).is_err() {
+        return bad_name(coder);
+    }
+    if e.message.contains("holds no annotations") {
+        return format!(
+            "There is nothing to hand in yet: no marks signed \"{coder}\" were found. Mark some passages first, then hand in."
+        );
+    }
+    format!("Your work could not be handed in. Nothing was lost; try again or ask your teacher. Details: {e}")
+}
+
+// ---- Markdown, rendered simply: headings, paragraphs, emphasis, lists. ----
+
+/// A run of text with its emphasis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub text: String,
+    pub strong: bool,
+    pub italic: bool,
+}
+
+/// A block of Markdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Heading(u8, Vec<Run>),
+    Paragraph(Vec<Run>),
+    /// A list item: its marker ("-" or "1."), its text.
+    Item(String, Vec<Run>),
+}
+
+/// Splits Markdown into blocks: `#` headings, list items (`-`, `*`, `+`, `1.`), and
+/// paragraphs of consecutive lines; `**strong**`, `*emphasis*` and `_emphasis_` inside them.
+/// Anything else is kept as text.
+pub fn parse_markdown(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>| {
+        if !paragraph.is_empty() {
+            blocks.push(Block::Paragraph(runs(&paragraph.join(" "))));
+            paragraph.clear();
+        }
+    };
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            flush(&mut paragraph, &mut blocks);
+            continue;
+        }
+        let hashes = trimmed.chars().take_while(|c| *c == '#').count();
+        if (1..=6).contains(&hashes) && trimmed[hashes..].starts_with(' ') {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Heading(hashes as u8, runs(trimmed[hashes..].trim())));
+            continue;
+        }
+        if let Some(rest) = ["- ", "* ", "+ "].iter().find_map(|m| trimmed.strip_prefix(m)) {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Item("-".to_owned(), runs(rest.trim())));
+            continue;
+        }
+        let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && (trimmed[digits..].starts_with(". ") || trimmed[digits..].starts_with(") ")) {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Item(format!("{}.", &trimmed[..digits]), runs(trimmed[digits + 2..].trim())));
+            continue;
+        }
+        // A line under a list item that is indented continues it.
+        if line.starts_with([' ', '\t'])
+            && paragraph.is_empty()
+            && let Some(Block::Item(_, item)) = blocks.last_mut()
+        {
+            item.push(Run { text: " ".to_owned(), strong: false, italic: false });
+            item.extend(runs(trimmed));
+            continue;
+        }
+        paragraph.push(trimmed);
+    }
+    flush(&mut paragraph, &mut blocks);
+    blocks
+}
+
+/// The runs of one block's text: `**strong**`, `*emphasis*`, `_emphasis_` (an unclosed marker
+/// is kept as text).
+fn runs(text: &str) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    let (mut strong, mut italic) = (false, false);
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    let closes = |from: usize, marker: &str| -> bool {
+        let rest: String = chars[from..].iter().collect();
+        rest.contains(marker)
+    };
+    let mut i = 0;
+    let push = |out: &mut Vec<Run>, current: &mut String, strong: bool, italic: bool| {
+        if !current.is_empty() {
+            out.push(Run { text: std::mem::take(current), strong, italic });
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let double = c == '*' && chars.get(i + 1) == Some(&'*');
+        if double && (strong || closes(i + 2, "**")) {
+            push(&mut out, &mut current, strong, italic);
+            strong = !strong;
+            i += 2;
+            continue;
+        }
+        // `_` inside a word (snake_case) is text.
+        let word_inside =
+            c == '_' && i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if (c == '*' || c == '_') && !double && !word_inside && (italic || closes(i + 1, &c.to_string())) {
+            push(&mut out, &mut current, strong, italic);
+            italic = !italic;
+            i += 1;
+            continue;
+        }
+        current.push(c);
+        i += 1;
+    }
+    push(&mut out, &mut current, strong, italic);
+    out
+}
+
+/// Draws parsed Markdown with plain labels.
+pub fn markdown_ui(ui: &mut Ui, text: &str) {
+    for block in parse_markdown(text) {
+        match block {
+            Block::Heading(level, runs) => {
+                let size = match level {
+                    1 => 21.0,
+                    2 => 18.0,
+                    _ => 16.0,
+                };
+                ui.add_space(4.0);
+                ui.label(layout(ui, &runs, size, true));
+            }
+            Block::Paragraph(runs) => {
+                let size = ui.style().text_styles[&egui::TextStyle::Body].size;
+                ui.label(layout(ui, &runs, size, false));
+                ui.add_space(4.0);
+            }
+            Block::Item(marker, runs) => {
+                let size = ui.style().text_styles[&egui::TextStyle::Body].size;
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(12.0);
+                    ui.label(marker);
+                    ui.label(layout(ui, &runs, size, false));
+                });
+            }
+        }
+    }
+}
+
+fn layout(ui: &Ui, runs: &[Run], size: f32, heading: bool) -> egui::text::LayoutJob {
+    let mut job = egui::text::LayoutJob::default();
+    let font = egui::FontId::proportional(size);
+    for run in runs {
+        let strong = run.strong || heading;
+        let color = if strong { ui.visuals().strong_text_color() } else { ui.visuals().text_color() };
+        let format = egui::TextFormat { font_id: font.clone(), color, italics: run.italic, ..Default::default() };
+        job.append(&run.text, 0.0, format);
+    }
+    job.wrap.max_width = ui.available_width();
+    job
+}
+
+// ---- The app's side: what the commands do and what comes back. ----
+
+impl App {
+    /// The assignment and class state (tests set where packages are unpacked).
+    pub fn assignment_mut(&mut self) -> &mut AssignmentView {
+        &mut self.views.assignment
+    }
+
+    pub fn assignment(&self) -> &AssignmentView {
+        &self.views.assignment
+    }
+
+    /// Unpacks a package on the worker; the folder opens when it is done.
+    pub(super) fn open_package(&mut self, package: &Path) {
+        let documents = self.views.assignment.documents();
+        self.views.assignment.unpacking = Some(package.to_path_buf());
+        self.views.dialogs.show_open = false;
+        self.submit(Job::Class(ClassJob::Unpack { package: package.to_path_buf(), documents }));
+    }
+
+    /// Asks the worker what the opened folder is (an assignment, a class).
+    pub(super) fn read_folder_kind(&mut self, folder: &Path) {
+        self.submit(Job::Class(ClassJob::Read(folder.to_path_buf())));
+    }
+
+    /// A document opened alone from an assignment folder (e.g. from the recent files) still
+    /// gets the assignment bar: the folder's assignment is read when no open folder says it.
+    pub(super) fn read_document_folder_kind(&mut self, document: &Path) {
+        let Some(parent) = document.parent().filter(|p| !p.as_os_str().is_empty()) else { return };
+        let listed = self.folder.as_ref().is_some_and(|f| f.root == parent);
+        if !listed && is_assignment_folder(parent) {
+            self.read_folder_kind(parent);
+        }
+    }
+
+    /// File > Assignment instructions.
+    pub(super) fn show_assignment(&mut self) {
+        if self.views.assignment.current.is_some() {
+            self.views.assignment.show_instructions = true;
+        } else {
+            self.notice = Some(Notice {
+                text: "No assignment is open. Open the .marginalia-assignment file your teacher gave you (File > Open...)."
+                    .into(),
+                is_error: false,
+            });
+        }
+    }
+
+    /// File > Hand in...: the hand-in window, its file named and placed in the documents folder.
+    pub(super) fn show_handin(&mut self) {
+        let Some(assignment) = self.views.assignment.current.as_ref().map(|(_, m)| m.name.clone()) else {
+            self.notice = Some(Notice {
+                text: "To hand in, first open your assignment (the .marginalia-assignment file, or its folder).".into(),
+                is_error: false,
+            });
+            return;
+        };
+        let name = class::handin_file_name(&assignment, &self.coder());
+        let view = &mut self.views.assignment;
+        let keep = !view.handin.path.trim().is_empty() && view.handin.path.trim().ends_with(&name);
+        if !keep {
+            view.handin.path = view.documents().join(name).display().to_string();
+        }
+        view.handin.open = true;
+        view.handin.message = None;
+    }
+
+    /// Writes the hand-in to `out` on the worker, once the open document is saved.
+    pub(super) fn hand_in(&mut self, out: PathBuf) {
+        let Some((folder, _)) = self.views.assignment.current.clone() else { return self.show_handin() };
+        if self.save_before_leaving() {
+            self.views.assignment.handin.busy = true;
+            self.after_save.push(Command::HandIn(out));
+            return;
+        }
+        let coder = self.coder();
+        if class::check_coder(&coder).is_err() {
+            self.views.assignment.handin.message = Some((bad_name(&coder), true));
+            self.views.assignment.handin.busy = false;
+            return;
+        }
+        self.views.assignment.handin.busy = true;
+        self.views.assignment.handin.message = None;
+        self.submit(Job::Class(ClassJob::HandIn { folder, coder, out }));
+    }
+
+    /// After the name changed (the first-run prompt answers after the document opened): an
+    /// untouched document of an assignment folder opens again, so that the student's sidecar
+    /// is named by the new name and the hand-in finds it.
+    pub(super) fn follow_coder(&mut self) {
+        let coder = self.coder();
+        let Some(session) = &self.session else { return };
+        let Some(doc) = session.doc.path().map(Path::to_path_buf) else { return };
+        let untouched = session.edits.annotations().is_empty() && !session.is_dirty() && !session.had_sidecar;
+        let wanted = student_sidecar(&doc, &coder);
+        if untouched && wanted.is_some_and(|p| p != session.sidecar_path) {
+            self.push(Command::OpenPath(doc));
+        }
+    }
+
+    /// Collects dropped hand-ins into the open class folder, on the worker.
+    pub(super) fn collect_handins(&mut self, files: Vec<PathBuf>) {
+        let Some(folder) = self.folder.as_ref().map(|f| f.root.clone()) else {
+            self.notice = Some(Notice {
+                text: "To collect hand-ins, first open your class folder (File > Open...), then drop the hand-in files onto the window."
+                    .into(),
+                is_error: true,
+            });
+            return;
+        };
+        self.notice = Some(Notice { text: format!("Collecting {} hand-in(s)...", files.len()), is_error: false });
+        self.submit(Job::Class(ClassJob::Collect { folder, files }));
+    }
+
+    /// Takes in what a class job did.
+    pub(super) fn take_in_class(&mut self, done: ClassDone) {
+        match done {
+            ClassDone::Unpacked { package, dest, result } => {
+                self.views.assignment.unpacking = None;
+                let file = package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match (result, dest) {
+                    (Ok(manifest), Some(dest)) => {
+                        self.notice = Some(Notice {
+                            text: format!("The assignment \"{}\" is ready in {}.", manifest.title, dest.display()),
+                            is_error: false,
+                        });
+                        self.views.assignment.current = Some((dest.clone(), manifest));
+                        self.views.assignment.show_instructions = true;
+                        self.open_path(&dest, true);
+                    }
+                    (Err(e), Some(dest)) => {
+                        // The same assignment is there already, with changed files: open it as it is.
+                        self.open_path(&dest, true);
+                        self.views.assignment.show_instructions = true;
+                        self.notice = Some(Notice {
+                            text: format!(
+                                "This assignment is already in {}, and some of its files there were changed, so nothing was overwritten and your work is safe. Details: {e}",
+                                dest.display()
+                            ),
+                            is_error: true,
+                        });
+                    }
+                    (result, _) => {
+                        let e = result.err().map_or_else(String::new, |e| e.to_string());
+                        self.notice = Some(Notice {
+                            text: format!("{file} could not be opened as an assignment. Nothing was written. Details: {e}"),
+                            is_error: true,
+                        });
+                    }
+                }
+            }
+            ClassDone::HandedIn { out, replaced, result } => {
+                let view = &mut self.views.assignment;
+                view.handin.busy = false;
+                match result {
+                    Ok(()) => {
+                        let again = if replaced { " It replaces the one you handed in before." } else { "" };
+                        let text = format!(
+                            "Handed in! Your work is saved in this file: {}.{again} Give this file to your teacher.",
+                            out.display()
+                        );
+                        view.handin.message = Some((text.clone(), false));
+                        self.notice = Some(Notice { text, is_error: false });
+                    }
+                    Err(e) => {
+                        let text = handin_failure(&e, &self.coder());
+                        self.views.assignment.handin.message = Some((text, true));
+                    }
+                }
+            }
+            ClassDone::Collected { folder, result } => {
+                let lines = match result {
+                    Ok(outcomes) => outcomes.iter().map(|(p, o)| collect_line(p, o)).collect(),
+                    Err(e) => {
+                        vec![CollectLine { file: String::new(), collected: false, text: format!("nothing collected: {e}") }]
+                    }
+                };
+                let n = lines.iter().filter(|l| l.collected).count();
+                self.notice = Some(Notice {
+                    text: format!("Collected {n} of {} hand-in(s); see the list.", lines.len()),
+                    is_error: n < lines.len(),
+                });
+                self.views.assignment.collected = Some((folder.clone(), lines));
+                if let Some(f) = self.folder.as_ref().filter(|f| f.root == folder) {
+                    let docs = f.entries.iter().map(|e| e.path.clone()).collect();
+                    self.submit(Job::ScanFolder { root: folder, docs });
+                }
+            }
+            ClassDone::Read { folder, assignment, class } => {
+                let open = self.folder.as_ref().is_some_and(|f| f.root == folder);
+                let document_there = |p: &Path| p.parent() == Some(folder.as_path());
+                let alone = self.folder.is_none()
+                    && (self.session.as_ref().and_then(|s| s.doc.path()).is_some_and(document_there)
+                        || self.opening.as_ref().is_some_and(|o| document_there(&o.path)));
+                if !open && !alone {
+                    return;
+                }
+                let view = &mut self.views.assignment;
+                view.current = assignment.map(|a| (folder.clone(), a));
+                view.class = class.map(|c| (folder, c));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> Run {
+        Run { text: text.to_owned(), strong: false, italic: false }
+    }
+
+    #[test]
+    fn markdown_blocks_and_emphasis() {
+        let blocks = parse_markdown(
+            "# Week 1\n\nMark every *claim* and\n**all** evidence.\n\n- first\n- second_item\n  goes on\n2. then\n",
+        );
+        assert_eq!(blocks[0], Block::Heading(1, vec![plain("Week 1")]));
+        assert_eq!(
+            blocks[1],
+            Block::Paragraph(vec![
+                plain("Mark every "),
+                Run { text: "claim".into(), strong: false, italic: true },
+                plain(" and "),
+                Run { text: "all".into(), strong: true, italic: false },
+                plain(" evidence."),
+            ])
+        );
+        assert_eq!(blocks[2], Block::Item("-".into(), vec![plain("first")]));
+        assert_eq!(blocks[3], Block::Item("-".into(), vec![plain("second_item"), plain(" "), plain("goes on")]));
+        assert_eq!(blocks[4], Block::Item("2.".into(), vec![plain("then")]));
+        assert_eq!(blocks.len(), 5);
+    }
+
+    #[test]
+    fn an_unclosed_marker_is_text() {
+        assert_eq!(parse_markdown("5 * 3 = 15"), vec![Block::Paragraph(vec![plain("5 * 3 = 15")])]);
+    }
+
+    #[test]
+    fn assignment_folders_have_one_safe_name() {
+        let docs = Path::new("/home/s/Documents");
+        assert_eq!(assignment_folder(docs, "week3"), docs.join("Marginalia").join("week3"));
+        assert_eq!(assignment_folder(docs, "../x"), docs.join("Marginalia").join("_x"));
+        assert_eq!(assignment_folder(docs, ""), docs.join("Marginalia").join("assignment"));
+        assert!(is_package(Path::new("a/week3.marginalia-assignment")) && !is_package(Path::new("week3.txt")));
+        assert!(is_handin(Path::new("week3-ana.MARGINALIA-HANDIN")));
+    }
+}
