@@ -124,9 +124,10 @@ pub enum ClassDone {
         done: usize,
         total: usize,
     },
+    /// The grades with what the dashboard derives from them, made on the worker.
     Graded {
         root: PathBuf,
-        result: Result<Graded, Error>,
+        result: Result<Box<Loaded>, Error>,
     },
     Saved {
         root: PathBuf,
@@ -153,7 +154,8 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             let result = crate::class::grade_scores(&root, &mut |done, total| {
                 let _ = progress.send(Done::Dashboard(ClassDone::Progress { root: root.clone(), done, total }));
                 true
-            });
+            })
+            .map(|graded| Box::new(Loaded::new(root.clone(), graded)));
             ClassDone::Graded { root, result }
         }
         ClassJob::OpenPair { document, student, key, aliases } => {
@@ -242,8 +244,8 @@ pub struct TableRow {
     pub grade: Option<f64>,
 }
 
-/// The grades as loaded, and what is derived from them once.
-struct Loaded {
+/// The grades as loaded, and what is derived from them once (on the worker).
+pub struct Loaded {
     root: PathBuf,
     graded: Graded,
     grades: Grades,
@@ -343,15 +345,15 @@ impl ClassDashboard {
     pub fn take_in(&mut self, done: ClassDone) {
         match done {
             ClassDone::Progress { done, total, .. } => self.progress = Some((done, total)),
-            ClassDone::Graded { root, result } => {
+            ClassDone::Graded { result, .. } => {
                 self.progress = None;
                 match result {
-                    Ok(graded) => {
+                    Ok(loaded) => {
+                        let mut loaded = *loaded;
                         if !self.edited {
-                            self.rubric = graded.rubric.clone();
-                            self.comments = graded.comments.clone();
+                            self.rubric = loaded.graded.rubric.clone();
+                            self.comments = loaded.graded.comments.clone();
                         }
-                        let mut loaded = Loaded::new(root, graded);
                         // Edits not saved yet weigh the figures shown.
                         loaded.grades.rubric = self.rubric.clone();
                         loaded.grades.comments = self.comments.clone();
