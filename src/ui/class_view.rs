@@ -306,7 +306,15 @@ pub struct ClassDashboard {
     pub edited: bool,
     /// A student's work to open beside the key once their text has opened: (text, student).
     pub pending_pair: Option<(PathBuf, String)>,
+    /// The table as last computed, and for what (it is drawn every frame).
+    table_cache: Option<(TableKey, Vec<TableRow>)>,
+    /// Counts the changes of the grades, the rubric and the comments.
+    generation: u64,
 }
+
+/// What the table's lines depend on besides the grades: (code, figure, sort, descending,
+/// generation).
+type TableKey = (Option<String>, Figure, SortBy, bool, u64);
 
 /// "72 %" for a share, "n/a" when undefined.
 fn share(v: Option<f64>) -> String {
@@ -359,6 +367,7 @@ impl ClassDashboard {
                         loaded.grades.comments = self.comments.clone();
                         self.text = self.text.min(loaded.graded.texts.len().saturating_sub(1));
                         self.loaded = Some(loaded);
+                        self.generation += 1;
                         self.error = None;
                     }
                     Err(e) => self.error = Some(e.to_string()),
@@ -379,6 +388,19 @@ impl ClassDashboard {
             }
             ClassDone::Read { .. } => {}
         }
+    }
+
+    /// The table's lines, computed again only when what they depend on changed.
+    fn cached_table(&mut self) -> Vec<TableRow> {
+        let key = (self.code.clone(), self.figure, self.sort, self.descending, self.generation);
+        if let Some((k, rows)) = &self.table_cache
+            && *k == key
+        {
+            return rows.clone();
+        }
+        let rows = self.table();
+        self.table_cache = Some((key, rows.clone()));
+        rows
     }
 
     /// The table's lines in the order shown.
@@ -553,7 +575,7 @@ impl ClassDashboard {
                 .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("Code shown: {shown_code}")));
         });
         ui.label(RichText::new("Click a heading to sort; click a figure to open that student's work beside the key.").weak());
-        let table = self.table();
+        let table = self.cached_table();
         let Some(l) = &self.loaded else { return };
         let names = pseudonyms(&l.grades.students);
         let documents = l.grades.documents.clone();
@@ -641,6 +663,7 @@ impl ClassDashboard {
 
     /// Puts the edited rubric and comments into the figures shown.
     fn refresh_rubric(&mut self) {
+        self.generation += 1;
         if let Some(l) = &mut self.loaded {
             l.grades.rubric = self.rubric.clone();
             l.grades.comments =
@@ -845,7 +868,7 @@ impl ClassDashboard {
                 [("Export Moodle CSV", "gradebook-moodle.csv", false), ("Export Canvas CSV", "gradebook-canvas.csv", true)]
             {
                 if ui.button(label).on_hover_text(format!("Into {}", root.join(file).display())).clicked() {
-                    out.push(self.gradebook_command(&root.join(file), canvas, anonymous));
+                    out.extend(self.gradebook_command(&root.join(file), canvas, anonymous));
                 }
             }
         });
@@ -856,15 +879,15 @@ impl ClassDashboard {
     }
 
     /// A gradebook of the grades shown, with pseudonyms in anonymous mode.
-    fn gradebook_command(&mut self, path: &Path, canvas: bool, anonymous: bool) -> Command {
-        let Some(l) = &self.loaded else { return Command::DismissNotice };
+    fn gradebook_command(&mut self, path: &Path, canvas: bool, anonymous: bool) -> Option<Command> {
+        let l = self.loaded.as_ref()?;
         let grades = if anonymous { l.grades.clone().anonymized() } else { l.grades.clone() };
         let text = if canvas { crate::class::canvas_csv(&grades) } else { crate::class::gradebook_csv(&grades) };
         match text {
-            Ok(text) => Command::Dashboard(ClassCommand::WriteGradebook { path: path.to_path_buf(), text }),
+            Ok(text) => Some(Command::Dashboard(ClassCommand::WriteGradebook { path: path.to_path_buf(), text })),
             Err(e) => {
                 self.message = Some((e.to_string(), true));
-                Command::DismissNotice
+                None
             }
         }
     }
