@@ -66,16 +66,23 @@ fn in_place_all(doc: &Document, annotations: &mut [Annotation]) -> Vec<bool> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let per_thread = annotations.len().div_ceil(threads).max(4096);
     let mut found = vec![false; annotations.len()];
+    let mark = |part: &mut [Annotation], marks: &mut [bool]| {
+        for (a, mark) in part.iter_mut().zip(marks) {
+            *mark = in_place(doc, a);
+            if *mark {
+                a.status = AnchorStatus::Anchored;
+            }
+        }
+    };
+    // A short list is checked here: starting a thread costs more than checking it (a folder of
+    // thousands of documents would start thousands).
+    if annotations.len() <= per_thread {
+        mark(annotations, &mut found);
+        return found;
+    }
     std::thread::scope(|scope| {
         for (part, marks) in annotations.chunks_mut(per_thread).zip(found.chunks_mut(per_thread)) {
-            scope.spawn(move || {
-                for (a, mark) in part.iter_mut().zip(marks) {
-                    *mark = in_place(doc, a);
-                    if *mark {
-                        a.status = AnchorStatus::Anchored;
-                    }
-                }
-            });
+            scope.spawn(move || mark(part, marks));
         }
     });
     found

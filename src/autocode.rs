@@ -50,3 +50,88 @@ pub fn action(doc: &Document, existing: &[impl AsRef<Annotation>], spans: &[Span
         spans.iter().filter(|s| !taken.contains(&(s.start, s.end))).map(|s| Annotation::new(doc, *s, code, coder)).collect();
     (!adds.is_empty()).then_some(Action::AutoCode(adds))
 }
+
+/// How a search text is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// The text as it is.
+    #[default]
+    Plain,
+    /// The text as it is, starting and ending at word boundaries.
+    WholeWords,
+    /// A regular expression ([`compile`]).
+    Regex,
+}
+
+/// Compiles a search: plain text is matched literally; `ignore_case` matches any case.
+pub fn compile_search(text: &str, mode: SearchMode, ignore_case: bool) -> Result<Regex, Error> {
+    let pattern = match mode {
+        SearchMode::Plain | SearchMode::WholeWords => regex::escape(text),
+        SearchMode::Regex => text.to_owned(),
+    };
+    let pattern = if ignore_case { format!("(?i){pattern}") } else { pattern };
+    compile(&pattern, mode == SearchMode::WholeWords)
+}
+
+/// One match in a folder, with its context for a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub document: std::path::PathBuf,
+    /// The fingerprint of the text the span is in: coding it is refused if the text changed.
+    pub fingerprint: String,
+    pub span: Span,
+    /// Up to [`HIT_CONTEXT`] characters of the line before and after, and the match.
+    pub before: String,
+    pub text: String,
+    pub after: String,
+}
+
+/// Characters of context a [`Hit`] keeps on each side.
+pub const HIT_CONTEXT: usize = 40;
+
+/// The matches of `re` in `doc` (at `path`) as hits, in order.
+pub fn hits(path: &std::path::Path, doc: &Document, re: &Regex) -> Vec<Hit> {
+    find(doc, re)
+        .into_iter()
+        .map(|span| {
+            let before = doc.before(span.start, HIT_CONTEXT);
+            let after = doc.after(span.end, HIT_CONTEXT);
+            Hit {
+                document: path.to_path_buf(),
+                fingerprint: doc.fingerprint().to_owned(),
+                span,
+                before: before.rsplit(['\n', '\r']).next().unwrap_or_default().to_owned(),
+                text: doc.slice(span).to_owned(),
+                after: after.split(['\n', '\r']).next().unwrap_or_default().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Codes `spans` of the document at `path` with `code` as one undo step and saves its sidecar
+/// under the sidecar's lock, atomically, as `marginalia autocode` does; the number of
+/// annotations added (spans already coded so are left out). Refused when the text is no longer
+/// the one with `fingerprint` (the spans were found in another text).
+pub fn code_spans(path: &std::path::Path, fingerprint: &str, spans: &[Span], code: &str, coder: &str) -> Result<usize, Error> {
+    let sidecar_path = crate::sidecar::default_path(path);
+    let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
+    let mut session = crate::session::Session::open(path, Some(&sidecar_path), coder)?;
+    if session.doc.fingerprint() != fingerprint {
+        return Err(Error::usage("changed since it was searched; nothing was coded in it")
+            .in_file(path)
+            .hint("search again, then tag the matches"));
+    }
+    if session.edits.codebook().code(code).is_none() {
+        return Err(Error::usage(format!("has no code \"{code}\" in its codebook; nothing was coded in it"))
+            .in_file(&sidecar_path)
+            .hint("add the code to the document's codebook first"));
+    }
+    let Some(action) = action(&session.doc, session.edits.annotations(), spans, code, coder) else { return Ok(0) };
+    let added = match &action {
+        Action::AutoCode(a) => a.len(),
+        _ => 0,
+    };
+    session.apply(action).map_err(|e| e.in_file(&sidecar_path))?;
+    session.save()?;
+    Ok(added)
+}

@@ -2,6 +2,7 @@
 //! it, loaded and re-anchored. Exports, imports, agreement and the corpus view all read this.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::anchor::{AnchorReport, reanchor_all};
 use crate::codebook::{Codebook, Merged};
@@ -84,6 +85,59 @@ impl Corpus {
     }
 }
 
+impl Corpus {
+    /// Puts `sidecar` (annotations placed in `document`'s current text, as an open document's
+    /// are) in the loaded corpus as the sidecar at `sidecar_path` of `document`, in place of
+    /// what was read from disk: queries on a loaded folder then see what was saved since.
+    /// False when `document` is not one of the corpus's.
+    pub fn replace_sidecar(&mut self, document: &Path, sidecar_path: &Path, mut sidecar: Sidecar) -> bool {
+        let Some(d) = self.documents.iter_mut().find(|d| d.path == document) else { return false };
+        sidecar.annotations.sort_by_key(crate::annotation::Annotation::sort_key);
+        let mut report = AnchorReport::default();
+        for a in &sidecar.annotations {
+            match a.status {
+                crate::annotation::AnchorStatus::Anchored => report.anchored += 1,
+                crate::annotation::AnchorStatus::Reanchored => report.reanchored += 1,
+                crate::annotation::AnchorStatus::Orphaned => report.orphaned += 1,
+            }
+        }
+        match d.sidecars.iter_mut().find(|s| s.path == sidecar_path) {
+            Some(sc) => {
+                sc.report = report;
+                sc.sidecar = sidecar;
+            }
+            None => {
+                d.sidecars.push(CoderSidecar { path: sidecar_path.to_path_buf(), sidecar, report });
+                let default = sidecar::default_path(document);
+                d.sidecars.sort_by_key(|s| (s.path != default, s.path.clone()));
+            }
+        }
+        true
+    }
+
+    /// Reads `document`'s sidecars again from disk (after another program or a folder-wide
+    /// change wrote them). False when the document is not one of the corpus's or no longer
+    /// reads; its error then replaces it in [`Corpus::unreadable`].
+    pub fn reload_document(&mut self, document: &Path) -> bool {
+        let Some(i) = self.documents.iter().position(|d| d.path == document) else { return false };
+        // The document's errors and its sidecars' (whose names start with the document's).
+        let name = document.as_os_str().to_string_lossy().into_owned();
+        self.unreadable.retain(|e| e.file.as_deref().is_none_or(|f| !f.as_os_str().to_string_lossy().starts_with(&name)));
+        let mut unreadable = Vec::new();
+        match load_document_tolerant(document, &mut unreadable) {
+            Ok(d) => {
+                self.documents[i] = d;
+                self.unreadable.extend(unreadable);
+                true
+            }
+            Err(e) => {
+                self.unreadable.push(e);
+                false
+            }
+        }
+    }
+}
+
 /// Is this a file Marginalia opens as a document?
 pub fn is_document(path: &Path) -> bool {
     path.is_file()
@@ -118,15 +172,15 @@ fn load_with_sidecars(path: &Path, sidecar_paths: Vec<PathBuf>, unreadable: &mut
     let doc = Document::open(path)?;
     let mut sidecars = Vec::new();
     for sc_path in sidecar_paths {
-        let loaded = match sidecar::load(&sc_path) {
-            Ok(Some(loaded)) => loaded,
+        // Read without the stamp a save needs: nothing saves a corpus.
+        let mut sc = match sidecar::read(&sc_path) {
+            Ok(Some(sc)) => sc,
             Ok(None) => continue,
             Err(e) => {
                 unreadable.push(e);
                 continue;
             }
         };
-        let mut sc = loaded.sidecar;
         let report = reanchor_all(&doc, &mut sc.annotations);
         sc.annotations.sort_by_key(crate::annotation::Annotation::sort_key);
         sidecars.push(CoderSidecar { path: sc_path, sidecar: sc, report });
@@ -136,6 +190,12 @@ fn load_with_sidecars(path: &Path, sidecar_paths: Vec<PathBuf>, unreadable: &mut
 
 /// Loads a document or a folder of documents.
 pub fn load(path: &Path) -> Result<Corpus, Error> {
+    load_counting(path, &AtomicUsize::new(0))
+}
+
+/// [`load`], adding one to `loaded` as each document is read (for a progress bar: the total
+/// is the number of [`documents_in`] the folder).
+pub fn load_counting(path: &Path, loaded: &AtomicUsize) -> Result<Corpus, Error> {
     if path.is_dir() {
         let docs = documents_in(path)?;
         if docs.is_empty() {
@@ -145,7 +205,7 @@ pub fn load(path: &Path) -> Result<Corpus, Error> {
         }
         let codebook = codebook_for(&docs[0])?;
         // One broken file must not make a class folder unopenable: it is reported, the rest loads.
-        let (documents, mut unreadable) = load_all(path, &docs);
+        let (documents, mut unreadable) = load_all(path, &docs, loaded);
         let variables = crate::vars::load(path).unwrap_or_else(|e| {
             unreadable.push(e);
             Variables::default()
@@ -154,6 +214,7 @@ pub fn load(path: &Path) -> Result<Corpus, Error> {
     } else {
         let codebook = codebook_for(path)?;
         let document = load_document(path)?;
+        loaded.fetch_add(1, Ordering::Relaxed);
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut unreadable = Vec::new();
         let variables = crate::vars::load(&root).unwrap_or_else(|e| {
@@ -194,36 +255,50 @@ fn sidecars_in(folder: &Path, docs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 }
 
 /// Loads the documents on every core (a folder of thousands of documents is mostly parsing
-/// sidecars), keeping their order; the errors come in document order too.
-fn load_all(folder: &Path, docs: &[PathBuf]) -> (Vec<CorpusDocument>, Vec<Error>) {
-    let mut sidecars = sidecars_in(folder, docs);
-    let jobs: Vec<(&PathBuf, Vec<PathBuf>)> = docs.iter().zip(sidecars.iter_mut().map(std::mem::take)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<CorpusDocument>, Vec<Error>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut documents = Vec::with_capacity(part.len());
-                    let mut unreadable = Vec::new();
-                    for (d, sidecars) in part {
-                        match load_with_sidecars(d, sidecars.clone(), &mut unreadable) {
-                            Ok(document) => documents.push(document),
-                            Err(e) => unreadable.push(e),
-                        }
-                    }
-                    (documents, unreadable)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
+/// sidecars), keeping their order; the errors come in document order too. Threads take the
+/// next few documents as they finish, so one slow file does not hold up a whole share.
+fn load_all(folder: &Path, docs: &[PathBuf], loaded: &AtomicUsize) -> (Vec<CorpusDocument>, Vec<Error>) {
+    /// Documents a thread takes at a time.
+    const BATCH: usize = 16;
+    let sidecars = sidecars_in(folder, docs);
+    // Twice as many threads as cores: from a cold start, reading waits on the disk, and while
+    // one thread waits another parses.
+    let threads = std::thread::available_parallelism().map_or(1, |n| 2 * n.get()).clamp(1, 16).min(docs.len().div_ceil(BATCH));
+    let next = AtomicUsize::new(0);
+    // (index of the document, the document or why not, errors of its sidecars)
+    type Done = (usize, Result<CorpusDocument, Error>, Vec<Error>);
+    let work = || {
+        let mut done: Vec<Done> = Vec::new();
+        loop {
+            let from = next.fetch_add(BATCH, Ordering::Relaxed);
+            if from >= docs.len() {
+                return done;
+            }
+            for i in from..(from + BATCH).min(docs.len()) {
+                let mut unreadable = Vec::new();
+                let document = load_with_sidecars(&docs[i], sidecars[i].clone(), &mut unreadable);
+                done.push((i, document, unreadable));
+                loaded.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    };
+    let mut all: Vec<Done> = if threads <= 1 {
+        work()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
+    };
+    all.sort_unstable_by_key(|(i, _, _)| *i);
     let mut documents = Vec::with_capacity(docs.len());
     let mut unreadable = Vec::new();
-    for (d, u) in parts {
-        documents.extend(d);
-        unreadable.extend(u);
+    for (_, document, errors) in all {
+        unreadable.extend(errors);
+        match document {
+            Ok(d) => documents.push(d),
+            Err(e) => unreadable.push(e),
+        }
     }
     (documents, unreadable)
 }

@@ -9,14 +9,14 @@
 //!
 //! This module only reads a loaded [`Corpus`]; it never writes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::corpus::Corpus;
 use crate::error::Error;
 use crate::export::{all_codes, document_name, is_placed};
-use crate::retrieve::coder_of;
+use crate::retrieve::{Passage, coder_of};
 use crate::vars::{Kind, parse_number};
 
 /// What the columns are.
@@ -79,14 +79,25 @@ pub struct Matrix {
 /// An annotation reduced to what a matrix needs.
 struct Item {
     doc: usize,
-    coder: String,
+    /// Index into [`Items::coders`].
+    coder: usize,
     code: usize,
     /// Code points, or paragraph indexes for [`Unit::Paragraph`]; `None` for orphans.
     range: Option<(usize, usize)>,
+    /// Where the annotation is: its sidecar's index in the document, its index in the sidecar.
+    at: (usize, usize),
 }
 
-/// Builds the matrix of codes (rows) by `query.cols`.
-pub fn build(corpus: &Corpus, query: &MatrixQuery) -> Result<Matrix, Error> {
+/// The annotations a query counts, with the rows (codes) and the coders they name.
+struct Items {
+    rows: Vec<String>,
+    coders: Vec<String>,
+    items: Vec<Item>,
+    variable: Option<crate::vars::Variable>,
+}
+
+/// Reads the annotations `query` counts out of `corpus` (one pass, no text copied).
+fn items(corpus: &Corpus, query: &MatrixQuery) -> Result<Items, Error> {
     let mut rows: Vec<String> = all_codes(corpus).into_iter().map(|c| c.id).collect();
     let mut code_index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
     let variable = match &query.cols {
@@ -100,19 +111,50 @@ pub fn build(corpus: &Corpus, query: &MatrixQuery) -> Result<Matrix, Error> {
         })?),
         _ => None,
     };
-    let mut items = Vec::new();
+    let mut coders: Vec<String> = Vec::new();
+    let mut coder_index: HashMap<&str, usize> = HashMap::new();
+    let mut items = Vec::with_capacity(corpus.annotation_count());
+    const RECENT: usize = 16;
+    let mut last_coder: Option<(&str, usize)> = None;
+    let mut recent_codes: Vec<(&str, usize)> = Vec::with_capacity(RECENT);
     for (di, d) in corpus.documents.iter().enumerate() {
-        for sc in &d.sidecars {
-            for a in &sc.sidecar.annotations {
+        for (si, sc) in d.sidecars.iter().enumerate() {
+            for (ai, a) in sc.sidecar.annotations.iter().enumerate() {
                 let coder = coder_of(a, &sc.sidecar.coder);
                 if !query.coders.is_empty() && !query.coders.iter().any(|c| c == coder) {
                     continue;
                 }
-                let next = rows.len();
-                let code = *code_index.entry(a.code.clone()).or_insert(next);
-                if code == next {
-                    rows.push(a.code.clone());
-                }
+                // A folder has a few coders and codes: the last ones seen usually match, a
+                // comparison of two short strings being cheaper than hashing one.
+                let coder = match last_coder {
+                    Some((name, i)) if name == coder => i,
+                    _ => {
+                        let i = *coder_index.entry(coder).or_insert_with(|| {
+                            coders.push(coder.to_owned());
+                            coders.len() - 1
+                        });
+                        last_coder = Some((coder, i));
+                        i
+                    }
+                };
+                let code = match recent_codes.iter().find(|(id, _)| *id == a.code.as_str()) {
+                    Some(&(_, c)) => c,
+                    None => {
+                        let c = match code_index.get(a.code.as_str()) {
+                            Some(&c) => c,
+                            None => {
+                                rows.push(a.code.clone());
+                                code_index.insert(a.code.clone(), rows.len() - 1);
+                                rows.len() - 1
+                            }
+                        };
+                        if recent_codes.len() == RECENT {
+                            recent_codes.remove(0);
+                        }
+                        recent_codes.push((a.code.as_str(), c));
+                        c
+                    }
+                };
                 let range = is_placed(a, d).then(|| match query.unit {
                     Unit::Overlap => (a.start, a.end),
                     Unit::Paragraph => {
@@ -121,76 +163,131 @@ pub fn build(corpus: &Corpus, query: &MatrixQuery) -> Result<Matrix, Error> {
                         (first, d.doc.paragraph_at(a.end.saturating_sub(1).max(a.start)).max(first) + 1)
                     }
                 });
-                items.push(Item { doc: di, coder: coder.to_owned(), code, range });
+                items.push(Item { doc: di, coder, code, range, at: (si, ai) });
             }
         }
     }
-    let (cols, counts) = match &query.cols {
-        Axis::Code => {
-            let mut counts = vec![vec![0u64; rows.len()]; rows.len()];
-            co_occurrences(&items, &mut counts);
-            (rows.clone(), counts)
-        }
+    Ok(Items { rows, coders, items, variable })
+}
+
+/// The columns of `query.cols` and, for the axes that tally annotations (all but codes), the
+/// column each item counts in.
+fn columns(corpus: &Corpus, query: &MatrixQuery, items: &Items) -> (Vec<String>, Vec<Option<usize>>) {
+    match &query.cols {
+        Axis::Code => (items.rows.clone(), Vec::new()),
         Axis::Document => {
             let cols: Vec<String> = corpus.documents.iter().map(|d| document_name(corpus, d)).collect();
-            (cols, tally(&items, rows.len(), corpus.documents.len(), |it| Some(it.doc)))
+            (cols, items.items.iter().map(|it| Some(it.doc)).collect())
         }
         Axis::Coder => {
-            let names: BTreeSet<&str> = items.iter().map(|it| it.coder.as_str()).collect();
-            let cols: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
-            let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-            let counts = tally(&items, rows.len(), cols.len(), |it| index.get(it.coder.as_str()).copied());
-            (cols, counts)
+            let mut order: Vec<usize> = (0..items.coders.len()).collect();
+            order.sort_by(|&a, &b| items.coders[a].cmp(&items.coders[b]));
+            let mut place = vec![0; order.len()];
+            for (col, &c) in order.iter().enumerate() {
+                place[c] = col;
+            }
+            let cols = order.iter().map(|&c| items.coders[c].clone()).collect();
+            (cols, items.items.iter().map(|it| Some(place[it.coder])).collect())
         }
         Axis::Variable(name) => {
-            let def = variable.as_ref().expect("looked up above");
+            let def = items.variable.as_ref().expect("looked up with the items");
             let values: Vec<Option<&str>> =
                 corpus.documents.iter().map(|d| corpus.variables.value(&Corpus::variable_key(d), name)).collect();
             let mut cols: Vec<String> = values.iter().flatten().map(|v| (*v).to_owned()).collect();
             sort_values(&mut cols, def.kind, &def.choices);
             let index: HashMap<&str, usize> = cols.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-            let counts = tally(&items, rows.len(), cols.len(), |it| values[it.doc].and_then(|v| index.get(v).copied()));
-            (cols, counts)
-        }
-    };
-    let counts =
-        if query.share { shares(&counts) } else { counts.iter().map(|r| r.iter().map(|&n| n as f64).collect()).collect() };
-    Ok(Matrix { rows, cols, counts })
-}
-
-/// Counts each item in its row and the column `col_of` gives (none: not counted).
-fn tally(items: &[Item], rows: usize, cols: usize, col_of: impl Fn(&Item) -> Option<usize>) -> Vec<Vec<u64>> {
-    let mut counts = vec![vec![0u64; cols]; rows];
-    for it in items {
-        if let Some(c) = col_of(it) {
-            counts[it.code][c] += 1;
+            let of = items.items.iter().map(|it| values[it.doc].and_then(|v| index.get(v).copied())).collect();
+            (cols, of)
         }
     }
-    counts
 }
 
-/// Adds the co-occurring pairs of `items` to `counts`: within each document and coder, a sweep
-/// over the items sorted by start compares each with those that start before it ends.
-fn co_occurrences(items: &[Item], counts: &mut [Vec<u64>]) {
-    // (start, end, code) of the placed items of each (document, coder).
+/// Builds the matrix of codes (rows) by `query.cols`.
+pub fn build(corpus: &Corpus, query: &MatrixQuery) -> Result<Matrix, Error> {
+    let items = items(corpus, query)?;
+    let (cols, col_of) = columns(corpus, query, &items);
+    let rows = items.rows.len();
+    let mut counts = vec![vec![0u64; cols.len()]; rows];
+    if query.cols == Axis::Code {
+        for_each_pair(&items.items, |i, j| {
+            let (a, b) = (items.items[i].code, items.items[j].code);
+            counts[a][b] += 1;
+            if a != b {
+                counts[b][a] += 1;
+            }
+        });
+    } else {
+        for (it, col) in items.items.iter().zip(&col_of) {
+            if let Some(c) = col {
+                counts[it.code][*c] += 1;
+            }
+        }
+    }
+    let counts =
+        if query.share { shares(&counts) } else { counts.iter().map(|r| r.iter().map(|&n| n as f64).collect()).collect() };
+    Ok(Matrix { rows: items.rows, cols, counts })
+}
+
+/// The passages a cell of [`build`]'s matrix counts (`row` and `col` index its rows and
+/// columns), in [`crate::retrieve::retrieve`]'s order. For codes x codes, the annotations of
+/// either code that make a counted pair with one of the other.
+pub fn cell_passages(corpus: &Corpus, query: &MatrixQuery, row: usize, col: usize) -> Result<Vec<Passage>, Error> {
+    let items = items(corpus, query)?;
+    let (cols, col_of) = columns(corpus, query, &items);
+    if row >= items.rows.len() || col >= cols.len() {
+        return Ok(Vec::new());
+    }
+    let mut chosen = vec![false; items.items.len()];
+    if query.cols == Axis::Code {
+        for_each_pair(&items.items, |i, j| {
+            let (a, b) = (items.items[i].code, items.items[j].code);
+            if (a, b) == (row, col) || (b, a) == (row, col) {
+                chosen[i] = true;
+                chosen[j] = true;
+            }
+        });
+    } else {
+        for (k, (it, c)) in items.items.iter().zip(&col_of).enumerate() {
+            chosen[k] = it.code == row && *c == Some(col);
+        }
+    }
+    let names: HashMap<String, String> = all_codes(corpus).into_iter().map(|c| (c.id, c.name)).collect();
+    let mut found: Vec<(usize, Passage)> = items
+        .items
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, chosen)| **chosen)
+        .map(|(it, _)| {
+            let d = &corpus.documents[it.doc];
+            let sc = &d.sidecars[it.at.0];
+            let a = &sc.sidecar.annotations[it.at.1];
+            (it.doc, crate::retrieve::passage(&document_name(corpus, d), &sc.sidecar.coder, a, is_placed(a, d), &names))
+        })
+        .collect();
+    found.sort_by(|(d1, x), (d2, y)| d1.cmp(d2).then_with(|| crate::retrieve::passage_order(x, y)));
+    Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Calls `pair(i, j)` for each pair of items (indexes, `i` first by start) that co-occur:
+/// within each document and coder, a sweep over the items sorted by start compares each with
+/// those that start before it ends.
+fn for_each_pair(items: &[Item], mut pair: impl FnMut(usize, usize)) {
+    // (start, end, item) of the placed items of each (document, coder).
     type Spans = Vec<(usize, usize, usize)>;
-    let mut groups: BTreeMap<(usize, &str), Spans> = BTreeMap::new();
-    for it in items {
+    let mut groups: BTreeMap<(usize, usize), Spans> = BTreeMap::new();
+    for (k, it) in items.iter().enumerate() {
         if let Some((s, e)) = it.range {
-            groups.entry((it.doc, it.coder.as_str())).or_default().push((s, e, it.code));
+            groups.entry((it.doc, it.coder)).or_default().push((s, e, k));
         }
     }
     for spans in groups.values_mut() {
         spans.sort_unstable();
-        for (i, &(_, end, code)) in spans.iter().enumerate() {
-            for &(start2, _, code2) in &spans[i + 1..] {
+        for (i, &(_, end, k)) in spans.iter().enumerate() {
+            for &(start2, _, k2) in &spans[i + 1..] {
                 if start2 >= end {
                     break;
                 }
-                counts[code][code2] += 1;
-                if code != code2 {
-                    counts[code2][code] += 1;
-                }
+                pair(k, k2);
             }
         }
     }
@@ -218,5 +315,66 @@ fn sort_values(values: &mut Vec<String>, kind: Kind, choices: &[String]) {
         }),
         Kind::Choice => values.sort_by_key(|v| choices.iter().position(|c| c == v).unwrap_or(usize::MAX)),
         Kind::Text | Kind::Date => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated folder: 12 documents with 30 overlapping annotations each, by three coders,
+    /// with a choice and a number variable.
+    fn corpus() -> (tempfile::TempDir, Corpus) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::testdata::write_folder(dir.path(), 12, 3_000, 30, 7).unwrap();
+        let corpus = crate::corpus::load(dir.path()).unwrap();
+        (dir, corpus)
+    }
+
+    #[test]
+    fn every_cell_lists_as_many_passages_as_it_counts() {
+        let (_dir, corpus) = corpus();
+        for cols in [Axis::Document, Axis::Coder, Axis::Variable("group".into()), Axis::Variable("year".into())] {
+            let query = MatrixQuery { cols: cols.clone(), unit: Unit::Overlap, coders: Vec::new(), share: false };
+            let m = build(&corpus, &query).unwrap();
+            let mut total = 0.0;
+            for (r, row) in m.counts.iter().enumerate() {
+                for (c, &n) in row.iter().enumerate() {
+                    let passages = cell_passages(&corpus, &query, r, c).unwrap();
+                    assert_eq!(passages.len() as f64, n, "{cols:?} {} x {}", m.rows[r], m.cols[c]);
+                    assert!(passages.iter().all(|p| p.code == m.rows[r]));
+                    total += n;
+                }
+            }
+            assert_eq!(total as usize, corpus.annotation_count(), "{cols:?}: every annotation is counted once");
+        }
+    }
+
+    #[test]
+    fn a_co_occurrence_cell_lists_annotations_that_overlap_one_of_the_other_code() {
+        let (_dir, corpus) = corpus();
+        let query = MatrixQuery { cols: Axis::Code, unit: Unit::Overlap, coders: Vec::new(), share: false };
+        let m = build(&corpus, &query).unwrap();
+        let mut checked = 0;
+        for r in 0..m.rows.len() {
+            for c in 0..m.cols.len() {
+                let passages = cell_passages(&corpus, &query, r, c).unwrap();
+                assert_eq!(passages.is_empty(), m.counts[r][c] == 0.0, "{} x {}", m.rows[r], m.cols[c]);
+                for p in &passages {
+                    let other = if p.code == m.rows[r] { &m.cols[c] } else { &m.rows[r] };
+                    let overlaps = passages.iter().any(|q| {
+                        q.id != p.id
+                            && &q.code == other
+                            && q.document == p.document
+                            && q.coder == p.coder
+                            && q.start < p.end
+                            && p.start < q.end
+                    });
+                    assert!(overlaps, "{p:?} pairs with no {other}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 0, "the generated folder has overlapping codes");
     }
 }

@@ -98,7 +98,7 @@ pub fn retrieve(corpus: &Corpus, query: &Query) -> Result<Vec<Passage>, Error> {
             continue;
         }
         let document = document_name(corpus, d);
-        let mut found: Vec<(Option<usize>, &str, Passage)> = Vec::new();
+        let mut found: Vec<Passage> = Vec::new();
         for sc in &d.sidecars {
             let annotations: Vec<&Annotation> = sc
                 .sidecar
@@ -119,30 +119,48 @@ pub fn retrieve(corpus: &Corpus, query: &Query) -> Result<Vec<Passage>, Error> {
                 {
                     continue;
                 }
-                let placed = is_placed(a, d);
-                found.push((
-                    placed.then_some(a.start),
-                    coder_of(a, &sc.sidecar.coder),
-                    Passage {
-                        document: document.clone(),
-                        coder: coder_of(a, &sc.sidecar.coder).to_owned(),
-                        code: a.code.clone(),
-                        code_name: names.get(&a.code).cloned().unwrap_or_else(|| a.code.clone()),
-                        start: placed.then_some(a.start),
-                        end: placed.then_some(a.end),
-                        exact: a.exact.clone(),
-                        note: a.note.clone(),
-                        id: a.id.to_string(),
-                    },
-                ));
+                found.push(passage(&document, &sc.sidecar.coder, a, is_placed(a, d), &names));
             }
         }
-        found.sort_by(|x, y| {
-            (x.0.is_none(), x.0, x.2.end, x.1, &x.2.code, &x.2.id).cmp(&(y.0.is_none(), y.0, y.2.end, y.1, &y.2.code, &y.2.id))
-        });
-        out.extend(found.into_iter().map(|(_, _, p)| p));
+        found.sort_by(passage_order);
+        out.extend(found);
     }
     Ok(out)
+}
+
+/// The row of one annotation of `document` (a sidecar of `sidecar_coder`); `placed`: is it in
+/// the current text ([`is_placed`])? `names` gives code names by id.
+pub fn passage(
+    document: &str,
+    sidecar_coder: &str,
+    a: &Annotation,
+    placed: bool,
+    names: &std::collections::HashMap<String, String>,
+) -> Passage {
+    Passage {
+        document: document.to_owned(),
+        coder: coder_of(a, sidecar_coder).to_owned(),
+        code: a.code.clone(),
+        code_name: names.get(&a.code).cloned().unwrap_or_else(|| a.code.clone()),
+        start: placed.then_some(a.start),
+        end: placed.then_some(a.end),
+        exact: a.exact.clone(),
+        note: a.note.clone(),
+        id: a.id.to_string(),
+    }
+}
+
+/// The order of passages within a document: by position (orphans last), then end, coder,
+/// code and id.
+pub fn passage_order(x: &Passage, y: &Passage) -> std::cmp::Ordering {
+    (x.start.is_none(), x.start, x.end, &x.coder, &x.code, &x.id).cmp(&(
+        y.start.is_none(),
+        y.start,
+        y.end,
+        &y.coder,
+        &y.code,
+        &y.id,
+    ))
 }
 
 /// Is every listed code other than `a`'s on an annotation (of the same coder's list) that

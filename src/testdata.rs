@@ -5,7 +5,12 @@
 
 use crate::annotation::Annotation;
 use crate::codebook::{AttributeKind, Codebook};
+use std::path::Path;
+
 use crate::document::{Document, Span};
+use crate::error::Error;
+use crate::sidecar::{DocumentRef, Sidecar};
+use crate::vars::{Kind, Variables};
 
 /// A small xorshift generator: seeded, so every run measures the same texts.
 pub struct Rng(u64);
@@ -260,6 +265,65 @@ pub fn import_shapes(bytes: usize) -> Vec<(&'static str, String)> {
             repeated(docx_head, "<w:p><w:r><w:t>mot &amp; mot</w:t></w:r></w:p>", "</w:body></w:document>", bytes),
         ),
     ]
+}
+
+/// Writes a folder of `documents` generated documents of about `bytes` bytes each
+/// (`doc-00001.txt`, ...), each with a sidecar of `annotations` annotations, and a variables
+/// file giving every document a `group` (choice A, B or C) and a `year` (number). Work is
+/// shared over every core; returns the number of documents written.
+pub fn write_folder(folder: &Path, documents: usize, bytes: usize, annotations: usize, seed: u64) -> Result<usize, Error> {
+    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, "cannot create the folder", e))?;
+    let width = documents.to_string().len().max(5);
+    let names: Vec<String> = (1..=documents).map(|i| format!("doc-{i:0width$}.txt")).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = names.len().div_ceil(threads).max(1);
+    let codebook = Codebook::default();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .enumerate()
+            .map(|(part, names)| {
+                let codebook = &codebook;
+                scope.spawn(move || -> Result<(), Error> {
+                    for (k, name) in names.iter().enumerate() {
+                        let doc_seed = seed ^ ((part * chunk + k) as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+                        let path = folder.join(name);
+                        let text = generate_text(bytes, doc_seed);
+                        std::fs::write(&path, &text).map_err(|e| Error::io(&path, "cannot write the generated document", e))?;
+                        let mut doc = Document::from_text(text);
+                        doc.set_path(path.clone());
+                        let list = generate_annotations(&doc, codebook, annotations, doc_seed);
+                        let sidecar = Sidecar::new(
+                            DocumentRef {
+                                file_name: doc.file_name(),
+                                fingerprint: doc.fingerprint().to_owned(),
+                                length: doc.len_chars(),
+                            },
+                            "",
+                            codebook.clone(),
+                            list,
+                        );
+                        let sc_path = crate::sidecar::default_path(&path);
+                        std::fs::write(&sc_path, sidecar.to_ron())
+                            .map_err(|e| Error::io(&sc_path, "cannot write the generated sidecar", e))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
+    let mut vars = Variables::default();
+    vars.declare("group", Kind::Choice)?;
+    vars.declare("year", Kind::Number)?;
+    let mut rng = Rng::new(seed ^ 0xFA1D);
+    for name in &names {
+        vars.set(name, "group", rng.pick_str(&["A", "B", "C"]))?;
+        vars.set(name, "year", &(2018 + rng.below(8)).to_string())?;
+    }
+    let vars_path = crate::vars::path_in(folder);
+    std::fs::write(&vars_path, vars.to_ron()).map_err(|e| Error::io(&vars_path, "cannot write the variables file", e))?;
+    Ok(names.len())
 }
 
 #[cfg(test)]

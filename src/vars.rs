@@ -261,6 +261,99 @@ impl Variables {
     }
 }
 
+/// One change to a variables file, as the variables table makes them. [`VarEdit::apply`]
+/// returns the change that undoes it, so a table can offer undo and every change can be
+/// applied to the file on disk under its lock ([`update`]) rather than writing over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarEdit {
+    /// Sets (empty: clears) one document's value.
+    Set {
+        document: String,
+        variable: String,
+        value: String,
+    },
+    /// Adds a variable.
+    Add {
+        name: String,
+        kind: Kind,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    /// Removes a variable with its values.
+    Remove {
+        name: String,
+    },
+    /// Puts back a removed variable with its values (the undo of a removal).
+    Restore {
+        variable: Variable,
+        values: BTreeMap<String, String>,
+    },
+}
+
+impl VarEdit {
+    /// Applies the change; the change that undoes it.
+    pub fn apply(&self, vars: &mut Variables) -> Result<VarEdit, Error> {
+        match self {
+            VarEdit::Set { document, variable, value } => {
+                let old = vars.value(document, variable).unwrap_or_default().to_owned();
+                vars.set(document, variable, value)?;
+                Ok(VarEdit::Set { document: document.clone(), variable: variable.clone(), value: old })
+            }
+            VarEdit::Add { name, kind } => {
+                if vars.variable(name).is_some() {
+                    return Err(Error::usage(format!("there is a variable \"{name}\" already")).hint("choose another name"));
+                }
+                vars.declare(name, *kind)?;
+                Ok(VarEdit::Remove { name: name.clone() })
+            }
+            VarEdit::Rename { from, to } => {
+                check_name(to)?;
+                if vars.variable(to).is_some() {
+                    return Err(Error::usage(format!("there is a variable \"{to}\" already")).hint("choose another name"));
+                }
+                let Some(v) = vars.variables.iter_mut().find(|v| v.name == *from) else {
+                    return Err(Error::usage(format!("there is no variable \"{from}\"")));
+                };
+                v.name = to.clone();
+                vars.variables.sort_by(|a, b| a.name.cmp(&b.name));
+                for values in vars.documents.values_mut() {
+                    if let Some(value) = values.remove(from) {
+                        values.insert(to.clone(), value);
+                    }
+                }
+                Ok(VarEdit::Rename { from: to.clone(), to: from.clone() })
+            }
+            VarEdit::Remove { name } => {
+                let Some(at) = vars.variables.iter().position(|v| v.name == *name) else {
+                    return Err(Error::usage(format!("there is no variable \"{name}\"")));
+                };
+                let variable = vars.variables.remove(at);
+                let mut values = BTreeMap::new();
+                for (doc, map) in &mut vars.documents {
+                    if let Some(value) = map.remove(name) {
+                        values.insert(doc.clone(), value);
+                    }
+                }
+                vars.documents.retain(|_, m| !m.is_empty());
+                Ok(VarEdit::Restore { variable, values })
+            }
+            VarEdit::Restore { variable, values } => {
+                if vars.variable(&variable.name).is_some() {
+                    return Err(Error::usage(format!("there is a variable \"{}\" already", variable.name)));
+                }
+                vars.variables.push(variable.clone());
+                vars.variables.sort_by(|a, b| a.name.cmp(&b.name));
+                for (doc, value) in values {
+                    vars.documents.entry(doc.clone()).or_default().insert(variable.name.clone(), value.clone());
+                }
+                Ok(VarEdit::Remove { name: variable.name.clone() })
+            }
+        }
+    }
+}
+
 /// Variable names become column headers (`var:NAME`) and conditions (`NAME>=X`).
 pub fn check_name(name: &str) -> Result<(), Error> {
     let bad = name.trim().is_empty()
@@ -601,6 +694,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("not defined"), "{e}");
+    }
+
+    #[test]
+    fn every_edit_is_undone_by_the_edit_it_returns() {
+        let mut vars = Variables::default();
+        vars.declare("outlet", Kind::Choice).unwrap();
+        vars.declare("pages", Kind::Number).unwrap();
+        vars.set("a.txt", "outlet", "Coast Gazette").unwrap();
+        vars.set("a.txt", "pages", "4").unwrap();
+        vars.set("b.txt", "pages", "12").unwrap();
+        let edits = [
+            VarEdit::Set { document: "a.txt".into(), variable: "pages".into(), value: "5".into() },
+            VarEdit::Set { document: "b.txt".into(), variable: "pages".into(), value: String::new() },
+            VarEdit::Add { name: "published".into(), kind: Kind::Date },
+            VarEdit::Rename { from: "pages".into(), to: "length".into() },
+            VarEdit::Remove { name: "outlet".into() },
+        ];
+        for edit in edits {
+            let before = vars.clone();
+            let undo = edit.apply(&mut vars).unwrap();
+            assert_ne!(vars, before, "{edit:?} changed something");
+            undo.apply(&mut vars).unwrap();
+            assert_eq!(vars.to_ron(), before.to_ron(), "{edit:?} undone");
+        }
+        let bad = VarEdit::Set { document: "a.txt".into(), variable: "pages".into(), value: "four".into() };
+        assert!(bad.apply(&mut vars).is_err(), "a number variable refuses words");
+        let taken = VarEdit::Rename { from: "pages".into(), to: "outlet".into() };
+        assert!(taken.apply(&mut vars).is_err(), "two variables never share a name");
     }
 
     #[test]

@@ -265,6 +265,32 @@ fn retrieve_tables_and_csv_and_mistakes() {
     assert!(out.stderr.contains("no code \"gossip\"") && out.stderr.contains("demand"), "{}", out.stderr);
 }
 
+#[test]
+fn retrieve_writes_csv_excel_and_html_files() {
+    let dir = with_variables();
+    let d = dir.path();
+    let listed: Value = json(d, &["retrieve", ".", "--code", "prediction", "--format", "json"]);
+    let quotes: Vec<&str> = listed.as_array().unwrap().iter().map(|p| p["exact"].as_str().unwrap()).collect();
+    assert_eq!(quotes.len(), 2);
+    // The format follows the file's extension.
+    ok(d, &["retrieve", ".", "--code", "prediction", "-o", "p.csv"]);
+    let csv_text = std::fs::read_to_string(d.join("p.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let exact: Vec<String> = reader.records().map(|r| r.unwrap()[6].to_owned()).collect();
+    assert_eq!(exact, quotes);
+    ok(d, &["retrieve", ".", "--code", "prediction", "--format", "html", "--out", "p.html"]);
+    let html = std::fs::read_to_string(d.join("p.html")).unwrap();
+    assert!(quotes.iter().all(|q| html.contains(q)) && html.contains("2 passage(s) in 2 document(s)"), "{html}");
+    ok(d, &["retrieve", ".", "--code", "prediction", "-o", "p.xlsx"]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(d.join("p.xlsx")).unwrap()).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
+    assert!(quotes.iter().all(|q| strings.contains(q)), "{strings}");
+    let out = run(d, &["retrieve", ".", "--code", "prediction", "--format", "xlsx"]);
+    assert_eq!(out.code, 2, "a workbook is not written to the terminal");
+    assert!(out.stderr.contains("--out"), "{}", out.stderr);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Matrices
 

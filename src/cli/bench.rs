@@ -19,11 +19,24 @@ pub struct BenchArgs {
     /// Only the class dashboard: 35 students x 5 texts, from the menu command to the grades shown.
     #[arg(long)]
     pub class: bool,
+    /// Only write the generated folder of the corpus cases (5,000 documents of 10 KB with 100
+    /// annotations each, or as many as --documents says) to DIR, for timing commands on it.
+    #[arg(long, value_name = "DIR")]
+    pub write_corpus: Option<std::path::PathBuf>,
+    /// How many documents --write-corpus writes.
+    #[arg(long, default_value_t = crate::ui::bench::CORPUS_DOCUMENTS, requires = "write_corpus")]
+    pub documents: usize,
 }
 
 pub fn run(args: BenchArgs) -> Result<i32, Error> {
     if cfg!(debug_assertions) {
         eprintln!("note: this is a debug build; build with --release for figures that mean anything");
+    }
+    if let Some(dir) = &args.write_corpus {
+        let spec = crate::ui::bench::CorpusSpec { documents: args.documents, ..crate::ui::bench::CorpusSpec::full() };
+        let n = crate::testdata::write_folder(dir, spec.documents, spec.bytes, spec.annotations, spec.seed)?;
+        eprintln!("wrote {n} documents with {} annotations each to {}", spec.annotations, dir.display());
+        return Ok(0);
     }
     let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class };
     let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;

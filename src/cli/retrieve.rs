@@ -1,5 +1,6 @@
 //! `marginalia retrieve FOLDER [--code CODE]... [--where VAR=VALUE]...`: every coded passage of
-//! a folder that meets the conditions, as a table, CSV or JSON.
+//! a folder that meets the conditions, as a table, CSV, JSON, an Excel workbook or HTML
+//! (`--out FILE` writes a file).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use crate::document::excerpt;
 use crate::error::Error;
-use crate::export::csv::neutralise;
+use crate::export::passages::{self, PassageFormat};
 use crate::retrieve::{self, Passage, Query};
 use crate::vars::Condition;
 
@@ -17,6 +18,10 @@ pub enum RetrieveFormat {
     Table,
     Csv,
     Json,
+    /// An Excel workbook (needs --out).
+    Xlsx,
+    /// A self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -40,11 +45,40 @@ pub struct RetrieveArgs {
     /// Only passages whose text or note contains this (case-insensitive).
     #[arg(long, value_name = "STR", allow_hyphen_values = true)]
     pub text: Option<String>,
-    #[arg(long, value_enum, default_value_t = RetrieveFormat::Table)]
-    pub format: RetrieveFormat,
+    /// The format; without --format, --out's extension (.csv, .json, .xlsx, .html) decides,
+    /// else a table.
+    #[arg(long, value_enum)]
+    pub format: Option<RetrieveFormat>,
+    /// Write to this file (atomically) instead of the standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl RetrieveFormat {
+    fn passages(self) -> Option<PassageFormat> {
+        match self {
+            RetrieveFormat::Table => None,
+            RetrieveFormat::Csv => Some(PassageFormat::Csv),
+            RetrieveFormat::Json => Some(PassageFormat::Json),
+            RetrieveFormat::Xlsx => Some(PassageFormat::Xlsx),
+            RetrieveFormat::Html => Some(PassageFormat::Html),
+        }
+    }
 }
 
 pub fn run(args: RetrieveArgs) -> Result<i32, Error> {
+    let by_extension = args.out.as_deref().and_then(|o| o.extension()).and_then(|e| e.to_str()).and_then(|e| {
+        PassageFormat::ALL.into_iter().find(|f| f.extension().eq_ignore_ascii_case(e)).map(|f| match f {
+            PassageFormat::Csv => RetrieveFormat::Csv,
+            PassageFormat::Json => RetrieveFormat::Json,
+            PassageFormat::Xlsx => RetrieveFormat::Xlsx,
+            PassageFormat::Html => RetrieveFormat::Html,
+        })
+    });
+    let format = args.format.or(by_extension).unwrap_or(RetrieveFormat::Table);
+    if format == RetrieveFormat::Xlsx && args.out.is_none() {
+        return Err(Error::usage("an Excel workbook is written to a file").hint("add --out passages.xlsx"));
+    }
     let conditions = args.conditions.iter().map(|c| Condition::parse(c)).collect::<Result<Vec<_>, _>>()?;
     let corpus = crate::corpus::load(&args.folder)?;
     let query = Query {
@@ -55,45 +89,33 @@ pub fn run(args: RetrieveArgs) -> Result<i32, Error> {
         text: args.text,
     };
     let passages = retrieve::retrieve(&corpus, &query)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    // A closed pipe (`| head`) ends the listing quietly.
-    let _ = match args.format {
-        RetrieveFormat::Json => write_json(&passages, &mut out),
-        RetrieveFormat::Csv => write_csv(&passages, &mut out),
-        RetrieveFormat::Table => write_table(&passages, &mut out),
+    let title = format!("Passages retrieved from {}", args.folder.display());
+    match (&args.out, format.passages()) {
+        (Some(path), Some(f)) => {
+            crate::io::write_atomic(path, &passages::to_bytes(&passages, f, &title)?, false)?;
+            eprintln!("wrote {} passage(s) to {}", passages.len(), path.display());
+        }
+        (Some(path), None) => {
+            let mut text = Vec::new();
+            let _ = write_table(&passages, &mut text);
+            crate::io::write_atomic(path, &text, false)?;
+        }
+        (None, f) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) ends the listing quietly.
+            let _ = match f {
+                Some(PassageFormat::Json) => passages::write_json(&passages, &mut out),
+                Some(PassageFormat::Csv) => passages::write_csv(&passages, &mut out),
+                Some(PassageFormat::Html) => out.write_all(passages::html(&passages, &title).as_bytes()),
+                Some(PassageFormat::Xlsx) | None => write_table(&passages, &mut out),
+            }
+            .and_then(|()| out.flush());
+        }
     }
-    .and_then(|()| out.flush());
-    drop(out);
     for e in &corpus.unreadable {
         eprintln!("note: left out, unreadable: {e}");
     }
     Ok(if corpus.unreadable.is_empty() { 0 } else { 1 })
-}
-
-fn write_json(passages: &[Passage], out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, passages)?;
-    writeln!(out)
-}
-
-/// The JSON fields as columns; formula-like cells get a leading `'` as in the CSV export.
-fn write_csv(passages: &[Passage], out: &mut dyn Write) -> std::io::Result<()> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    w.write_record(["document", "coder", "code", "code_name", "start", "end", "exact", "note", "id"])?;
-    let num = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
-    for p in passages {
-        w.write_record([
-            neutralise(&p.document).as_ref(),
-            &neutralise(&p.coder),
-            &neutralise(&p.code),
-            &neutralise(&p.code_name),
-            &num(p.start),
-            &num(p.end),
-            &neutralise(&p.exact),
-            &neutralise(&p.note),
-            &p.id,
-        ])?;
-    }
-    w.flush()
 }
 
 fn write_table(passages: &[Passage], out: &mut dyn Write) -> std::io::Result<()> {

@@ -11,6 +11,7 @@ pub mod brat;
 pub mod csv;
 pub mod html;
 pub mod jsonl;
+pub mod passages;
 pub mod semeval;
 pub mod variables;
 pub mod w3c;

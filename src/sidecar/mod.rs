@@ -385,14 +385,7 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
         return Ok(Some(loaded));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the sidecar", e))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let before = &bytes[..e.valid_up_to()];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        sidecar_error(path, "is not UTF-8 text")
-            .at(line, col)
-            .hint("restore the .bak copy beside it; the file was left untouched")
-    })?;
+    let text = utf8_text(path, &bytes)?;
     // The stamp's hash of a large file takes as long as a part of the parse: take it alongside.
     let (sidecar, stamp) = std::thread::scope(|scope| {
         let stamp = scope.spawn(|| DiskStamp::of_bytes(&bytes, Some(&meta)));
@@ -400,6 +393,35 @@ pub fn load(path: &Path) -> Result<Option<Loaded>, Error> {
         (sidecar, stamp.join().expect("hashing does not panic"))
     });
     Ok(Some(Loaded { stamp, sidecar: sidecar? }))
+}
+
+/// The bytes of a sidecar as text, or where they are not UTF-8.
+fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    // Checked with SIMD (a folder's sidecars are mostly text in many scripts, which the
+    // standard check reads a byte at a time); the standard check only says where a bad one fails.
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(text);
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        sidecar_error(path, "is not UTF-8 text")
+            .at(line, col)
+            .hint("restore the .bak copy beside it; the file was left untouched")
+    })
+}
+
+/// Reads and validates a sidecar as [`load`] does, without the stamp a later save needs:
+/// for readers of a whole folder, which never save (hashing every file would cost them a
+/// third of their time). `Ok(None)` when there is no file at `path`.
+pub fn read(path: &Path) -> Result<Option<Sidecar>, Error> {
+    let Some(meta) = crate::io::regular_metadata(path, "cannot read the sidecar")? else { return Ok(None) };
+    if meta.len() >= STREAMED_LOAD_BYTES.min(MAX_SIDECAR_BYTES) {
+        return load(path).map(|loaded| loaded.map(|l| l.sidecar));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the sidecar", e))?;
+    Sidecar::from_ron(utf8_text(path, &bytes)?, path).map(Some)
 }
 
 /// Sidecars at least this large are read a block at a time when they can be (see

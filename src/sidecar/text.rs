@@ -201,6 +201,10 @@ const ITEM_START: &[u8] = b"\n        (\n";
 /// Reads a list written by [`write_annotations`] (the text between `annotations: [\n` and the
 /// closing `    ],`). `None` when the text is in any way not in that layout.
 pub fn read_annotations(list: &str) -> Option<Vec<Annotation>> {
+    // Already text: a short list is read here without checking it again.
+    if list.len() < 1 << 20 {
+        return read_items(list);
+    }
     read_annotations_bytes(list.as_bytes())
 }
 
@@ -211,7 +215,7 @@ pub fn read_annotations_bytes(list: &[u8]) -> Option<Vec<Annotation>> {
     // holds a raw line break, so an item starts exactly where a line reads `        (`.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || list.len() < 1 << 20 {
-        return read_items(std::str::from_utf8(list).ok()?);
+        return read_items(simdutf8::basic::from_utf8(list).ok()?);
     }
     let mut parts = Vec::with_capacity(threads);
     let mut from = 0;
@@ -229,7 +233,9 @@ pub fn read_annotations_bytes(list: &[u8]) -> Option<Vec<Annotation>> {
     let checked: Vec<Option<(&str, usize)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
-            .map(|part| scope.spawn(move || std::str::from_utf8(part).ok().map(|part| (part, count_items(part.as_bytes())))))
+            .map(|part| {
+                scope.spawn(move || simdutf8::basic::from_utf8(part).ok().map(|part| (part, count_items(part.as_bytes()))))
+            })
             .collect();
         handles.into_iter().map(|h| h.join().ok().flatten()).collect()
     });

@@ -88,6 +88,12 @@ pub(super) struct Views {
     pub(super) retrieve: super::retrieve::RetrieveView,
     /// The class dashboard.
     pub(super) dashboard: super::class_view::ClassDashboard,
+    /// The code matrix window of the open folder.
+    pub(super) matrix: super::matrix_view::MatrixView,
+    /// The table of the open folder's document variables.
+    pub(super) variables: super::vars_editor::VariablesEditor,
+    /// Find a text across the open folder and tag the matches.
+    pub(super) find_folder: super::find_folder::FindInFolder,
     /// A class: the assignment bar and instructions, hand-in and collection.
     pub(super) assignment: super::assignment::AssignmentView,
 }
@@ -103,6 +109,17 @@ pub struct App {
     pub(super) opening: Option<Opening>,
     /// The folder that was opened, if any, with its documents.
     pub(super) folder: Option<Folder>,
+    /// The opened folder being read in the background.
+    folder_load: Option<super::folder_load::FolderLoad>,
+    /// The opened folder once read, for the views that query it (Retrieve, the code matrix).
+    pub(super) corpus: Option<std::sync::Arc<crate::corpus::Corpus>>,
+    /// The open document was saved since `corpus` was read: its saved state goes into the
+    /// corpus as soon as no query holds it.
+    corpus_behind: bool,
+    /// The folder's variables as last written, for `corpus` as soon as no query holds it.
+    pending_variables: Option<crate::vars::Variables>,
+    /// Documents whose sidecars were written by the worker, to read again into `corpus`.
+    pending_reloads: Vec<PathBuf>,
     pub(super) selected: Option<Uuid>,
     pub(super) filter: Option<String>,
     pub(super) notice: Option<Notice>,
@@ -146,6 +163,11 @@ impl App {
             gold: None,
             opening: None,
             folder: None,
+            folder_load: None,
+            corpus: None,
+            corpus_behind: false,
+            pending_variables: None,
+            pending_reloads: Vec::new(),
             selected: None,
             filter: None,
             notice: None,
@@ -278,6 +300,26 @@ impl App {
         self.class.as_ref()
     }
 
+    /// The document variables window.
+    pub fn variables_mut(&mut self) -> &mut super::vars_editor::VariablesEditor {
+        &mut self.views.variables
+    }
+
+    /// The Find in folder window.
+    pub fn find_folder_mut(&mut self) -> &mut super::find_folder::FindInFolder {
+        &mut self.views.find_folder
+    }
+
+    /// The code matrix window (tests choose its columns).
+    pub fn matrix_mut(&mut self) -> &mut super::matrix_view::MatrixView {
+        &mut self.views.matrix
+    }
+
+    /// The opened folder as read in the background, once it is.
+    pub fn loaded_corpus(&self) -> Option<&crate::corpus::Corpus> {
+        self.corpus.as_deref()
+    }
+
     /// The Retrieve window (tests fill in its form).
     pub fn retrieve_mut(&mut self) -> &mut super::retrieve::RetrieveView {
         &mut self.views.retrieve
@@ -314,7 +356,7 @@ impl App {
                 Ok(docs) if !docs.is_empty() => {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
-                    self.submit(Job::ScanFolder { root: path.to_path_buf(), docs });
+                    self.read_folder(path, docs);
                     self.submit(Job::Dashboard(super::class_view::ClassJob::Read(path.to_path_buf())));
                     self.read_folder_kind(path);
                     self.open_path(&first, in_frame);
@@ -486,6 +528,85 @@ impl App {
         }
     }
 
+    /// Reads the open folder `root` (its documents `docs`) in the background, again if it was
+    /// read before: its panel's lines and the corpus the folder windows query.
+    pub(super) fn read_folder(&mut self, root: &Path, docs: Vec<PathBuf>) {
+        if let Some(folder) = self.folder.as_mut().filter(|f| f.root == root) {
+            folder.reading = Some((0, docs.len()));
+        }
+        self.corpus = None;
+        self.folder_load = Some(super::folder_load::FolderLoad::start(root, docs));
+    }
+
+    /// Takes in the folder read in the background, or its progress; puts the open document's
+    /// saved state into the read folder.
+    fn take_in_folder(&mut self, ctx: &egui::Context) {
+        if let Some(load) = &self.folder_load {
+            let same = self.folder.as_ref().is_some_and(|f| f.root == load.root);
+            match load.poll() {
+                Some(read) => {
+                    self.folder_load = None;
+                    if let Some(folder) = self.folder.as_mut().filter(|_| same) {
+                        folder.reading = None;
+                        if read.entries.len() == folder.entries.len() {
+                            folder.entries = read.entries;
+                        }
+                        // The open document's line comes from memory, not from its file.
+                        self.folder_revision = None;
+                        match read.corpus {
+                            Ok(corpus) => {
+                                self.corpus = Some(std::sync::Arc::new(corpus));
+                                self.corpus_behind = self.session.is_some();
+                            }
+                            Err(e) => self.error(e),
+                        }
+                    }
+                }
+                None if same => {
+                    let read = load.read_so_far();
+                    if let Some(folder) = &mut self.folder {
+                        folder.reading = Some((read, load.total));
+                    }
+                    ctx.request_repaint_after(Duration::from_millis(100));
+                }
+                None => self.folder_load = None,
+            }
+        }
+        if !self.pending_reloads.is_empty() {
+            match self.corpus.as_mut().map(std::sync::Arc::get_mut) {
+                Some(Some(corpus)) => {
+                    for path in std::mem::take(&mut self.pending_reloads) {
+                        corpus.reload_document(&path);
+                    }
+                }
+                Some(None) => ctx.request_repaint_after(Duration::from_millis(100)),
+                None => self.pending_reloads.clear(),
+            }
+        }
+        if self.pending_variables.is_some() {
+            match self.corpus.as_mut().map(std::sync::Arc::get_mut) {
+                Some(Some(corpus)) => corpus.variables = self.pending_variables.take().unwrap_or_default(),
+                Some(None) => ctx.request_repaint_after(Duration::from_millis(100)),
+                None => self.pending_variables = None,
+            }
+        }
+        if self.corpus_behind {
+            let (Some(corpus), Some(session)) = (&mut self.corpus, &self.session) else {
+                self.corpus_behind = false;
+                return;
+            };
+            // A query running on another thread holds the corpus: the next frame tries again.
+            if let Some(corpus) = std::sync::Arc::get_mut(corpus) {
+                if let Some(path) = session.doc.path() {
+                    corpus.replace_sidecar(path, &session.sidecar_path, session.to_sidecar());
+                }
+                self.corpus_behind = false;
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+    }
+
     /// Takes in what the worker has finished since the last frame.
     fn take_in_worker(&mut self, ctx: &egui::Context) {
         while let Some(done) = self.worker.poll() {
@@ -511,23 +632,44 @@ impl App {
                     }
                 }
             }
-            Done::Wrote(result) => self.views.codebook.wrote(result),
+            // The codebook editor says how its saves went; other writes (exports of lists)
+            // are told in the bar above the document.
+            Done::Wrote(result) if self.views.codebook.open => self.views.codebook.wrote(result),
+            Done::Wrote(Ok(text)) => self.notice = Some(Notice { text, is_error: false }),
+            Done::Wrote(Err(e)) => self.error(e),
             Done::CodebookRead(result) => {
                 if let Some(session) = &self.session {
                     self.views.codebook.offer(session, result, &mut self.commands);
                 }
             }
-            Done::FolderScanned { root, entries } => {
-                if let Some(folder) = &mut self.folder
-                    && folder.root == root
-                {
-                    folder.entries = entries;
-                    // The open document's line comes from memory, not from its file.
-                    self.folder_revision = None;
-                }
-            }
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
+            Done::CodedSpans(results) => {
+                let (mut added, mut documents, mut failed) = (0, 0, Vec::new());
+                for (path, result) in results {
+                    match result {
+                        Ok(n) => {
+                            added += n;
+                            documents += usize::from(n > 0);
+                            self.pending_reloads.push(path);
+                        }
+                        Err(e) => failed.push(e.to_string()),
+                    }
+                }
+                let mut said = format!("Tagged {added} passage(s) in {documents} other document(s).");
+                if !failed.is_empty() {
+                    said.push_str(&format!(" Not tagged: {}", failed.join("; ")));
+                }
+                self.views.find_folder.tagged(said, !failed.is_empty());
+            }
+            Done::Variables { folder, result, said } => {
+                if let Ok(vars) = &result
+                    && self.folder.as_ref().is_some_and(|f| f.root == folder)
+                {
+                    self.pending_variables = Some(vars.clone());
+                }
+                self.views.variables.finished(folder, result, said);
+            }
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
             Done::Dashboard(done) => self.take_in_dashboard(done),
@@ -568,6 +710,7 @@ impl App {
         match (current, result) {
             (Some(session), Ok(stamp)) => {
                 session.finish_save(revision, stamp);
+                self.corpus_behind = self.corpus.is_some();
                 self.saver.finished(Ok(()));
                 if let Some(copy) = self.theirs_copy.take() {
                     let text = format!("Saved yours; theirs was kept as {}.", copy.display());
@@ -594,6 +737,7 @@ impl App {
     /// Autosave and disk watching; called once per frame.
     fn tick(&mut self, ctx: &egui::Context) {
         self.take_in_worker(ctx);
+        self.take_in_folder(ctx);
         let Some(session) = &self.session else { return };
         match self.saver.due(session.edits.revision(), session.is_dirty(), self.conflict) {
             Due::Now => self.submit_save(),
@@ -676,7 +820,20 @@ impl App {
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
         views.dashboard.ui(ui, &ctx, out);
-        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), ctx.aliases(), out);
+        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), ctx.aliases(), out);
+        views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
+        views.variables.ui(&egui_ctx, ctx.folder, out);
+        let fallback;
+        let codebook = match (ctx.session, self.corpus.as_deref()) {
+            (Some(s), _) => s.edits.codebook(),
+            (None, Some(c)) => &c.codebook,
+            (None, None) => {
+                fallback = crate::codebook::Codebook::default();
+                &fallback
+            }
+        };
+        let documents = ctx.folder.map(|f| (f.root.as_path(), f.entries.iter().map(|e| e.path.clone()).collect()));
+        views.find_folder.ui(&egui_ctx, documents, self.corpus.as_ref(), codebook, out);
         views.assignment.ui(ui, &ctx, out);
         self.run_commands(&egui_ctx);
     }

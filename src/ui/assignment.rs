@@ -733,7 +733,7 @@ impl App {
                 self.views.assignment.collected = Some((folder.clone(), lines));
                 if let Some(f) = self.folder.as_ref().filter(|f| f.root == folder) {
                     let docs = f.entries.iter().map(|e| e.path.clone()).collect();
-                    self.submit(Job::ScanFolder { root: folder, docs });
+                    self.read_folder(&folder, docs);
                 }
             }
             ClassDone::Read { folder, assignment, class } => {

@@ -11,7 +11,10 @@
 //!   atomic write the app runs on its save thread), exports of the largest case;
 //! - peak resident memory (Linux `VmHWM`, reset before each case);
 //! - imports of the worst shapes of HTML and docx (deep nesting, character references,
-//!   formatting tags made again in every paragraph) at 10 MB: each is read or refused.
+//!   formatting tags made again in every paragraph) at 10 MB: each is read or refused;
+//! - a folder of 5,000 documents of 10 KB with 100 annotations each: `marginalia matrix` in a
+//!   new process, opening the folder in the app (its list, then every sidecar read in the
+//!   background), Retrieve and code matrices on the loaded folder.
 //!
 //! - the class dashboard: a generated class of 35 students by 5 texts, from the menu command to
 //!   the grades shown, with the longest frame meanwhile (grading runs on the app's worker).
@@ -89,6 +92,11 @@ impl Options {
     /// The size of each import shape.
     pub fn import_bytes(&self) -> usize {
         if self.tiny { 100_000 } else { 10_000_000 }
+    }
+
+    /// The folder of the corpus case.
+    pub fn corpus(&self) -> CorpusSpec {
+        if self.tiny { CorpusSpec::tiny() } else { CorpusSpec::full() }
     }
 
     pub fn mode(&self) -> &'static str {
@@ -178,6 +186,8 @@ pub struct Report {
     pub release: bool,
     pub cases: Vec<CaseResult>,
     pub imports: Vec<ImportResult>,
+    /// The folder case: a matrix from a cold start, opening the folder in the app, queries on it.
+    pub corpus: CorpusResult,
     pub targets: Vec<Target>,
     pub seconds: f64,
     /// The class dashboard case.
@@ -212,6 +222,8 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
             release: !cfg!(debug_assertions),
             cases: Vec::new(),
             imports: Vec::new(),
+            // Not measured in this mode.
+            corpus: CorpusResult { spec: options.corpus(), timings: Vec::new() },
             targets: vec![class.target()],
             seconds: started.elapsed().as_secs_f64(),
             class: Some(class),
@@ -238,17 +250,20 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
         results.push(result);
     }
     let imports = run_imports(options.import_bytes(), &mut progress)?;
+    let corpus = run_corpus(options.corpus(), &mut progress)?;
     let class = run_class(options, &mut progress)?;
     let mut targets = targets(&results);
     for i in &imports {
         targets.push(Target { name: format!("import {}", i.name), value: i.ms, limit: IMPORT_LIMIT_MS, unit: "ms" });
     }
+    targets.extend(corpus.targets());
     targets.push(class.target());
     Ok(Report {
         mode: options.mode(),
         release: !cfg!(debug_assertions),
         cases: results,
         imports,
+        corpus,
         targets,
         seconds: started.elapsed().as_secs_f64(),
         class: Some(class),
@@ -426,6 +441,152 @@ fn run_imports(bytes: usize, progress: &mut impl FnMut(&str)) -> Result<Vec<Impo
         });
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A folder of documents
+
+/// The number of documents of the corpus case.
+pub const CORPUS_DOCUMENTS: usize = 5_000;
+
+/// The generated folder of the corpus case (see [`crate::testdata::write_folder`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CorpusSpec {
+    pub documents: usize,
+    /// Bytes per document.
+    pub bytes: usize,
+    /// Annotations per document.
+    pub annotations: usize,
+    pub seed: u64,
+}
+
+impl CorpusSpec {
+    pub fn full() -> Self {
+        Self { documents: CORPUS_DOCUMENTS, bytes: 10_000, annotations: 100, seed: 5_000 }
+    }
+
+    pub fn tiny() -> Self {
+        Self { documents: 40, bytes: 2_000, annotations: 10, seed: 40 }
+    }
+
+    /// "5,000 documents of 10 KB, 100 annotations each".
+    pub fn label(&self) -> String {
+        format!("{} documents of {}, {} annotations each", thousands(self.documents), human_bytes(self.bytes), self.annotations)
+    }
+}
+
+/// The figures of the corpus case.
+#[derive(Debug, Clone)]
+pub struct CorpusResult {
+    pub spec: CorpusSpec,
+    pub timings: Vec<Timing>,
+}
+
+/// The corpus case's limits, ms: (timing, limit, what it means).
+pub const CORPUS_LIMITS: [(&str, f64, &str); 7] = [
+    ("matrix_cold", 5_000.0, "marginalia matrix FOLDER --cols document, a new process"),
+    ("folder_listed", 1_000.0, "opening the folder in the app until its list is drawn"),
+    ("folder_read", 10_000.0, "until the app has read every sidecar (in the background)"),
+    ("folder_frame", 8.0, "a frame of the app with the folder's list shown (median)"),
+    ("retrieve", 200.0, "Retrieve one code across the loaded folder"),
+    ("matrix_document", 200.0, "codes x documents of the loaded folder"),
+    ("matrix_code", 200.0, "codes x codes (overlap) of the loaded folder"),
+];
+
+impl CorpusResult {
+    pub fn timing(&self, name: &str) -> Option<f64> {
+        self.timings.iter().find(|t| t.name == name).map(|t| t.ms)
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        CORPUS_LIMITS
+            .iter()
+            .filter_map(|(name, limit, _)| {
+                self.timing(name).map(|v| Target { name: format!("folder {name}"), value: v, limit: *limit, unit: "ms" })
+            })
+            .collect()
+    }
+}
+
+/// Writes the folder, then times `marginalia matrix` on it in a new process, opening it in the
+/// app (its list, then every sidecar read in the background), and queries on the loaded folder.
+fn run_corpus(spec: CorpusSpec, progress: &mut impl FnMut(&str)) -> Result<CorpusResult, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+    let folder = dir.path().join("corpus");
+    progress(&format!("{}: generating the folder…", spec.label()));
+    crate::testdata::write_folder(&folder, spec.documents, spec.bytes, spec.annotations, spec.seed)?;
+    let mut timings = Vec::new();
+    // This binary, started as a user would start it (not from a unit test's harness).
+    if !cfg!(test)
+        && let Ok(exe) = std::env::current_exe()
+    {
+        progress(&format!("{}: marginalia matrix, cold start…", spec.label()));
+        timings.push(time_op("matrix_cold", 1, || {
+            let status = std::process::Command::new(&exe)
+                .args(["matrix", "--rows", "code", "--cols", "document", "--format", "csv"])
+                .arg(&folder)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .map_err(|e| Error::io(&exe, "cannot run", e))?;
+            if status.success() { Ok(()) } else { Err(Error::usage(format!("marginalia matrix failed on {}", folder.display()))) }
+        })?);
+    }
+    progress(&format!("{}: opening the folder in the app…", spec.label()));
+    let settings = Settings { coder: "bench".into(), ..Settings::default() };
+    let mut app = App::new(settings, None);
+    let ctx = egui::Context::default();
+    let mut time = 0.0;
+    let mut frame = |app: &mut App| {
+        time += 1.0 / 60.0;
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SCREEN)),
+            time: Some(time),
+            focused: true,
+            ..Default::default()
+        };
+        let mut output = ctx.run_ui(input, |ui| app.frame(ui));
+        output.textures_delta.clear();
+        std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+    };
+    let started = Instant::now();
+    app.open(&folder);
+    frame(&mut app);
+    let listed = app.folder.as_ref().map_or(0, |f| f.entries.len());
+    if listed != spec.documents {
+        return Err(Error::usage(format!("the app listed {listed} of {} documents", spec.documents)));
+    }
+    timings.push(Timing { name: "folder_listed".into(), ms: ms(started.elapsed()), runs: 1 });
+    while app.corpus.is_none() {
+        if started.elapsed() > Duration::from_secs(300) {
+            return Err(Error::usage("the app did not finish reading the folder in 5 minutes"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        frame(&mut app);
+        if app.folder.as_ref().is_some_and(|f| f.reading.is_none()) && app.corpus.is_none() {
+            let why = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+            return Err(Error::usage(format!("the app could not read the folder: {why}")));
+        }
+    }
+    timings.push(Timing { name: "folder_read".into(), ms: ms(started.elapsed()), runs: 1 });
+    let mut frames = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        frame(&mut app);
+        frames.push(ms(t.elapsed()));
+    }
+    timings.push(Timing { name: "folder_frame".into(), ms: median(&mut frames), runs: frames.len() });
+    let corpus = app.corpus.clone().ok_or_else(|| Error::usage("the folder was not read"))?;
+    progress(&format!("{}: queries on the loaded folder…", spec.label()));
+    let code = crate::retrieve::folder_codebook(&corpus).codes.first().map(|c| c.id.clone()).unwrap_or_default();
+    let query = crate::retrieve::Query { codes: vec![code], ..Default::default() };
+    timings.push(time_op("retrieve", 3, || crate::retrieve::retrieve(&corpus, &query).map(drop))?);
+    for (name, cols) in [("matrix_document", crate::matrix::Axis::Document), ("matrix_code", crate::matrix::Axis::Code)] {
+        let q = crate::matrix::MatrixQuery { cols, unit: crate::matrix::Unit::Overlap, coders: Vec::new(), share: false };
+        timings.push(time_op(name, 3, || crate::matrix::build(&corpus, &q).map(drop))?);
+    }
+    drop(app);
+    Ok(CorpusResult { spec, timings })
 }
 
 /// The smallest case's app, kept open (with its folder) to be timed beside the largest.
@@ -830,9 +991,17 @@ impl Report {
                 "longest_frame_ms": r2(c.longest_frame_ms),
             })
         });
+        let corpus: serde_json::Map<String, serde_json::Value> =
+            self.corpus.timings.iter().map(|t| (format!("{}_ms", t.name), serde_json::json!(r2(t.ms)))).collect();
         serde_json::json!({
             "class": class,
             "imports": imports,
+            "corpus": {
+                "documents": self.corpus.spec.documents,
+                "document_bytes": self.corpus.spec.bytes,
+                "annotations_per_document": self.corpus.spec.annotations,
+                "timings": corpus,
+            },
             "mode": self.mode,
             "build": if self.release { "release" } else { "debug" },
             "cpus": std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -919,6 +1088,13 @@ impl Report {
                     i.ms,
                     crate::document::excerpt(&i.outcome, 110)
                 );
+            }
+            let _ = writeln!(s);
+            let _ = writeln!(s, "A folder: {}, ms", self.corpus.spec.label());
+            for (name, _, what) in CORPUS_LIMITS {
+                if let Some(v) = self.corpus.timing(name) {
+                    let _ = writeln!(s, "  {name:<18} {v:>9.1}  {what}");
+                }
             }
             let _ = writeln!(s);
         }

@@ -86,6 +86,12 @@ pub enum UiCommand {
     ShowRetrieve,
     /// Open the class dashboard (a class folder with an answer key).
     ClassDashboard,
+    /// Open the code matrix of the open folder.
+    ShowMatrix,
+    /// Open the table of the open folder's document variables.
+    EditVariables,
+    /// Find a text in every document of the open folder, and tag the matches.
+    FindInFolder,
     /// Show the open assignment's instructions.
     ShowAssignment,
     /// Save the student's work of the open assignment in one hand-in file.
@@ -96,17 +102,20 @@ const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 29] = [
+    pub const ALL: [UiCommand; 32] = [
         UiCommand::Open,
         UiCommand::ShowAssignment,
         UiCommand::HandIn,
         UiCommand::SaveNow,
         UiCommand::Export,
         UiCommand::ShowRetrieve,
+        UiCommand::ShowMatrix,
+        UiCommand::EditVariables,
         UiCommand::ChangeName,
         UiCommand::Undo,
         UiCommand::Redo,
         UiCommand::ToggleFind,
+        UiCommand::FindInFolder,
         UiCommand::FindNext,
         UiCommand::FindPrevious,
         UiCommand::NextAnnotation,
@@ -157,6 +166,9 @@ impl UiCommand {
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::ClassDashboard => "Class dashboard…",
+            UiCommand::ShowMatrix => "Code matrix…",
+            UiCommand::EditVariables => "Document variables…",
+            UiCommand::FindInFolder => "Find in folder…",
             UiCommand::ShowAssignment => "Assignment instructions",
             UiCommand::HandIn => "Hand in...",
         }
@@ -167,12 +179,18 @@ impl UiCommand {
     pub fn menu(self) -> Option<(Menu, u8)> {
         Some(match self {
             UiCommand::Open | UiCommand::ShowAssignment | UiCommand::HandIn => (Menu::File, 0),
-            UiCommand::SaveNow | UiCommand::Export | UiCommand::ShowRetrieve => (Menu::File, 1),
+            UiCommand::SaveNow
+            | UiCommand::Export
+            | UiCommand::ShowRetrieve
+            | UiCommand::ShowMatrix
+            | UiCommand::EditVariables => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
-            UiCommand::ToggleFind | UiCommand::NextAnnotation | UiCommand::PreviousAnnotation | UiCommand::DeleteSelected => {
-                (Menu::Edit, 1)
-            }
+            UiCommand::ToggleFind
+            | UiCommand::FindInFolder
+            | UiCommand::NextAnnotation
+            | UiCommand::PreviousAnnotation
+            | UiCommand::DeleteSelected => (Menu::Edit, 1),
             UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
                 (Menu::View, 0)
             }
@@ -330,6 +348,34 @@ pub enum Command {
         bytes: Vec<u8>,
         backup: bool,
         done: String,
+    },
+    /// Apply changes to a folder's variables file (none: read it) on the worker.
+    EditVariables {
+        folder: PathBuf,
+        edits: Vec<crate::vars::VarEdit>,
+        /// What to say once written.
+        said: Option<String>,
+    },
+    /// Import a CSV table of variables into a folder's variables file on the worker.
+    ImportVariables {
+        folder: PathBuf,
+        csv: PathBuf,
+        /// The folder's document file names.
+        documents: Vec<String>,
+    },
+    /// Tag matches found in the folder with a code: the open document's through its session
+    /// (one undo step), the others' sidecars on the worker.
+    TagHits {
+        code: String,
+        hits: Vec<crate::autocode::Hit>,
+    },
+    /// Open the Retrieve window on the passages of one cell of a code matrix.
+    RetrieveCell {
+        query: crate::matrix::MatrixQuery,
+        row: usize,
+        col: usize,
+        /// What the cell is, in words.
+        caption: String,
     },
     /// Read a codebook file in the background and offer it to the codebook editor.
     ReadCodebook(PathBuf),

@@ -48,35 +48,35 @@ impl FolderEntry {
         }
     }
 
-    /// Reads what the document's sidecars say (on the worker thread: it reads every file).
-    pub fn read(path: &Path, codebook: &Codebook) -> Self {
-        Self::read_without(path, codebook, None)
+    /// What a loaded document's sidecars say; `problem` is why its own sidecar could not be read.
+    pub fn of_document(d: &crate::corpus::CorpusDocument, codebook: &Codebook, problem: Option<&Error>) -> Self {
+        let mut entry = Self::unread(&d.path);
+        let default = crate::sidecar::default_path(&d.path);
+        let mut own = None;
+        for sc in &d.sidecars {
+            if sc.path == default {
+                own = Some(sc);
+            } else {
+                entry.coders += 1;
+                entry.count_coders(&sc.sidecar.annotations);
+            }
+        }
+        if let Some(sc) = own {
+            entry.fill(&sc.sidecar.annotations, sc.sidecar.done, codebook);
+        }
+        entry.problem = problem.map(Self::describe);
+        entry
     }
 
-    /// As [`Self::read`], leaving out the sidecars of `key` (a class's answer key is not a coder).
-    pub fn read_without(path: &Path, codebook: &Codebook, key: Option<&str>) -> Self {
-        let mut sidecars = crate::sidecar::find_sidecars(path);
-        if let Some(key) = key {
-            sidecars.retain(|s| *s != crate::sidecar::coder_path(path, key));
-        }
-        let mut entry = Self::unread(path);
-        entry.coders = sidecars.len().saturating_sub(1);
-        let default = crate::sidecar::default_path(path);
-        for other in sidecars.iter().filter(|p| **p != default) {
-            if let Ok(Some(loaded)) = crate::sidecar::load(other) {
-                entry.count_coders(&loaded.sidecar.annotations);
-            }
-        }
-        match crate::sidecar::load(&default) {
-            Ok(Some(loaded)) => entry.fill(&loaded.sidecar.annotations, loaded.sidecar.done, codebook),
-            Ok(None) => {}
-            // Named by the file's name alone: the panel is the folder's.
-            Err(e) => {
-                let file = e.file.as_ref().and_then(|f| f.file_name()).map(PathBuf::from);
-                entry.problem = Some(Error { file: file.or(e.file), ..e }.to_string());
-            }
-        }
-        entry
+    /// A document that could not be read, and why.
+    pub fn failed(path: &Path, problem: Option<&Error>) -> Self {
+        Self { problem: Some(problem.map_or_else(|| "could not be read".to_owned(), Self::describe)), ..Self::unread(path) }
+    }
+
+    /// An error named by the file's name alone: the panel is the folder's.
+    fn describe(e: &Error) -> String {
+        let file = e.file.as_ref().and_then(|f| f.file_name()).map(PathBuf::from);
+        Error { file: file.or(e.file.clone()), ..e.clone() }.to_string()
     }
 
     /// Adds one sidecar's annotations to the per-coder counts.
@@ -112,12 +112,14 @@ impl FolderEntry {
 pub struct Folder {
     pub root: PathBuf,
     pub entries: Vec<FolderEntry>,
+    /// While the sidecars are being read: how many documents are read, of how many.
+    pub reading: Option<(usize, usize)>,
 }
 
 impl Folder {
     /// The folder's documents, before their sidecars are read.
     pub fn listed(root: &Path, docs: &[PathBuf]) -> Self {
-        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect() }
+        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(), reading: None }
     }
 
     /// Every coder with annotations in the folder, sorted.
@@ -172,13 +174,32 @@ impl FolderPanel {
         ui.heading(folder.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         let done = folder.entries.iter().filter(|e| e.done).count();
         ui.label(RichText::new(format!("{} documents, {done} done", folder.entries.len())).small());
+        if let Some((read, total)) = folder.reading {
+            let fraction = read as f32 / total.max(1) as f32;
+            ui.add(egui::ProgressBar::new(fraction).text(format!("Reading annotations: {read} of {total}")).desired_height(14.0));
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
             self.show_chart = !self.show_chart;
         }
         ui.separator();
-        egui::ScrollArea::vertical().id_salt("folder-list").show(ui, |ui| {
-            for e in &folder.entries {
-                let current = current.filter(|c| folder.entries.iter().any(|e| e.path == *c));
+        // Only the lines on screen are laid out (a folder may hold thousands of documents):
+        // every line has the same height, its button and one small line under it (the code
+        // mix, or why the document could not be read).
+        let current_at = current.and_then(|c| folder.entries.iter().position(|e| e.path == c));
+        let current = current_at.map(|i| folder.entries[i].path.as_path());
+        let spacing = ui.spacing().item_spacing.y;
+        let line = ui.text_style_height(&egui::TextStyle::Small);
+        let row_height =
+            ui.text_style_height(&egui::TextStyle::Body) + line + 2.0 * ui.spacing().button_padding.y + spacing + line;
+        let mut area = egui::ScrollArea::vertical().id_salt("folder-list").auto_shrink([false, false]);
+        if self.focus_current
+            && let Some(i) = current_at
+        {
+            area = area.vertical_scroll_offset(((i as f32) * (row_height + spacing) - 2.0 * row_height).max(0.0));
+        }
+        area.show_rows(ui, row_height, folder.entries.len(), |ui, range| {
+            for e in &folder.entries[range] {
                 let is_current = current == Some(e.path.as_path());
                 // The state in words (not a symbol to decode), in the label screen readers read.
                 let status = if e.problem.is_some() {
@@ -202,12 +223,12 @@ impl FolderPanel {
                     0.0,
                     egui::TextFormat::simple(small, weak),
                 );
+                let top = ui.cursor().min.y;
                 let r = ui.add(egui::Button::selectable(is_current, job));
                 let spoken = format!("{}, {status}, {} annotation(s){others}", e.name, e.total);
                 r.widget_info(|| egui::WidgetInfo::selected(egui::Role::ListItem, true, is_current, &spoken));
                 if self.focus_current && (is_current || current.is_none()) {
                     r.request_focus();
-                    r.scroll_to_me(None);
                     self.focus_current = false;
                 }
                 if r.clicked() && !is_current {
@@ -236,6 +257,11 @@ impl FolderPanel {
                         RichText::new(format!("unreadable: {}", crate::document::excerpt(p, 80))).small(),
                     )
                     .on_hover_text(p);
+                }
+                // The rest of the line's height, so that every line has the same.
+                let used = ui.cursor().min.y - top;
+                if used < row_height + spacing {
+                    ui.add_space(row_height + spacing - used);
                 }
             }
         });

@@ -20,6 +20,9 @@ pub mod corpus;
 pub mod dialogs;
 pub mod doc_view;
 pub mod document;
+pub mod find_folder;
+pub mod folder_load;
+pub mod matrix_view;
 pub mod menu;
 pub mod panel;
 pub mod retrieve;
@@ -27,6 +30,7 @@ mod run;
 pub mod saver;
 pub mod settings;
 pub mod status;
+pub mod vars_editor;
 pub mod view;
 pub mod worker;
 

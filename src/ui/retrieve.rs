@@ -1,16 +1,22 @@
 //! The Retrieve window: every coded passage of the open folder that meets conditions on codes,
 //! coders, document variables and text, listed by the core's [`crate::retrieve::retrieve`] (the
-//! same rows `marginalia retrieve` prints). The folder is read on a worker thread, so the
-//! window never blocks a frame; clicking a passage's document opens it.
+//! same rows `marginalia retrieve` prints), or the passages of one cell of the code matrix. It
+//! queries the folder the app has read ([`super::folder_load`]), or reads it first while that
+//! is still under way, on a thread of its own, so the window never blocks a frame; clicking a
+//! passage's document opens it. The list exports to CSV, JSON, Excel and HTML.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::RichText;
 
 use super::command::Command;
+use crate::corpus::Corpus;
 use crate::document::excerpt;
 use crate::error::Error;
+use crate::export::passages::PassageFormat;
+use crate::matrix::MatrixQuery;
 use crate::retrieve::{Passage, Query};
 use crate::vars::Condition;
 
@@ -31,20 +37,49 @@ fn split(s: &str, by: char) -> Vec<String> {
     s.split(by).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
 }
 
-/// Reads the folder and retrieves what `form` asks for, as `marginalia retrieve` does.
-pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Error> {
+/// The query `form` describes, checked against `corpus` (codes given by name are resolved).
+pub fn query_of(corpus: &Corpus, form: &RetrieveForm) -> Result<Query, Error> {
     let conditions = split(&form.conditions, ';').iter().map(|c| Condition::parse(c)).collect::<Result<Vec<_>, _>>()?;
-    let mut corpus = crate::corpus::load(folder)?;
-    // In the app a class's answer key is not a coder (its passages are the answers).
-    crate::class::without_key(&mut corpus);
-    let query = Query {
-        codes: crate::retrieve::resolve_codes(&corpus, &split(&form.codes, ','))?,
+    Ok(Query {
+        codes: crate::retrieve::resolve_codes(corpus, &split(&form.codes, ','))?,
         all_codes: form.all_codes,
         coders: split(&form.coders, ','),
         conditions,
         text: Some(form.text.trim().to_owned()).filter(|t| !t.is_empty()),
+    })
+}
+
+/// Reads the folder and retrieves what `form` asks for, as `marginalia retrieve` does.
+pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Error> {
+    let mut corpus = crate::corpus::load(folder)?;
+    // In the app a class's answer key is not a coder (its passages are the answers).
+    crate::class::without_key(&mut corpus);
+    crate::retrieve::retrieve(&corpus, &query_of(&corpus, form)?)
+}
+
+/// What to list: the form's query, or the passages of one cell of a code matrix.
+#[derive(Debug, Clone)]
+enum Ask {
+    Form(RetrieveForm),
+    Cell { query: MatrixQuery, row: usize, col: usize },
+}
+
+/// Lists what `ask` asks for, on the loaded folder if there is one, else reading `folder`.
+fn run(folder: &Path, corpus: Option<&Corpus>, ask: &Ask) -> Result<Vec<Passage>, Error> {
+    let loaded;
+    let corpus = match corpus {
+        Some(c) => c,
+        None => {
+            let mut corpus = crate::corpus::load(folder)?;
+            crate::class::without_key(&mut corpus);
+            loaded = corpus;
+            &loaded
+        }
     };
-    crate::retrieve::retrieve(&corpus, &query)
+    match ask {
+        Ask::Form(form) => crate::retrieve::retrieve(corpus, &query_of(corpus, form)?),
+        Ask::Cell { query, row, col } => crate::matrix::cell_passages(corpus, query, *row, *col),
+    }
 }
 
 /// What the worker thread sends back.
@@ -56,6 +91,10 @@ pub struct RetrieveView {
     pub form: RetrieveForm,
     /// The folder the results are from, and the results (or why there are none).
     pub results: Option<(PathBuf, Result<Vec<Passage>, String>)>,
+    /// What the results are, when not the form's query (a cell of the code matrix).
+    pub caption: Option<String>,
+    /// The file the list is exported to (typed, or chosen in a file dialog).
+    pub export_path: String,
     /// The folder being read and where its result will arrive.
     running: Option<(PathBuf, Receiver<Retrieved>)>,
 }
@@ -66,13 +105,29 @@ impl RetrieveView {
         self.running.is_some()
     }
 
-    fn start(&mut self, folder: &Path) {
+    fn start(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, ask: Ask) {
         let (tx, rx) = channel();
-        let (folder, form) = (folder.to_path_buf(), self.form.clone());
+        let folder = folder.to_path_buf();
         self.running = Some((folder.clone(), rx));
         std::thread::spawn(move || {
-            let _ = tx.send(run_form(&folder, &form));
+            let _ = tx.send(run(&folder, corpus.as_deref(), &ask));
         });
+    }
+
+    /// Opens the window on the passages of one cell of a code matrix (`caption` says which).
+    pub fn show_cell(
+        &mut self,
+        folder: &Path,
+        corpus: Option<Arc<Corpus>>,
+        query: MatrixQuery,
+        row: usize,
+        col: usize,
+        caption: String,
+    ) {
+        self.open = true;
+        self.caption = Some(caption);
+        self.results = None;
+        self.start(folder, corpus, Ask::Cell { query, row, col });
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
@@ -90,12 +145,14 @@ impl RetrieveView {
         }
     }
 
-    /// Draws the window (when open) for the open `folder`; a click on a document asks to open it.
-    /// `aliases`: coder names to show by a pseudonym (a class in anonymous mode).
+    /// Draws the window (when open) for the open `folder` (`corpus`: the folder once read); a
+    /// click on a document asks to open it. `aliases`: coder names to show by a pseudonym (a
+    /// class in anonymous mode).
     pub fn ui(
         &mut self,
         ctx: &egui::Context,
         folder: Option<&Path>,
+        corpus: Option<&Arc<Corpus>>,
         aliases: Option<&std::collections::BTreeMap<String, String>>,
         out: &mut Vec<Command>,
     ) {
@@ -126,18 +183,23 @@ impl RetrieveView {
             });
             ui.horizontal(|ui| {
                 if ui.add_enabled(!self.busy(), egui::Button::new("Retrieve")).clicked() {
-                    self.start(folder);
+                    self.caption = None;
+                    self.start(folder, corpus.cloned(), Ask::Form(self.form.clone()));
                 }
                 if self.busy() {
                     ui.spinner();
-                    ui.label("Reading the folder…");
+                    ui.label(if corpus.is_some() { "Searching the folder…" } else { "Reading the folder…" });
                 }
             });
             ui.separator();
+            if let Some(caption) = &self.caption {
+                ui.label(RichText::new(caption).strong());
+            }
             match &self.results {
                 Some((from, Ok(passages))) if from == folder => {
                     let documents = passages.iter().map(|p| &p.document).collect::<std::collections::HashSet<_>>().len();
                     ui.label(format!("{} passage(s) in {documents} document(s)", passages.len()));
+                    export_row(ui, &mut self.export_path, self.caption.as_deref(), folder, passages, out);
                     egui::ScrollArea::vertical().id_salt("retrieve-results").show(ui, |ui| {
                         egui::Grid::new("retrieve-rows").striped(true).num_columns(5).show(ui, |ui| {
                             for p in passages {
@@ -161,4 +223,43 @@ impl RetrieveView {
         });
         self.open = open;
     }
+}
+
+/// The export line: a file (typed, or chosen with Browse) and a button per format. The file is
+/// written on the app's worker, atomically.
+fn export_row(
+    ui: &mut egui::Ui,
+    export_path: &mut String,
+    caption: Option<&str>,
+    folder: &Path,
+    passages: &[Passage],
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.label("Export to");
+        ui.add(egui::TextEdit::singleline(export_path).hint_text("file name (in the folder) or full path").desired_width(260.0));
+        if ui.button("Browse…").clicked()
+            && let Some(path) = rfd::FileDialog::new().set_directory(folder).set_file_name("passages.csv").save_file()
+        {
+            *export_path = path.display().to_string();
+        }
+        for format in PassageFormat::ALL {
+            if ui.button(format.label()).on_hover_text(format!("write the list as .{}", format.extension())).clicked() {
+                let typed = export_path.trim().to_owned();
+                let base = if typed.is_empty() { folder.join("passages") } else { folder.join(typed) };
+                let path = base.with_extension(format.extension());
+                *export_path = path.display().to_string();
+                let title = caption.unwrap_or("Retrieved passages");
+                match crate::export::passages::to_bytes(passages, format, title) {
+                    Ok(bytes) => out.push(Command::WriteFile {
+                        path: path.clone(),
+                        bytes,
+                        backup: false,
+                        done: format!("Wrote {} passage(s) to {}.", passages.len(), path.display()),
+                    }),
+                    Err(e) => out.push(Command::Notify(super::view::Notice { text: e.to_string(), is_error: true })),
+                }
+            }
+        }
+    });
 }

@@ -53,6 +53,14 @@ impl App {
                 self.submit(job);
             }
             Command::WriteFile { path, bytes, backup, done } => self.submit(Job::Write { path, bytes, backup, done }),
+            Command::EditVariables { folder, edits, said } => self.submit(Job::Variables { folder, edits, said }),
+            Command::ImportVariables { folder, csv, documents } => self.submit(Job::ImportVariables { folder, csv, documents }),
+            Command::TagHits { code, hits } => self.tag_hits(&code, hits),
+            Command::RetrieveCell { query, row, col, caption } => {
+                if let Some(folder) = &self.folder {
+                    self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), query, row, col, caption);
+                }
+            }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
             Command::StartExport(request) => {
                 self.views.export.started();
@@ -92,6 +100,9 @@ impl App {
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
             UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
+            UiCommand::ShowMatrix => self.views.matrix.open = true,
+            UiCommand::EditVariables => self.views.variables.open = true,
+            UiCommand::FindInFolder => self.views.find_folder.open = true,
             UiCommand::ToggleFind => {
                 let area = &mut self.views.document;
                 area.find.open = !area.find.open;
@@ -398,6 +409,49 @@ impl App {
             && s.edits.get(id).is_none()
         {
             self.selected = None;
+        }
+    }
+
+    /// Tags matches found in the folder with `code`: those in the open document as one undo
+    /// step of its session (saved as any change is), the others' on the worker, one step per
+    /// document under its sidecar's lock.
+    fn tag_hits(&mut self, code: &str, hits: Vec<crate::autocode::Hit>) {
+        let coder = self.coder();
+        let mut by_document: Vec<(std::path::PathBuf, String, Vec<crate::document::Span>)> = Vec::new();
+        for hit in hits {
+            match by_document.iter_mut().find(|(p, f, _)| *p == hit.document && *f == hit.fingerprint) {
+                Some((_, _, spans)) => spans.push(hit.span),
+                None => by_document.push((hit.document, hit.fingerprint, vec![hit.span])),
+            }
+        }
+        let open = self.session.as_ref().and_then(|s| s.doc.path().map(|p| (p.to_path_buf(), s.doc.fingerprint().to_owned())));
+        let mine = open.and_then(|(path, fingerprint)| {
+            let at = by_document.iter().position(|(p, _, _)| *p == path)?;
+            let (_, searched, spans) = by_document.remove(at);
+            Some((searched == fingerprint, spans))
+        });
+        if let Some((same_text, spans)) = mine
+            && let Some(session) = &mut self.session
+        {
+            let result = if !same_text {
+                Err(Error::usage("the open document changed since it was searched; nothing was coded in it")
+                    .hint("search again, then tag the matches"))
+            } else if session.edits.codebook().code(code).is_none() {
+                Err(Error::usage(format!("the open document's codebook has no code \"{code}\"")))
+            } else {
+                match crate::autocode::action(&session.doc, session.edits.annotations(), &spans, code, &coder) {
+                    Some(action) => session.apply(action),
+                    None => Ok(()),
+                }
+            };
+            if let Err(e) = result {
+                self.error(e);
+            }
+        }
+        if !by_document.is_empty() {
+            self.submit(Job::CodeSpans { documents: by_document, code: code.to_owned(), coder });
+        } else {
+            self.views.find_folder.tagged("Tagged the matches in the open document.".to_owned(), false);
         }
     }
 }

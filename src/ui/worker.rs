@@ -1,5 +1,5 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
-//! one), writing codebooks, reading a folder's sidecars, reading a codebook or the sidecar on
+//! one), writing codebooks, reading a codebook or the sidecar on
 //! disk, checking whether the sidecar changed on disk, reading the coders to compare, writing
 //! the settings, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
 //! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
@@ -14,7 +14,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::compare::{self, Candidate, CompareView};
-use super::corpus::FolderEntry;
 use super::settings::Settings;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
@@ -57,12 +56,26 @@ pub enum Job {
         backup: bool,
         done: String,
     },
-    /// Reads the sidecar of each document of a folder.
-    ScanFolder {
-        root: PathBuf,
-        docs: Vec<PathBuf>,
-    },
     Export(ExportRequest),
+    /// Applies changes to a folder's variables file under its lock (none: only reads it).
+    Variables {
+        folder: PathBuf,
+        edits: Vec<crate::vars::VarEdit>,
+        said: Option<String>,
+    },
+    /// Codes spans of documents (path, fingerprint of the text searched, spans) with a code,
+    /// one auto-code step per document, each saved under its sidecar's lock.
+    CodeSpans {
+        documents: Vec<(PathBuf, String, Vec<crate::document::Span>)>,
+        code: String,
+        coder: String,
+    },
+    /// Imports a CSV table into a folder's variables file under its lock.
+    ImportVariables {
+        folder: PathBuf,
+        csv: PathBuf,
+        documents: Vec<String>,
+    },
     /// Reads the annotations of a sidecar (the conflict dialog's "View both").
     ReadSidecar(PathBuf),
     /// Reads a codebook file (.ron, or REFI-QDA .qdc).
@@ -112,16 +125,20 @@ pub enum Done {
     },
     /// A file was written: the message to show, or why not.
     Wrote(Result<String, Error>),
-    FolderScanned {
-        root: PathBuf,
-        entries: Vec<FolderEntry>,
-    },
     /// An export's progress: annotations written, of how many.
     Progress {
         done: usize,
         total: usize,
     },
     Exported(Result<export::Summary, Error>),
+    /// For each document coded: how many annotations were added, or why none.
+    CodedSpans(Vec<(PathBuf, Result<usize, Error>)>),
+    /// A folder's variables file as read or written, and what to say about it.
+    Variables {
+        folder: PathBuf,
+        result: Result<crate::vars::Variables, Error>,
+        said: Option<String>,
+    },
     SidecarRead(Result<Vec<Annotation>, Error>),
     CodebookRead(Result<Codebook, Error>),
     /// Whether the sidecar changed on disk (false when it could not be checked).
@@ -250,12 +267,51 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                 }
             }))
         }
-        Job::ScanFolder { root, docs } => {
-            let codebook = docs.first().and_then(|d| crate::session::codebook_for(d).ok()).unwrap_or_default();
-            // The answer key of a class folder is not a coder: its marks are not counted.
-            let key = crate::class::load_class(&root).ok().flatten().and_then(|c| c.key);
-            let entries = docs.iter().map(|d| FolderEntry::read_without(d, &codebook, key.as_deref())).collect();
-            Done::FolderScanned { root, entries }
+        Job::Variables { folder, edits, said } => {
+            let result = if edits.is_empty() {
+                crate::vars::load(&folder)
+            } else {
+                crate::vars::update(&folder, |vars| {
+                    for edit in &edits {
+                        edit.apply(vars)?;
+                    }
+                    Ok(vars.clone())
+                })
+            };
+            Done::Variables { folder, result, said }
+        }
+        Job::CodeSpans { documents, code, coder } => Done::CodedSpans(
+            documents
+                .into_iter()
+                .map(|(path, fingerprint, spans)| {
+                    let result = crate::autocode::code_spans(&path, &fingerprint, &spans, &code, &coder);
+                    (path, result)
+                })
+                .collect(),
+        ),
+        Job::ImportVariables { folder, csv, documents } => {
+            let result = crate::io::read_regular(&csv, "cannot read the table").and_then(|bytes| {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Error::new(crate::error::ErrorKind::Format, "is not UTF-8 text").in_file(&csv).hint("save it as UTF-8")
+                })?;
+                crate::vars::update(&folder, |vars| {
+                    let report = crate::vars::import_csv(vars, &text, &csv, &Default::default(), &documents)?;
+                    Ok((report, vars.clone()))
+                })
+            });
+            match result {
+                Ok((report, vars)) => Done::Variables {
+                    folder,
+                    result: Ok(vars),
+                    said: Some(format!(
+                        "Imported {} value(s) of {} variable(s) for {} document(s).",
+                        report.values,
+                        report.variables.len(),
+                        report.documents
+                    )),
+                },
+                Err(e) => Done::Variables { folder, result: Err(e), said: None },
+            }
         }
         Job::Export(request) => {
             let last = AtomicUsize::new(usize::MAX);

@@ -1,0 +1,75 @@
+//! Find in folder in the real app: plain text and whole words find different matches; the
+//! ticked matches are tagged with one code, the open document's as one undo step that Undo
+//! takes back, another document's written to its sidecar on disk (egui_kittest).
+
+#![cfg(feature = "gui")]
+
+mod gui_support;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gui_support::{step_until, step_until_shown};
+use marginalia::autocode::SearchMode;
+use marginalia::sidecar;
+use marginalia::ui::{App, Settings};
+
+fn demands(app: &App) -> usize {
+    app.session().map_or(0, |s| s.edits.annotations().iter().filter(|a| a.code == "demand").count())
+}
+
+#[test]
+fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let harbour = d.join("harbour.txt");
+    let market = d.join("market.txt");
+    std::fs::write(&harbour, "Residents want lower rents. The parents agree: rents are too high.\n").unwrap();
+    std::fs::write(&market, "Traders pay rents to the council.\nNobody asked the parents.\n").unwrap();
+
+    let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
+    app.open(d);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    step_until(&mut harness, "the first document opening", |h| h.state().session().is_some());
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Find in folder").click();
+    harness.run_steps(2);
+
+    // Plain text finds "rents" inside "parents" too; whole words does not.
+    harness.state_mut().find_folder_mut().text = "rents".into();
+    harness.run_steps(1);
+    harness.get_by_label("Find matches").click();
+    step_until_shown(&mut harness, "5 match(es) in 2 document(s)");
+    harness.state_mut().find_folder_mut().mode = SearchMode::WholeWords;
+    harness.run_steps(1);
+    harness.get_by_label("Find matches").click();
+    step_until_shown(&mut harness, "3 match(es) in 2 document(s)");
+
+    // Untick the second match in the open document, then tag the other two.
+    harness.get_by_label("Select none").click();
+    harness.run_steps(1);
+    harness.get_by_label("Select all").click();
+    harness.run_steps(1);
+    let second = &harness.state_mut().find_folder_mut().hits[1].0;
+    assert_eq!((second.document.as_path(), second.after.as_str()), (harbour.as_path(), " are too high."));
+    harness.state_mut().find_folder_mut().hits[1].1 = false;
+    harness.run_steps(1);
+    harness.state_mut().find_folder_mut().code = Some("demand".into());
+    harness.run_steps(1);
+    harness.get_by_label("Tag 2 selected").click();
+    step_until(&mut harness, "the other document's sidecar written", |_| {
+        sidecar::load(&sidecar::default_path(&market)).ok().flatten().is_some_and(|l| l.sidecar.annotations.len() == 1)
+    });
+    let on_disk = sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar;
+    assert_eq!((on_disk.annotations[0].exact.as_str(), on_disk.annotations[0].code.as_str()), ("rents", "demand"));
+    assert_eq!(demands(harness.state()), 1, "the open document has the one ticked match");
+    let tagged = &harness.state().session().unwrap().edits.annotations()[0];
+    assert_eq!((tagged.start, tagged.end), (21, 26), "\"rents\" in \"lower rents.\"");
+
+    // One undo step takes the open document's tagging back; the other document keeps its own.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    assert_eq!(demands(harness.state()), 0);
+    assert_eq!(sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar.annotations.len(), 1);
+}
