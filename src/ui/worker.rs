@@ -1,9 +1,16 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
-//! one), writing codebooks, reading a codebook or the sidecar on
-//! disk, checking whether the sidecar changed on disk, reading the coders to compare, writing
-//! the settings, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
-//! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
-//! export runs), which the app takes in at the start of a frame.
+//! one), writing codebooks, variables and other documents' sidecars, reading a codebook, the
+//! sidecar on disk or the coders to compare, checking whether the sidecar changed on disk,
+//! Keep mine and Reload theirs, assignments and hand-ins, writing the settings, and exports.
+//! The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in the order they came
+//! and sends back a [`Done`] for each (and [`Done::Progress`] while an export runs), which the
+//! app takes in at the start of a frame.
+//!
+//! Two reads that can take seconds run on threads of their own instead, so that a save never
+//! queues behind them: opening a document (see `app::Opening`, which can be cancelled) and
+//! reading an opened folder ([`super::folder_load`]). Queries on a folder already read
+//! (Retrieve, the code matrix, Find in folder) touch no disk; they run beside the frame on a
+//! short-lived thread each, because on a large corpus they can take longer than a frame.
 //!
 //! Nothing here decides anything: every job calls the core, and its result goes back as a value.
 
