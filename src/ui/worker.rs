@@ -1,7 +1,9 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, variables and other documents' sidecars, reading a codebook, the
 //! sidecar on disk or the coders to compare, checking whether the sidecar changed on disk,
-//! Keep mine and Reload theirs, assignments and hand-ins, writing the settings, and exports.
+//! Keep mine and Reload theirs, assignments and hand-ins, grading a class for its dashboard (with
+//! progress) and writing its rubric, feedback pages and gradebooks, writing the settings, and
+//! exports.
 //! The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in the order they came
 //! and sends back a [`Done`] for each (and [`Done::Progress`] while an export runs), which the
 //! app takes in at the start of a frame.
