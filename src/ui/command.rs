@@ -86,6 +86,8 @@ pub enum UiCommand {
     ShowRetrieve,
     /// Start making a link from the selected annotation with the keyboard.
     LinkFromSelected,
+    /// Open the class dashboard (a class folder with an answer key).
+    ClassDashboard,
     /// Open the code matrix of the open folder.
     ShowMatrix,
     /// Open the table of the open folder's document variables.
@@ -102,7 +104,7 @@ const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 32] = [
+    pub const ALL: [UiCommand; 33] = [
         UiCommand::Open,
         UiCommand::ShowAssignment,
         UiCommand::HandIn,
@@ -134,6 +136,7 @@ impl UiCommand {
         UiCommand::ShowShortcuts,
         UiCommand::ClearSelection,
         UiCommand::CompareCoders,
+        UiCommand::ClassDashboard,
         UiCommand::EditCodebook,
     ];
 
@@ -166,6 +169,7 @@ impl UiCommand {
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
             UiCommand::LinkFromSelected => "Link from selected annotation…",
+            UiCommand::ClassDashboard => "Class dashboard…",
             UiCommand::ShowMatrix => "Code matrix…",
             UiCommand::EditVariables => "Document variables…",
             UiCommand::FindInFolder => "Find in folder…",
@@ -200,6 +204,7 @@ impl UiCommand {
             | UiCommand::FocusDocument
             | UiCommand::FocusFolder => (Menu::View, 1),
             UiCommand::CompareCoders => (Menu::Coders, 0),
+            UiCommand::ClassDashboard => (Menu::Coders, 1),
             UiCommand::EditCodebook => (Menu::Codebook, 0),
             UiCommand::ShowShortcuts => (Menu::Help, 0),
             UiCommand::FindNext | UiCommand::FindPrevious | UiCommand::ClearSelection => return None,
@@ -390,6 +395,8 @@ pub enum Command {
     SetTheme(ThemeChoice),
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),
+    /// What the class dashboard asks for.
+    Dashboard(super::class_view::ClassCommand),
 }
 
 impl From<UiCommand> for Command {

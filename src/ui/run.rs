@@ -69,6 +69,7 @@ impl App {
             Command::CancelExport => self.worker.cancel_export(),
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
+            Command::Dashboard(c) => self.run_dashboard(c),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;
@@ -109,6 +110,7 @@ impl App {
                     Err(text) => self.notice = Some(Notice { text, is_error: false }),
                 }
             }
+            UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
             UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::EditVariables => self.views.variables.open = true,
             UiCommand::FindInFolder => self.views.find_folder.open = true,

@@ -1,7 +1,9 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, variables and other documents' sidecars, reading a codebook, the
 //! sidecar on disk or the coders to compare, checking whether the sidecar changed on disk,
-//! Keep mine and Reload theirs, assignments and hand-ins, writing the settings, and exports.
+//! Keep mine and Reload theirs, assignments and hand-ins, grading a class for its dashboard (with
+//! progress) and writing its rubric, feedback pages and gradebooks, writing the settings, and
+//! exports.
 //! The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in the order they came
 //! and sends back a [`Done`] for each (and [`Done::Progress`] while an export runs), which the
 //! app takes in at the start of a frame.
@@ -118,6 +120,8 @@ pub enum Job {
         settings: Box<Settings>,
         path: PathBuf,
     },
+    /// The class dashboard's disk work (see [`super::class_view`]).
+    Dashboard(super::class_view::ClassJob),
 }
 
 /// What the background thread reports.
@@ -168,13 +172,15 @@ pub enum Done {
     /// Where the copy of theirs is, and what the file on disk looked like.
     TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
+    /// What the class dashboard's jobs report.
+    Dashboard(super::class_view::ClassDone),
     Class(Box<super::assignment::ClassDone>),
 }
 
 impl Done {
     /// Does this message end a job (rather than report progress)?
     fn ends_job(&self) -> bool {
-        !matches!(self, Done::Progress { .. })
+        !matches!(self, Done::Progress { .. } | Done::Dashboard(super::class_view::ClassDone::Progress { .. }))
     }
 }
 
@@ -354,6 +360,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             view.recompute();
             Done::CompareReady { view: Box::new(view), gold }
         }
+        Job::Dashboard(job) => super::class_view::run_job(job, progress),
         Job::ReadCoders { doc, paths, known } => {
             let added = paths.is_some();
             let found = compare::read_candidates(&doc, paths, &known);
