@@ -1281,42 +1281,10 @@ impl Report {
             );
             let _ = writeln!(s);
         }
-        self.links_text(&mut s);
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
-        for c in &self.cases {
-            let ops: Vec<String> = c.timings.iter().map(|t| format!("{} {:.1}", t.name, t.ms)).collect();
-            let rss = c.peak_rss_mb.map_or("n/a".to_owned(), |m| format!("{m:.0} MB"));
-            let _ = writeln!(
-                s,
-                "{:<22}{}; add (apply) {:.2}; peak memory {rss}; {} paragraphs",
-                c.spec.label(),
-                ops.join(", "),
-                c.add_apply_median_ms,
-                c.paragraphs
-            );
+        if self.links.is_some() {
+            self.links_text(&mut s);
+            let _ = writeln!(s);
         }
-        let _ = writeln!(s, "(saving: the snapshot is taken on the UI thread, the write runs on the app's save thread)");
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Imports of the worst shapes, ms");
-        for i in &self.imports {
-            let _ = writeln!(
-                s,
-                "  {:<30} {:>8} {:>9.1}  {}",
-                i.name,
-                human_bytes(i.bytes),
-                i.ms,
-                crate::document::excerpt(&i.outcome, 110)
-            );
-        }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "A folder: {}, ms", self.corpus.spec.label());
-        for (name, _, what) in CORPUS_LIMITS {
-            if let Some(v) = self.corpus.timing(name) {
-                let _ = writeln!(s, "  {name:<18} {v:>9.1}  {what}");
-            }
-        }
-        let _ = writeln!(s);
         self.targets_text(&mut s);
         s
     }
