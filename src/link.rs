@@ -76,11 +76,10 @@ pub struct LinkIndex {
 }
 
 impl LinkIndex {
-    pub fn build(edits: &crate::edits::Edits) -> Self {
-        use crate::annotation::AnchorStatus;
-        let span_of = |id: Uuid| edits.get(id).filter(|a| a.status != AnchorStatus::Orphaned).map(|a| a.span());
-        let links: Vec<PlacedLink> = edits
-            .links()
+    /// `place` gives where an annotation is (None: missing or orphaned, so its links are left
+    /// out).
+    pub fn build(links: &[Link], place: impl Fn(Uuid) -> Option<crate::document::Span>) -> Self {
+        let links: Vec<PlacedLink> = links
             .iter()
             .filter_map(|l| {
                 Some(PlacedLink {
@@ -88,8 +87,8 @@ impl LinkIndex {
                     link_type: l.link_type.clone(),
                     origin: l.origin,
                     target: l.target,
-                    origin_span: span_of(l.origin)?,
-                    target_span: span_of(l.target)?,
+                    origin_span: place(l.origin)?,
+                    target_span: place(l.target)?,
                 })
             })
             .collect();

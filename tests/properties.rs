@@ -538,7 +538,7 @@ proptest! {
         for (from, to) in pairs {
             let _ = edits.apply(&doc, Action::AddLink(Link::new("supports", ids[from.index(ids.len())], ids[to.index(ids.len())], "ana")));
         }
-        let index = LinkIndex::build(&edits);
+        let index = LinkIndex::build(edits.links(), |id| edits.get(id).map(|a| a.span()));
         prop_assert_eq!(index.links().len(), edits.links().len());
         let (start, end) = (range.0, range.0 + range.1);
         let found: Vec<uuid::Uuid> = index.touching(start, end).into_iter().map(|i| index.links()[i].id).collect();

@@ -11,6 +11,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, pos2, vec2
 use uuid::Uuid;
 
 use super::{DocEvent, DocView};
+use crate::annotation::AnchorStatus;
 use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 use crate::edits::Edits;
@@ -54,7 +55,8 @@ impl LinkLayer {
     fn index(&mut self, doc: &Document, edits: &Edits) -> &LinkIndex {
         let key = (edits.links_revision(), doc.fingerprint().to_owned());
         if self.index.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.index = Some((key, LinkIndex::build(edits)));
+            let place = |id| edits.get(id).filter(|a| a.status != AnchorStatus::Orphaned).map(|a| a.span());
+            self.index = Some((key, LinkIndex::build(edits.links(), place)));
         }
         &self.index.as_ref().expect("just built").1
     }
