@@ -623,9 +623,14 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
     git(d, &["commit", "-q", "-m", "coded"]);
     git(d, &["checkout", "-q", "-b", "other"]);
     set_note(d, "market.txt", "traders want cheaper rents", "rents up 30%");
+    let promise = id_of(d, "market.txt", "The mayor promised a decision by spring");
+    let mut s = marginalia::Session::open(&d.join("market.txt"), None, "ana").unwrap();
+    s.apply(marginalia::Action::Delete(promise)).unwrap();
+    s.save().unwrap();
     git(d, &["commit", "-q", "-am", "note one"]);
     git(d, &["checkout", "-q", "main"]);
     set_note(d, "market.txt", "traders want cheaper rents", "see the survey");
+    set_note(d, "market.txt", "The mayor promised a decision by spring", "a date at last");
     git(d, &["commit", "-q", "-am", "note two"]);
     let out = Command::new("git")
         .args(["merge", "--no-edit", "other"])
@@ -646,6 +651,17 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
         .collect();
     assert_eq!(notes.len(), 2);
     assert!(notes.contains(&"rents up 30%".to_owned()) && notes.contains(&"see the survey".to_owned()), "{notes:?}");
+    // The merged file marks both versions, each pointing to the other, and the annotation
+    // changed on main but deleted on the branch, so that the app can list them.
+    let path = d.join("market.txt.annotations.ron");
+    let merged = marginalia::sidecar::Sidecar::from_ron(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let rents: Vec<&marginalia::Annotation> =
+        merged.annotations.iter().filter(|a| a.exact == "traders want cheaper rents").collect();
+    assert_eq!(rents[0].conflict, Some(marginalia::Conflict::ChangedOnBothSides(rents[1].id)));
+    assert_eq!(rents[1].conflict, Some(marginalia::Conflict::ChangedOnBothSides(rents[0].id)));
+    let kept = merged.annotations.iter().find(|a| a.exact == "The mayor promised a decision by spring").unwrap();
+    assert_eq!((kept.note.as_str(), kept.conflict), ("a date at last", Some(marginalia::Conflict::ChangedAndDeleted)));
+    assert!(said.contains("changed here and deleted on the other side"), "{said}");
 }
 
 #[test]
