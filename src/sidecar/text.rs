@@ -412,7 +412,22 @@ impl Reader<'_> {
         };
         self.lit(ITEM)?;
         self.lit("),\n")?;
-        Some(Annotation { id, start, end, exact, prefix, suffix, code, note, attributes, coder, created, modified, status, conflict })
+        Some(Annotation {
+            id,
+            start,
+            end,
+            exact,
+            prefix,
+            suffix,
+            code,
+            note,
+            attributes,
+            coder,
+            created,
+            modified,
+            status,
+            conflict,
+        })
     }
 
     /// A quoted string with the escapes `escape_debug` writes; anything else is refused.
