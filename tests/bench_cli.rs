@@ -53,6 +53,14 @@ fn quick_json_has_every_figure_for_the_smallest_and_largest_case() {
         assert!(targets.iter().any(|t| t["name"] == wanted), "target {wanted}");
     }
     assert!(json["all_targets_met"].is_boolean());
+    // The class dashboard: the generated class graded in the app, timed to the grades shown.
+    let class = &json["class"];
+    assert_eq!(class["students"], 35);
+    assert_eq!(class["texts"], 5);
+    assert!(number(&class["annotations"], "class annotations") > 35.0 * 5.0);
+    assert!(number(&class["ready_ms"], "ready") > 0.0);
+    assert!(number(&class["frames"], "frames") >= 1.0, "frames are drawn while the class is graded");
+    assert!(targets.iter().any(|t| t["name"].as_str().is_some_and(|n| n.starts_with("class dashboard ready"))));
     // Every import shape is read or refused with a message, and timed.
     let imports = json["imports"].as_array().expect("imports");
     assert_eq!(imports.len(), 11);

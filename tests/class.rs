@@ -372,14 +372,26 @@ fn grades_are_the_figures_worked_out_by_hand() {
     let b = row(&rows, "bertil", "letter.md", "all");
     assert!(close(&b["precision"], 1.0) && close(&b["recall"], 0.5) && close(&b["f1"], 2.0 / 3.0), "{b}");
 
+    // The class by code, summed over students and texts: the key has 3 predictions (speech 2,
+    // letter 1), 2 demands and 1 opinion, so 12, 8 and 4 chances; found: predictions zoltan 3,
+    // anouk 1, carmen 2, bertil 1; demands zoltan 2; opinions zoltan and carmen. The demand's
+    // F1 is 1 for zoltan's two texts and 0 for the six others: mean 0.25.
+    let table = ok(dir, &["class", "grade", "class"]);
+    let by_code = table.split("CLASS BY CODE").nth(1).expect("a section by code");
+    let line = |name: &str| by_code.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}:\n{table}"));
+    assert!(line("Prediction").trim_end().ends_with("7/12"), "{table}");
+    assert!(line("Demand").trim_end().ends_with("2/8") && line("Demand").contains("0.250"), "{table}");
+    assert!(line("Opinion").trim_end().ends_with("2/4"), "{table}");
+
     // The Moodle gradebook: one row per student, one column per text, then the average.
     let csv = ok(dir, &["class", "grade", "class", "--format", "csv", "-o", "grades.csv"]);
     assert!(csv.is_empty());
     let csv = std::fs::read_to_string(dir.join("grades.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "Username,letter.md points,speech.txt points,Average");
-    assert_eq!(lines[1], "anouk,0.00,33.33,16.67");
-    assert_eq!(lines[4], "zoltan,100.00,100.00,100.00");
+    assert_eq!(lines[0], "Username,letter.md points,speech.txt points,Average,Grade,Feedback");
+    // With no rubric the grade is the mean F1 over the texts, in percent.
+    assert_eq!(lines[1], "anouk,0.00,33.33,16.67,16.67,");
+    assert_eq!(lines[4], "zoltan,100.00,100.00,100.00,100.00,");
     assert_eq!(lines.len(), 5);
 }
 
@@ -440,4 +452,119 @@ fn anonymous_grades_name_no_student() {
     assert!(close(&row(&rows, "Student D", "speech.txt", "all")["points"], 100.0));
     let again = ok(dir, &["class", "grade", "class", "--anonymous", "--format", "json"]);
     assert_eq!(serde_json::from_str::<Vec<Value>>(&again).unwrap(), rows, "pseudonyms are stable");
+}
+
+/// Gives the graded class a title, a rubric (prediction 2 points, demand 1, opinion none, out
+/// of 20) and comments, written into class.ron as a teacher would type them.
+fn with_rubric(dir: &Path) {
+    let path = dir.join("class/class.ron");
+    let ron = std::fs::read_to_string(&path).unwrap();
+    let ron = ron.replacen("title: \"\"", "title: \"Week 3\"", 1);
+    let end = ron.trim_end().strip_suffix(')').expect("class.ron ends with )");
+    let ron = format!(
+        "{end}    rubric: (scale: OutOf(20.0), points: {{\"prediction\": 2.0, \"demand\": 1.0}}),\n    \
+         comments: {{\"anouk\": \"Look again at the demands, Anouk.\", \"bertil\": \"<b>Good</b> & more\"}},\n)\n"
+    );
+    std::fs::write(&path, ron).unwrap();
+}
+
+fn f1(found: f64, missed: f64, extra: f64) -> f64 {
+    2.0 * found / (2.0 * found + missed + extra)
+}
+
+#[test]
+fn the_rubric_weighs_codes_on_the_scale_and_the_gradebooks_carry_grade_and_comment() {
+    let root = graded_class();
+    let dir = root.path();
+    with_rubric(dir);
+    // Worked out from the marks: per text, (2·F1 prediction + 1·F1 demand) / 3; opinion has
+    // no points. anouk: speech prediction 1 found 1 missed, demand 1 missed 1 extra; letter
+    // nothing found. zoltan: everything. carmen: speech both predictions, demand missed;
+    // letter nothing. bertil: speech nothing; letter the prediction, not the demand.
+    let anouk_speech = (2.0 * f1(1.0, 1.0, 0.0) + f1(0.0, 1.0, 1.0)) / 3.0;
+    let expected = [
+        ("anouk", (anouk_speech + 0.0) / 2.0 * 20.0),
+        ("bertil", (0.0 + 2.0 / 3.0) / 2.0 * 20.0),
+        ("carmen", (2.0 / 3.0 + 0.0) / 2.0 * 20.0),
+        ("zoltan", 20.0),
+    ];
+    let csv = ok(dir, &["class", "grade", "class", "--format", "moodle"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Username,letter.md points,speech.txt points,Average,Grade,Feedback");
+    for (i, (student, grade)) in expected.iter().enumerate() {
+        let cells: Vec<&str> = lines[i + 1].splitn(6, ',').collect();
+        assert_eq!(cells[0], *student);
+        assert_eq!(cells[4], format!("{grade:.2}"), "{student}: {}", lines[i + 1]);
+    }
+    assert!(lines[1].ends_with(",\"Look again at the demands, Anouk.\""), "{}", lines[1]);
+    assert!(lines[4].ends_with(','), "zoltan has no comment: {}", lines[4]);
+
+    let canvas = ok(dir, &["class", "grade", "class", "--format", "canvas"]);
+    let lines: Vec<&str> = canvas.lines().collect();
+    assert_eq!(lines[0], "Student,ID,SIS User ID,SIS Login ID,Section,Week 3");
+    assert_eq!(lines[1], "Points Possible,,,,,20.00");
+    assert_eq!(lines[2], format!("anouk,,,anouk,,{:.2}", expected[0].1));
+    assert_eq!(lines[5], "zoltan,,,zoltan,,20.00");
+
+    let rows: Vec<Value> = serde_json::from_str(&ok(dir, &["class", "grade", "class", "--format", "json"])).unwrap();
+    let a = row(&rows, "anouk", "speech.txt", "all");
+    assert!(close(&a["grade"], anouk_speech * 20.0), "{a}");
+    assert_eq!(a["comment"], "Look again at the demands, Anouk.");
+    assert!(close(&a["f1"], 1.0 / 3.0), "the F1 over all codes is unchanged by the rubric: {a}");
+    let p = row(&rows, "anouk", "speech.txt", "prediction");
+    assert!(close(&p["grade"], f1(1.0, 1.0, 0.0) * 20.0), "{p}");
+
+    let table = ok(dir, &["class", "grade", "class"]);
+    assert!(table.contains("GRADE (/20)"), "{table}");
+    assert!(table.contains(&format!("{:.2}  Look again at the demands, Anouk.", expected[0].1)), "{table}");
+
+    // Anonymous: the comment's name goes too.
+    let csv = ok(dir, &["class", "grade", "class", "--format", "csv", "--anonymous"]);
+    assert!(csv.contains("\"Look again at the demands, Student A.\""), "{csv}");
+    assert!(!csv.to_lowercase().contains("anouk"), "{csv}");
+}
+
+#[test]
+fn feedback_pages_show_the_marks_the_lists_the_grade_and_the_comment() {
+    let root = graded_class();
+    let dir = root.path();
+    with_rubric(dir);
+    let out = ok(dir, &["class", "feedback", "class", "-o", "fb"]);
+    assert_eq!(out.lines().count(), 4, "{out}");
+    let mut files: Vec<String> =
+        std::fs::read_dir(dir.join("fb")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["feedback-anouk.html", "feedback-bertil.html", "feedback-carmen.html", "feedback-zoltan.html"]);
+    let page = std::fs::read_to_string(dir.join("fb/feedback-anouk.html")).unwrap();
+    assert!(!page.contains("<script") && !page.contains("http"), "self-contained");
+    assert!(page.contains("Look again at the demands, Anouk."), "the comment");
+    let grade = (2.0 * f1(1.0, 1.0, 0.0) + f1(0.0, 1.0, 1.0)) / 3.0 / 2.0 * 20.0;
+    assert!(page.contains(&format!("Grade: <strong>{:.1} / 20</strong>", grade)), "the grade on the scale");
+    // The key's passage she found by overlap: shaded and underlined where both, shaded only
+    // where the key's passage goes on; her extra mark underlined only.
+    assert!(
+        page.contains(
+            "<mark class=\"key\"><span class=\"mine\">Taxes will fall</span></mark><mark class=\"key\"> next year</mark>"
+        )
+    );
+    assert!(page.contains("<span class=\"mine\">Vote for me on Sunday</span>"));
+    assert!(page.contains("<mark class=\"key\">The bridge must be rebuilt</mark>"));
+    assert!(page.contains("a shaded background") && page.contains("a thick underline"), "the legend");
+    assert!(page.contains("<h3>Found (1)</h3>") && page.contains("<h3>Missed (3)</h3>"));
+    assert!(page.contains("<h3>Added, not in the key (1)</h3>"));
+    let bertil = std::fs::read_to_string(dir.join("fb/feedback-bertil.html")).unwrap();
+    assert!(bertil.contains("&lt;b&gt;Good&lt;/b&gt; &amp; more"), "the comment is escaped");
+
+    let out = ok(dir, &["class", "feedback", "class", "--student", "carmen", "--anonymous", "-o", "anon"]);
+    assert!(out.contains("feedback-Student-C.html"), "{out}");
+    let names: Vec<_> = std::fs::read_dir(dir.join("anon")).unwrap().collect();
+    assert_eq!(names.len(), 1);
+    let page = std::fs::read_to_string(dir.join("anon/feedback-Student-C.html")).unwrap();
+    assert!(page.contains("Student C"));
+    for name in ["anouk", "bertil", "carmen", "zoltan"] {
+        assert!(!page.to_lowercase().contains(name), "names {name}");
+    }
+    let out = run(dir, &["class", "feedback", "class", "--student", "nobody", "-o", "x"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("\"nobody\" is not a student"), "{}", out.stderr);
 }

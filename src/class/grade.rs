@@ -1,14 +1,21 @@
 //! Grades of a class folder: every student (every coder but the key) against the answer key,
 //! per text and code, with the figures of [`crate::agree::score`] (the ones
 //! `marginalia agree DOC KEY STUDENT --key KEY` reports).
+//!
+//! [`grade_scores`] keeps each student's whole [`Score`] per text (which key passages were
+//! found, missed, what was added), so that the dashboard, the per-passage view and the
+//! feedback pages all read the same scoring; [`Graded::grades`] turns it into the rows that
+//! `marginalia class grade` prints, and the grade on the rubric's scale comes from those rows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use super::require_class;
-use crate::agree::{self, ALL, Measure};
+use super::rubric::Rubric;
+use crate::agree::{self, ALL, Measure, Score, ScoredItem};
+use crate::document::Document;
 use crate::error::{Error, ErrorKind};
 
 /// One student's result on one text for one code (or [`ALL`]).
@@ -39,6 +46,58 @@ pub struct Grades {
     /// The texts graded, in file name order.
     pub documents: Vec<String>,
     pub notes: Vec<String>,
+    /// The assignment's title (`class.ron`), for gradebook column names.
+    pub title: String,
+    /// Points per code and the scale of the grade (`class.ron`).
+    pub rubric: Rubric,
+    /// The teacher's comment per student (`class.ron`).
+    pub comments: BTreeMap<String, String>,
+}
+
+/// One graded text: the document, the key's passages, and every student's score on it.
+#[derive(Debug, Clone)]
+pub struct GradedText {
+    pub document: Document,
+    pub path: PathBuf,
+    /// The key's passages that were scored (placed in the text), in text order.
+    pub key_passages: Vec<ScoredItem>,
+    /// Each student's score, in the order of [`Graded::students`].
+    pub scores: Vec<Score>,
+}
+
+/// Every student's scores on every text of a class folder, as [`grade_scores`] computes them.
+#[derive(Debug, Clone, Default)]
+pub struct Graded {
+    /// The answer key's coder name.
+    pub key: String,
+    pub title: String,
+    /// The students, sorted by name.
+    pub students: Vec<String>,
+    /// The texts with a key sidecar, in file name order.
+    pub texts: Vec<GradedText>,
+    pub notes: Vec<String>,
+    pub rubric: Rubric,
+    pub comments: BTreeMap<String, String>,
+}
+
+/// The class on one code, over every student and text where the code is in play.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeSummary {
+    pub code: String,
+    pub code_name: String,
+    /// The mean of the students' F1 on the code (over the texts where it is in play).
+    pub mean_f1: Option<f64>,
+    /// The key's passages with the code that students found, of how many (summed over
+    /// students and texts).
+    pub found: usize,
+    pub key_passages: usize,
+}
+
+impl CodeSummary {
+    /// The share of the key's passages with the code that were found.
+    pub fn share_found(&self) -> Option<f64> {
+        (self.key_passages > 0).then(|| self.found as f64 / self.key_passages as f64)
+    }
 }
 
 /// The coder a sidecar's file name names: `<doc>.<coder>.annotations.ron` → coder; `None` for
@@ -48,39 +107,76 @@ fn coder_of(file: &str, doc: &str) -> Option<String> {
     (!rest.is_empty()).then(|| rest.to_owned())
 }
 
-/// Grades every student of the class folder against its key (named in `class.ron`). A student
-/// with no sidecar for a text is graded on it as having marked nothing. A text without a key
-/// sidecar is left out, with a note.
-pub fn grade(folder: &Path) -> Result<Grades, Error> {
-    let class = require_class(folder)?;
-    let key = class.key.clone().ok_or_else(|| {
-        Error::usage(format!("{} does not say which coder is the answer key", folder.join(super::CLASS_FILE).display()))
-            .hint("run `marginalia class key FOLDER --coder NAME`")
-    })?;
-    let docs = super::texts_in(folder)?;
-    let mut per_doc: Vec<(std::path::PathBuf, BTreeMap<String, std::path::PathBuf>)> = Vec::new();
-    let mut students = BTreeSet::new();
-    for doc in &docs {
+/// The coders with a sidecar of each text of the folder: (text, coder → sidecar).
+type Sidecars = Vec<(PathBuf, BTreeMap<String, PathBuf>)>;
+
+fn sidecars_of(folder: &Path) -> Result<Sidecars, Error> {
+    let mut per_doc = Vec::new();
+    for doc in super::texts_in(folder)? {
         let name = doc.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut coders = BTreeMap::new();
-        for sc in crate::sidecar::find_sidecars(doc) {
+        for sc in crate::sidecar::find_sidecars(&doc) {
             let file = sc.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if let Some(coder) = coder_of(&file, &name) {
                 coders.insert(coder, sc);
             }
         }
-        students.extend(coders.keys().filter(|c| **c != key).cloned());
-        per_doc.push((doc.clone(), coders));
+        per_doc.push((doc, coders));
     }
-    let mut grades = Grades { students: students.iter().cloned().collect(), ..Grades::default() };
-    for (doc_path, coders) in &per_doc {
-        let doc = crate::document::Document::open(doc_path)?;
+    Ok(per_doc)
+}
+
+/// The students of a class folder (every coder with a sidecar of one of its texts, the key
+/// excepted), sorted: only file names are read.
+pub fn students_in(folder: &Path, key: Option<&str>) -> Result<Vec<String>, Error> {
+    let mut students = BTreeSet::new();
+    for (_, coders) in sidecars_of(folder)? {
+        students.extend(coders.into_keys().filter(|c| Some(c.as_str()) != key));
+    }
+    Ok(students.into_iter().collect())
+}
+
+/// Grades every student of the class folder against its key (named in `class.ron`). A student
+/// with no sidecar for a text is graded on it as having marked nothing. A text without a key
+/// sidecar is left out, with a note.
+pub fn grade(folder: &Path) -> Result<Grades, Error> {
+    Ok(grade_scores(folder, &mut |_, _| true)?.grades())
+}
+
+/// Scores every student on every text, as [`grade`] does, keeping the whole scores.
+/// `progress(done, total)` is called after each text (and before the first); returning false
+/// stops the grading with [`ErrorKind::Cancelled`].
+pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> bool) -> Result<Graded, Error> {
+    let class = require_class(folder)?;
+    let key = class.key.clone().ok_or_else(|| {
+        Error::usage(format!("{} does not say which coder is the answer key", folder.join(super::CLASS_FILE).display()))
+            .hint("run `marginalia class key FOLDER --coder NAME`")
+    })?;
+    let per_doc = sidecars_of(folder)?;
+    let mut students = BTreeSet::new();
+    for (_, coders) in &per_doc {
+        students.extend(coders.keys().filter(|c| **c != key).cloned());
+    }
+    let mut graded = Graded {
+        key: key.clone(),
+        title: class.title.clone(),
+        students: students.iter().cloned().collect(),
+        rubric: class.rubric.clone(),
+        comments: class.comments.clone(),
+        ..Graded::default()
+    };
+    let total = per_doc.len();
+    for (i, (doc_path, coders)) in per_doc.iter().enumerate() {
+        if !progress(i, total) {
+            return Err(Error::new(ErrorKind::Cancelled, "grading was stopped"));
+        }
+        let doc = Document::open(doc_path)?;
         let Some(key_path) = coders.get(&key) else {
-            grades.notes.push(format!("{} has no sidecar of the key \"{key}\"; it is not graded", doc.file_name()));
+            graded.notes.push(format!("{} has no sidecar of the key \"{key}\"; it is not graded", doc.file_name()));
             continue;
         };
-        grades.documents.push(doc.file_name());
         let key_coder = agree::load_coder(&doc, key_path)?;
+        let mut scores = Vec::with_capacity(students.len());
         for student in &students {
             let (annotations, codebook) = match coders.get(student) {
                 Some(path) => {
@@ -92,33 +188,66 @@ pub fn grade(folder: &Path) -> Result<Grades, Error> {
                 }
                 None => (Vec::new(), key_coder.codebook.clone()),
             };
-            let score = agree::score(&doc, &key_coder.annotations, &annotations, &codebook);
-            for c in std::iter::once(&score.total).chain(&score.per_code) {
-                let code_name = if c.code == ALL {
-                    "all codes".to_owned()
-                } else {
-                    codebook.code(&c.code).map_or_else(|| c.code.clone(), |x| x.name.clone())
-                };
-                grades.rows.push(GradeRow {
-                    student: student.clone(),
-                    document: doc.file_name(),
-                    code: c.code.clone(),
-                    code_name,
-                    found: c.found,
-                    missed: c.missed,
-                    extra: c.extra,
-                    precision: c.precision.clone(),
-                    recall: c.recall.clone(),
-                    f1: match &c.score {
-                        Measure::Value(v) => Measure::Value(v / 100.0),
-                        other => other.clone(),
-                    },
-                    points: c.score.clone(),
-                });
+            scores.push(agree::score(&doc, &key_coder.annotations, &annotations, &codebook));
+        }
+        // Every score holds each key passage once, found or missed; with no student, score
+        // the key against nothing to list them.
+        let any = scores.first().cloned().unwrap_or_else(|| agree::score(&doc, &key_coder.annotations, &[], &key_coder.codebook));
+        let mut key_passages: Vec<ScoredItem> = any.found.into_iter().map(|(k, _)| k).chain(any.missed).collect();
+        key_passages.sort_by_key(|k| (k.span, k.id));
+        graded.texts.push(GradedText { document: doc, path: doc_path.clone(), key_passages, scores });
+    }
+    progress(total, total);
+    Ok(graded)
+}
+
+impl Graded {
+    /// The rows `marginalia class grade` prints: per student, text and code (and all codes).
+    pub fn grades(&self) -> Grades {
+        let mut grades = Grades {
+            students: self.students.clone(),
+            documents: self.texts.iter().map(|t| t.document.file_name()).collect(),
+            notes: self.notes.clone(),
+            title: self.title.clone(),
+            rubric: self.rubric.clone(),
+            comments: self.comments.clone(),
+            rows: Vec::new(),
+        };
+        for text in &self.texts {
+            let document = text.document.file_name();
+            for (student, score) in self.students.iter().zip(&text.scores) {
+                for c in std::iter::once(&score.total).chain(&score.per_code) {
+                    let code_name = if c.code == ALL {
+                        "all codes".to_owned()
+                    } else {
+                        score.codes.iter().find(|l| l.id == c.code).map_or_else(|| c.code.clone(), |l| l.name.clone())
+                    };
+                    grades.rows.push(GradeRow {
+                        student: student.clone(),
+                        document: document.clone(),
+                        code: c.code.clone(),
+                        code_name,
+                        found: c.found,
+                        missed: c.missed,
+                        extra: c.extra,
+                        precision: c.precision.clone(),
+                        recall: c.recall.clone(),
+                        f1: match &c.score {
+                            Measure::Value(v) => Measure::Value(v / 100.0),
+                            other => other.clone(),
+                        },
+                        points: c.score.clone(),
+                    });
+                }
             }
         }
+        grades
     }
-    Ok(grades)
+
+    /// The index of a student in [`Self::students`].
+    pub fn student_index(&self, name: &str) -> Option<usize> {
+        self.students.iter().position(|s| s == name)
+    }
 }
 
 /// "Student A", "Student B", … "Student Z", "Student AA", … for the names in sorted order.
@@ -142,25 +271,114 @@ pub fn pseudonyms(names: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `text` with every whole-word occurrence of a real name (any case) replaced by its
+/// pseudonym: a comment that says "Well done, Zoltan" must not name him in anonymous output.
+pub fn replace_names(text: &str, names: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_owned();
+    // Longer names first, so that "Ana Lima" goes before "Ana".
+    let mut by_length: Vec<(&String, &String)> = names.iter().collect();
+    by_length.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+    for (name, pseudonym) in by_length {
+        if let Ok(re) = regex::Regex::new(&format!(r"(?i)\b{}\b", regex::escape(name))) {
+            out = re.replace_all(&out, regex::NoExpand(pseudonym)).into_owned();
+        }
+    }
+    out
+}
+
 impl Grades {
-    /// The same grades with every student name replaced by its pseudonym.
+    /// The same grades with every student name replaced by its pseudonym (in comments too).
     pub fn anonymized(mut self) -> Self {
         let names = pseudonyms(&self.students);
         for row in &mut self.rows {
             row.student = names[&row.student].clone();
         }
+        self.comments =
+            self.comments.iter().filter_map(|(s, c)| names.get(s).map(|p| (p.clone(), replace_names(c, &names)))).collect();
         self.students = self.students.iter().map(|s| names[s].clone()).collect();
         self.students.sort();
         // A note may name the key, never a student; keep them as they are.
         self
     }
 
+    /// The rows of one student on one text.
+    fn rows_of<'a>(&'a self, student: &'a str, document: &'a str) -> impl Iterator<Item = &'a GradeRow> + 'a {
+        self.rows.iter().filter(move |r| r.student == student && r.document == document)
+    }
+
+    /// A student's grade on one text as a share from 0 to 1 (see [`Rubric::fraction`]).
+    pub fn fraction(&self, student: &str, document: &str) -> Option<f64> {
+        self.rubric.fraction(self.rows_of(student, document))
+    }
+
+    /// A student's grade on one text, on the rubric's scale.
+    pub fn text_grade(&self, student: &str, document: &str) -> Option<f64> {
+        self.fraction(student, document).map(|f| self.rubric.scale.of(f))
+    }
+
+    /// A student's grade for the assignment on the rubric's scale: the mean of their texts'
+    /// grades (texts where the grade is undefined are left out).
+    pub fn grade(&self, student: &str) -> Option<f64> {
+        let fractions: Vec<f64> = self.documents.iter().filter_map(|d| self.fraction(student, d)).collect();
+        (!fractions.is_empty()).then(|| self.rubric.scale.of(fractions.iter().sum::<f64>() / fractions.len() as f64))
+    }
+
+    /// The class per code, in the order codes first appear in the rows.
+    pub fn per_code(&self) -> Vec<CodeSummary> {
+        let mut out: Vec<CodeSummary> = Vec::new();
+        let mut f1s: Vec<Vec<f64>> = Vec::new();
+        for r in self.rows.iter().filter(|r| r.code != ALL) {
+            let i = match out.iter().position(|c| c.code == r.code) {
+                Some(i) => i,
+                None => {
+                    out.push(CodeSummary {
+                        code: r.code.clone(),
+                        code_name: r.code_name.clone(),
+                        mean_f1: None,
+                        found: 0,
+                        key_passages: 0,
+                    });
+                    f1s.push(Vec::new());
+                    out.len() - 1
+                }
+            };
+            out[i].found += r.found;
+            out[i].key_passages += r.found + r.missed;
+            f1s[i].extend(r.f1.value());
+        }
+        for (c, values) in out.iter_mut().zip(f1s) {
+            c.mean_f1 = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+        }
+        out
+    }
+
+    /// The comment on a student, "" when none.
+    pub fn comment(&self, student: &str) -> &str {
+        self.comments.get(student).map_or("", String::as_str)
+    }
+
+    /// The mean of a student's "all codes" points over the texts with a grade.
+    fn average_points(&self, student: &str) -> Option<f64> {
+        let points: Vec<f64> = self
+            .documents
+            .iter()
+            .filter_map(|d| self.rows_of(student, d).find(|r| r.code == ALL).and_then(|r| r.points.value()))
+            .collect();
+        (!points.is_empty()).then(|| points.iter().sum::<f64>() / points.len() as f64)
+    }
+
     pub fn to_json(&self) -> Value {
-        let number = |m: &Measure| m.value().map_or(Value::Null, |v| json!(v));
+        let number = |m: Option<f64>| m.map_or(Value::Null, |v| json!(v));
         Value::Array(
             self.rows
                 .iter()
                 .map(|r| {
+                    // A code's row: its F1 on the scale; the "all" row: the text's grade.
+                    let grade = if r.code == ALL {
+                        self.text_grade(&r.student, &r.document)
+                    } else {
+                        r.f1.value().map(|f| self.rubric.scale.of(f))
+                    };
                     json!({
                         "student": r.student,
                         "document": r.document,
@@ -169,10 +387,12 @@ impl Grades {
                         "found": r.found,
                         "missed": r.missed,
                         "extra": r.extra,
-                        "precision": number(&r.precision),
-                        "recall": number(&r.recall),
-                        "f1": number(&r.f1),
-                        "points": number(&r.points),
+                        "precision": number(r.precision.value()),
+                        "recall": number(r.recall.value()),
+                        "f1": number(r.f1.value()),
+                        "points": number(r.points.value()),
+                        "grade": number(grade),
+                        "comment": self.comment(&r.student),
                     })
                 })
                 .collect(),
@@ -200,6 +420,23 @@ impl Grades {
                 r.points.display(1)
             ));
         }
+        if !self.students.is_empty() {
+            s.push_str(&format!("\n{:<sw$}  {:>9}  COMMENT\n", "STUDENT", format!("GRADE {}", self.rubric.scale.unit())));
+            for student in &self.students {
+                let grade = self.grade(student).map_or_else(|| "n/a".to_owned(), |g| format!("{g:.2}"));
+                let comment = self.comment(student).replace(['\n', '\r'], " ");
+                s.push_str(&format!("{student:<sw$}  {grade:>9}  {comment}\n"));
+            }
+        }
+        let per_code = self.per_code();
+        if !per_code.is_empty() {
+            s.push_str(&format!("\n{:<cw$}  {:>7}  {:>11}\n", "CLASS BY CODE", "MEAN F1", "KEY FOUND"));
+            for c in &per_code {
+                let mean = c.mean_f1.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"));
+                let found = format!("{}/{}", c.found, c.key_passages);
+                s.push_str(&format!("{:<cw$}  {mean:>7}  {found:>11}\n", crate::document::excerpt(&c.code_name, cw)));
+            }
+        }
         for n in &self.notes {
             s.push_str(&format!("note: {n}\n"));
         }
@@ -207,37 +444,59 @@ impl Grades {
     }
 }
 
+fn csv_error(e: csv::Error) -> Error {
+    Error::new(ErrorKind::Format, format!("cannot write the gradebook: {e}"))
+}
+
+fn csv_string(w: csv::Writer<Vec<u8>>) -> Result<String, Error> {
+    let bytes = w.into_inner().map_err(|e| csv_error(e.into_error().into()))?;
+    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::Format, format!("the gradebook is not UTF-8: {e}")))
+}
+
+fn two_decimals(v: Option<f64>) -> String {
+    v.map(|p| format!("{p:.2}")).unwrap_or_default()
+}
+
 /// A gradebook for Moodle's grade import (CSV): one row per student, the identifying column
-/// `Username`, then one grade column per text (its "all codes" points, 0 to 100), then
-/// `Average` (the mean over the texts). An undefined grade is an empty cell.
+/// `Username`, then one column per text (its "all codes" points, 0 to 100), `Average` (the
+/// mean of those), `Grade` (the grade on the rubric's scale) and `Feedback` (the teacher's
+/// comment). An undefined figure is an empty cell.
 pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
-    let fail = |e: csv::Error| Error::new(ErrorKind::Format, format!("cannot write the gradebook: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["Username".to_owned()];
     header.extend(grades.documents.iter().map(|d| format!("{d} points")));
-    header.push("Average".to_owned());
-    w.write_record(&header).map_err(fail)?;
+    header.extend(["Average".to_owned(), "Grade".to_owned(), "Feedback".to_owned()]);
+    w.write_record(&header).map_err(csv_error)?;
     for student in &grades.students {
         let mut record = vec![student.clone()];
-        let mut sum = 0.0;
-        let mut n = 0usize;
         for doc in &grades.documents {
-            let points = grades
-                .rows
-                .iter()
-                .find(|r| r.student == *student && r.document == *doc && r.code == ALL)
-                .and_then(|r| r.points.value());
-            if let Some(p) = points {
-                sum += p;
-                n += 1;
-            }
-            record.push(points.map(|p| format!("{p:.2}")).unwrap_or_default());
+            let points = grades.rows_of(student, doc).find(|r| r.code == ALL).and_then(|r| r.points.value());
+            record.push(two_decimals(points));
         }
-        record.push(if n > 0 { format!("{:.2}", sum / n as f64) } else { String::new() });
-        w.write_record(&record).map_err(fail)?;
+        record.push(two_decimals(grades.average_points(student)));
+        record.push(two_decimals(grades.grade(student)));
+        record.push(grades.comment(student).to_owned());
+        w.write_record(&record).map_err(csv_error)?;
     }
-    let bytes = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
-    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::Format, format!("the gradebook is not UTF-8: {e}")))
+    csv_string(w)
+}
+
+/// A gradebook for Canvas's *Import* (CSV): the columns `Student`, `ID`, `SIS User ID`,
+/// `SIS Login ID`, `Section`, then one assignment column named after the assignment's title
+/// holding the grade on the rubric's scale; a `Points Possible` row under the header gives
+/// the scale's maximum. The coder name goes in `Student` and `SIS Login ID`; `ID`, `SIS User
+/// ID` and `Section` are left empty for Canvas to match on the login.
+pub fn canvas_csv(grades: &Grades) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let title = if grades.title.trim().is_empty() { "Marginalia assignment".to_owned() } else { grades.title.clone() };
+    w.write_record(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title.as_str()]).map_err(csv_error)?;
+    let max = format!("{:.2}", grades.rubric.scale.max());
+    w.write_record(["Points Possible", "", "", "", "", max.as_str()]).map_err(csv_error)?;
+    for student in &grades.students {
+        let grade = two_decimals(grades.grade(student));
+        w.write_record([student.as_str(), "", "", student.as_str(), "", grade.as_str()]).map_err(csv_error)?;
+    }
+    csv_string(w)
 }
 
 #[cfg(test)]
@@ -259,5 +518,12 @@ mod tests {
         assert_eq!(coder_of("speech.txt.ana.annotations.ron", "speech.txt").as_deref(), Some("ana"));
         assert_eq!(coder_of("speech.txt.annotations.ron", "speech.txt"), None);
         assert_eq!(coder_of("speech.txt.ana.annotations.ron", "letter.md"), None);
+    }
+
+    #[test]
+    fn names_in_comments_are_replaced_whole_words_only() {
+        let names = pseudonyms(&["ana".to_owned(), "ana lima".to_owned(), "bo".to_owned()]);
+        let out = replace_names("Ana Lima and ANA helped Bob; bo too.", &names);
+        assert_eq!(out, "Student B and Student A helped Bob; Student C too.");
     }
 }

@@ -7,8 +7,11 @@
 //! them. It never draws anything and never decides a figure on its own: grades come from
 //! [`crate::agree::score`], the same function `marginalia agree --key` uses. See docs/class.md.
 
+pub mod feedback;
 mod grade;
 mod handin;
+pub mod passages;
+pub mod rubric;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -22,8 +25,12 @@ use crate::document::{Document, fingerprint_of};
 use crate::error::{Error, ErrorKind};
 use crate::untrusted::Archive;
 
-pub use grade::{GradeRow, Grades, grade, gradebook_csv, pseudonyms};
+pub use grade::{
+    CodeSummary, GradeRow, Graded, GradedText, Grades, canvas_csv, grade, grade_scores, gradebook_csv, pseudonyms, replace_names,
+    students_in,
+};
 pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_file_name};
+pub use rubric::{GradeScale, Rubric};
 
 /// The `format` of an assignment package's manifest.
 pub const ASSIGNMENT_FORMAT: &str = "marginalia-assignment";
@@ -92,7 +99,7 @@ pub struct Collected {
 }
 
 /// `class.ron` in the teacher's class folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassManifest {
     pub format: String,
@@ -113,6 +120,12 @@ pub struct ClassManifest {
     /// Per coder, the hand-in collected last.
     #[serde(default)]
     pub collected: BTreeMap<String, Collected>,
+    /// Points per code and the scale of the grade.
+    #[serde(default, skip_serializing_if = "Rubric::is_default")]
+    pub rubric: Rubric,
+    /// The teacher's comment per student (shown in their feedback and the gradebooks).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub comments: BTreeMap<String, String>,
 }
 
 impl ClassManifest {
@@ -126,6 +139,8 @@ impl ClassManifest {
             key: None,
             codes: BTreeMap::new(),
             collected: BTreeMap::new(),
+            rubric: Rubric::default(),
+            comments: BTreeMap::new(),
         }
     }
 }
@@ -218,6 +233,22 @@ pub fn set_key(folder: &Path, coder: &str) -> Result<ClassManifest, Error> {
     let _lock = lock_class(folder)?;
     let mut class = load_class(folder)?.unwrap_or_default();
     class.key = Some(coder.to_owned());
+    save_class(folder, &class)?;
+    Ok(class)
+}
+
+/// Sets the rubric and the comments of a class folder's `class.ron`, under its lock, keeping
+/// everything else as it is on disk (a `collect` may have run meanwhile). Returns the manifest
+/// written.
+pub fn set_rubric_and_comments(
+    folder: &Path,
+    rubric: &Rubric,
+    comments: &BTreeMap<String, String>,
+) -> Result<ClassManifest, Error> {
+    let _lock = lock_class(folder)?;
+    let mut class = require_class(folder)?;
+    class.rubric = rubric.clone();
+    class.comments = comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(s, c)| (s.clone(), c.clone())).collect();
     save_class(folder, &class)?;
     Ok(class)
 }

@@ -16,6 +16,9 @@ pub struct BenchArgs {
     /// Tiny documents and three frames per scenario: checks the command itself, not speed.
     #[arg(long, hide = true)]
     pub tiny: bool,
+    /// Only the class dashboard: 35 students x 5 texts, from the menu command to the grades shown.
+    #[arg(long)]
+    pub class: bool,
     /// Only write the generated folder of the corpus cases (5,000 documents of 10 KB with 100
     /// annotations each, or as many as --documents says) to DIR, for timing commands on it.
     #[arg(long, value_name = "DIR")]
@@ -35,7 +38,7 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
         eprintln!("wrote {n} documents with {} annotations each to {}", spec.annotations, dir.display());
         return Ok(0);
     }
-    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny };
+    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class };
     let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());

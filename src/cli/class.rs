@@ -27,8 +27,12 @@ pub enum ClassCommand {
     Collect(CollectArgs),
     /// Say which coder's sidecars are the answer key.
     Key(KeyArgs),
-    /// Grade every student against the key: precision, recall, F1 and points per text and code.
+    /// Grade every student against the key: precision, recall, F1 and points per text and code,
+    /// and the grade on the rubric's scale with the teacher's comment.
     Grade(GradeArgs),
+    /// Write each student's feedback page (HTML): their marks and the key's on every text,
+    /// what they found, missed and added, their grade and the teacher's comment.
+    Feedback(FeedbackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,7 +92,10 @@ pub struct KeyArgs {
 pub enum GradeFormat {
     Table,
     /// A Moodle grade import gradebook (see docs/class.md).
+    #[value(alias = "moodle")]
     Csv,
+    /// A Canvas gradebook import (see docs/class.md).
+    Canvas,
     Json,
 }
 
@@ -104,6 +111,21 @@ pub struct GradeArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FeedbackArgs {
+    /// The class folder.
+    pub folder: PathBuf,
+    /// Only this student's page.
+    #[arg(long, value_name = "NAME")]
+    pub student: Option<String>,
+    /// Name each student by their pseudonym (Student A, B, …), in the page and its file name.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// The folder to write the pages into (made if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 pub fn run(args: ClassArgs) -> Result<i32, Error> {
@@ -155,6 +177,17 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
             Ok(0)
         }
         ClassCommand::Grade(a) => grade(a),
+        ClassCommand::Feedback(a) => {
+            let graded = class::grade_scores(&a.folder, &mut |_, _| true)?;
+            let written = class::feedback::write_feedback_pages(&graded, &a.output, a.student.as_deref(), a.anonymous)?;
+            for path in &written {
+                println!("{}", path.display());
+            }
+            for n in &graded.notes {
+                eprintln!("note: {n}");
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -166,6 +199,7 @@ fn grade(a: GradeArgs) -> Result<i32, Error> {
     let text = match a.format {
         GradeFormat::Table => grades.to_table(),
         GradeFormat::Csv => class::gradebook_csv(&grades)?,
+        GradeFormat::Canvas => class::canvas_csv(&grades)?,
         GradeFormat::Json => format!("{}\n", serde_json::to_string_pretty(&grades.to_json()).unwrap_or_default()),
     };
     match &a.output {

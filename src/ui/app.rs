@@ -86,6 +86,8 @@ pub(super) struct Views {
     pub(super) export: ExportDialog,
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
+    /// The class dashboard.
+    pub(super) dashboard: super::class_view::ClassDashboard,
     /// The code matrix window of the open folder.
     pub(super) matrix: super::matrix_view::MatrixView,
     /// The table of the open folder's document variables.
@@ -145,6 +147,8 @@ pub struct App {
     pub(super) narrow: bool,
     /// A name given for this run only (--coder or $MARGINALIA_CODER).
     pub(super) coder_override: Option<String>,
+    /// The opened folder's class manifest, when it has one.
+    pub(super) class: Option<super::class_view::ClassInfo>,
 }
 
 impl App {
@@ -183,6 +187,7 @@ impl App {
             panels: Panels::default(),
             narrow: false,
             coder_override: None,
+            class: None,
         }
     }
 
@@ -285,6 +290,16 @@ impl App {
         }
     }
 
+    /// The class dashboard.
+    pub fn class_dashboard(&self) -> &super::class_view::ClassDashboard {
+        &self.views.dashboard
+    }
+
+    /// The opened folder's class manifest and students, once read.
+    pub fn class_info(&self) -> Option<&super::class_view::ClassInfo> {
+        self.class.as_ref()
+    }
+
     /// The document variables window.
     pub fn variables_mut(&mut self) -> &mut super::vars_editor::VariablesEditor {
         &mut self.views.variables
@@ -342,6 +357,7 @@ impl App {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
                     self.read_folder(path, docs);
+                    self.submit(Job::Dashboard(super::class_view::ClassJob::Read(path.to_path_buf())));
                     self.read_folder_kind(path);
                     self.open_path(&first, in_frame);
                 }
@@ -679,6 +695,7 @@ impl App {
             }
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
+            Done::Dashboard(done) => self.take_in_dashboard(done),
             Done::Class(done) => self.take_in_class(*done),
             Done::CompareReady { mut view, gold } => {
                 // Only for the document still open.
@@ -692,6 +709,7 @@ impl App {
                         }
                     };
                     self.views.compare = Some(*view);
+                    self.anonymize_compare();
                 }
             }
             Done::CodersRead { document, found, added } => {
@@ -790,6 +808,7 @@ impl App {
             notice: self.notice.as_ref(),
             panels: &self.panels,
             narrow: self.narrow,
+            class: self.class.as_ref().filter(|c| self.folder.as_ref().is_some_and(|f| f.root == c.root)),
         };
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
@@ -823,7 +842,8 @@ impl App {
         views.codebook.ui(ui, &ctx, out);
         views.dialogs.ui(ui, &ctx, out);
         views.export.ui(ui, &ctx, out);
-        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
+        views.dashboard.ui(ui, &ctx, out);
+        views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), ctx.aliases(), out);
         views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
         views.variables.ui(&egui_ctx, ctx.folder, out);
         let fallback;

@@ -95,6 +95,8 @@ pub enum ClassJob {
 }
 
 /// What the worker reports of a [`ClassJob`].
+// Boxed as a whole in the worker's message; one per job, so variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum ClassDone {
     /// `dest`: the folder the assignment is (or already was) in, when there is one to open.
     Unpacked {

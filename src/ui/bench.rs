@@ -16,6 +16,9 @@
 //!   new process, opening the folder in the app (its list, then every sidecar read in the
 //!   background), Retrieve and code matrices on the loaded folder.
 //!
+//! - the class dashboard: a generated class of 35 students by 5 texts, from the menu command to
+//!   the grades shown, with the longest frame meanwhile (grading runs on the app's worker).
+//!
 //! Everything is seeded, so two runs measure the same texts. The harness lives with the app it
 //! drives, so that no core module imports the GUI; the CLI's `bench` subcommand calls it.
 
@@ -59,6 +62,8 @@ pub struct Options {
     pub quick: bool,
     /// Tiny documents and a few frames (for testing the command itself).
     pub tiny: bool,
+    /// Only the class dashboard case.
+    pub class_only: bool,
 }
 
 impl Options {
@@ -95,6 +100,9 @@ impl Options {
     }
 
     pub fn mode(&self) -> &'static str {
+        if self.class_only {
+            return if self.tiny { "tiny-class" } else { "class" };
+        }
         match (self.tiny, self.quick) {
             (true, true) => "tiny-quick",
             (true, false) => "tiny",
@@ -182,6 +190,8 @@ pub struct Report {
     pub corpus: CorpusResult,
     pub targets: Vec<Target>,
     pub seconds: f64,
+    /// The class dashboard case.
+    pub class: Option<ClassResult>,
 }
 
 /// An export measured on the largest case: a name and how to run it on a loaded corpus,
@@ -205,6 +215,20 @@ pub fn export_measurements() -> Vec<(&'static str, ExportFn)> {
 /// Runs the benchmark. `progress` receives one line per step ("[3/9] 10 MB / 100,000: scrolling…").
 pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, Error> {
     let started = Instant::now();
+    if options.class_only {
+        let class = run_class(options, &mut progress)?;
+        return Ok(Report {
+            mode: options.mode(),
+            release: !cfg!(debug_assertions),
+            cases: Vec::new(),
+            imports: Vec::new(),
+            // Not measured in this mode.
+            corpus: CorpusResult { spec: options.corpus(), timings: Vec::new() },
+            targets: vec![class.target()],
+            seconds: started.elapsed().as_secs_f64(),
+            class: Some(class),
+        });
+    }
     let cases = options.cases();
     let exports = export_measurements();
     let steps_per_case = 10;
@@ -227,11 +251,13 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
     }
     let imports = run_imports(options.import_bytes(), &mut progress)?;
     let corpus = run_corpus(options.corpus(), &mut progress)?;
+    let class = run_class(options, &mut progress)?;
     let mut targets = targets(&results);
     for i in &imports {
         targets.push(Target { name: format!("import {}", i.name), value: i.ms, limit: IMPORT_LIMIT_MS, unit: "ms" });
     }
     targets.extend(corpus.targets());
+    targets.push(class.target());
     Ok(Report {
         mode: options.mode(),
         release: !cfg!(debug_assertions),
@@ -240,7 +266,132 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
         corpus,
         targets,
         seconds: started.elapsed().as_secs_f64(),
+        class: Some(class),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The class dashboard
+
+/// Students and texts of the generated class.
+pub const CLASS_STUDENTS: usize = 35;
+pub const CLASS_TEXTS: usize = 5;
+/// From Coders > Class dashboard… to the grades on screen (docs/performance.md).
+pub const CLASS_READY_LIMIT_MS: f64 = 1000.0;
+
+/// The class dashboard, timed.
+#[derive(Debug, Clone)]
+pub struct ClassResult {
+    pub students: usize,
+    pub texts: usize,
+    /// Every annotation of the class (key and students).
+    pub annotations: usize,
+    /// From the command to the grades shown.
+    pub ready_ms: f64,
+    /// Frames drawn meanwhile, and the longest of them: the grading must not hold a frame.
+    pub frames: usize,
+    pub longest_frame_ms: f64,
+}
+
+impl ClassResult {
+    fn target(&self) -> Target {
+        Target {
+            name: format!("class dashboard ready ({} students x {} texts)", self.students, self.texts),
+            value: self.ready_ms,
+            limit: CLASS_READY_LIMIT_MS,
+            unit: "ms",
+        }
+    }
+}
+
+/// Writes a class folder: texts, the key's sidecars ("teacher") and every student's, each
+/// student keeping most of the key's passages (some with another code, some shortened) and
+/// adding a few of their own; `class.ron` names the key. Returns the annotations written.
+fn write_class(folder: &Path, bytes: usize, key_marks: usize) -> Result<usize, Error> {
+    let codebook = Codebook::default();
+    let codes: Vec<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
+    let mut total = 0;
+    for t in 0..CLASS_TEXTS {
+        let seed = 0xC1A55 + t as u64;
+        let path = folder.join(format!("text-{}.txt", t + 1));
+        let text = generate_text(bytes, seed);
+        std::fs::write(&path, &text).map_err(|e| Error::io(&path, "cannot write the generated text", e))?;
+        let doc = Document::open(&path)?;
+        let doc_ref =
+            DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+        let key = generate_annotations(&doc, &codebook, key_marks, seed);
+        let mut rng = Rng::new(seed ^ 0x57);
+        for s in 0..=CLASS_STUDENTS {
+            let (coder, annotations) = if s == CLASS_STUDENTS {
+                ("teacher".to_owned(), key.clone())
+            } else {
+                let coder = format!("student-{:02}", s + 1);
+                let mut marks: Vec<Annotation> = Vec::new();
+                for a in &key {
+                    if !rng.chance(70) {
+                        continue;
+                    }
+                    let code = if rng.chance(10) { rng.pick(&codes).clone() } else { a.code.clone() };
+                    let span = a.span();
+                    // Some shortened to half (widened to a grapheme boundary): still overlapping.
+                    let end = if rng.chance(30) && span.len() > 4 { span.start + span.len() / 2 } else { span.end };
+                    let span = doc.snap(Span::new(span.start, end));
+                    marks.push(Annotation::new(&doc, span, &code, &coder));
+                }
+                marks.extend(generate_annotations(&doc, &codebook, 3, seed ^ s as u64).into_iter().map(|mut a| {
+                    a.coder = coder.clone();
+                    a
+                }));
+                (coder, marks)
+            };
+            total += annotations.len();
+            let sidecar = Sidecar::new(doc_ref.clone(), &coder, codebook.clone(), annotations);
+            sidecar::save(&sidecar::coder_path(&path, &coder), &sidecar, None)?;
+        }
+    }
+    crate::class::set_key(folder, "teacher")?;
+    Ok(total)
+}
+
+/// Generates the class, opens its folder in the app, and draws frames from the menu command
+/// until the dashboard shows the grades.
+fn run_class(options: Options, progress: &mut impl FnMut(&str)) -> Result<ClassResult, Error> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+    let (bytes, marks) = if options.tiny { (3_000, 8) } else { (12_000, 30) };
+    progress(&format!("class: generating {CLASS_STUDENTS} students x {CLASS_TEXTS} texts…"));
+    let annotations = write_class(dir.path(), bytes, marks)?;
+    progress("class: grading in the dashboard…");
+    let mut bench = FrameBench::new(dir.path(), 0xC1A55)?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let too_slow = || Error::usage("the class dashboard did not show the grades within a minute");
+    while bench.app.class.is_none() {
+        bench.frame();
+        if Instant::now() > deadline {
+            return Err(too_slow());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    bench.warm_up();
+    let started = Instant::now();
+    bench.app.push(super::command::UiCommand::ClassDashboard);
+    let (mut frames, mut longest) = (0, 0.0f64);
+    loop {
+        let t = Instant::now();
+        bench.frame();
+        longest = longest.max(ms(t.elapsed()));
+        frames += 1;
+        if bench.app.views.dashboard.ready() {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(too_slow());
+        }
+    }
+    let ready_ms = ms(started.elapsed());
+    if let Some(e) = &bench.app.views.dashboard.error {
+        return Err(Error::usage(format!("the class dashboard could not grade the class: {e}")));
+    }
+    Ok(ClassResult { students: CLASS_STUDENTS, texts: CLASS_TEXTS, annotations, ready_ms, frames, longest_frame_ms: longest })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -830,9 +981,20 @@ impl Report {
             .iter()
             .map(|i| serde_json::json!({"name": i.name, "bytes": i.bytes, "ms": r2(i.ms), "outcome": i.outcome}))
             .collect();
+        let class = self.class.as_ref().map(|c| {
+            serde_json::json!({
+                "students": c.students,
+                "texts": c.texts,
+                "annotations": c.annotations,
+                "ready_ms": r2(c.ready_ms),
+                "frames": c.frames,
+                "longest_frame_ms": r2(c.longest_frame_ms),
+            })
+        });
         let corpus: serde_json::Map<String, serde_json::Value> =
             self.corpus.timings.iter().map(|t| (format!("{}_ms", t.name), serde_json::json!(r2(t.ms)))).collect();
         serde_json::json!({
+            "class": class,
             "imports": imports,
             "corpus": {
                 "documents": self.corpus.spec.documents,
@@ -863,73 +1025,87 @@ impl Report {
             self.seconds
         );
         let _ = writeln!(s);
-        let _ = writeln!(s, "Frame time (layout + tessellation), ms: median / p95");
-        let _ = write!(s, "{:<22}", "case");
-        let scenarios = ["top", "middle", "end", "scrolling", "after_add"];
-        for sc in scenarios {
-            let _ = write!(s, "{sc:>16}");
-        }
-        let _ = writeln!(s);
-        for c in &self.cases {
-            let _ = write!(s, "{:<22}", c.spec.label());
+        // `--class` measures the class dashboard alone.
+        if !self.cases.is_empty() {
+            let _ = writeln!(s, "Frame time (layout + tessellation), ms: median / p95");
+            let _ = write!(s, "{:<22}", "case");
+            let scenarios = ["top", "middle", "end", "scrolling", "after_add"];
             for sc in scenarios {
-                match c.frame(sc) {
-                    Some(f) => {
-                        let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+                let _ = write!(s, "{sc:>16}");
+            }
+            let _ = writeln!(s);
+            for c in &self.cases {
+                let _ = write!(s, "{:<22}", c.spec.label());
+                for sc in scenarios {
+                    match c.frame(sc) {
+                        Some(f) => {
+                            let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+                        }
+                        None => {
+                            let _ = write!(s, "{:>16}", "—");
+                        }
                     }
-                    None => {
-                        let _ = write!(s, "{:>16}", "—");
-                    }
+                }
+                let _ = writeln!(s);
+            }
+            if let (Some(first), Some(last)) = (self.cases.first(), self.cases.last())
+                && !last.reference_frames.is_empty()
+            {
+                let _ = write!(s, "{:<22}", format!("{} again¹", first.spec.label()));
+                for f in &last.reference_frames {
+                    let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+                }
+                let _ = writeln!(s);
+                let _ = writeln!(
+                    s,
+                    "¹ timed frame by frame alternately with {}; the large/small ratio uses these",
+                    last.spec.label()
+                );
+            }
+            let _ = writeln!(s);
+            let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
+            for c in &self.cases {
+                let ops: Vec<String> = c.timings.iter().map(|t| format!("{} {:.1}", t.name, t.ms)).collect();
+                let rss = c.peak_rss_mb.map_or("n/a".to_owned(), |m| format!("{m:.0} MB"));
+                let _ = writeln!(
+                    s,
+                    "{:<22}{}; add (apply) {:.2}; peak memory {rss}; {} paragraphs",
+                    c.spec.label(),
+                    ops.join(", "),
+                    c.add_apply_median_ms,
+                    c.paragraphs
+                );
+            }
+            let _ = writeln!(s, "(saving: the snapshot is taken on the UI thread, the write runs on the app's save thread)");
+            let _ = writeln!(s);
+            let _ = writeln!(s, "Imports of the worst shapes, ms");
+            for i in &self.imports {
+                let _ = writeln!(
+                    s,
+                    "  {:<30} {:>8} {:>9.1}  {}",
+                    i.name,
+                    human_bytes(i.bytes),
+                    i.ms,
+                    crate::document::excerpt(&i.outcome, 110)
+                );
+            }
+            let _ = writeln!(s);
+            let _ = writeln!(s, "A folder: {}, ms", self.corpus.spec.label());
+            for (name, _, what) in CORPUS_LIMITS {
+                if let Some(v) = self.corpus.timing(name) {
+                    let _ = writeln!(s, "  {name:<18} {v:>9.1}  {what}");
                 }
             }
             let _ = writeln!(s);
         }
-        if let (Some(first), Some(last)) = (self.cases.first(), self.cases.last())
-            && !last.reference_frames.is_empty()
-        {
-            let _ = write!(s, "{:<22}", format!("{} again¹", first.spec.label()));
-            for f in &last.reference_frames {
-                let _ = write!(s, "{:>16}", format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
-            }
+        if let Some(c) = &self.class {
+            let _ = writeln!(
+                s,
+                "Class dashboard, {} students x {} texts ({} annotations): grades shown after {:.0} ms; {} frames meanwhile, the longest {:.1} ms",
+                c.students, c.texts, c.annotations, c.ready_ms, c.frames, c.longest_frame_ms
+            );
             let _ = writeln!(s);
-            let _ =
-                writeln!(s, "¹ timed frame by frame alternately with {}; the large/small ratio uses these", last.spec.label());
         }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Operations, ms (and peak memory, MB)");
-        for c in &self.cases {
-            let ops: Vec<String> = c.timings.iter().map(|t| format!("{} {:.1}", t.name, t.ms)).collect();
-            let rss = c.peak_rss_mb.map_or("n/a".to_owned(), |m| format!("{m:.0} MB"));
-            let _ = writeln!(
-                s,
-                "{:<22}{}; add (apply) {:.2}; peak memory {rss}; {} paragraphs",
-                c.spec.label(),
-                ops.join(", "),
-                c.add_apply_median_ms,
-                c.paragraphs
-            );
-        }
-        let _ = writeln!(s, "(saving: the snapshot is taken on the UI thread, the write runs on the app's save thread)");
-        let _ = writeln!(s);
-        let _ = writeln!(s, "Imports of the worst shapes, ms");
-        for i in &self.imports {
-            let _ = writeln!(
-                s,
-                "  {:<30} {:>8} {:>9.1}  {}",
-                i.name,
-                human_bytes(i.bytes),
-                i.ms,
-                crate::document::excerpt(&i.outcome, 110)
-            );
-        }
-        let _ = writeln!(s);
-        let _ = writeln!(s, "A folder: {}, ms", self.corpus.spec.label());
-        for (name, _, what) in CORPUS_LIMITS {
-            if let Some(v) = self.corpus.timing(name) {
-                let _ = writeln!(s, "  {name:<18} {v:>9.1}  {what}");
-            }
-        }
-        let _ = writeln!(s);
         let _ = writeln!(s, "Targets");
         for t in &self.targets {
             let _ = writeln!(

@@ -84,6 +84,8 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Open the class dashboard (a class folder with an answer key).
+    ClassDashboard,
     /// Open the code matrix of the open folder.
     ShowMatrix,
     /// Open the table of the open folder's document variables.
@@ -100,7 +102,7 @@ const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 31] = [
+    pub const ALL: [UiCommand; 32] = [
         UiCommand::Open,
         UiCommand::ShowAssignment,
         UiCommand::HandIn,
@@ -131,6 +133,7 @@ impl UiCommand {
         UiCommand::ShowShortcuts,
         UiCommand::ClearSelection,
         UiCommand::CompareCoders,
+        UiCommand::ClassDashboard,
         UiCommand::EditCodebook,
     ];
 
@@ -162,6 +165,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::ClassDashboard => "Class dashboard…",
             UiCommand::ShowMatrix => "Code matrix…",
             UiCommand::EditVariables => "Document variables…",
             UiCommand::FindInFolder => "Find in folder…",
@@ -195,6 +199,7 @@ impl UiCommand {
             | UiCommand::FocusDocument
             | UiCommand::FocusFolder => (Menu::View, 1),
             UiCommand::CompareCoders => (Menu::Coders, 0),
+            UiCommand::ClassDashboard => (Menu::Coders, 1),
             UiCommand::EditCodebook => (Menu::Codebook, 0),
             UiCommand::ShowShortcuts => (Menu::Help, 0),
             UiCommand::FindNext | UiCommand::FindPrevious | UiCommand::ClearSelection => return None,
@@ -389,6 +394,8 @@ pub enum Command {
     SetTheme(ThemeChoice),
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),
+    /// What the class dashboard asks for.
+    Dashboard(super::class_view::ClassCommand),
 }
 
 impl From<UiCommand> for Command {

@@ -9,7 +9,7 @@
 //! an annotation or undoing a step pushes a [`Command`]; the app applies it with
 //! [`accept_into_gold`] or [`undo_gold`] and hands the gold sidecar to its worker to save.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -107,6 +107,8 @@ pub struct CompareView {
     /// The last pointer press was inside the compare panel: Ctrl+Z undoes adjudication.
     pub focused: bool,
     rect: Option<Rect>,
+    /// Coder name → the name shown (class anonymous mode); empty: names as they are.
+    aliases: BTreeMap<String, String>,
     /// Sidecars are being read on the worker (Rescan, Add).
     pub reading: bool,
     /// The answer key's coder as the folder's `class.ron` names it.
@@ -163,6 +165,7 @@ impl CompareView {
             dirty: true,
             focused: true,
             rect: None,
+            aliases: BTreeMap::new(),
             reading: false,
             class_key: None,
             hide_key: false,
@@ -211,6 +214,32 @@ impl CompareView {
         self.dirty = true;
     }
 
+    /// Shows coders by other names (pseudonyms); recomputes when they change.
+    pub fn set_aliases(&mut self, aliases: BTreeMap<String, String>) {
+        if aliases != self.aliases {
+            self.aliases = aliases;
+            self.dirty = true;
+        }
+    }
+
+    /// The name shown for a coder.
+    fn alias<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.get(name).map_or(name, String::as_str)
+    }
+
+    /// Selects only `student`'s and `key`'s sidecars (`<doc>.<coder>.annotations.ron`), with
+    /// `key` as the answer key.
+    pub fn focus_pair(&mut self, student: &str, key: &str) {
+        let Some(path) = self.doc.path().map(Path::to_path_buf) else { return };
+        let (student, key) = (crate::sidecar::coder_path(&path, student), crate::sidecar::coder_path(&path, key));
+        for c in &mut self.candidates {
+            c.checked = c.loaded.is_ok() && (c.path == student || c.path == key);
+        }
+        self.key = self.candidates.iter().position(|c| c.path == key && c.loaded.is_ok());
+        self.tab = Tab::Text;
+        self.dirty = true;
+    }
+
     /// The answer key's coder named by the folder's `class.ron`, if any.
     pub fn class_key(&self) -> Option<&str> {
         self.class_key.as_deref()
@@ -243,7 +272,8 @@ impl CompareView {
             self.candidates.iter().filter(|c| c.checked && !c.is_key).filter_map(|c| c.loaded.as_ref().ok().cloned()).collect();
         let (loaded, codebook) = agree::name_coders(selected);
         let paths: Vec<PathBuf> = loaded.iter().map(|c| c.path.clone()).collect();
-        let coders: Vec<(String, Vec<Annotation>)> = loaded.into_iter().map(|c| (c.name, c.annotations)).collect();
+        let coders: Vec<(String, Vec<Annotation>)> =
+            loaded.into_iter().map(|c| (self.alias(&c.name).to_owned(), c.annotations)).collect();
         let report = agree::compute(&self.doc, &coders, &codebook);
         let disagreements = agree::disagreements(&self.doc, &coders);
         let paragraphs = self.doc.paragraphs().len();
@@ -265,7 +295,7 @@ impl CompareView {
         let key = self.key.and_then(|k| self.candidates.get(k)).and_then(|c| c.loaded.as_ref().ok());
         let mut scores = Vec::new();
         let mut marks: HashMap<usize, Vec<Mark>> = HashMap::new();
-        let key_name = key.map(|k| k.name.clone());
+        let key_name = key.map(|k| self.alias(&k.name).to_owned());
         if let Some(key) = key {
             let mut cb = codebook.clone();
             cb.merge_missing(&key.codebook);
@@ -394,21 +424,30 @@ impl CompareView {
             if self.candidates.is_empty() {
                 ui.label(RichText::new("no sidecars beside this document").weak());
             }
+            let hide = !self.aliases.is_empty();
             for c in self.candidates.iter_mut().filter(|c| !c.is_key) {
                 let file = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                // In anonymous mode a file name would name the student.
+                let (file, place) = if hide {
+                    ("a sidecar".to_owned(), "(its file is not named in anonymous mode)".to_owned())
+                } else {
+                    (file, c.path.display().to_string())
+                };
                 match &c.loaded {
                     Ok(coder) => {
-                        let mut label = format!("{} ({})", coder.name, coder.annotations.len());
+                        let name = self.aliases.get(&coder.name).unwrap_or(&coder.name);
+                        let mut label = format!("{} ({})", name, coder.annotations.len());
                         if coder.report.orphaned > 0 {
                             label.push_str(&format!(", {} orphaned", coder.report.orphaned));
                         }
-                        if ui.checkbox(&mut c.checked, label).on_hover_text(c.path.display().to_string()).changed() {
+                        if ui.checkbox(&mut c.checked, label).on_hover_text(place).changed() {
                             self.dirty = true;
                         }
                     }
                     Err(e) => {
+                        let why = if hide { "it could not be read" } else { e.as_str() };
                         ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{file} (refused)")))
-                            .on_disabled_hover_text(e.as_str());
+                            .on_disabled_hover_text(why);
                     }
                 }
             }
@@ -666,8 +705,12 @@ impl CompareView {
     }
 
     fn key_ui(&mut self, ui: &mut egui::Ui) {
-        let names: Vec<(usize, String)> =
-            self.candidates.iter().enumerate().filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, l.name.clone()))).collect();
+        let names: Vec<(usize, String)> = self
+            .candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, self.alias(&l.name).to_owned())))
+            .collect();
         let mut key = self.key;
         ui.horizontal_wrapped(|ui| {
             ui.label("Score against key:");

@@ -164,7 +164,7 @@ impl FolderPanel {
             }
         });
         if self.show_chart {
-            self.chart(ui.ctx(), folder, codebook);
+            self.chart(ui.ctx(), folder, codebook, ctx);
         }
     }
 
@@ -270,18 +270,18 @@ impl FolderPanel {
 
     /// The corpus overview: a stacked bar chart of annotations per code per document, for all
     /// coders or one, every bar labelled with its document.
-    fn chart(&mut self, ctx: &egui::Context, folder: &Folder, codebook: &Codebook) {
+    fn chart(&mut self, ctx: &egui::Context, folder: &Folder, codebook: &Codebook, view: &ViewCtx) {
         let mut open = self.show_chart;
         egui::Window::new("Codes across the folder").open(&mut open).default_size([620.0, 400.0]).show(ctx, |ui| {
             use egui_plot::{Bar, BarChart, GridMark, Plot};
             let coders = folder.coders();
             ui.horizontal(|ui| {
                 ui.label("Coders:");
-                let shown = self.chart_coder.clone().unwrap_or_else(|| "all coders".to_owned());
+                let shown = self.chart_coder.as_deref().map_or_else(|| "all coders".to_owned(), |c| view.coder_name(c));
                 egui::ComboBox::from_id_salt("chart-coder").selected_text(shown).show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.chart_coder, None, "all coders");
                     for c in &coders {
-                        ui.selectable_value(&mut self.chart_coder, Some(c.clone()), c);
+                        ui.selectable_value(&mut self.chart_coder, Some(c.clone()), view.coder_name(c));
                     }
                 });
             });

@@ -11,6 +11,8 @@ pub mod app;
 pub mod assignment;
 pub mod bench;
 pub mod bidi;
+mod class_run;
+pub mod class_view;
 pub mod codebook_editor;
 pub mod command;
 pub mod compare;

@@ -15,8 +15,8 @@ use super::command::Command;
 use crate::corpus::Corpus;
 use crate::document::excerpt;
 use crate::error::Error;
-use crate::export::passages::PassageFormat;
 use crate::matrix::MatrixQuery;
+use crate::retrieve::write::PassageFormat;
 use crate::retrieve::{Passage, Query};
 use crate::vars::Condition;
 
@@ -146,8 +146,16 @@ impl RetrieveView {
     }
 
     /// Draws the window (when open) for the open `folder` (`corpus`: the folder once read); a
-    /// click on a document asks to open it.
-    pub fn ui(&mut self, ctx: &egui::Context, folder: Option<&Path>, corpus: Option<&Arc<Corpus>>, out: &mut Vec<Command>) {
+    /// click on a document asks to open it. `aliases`: coder names to show by a pseudonym (a
+    /// class in anonymous mode).
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        folder: Option<&Path>,
+        corpus: Option<&Arc<Corpus>>,
+        aliases: Option<&std::collections::BTreeMap<String, String>>,
+        out: &mut Vec<Command>,
+    ) {
         self.poll(ctx);
         let mut open = self.open;
         egui::Window::new("Retrieve passages").open(&mut open).default_size([720.0, 480.0]).show(ctx, |ui| {
@@ -198,7 +206,7 @@ impl RetrieveView {
                                 if ui.link(&p.document).on_hover_text("open the document").clicked() {
                                     out.push(Command::OpenPath(folder.join(&p.document)));
                                 }
-                                ui.label(&p.coder);
+                                ui.label(aliases.and_then(|a| a.get(&p.coder)).unwrap_or(&p.coder));
                                 ui.label(&p.code_name);
                                 ui.label(excerpt(&p.exact, 60)).on_hover_text(&p.exact);
                                 ui.label(RichText::new(excerpt(&p.note, 40)).italics());
@@ -242,7 +250,7 @@ fn export_row(
                 let path = base.with_extension(format.extension());
                 *export_path = path.display().to_string();
                 let title = caption.unwrap_or("Retrieved passages");
-                match crate::export::passages::to_bytes(passages, format, title) {
+                match crate::retrieve::write::to_bytes(passages, format, title) {
                     Ok(bytes) => out.push(Command::WriteFile {
                         path: path.clone(),
                         bytes,

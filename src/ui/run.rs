@@ -73,6 +73,7 @@ impl App {
             Command::CancelExport => self.worker.cancel_export(),
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
+            Command::Dashboard(c) => self.run_dashboard(c),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;
@@ -102,6 +103,7 @@ impl App {
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
+            UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
             UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::EditVariables => self.views.variables.open = true,
             UiCommand::FindInFolder => self.views.find_folder.open = true,

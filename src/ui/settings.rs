@@ -32,6 +32,8 @@ pub struct Settings {
     /// Where each document was last read: (document, first code point in view), most recent
     /// first, so that a document opens where its reader left it.
     pub positions: Vec<(PathBuf, usize)>,
+    /// Class dashboard: show students by their pseudonyms (Student A, B, …).
+    pub anonymous: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             zoom: 1.0,
             recent: Vec::new(),
             positions: Vec::new(),
+            anonymous: false,
         }
     }
 }

@@ -53,9 +53,21 @@ pub struct ViewCtx<'a> {
     /// The window is narrower than [`super::app::NARROW_WIDTH`]: the annotation panel is a
     /// drawer under the text.
     pub narrow: bool,
+    /// The opened folder's class manifest and students, when it is a class folder.
+    pub class: Option<&'a super::class_view::ClassInfo>,
 }
 
-impl ViewCtx<'_> {
+impl<'a> ViewCtx<'a> {
+    /// Real name → pseudonym of the class's students while anonymous mode is on.
+    pub fn aliases(&self) -> Option<&'a std::collections::BTreeMap<String, String>> {
+        self.class.filter(|_| self.settings.anonymous).map(|c| &c.aliases)
+    }
+
+    /// The name to show for a coder: their pseudonym in anonymous mode.
+    pub fn coder_name(&self, name: &str) -> String {
+        self.aliases().and_then(|a| a.get(name)).map_or_else(|| name.to_owned(), String::clone)
+    }
+
     /// The open document's path, if it has one.
     pub fn document_path(&self) -> Option<&Path> {
         self.session.and_then(|s| s.doc.path())

@@ -1,9 +1,18 @@
 //! The app's one background thread for disk work: saving sidecars (the document's and the gold
-//! one), writing codebooks, reading a codebook or the sidecar on
-//! disk, checking whether the sidecar changed on disk, reading the coders to compare, writing
-//! the settings, and exports. The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in
-//! the order they came and sends back a [`Done`] for each (and [`Done::Progress`] while an
-//! export runs), which the app takes in at the start of a frame.
+//! one), writing codebooks, variables and other documents' sidecars, reading a codebook, the
+//! sidecar on disk or the coders to compare, checking whether the sidecar changed on disk,
+//! Keep mine and Reload theirs, assignments and hand-ins, grading a class for its dashboard (with
+//! progress) and writing its rubric, feedback pages and gradebooks, writing the settings, and
+//! exports.
+//! The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in the order they came
+//! and sends back a [`Done`] for each (and [`Done::Progress`] while an export runs), which the
+//! app takes in at the start of a frame.
+//!
+//! Two reads that can take seconds run on threads of their own instead, so that a save never
+//! queues behind them: opening a document (see `app::Opening`, which can be cancelled) and
+//! reading an opened folder ([`super::folder_load`]). Queries on a folder already read
+//! (Retrieve, the code matrix, Find in folder) touch no disk; they run beside the frame on a
+//! short-lived thread each, because on a large corpus they can take longer than a frame.
 //!
 //! Nothing here decides anything: every job calls the core, and its result goes back as a value.
 
@@ -117,6 +126,8 @@ pub enum Job {
         settings: Box<Settings>,
         path: PathBuf,
     },
+    /// The class dashboard's disk work (see [`super::class_view`]).
+    Dashboard(super::class_view::ClassJob),
 }
 
 /// What the background thread reports.
@@ -170,13 +181,15 @@ pub enum Done {
     /// Where the copy of theirs is, and what the file on disk looked like.
     TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
+    /// What the class dashboard's jobs report.
+    Dashboard(super::class_view::ClassDone),
     Class(Box<super::assignment::ClassDone>),
 }
 
 impl Done {
     /// Does this message end a job (rather than report progress)?
     fn ends_job(&self) -> bool {
-        !matches!(self, Done::Progress { .. })
+        !matches!(self, Done::Progress { .. } | Done::Dashboard(super::class_view::ClassDone::Progress { .. }))
     }
 }
 
@@ -365,6 +378,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             view.recompute();
             Done::CompareReady { view: Box::new(view), gold }
         }
+        Job::Dashboard(job) => super::class_view::run_job(job, progress),
         Job::ReadCoders { doc, paths, known } => {
             let added = paths.is_some();
             let found = compare::read_candidates(&doc, paths, &known);

@@ -1,0 +1,206 @@
+//! Feedback for each student: one self-contained HTML page (no scripts, no external files)
+//! per student with, for every text, the text itself showing the student's marks and the
+//! key's (the key's as a shaded background, the student's underlined, so they differ without
+//! colour; a legend says which is which), the lists of passages found, missed and added, the
+//! scores, and the teacher's comment. Every figure comes from [`super::grade_scores`].
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Graded, Grades, pseudonyms, replace_names};
+use crate::agree::{ALL, Score, ScoredItem, score::percent};
+use crate::document::{Document, Span};
+use crate::error::Error;
+
+fn esc(s: &str) -> Cow<'_, str> {
+    quick_xml::escape::escape(s)
+}
+
+/// The file a student's feedback is written to: `feedback-<name>.html`, with anything but
+/// letters and digits in the name made a hyphen.
+pub fn file_name(shown: &str) -> String {
+    let safe: String = shown.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
+    format!("feedback-{safe}.html")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:48em;color:#222;line-height:1.5}\
+table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #bbb;padding:.25em .6em;text-align:left}\
+td.n{text-align:right}.text{white-space:pre-wrap;border:1px solid #ccc;padding:1em;background:#fff}\
+mark.key{background:#ffe08a;color:inherit;padding:0}\
+span.mine{text-decoration:underline;text-decoration-thickness:3px;text-decoration-color:#0072B2;text-underline-offset:3px}\
+.comment{border-left:4px solid #0072B2;padding:.3em .8em;background:#f3f7fb}\
+blockquote{margin:.2em 0 .2em 1em;padding-left:.6em;border-left:3px solid #999}.note{color:#555}";
+
+/// One student's feedback page. `anonymous` shows their pseudonym instead of their name (and
+/// in the comment).
+pub fn feedback_html(graded: &Graded, grades: &Grades, student: &str, anonymous: bool) -> String {
+    let names = pseudonyms(&graded.students);
+    let shown = if anonymous { names.get(student).cloned().unwrap_or_default() } else { student.to_owned() };
+    let Some(index) = graded.student_index(student) else { return String::new() };
+    let scale = grades.rubric.scale;
+    let title = if graded.title.trim().is_empty() { "Your annotations".to_owned() } else { graded.title.clone() };
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&title),
+        esc(&shown)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>\n<p>Feedback for <strong>{}</strong></p>", esc(&title), esc(&shown));
+    let _ = writeln!(h, "<p>Grade: <strong>{}</strong></p>", esc(&scale.display(grades.grade(student))));
+    let comment = grades.comment(student);
+    if !comment.trim().is_empty() {
+        let comment = if anonymous { replace_names(comment, &names) } else { comment.to_owned() };
+        let _ = writeln!(h, "<h2>Comment from your teacher</h2>\n<div class=\"comment\"><p>{}</p></div>", esc(&comment));
+    }
+    let _ = writeln!(
+        h,
+        "<p>In the texts below, <mark class=\"key\">a shaded background</mark> marks a passage of the answer key and \
+         <span class=\"mine\">a thick underline</span> marks a passage you annotated. Where you found a key passage, \
+         it has both.</p>"
+    );
+    for text in &graded.texts {
+        let Some(score) = text.scores.get(index) else { continue };
+        let grade = scale.display(grades.text_grade(student, &text.document.file_name()));
+        text_section(&mut h, &text.document, score, &grade);
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// One text of the feedback page: the grade on it, the table of figures per code, the text
+/// with both sets of marks, and the lists of passages found, missed and added.
+fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
+    let code_name = |id: &str| {
+        if id == ALL {
+            "all codes".to_owned()
+        } else {
+            score.codes.iter().find(|l| l.id == id).map_or_else(|| id.to_owned(), |l| l.name.clone())
+        }
+    };
+    let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(&doc.file_name()));
+    let _ = writeln!(
+        h,
+        "<p>Grade on this text: <strong>{}</strong>. Found {} of the key's {} passages; {} of yours are not in the key.</p>",
+        esc(grade),
+        score.total.found,
+        score.total.found + score.total.missed,
+        score.total.extra
+    );
+    h.push_str("<table>\n<tr><th>Code</th><th>Found</th><th>Missed</th><th>Added</th><th>Precision</th><th>Recall</th><th>F1</th></tr>\n");
+    for c in score.per_code.iter().chain(std::iter::once(&score.total)) {
+        let share = |m: &crate::agree::Measure| m.value().map_or_else(|| "n/a".to_owned(), |v| format!("{:.0}%", v * 100.0));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&code_name(&c.code)),
+            c.found,
+            c.missed,
+            c.extra,
+            share(&c.precision),
+            share(&c.recall),
+            esc(&percent(&c.score))
+        );
+    }
+    h.push_str("</table>\n");
+    let key_spans: Vec<Span> = score.found.iter().map(|(k, _)| k.span).chain(score.missed.iter().map(|m| m.span)).collect();
+    let mine: Vec<Span> = score.found.iter().map(|(_, s)| s.span).chain(score.extra.iter().map(|e| e.span)).collect();
+    let _ = writeln!(h, "<div class=\"text\">{}</div>", marked_text(doc, &key_spans, &mine));
+    let item = |i: &ScoredItem, note_label: &str| {
+        let (line, col) = doc.line_col(i.span.start);
+        let mut li = format!(
+            "<li><strong>{}</strong> (line {line}, column {col})<blockquote>{}</blockquote>",
+            esc(&code_name(&i.code)),
+            esc(&i.exact)
+        );
+        if !note_label.is_empty() && !i.note.trim().is_empty() {
+            let _ = write!(li, "<p class=\"note\">{note_label}: {}</p>", esc(&i.note));
+        }
+        li.push_str("</li>\n");
+        li
+    };
+    let _ = writeln!(h, "<h3>Found ({})</h3>", score.found.len());
+    if !score.found.is_empty() {
+        h.push_str("<ul>\n");
+        for (k, _) in &score.found {
+            h.push_str(&item(k, "Note"));
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = writeln!(h, "<h3>Missed ({})</h3>", score.missed.len());
+    if !score.missed.is_empty() {
+        h.push_str("<ul>\n");
+        for m in &score.missed {
+            h.push_str(&item(m, "Why it counts"));
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = writeln!(h, "<h3>Added, not in the key ({})</h3>", score.extra.len());
+    if !score.extra.is_empty() {
+        h.push_str("<ul>\n");
+        for e in &score.extra {
+            h.push_str(&item(e, ""));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+/// The text, escaped, with the key's passages in `<mark class="key">` and the student's in
+/// `<span class="mine">` (overlaps nest, cut where either begins or ends).
+fn marked_text(doc: &Document, key: &[Span], mine: &[Span]) -> String {
+    let len = doc.len_chars();
+    let mut cuts: Vec<usize> = vec![0, len];
+    for s in key.iter().chain(mine) {
+        cuts.push(s.start.min(len));
+        cuts.push(s.end.min(len));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut h = String::new();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a >= b {
+            continue;
+        }
+        let covers = |spans: &[Span]| spans.iter().any(|s| s.start <= a && b <= s.end);
+        let text = esc(doc.slice(Span::new(a, b)));
+        match (covers(key), covers(mine)) {
+            (true, true) => {
+                let _ = write!(h, "<mark class=\"key\"><span class=\"mine\">{text}</span></mark>");
+            }
+            (true, false) => {
+                let _ = write!(h, "<mark class=\"key\">{text}</mark>");
+            }
+            (false, true) => {
+                let _ = write!(h, "<span class=\"mine\">{text}</span>");
+            }
+            (false, false) => h.push_str(&text),
+        }
+    }
+    h
+}
+
+/// Writes the feedback page of every student (or only `only`) of a graded class into
+/// `out_dir` (made if missing); returns the files written.
+pub fn write_feedback_pages(graded: &Graded, out_dir: &Path, only: Option<&str>, anonymous: bool) -> Result<Vec<PathBuf>, Error> {
+    if let Some(name) = only
+        && graded.student_index(name).is_none()
+    {
+        return Err(Error::usage(format!("\"{}\" is not a student of this class", crate::error::printable(name)))
+            .hint("pass a coder name that `marginalia class grade` lists"));
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, "cannot make the folder", e))?;
+    let grades = graded.grades();
+    let names: BTreeMap<String, String> = pseudonyms(&graded.students);
+    let mut written = Vec::new();
+    for student in graded.students.iter().filter(|s| only.is_none_or(|o| o == s.as_str())) {
+        let shown = if anonymous { names[student].as_str() } else { student.as_str() };
+        let path = out_dir.join(file_name(shown));
+        crate::io::write_atomic(&path, feedback_html(graded, &grades, student, anonymous).as_bytes(), false)?;
+        written.push(path);
+    }
+    Ok(written)
+}

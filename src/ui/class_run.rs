@@ -1,0 +1,99 @@
+//! Applying the class dashboard's commands and taking in what its worker jobs report: like
+//! `run.rs`, the only code that changes the app's class state or asks for the class's disk work.
+
+use super::App;
+use super::class_view::{ClassCommand, ClassDone, ClassJob};
+use super::view::Notice;
+use super::worker::Job;
+
+impl App {
+    /// The class folder open, when the opened folder is one.
+    fn class_root(&self) -> Option<std::path::PathBuf> {
+        let folder = self.folder.as_ref()?;
+        self.class.as_ref().filter(|c| c.root == folder.root).map(|c| c.root.clone())
+    }
+
+    pub(super) fn run_dashboard(&mut self, cmd: ClassCommand) {
+        let Some(root) = self.class_root() else {
+            self.notice = Some(Notice { text: "Open a class folder (one with a class.ron) first.".into(), is_error: false });
+            return;
+        };
+        match cmd {
+            ClassCommand::Grade => {
+                self.views.dashboard.started();
+                self.submit(Job::Dashboard(ClassJob::Grade(root)));
+            }
+            ClassCommand::OpenPair { document, student } => {
+                let Some(key) = self.class.as_ref().and_then(|c| c.manifest.key.clone()) else { return };
+                if self.save_before_leaving() {
+                    self.after_save.push(super::command::Command::Dashboard(ClassCommand::OpenPair { document, student }));
+                    return;
+                }
+                let Some(session) = self.session.as_ref().filter(|s| s.doc.path() == Some(document.as_path())) else {
+                    // Read in the background; the dashboard asks again once it is open.
+                    self.open_path(&document, true);
+                    self.views.dashboard.pending_pair = Some((document, student));
+                    self.views.dashboard.open = false;
+                    return;
+                };
+                let document = std::sync::Arc::new(session.doc.clone());
+                let aliases = self.aliases();
+                self.submit(Job::Dashboard(ClassJob::OpenPair { document, student, key, aliases }));
+                // The compare view opens under the window: the dashboard steps aside (the menu
+                // brings it back with its grades).
+                self.views.dashboard.open = false;
+            }
+            ClassCommand::SetAnonymous(on) => {
+                self.settings.anonymous = on;
+                self.save_settings();
+                self.anonymize_compare();
+            }
+            ClassCommand::Save { rubric, comments } => self.submit(Job::Dashboard(ClassJob::Save { root, rubric, comments })),
+            ClassCommand::WriteFeedback { out } => {
+                let anonymous = self.settings.anonymous;
+                self.submit(Job::Dashboard(ClassJob::Feedback { root, out, anonymous }));
+            }
+            ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(ClassJob::Write { path, text })),
+        }
+    }
+
+    /// Real name → pseudonym of every student while anonymous mode is on; empty otherwise.
+    fn aliases(&self) -> std::collections::BTreeMap<String, String> {
+        match (&self.class, self.settings.anonymous) {
+            (Some(class), true) => class.pseudonyms(),
+            _ => Default::default(),
+        }
+    }
+
+    /// Shows the compare view's coders by their pseudonyms while anonymous mode is on.
+    pub(super) fn anonymize_compare(&mut self) {
+        let aliases = self.aliases();
+        if let Some(view) = &mut self.views.compare {
+            view.set_aliases(aliases);
+        }
+    }
+
+    pub(super) fn take_in_dashboard(&mut self, done: ClassDone) {
+        match done {
+            ClassDone::Read { root, result } => {
+                if self.folder.as_ref().is_none_or(|f| f.root != root) {
+                    return;
+                }
+                match result {
+                    Ok(info) => self.class = info,
+                    Err(e) => {
+                        self.class = None;
+                        self.error(e);
+                    }
+                }
+            }
+            ClassDone::Saved { root, result: Ok(manifest) } => {
+                if let Some(class) = self.class.as_mut().filter(|c| c.root == root) {
+                    class.manifest = manifest.clone();
+                }
+                self.views.dashboard.take_in(ClassDone::Saved { root, result: Ok(manifest) });
+            }
+            other => self.views.dashboard.take_in(other),
+        }
+    }
+}

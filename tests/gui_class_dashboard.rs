@@ -1,0 +1,294 @@
+//! The class dashboard of the real app, driven like a teacher would: opening a class folder,
+//! the table of students by texts, sorting, clicking through to a student's work beside the
+//! key, and anonymous mode, in which no student's name may appear anywhere in the window
+//! (egui_kittest, no GPU).
+
+#![cfg(feature = "gui")]
+
+mod gui_support;
+use gui_support::step_until;
+
+use std::path::{Path, PathBuf};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, NodeT, Queryable};
+use marginalia::annotation::Annotation;
+use marginalia::codebook::Codebook;
+use marginalia::document::{Document, Span};
+use marginalia::sidecar::{self, DocumentRef, Sidecar};
+use marginalia::ui::{App, Settings};
+
+const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Our town is the finest in the valley. \
+                      Jobs will return soon. Vote for me on Sunday.\n";
+const LETTER: &str = "Dear council,\nthe library should open on Mondays. Readers will come back.\nYours, a neighbour\n";
+
+const KEY_SPEECH: [(&str, &str); 4] = [
+    ("Taxes will fall next year", "prediction"),
+    ("The bridge must be rebuilt", "demand"),
+    ("Our town is the finest in the valley", "opinion"),
+    ("Jobs will return soon", "prediction"),
+];
+const KEY_LETTER: [(&str, &str); 2] =
+    [("the library should open on Mondays", "demand"), ("Readers will come back", "prediction")];
+
+const STUDENTS: [&str; 4] = ["zoltan", "anouk", "carmen", "bertil"];
+
+fn write_marks(doc_path: &Path, coder: &str, marks: &[(&str, &str)]) {
+    let doc = Document::open(doc_path).unwrap();
+    let anns: Vec<Annotation> = marks
+        .iter()
+        .map(|(quote, code)| {
+            let start = doc.char_of(doc.text().find(quote).unwrap());
+            Annotation::new(&doc, Span::new(start, start + quote.chars().count()), code, coder)
+        })
+        .collect();
+    let doc_ref = DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+    let path = sidecar::coder_path(doc_path, coder);
+    sidecar::save(&path, &Sidecar::new(doc_ref, coder, Codebook::default(), anns), None).unwrap();
+}
+
+/// A class folder of four students whose F1 per text is known (see the figures in the tests),
+/// with "teacher" as the key: what `class collect` and `class key` leave behind.
+fn class_folder() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let class = dir.path().join("class");
+    std::fs::create_dir(&class).unwrap();
+    let (speech, letter) = (class.join("speech.txt"), class.join("letter.md"));
+    std::fs::write(&speech, SPEECH).unwrap();
+    std::fs::write(&letter, LETTER).unwrap();
+    write_marks(&speech, "teacher", &KEY_SPEECH);
+    write_marks(&letter, "teacher", &KEY_LETTER);
+    write_marks(&speech, "zoltan", &KEY_SPEECH);
+    write_marks(&letter, "zoltan", &KEY_LETTER);
+    write_marks(&speech, "anouk", &[("Taxes will fall", "prediction"), ("Vote for me on Sunday", "demand")]);
+    write_marks(
+        &speech,
+        "carmen",
+        &[
+            ("Our town is the finest", "opinion"),
+            ("Jobs will return soon", "prediction"),
+            ("Taxes will fall next year", "prediction"),
+        ],
+    );
+    write_marks(&letter, "carmen", &[("the library should open", "opinion")]);
+    write_marks(&letter, "bertil", &[("Readers will come back", "prediction")]);
+    marginalia::class::set_key(&class, "teacher").unwrap();
+    (dir, class)
+}
+
+fn open_dashboard(class: &Path, anonymous: bool) -> Harness<'static, App> {
+    let settings = Settings { coder: "Tester".into(), anonymous, ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(class);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    step_until(&mut harness, "the class manifest is read", |h| h.state().class_info().is_some());
+    harness.get_by_label("Coders").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Class dashboard…").click();
+    step_until(&mut harness, "the grades are in", |h| h.state().class_dashboard().ready());
+    harness.run_steps(2);
+    harness
+}
+
+/// Every text the window gives to assistive technology (labels, values, descriptions).
+fn all_text(harness: &Harness<'_, App>) -> Vec<String> {
+    harness
+        .query_all(By::new())
+        .flat_map(|n| {
+            let a = n.accesskit_node();
+            [a.label(), a.value(), a.description()].into_iter().flatten()
+        })
+        .collect()
+}
+
+fn assert_no_name(harness: &Harness<'_, App>, when: &str) {
+    let texts = all_text(harness);
+    assert!(texts.len() > 20, "{when}: the tree has the window's text ({} nodes)", texts.len());
+    for text in &texts {
+        for name in STUDENTS {
+            assert!(!text.to_lowercase().contains(name), "{when}: \"{text}\" names {name}");
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_key() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    // Figures worked out by hand: anouk found 1 of 4 on the speech with 1 extra,
+    // F1 = 2·1/(2·1 + 3 + 1) = 1/3; carmen found 3 of 4, none extra, F1 = 6/7.
+    harness.get_by_label("anouk on speech.txt: 33 %");
+    harness.get_by_label("carmen on speech.txt: 86 %");
+    harness.get_by_label("zoltan on letter.md: 100 %");
+    // bertil marked nothing on the speech: F1 0; one of two on the letter: F1 = 2/3.
+    harness.get_by_label("bertil on speech.txt: 0 %");
+    harness.get_by_label("bertil on letter.md: 67 %");
+    let dashboard = harness.state().class_dashboard();
+    assert_eq!(dashboard.shown_order(false), ["anouk", "bertil", "carmen", "zoltan"], "by name at first");
+
+    // Means over the two texts: zoltan 1, carmen 3/7, bertil 1/3, anouk 1/6.
+    harness.get_by_label("Sort by Mean").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().class_dashboard().shown_order(false), ["zoltan", "carmen", "bertil", "anouk"]);
+    harness.get_by_label("Sort by Mean").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().class_dashboard().shown_order(false), ["anouk", "bertil", "carmen", "zoltan"]);
+    // A text's column: on the letter bertil (2/3) beats carmen and anouk (0).
+    harness.get_by_label("Sort by letter.md").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().class_dashboard().shown_order(false), ["zoltan", "bertil", "anouk", "carmen"]);
+
+    // Recall for one code: the demand on the speech was found by zoltan alone.
+    harness.get_by_label("Recall").click();
+    harness.run_steps(2);
+    harness.get_by_label("Code shown: all codes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Demand").click();
+    harness.run_steps(2);
+    harness.get_by_label("zoltan on speech.txt: 100 %");
+    harness.get_by_label("carmen on speech.txt: 0 %");
+
+    // The class per code: the demand's F1 is 1 on zoltan's two texts, 0 on the six others.
+    harness.get_by_label("By code").click();
+    harness.run_steps(2);
+    let chart = harness.get_by_label_contains("Bar chart of the class's mean F1 by code: ").accesskit_node().label().unwrap();
+    assert!(chart.contains("Demand 25 %"), "{chart}");
+    harness.get_by_label("share of the key's passages found").click();
+    harness.run_steps(2);
+    // Predictions: 7 of 12 found (see tests/class.rs).
+    let chart = harness.get_by_label_contains("Bar chart of the class's share").accesskit_node().label().unwrap();
+    assert!(chart.contains("Prediction 58 %"), "{chart}");
+
+    // What most of the class missed: the bridge, found by one student of four.
+    harness.get_by_label("Passages").click();
+    harness.run_steps(2);
+    harness.get_by_label("speech.txt").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("The bridge must be rebuilt");
+    assert!(harness.query_by_label("found by 1 of 4").is_some(), "the bridge was found by zoltan only");
+    harness.get_by_label("1 of 4 students");
+
+    // A click on a cell opens that student's work on that text beside the key.
+    harness.get_by_label("Students").click();
+    harness.run_steps(2);
+    harness.get_by_label("carmen on speech.txt: 0 %").click();
+    step_until(&mut harness, "the compare view opens", |h| h.state().compare().is_some());
+    let app = harness.state();
+    assert_eq!(app.session().unwrap().doc.path(), Some(class.join("speech.txt").as_path()));
+    let compare = app.compare().unwrap();
+    assert_eq!(compare.coder_names(), ["carmen"], "the student alone beside the key (the key is not a coder)");
+    let data = compare.data.as_ref().unwrap();
+    assert_eq!(data.key_name.as_deref(), Some("teacher"));
+    assert_eq!(data.scores.len(), 1);
+    assert_eq!((data.scores[0].1.total.found, data.scores[0].1.total.missed), (3, 1));
+}
+
+#[test]
+fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("anouk on speech.txt: 33 %");
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    assert!(harness.state().settings().anonymous, "anonymous mode is a setting");
+    // Pseudonyms follow the sorted names: anouk A, bertil B, carmen C, zoltan D.
+    harness.get_by_label("Student A on speech.txt: 33 %");
+    harness.get_by_label("Student D on letter.md: 100 %");
+    harness.get_by_label("Student C").click();
+    harness.run_steps(2);
+    assert_no_name(&harness, "the table with a comment being written");
+    for tab in ["By code", "Passages", "Rubric and export"] {
+        harness.get_by_label(tab).click();
+        harness.run_steps(2);
+        assert_no_name(&harness, tab);
+    }
+    harness.get_by_label("Students").click();
+    harness.run_steps(2);
+    harness.get_by_label("Student C on speech.txt: 86 %").click();
+    step_until(&mut harness, "the compare view opens", |h| h.state().compare().is_some());
+    harness.run_steps(2);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), ["Student C"]);
+    for tab in ["Text", "Disagreements", "Annotations", "Agreement", "Answer key"] {
+        // The compare view's tab (the annotation panel is titled "Annotations" too).
+        harness.get_all_by_label(tab).last().unwrap().click();
+        harness.run_steps(2);
+        assert_no_name(&harness, &format!("the compare view's {tab} tab"));
+    }
+    // The compare view opened from the menu names nobody either, once every coder is shown.
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
+    harness.get_by_label("Coders").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Compare coders").click();
+    step_until(&mut harness, "the compare view opens", |h| h.state().compare().is_some());
+    harness.run_steps(2);
+    let names = harness.state().compare().unwrap().coder_names();
+    assert_eq!(names, ["Student A", "Student C", "Student D"], "every student, the key apart");
+    assert_no_name(&harness, "the compare view of every coder");
+
+    // Passages retrieved across the folder name their coders by pseudonym too.
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Retrieve passages").click();
+    step_until(&mut harness, "the Retrieve window opens", |h| h.query_by_label("Retrieve").is_some());
+    harness.get_by_label("Retrieve").click();
+    gui_support::step_until_shown(&mut harness, "passage(s) in 2 document(s)");
+    harness.get_all_by_label("Student C").next().expect("carmen's passages, by her pseudonym");
+    assert_no_name(&harness, "the retrieved passages");
+    harness.get_by_label("Close window").click();
+    harness.run_steps(2);
+
+    // Off again: the names come back.
+    harness.get_by_label("Coders").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Class dashboard…").click();
+    harness.run_steps(2);
+    step_until(&mut harness, "the grades are in", |h| h.state().class_dashboard().ready());
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    harness.get_by_label("anouk on speech.txt: 33 %");
+}
+
+#[test]
+fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("anouk").click();
+    harness.run_steps(2);
+    harness.get_by_label("Comment on anouk").focus();
+    harness.get_by_label("Comment on anouk").type_text("Read the speech again.");
+    harness.run_steps(2);
+    harness.get_by_label("Rubric and export").click();
+    harness.run_steps(2);
+    harness.get_by_label("Out of").click();
+    harness.run_steps(2);
+    harness.get_by_label("Save rubric and comments").click();
+    let class_ron = class.join("class.ron");
+    step_until(&mut harness, "class.ron holds the rubric and the comment", |_| {
+        let ron = std::fs::read_to_string(&class_ron).unwrap_or_default();
+        ron.contains("OutOf(20.0)") && ron.contains("Read the speech again.")
+    });
+    let saved = marginalia::class::load_class(&class).unwrap().unwrap();
+    assert_eq!(saved.key.as_deref(), Some("teacher"), "the rest of class.ron is kept");
+    assert_eq!(saved.comments["anouk"], "Read the speech again.");
+
+    harness.get_by_label("Write feedback pages").click();
+    let page = class.join("feedback/feedback-anouk.html");
+    step_until(&mut harness, "the feedback pages are written", |_| page.exists());
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Read the speech again."), "the comment is in the page");
+    // anouk's F1: 1/3 on the speech, 0 on the letter; out of 20: 20 · (1/3 + 0) / 2.
+    assert!(html.contains("Grade: <strong>3.3 / 20</strong>"), "the grade on the scale");
+
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Export Moodle CSV").click();
+    let csv = class.join("gradebook-moodle.csv");
+    step_until(&mut harness, "the gradebook is written", |_| csv.exists());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.lines().nth(1).unwrap().starts_with("Student A,0.00,33.33,16.67,3.33,"), "{text}");
+    for name in STUDENTS {
+        assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
+    }
+}
