@@ -752,6 +752,8 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
     let kept = merged.annotations.iter().find(|a| a.exact == "The mayor promised a decision by spring").unwrap();
     assert_eq!((kept.note.as_str(), kept.conflict), ("a date at last", Some(marginalia::Conflict::ChangedAndDeleted)));
     assert!(said.contains("changed here and deleted on the other side"), "{said}");
+    let check = run(d, &["check", "market.txt"]);
+    assert!(check.stdout.contains("3 annotation(s) marked as merge conflicts"), "{}", check.stdout);
 }
 
 #[test]
