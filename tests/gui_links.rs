@@ -242,3 +242,33 @@ fn a_link_note_is_typed_in_the_panel_and_undone_in_one_step() {
     assert_eq!(harness.state().session().unwrap().edits.links()[0].note, "");
     wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.note.is_empty()));
 }
+
+#[test]
+fn a_links_type_is_changed_in_the_panel_and_undone_in_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    {
+        let mut session = marginalia::Session::open(&doc, None, "Ana").unwrap();
+        let id = |q: &str| session.edits.annotations().iter().find(|a| a.exact == q).unwrap().id;
+        let (fact, demand) = (id(FACT), id(DEMAND));
+        session.apply(marginalia::Action::AddLink(marginalia::Link::new("evidence-for", fact, demand, "Ana"))).unwrap();
+        session.save().unwrap();
+    }
+    let mut harness = app_on(&doc);
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    let combo = format!("Type of link Evidence for, to “{}” (Demand)", excerpt(DEMAND, 40));
+    // Only the types the codebook allows from a factual assertion to a demand are offered.
+    harness.get_by_role_and_label(Role::ComboBox, &combo).click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Source of").is_none(), "Source of starts at an attribution only");
+    harness.get_all_by_label("Supports").last().expect("Supports is offered").click();
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.link_type == "supports"));
+    assert_eq!(saved.links.len(), 1);
+    harness.get_by_label(&format!("Supports, to “{}” (Demand)", excerpt(DEMAND, 40)));
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().session().unwrap().edits.links()[0].link_type, "evidence-for");
+    wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.link_type == "evidence-for"));
+}

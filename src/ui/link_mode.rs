@@ -1,8 +1,8 @@
 //! Making a link with the keyboard alone: with an annotation selected, "Link from selected
 //! annotation…" (Ctrl+L) starts; N and Shift+N move the proposed target from annotation to
 //! annotation (the view follows and outlines it); Enter takes it; the link types that the two
-//! codes allow are offered numbered 1 to 9, and a number (or a click) picks one. Escape leaves
-//! at any step. What to press is said in the status bar all along.
+//! codes allow are offered numbered 1 to 9, and a number (or a click) picks one. Clicking an
+//! annotation in the text while choosing takes it as the target too. Escape leaves at any step. What to press is said in the status bar all along.
 //!
 //! The state lives here; the app hands it the keys before any other reading shortcut (so that
 //! N, the numbers and Escape mean what the status bar says), and the link itself is made by
@@ -72,6 +72,21 @@ impl LinkMode {
 
     pub fn cancel(&mut self) {
         self.state = None;
+    }
+
+    /// An annotation clicked in the text while a target is being chosen: it becomes the target
+    /// (as N then Enter would make it), and the types are offered. False when the click is not
+    /// for the link maker (no target being chosen, or the origin itself).
+    pub fn take_click(&mut self, session: &Session, id: Uuid, out: &mut Vec<Command>) -> bool {
+        let Some(s) = self.state.as_mut().filter(|s| s.step == Step::Target && s.origin != id) else { return false };
+        s.candidate = Some(id);
+        if self.types(session).is_empty() {
+            let text = "No link type allows these two codes: click another annotation, or press Escape.";
+            out.push(Command::Notify(super::view::Notice { text: text.into(), is_error: false }));
+        } else if let Some(s) = &mut self.state {
+            s.step = Step::Type;
+        }
+        true
     }
 
     /// The link types offered for the current origin and target, at most nine (keys 1 to 9).

@@ -336,6 +336,30 @@ fn link_form(
     close
 }
 
+/// A link's type, changed in one undo step: the types the codebook allows between the codes of
+/// its two ends (the current one is always listed).
+fn link_type_choice(
+    session: &crate::session::Session,
+    cb: &crate::codebook::Codebook,
+    l: &crate::link::Link,
+    text: &str,
+    ui: &mut Ui,
+    commands: &mut Vec<Command>,
+) {
+    let code = |id| session.edits.get(id).map(|a| a.code.as_str()).unwrap_or_default();
+    let (from, to) = (code(l.origin), code(l.target));
+    let current = cb.link_type(&l.link_type).map_or_else(|| l.link_type.clone(), |t| t.name.clone());
+    let r = egui::ComboBox::from_id_salt(("link-type-of", l.id)).selected_text(&current).show_ui(ui, |ui| {
+        for t in cb.link_types.iter().filter(|t| t.id == l.link_type || (t.allows_origin(from) && t.allows_target(to))) {
+            let chosen = ui.selectable_label(t.id == l.link_type, &t.name).on_hover_text(&t.description).clicked();
+            if chosen && t.id != l.link_type {
+                commands.push(Command::Apply(Action::SetLinkType { id: l.id, link_type: t.id.clone() }));
+            }
+        }
+    });
+    name_combo(&r.response, &format!("Type of link {text}"), &current);
+}
+
 /// The selected annotation's links out and in, each with a delete button, and "Link to…": pick
 /// the target annotation and the link type.
 fn links(
@@ -371,6 +395,7 @@ fn links(
                 commands.push(Command::Apply(Action::DeleteLink(l.id)));
             }
         });
+        link_type_choice(session, cb, l, &text, ui, commands);
         ui.label(RichText::new(format!("by {}, {}", l.coder, when(&l.created))).small().weak());
         // Typing is one undo step per pause, as for annotation notes.
         let mut note = l.note.clone();

@@ -307,6 +307,12 @@ impl App {
                 }
             },
             Command::Select(id, jump) => {
+                // While a link's target is being chosen, a click in the text chooses it.
+                if let (Some(id), false) = (id, jump)
+                    && self.views.link_mode.take_click(session, id, &mut self.commands)
+                {
+                    return;
+                }
                 self.selected = id;
                 if let (Some(id), true) = (id, jump)
                     && let Some(a) = session.edits.get(id)
