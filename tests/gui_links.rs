@@ -272,3 +272,37 @@ fn a_links_type_is_changed_in_the_panel_and_undone_in_one_step() {
     assert_eq!(harness.state().session().unwrap().edits.links()[0].link_type, "evidence-for");
     wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.link_type == "evidence-for"));
 }
+
+/// With the mouse: select the origin, Edit > "Link from selected annotation…", click the target
+/// in the text, click the type.
+#[test]
+fn a_link_made_by_clicking_the_target_in_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    let mut harness = app_on(&doc);
+    let (fact, demand) = (id_of(&harness, FACT), id_of(&harness, DEMAND));
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Link from selected annotation").click();
+    harness.run_steps(2);
+    // A click on the demand in the text takes it as the target; the origin stays selected.
+    let point = {
+        let app = harness.state();
+        let session = app.session().unwrap();
+        let at = session.edits.get(demand).unwrap().start + 3;
+        let rect = app.doc_view().screen_rect_of(&session.doc, at).expect("the demand is on screen");
+        egui::Pos2::new(rect.min.x + 0.5, rect.center().y)
+    };
+    harness.drag_at(point);
+    harness.step();
+    harness.drop_at(point);
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(demand));
+    assert_eq!(harness.state().selected(), Some(fact), "the click chose the target, not a new selection");
+    harness.get_by_label("3 Evidence for").click();
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1);
+    assert_eq!((saved.links[0].origin, saved.links[0].target, saved.links[0].link_type.as_str()), (fact, demand, "evidence-for"));
+}
