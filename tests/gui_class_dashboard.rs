@@ -165,7 +165,7 @@ fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_
     harness.run_steps(2);
     harness.get_by_label("speech.txt").click();
     harness.run_steps(2);
-    harness.get_by_label_contains("The bridge must be rebuilt");
+    harness.get_by_label("\"The bridge must be rebuilt\"");
     assert!(harness.query_by_label("found by 1 of 4").is_some(), "the bridge was found by zoltan only");
     harness.get_by_label("1 of 4 students");
 
@@ -182,6 +182,57 @@ fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_
     assert_eq!(data.key_name.as_deref(), Some("teacher"));
     assert_eq!(data.scores.len(), 1);
     assert_eq!((data.scores[0].1.total.found, data.scores[0].1.total.missed), (3, 1));
+}
+
+#[test]
+fn the_passages_heatmap_shades_each_key_passage_by_who_found_it_and_lists_who_missed_it() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("Passages").click();
+    harness.run_steps(2);
+    harness.get_by_label("speech.txt").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Legend: blue shading is the share of the 4 students");
+    // Counted by hand from the marks above: the taxes by zoltan, anouk (part of it) and carmen;
+    // the bridge by zoltan; the town and the jobs by zoltan and carmen.
+    harness.get_by_label("Key passage \"Taxes will fall next year\" (Prediction): found by 3 of 4");
+    harness.get_by_label("Key passage \"The bridge must be rebuilt\" (Demand): found by 1 of 4");
+    harness.get_by_label_contains("Key passage \"Our town is the finest in the valley\" (");
+    assert!(
+        harness
+            .get_by_label_contains("Key passage \"Our town is the finest in the valley\"")
+            .accesskit_node()
+            .label()
+            .unwrap()
+            .ends_with(": found by 2 of 4")
+    );
+    harness.get_by_label("Key passage \"Jobs will return soon\" (Prediction): found by 2 of 4");
+    // anouk's call to vote is in no key: one student, as a demand.
+    harness.get_by_label("Not in the key \"Vote for me on Sunday\": marked by 1 of 4 students (Demand x1)");
+
+    harness.get_by_label("Key passage \"The bridge must be rebuilt\" (Demand): found by 1 of 4").click();
+    harness.run_steps(2);
+    harness.get_by_label("Found it: zoltan");
+    harness.get_by_label("Missed it: anouk, bertil, carmen");
+    harness.get_by_label("Not in the key \"Vote for me on Sunday\": marked by 1 of 4 students (Demand x1)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Marked it: anouk");
+
+    // In anonymous mode the lists give pseudonyms (anouk A, bertil B, carmen C, zoltan D).
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Key passage \"Taxes will fall next year\" (Prediction): found by 3 of 4").click();
+    harness.run_steps(2);
+    harness.get_by_label("Found it: Student A, Student C, Student D");
+    harness.get_by_label("Missed it: Student B");
+    assert_no_name(&harness, "the heatmap with a passage picked");
+
+    // The letter has its own passages; the pick does not carry over.
+    // (The folder's list names the letter too; the dashboard's button is drawn last.)
+    harness.get_all_by_label("letter.md").last().unwrap().click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Key passage \"Readers will come back\" (Prediction): found by 2 of 4");
+    assert!(harness.query_by_label_contains("Found it:").is_none());
 }
 
 #[test]
