@@ -290,6 +290,31 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     harness.get_by_label("Close window").click();
     harness.run_steps(2);
 
+    // The code matrix with coders as columns names them by pseudonym.
+    harness.state_mut().matrix_mut().cols = "coder".into();
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Code matrix").click();
+    gui_support::step_until_shown(&mut harness, "column Student C");
+    // carmen's marks: two predictions on the speech.
+    harness.get_by_label("Prediction x Student C: 2");
+    assert_no_name(&harness, "the code matrix by coder");
+    harness.state_mut().matrix_mut().open = false;
+    harness.run_steps(2);
+
+    // Find in folder lists the matches of the class's texts, naming nobody.
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Find in folder").click();
+    harness.run_steps(2);
+    harness.state_mut().find_folder_mut().text = "will".into();
+    harness.run_steps(1);
+    harness.get_by_label("Find matches").click();
+    gui_support::step_until_shown(&mut harness, "3 match(es) in 2 document(s)");
+    assert_no_name(&harness, "find in folder");
+    harness.state_mut().find_folder_mut().open = false;
+    harness.run_steps(2);
+
     // Off again: the names come back.
     harness.get_by_label("Coders").click();
     harness.run_steps(2);
@@ -341,5 +366,72 @@ fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() 
     assert!(text.lines().nth(1).unwrap().starts_with("Student A,0.00,33.33,16.67,3.33,"), "{text}");
     for name in STUDENTS {
         assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
+    }
+}
+
+/// Every text an export wrote: a file, every entry of a zip (xlsx, qdpx), or every file of a
+/// folder (brat).
+fn written_text(path: &Path) -> String {
+    if path.is_dir() {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(path).unwrap() {
+            all.push_str(&written_text(&entry.unwrap().path()));
+        }
+        return all;
+    }
+    let bytes = std::fs::read(path).unwrap();
+    if bytes.starts_with(b"PK") {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut all = String::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            all.push_str(&entry.name().to_owned());
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut raw).unwrap();
+            all.push_str(&String::from_utf8_lossy(&raw));
+        }
+        return all;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn exports_made_in_anonymous_mode_name_no_student() {
+    use marginalia::export::Format;
+    let (dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, true);
+    harness.get_by_label("Student A on speech.txt: 33 %");
+    let out_dir = dir.path().join("exports");
+    std::fs::create_dir(&out_dir).unwrap();
+    for format in Format::ALL {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+        harness.run_steps(2);
+        let ext = format.extension();
+        let out = out_dir.join(if ext.is_empty() { format!("{format:?}") } else { format!("class.{ext}") });
+        {
+            let dialog = harness.state_mut().export_dialog_mut();
+            dialog.format = format;
+            dialog.whole_folder = true;
+            dialog.out = out.display().to_string();
+        }
+        harness.run_steps(2);
+        harness.get_by_label_contains("Anonymous mode is on: students are named by their pseudonyms");
+        harness.get_by_label("Export").click();
+        step_until(&mut harness, "the export is written", |h| {
+            h.state().export_dialog().outcome.is_some() && !h.state().export_dialog().running
+        });
+        let outcome = harness.state().export_dialog().outcome.as_ref().unwrap();
+        assert!(outcome.is_ok(), "{format:?}: {outcome:?}");
+        let text = written_text(&out);
+        // Every student's marks are in, by pseudonym (brat and SemEval files have no coder).
+        assert!(
+            matches!(format, Format::Brat | Format::Semeval) || text.contains("Student A") && text.contains("Student B"),
+            "{format:?} names the pseudonyms:\n{text}"
+        );
+        for name in STUDENTS {
+            assert!(!text.to_lowercase().contains(name), "the anonymous {format:?} export names {name}");
+        }
+        harness.state_mut().export_dialog_mut().open = false;
+        harness.run_steps(2);
     }
 }

@@ -273,6 +273,31 @@ pub fn without_key(corpus: &mut crate::corpus::Corpus) -> Option<String> {
     removed.then_some(key)
 }
 
+/// Renames the coders of a read folder by `aliases` (real name -> pseudonym; names not in it
+/// are kept, the answer key among them): every sidecar's coder and file name, every
+/// annotation's and link's coder. Whatever is written from the folder afterwards (an export in
+/// anonymous mode) then names no student.
+pub fn anonymize_corpus(corpus: &mut crate::corpus::Corpus, aliases: &BTreeMap<String, String>) {
+    if aliases.is_empty() {
+        return;
+    }
+    let rename = |name: &mut String| {
+        if let Some(alias) = aliases.get(name.as_str()) {
+            *name = alias.clone();
+        }
+    };
+    for doc in &mut corpus.documents {
+        for s in &mut doc.sidecars {
+            if let Some(alias) = aliases.get(&s.sidecar.coder) {
+                s.path = crate::sidecar::coder_path(&doc.path, alias);
+            }
+            rename(&mut s.sidecar.coder);
+            s.sidecar.annotations.iter_mut().for_each(|a| rename(&mut a.coder));
+            s.sidecar.links.iter_mut().for_each(|l| rename(&mut l.coder));
+        }
+    }
+}
+
 /// Checks a due date: `YYYY-MM-DD` or an RFC 3339 time.
 pub fn check_due(due: &str) -> Result<(), Error> {
     let date = time::macros::format_description!("[year]-[month]-[day]");
