@@ -547,6 +547,38 @@ mod tests {
     }
 
     #[test]
+    fn an_anonymized_folder_names_students_by_pseudonym_and_keeps_the_key() {
+        use crate::annotation::Annotation;
+        use crate::document::Span;
+        use crate::sidecar::{self, DocumentRef, Sidecar};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("speech.txt");
+        std::fs::write(&path, "Taxes will fall. Vote on Sunday.\n").unwrap();
+        let doc = Document::open(&path).unwrap();
+        for coder in ["zoe", "anouk", "teacher"] {
+            let a = Annotation::new(&doc, Span::new(0, 5), "prediction", coder);
+            let doc_ref =
+                DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+            let sidecar = Sidecar::new(doc_ref, coder, Codebook::default(), vec![a]);
+            sidecar::save(&sidecar::coder_path(&path, coder), &sidecar, None).unwrap();
+        }
+        let mut corpus = crate::corpus::load(dir.path()).unwrap();
+        let aliases = pseudonyms(&["zoe".to_owned(), "anouk".to_owned()]);
+        anonymize_corpus(&mut corpus, &aliases);
+        let mut seen: Vec<(String, String, String)> = corpus.documents[0]
+            .sidecars
+            .iter()
+            .map(|s| {
+                let file = s.path.file_name().unwrap().to_string_lossy().into_owned();
+                (s.sidecar.coder.clone(), s.sidecar.annotations[0].coder.clone(), file)
+            })
+            .collect();
+        seen.sort();
+        let want = |c: &str| (c.to_owned(), c.to_owned(), format!("speech.txt.{c}.annotations.ron"));
+        assert_eq!(seen, [want("Student A"), want("Student B"), want("teacher")]);
+    }
+
+    #[test]
     fn due_dates_are_dates_or_times() {
         assert!(check_due("2026-12-24").is_ok() && check_due("2026-12-24T18:00:00Z").is_ok());
         assert!(check_due("next friday").is_err() && check_due("2026-13-01").is_err());
