@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Graded, Grades, pseudonyms, replace_names};
-use crate::agree::{ALL, ScoredItem, score::percent};
+use crate::agree::{ALL, Score, ScoredItem, score::percent};
 use crate::document::{Document, Span};
 use crate::error::Error;
 
@@ -63,83 +63,89 @@ pub fn feedback_html(graded: &Graded, grades: &Grades, student: &str, anonymous:
     );
     for text in &graded.texts {
         let Some(score) = text.scores.get(index) else { continue };
-        let doc = &text.document;
-        let code_name = |id: &str| {
-            if id == ALL {
-                "all codes".to_owned()
-            } else {
-                score.codes.iter().find(|l| l.id == id).map_or_else(|| id.to_owned(), |l| l.name.clone())
-            }
-        };
-        let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(&doc.file_name()));
-        let _ = writeln!(
-            h,
-            "<p>Grade on this text: <strong>{}</strong>. Found {} of the key's {} passages; {} of yours are not in the key.</p>",
-            esc(&scale.display(grades.text_grade(student, &doc.file_name()))),
-            score.total.found,
-            score.total.found + score.total.missed,
-            score.total.extra
-        );
-        h.push_str("<table>\n<tr><th>Code</th><th>Found</th><th>Missed</th><th>Added</th><th>Precision</th><th>Recall</th><th>F1</th></tr>\n");
-        for c in score.per_code.iter().chain(std::iter::once(&score.total)) {
-            let share = |m: &crate::agree::Measure| m.value().map_or_else(|| "n/a".to_owned(), |v| format!("{:.0}%", v * 100.0));
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&code_name(&c.code)),
-                c.found,
-                c.missed,
-                c.extra,
-                share(&c.precision),
-                share(&c.recall),
-                esc(&percent(&c.score))
-            );
-        }
-        h.push_str("</table>\n");
-        let key_spans: Vec<Span> = score.found.iter().map(|(k, _)| k.span).chain(score.missed.iter().map(|m| m.span)).collect();
-        let mine: Vec<Span> = score.found.iter().map(|(_, s)| s.span).chain(score.extra.iter().map(|e| e.span)).collect();
-        let _ = writeln!(h, "<div class=\"text\">{}</div>", marked_text(doc, &key_spans, &mine));
-        let item = |i: &ScoredItem, note_label: &str| {
-            let (line, col) = doc.line_col(i.span.start);
-            let mut li = format!(
-                "<li><strong>{}</strong> (line {line}, column {col})<blockquote>{}</blockquote>",
-                esc(&code_name(&i.code)),
-                esc(&i.exact)
-            );
-            if !note_label.is_empty() && !i.note.trim().is_empty() {
-                let _ = write!(li, "<p class=\"note\">{note_label}: {}</p>", esc(&i.note));
-            }
-            li.push_str("</li>\n");
-            li
-        };
-        let _ = writeln!(h, "<h3>Found ({})</h3>", score.found.len());
-        if !score.found.is_empty() {
-            h.push_str("<ul>\n");
-            for (k, _) in &score.found {
-                h.push_str(&item(k, "Note"));
-            }
-            h.push_str("</ul>\n");
-        }
-        let _ = writeln!(h, "<h3>Missed ({})</h3>", score.missed.len());
-        if !score.missed.is_empty() {
-            h.push_str("<ul>\n");
-            for m in &score.missed {
-                h.push_str(&item(m, "Why it counts"));
-            }
-            h.push_str("</ul>\n");
-        }
-        let _ = writeln!(h, "<h3>Added, not in the key ({})</h3>", score.extra.len());
-        if !score.extra.is_empty() {
-            h.push_str("<ul>\n");
-            for e in &score.extra {
-                h.push_str(&item(e, ""));
-            }
-            h.push_str("</ul>\n");
-        }
-        h.push_str("</section>\n");
+        let grade = scale.display(grades.text_grade(student, &text.document.file_name()));
+        text_section(&mut h, &text.document, score, &grade);
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// One text of the feedback page: the grade on it, the table of figures per code, the text
+/// with both sets of marks, and the lists of passages found, missed and added.
+fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
+    let code_name = |id: &str| {
+        if id == ALL {
+            "all codes".to_owned()
+        } else {
+            score.codes.iter().find(|l| l.id == id).map_or_else(|| id.to_owned(), |l| l.name.clone())
+        }
+    };
+    let _ = writeln!(h, "<section>\n<h2>{}</h2>", esc(&doc.file_name()));
+    let _ = writeln!(
+        h,
+        "<p>Grade on this text: <strong>{}</strong>. Found {} of the key's {} passages; {} of yours are not in the key.</p>",
+        esc(grade),
+        score.total.found,
+        score.total.found + score.total.missed,
+        score.total.extra
+    );
+    h.push_str("<table>\n<tr><th>Code</th><th>Found</th><th>Missed</th><th>Added</th><th>Precision</th><th>Recall</th><th>F1</th></tr>\n");
+    for c in score.per_code.iter().chain(std::iter::once(&score.total)) {
+        let share = |m: &crate::agree::Measure| m.value().map_or_else(|| "n/a".to_owned(), |v| format!("{:.0}%", v * 100.0));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&code_name(&c.code)),
+            c.found,
+            c.missed,
+            c.extra,
+            share(&c.precision),
+            share(&c.recall),
+            esc(&percent(&c.score))
+        );
+    }
+    h.push_str("</table>\n");
+    let key_spans: Vec<Span> = score.found.iter().map(|(k, _)| k.span).chain(score.missed.iter().map(|m| m.span)).collect();
+    let mine: Vec<Span> = score.found.iter().map(|(_, s)| s.span).chain(score.extra.iter().map(|e| e.span)).collect();
+    let _ = writeln!(h, "<div class=\"text\">{}</div>", marked_text(doc, &key_spans, &mine));
+    let item = |i: &ScoredItem, note_label: &str| {
+        let (line, col) = doc.line_col(i.span.start);
+        let mut li = format!(
+            "<li><strong>{}</strong> (line {line}, column {col})<blockquote>{}</blockquote>",
+            esc(&code_name(&i.code)),
+            esc(&i.exact)
+        );
+        if !note_label.is_empty() && !i.note.trim().is_empty() {
+            let _ = write!(li, "<p class=\"note\">{note_label}: {}</p>", esc(&i.note));
+        }
+        li.push_str("</li>\n");
+        li
+    };
+    let _ = writeln!(h, "<h3>Found ({})</h3>", score.found.len());
+    if !score.found.is_empty() {
+        h.push_str("<ul>\n");
+        for (k, _) in &score.found {
+            h.push_str(&item(k, "Note"));
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = writeln!(h, "<h3>Missed ({})</h3>", score.missed.len());
+    if !score.missed.is_empty() {
+        h.push_str("<ul>\n");
+        for m in &score.missed {
+            h.push_str(&item(m, "Why it counts"));
+        }
+        h.push_str("</ul>\n");
+    }
+    let _ = writeln!(h, "<h3>Added, not in the key ({})</h3>", score.extra.len());
+    if !score.extra.is_empty() {
+        h.push_str("<ul>\n");
+        for e in &score.extra {
+            h.push_str(&item(e, ""));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 /// The text, escaped, with the key's passages in `<mark class="key">` and the student's in

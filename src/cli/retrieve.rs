@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use crate::document::excerpt;
 use crate::error::Error;
-use crate::export::passages::{self, PassageFormat};
+use crate::retrieve::write::{self, PassageFormat};
 use crate::retrieve::{self, Passage, Query};
 use crate::vars::Condition;
 
@@ -92,7 +92,7 @@ pub fn run(args: RetrieveArgs) -> Result<i32, Error> {
     let title = format!("Passages retrieved from {}", args.folder.display());
     match (&args.out, format.passages()) {
         (Some(path), Some(f)) => {
-            crate::io::write_atomic(path, &passages::to_bytes(&passages, f, &title)?, false)?;
+            crate::io::write_atomic(path, &write::to_bytes(&passages, f, &title)?, false)?;
             eprintln!("wrote {} passage(s) to {}", passages.len(), path.display());
         }
         (Some(path), None) => {
@@ -104,9 +104,9 @@ pub fn run(args: RetrieveArgs) -> Result<i32, Error> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) ends the listing quietly.
             let _ = match f {
-                Some(PassageFormat::Json) => passages::write_json(&passages, &mut out),
-                Some(PassageFormat::Csv) => passages::write_csv(&passages, &mut out),
-                Some(PassageFormat::Html) => out.write_all(passages::html(&passages, &title).as_bytes()),
+                Some(PassageFormat::Json) => write::write_json(&passages, &mut out),
+                Some(PassageFormat::Csv) => write::write_csv(&passages, &mut out),
+                Some(PassageFormat::Html) => out.write_all(write::html(&passages, &title).as_bytes()),
                 Some(PassageFormat::Xlsx) | None => write_table(&passages, &mut out),
             }
             .and_then(|()| out.flush());

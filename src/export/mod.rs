@@ -11,7 +11,6 @@ pub mod brat;
 pub mod csv;
 pub mod html;
 pub mod jsonl;
-pub mod passages;
 pub mod semeval;
 pub mod variables;
 pub mod w3c;

@@ -15,8 +15,8 @@ use super::command::Command;
 use crate::corpus::Corpus;
 use crate::document::excerpt;
 use crate::error::Error;
-use crate::export::passages::PassageFormat;
 use crate::matrix::MatrixQuery;
+use crate::retrieve::write::PassageFormat;
 use crate::retrieve::{Passage, Query};
 use crate::vars::Condition;
 
@@ -250,7 +250,7 @@ fn export_row(
                 let path = base.with_extension(format.extension());
                 *export_path = path.display().to_string();
                 let title = caption.unwrap_or("Retrieved passages");
-                match crate::export::passages::to_bytes(passages, format, title) {
+                match crate::retrieve::write::to_bytes(passages, format, title) {
                     Ok(bytes) => out.push(Command::WriteFile {
                         path: path.clone(),
                         bytes,

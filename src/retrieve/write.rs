@@ -8,10 +8,10 @@ use std::io::Write;
 use quick_xml::escape::escape;
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 
+use super::Passage;
 use crate::error::{Error, ErrorKind};
 use crate::export::csv::neutralise;
 use crate::export::xlsx::MAX_CELL_CHARS;
-use crate::retrieve::Passage;
 
 /// The columns, in the order of the JSON fields.
 pub const COLUMNS: [&str; 9] = ["document", "coder", "code", "code_name", "start", "end", "exact", "note", "id"];

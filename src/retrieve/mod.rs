@@ -3,6 +3,8 @@
 //!
 //! This module only reads a loaded [`Corpus`]; it never writes.
 
+pub mod write;
+
 use serde::Serialize;
 
 use crate::annotation::Annotation;
