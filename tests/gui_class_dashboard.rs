@@ -385,7 +385,7 @@ fn written_text(path: &Path) -> String {
         let mut all = String::new();
         for i in 0..zip.len() {
             let mut entry = zip.by_index(i).unwrap();
-            all.push_str(&entry.name().to_owned());
+            all.push_str(entry.name());
             let mut raw = Vec::new();
             std::io::Read::read_to_end(&mut entry, &mut raw).unwrap();
             all.push_str(&String::from_utf8_lossy(&raw));
