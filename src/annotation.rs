@@ -65,6 +65,20 @@ pub struct Annotation {
     /// `Anchored` because the saved span then matches the saved fingerprint.
     #[serde(default)]
     pub status: AnchorStatus,
+    /// Set by a merge that could not decide between two versions of this annotation (see
+    /// [`Conflict`]); cleared when someone keeps one. Written only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+}
+
+/// Why a merge kept an annotation for someone to settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Conflict {
+    /// Both sides changed it differently: both versions are kept, and this is the id of the
+    /// other one (which carries the same mark pointing back here).
+    ChangedOnBothSides(Uuid),
+    /// One side changed it and the other deleted it: kept until someone keeps or deletes it.
+    ChangedAndDeleted,
 }
 
 impl Annotation {
@@ -85,6 +99,7 @@ impl Annotation {
             created: now.clone(),
             modified: now,
             status: AnchorStatus::Anchored,
+            conflict: None,
         };
         a.requote(doc, span);
         a

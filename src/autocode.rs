@@ -109,10 +109,16 @@ pub fn hits(path: &std::path::Path, doc: &Document, re: &Regex) -> Vec<Hit> {
 }
 
 /// Codes `spans` of the document at `path` with `code` as one undo step and saves its sidecar
-/// under the sidecar's lock, atomically, as `marginalia autocode` does; the number of
-/// annotations added (spans already coded so are left out). Refused when the text is no longer
+/// under the sidecar's lock, atomically, as `marginalia autocode` does; the ids of the
+/// annotations added (spans already coded so are left out), for [`uncode`]. Refused when the text is no longer
 /// the one with `fingerprint` (the spans were found in another text).
-pub fn code_spans(path: &std::path::Path, fingerprint: &str, spans: &[Span], code: &str, coder: &str) -> Result<usize, Error> {
+pub fn code_spans(
+    path: &std::path::Path,
+    fingerprint: &str,
+    spans: &[Span],
+    code: &str,
+    coder: &str,
+) -> Result<Vec<uuid::Uuid>, Error> {
     let sidecar_path = crate::sidecar::default_path(path);
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
     let mut session = crate::session::Session::open(path, Some(&sidecar_path), coder)?;
@@ -126,12 +132,28 @@ pub fn code_spans(path: &std::path::Path, fingerprint: &str, spans: &[Span], cod
             .in_file(&sidecar_path)
             .hint("add the code to the document's codebook first"));
     }
-    let Some(action) = action(&session.doc, session.edits.annotations(), spans, code, coder) else { return Ok(0) };
+    let Some(action) = action(&session.doc, session.edits.annotations(), spans, code, coder) else { return Ok(Vec::new()) };
     let added = match &action {
-        Action::AutoCode(a) => a.len(),
-        _ => 0,
+        Action::AutoCode(a) => a.iter().map(|a| a.id).collect(),
+        _ => Vec::new(),
     };
     session.apply(action).map_err(|e| e.in_file(&sidecar_path))?;
     session.save()?;
     Ok(added)
+}
+
+/// Takes back a [`code_spans`]: deletes exactly the annotations with these ids from the
+/// document's sidecar, under its lock, and saves it; everything else in it (other annotations,
+/// and edits made since) stays. Returns how many were deleted (ids already gone are skipped).
+pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &str) -> Result<usize, Error> {
+    let sidecar_path = crate::sidecar::default_path(path);
+    let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
+    let mut session = crate::session::Session::open(path, Some(&sidecar_path), coder)?;
+    let deletes: Vec<Action> = ids.iter().filter(|id| session.edits.get(**id).is_some()).map(|id| Action::Delete(*id)).collect();
+    let deleted = deletes.len();
+    if deleted > 0 {
+        session.apply(Action::Batch(deletes)).map_err(|e| e.in_file(&sidecar_path))?;
+        session.save()?;
+    }
+    Ok(deleted)
 }

@@ -52,6 +52,9 @@ pub enum Action {
     },
     /// Mark the document as finished (or not).
     SetDone(bool),
+    /// Clear an annotation's merge mark: this version is the one kept (see
+    /// [`crate::annotation::Conflict`]).
+    ClearConflict(Uuid),
     /// Add a link (made with [`Link::new`]) between two annotations.
     AddLink(Link),
     DeleteLink(Uuid),
@@ -82,6 +85,7 @@ impl Action {
             Action::SetCodebook(_) => "edit codebook",
             Action::DeleteCode { .. } => "delete code",
             Action::SetDone(_) => "mark as done",
+            Action::ClearConflict(_) => "settle merge conflict",
             Action::AddLink(_) => "add link",
             Action::DeleteLink(_) => "delete link",
             Action::SetLinkType { .. } => "change link type",
@@ -445,6 +449,13 @@ impl Edits {
                     return Ok(Change::Seq(vec![]));
                 }
                 replace(old, &|a| a.code = code.clone())
+            }
+            Action::ClearConflict(id) => {
+                let old = find(id)?;
+                if old.conflict.is_none() {
+                    return Ok(Change::Seq(vec![]));
+                }
+                replace(old, &|a| a.conflict = None)
             }
             Action::SetNote { id, note } => {
                 let old = find(id)?;

@@ -41,7 +41,7 @@ pub mod ui;
 pub mod untrusted;
 pub mod vars;
 
-pub use annotation::{AnchorStatus, Annotation};
+pub use annotation::{AnchorStatus, Annotation, Conflict};
 pub use codebook::{Code, Codebook};
 pub use document::{Document, Span};
 pub use edits::{Action, Edits};

@@ -62,8 +62,21 @@ pub struct MatrixQuery {
     pub unit: Unit,
     /// Only these coders' annotations (all when empty).
     pub coders: Vec<String>,
-    /// Each cell as a share of its column's total instead of a count.
-    pub share: bool,
+    /// Each cell as a share instead of a count (`None`: counts).
+    pub share: Option<Share>,
+}
+
+/// What a cell's share is a share of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Share {
+    /// The share of documents that contain the code: per document, 1 when it has the code and
+    /// 0 when not; per coder, of the documents the coder coded, those where the coder applied
+    /// the code; per variable value, of the documents with that value, those with the code;
+    /// code x code, of all documents, those where the two codes co-occur.
+    #[default]
+    Documents,
+    /// The cell's count divided by its column's total.
+    Column,
 }
 
 /// A table of figures: `counts[row][col]`.
@@ -190,16 +203,23 @@ fn columns(corpus: &Corpus, query: &MatrixQuery, items: &Items) -> (Vec<String>,
             (cols, items.items.iter().map(|it| Some(place[it.coder])).collect())
         }
         Axis::Variable(name) => {
-            let def = items.variable.as_ref().expect("looked up with the items");
-            let values: Vec<Option<&str>> =
-                corpus.documents.iter().map(|d| corpus.variables.value(&Corpus::variable_key(d), name)).collect();
-            let mut cols: Vec<String> = values.iter().flatten().map(|v| (*v).to_owned()).collect();
-            sort_values(&mut cols, def.kind, &def.choices);
-            let index: HashMap<&str, usize> = cols.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-            let of = items.items.iter().map(|it| values[it.doc].and_then(|v| index.get(v).copied())).collect();
-            (cols, of)
+            let (cols, doc_col) = value_columns(corpus, name, items);
+            (cols, items.items.iter().map(|it| doc_col[it.doc]).collect())
         }
     }
+}
+
+/// The values of a variable in their natural order, and each document's column (`None`: no
+/// value).
+fn value_columns(corpus: &Corpus, name: &str, items: &Items) -> (Vec<String>, Vec<Option<usize>>) {
+    let def = items.variable.as_ref().expect("looked up with the items");
+    let values: Vec<Option<&str>> =
+        corpus.documents.iter().map(|d| corpus.variables.value(&Corpus::variable_key(d), name)).collect();
+    let mut cols: Vec<String> = values.iter().flatten().map(|v| (*v).to_owned()).collect();
+    sort_values(&mut cols, def.kind, &def.choices);
+    let index: HashMap<&str, usize> = cols.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let doc_col = values.iter().map(|v| v.and_then(|v| index.get(v).copied())).collect();
+    (cols, doc_col)
 }
 
 /// Builds the matrix of codes (rows) by `query.cols`.
@@ -223,9 +243,66 @@ pub fn build(corpus: &Corpus, query: &MatrixQuery) -> Result<Matrix, Error> {
             }
         }
     }
-    let counts =
-        if query.share { shares(&counts) } else { counts.iter().map(|r| r.iter().map(|&n| n as f64).collect()).collect() };
+    let counts = match query.share {
+        None => counts.iter().map(|r| r.iter().map(|&n| n as f64).collect()).collect(),
+        Some(Share::Column) => shares(&counts),
+        Some(Share::Documents) => document_shares(corpus, query, &items, &col_of, rows, cols.len()),
+    };
     Ok(Matrix { rows: items.rows, cols, counts })
+}
+
+/// [`Share::Documents`]: for each cell, the documents that contain the row's code in the
+/// column's sense, divided by the documents the column stands for (see [`Share`]).
+fn document_shares(
+    corpus: &Corpus,
+    query: &MatrixQuery,
+    items: &Items,
+    col_of: &[Option<usize>],
+    rows: usize,
+    cols: usize,
+) -> Vec<Vec<f64>> {
+    use std::collections::HashSet;
+    // Distinct (row, column, document) that hold the code, and the documents of each column.
+    let mut holding: HashSet<(usize, usize, usize)> = HashSet::new();
+    let mut of_column: Vec<usize> = vec![0; cols];
+    match &query.cols {
+        Axis::Code => {
+            for_each_pair(&items.items, |i, j| {
+                let (a, b, doc) = (items.items[i].code, items.items[j].code, items.items[i].doc);
+                holding.insert((a, b, doc));
+                holding.insert((b, a, doc));
+            });
+            of_column.fill(corpus.documents.len());
+        }
+        Axis::Document => of_column.fill(1),
+        Axis::Coder => {
+            let coded: HashSet<(usize, usize)> =
+                items.items.iter().zip(col_of).filter_map(|(it, c)| c.map(|c| (c, it.doc))).collect();
+            for (c, _) in coded {
+                of_column[c] += 1;
+            }
+        }
+        Axis::Variable(name) => {
+            // Each document with a value counts once in its value's column, coded or not.
+            for c in value_columns(corpus, name, items).1.into_iter().flatten() {
+                of_column[c] += 1;
+            }
+        }
+    }
+    if query.cols != Axis::Code {
+        for (it, c) in items.items.iter().zip(col_of) {
+            if let Some(c) = c {
+                holding.insert((it.code, *c, it.doc));
+            }
+        }
+    }
+    let mut held = vec![vec![0usize; cols]; rows];
+    for (r, c, _) in holding {
+        held[r][c] += 1;
+    }
+    held.iter()
+        .map(|row| row.iter().zip(&of_column).map(|(&n, &t)| if t == 0 { 0.0 } else { n as f64 / t as f64 }).collect())
+        .collect()
 }
 
 /// The passages a cell of [`build`]'s matrix counts (`row` and `col` index its rows and
@@ -335,7 +412,7 @@ mod tests {
     fn every_cell_lists_as_many_passages_as_it_counts() {
         let (_dir, corpus) = corpus();
         for cols in [Axis::Document, Axis::Coder, Axis::Variable("group".into()), Axis::Variable("year".into())] {
-            let query = MatrixQuery { cols: cols.clone(), unit: Unit::Overlap, coders: Vec::new(), share: false };
+            let query = MatrixQuery { cols: cols.clone(), unit: Unit::Overlap, coders: Vec::new(), share: None };
             let m = build(&corpus, &query).unwrap();
             let mut total = 0.0;
             for (r, row) in m.counts.iter().enumerate() {
@@ -353,7 +430,7 @@ mod tests {
     #[test]
     fn a_co_occurrence_cell_lists_annotations_that_overlap_one_of_the_other_code() {
         let (_dir, corpus) = corpus();
-        let query = MatrixQuery { cols: Axis::Code, unit: Unit::Overlap, coders: Vec::new(), share: false };
+        let query = MatrixQuery { cols: Axis::Code, unit: Unit::Overlap, coders: Vec::new(), share: None };
         let m = build(&corpus, &query).unwrap();
         let mut checked = 0;
         for r in 0..m.rows.len() {

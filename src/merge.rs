@@ -8,7 +8,9 @@
 //! - changed on one side only: that side's version;
 //! - changed on both sides differently, or changed on one and deleted on the other: both kept
 //!   (the other side's version under a new id derived from the old one) and reported, so that a
-//!   person settles it. Nothing is ever dropped silently.
+//!   person settles it. Nothing is ever dropped silently. Each kept version is marked in the file
+//!   (its `conflict` field: the id of the other version, or `ChangedAndDeleted`), so that the
+//!   app lists them until someone keeps one.
 //!
 //! The header (document, coder, done mark, codebook) merges the same way, field by field; two
 //! different codebook edits keep every code of both. The result is validated as any sidecar;
@@ -20,7 +22,7 @@ use std::path::Path;
 
 use uuid::Uuid;
 
-use crate::annotation::Annotation;
+use crate::annotation::{Annotation, Conflict};
 use crate::error::Error;
 use crate::sidecar::Sidecar;
 
@@ -70,8 +72,10 @@ pub fn merge(base: Option<&Sidecar>, ours: &Sidecar, theirs: &Sidecar) -> (Sidec
                     crate::document::excerpt(&x.exact, 40),
                     short(&other_id(y))
                 ));
-                out.push(x.clone());
-                out.push(Annotation { id: other_id(y), ..y.clone() });
+                // Each version points to the other, so the app can show them as a pair.
+                let theirs_id = other_id(y);
+                out.push(Annotation { conflict: Some(Conflict::ChangedOnBothSides(theirs_id)), ..x.clone() });
+                out.push(Annotation { id: theirs_id, conflict: Some(Conflict::ChangedOnBothSides(x.id)), ..y.clone() });
             }
             (Some(base), Some(x), None) => {
                 if x == base {
@@ -82,7 +86,7 @@ pub fn merge(base: Option<&Sidecar>, ours: &Sidecar, theirs: &Sidecar) -> (Sidec
                         short(id),
                         crate::document::excerpt(&x.exact, 40)
                     ));
-                    out.push(x.clone());
+                    out.push(Annotation { conflict: Some(Conflict::ChangedAndDeleted), ..x.clone() });
                 }
             }
             (Some(base), None, Some(y)) => {
@@ -92,7 +96,7 @@ pub fn merge(base: Option<&Sidecar>, ours: &Sidecar, theirs: &Sidecar) -> (Sidec
                         short(id),
                         crate::document::excerpt(&y.exact, 40)
                     ));
-                    out.push(y.clone());
+                    out.push(Annotation { conflict: Some(Conflict::ChangedAndDeleted), ..y.clone() });
                 }
             }
             (None, Some(x), None) => out.push(x.clone()),
@@ -222,6 +226,9 @@ mod tests {
         assert_eq!(by_id[&changed_ours.id].note, "ours");
         assert_eq!(by_id[&changed_theirs.id].note, "theirs");
         assert_eq!(by_id[&deleted_but_changed.id].code, "demand", "changed here, deleted there: kept");
+        assert_eq!(by_id[&deleted_but_changed.id].conflict, Some(Conflict::ChangedAndDeleted));
+        let marked = merged.annotations.iter().filter(|a| a.conflict.is_some()).count();
+        assert_eq!(marked, 1, "only the disputed annotation is marked");
         assert!(by_id.contains_key(&added_ours.id) && by_id.contains_key(&added_theirs.id));
         assert_eq!(merged.annotations.len(), 6);
         assert_eq!((report.added, report.deleted, report.changed, report.conflicts.len()), (1, 1, 1, 1), "{report:?}");
@@ -243,6 +250,13 @@ mod tests {
         assert!(notes.contains(&"one") && notes.contains(&"two"));
         assert_eq!(report.conflicts.len(), 1);
         assert!(report.conflicts[0].contains("changed on both sides"));
+        // Both versions are marked in the file, each pointing to the other.
+        let (x, y) = (&merged.annotations[0], &merged.annotations[1]);
+        assert_eq!(x.conflict, Some(Conflict::ChangedOnBothSides(y.id)));
+        assert_eq!(y.conflict, Some(Conflict::ChangedOnBothSides(x.id)));
+        let text = merged.to_ron();
+        assert_eq!(text.matches("conflict: Some(ChangedOnBothSides(").count(), 2, "{text}");
+        assert_eq!(Sidecar::from_ron(&text, Path::new("a.txt.annotations.ron")).unwrap(), merged);
         // Merging again gives the same file.
         assert_eq!(merge(Some(&base), &ours, &theirs).0.to_ron(), merged.to_ron());
     }

@@ -294,7 +294,7 @@ fn retrieve_writes_csv_excel_and_html_files() {
 // ---------------------------------------------------------------------------------------------
 // Matrices
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Matrix {
     rows: Vec<String>,
     cols: Vec<String>,
@@ -342,12 +342,27 @@ fn matrices_by_document_coder_and_variable() {
     assert_eq!(matrix(d, &["--cols", "var:pages"]).cols, ["2", "4", "12"]);
     let m = matrix(d, &["--cols", "document", "--coder", "bruno"]);
     assert_eq!(m.row("demand"), [0.0, 0.0, 1.0]);
-    let m = matrix(d, &["--cols", "var:outlet", "--share"]);
+    let m = matrix(d, &["--cols", "var:outlet", "--share", "column"]);
     for c in 0..m.cols.len() {
         let sum: f64 = m.counts.iter().map(|r| r[c]).sum();
         assert!((sum - 1.0).abs() < 1e-9, "column {c} sums to {sum}");
     }
     assert!((m.cell("demand", "Quay Weekly") - 0.5).abs() < 1e-9);
+    // Plain --share is the share of documents: both Coast Gazette items have a demand (harbour
+    // twice), one of the two has an attribution.
+    let m = matrix(d, &["--cols", "var:outlet", "--share"]);
+    assert_eq!(m, matrix(d, &["--cols", "var:outlet", "--share", "documents"]));
+    assert_eq!(m.row("demand"), [1.0, 1.0]);
+    assert_eq!(m.row("attribution"), [0.5, 0.0]);
+    let m = matrix(d, &["--cols", "document", "--share"]);
+    assert_eq!(m.row("demand"), [1.0, 1.0, 1.0], "0 or 1 per document, however often coded");
+    assert_eq!(m.row("prediction"), [1.0, 1.0, 0.0]);
+    // ana coded all three documents, bruno two (harbour, school); each applied prediction in
+    // one of theirs, ana demand in two (harbour, market), bruno in one (school).
+    let m = matrix(d, &["--cols", "coder", "--share", "documents"]);
+    let third = 1.0 / 3.0;
+    assert_eq!(m.row("prediction"), [third, 0.5]);
+    assert_eq!(m.row("demand"), [2.0 * third, 0.5]);
     let csv_text = ok(d, &["matrix", ".", "--rows", "code", "--cols", "var:outlet"]);
     assert!(csv_text.starts_with("code,Coast Gazette,Quay Weekly\r\n"), "{csv_text}");
     assert!(csv_text.contains("\r\ndemand,3,1\r\n"), "{csv_text}");
@@ -420,6 +435,8 @@ fn code_co_occurrence_equals_a_count_from_the_json_lines_export() {
     let codes = ["demand", "opinion", "prediction", "attribution", "factual-assertion"];
     let mut rng = Lcg(7);
     let words = ["harbour", "ferry", "fare", "council", "vote", "rent", "quay", "market", "school", "roof", "winter"];
+    // Six documents, the last never coded; a variable puts them in two groups.
+    std::fs::write(d.join("item5.txt"), "Nothing here was coded.\n").unwrap();
     for n in 0..5 {
         let text: String =
             (0..120).map(|i| if i % 17 == 16 { "\n\n" } else { words[rng.below(words.len())] }).collect::<Vec<_>>().join(" ");
@@ -439,6 +456,12 @@ fn code_co_occurrence_equals_a_count_from_the_json_lines_export() {
             s.save().unwrap();
         }
     }
+    std::fs::write(
+        d.join("groups.csv"),
+        "document,group\nitem0.txt,north\nitem1.txt,south\nitem2.txt,north\nitem3.txt,south\nitem4.txt,north\nitem5.txt,south\n",
+    )
+    .unwrap();
+    ok(d, &["vars", "import", ".", "groups.csv"]);
     ok(d, &["export", ".", "--format", "jsonl", "-o", "all.jsonl"]);
     let expected = co_occurrence_from_jsonl(&std::fs::read_to_string(d.join("all.jsonl")).unwrap());
     let m = matrix(d, &["--cols", "code"]);
@@ -466,6 +489,73 @@ fn code_co_occurrence_equals_a_count_from_the_json_lines_export() {
             assert_eq!(m.cell(row, col), by_doc.get(&(row.clone(), col.clone())).copied().unwrap_or(0.0), "{row} x {col}");
         }
     }
+    shares_of_documents_equal_a_count_from_the_json_lines_export(d, &lines);
+}
+
+/// The share of documents containing each code, counted in the simplest way from the JSON lines
+/// export (and the variables table written for the folder), for every kind of column.
+fn shares_of_documents_equal_a_count_from_the_json_lines_export(d: &Path, lines: &[Value]) {
+    use std::collections::BTreeSet;
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    let documents: Vec<String> = (0..6).map(|n| format!("item{n}.txt")).collect();
+    let group = |doc: &str| if ["item0.txt", "item2.txt", "item4.txt"].contains(&doc) { "north" } else { "south" };
+    let close = |found: f64, want: f64, what: &str| assert!((found - want).abs() < 1e-9, "{what}: {found} != {want}");
+    // (code, document) and (code, coder, document) that occur; the documents each coder coded.
+    let with_code: BTreeSet<(String, String)> = lines.iter().map(|l| (s(&l["code"]), s(&l["document"]))).collect();
+    let by_coder: BTreeSet<(String, String, String)> =
+        lines.iter().map(|l| (s(&l["code"]), s(&l["coder"]), s(&l["document"]))).collect();
+    let coded: BTreeSet<(String, String)> = lines.iter().map(|l| (s(&l["coder"]), s(&l["document"]))).collect();
+
+    let m = matrix(d, &["--cols", "document", "--share"]);
+    assert_eq!(m.cols, documents);
+    for row in &m.rows {
+        for col in &m.cols {
+            let want = if with_code.contains(&(row.clone(), col.clone())) { 1.0 } else { 0.0 };
+            close(m.cell(row, col), want, &format!("{row} x {col}"));
+        }
+    }
+    let m = matrix(d, &["--cols", "coder", "--share", "documents"]);
+    assert_eq!(m.cols, ["ana", "bruno"]);
+    for row in &m.rows {
+        for col in &m.cols {
+            let of = coded.iter().filter(|(c, _)| c == col).count() as f64;
+            let have = by_coder.iter().filter(|(code, c, _)| code == row && c == col).count() as f64;
+            close(m.cell(row, col), have / of, &format!("{row} x {col}"));
+        }
+    }
+    let m = matrix(d, &["--cols", "var:group", "--share"]);
+    assert_eq!(m.cols, ["north", "south"]);
+    for row in &m.rows {
+        for col in &m.cols {
+            // item5.txt (south) has no annotation and still counts among the south documents.
+            let of = documents.iter().filter(|doc| group(doc) == col).count() as f64;
+            let have = with_code.iter().filter(|(code, doc)| code == row && group(doc) == col).count() as f64;
+            close(m.cell(row, col), have / of, &format!("{row} x {col}"));
+        }
+    }
+    // Code x code: the documents where a pair of the two codes co-occurs (same coder, overlap).
+    let mut together: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (i, a) in lines.iter().enumerate() {
+        for b in &lines[i + 1..] {
+            if a["document"] != b["document"] || a["coder"] != b["coder"] || a["start"].is_null() || b["start"].is_null() {
+                continue;
+            }
+            if a["start"].as_u64() < b["end"].as_u64() && b["start"].as_u64() < a["end"].as_u64() {
+                together.insert((s(&a["code"]), s(&b["code"]), s(&a["document"])));
+                together.insert((s(&b["code"]), s(&a["code"]), s(&a["document"])));
+            }
+        }
+    }
+    let m = matrix(d, &["--cols", "code", "--share"]);
+    let mut nonzero = 0;
+    for row in &m.rows {
+        for col in &m.cols {
+            let have = together.iter().filter(|(x, y, _)| x == row && y == col).count() as f64;
+            close(m.cell(row, col), have / documents.len() as f64, &format!("{row} x {col}"));
+            nonzero += usize::from(have > 0.0);
+        }
+    }
+    assert!(nonzero > 5, "the generated corpus has codes that co-occur");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,9 +713,14 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
     git(d, &["commit", "-q", "-m", "coded"]);
     git(d, &["checkout", "-q", "-b", "other"]);
     set_note(d, "market.txt", "traders want cheaper rents", "rents up 30%");
+    let promise = id_of(d, "market.txt", "The mayor promised a decision by spring");
+    let mut s = marginalia::Session::open(&d.join("market.txt"), None, "ana").unwrap();
+    s.apply(marginalia::Action::Delete(promise)).unwrap();
+    s.save().unwrap();
     git(d, &["commit", "-q", "-am", "note one"]);
     git(d, &["checkout", "-q", "main"]);
     set_note(d, "market.txt", "traders want cheaper rents", "see the survey");
+    set_note(d, "market.txt", "The mayor promised a decision by spring", "a date at last");
     git(d, &["commit", "-q", "-am", "note two"]);
     let out = Command::new("git")
         .args(["merge", "--no-edit", "other"])
@@ -646,6 +741,19 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
         .collect();
     assert_eq!(notes.len(), 2);
     assert!(notes.contains(&"rents up 30%".to_owned()) && notes.contains(&"see the survey".to_owned()), "{notes:?}");
+    // The merged file marks both versions, each pointing to the other, and the annotation
+    // changed on main but deleted on the branch, so that the app can list them.
+    let path = d.join("market.txt.annotations.ron");
+    let merged = marginalia::sidecar::Sidecar::from_ron(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let rents: Vec<&marginalia::Annotation> =
+        merged.annotations.iter().filter(|a| a.exact == "traders want cheaper rents").collect();
+    assert_eq!(rents[0].conflict, Some(marginalia::Conflict::ChangedOnBothSides(rents[1].id)));
+    assert_eq!(rents[1].conflict, Some(marginalia::Conflict::ChangedOnBothSides(rents[0].id)));
+    let kept = merged.annotations.iter().find(|a| a.exact == "The mayor promised a decision by spring").unwrap();
+    assert_eq!((kept.note.as_str(), kept.conflict), ("a date at last", Some(marginalia::Conflict::ChangedAndDeleted)));
+    assert!(said.contains("changed here and deleted on the other side"), "{said}");
+    let check = run(d, &["check", "market.txt"]);
+    assert!(check.stdout.contains("3 annotation(s) marked as merge conflicts"), "{}", check.stdout);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Find in folder in the real app: plain text and whole words find different matches; the
 //! ticked matches are tagged with one code, the open document's as one undo step that Undo
-//! takes back, another document's written to its sidecar on disk (egui_kittest).
+//! takes back, another document's written to its sidecar on disk and taken back from the window
+//! without touching what was coded there since (egui_kittest).
 
 #![cfg(feature = "gui")]
 
@@ -72,4 +73,19 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     harness.run_steps(2);
     assert_eq!(demands(harness.state()), 0);
     assert_eq!(sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar.annotations.len(), 1);
+
+    // Meanwhile someone codes market.txt (an edit the undo must leave alone); then the window's
+    // undo takes back exactly what the tagging added there.
+    let mut other = marginalia::Session::open(&market, None, "bruno").unwrap();
+    let council = other.doc.text().find("the council").unwrap();
+    let span = marginalia::Span::new(council, council + "the council".len());
+    let kept = marginalia::Annotation::new(&other.doc, span, "opinion", "bruno");
+    other.apply(marginalia::Action::Add(kept.clone())).unwrap();
+    other.save().unwrap();
+    harness.get_by_label("Undo tagging in 1 other document(s)").click();
+    step_until_shown(&mut harness, "removed 1 passage(s) from 1 other document(s)");
+    let on_disk = sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar;
+    assert_eq!(on_disk.annotations, vec![kept], "only the tagged passage is gone");
+    assert!(harness.query_by_label_contains("Undo tagging").is_none(), "nothing more to undo");
+    assert_eq!(demands(harness.state()), 0, "the open document is untouched");
 }

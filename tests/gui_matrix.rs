@@ -116,6 +116,8 @@ fn a_co_occurrence_cell_lists_both_sides_of_each_pair() {
     step_until_shown(&mut harness, "Demand x harbour.txt");
     harness.state_mut().matrix_mut().cols = "code".into();
     harness.state_mut().matrix_mut().open = true;
+    // Lay the window out with the co-occurrence choices before clicking in it.
+    harness.run_steps(1);
     harness.get_by_label("Refresh").click();
     step_until_shown(&mut harness, "Demand x factual-assertion: 1");
     harness.get_by_label("Demand x factual-assertion: 1").click();
@@ -126,4 +128,19 @@ fn a_co_occurrence_cell_lists_both_sides_of_each_pair() {
         ["The harbour board met on Tuesday and residents want cheaper fares", "residents want cheaper fares"],
         "the demand and the assertion it sits in; not the demand that overlaps nothing"
     );
+}
+
+#[test]
+fn the_window_shows_shares_of_documents_and_of_columns() {
+    let dir = folder();
+    let mut harness = open(dir.path());
+    step_until_shown(&mut harness, "Demand x harbour.txt: 2");
+    // harbour.txt has the code (twice): 100% of that one document.
+    harness.get_by_label("share of documents").click();
+    step_until_shown(&mut harness, "Demand x harbour.txt: 100%");
+    harness.get_by_label("Factual assertion x market.txt: 0%");
+    // Two of the three annotations in harbour.txt are demands.
+    harness.get_by_label("share of column").click();
+    step_until_shown(&mut harness, "Demand x harbour.txt: 67%");
+    harness.get_by_label("Factual assertion x harbour.txt: 33%");
 }

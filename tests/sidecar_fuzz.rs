@@ -15,7 +15,7 @@ use std::path::Path;
 
 use marginalia::annotation::Annotation;
 use marginalia::sidecar::{self, DocumentRef, Sidecar, text::read_annotations};
-use marginalia::{AnchorStatus, Codebook, Document};
+use marginalia::{AnchorStatus, Codebook, Conflict, Document};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use uuid::Uuid;
@@ -101,6 +101,11 @@ fn annotation(doc: &Document, codes: &[String], seed: u64, texts: [String; 6]) -
         created: "2026-02-03T04:05:06Z".to_owned(),
         modified: "2026-02-03T04:05:06+01:00".to_owned(),
         status: if seed.is_multiple_of(5) { AnchorStatus::Orphaned } else { AnchorStatus::Anchored },
+        conflict: match seed % 7 {
+            0 => Some(Conflict::ChangedOnBothSides(Uuid::from_u64_pair(seed.rotate_left(3), seed))),
+            1 => Some(Conflict::ChangedAndDeleted),
+            _ => None,
+        },
     }
 }
 
@@ -172,9 +177,12 @@ fn cases(quick: u32) -> u32 {
     std::env::var("MARGINALIA_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(quick)
 }
 
+/// The id a merge mark points to, replaced by any quoted string.
+const OTHER: Uuid = Uuid::from_u128(0x0c0f_f1c7_0000_4000_8000_0000_0000_0001);
+
 /// Quoted strings with every escape form, in each string field of a written sidecar.
 fn strings_in_every_field(cases: u32) {
-    let fields = ["id", "exact", "prefix", "suffix", "code", "note", "coder", "created", "modified", "key", "value"];
+    let fields = ["id", "other", "exact", "prefix", "suffix", "code", "note", "coder", "created", "modified", "key", "value"];
     let strategy = (generated_sidecar(), quoted_body(), prop::sample::select(fields.to_vec()), any::<u16>());
     runner(cases)
         .run(&strategy, |(mut sc, body, field, which)| {
@@ -188,6 +196,7 @@ fn strings_in_every_field(cases: u32) {
             let a = &mut sc.annotations[k];
             match field {
                 "id" => {}
+                "other" => a.conflict = Some(Conflict::ChangedOnBothSides(OTHER)),
                 "exact" => a.exact = marker.into(),
                 "prefix" => a.prefix = marker.into(),
                 "suffix" => a.suffix = marker.into(),
@@ -209,6 +218,8 @@ fn strings_in_every_field(cases: u32) {
             let written = sc.to_ron();
             let text = if field == "id" {
                 written.replacen(&format!("\"{id}\""), &format!("\"{body}\""), 1)
+            } else if field == "other" {
+                written.replacen(&format!("\"{OTHER}\""), &format!("\"{body}\""), 1)
             } else {
                 written.replacen(&format!("\"{marker}\""), &format!("\"{body}\""), 1)
             };

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::error::Error;
 use crate::export::csv::neutralise;
-use crate::matrix::{self, Axis, Matrix, MatrixQuery, Unit};
+use crate::matrix::{self, Axis, Matrix, MatrixQuery, Share, Unit};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum MatrixFormat {
@@ -33,9 +33,12 @@ pub struct MatrixArgs {
     /// Only this coder's annotations; repeat for several.
     #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub coder: Vec<String>,
-    /// Each cell as its share of the column's total (0 to 1) instead of a count.
-    #[arg(long)]
-    pub share: bool,
+    /// Each cell as a share (0 to 1) instead of a count: `documents` (also plain `--share`), the
+    /// share of documents containing the code (per document 0 or 1; per coder, of the documents
+    /// the coder coded; per variable value, of the documents with that value; code x code, of
+    /// all documents, where both co-occur), or `column`, the share of the column's total.
+    #[arg(long, value_enum, value_name = "OF", num_args = 0..=1, default_missing_value = "documents")]
+    pub share: Option<Share>,
     #[arg(long, value_enum, default_value_t = MatrixFormat::Csv)]
     pub format: MatrixFormat,
 }
@@ -47,7 +50,7 @@ pub fn run(args: MatrixArgs) -> Result<i32, Error> {
     let m = matrix::build(&corpus, &query)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let _ = match args.format {
-        MatrixFormat::Json => write_json(&m, args.share, &mut out),
+        MatrixFormat::Json => write_json(&m, args.share.is_some(), &mut out),
         MatrixFormat::Csv => write_csv(&m, &mut out),
     }
     .and_then(|()| out.flush());

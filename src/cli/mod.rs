@@ -510,6 +510,15 @@ fn check_report(args: &SidecarArgs, session: &Session) -> i32 {
             }
         }
     }
+    // Versions a git merge kept for someone to choose between (see `merge`).
+    let marked: Vec<_> = session.edits.annotations().iter().filter(|a| a.conflict.is_some()).collect();
+    if !marked.is_empty() {
+        println!("{} annotation(s) marked as merge conflicts:", marked.len());
+        for a in &marked {
+            println!("  {} {:<10} \"{}\" ({})", &a.id.to_string()[..8], a.code, excerpt(&a.exact, 50), excerpt(&a.note, 30));
+        }
+        println!("Open the document in Marginalia and keep one version of each (Merge conflicts, in the annotation panel).");
+    }
     if !report.all_anchored() {
         println!("Open the document in Marginalia (or run `marginalia add`) to save the re-anchored positions.");
         return 1;

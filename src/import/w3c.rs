@@ -683,6 +683,7 @@ fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Pla
         created: p.created.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.clone()),
         modified: p.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or(now),
         status: AnchorStatus::Anchored,
+        conflict: None,
     };
     match reanchor_one(doc, &mut a, 0) {
         AnchorStatus::Anchored => {}

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 
 use uuid::Uuid;
 
-use crate::annotation::{AnchorStatus, Annotation};
+use crate::annotation::{AnchorStatus, Annotation, Conflict};
 
 /// Indentation of an annotation's parentheses and of its fields (RON pretty, four spaces).
 const ITEM: &str = "        ";
@@ -65,6 +65,19 @@ pub fn write_annotations<'a>(out: &mut String, annotations: impl IntoIterator<It
         out.push_str("status: ");
         out.push_str(status);
         out.push_str(",\n");
+        match a.conflict {
+            None => {}
+            Some(Conflict::ChangedOnBothSides(other)) => {
+                out.push_str(FIELD);
+                out.push_str("conflict: Some(ChangedOnBothSides(");
+                string(out, other.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+                out.push_str(")),\n");
+            }
+            Some(Conflict::ChangedAndDeleted) => {
+                out.push_str(FIELD);
+                out.push_str("conflict: Some(ChangedAndDeleted),\n");
+            }
+        }
         out.push_str(ITEM);
         out.push_str("),\n");
     }
@@ -272,6 +285,7 @@ fn placeholder() -> Annotation {
         created: String::new(),
         modified: String::new(),
         status: AnchorStatus::Anchored,
+        conflict: None,
     }
 }
 
@@ -379,9 +393,41 @@ impl Reader<'_> {
             AnchorStatus::Reanchored
         };
         self.lit(",\n")?;
+        // An optional last field, written only when set.
+        let conflict = if self.rest.starts_with(FIELD) {
+            self.field("conflict")?;
+            self.lit("Some(")?;
+            let conflict = if self.lit("ChangedAndDeleted").is_some() {
+                Conflict::ChangedAndDeleted
+            } else {
+                self.lit("ChangedOnBothSides(")?;
+                let other = Uuid::parse_str(&self.string()?).ok()?;
+                self.lit(")")?;
+                Conflict::ChangedOnBothSides(other)
+            };
+            self.lit("),\n")?;
+            Some(conflict)
+        } else {
+            None
+        };
         self.lit(ITEM)?;
         self.lit("),\n")?;
-        Some(Annotation { id, start, end, exact, prefix, suffix, code, note, attributes, coder, created, modified, status })
+        Some(Annotation {
+            id,
+            start,
+            end,
+            exact,
+            prefix,
+            suffix,
+            code,
+            note,
+            attributes,
+            coder,
+            created,
+            modified,
+            status,
+            conflict,
+        })
     }
 
     /// A quoted string with the escapes `escape_debug` writes; anything else is refused.
@@ -460,6 +506,9 @@ mod tests {
             annotations.push(a);
         }
         annotations[3].status = AnchorStatus::Orphaned;
+        annotations[1].conflict = Some(crate::Conflict::ChangedOnBothSides(Uuid::from_u128(3)));
+        annotations[2].conflict = Some(crate::Conflict::ChangedOnBothSides(Uuid::from_u128(2)));
+        annotations[3].conflict = Some(crate::Conflict::ChangedAndDeleted);
         let doc_ref = DocumentRef { file_name: "t.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
         Sidecar::new(doc_ref, "amara", Codebook::default(), annotations)
     }

@@ -649,20 +649,43 @@ impl App {
             Done::Progress { done, total } => self.views.export.progress = (done, total),
             Done::Exported(result) => self.views.export.finished(result),
             Done::CodedSpans(results) => {
-                let (mut added, mut documents, mut failed) = (0, 0, Vec::new());
+                let (mut added, mut failed, mut undoable) = (0, Vec::new(), Vec::new());
+                for (path, result) in results {
+                    match result {
+                        Ok(ids) => {
+                            added += ids.len();
+                            self.pending_reloads.push(path.clone());
+                            if !ids.is_empty() {
+                                undoable.push((path, ids));
+                            }
+                        }
+                        Err(e) => failed.push(e.to_string()),
+                    }
+                }
+                let mut said = format!("Tagged {added} passage(s) in {} other document(s).", undoable.len());
+                if !failed.is_empty() {
+                    said.push_str(&format!(" Not tagged: {}", failed.join("; ")));
+                }
+                self.views.find_folder.tagged(said, !failed.is_empty());
+                self.views.find_folder.undoable = undoable;
+            }
+            Done::UncodedSpans(results) => {
+                let (mut deleted, mut documents, mut failed) = (0, 0, Vec::new());
                 for (path, result) in results {
                     match result {
                         Ok(n) => {
-                            added += n;
+                            deleted += n;
                             documents += usize::from(n > 0);
                             self.pending_reloads.push(path);
                         }
                         Err(e) => failed.push(e.to_string()),
                     }
                 }
-                let mut said = format!("Tagged {added} passage(s) in {documents} other document(s).");
+                let mut said = format!(
+                    "Undid the tagging: removed {deleted} passage(s) from {documents} other document(s); nothing else in them changed."
+                );
                 if !failed.is_empty() {
-                    said.push_str(&format!(" Not tagged: {}", failed.join("; ")));
+                    said.push_str(&format!(" Not undone: {}", failed.join("; ")));
                 }
                 self.views.find_folder.tagged(said, !failed.is_empty());
             }

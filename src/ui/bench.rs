@@ -582,7 +582,7 @@ fn run_corpus(spec: CorpusSpec, progress: &mut impl FnMut(&str)) -> Result<Corpu
     let query = crate::retrieve::Query { codes: vec![code], ..Default::default() };
     timings.push(time_op("retrieve", 3, || crate::retrieve::retrieve(&corpus, &query).map(drop))?);
     for (name, cols) in [("matrix_document", crate::matrix::Axis::Document), ("matrix_code", crate::matrix::Axis::Code)] {
-        let q = crate::matrix::MatrixQuery { cols, unit: crate::matrix::Unit::Overlap, coders: Vec::new(), share: false };
+        let q = crate::matrix::MatrixQuery { cols, unit: crate::matrix::Unit::Overlap, coders: Vec::new(), share: None };
         timings.push(time_op(name, 3, || crate::matrix::build(&corpus, &q).map(drop))?);
     }
     drop(app);

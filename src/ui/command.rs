@@ -369,6 +369,11 @@ pub enum Command {
         code: String,
         hits: Vec<crate::autocode::Hit>,
     },
+    /// Take back a Find in folder tagging of other documents: delete exactly these annotations
+    /// (by id) from each document's sidecar, on the worker.
+    UntagHits {
+        documents: Vec<(std::path::PathBuf, Vec<uuid::Uuid>)>,
+    },
     /// Open the Retrieve window on the passages of one cell of a code matrix.
     RetrieveCell {
         query: crate::matrix::MatrixQuery,

@@ -533,6 +533,13 @@ impl DocView {
                     } else {
                         draw_cue(&mut cues, code.cue, x0, x1, y, Stroke::new(width, colour));
                     }
+                    // A merge left this annotation for someone to settle: dashed lines above
+                    // and below in the text's own colour, whatever the code's colour.
+                    if a.conflict.is_some() {
+                        let stroke = Stroke::new(1.5, text_colour);
+                        draw_cue(&mut cues, Cue::Dashed, x0, x1, placed.pos.y + row_rect.min.y + 1.0, stroke);
+                        draw_cue(&mut cues, Cue::Dashed, x0, x1, placed.pos.y + row_rect.max.y + 1.5, stroke);
+                    }
                 }
             }
             if !cues.is_empty() {

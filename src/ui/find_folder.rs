@@ -4,7 +4,9 @@
 //! widened to whole characters) on a thread of its own, in the folder the app has read (or
 //! reading the documents while that is under way). Tagging is a command: the open document
 //! gets one undo step through its session, every other document one auto-code step written to
-//! its sidecar under its lock by the app's worker.
+//! its sidecar under its lock by the app's worker. That tagging of other documents can be taken
+//! back from the window ("Undo tagging in N other documents"): exactly the annotations it
+//! added are deleted, by id, on the worker under each sidecar's lock.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,6 +36,9 @@ pub struct FindInFolder {
     /// The code the ticked matches are tagged with.
     pub code: Option<String>,
     pub message: Option<(String, bool)>,
+    /// The other documents the last tagging added to, with the ids it added: what "Undo
+    /// tagging" takes back.
+    pub undoable: Vec<(PathBuf, Vec<uuid::Uuid>)>,
     running: Option<(PathBuf, Receiver<Found>)>,
     /// The folder the hits are from.
     from: Option<PathBuf>,
@@ -141,6 +146,16 @@ impl FindInFolder {
                 let colour = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
                 ui.colored_label(colour, text);
             }
+            if !self.undoable.is_empty() {
+                let n = self.undoable.len();
+                let undo = ui.button(format!("Undo tagging in {n} other document(s)")).on_hover_text(
+                    "removes exactly the passages this tagging added to them; anything else in them stays (Undo in the menu takes back the open document's)",
+                );
+                if undo.clicked() {
+                    out.push(Command::UntagHits { documents: std::mem::take(&mut self.undoable) });
+                    self.message = Some((format!("Undoing the tagging in {n} other document(s)…"), false));
+                }
+            }
             if self.from.as_deref() != Some(root) {
                 return;
             }
@@ -172,6 +187,7 @@ impl FindInFolder {
                 {
                     let hits: Vec<Hit> = self.hits.iter().filter(|(_, t)| *t).map(|(h, _)| h.clone()).collect();
                     out.push(Command::TagHits { code: code.clone(), hits });
+                    self.undoable.clear();
                     self.message = Some((format!("Tagging {n} match(es)…"), false));
                 }
             });

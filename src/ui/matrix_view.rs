@@ -15,7 +15,7 @@ use egui::{Color32, RichText, Sense};
 use super::command::Command;
 use crate::corpus::Corpus;
 use crate::error::Error;
-use crate::matrix::{Axis, Matrix, MatrixQuery, Unit};
+use crate::matrix::{Axis, Matrix, MatrixQuery, Share, Unit};
 
 /// Cell size in points.
 const CELL: egui::Vec2 = egui::vec2(72.0, 26.0);
@@ -62,7 +62,8 @@ pub struct MatrixView {
     /// `document`, `coder`, `code` or `var:NAME`, as `marginalia matrix --cols` takes it.
     pub cols: String,
     pub unit: Unit,
-    pub share: bool,
+    /// `None`: counts.
+    pub share: Option<Share>,
     pub selected: Option<Selected>,
     shown: Option<Shown>,
     running: Option<(PathBuf, MatrixQuery, Receiver<Computed>)>,
@@ -175,8 +176,15 @@ impl MatrixView {
                     changed |= ui.radio_value(&mut self.unit, Unit::Paragraph, "share a paragraph").changed();
                 }
                 ui.separator();
-                changed |= ui.radio_value(&mut self.share, false, "counts").changed();
-                changed |= ui.radio_value(&mut self.share, true, "share of column").changed();
+                changed |= ui.radio_value(&mut self.share, None, "counts").changed();
+                changed |= ui
+                    .radio_value(&mut self.share, Some(Share::Documents), "share of documents")
+                    .on_hover_text("the share of documents containing the code (code x code: where both occur)")
+                    .changed();
+                changed |= ui
+                    .radio_value(&mut self.share, Some(Share::Column), "share of column")
+                    .on_hover_text("each count divided by its column's total")
+                    .changed();
                 ui.separator();
                 let refresh = ui.add_enabled(!self.busy(), egui::Button::new("Refresh")).on_hover_text("compute again");
                 if refresh.clicked() {
@@ -194,7 +202,7 @@ impl MatrixView {
                 });
             }
             let Some(shown) = self.shown.as_ref().filter(|s| s.folder == folder) else { return };
-            let (selected, share) = (&mut self.selected, self.share);
+            let (selected, share) = (&mut self.selected, self.share.is_some());
             match &shown.result {
                 Err(e) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);

@@ -9,7 +9,7 @@ use super::codebook_editor::name_combo;
 use super::command::{Command, UiCommand};
 use super::doc_view::cue_sample;
 use super::view::ViewCtx;
-use crate::annotation::{AnchorStatus, Annotation};
+use crate::annotation::{AnchorStatus, Annotation, Conflict};
 use crate::codebook::{AttributeDef, AttributeKind};
 use crate::document::Span;
 use crate::edits::Action;
@@ -32,6 +32,7 @@ impl AnnotationPanel {
             ui.separator();
             legend(ui, ctx, session, out);
             ui.separator();
+            merge_conflicts(ui, session, out);
             orphans(ui, ctx, session, out);
             self.annotation_list(ui, ctx, session, out);
         });
@@ -464,4 +465,69 @@ fn orphans(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>
         });
     }
     ui.separator();
+}
+
+/// Annotations a merge kept for someone to settle (see [`Conflict`]): each pair of versions side
+/// by side, and what was changed on one side and deleted on the other. Keeping one version
+/// deletes the other and clears the mark, as one undo step.
+fn merge_conflicts(ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
+    let edits = &session.edits;
+    let marked: Vec<&Annotation> = edits.annotations().iter().map(|a| &**a).filter(|a| a.conflict.is_some()).collect();
+    if marked.is_empty() {
+        return;
+    }
+    ui.heading(format!("Merge conflicts ({})", marked.len()));
+    ui.label(RichText::new("A merge found these changed on two sides. Keep one version of each; Undo brings both back.").small());
+    let mut shown = std::collections::HashSet::new();
+    for a in &marked {
+        if !shown.insert(a.id) {
+            continue;
+        }
+        let other = match a.conflict {
+            Some(Conflict::ChangedOnBothSides(id)) => edits.get(id).filter(|o| o.conflict.is_some()),
+            _ => None,
+        };
+        ui.group(|ui| match other {
+            Some(other) => {
+                shown.insert(other.id);
+                ui.label(RichText::new("Changed on both sides").strong());
+                ui.columns(2, |cols| {
+                    for (col, (this, gone)) in cols.iter_mut().zip([(*a, other), (other, *a)]) {
+                        conflict_version(col, session, this, out);
+                        if col.button("Keep this one").clicked() {
+                            out.push(Command::Apply(Action::Batch(vec![
+                                Action::Delete(gone.id),
+                                Action::ClearConflict(this.id),
+                            ])));
+                        }
+                    }
+                });
+            }
+            None => {
+                ui.label(RichText::new("Changed on one side, deleted on the other").strong());
+                conflict_version(ui, session, a, out);
+                ui.horizontal(|ui| {
+                    if ui.button("Keep it").clicked() {
+                        out.push(Command::Apply(Action::ClearConflict(a.id)));
+                    }
+                    if ui.button("Delete it").clicked() {
+                        out.push(Command::Apply(Action::Delete(a.id)));
+                    }
+                });
+            }
+        });
+    }
+    ui.separator();
+}
+
+/// One version of a disputed annotation: code, quote, note and coder.
+fn conflict_version(ui: &mut Ui, session: &Session, a: &Annotation, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| code_chip(ui, session.edits.codebook(), &a.code));
+    if ui.link(format!("\u{201c}{}\u{201d}", crate::document::excerpt(&a.exact, 80))).clicked() {
+        out.push(Command::Select(Some(a.id), true));
+    }
+    let note = if a.note.is_empty() { "(no note)".to_owned() } else { crate::document::excerpt(&a.note, 160) };
+    ui.label(RichText::new(format!("Note: {note}")).small());
+    let coder = if a.coder.is_empty() { "unknown" } else { a.coder.as_str() };
+    ui.label(RichText::new(format!("Coder: {coder}, changed {}", a.modified)).small());
 }

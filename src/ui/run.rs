@@ -56,6 +56,10 @@ impl App {
             Command::EditVariables { folder, edits, said } => self.submit(Job::Variables { folder, edits, said }),
             Command::ImportVariables { folder, csv, documents } => self.submit(Job::ImportVariables { folder, csv, documents }),
             Command::TagHits { code, hits } => self.tag_hits(&code, hits),
+            Command::UntagHits { documents } => {
+                let coder = self.coder();
+                self.submit(Job::UncodeSpans { documents, coder });
+            }
             Command::RetrieveCell { query, row, col, caption } => {
                 if let Some(folder) = &self.folder {
                     self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), query, row, col, caption);

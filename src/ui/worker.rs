@@ -81,6 +81,12 @@ pub enum Job {
         code: String,
         coder: String,
     },
+    /// Takes a [`Job::CodeSpans`] back: deletes exactly these annotations (by id) from each
+    /// document's sidecar, under its lock.
+    UncodeSpans {
+        documents: Vec<(PathBuf, Vec<uuid::Uuid>)>,
+        coder: String,
+    },
     /// Imports a CSV table into a folder's variables file under its lock.
     ImportVariables {
         folder: PathBuf,
@@ -142,8 +148,11 @@ pub enum Done {
         total: usize,
     },
     Exported(Result<export::Summary, Error>),
-    /// For each document coded: how many annotations were added, or why none.
-    CodedSpans(Vec<(PathBuf, Result<usize, Error>)>),
+    /// For each document coded: the ids of the annotations added, or why none.
+    CodedSpans(Vec<(PathBuf, Result<Vec<uuid::Uuid>, Error>)>),
+    /// For each document whose tagging was taken back: how many annotations were deleted, or
+    /// why none.
+    UncodedSpans(Vec<(PathBuf, Result<usize, Error>)>),
     /// A folder's variables file as read or written, and what to say about it.
     Variables {
         folder: PathBuf,
@@ -296,6 +305,15 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
                 .into_iter()
                 .map(|(path, fingerprint, spans)| {
                     let result = crate::autocode::code_spans(&path, &fingerprint, &spans, &code, &coder);
+                    (path, result)
+                })
+                .collect(),
+        ),
+        Job::UncodeSpans { documents, coder } => Done::UncodedSpans(
+            documents
+                .into_iter()
+                .map(|(path, ids)| {
+                    let result = crate::autocode::uncode(&path, &ids, &coder);
                     (path, result)
                 })
                 .collect(),
