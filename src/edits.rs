@@ -162,6 +162,9 @@ pub struct Edits {
     done: bool,
     /// Links between annotations, sorted by id.
     links: Vec<Link>,
+    /// Goes up when links, or annotations that links may point at, change (not when
+    /// annotations are only added): what a view's index of link positions depends on.
+    links_revision: u64,
 }
 
 impl Edits {
@@ -183,6 +186,7 @@ impl Edits {
             revision: 0,
             done: false,
             links: Vec::new(),
+            links_revision: 0,
         };
         for a in &annotations {
             edits.count(a, true);
@@ -207,6 +211,7 @@ impl Edits {
     /// Sets the links without recording history (when loading).
     pub fn with_links(mut self, mut links: Vec<Link>) -> Self {
         links.sort_by_key(|l| l.id);
+        self.links_revision += 1;
         self.links = links;
         self
     }
@@ -272,6 +277,11 @@ impl Edits {
     /// Goes up by one with every applied, undone or redone change.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+    /// Goes up when a link changes or an annotation is changed or removed; adding annotations
+    /// leaves it, so an index of where links' ends are stays valid while a coder tags.
+    pub fn links_revision(&self) -> u64 {
+        self.links_revision
     }
     pub fn can_undo(&self) -> bool {
         self.cursor > 0
@@ -374,7 +384,7 @@ impl Edits {
     /// Replaces all content from outside (a reload from disk); clears the history.
     /// Replaces everything with `other` (history included), as one more revision.
     pub fn replace_with(&mut self, other: Edits) {
-        *self = Self { revision: self.revision + 1, ..other };
+        *self = Self { revision: self.revision + 1, links_revision: self.links_revision + 1, ..other };
     }
 
     /// A new annotation as it will be added: its code known, its span inside the text and
@@ -667,6 +677,9 @@ impl Edits {
     fn perform_inner(&mut self, change: &Change) {
         match change {
             Change::Annotations { removed, added } => {
+                if !removed.is_empty() {
+                    self.links_revision += 1;
+                }
                 for r in removed {
                     if let Some(i) = self.position(r.id) {
                         let gone = self.annotations.remove(i);
@@ -682,6 +695,7 @@ impl Edits {
             Change::Codebook { after, .. } => self.codebook = (**after).clone(),
             Change::Done { after, .. } => self.done = *after,
             Change::Links { removed, added } => {
+                self.links_revision += 1;
                 for r in removed {
                     if let Ok(i) = self.links.binary_search_by_key(&r.id, |l| l.id) {
                         self.links.remove(i);

@@ -52,3 +52,68 @@ impl Link {
         self.modified = now_rfc3339();
     }
 }
+
+/// A link whose two ends were found in the text: where each end starts and ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedLink {
+    pub id: Uuid,
+    pub link_type: String,
+    pub origin: Uuid,
+    pub target: Uuid,
+    pub origin_span: crate::document::Span,
+    pub target_span: crate::document::Span,
+}
+
+/// Links by where their ends start in the text, so that a view asks "which links have an end
+/// in this range?" in logarithmic time plus the answer. Built once per change to the
+/// annotations or links (not per frame); links with an orphaned or missing end are left out,
+/// since they have no place to be drawn.
+#[derive(Debug, Clone, Default)]
+pub struct LinkIndex {
+    links: Vec<PlacedLink>,
+    /// (where an end starts, index into `links`), sorted.
+    ends: Vec<(usize, u32)>,
+}
+
+impl LinkIndex {
+    /// `place` gives where an annotation is (None: missing or orphaned, so its links are left
+    /// out).
+    pub fn build(links: &[Link], place: impl Fn(Uuid) -> Option<crate::document::Span>) -> Self {
+        let links: Vec<PlacedLink> = links
+            .iter()
+            .filter_map(|l| {
+                Some(PlacedLink {
+                    id: l.id,
+                    link_type: l.link_type.clone(),
+                    origin: l.origin,
+                    target: l.target,
+                    origin_span: place(l.origin)?,
+                    target_span: place(l.target)?,
+                })
+            })
+            .collect();
+        let mut ends: Vec<(usize, u32)> = links
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| [(l.origin_span.start, i as u32), (l.target_span.start, i as u32)])
+            .collect();
+        ends.sort_unstable();
+        Self { links, ends }
+    }
+
+    /// Every placed link, in the codebook's link order (sorted by id).
+    pub fn links(&self) -> &[PlacedLink] {
+        &self.links
+    }
+
+    /// Indexes (into [`Self::links`]) of the links with an end starting in `start..end`, each
+    /// once, in ascending order.
+    pub fn touching(&self, start: usize, end: usize) -> Vec<usize> {
+        let lo = self.ends.partition_point(|&(p, _)| p < start);
+        let hi = self.ends.partition_point(|&(p, _)| p < end);
+        let mut found: Vec<usize> = self.ends[lo..hi.max(lo)].iter().map(|&(_, i)| i as usize).collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}

@@ -85,3 +85,22 @@ fn the_table_names_every_case() {
         assert!(text.contains(label), "the table shows {label}: {text}");
     }
 }
+
+#[test]
+fn the_links_case_reports_frames_with_links_drawn() {
+    let (json, _) = bench(&["--links", "--json", "--tiny"]);
+    assert_eq!(json["mode"], "tiny-links");
+    let links = &json["links_case"];
+    assert_eq!(links["label"], "100 links on 60 KB");
+    assert_eq!(links["links"], 100);
+    for scenario in ["top", "middle", "middle_selected", "scrolling", "after_add"] {
+        let f = &links["frame"][scenario];
+        assert_eq!(f["frames"], 3, "{scenario} ran three frames");
+        assert!(number(&f["median_ms"], "median") <= number(&f["p95_ms"], "p95"));
+    }
+    // With a linked annotation selected, its link is on screen: drawn as a curve or a stub.
+    let drawn = &links["drawn_middle_selected"];
+    assert!(number(&drawn["curves"], "curves") + number(&drawn["stubs"], "stubs") >= 1.0);
+    let targets = json["targets"].as_array().expect("targets");
+    assert!(targets.iter().any(|t| t["name"] == "links middle_selected frame median"));
+}

@@ -342,3 +342,85 @@ fn load_save_and_export_codebooks() {
     step_until_shown(&mut harness, "The codebook was not loaded:");
     assert_eq!(codebook(&harness), loaded);
 }
+
+#[test]
+fn link_types_are_edited_one_undo_step_at_a_time_and_not_deleted_while_used() {
+    let (_dir, doc) = annotated_letter();
+    {
+        // One link of type Supports, as another session would have drawn it.
+        let mut session = Session::open(&doc, None, "Tester").unwrap();
+        let id = |q: &str| session.edits.annotations().iter().find(|a| a.exact == q).unwrap().id;
+        let (from, to) = (id(ANNOTATED[1].0), id(ANNOTATED[0].0));
+        session.apply(Action::AddLink(marginalia::Link::new("supports", from, to, "Tester"))).unwrap();
+        session.save().unwrap();
+    }
+    let mut harness = app_on(&doc);
+    open_editor(&mut harness);
+    harness.get_by_label("Link types (5)").click();
+    harness.run_steps(2);
+    pick(&mut harness, "Supports");
+    harness.get_by_label("Editing link type “Supports”");
+
+    // Rename, recolour and limit its origins: three edits, the link keeps its type's id.
+    retype(&mut harness, "Link type name", "Backs up");
+    let lt = |h: &Harness<'_, App>| codebook(h).link_type("supports").cloned().expect("the type is there");
+    assert_eq!(lt(&harness).name, "Backs up");
+    harness.get_by_label("Link colour vermilion").click();
+    harness.run_steps(3);
+    assert_eq!(lt(&harness).colour, "#D55E00");
+    harness.get_by_label("May start from: Demand").click();
+    harness.run_steps(3);
+    assert_eq!(lt(&harness).origin_codes, vec!["demand".to_owned()]);
+    harness.get_by_role_and_label(Role::TextInput, "Link type description").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, "Link type description").type_text(" Said of tenants' reasons.");
+    harness.step();
+    pick(&mut harness, "Attacks");
+    assert!(
+        lt(&harness).description.contains("Said of tenants' reasons."),
+        "leaving the field applies it: {:?}",
+        lt(&harness).description
+    );
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.codebook.link_type("supports").is_some_and(|t| t.name == "Backs up"));
+    assert_eq!(saved.links[0].link_type, "supports");
+
+    // Each edit is one undo step.
+    for _ in 0..2 {
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        harness.run_steps(2);
+    }
+    assert!(lt(&harness).origin_codes.is_empty());
+    assert_eq!(lt(&harness).colour, "#D55E00");
+    for _ in 0..2 {
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        harness.run_steps(2);
+    }
+    assert_eq!((lt(&harness).name.as_str(), lt(&harness).colour.as_str()), ("Supports", "#009E73"));
+
+    // A type that links use is not deleted, and the editor says why.
+    pick(&mut harness, "Supports");
+    harness.get_by_label("Delete link type").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("1 link uses “Supports”, so it was not deleted");
+    assert_eq!(codebook(&harness).link_types.len(), 5);
+
+    // A new type gets an id from its name and a colour no other type has; deleting it (no
+    // link uses it) is undone like the rest.
+    harness.get_by_role_and_label(Role::TextInput, "New link type name").click();
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, "New link type name").type_text("Contradicts");
+    harness.step();
+    harness.get_by_label("Add link type").click();
+    harness.run_steps(3);
+    let cb = codebook(&harness);
+    let new = cb.link_type("contradicts").expect("the new type is in the codebook");
+    assert!(cb.link_types.iter().filter(|t| t.colour == new.colour).count() == 1, "its colour is its own");
+    harness.get_by_label("Editing link type “Contradicts”");
+    harness.get_by_label("Delete link type").click();
+    harness.run_steps(3);
+    assert!(codebook(&harness).link_type("contradicts").is_none());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(3);
+    assert!(codebook(&harness).link_type("contradicts").is_some());
+    wait_for_disk(&mut harness, &doc, |s| s.codebook.link_type("contradicts").is_some());
+}

@@ -235,3 +235,61 @@ fn an_earlier_gold_shows_and_rescan_offers_a_coder_who_arrived_later() {
     harness.run_steps(2);
     assert_eq!(harness.state().compare().unwrap().coder_names(), ["ana", "ben", "cleo"]);
 }
+
+const NOTICE: &str = "The roof leaked in March and again in May.";
+const CALL: &str = "Repair the roof before October.";
+const MOOD: &str = "The members are tired of buckets.";
+const DOUBT: &str = "The roof held well enough all summer.";
+
+/// One coder's four annotations (the same passages and codes for everyone) and links between
+/// them, each (origin, target, type) by quote.
+fn write_linked_coder(doc_path: &Path, doc: &Document, coder: &str, links: &[(&str, &str, &str)]) {
+    let marks = [(NOTICE, "factual-assertion"), (CALL, "demand"), (MOOD, "opinion"), (DOUBT, "opinion")];
+    let annotations: Vec<Annotation> = marks.iter().map(|(q, code)| Annotation::new(doc, span_of(doc, q), code, coder)).collect();
+    let id = |q: &str| annotations.iter().find(|a| a.exact == q).unwrap().id;
+    let links = links.iter().map(|(from, to, kind)| marginalia::Link::new(kind, id(from), id(to), coder)).collect();
+    let doc_ref = DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+    let mut side = Sidecar::new(doc_ref, coder, Codebook::default(), annotations);
+    side.links = links;
+    sidecar::save(&sidecar::coder_path(doc_path, coder), &side, None).unwrap();
+}
+
+#[test]
+fn link_agreement_per_type_in_the_agreement_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_path = dir.path().join("notice.txt");
+    std::fs::write(&doc_path, format!("{NOTICE}\n{CALL}\n{MOOD}\n{DOUBT}\n")).unwrap();
+    let doc = Document::open(&doc_path).unwrap();
+    // Both agree the leak is evidence for the call and the doubt attacks it; Ana reads the mood
+    // as support, Ben as an attack.
+    write_linked_coder(
+        &doc_path,
+        &doc,
+        "ana",
+        &[(NOTICE, CALL, "evidence-for"), (MOOD, CALL, "supports"), (DOUBT, CALL, "attacks")],
+    );
+    write_linked_coder(
+        &doc_path,
+        &doc,
+        "ben",
+        &[(NOTICE, CALL, "evidence-for"), (MOOD, CALL, "attacks"), (DOUBT, CALL, "attacks")],
+    );
+    let mut harness = open_compare(&doc_path);
+    harness.get_by_label("Agreement").click();
+    harness.run_steps(3);
+    // By hand, Ana as reference: evidence for 1 of 1 each way; supports: Ben drew none, so
+    // precision is undefined, recall 0/1; attacks: 1 of Ben's 2 matches one of Ana's 1, so
+    // precision 1/2, recall 1/1, F1 2·1/3; all types: 2 of 3 each way.
+    for row in [
+        "ana × ben, All link types: precision 67 %, recall 67 %, F1 67 %",
+        "ana × ben, Supports: precision undefined, recall 0 %, F1 0 %",
+        "ana × ben, Attacks: precision 50 %, recall 100 %, F1 67 %",
+        "ana × ben, Evidence for: precision 100 %, recall 100 %, F1 100 %",
+    ] {
+        harness.get_by_label(row);
+    }
+    // The same figures as `marginalia agree` computes.
+    let report = &harness.state().compare().unwrap().data.as_ref().unwrap().report;
+    let attacks = report.links.iter().find(|l| l.link_type == "attacks").unwrap();
+    assert_eq!((attacks.count_a, attacks.count_b, attacks.matched_exact), (1, 2, 1));
+}

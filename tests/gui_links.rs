@@ -103,3 +103,142 @@ fn link_to_another_annotation_from_the_panel_then_delete_and_undo() {
     assert_eq!(edits.links().len(), 1);
     wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1 && s.annotations.len() == 2);
 }
+
+const TAX: &str = "Vote on Sunday and bring your neighbours";
+
+/// The three annotations of the speech, in order: the fact, the demand, the call to vote.
+fn coded_speech(dir: &Path) -> std::path::PathBuf {
+    let doc = dir.join("speech.txt");
+    std::fs::write(&doc, SPEECH).unwrap();
+    add_via_cli(&doc, FACT, "factual-assertion");
+    add_via_cli(&doc, DEMAND, "demand");
+    add_via_cli(&doc, TAX, "demand");
+    doc
+}
+
+fn id_of(harness: &Harness<'_, App>, quote: &str) -> uuid::Uuid {
+    harness.state().session().unwrap().edits.annotations().iter().find(|a| a.exact == quote).unwrap().id
+}
+
+#[test]
+fn a_link_made_with_the_keyboard_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    let mut harness = app_on(&doc);
+    let (fact, demand, vote) = (id_of(&harness, FACT), id_of(&harness, DEMAND), id_of(&harness, TAX));
+
+    // N selects the first annotation; Ctrl+L starts a link from it and says what to press.
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().selected(), Some(fact));
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run_steps(2);
+    harness.get_by_label_contains("press N for the next annotation");
+
+    // N and Shift+N move the proposed target (outlined in the text), never onto the origin.
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(demand));
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(vote));
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(demand), "wraps around past the origin");
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(vote));
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::N);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc_view().link_candidate, Some(demand));
+    assert_eq!(harness.state().selected(), Some(fact), "the origin stays selected");
+    harness.get_by_label_contains("press Enter to link to it");
+
+    // Enter takes the target; the types a fact may start are numbered (Source of needs an
+    // attribution, so it is not offered).
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    harness.get_by_label_contains("press 1 Supports, 2 Attacks, 3 Evidence for, 4 Responds to");
+    harness.get_by_label("3 Evidence for");
+    assert!(harness.query_by_label_contains("Source of").is_none());
+    harness.key_press(Key::Num3);
+    harness.run_steps(2);
+
+    // The link is in the panel, and in the sidecar once saved; no annotation was tagged by "3".
+    let demand_choice = format!("“{}” (Demand)", excerpt(DEMAND, 40));
+    harness.get_by_label(&format!("Evidence for, to {demand_choice}"));
+    assert_eq!(harness.state().doc_view().link_candidate, None);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1);
+    assert_eq!((saved.links[0].origin, saved.links[0].target), (fact, demand));
+    assert_eq!(saved.links[0].link_type, "evidence-for");
+    assert_eq!(saved.annotations.len(), 3);
+}
+
+#[test]
+fn escape_leaves_link_making_at_any_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    let mut harness = app_on(&doc);
+    let fact = id_of(&harness, FACT);
+
+    // Without a selected annotation there is nothing to link from: the app says so.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run_steps(2);
+    harness.get_by_label_contains("Select an annotation first");
+
+    harness.key_press(Key::N);
+    harness.run_steps(2);
+    for steps in [0, 1, 2] {
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+        harness.run_steps(2);
+        if steps >= 1 {
+            harness.key_press(Key::N);
+            harness.run_steps(2);
+        }
+        if steps >= 2 {
+            harness.key_press(Key::Enter);
+            harness.run_steps(2);
+            harness.get_by_label("1 Supports");
+        }
+        harness.key_press(Key::Escape);
+        harness.run_steps(2);
+        assert!(harness.query_by_label_contains("Escape to cancel").is_none(), "step {steps}: the prompt is gone");
+        assert_eq!(harness.state().doc_view().link_candidate, None);
+        assert_eq!(harness.state().selected(), Some(fact), "Escape left linking only, not the selection");
+    }
+    assert!(harness.state().session().unwrap().edits.links().is_empty());
+}
+
+#[test]
+fn a_link_note_is_typed_in_the_panel_and_undone_in_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    {
+        let mut session = marginalia::Session::open(&doc, None, "Ana").unwrap();
+        let id = |q: &str| session.edits.annotations().iter().find(|a| a.exact == q).unwrap().id;
+        let (fact, demand) = (id(FACT), id(DEMAND));
+        session.apply(marginalia::Action::AddLink(marginalia::Link::new("evidence-for", fact, demand, "Ana"))).unwrap();
+        session.save().unwrap();
+    }
+    let mut harness = app_on(&doc);
+    let link = harness.state().session().unwrap().edits.links()[0].clone();
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    // Who drew the link, and when.
+    harness.get_by_label(&format!("by Ana, {}", link.created[..16].replacen('T', " ", 1)));
+
+    let field = format!("Note on link Evidence for, to “{}” (Demand)", excerpt(DEMAND, 40));
+    harness.get_by_role_and_label(Role::TextInput, &field).click();
+    harness.step();
+    harness.get_by_role_and_label(Role::TextInput, &field).type_text("412 jobs is the union's figure");
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| !l.note.is_empty()));
+    assert_eq!(saved.links[0].note, "412 jobs is the union's figure");
+    // Once the field is left, one undo takes the whole note back.
+    harness.get_by_label("Show in text").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().session().unwrap().edits.links()[0].note, "");
+    wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.note.is_empty()));
+}

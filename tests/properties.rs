@@ -515,3 +515,42 @@ proptest! {
         prop_assert_eq!(link_state(&edits), end);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The document view asks the link index which links have an end in the visible range:
+    /// the answer is every such link once (and only those), whatever the links and range.
+    #[test]
+    fn the_link_index_finds_exactly_the_links_with_an_end_in_a_range(
+        spans in prop::collection::vec((0usize..90, 1usize..20), 1..30),
+        pairs in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..40),
+        range in (0usize..110, 0usize..60),
+    ) {
+        use marginalia::{Action, Edits, Link};
+        use marginalia::link::LinkIndex;
+        let doc = Document::from_text("a".repeat(110));
+        let mut edits = Edits::new(Codebook::default(), vec![]);
+        for (s, len) in spans {
+            edits.apply(&doc, Action::Add(Annotation::new(&doc, Span::new(s, (s + len).min(110)), "opinion", "ana"))).unwrap();
+        }
+        let ids: Vec<uuid::Uuid> = edits.annotations().iter().map(|a| a.id).collect();
+        for (from, to) in pairs {
+            let _ = edits.apply(&doc, Action::AddLink(Link::new("supports", ids[from.index(ids.len())], ids[to.index(ids.len())], "ana")));
+        }
+        let index = LinkIndex::build(edits.links(), |id| edits.get(id).map(|a| a.span()));
+        prop_assert_eq!(index.links().len(), edits.links().len());
+        let (start, end) = (range.0, range.0 + range.1);
+        let found: Vec<uuid::Uuid> = index.touching(start, end).into_iter().map(|i| index.links()[i].id).collect();
+        let inside = |id: uuid::Uuid| { let p = edits.get(id).unwrap().start; start <= p && p < end };
+        let mut wanted: Vec<uuid::Uuid> =
+            edits.links().iter().filter(|l| inside(l.origin) || inside(l.target)).map(|l| l.id).collect();
+        let mut found_sorted = found.clone();
+        found_sorted.sort();
+        wanted.sort();
+        prop_assert_eq!(found_sorted, wanted);
+        let mut unique = found.clone();
+        unique.dedup();
+        prop_assert_eq!(unique.len(), found.len());
+    }
+}

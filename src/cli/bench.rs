@@ -10,6 +10,9 @@ pub struct BenchArgs {
     /// Only the smallest (50 KB / 100) and largest (10 MB / 100,000) case; under a minute.
     #[arg(long)]
     pub quick: bool,
+    /// Only the links case: 10,000 links between 100,000 annotations of a 10 MB document.
+    #[arg(long)]
+    pub links: bool,
     /// Print one JSON object with every figure (milliseconds, megabytes) instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -38,7 +41,8 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
         eprintln!("wrote {n} documents with {} annotations each to {}", spec.annotations, dir.display());
         return Ok(0);
     }
-    let options = crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class };
+    let options =
+        crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class, links_only: args.links };
     let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());

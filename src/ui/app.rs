@@ -86,6 +86,8 @@ pub(super) struct Views {
     pub(super) export: ExportDialog,
     /// The Retrieve window (passages across the open folder).
     pub(super) retrieve: super::retrieve::RetrieveView,
+    /// Making a link with the keyboard.
+    pub(super) link_mode: super::link_mode::LinkMode,
     /// The class dashboard.
     pub(super) dashboard: super::class_view::ClassDashboard,
     /// The code matrix window of the open folder.
@@ -812,12 +814,17 @@ impl App {
             notice: self.notice.as_ref(),
             panels: &self.panels,
             narrow: self.narrow,
+            link_prompt: self.session.as_ref().and_then(|s| self.views.link_mode.prompt(s)),
             class: self.class.as_ref().filter(|c| self.folder.as_ref().is_some_and(|f| f.root == c.root)),
         };
+        self.views.document.view.link_candidate = self.views.link_mode.candidate();
         let (views, out) = (&mut self.views, &mut self.commands);
         egui::Panel::top("menu-bar").show(ui, |ui| views.menu.ui(ui, &ctx, out));
         views.assignment.bar(ui, &ctx, out);
         egui::Panel::bottom("status-bar").show(ui, |ui| views.status.ui(ui, &ctx, out));
+        if views.link_mode.active() {
+            egui::Panel::bottom("link-mode-bar").show(ui, |ui| views.link_mode.ui(ui, ctx.session, out));
+        }
         let screen = egui_ctx.content_rect();
         if ctx.session.is_some() && ctx.panels.annotations {
             if ctx.narrow {
@@ -924,6 +931,14 @@ impl App {
         // takes focus for its caret but never wants typed text).
         let typing = ctx.egui_wants_keyboard_input() && ctx.memory(|m| m.focused()) != Some(super::doc_view::view_id());
         if typing {
+            return;
+        }
+        // While a link is being made, N, Enter, the numbers and Escape are its keys.
+        if self.views.link_mode.active() {
+            match &self.session {
+                Some(session) => self.views.link_mode.keys(ctx, session, &mut self.commands),
+                None => self.views.link_mode.cancel(),
+            }
             return;
         }
         // Escape closes an open menu or dialog first (it sees the key), and only then clears.

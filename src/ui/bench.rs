@@ -62,6 +62,8 @@ pub struct Options {
     pub quick: bool,
     /// Tiny documents and a few frames (for testing the command itself).
     pub tiny: bool,
+    /// Only the links case ([`LinksSpec`]).
+    pub links_only: bool,
     /// Only the class dashboard case.
     pub class_only: bool,
 }
@@ -94,12 +96,24 @@ impl Options {
         if self.tiny { 100_000 } else { 10_000_000 }
     }
 
+    /// The links case: a large document with many links between its annotations.
+    pub fn links_case(&self) -> LinksSpec {
+        if self.tiny {
+            LinksSpec { case: CaseSpec { name: "links", bytes: 60_000, annotations: 600 }, links: 100 }
+        } else {
+            LinksSpec { case: CaseSpec { name: "links", bytes: 10_000_000, annotations: 100_000 }, links: 10_000 }
+        }
+    }
+
     /// The folder of the corpus case.
     pub fn corpus(&self) -> CorpusSpec {
         if self.tiny { CorpusSpec::tiny() } else { CorpusSpec::full() }
     }
 
     pub fn mode(&self) -> &'static str {
+        if self.links_only {
+            return if self.tiny { "tiny-links" } else { "links" };
+        }
         if self.class_only {
             return if self.tiny { "tiny-class" } else { "class" };
         }
@@ -185,6 +199,8 @@ pub struct Report {
     pub mode: &'static str,
     pub release: bool,
     pub cases: Vec<CaseResult>,
+    /// Frames of the links case.
+    pub links: Option<LinksResult>,
     pub imports: Vec<ImportResult>,
     /// The folder case: a matrix from a cold start, opening the folder in the app, queries on it.
     pub corpus: CorpusResult,
@@ -215,6 +231,20 @@ pub fn export_measurements() -> Vec<(&'static str, ExportFn)> {
 /// Runs the benchmark. `progress` receives one line per step ("[3/9] 10 MB / 100,000: scrolling…").
 pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, Error> {
     let started = Instant::now();
+    if options.links_only {
+        let links = run_links_case(&options.links_case(), options, &mut progress)?;
+        return Ok(Report {
+            mode: options.mode(),
+            release: !cfg!(debug_assertions),
+            targets: links_targets(&links),
+            links: Some(links),
+            cases: Vec::new(),
+            imports: Vec::new(),
+            corpus: CorpusResult { spec: options.corpus(), timings: Vec::new() },
+            seconds: started.elapsed().as_secs_f64(),
+            class: None,
+        });
+    }
     if options.class_only {
         let class = run_class(options, &mut progress)?;
         return Ok(Report {
@@ -227,6 +257,7 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
             targets: vec![class.target()],
             seconds: started.elapsed().as_secs_f64(),
             class: Some(class),
+            links: None,
         });
     }
     let cases = options.cases();
@@ -249,10 +280,12 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
         }
         results.push(result);
     }
+    let links = run_links_case(&options.links_case(), options, &mut progress)?;
     let imports = run_imports(options.import_bytes(), &mut progress)?;
     let corpus = run_corpus(options.corpus(), &mut progress)?;
     let class = run_class(options, &mut progress)?;
     let mut targets = targets(&results);
+    targets.extend(links_targets(&links));
     for i in &imports {
         targets.push(Target { name: format!("import {}", i.name), value: i.ms, limit: IMPORT_LIMIT_MS, unit: "ms" });
     }
@@ -262,12 +295,152 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
         mode: options.mode(),
         release: !cfg!(debug_assertions),
         cases: results,
+        links: Some(links),
         imports,
         corpus,
         targets,
         seconds: started.elapsed().as_secs_f64(),
         class: Some(class),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links
+
+/// A document with annotations and links between them.
+#[derive(Debug, Clone)]
+pub struct LinksSpec {
+    pub case: CaseSpec,
+    pub links: usize,
+}
+
+impl LinksSpec {
+    /// "10,000 links on 10 MB".
+    pub fn label(&self) -> String {
+        format!("{} links on {}", thousands(self.links), human_bytes(self.case.bytes))
+    }
+}
+
+/// The links case's frames.
+#[derive(Debug, Clone)]
+pub struct LinksResult {
+    pub spec: LinksSpec,
+    pub links: usize,
+    pub frames: Vec<FrameStats>,
+    /// Curves and stubs drawn in the last "middle, selected" frame (what a reader sees there).
+    pub drawn: (usize, usize),
+}
+
+/// Frames of a large document whose annotations carry many links: most to a passage a few
+/// lines away (curves), some anywhere in the text (stubs at the edges). The scenarios are the
+/// document's scenarios plus one with a linked annotation selected (its links emphasised).
+fn run_links_case(spec: &LinksSpec, options: Options, progress: &mut impl FnMut(&str)) -> Result<LinksResult, Error> {
+    let mut step = 0;
+    let mut say = |what: &str| {
+        step += 1;
+        progress(&format!("[{step}/6] {}: {what}…", spec.label()));
+    };
+    let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
+    let doc_path = dir.path().join("bench-links.txt");
+    say("generating the text, annotations and links");
+    write_fixture(&spec.case, &doc_path, spec.links)?;
+    let mut bench = FrameBench::new(&doc_path, spec.case.bytes as u64)?;
+    let links = bench.app.session.as_ref().map_or(0, |s| s.edits.links().len());
+    let n = options.frames();
+    let at = |b: &FrameBench, fraction: f64| (b.doc().len_chars() as f64 * fraction) as usize;
+    let mut frames = Vec::new();
+    say("frames at the top");
+    bench.warm_up();
+    frames.push(interleaved(&mut [&mut bench], "top", n, FrameBench::frame_checked)?.remove(0));
+    say("frames in the middle");
+    let middle = at(&bench, 0.5);
+    bench.jump(middle);
+    frames.push(interleaved(&mut [&mut bench], "middle", n, FrameBench::frame_checked)?.remove(0));
+    say("frames in the middle with a linked annotation selected");
+    let session = bench.app.session.as_ref().ok_or_else(|| Error::usage("the document did not open"))?;
+    // A link whose two ends are a few lines apart, so that both are on screen: a curve, and
+    // its neighbours' curves and stubs.
+    let close = |l: &&crate::link::Link| {
+        let (o, t) = (session.edits.get(l.origin), session.edits.get(l.target));
+        o.zip(t).is_some_and(|(o, t)| o.start.abs_diff(t.start) < 300)
+    };
+    let linked = session
+        .edits
+        .links()
+        .iter()
+        .filter(close)
+        .filter_map(|l| session.edits.get(l.origin))
+        .min_by_key(|a| a.start.abs_diff(middle))
+        .map(|a| (a.id, a.start));
+    bench.app.selected = linked.map(|(id, _)| id);
+    if let Some((_, pos)) = linked {
+        bench.jump(pos);
+    }
+    frames.push(interleaved(&mut [&mut bench], "middle_selected", n, FrameBench::frame_checked)?.remove(0));
+    let drawn = &bench.app.views.document.view.drawn_links;
+    let drawn = (drawn.curves, drawn.stubs.len());
+    say("scrolling a page per frame");
+    bench.jump(at(&bench, 1.0 / 3.0));
+    frames.push(interleaved(&mut [&mut bench], "scrolling", n, FrameBench::scroll_frame)?.remove(0));
+    say("adding annotations");
+    bench.jump(middle);
+    frames.push(interleaved(&mut [&mut bench], "after_add", n, FrameBench::add_frame)?.remove(0));
+    Ok(LinksResult { spec: spec.clone(), links, frames, drawn })
+}
+
+/// Links between `annotations`: seven in ten go to an annotation at most 8 further on
+/// (usually on screen together), the rest anywhere. Only link types any code may start and end.
+fn generate_links(codebook: &Codebook, annotations: &[Annotation], count: usize, seed: u64) -> Vec<crate::link::Link> {
+    let types: Vec<&str> = codebook
+        .link_types
+        .iter()
+        .filter(|t| t.origin_codes.is_empty() && t.target_codes.is_empty())
+        .map(|t| t.id.as_str())
+        .collect();
+    let n = annotations.len();
+    if types.is_empty() || n < 2 {
+        return Vec::new();
+    }
+    let mut rng = Rng::new(seed ^ 0x11AC);
+    let mut links = Vec::with_capacity(count);
+    while links.len() < count {
+        let i = rng.below(n);
+        let j = if rng.below(10) < 7 { (i + 1 + rng.below(8)).min(n - 1) } else { rng.below(n) };
+        if i != j {
+            let kind = types[rng.below(types.len())];
+            links.push(crate::link::Link::new(kind, annotations[i].id, annotations[j].id, "bench"));
+        }
+    }
+    links
+}
+
+fn links_targets(links: &LinksResult) -> Vec<Target> {
+    let mut t = Vec::new();
+    for f in &links.frames {
+        t.push(Target { name: format!("links {} frame median", f.scenario), value: f.median_ms, limit: 4.0, unit: "ms" });
+        t.push(Target { name: format!("links {} frame p95", f.scenario), value: f.p95_ms, limit: 8.0, unit: "ms" });
+    }
+    t
+}
+
+fn frames_json(frames: &[FrameStats]) -> serde_json::Map<String, serde_json::Value> {
+    let r2 = |x: f64| (x * 100.0).round() / 100.0;
+    frames
+        .iter()
+        .map(|f| {
+            (
+                f.scenario.to_owned(),
+                serde_json::json!({
+                    "frames": f.frames,
+                    "median_ms": r2(f.median_ms),
+                    "p95_ms": r2(f.p95_ms),
+                    "max_ms": r2(f.max_ms),
+                    "layout_median_ms": r2(f.layout_median_ms),
+                    "tessellate_median_ms": r2(f.tessellate_median_ms),
+                }),
+            )
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,7 +781,7 @@ fn run_case(
     let dir = tempfile::tempdir().map_err(|e| Error::io(Path::new("."), "cannot create a temporary folder", e))?;
     let doc_path = dir.path().join(format!("bench-{}.txt", spec.name));
     say("generating the text and annotations");
-    let (document_bytes, annotations) = write_fixture(spec, &doc_path)?;
+    let (document_bytes, annotations) = write_fixture(spec, &doc_path, 0)?;
     reset_peak_rss();
 
     say("opening");
@@ -936,23 +1109,7 @@ impl Report {
             .cases
             .iter()
             .map(|c| {
-                let frames: serde_json::Map<String, serde_json::Value> = c
-                    .frames
-                    .iter()
-                    .map(|f| {
-                        (
-                            f.scenario.to_owned(),
-                            serde_json::json!({
-                                "frames": f.frames,
-                                "median_ms": r2(f.median_ms),
-                                "p95_ms": r2(f.p95_ms),
-                                "max_ms": r2(f.max_ms),
-                                "layout_median_ms": r2(f.layout_median_ms),
-                                "tessellate_median_ms": r2(f.tessellate_median_ms),
-                            }),
-                        )
-                    })
-                    .collect();
+                let frames = frames_json(&c.frames);
                 let timings: serde_json::Map<String, serde_json::Value> =
                     c.timings.iter().map(|t| (format!("{}_ms", t.name), serde_json::json!(r2(t.ms)))).collect();
                 serde_json::json!({
@@ -981,6 +1138,16 @@ impl Report {
             .iter()
             .map(|i| serde_json::json!({"name": i.name, "bytes": i.bytes, "ms": r2(i.ms), "outcome": i.outcome}))
             .collect();
+        let links = self.links.as_ref().map(|l| {
+            serde_json::json!({
+                "label": l.spec.label(),
+                "document_mb": r2(l.spec.case.bytes as f64 / 1e6),
+                "annotations": l.spec.case.annotations,
+                "links": l.links,
+                "frame": frames_json(&l.frames),
+                "drawn_middle_selected": {"curves": l.drawn.0, "stubs": l.drawn.1},
+            })
+        });
         let class = self.class.as_ref().map(|c| {
             serde_json::json!({
                 "students": c.students,
@@ -994,6 +1161,7 @@ impl Report {
         let corpus: serde_json::Map<String, serde_json::Value> =
             self.corpus.timings.iter().map(|t| (format!("{}_ms", t.name), serde_json::json!(r2(t.ms)))).collect();
         serde_json::json!({
+            "links_case": links,
             "class": class,
             "imports": imports,
             "corpus": {
@@ -1024,6 +1192,13 @@ impl Report {
             if self.release { "release" } else { "debug" },
             self.seconds
         );
+        if self.cases.is_empty() && self.links.is_some() {
+            // The links case alone (`--links`).
+            self.links_text(&mut s);
+            let _ = writeln!(s);
+            self.targets_text(&mut s);
+            return s;
+        }
         let _ = writeln!(s);
         // `--class` measures the class dashboard alone.
         if !self.cases.is_empty() {
@@ -1106,6 +1281,35 @@ impl Report {
             );
             let _ = writeln!(s);
         }
+        if self.links.is_some() {
+            self.links_text(&mut s);
+            let _ = writeln!(s);
+        }
+        self.targets_text(&mut s);
+        s
+    }
+
+    /// The links case's table (nothing when it did not run).
+    fn links_text(&self, s: &mut String) {
+        use std::fmt::Write;
+        if let Some(l) = &self.links {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{} ({} annotations; {} curves and {} stubs drawn with a linked annotation selected), ms: median / p95",
+                l.spec.label(),
+                thousands(l.spec.case.annotations),
+                l.drawn.0,
+                l.drawn.1
+            );
+            for f in &l.frames {
+                let _ = writeln!(s, "  {:<18}{:>16}", f.scenario, format!("{:.2} / {:.2}", f.median_ms, f.p95_ms));
+            }
+        }
+    }
+
+    fn targets_text(&self, s: &mut String) {
+        use std::fmt::Write;
         let _ = writeln!(s, "Targets");
         for t in &self.targets {
             let _ = writeln!(
@@ -1119,7 +1323,6 @@ impl Report {
                 t.unit
             );
         }
-        s
     }
 }
 
@@ -1139,22 +1342,27 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb * 1024.0 / 1e6)
 }
 
-/// Writes the case's document and sidecar; returns (document bytes, annotations).
-fn write_fixture(spec: &CaseSpec, doc_path: &Path) -> Result<(usize, usize), Error> {
+/// Writes the case's document and sidecar (with `links` links); returns (document bytes,
+/// annotations).
+fn write_fixture(spec: &CaseSpec, doc_path: &Path, links: usize) -> Result<(usize, usize), Error> {
     let seed = spec.bytes as u64;
     let text = generate_text(spec.bytes, seed);
     std::fs::write(doc_path, &text).map_err(|e| Error::io(doc_path, "cannot write the generated document", e))?;
     let mut doc = Document::from_text(text);
     doc.set_path(doc_path.to_path_buf());
     let codebook = Codebook::default();
-    let annotations = generate_annotations(&doc, &codebook, spec.annotations, seed);
+    let mut annotations = generate_annotations(&doc, &codebook, spec.annotations, seed);
+    // In text order, so that "near in the list" is near in the text for the links.
+    annotations.sort_by_key(Annotation::sort_key);
     let count = annotations.len();
-    let sidecar = Sidecar::new(
+    let links = generate_links(&codebook, &annotations, links, seed);
+    let mut sidecar = Sidecar::new(
         DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() },
         "bench",
         codebook,
         annotations,
     );
+    sidecar.links = links;
     sidecar::save(&sidecar::default_path(doc_path), &sidecar, None)?;
     Ok((doc.text().len(), count))
 }

@@ -20,6 +20,8 @@ use crate::edits::Action;
 use crate::error::Error;
 use crate::session::{FOLDER_CODEBOOK, Session};
 
+mod link_types;
+
 /// What to do with a code that is being deleted or merged.
 struct Removal {
     code: String,
@@ -65,6 +67,9 @@ pub struct CodebookEditor {
     show_save: bool,
     /// A code clicked in the list, selected once the frame's edits are applied.
     want_select: Option<String>,
+    /// The link types part, and whether it is shown instead of the codes.
+    link_types: link_types::LinkTypesEditor,
+    showing_link_types: bool,
 }
 
 impl CodebookEditor {
@@ -161,6 +166,14 @@ impl CodebookEditor {
             egui::Frame::group(ui.style()).show(ui, |ui| self.save_section(ui, session, out));
         }
         ui.separator();
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.showing_link_types, false, format!("Codes ({})", cb.codes.len()));
+            ui.selectable_value(&mut self.showing_link_types, true, format!("Link types ({})", cb.link_types.len()));
+        });
+        if self.showing_link_types {
+            self.link_types.ui(ui, session, out);
+            return;
+        }
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(270.0);

@@ -84,6 +84,8 @@ pub enum UiCommand {
     ToggleFolderPanel,
     /// Open the Retrieve window (passages across the open folder).
     ShowRetrieve,
+    /// Start making a link from the selected annotation with the keyboard.
+    LinkFromSelected,
     /// Open the class dashboard (a class folder with an answer key).
     ClassDashboard,
     /// Open the code matrix of the open folder.
@@ -102,7 +104,7 @@ const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 32] = [
+    pub const ALL: [UiCommand; 33] = [
         UiCommand::Open,
         UiCommand::ShowAssignment,
         UiCommand::HandIn,
@@ -121,6 +123,7 @@ impl UiCommand {
         UiCommand::NextAnnotation,
         UiCommand::PreviousAnnotation,
         UiCommand::DeleteSelected,
+        UiCommand::LinkFromSelected,
         UiCommand::TextBigger,
         UiCommand::TextSmaller,
         UiCommand::ZoomIn,
@@ -165,6 +168,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => "Show/hide the annotation panel",
             UiCommand::ToggleFolderPanel => "Show/hide the list of documents",
             UiCommand::ShowRetrieve => "Retrieve passages…",
+            UiCommand::LinkFromSelected => "Link from selected annotation…",
             UiCommand::ClassDashboard => "Class dashboard…",
             UiCommand::ShowMatrix => "Code matrix…",
             UiCommand::EditVariables => "Document variables…",
@@ -190,7 +194,8 @@ impl UiCommand {
             | UiCommand::FindInFolder
             | UiCommand::NextAnnotation
             | UiCommand::PreviousAnnotation
-            | UiCommand::DeleteSelected => (Menu::Edit, 1),
+            | UiCommand::DeleteSelected
+            | UiCommand::LinkFromSelected => (Menu::Edit, 1),
             UiCommand::TextBigger | UiCommand::TextSmaller | UiCommand::ZoomIn | UiCommand::ZoomOut | UiCommand::ZoomReset => {
                 (Menu::View, 0)
             }
@@ -231,6 +236,7 @@ impl UiCommand {
             UiCommand::FocusFolder => k(Modifiers::SHIFT, Key::F6),
             UiCommand::ToggleAnnotationPanel => k(CMD_SHIFT, Key::P),
             UiCommand::ToggleFolderPanel => k(CMD_SHIFT, Key::L),
+            UiCommand::LinkFromSelected => k(CMD, Key::L),
             _ => None,
         }
     }

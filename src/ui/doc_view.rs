@@ -17,6 +17,9 @@ use crate::codebook::{Codebook, Cue};
 use crate::document::{Document, Span};
 use crate::edits::Edits;
 
+mod links;
+pub use links::{DrawnLinks, link_colour};
+
 /// A caret with an anchor; the selection is the span between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -40,6 +43,8 @@ pub enum DocEvent {
     SelectAnnotation(Uuid),
     /// The reader clicked plain text.
     ClearAnnotation,
+    /// The reader clicked a link's stub at the edge: go to the annotation at its other end.
+    FollowLink(Uuid),
 }
 
 /// How the view draws this frame.
@@ -100,6 +105,17 @@ pub struct DocView {
     /// The first and last paragraph drawn in the last frame (for tests and benchmarks).
     pub visible_paragraphs: (usize, usize),
     pub has_focus: bool,
+    links: links::LinkLayer,
+    /// The links drawn in the last frame (for tests and benchmarks).
+    pub drawn_links: DrawnLinks,
+    /// The annotation proposed as a new link's target (outlined while a link is being made
+    /// with the keyboard).
+    pub link_candidate: Option<Uuid>,
+    /// The last `scroll_to` and how many more frames it is kept while the paragraphs around
+    /// it are measured (estimated heights would otherwise leave the target off screen).
+    settling: Option<(usize, u8)>,
+    /// The height of the view in the last frame.
+    viewport_height: f32,
 }
 
 const FLASH: Duration = Duration::from_millis(900);
@@ -197,8 +213,13 @@ impl DocView {
 
         let mut scroll = egui::ScrollArea::vertical().id_salt("document-scroll").auto_shrink([false, false]);
         if let Some(pos) = self.scroll_to.take() {
+            self.settling = match self.settling {
+                Some((at, left)) if at == pos => Some((at, left)),
+                _ => Some((pos, 6)),
+            };
             let p = doc.paragraph_at(pos);
-            let y = (self.tops.get(p).copied().unwrap_or(0.0) - 80.0).max(0.0);
+            // Not past the end: the scroll area would pull the view back over a few frames.
+            let y = (self.tops.get(p).copied().unwrap_or(0.0) - 80.0).min(total - self.viewport_height).max(0.0);
             scroll = scroll.vertical_scroll_offset(y);
         } else if let Some(pos) = self.scroll_to_top.take() {
             let p = doc.paragraph_at(pos.min(doc.len_chars()));
@@ -239,6 +260,15 @@ impl DocView {
                 self.tops_dirty = true;
                 ui.ctx().request_repaint();
             }
+            self.viewport_height = viewport.height();
+            // Measuring moved the text: scroll to the same place again, a few frames at most.
+            self.settling = match self.settling.take() {
+                Some((pos, left)) if left > 0 && (changed || !(first..p).contains(&doc.paragraph_at(pos))) => {
+                    self.scroll_to = Some(pos);
+                    Some((pos, left - 1))
+                }
+                _ => None,
+            };
             // Interaction over the whole visible column.
             let rect = Rect::from_min_max(
                 pos2(ui.max_rect().min.x, origin.y + viewport.min.y),
@@ -248,6 +278,7 @@ impl DocView {
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Document text"));
             self.paint(ui, doc, edits, codebook, selected, filter);
             self.handle_pointer(ui, &response, doc, edits, &mut events);
+            self.paint_links(ui, doc, edits, selected, (origin.x, origin.x + width), &mut events);
             if response.has_focus() {
                 ui.memory_mut(|m| {
                     m.set_focus_lock_filter(

@@ -52,6 +52,7 @@ impl DocumentArea {
                 out.push(match e {
                     DocEvent::SelectAnnotation(id) => Command::Select(Some(id), false),
                     DocEvent::ClearAnnotation => Command::Select(None, false),
+                    DocEvent::FollowLink(id) => Command::Select(Some(id), true),
                 });
             }
         } else if ctx.opening.is_some() {

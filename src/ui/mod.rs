@@ -23,6 +23,7 @@ pub mod doc_view;
 pub mod document;
 pub mod find_folder;
 pub mod folder_load;
+pub mod link_mode;
 pub mod matrix_view;
 pub mod menu;
 pub mod panel;

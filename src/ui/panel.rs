@@ -371,6 +371,15 @@ fn links(
                 commands.push(Command::Apply(Action::DeleteLink(l.id)));
             }
         });
+        ui.label(RichText::new(format!("by {}, {}", l.coder, when(&l.created))).small().weak());
+        // Typing is one undo step per pause, as for annotation notes.
+        let mut note = l.note.clone();
+        let r = ui.add(egui::TextEdit::singleline(&mut note).hint_text("Note on this link").desired_width(f32::INFINITY));
+        r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("Note on link {text}")));
+        if r.changed() {
+            commands.push(Command::Apply(Action::SetLinkNote { id: l.id, note }));
+        }
+        ui.add_space(4.0);
     }
     if cb.link_types.is_empty() {
         ui.label(RichText::new("This codebook has no link types.").weak().small());
@@ -395,6 +404,12 @@ fn links(
             d.insert_temp(key, draft);
         }
     });
+}
+
+/// An RFC 3339 time as "2026-03-14 09:26" (what a reader needs of it).
+fn when(rfc3339: &str) -> String {
+    let shown: String = rfc3339.chars().take(16).collect();
+    shown.replacen('T', " ", 1)
 }
 
 fn legend(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {

@@ -105,6 +105,17 @@ impl App {
             UiCommand::CompareCoders => self.open_compare(),
             UiCommand::EditCodebook => self.views.codebook.open = true,
             UiCommand::ShowRetrieve => self.views.retrieve.open = true,
+            UiCommand::LinkFromSelected => {
+                match self.views.link_mode.start(self.session.as_ref(), self.selected) {
+                    // The keys go to linking, not to a text field that had them.
+                    Ok(()) => ctx.memory_mut(|m| {
+                        if let Some(id) = m.focused() {
+                            m.surrender_focus(id);
+                        }
+                    }),
+                    Err(text) => self.notice = Some(Notice { text, is_error: false }),
+                }
+            }
             UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
             UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::EditVariables => self.views.variables.open = true,

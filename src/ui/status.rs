@@ -19,6 +19,11 @@ impl StatusBar {
                 ui.label("No document open");
                 return;
             };
+            if let Some(prompt) = &ctx.link_prompt {
+                // While linking, the keys to press come first and stand out.
+                ui.label(RichText::new(prompt).strong().color(ui.visuals().strong_text_color()));
+                ui.separator();
+            }
             ui.strong(session.doc.file_name());
             ui.separator();
             if session.doc.encoding_warning().is_some() {

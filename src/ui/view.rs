@@ -53,6 +53,8 @@ pub struct ViewCtx<'a> {
     /// The window is narrower than [`super::app::NARROW_WIDTH`]: the annotation panel is a
     /// drawer under the text.
     pub narrow: bool,
+    /// While a link is being made with the keyboard: what to press (for the status bar).
+    pub link_prompt: Option<String>,
     /// The opened folder's class manifest and students, when it is a class folder.
     pub class: Option<&'a super::class_view::ClassInfo>,
 }
