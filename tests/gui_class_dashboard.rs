@@ -165,7 +165,7 @@ fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_
     harness.run_steps(2);
     harness.get_by_label("speech.txt").click();
     harness.run_steps(2);
-    harness.get_by_label_contains("The bridge must be rebuilt");
+    harness.get_by_label("\"The bridge must be rebuilt\"");
     assert!(harness.query_by_label("found by 1 of 4").is_some(), "the bridge was found by zoltan only");
     harness.get_by_label("1 of 4 students");
 
@@ -182,6 +182,57 @@ fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_
     assert_eq!(data.key_name.as_deref(), Some("teacher"));
     assert_eq!(data.scores.len(), 1);
     assert_eq!((data.scores[0].1.total.found, data.scores[0].1.total.missed), (3, 1));
+}
+
+#[test]
+fn the_passages_heatmap_shades_each_key_passage_by_who_found_it_and_lists_who_missed_it() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("Passages").click();
+    harness.run_steps(2);
+    harness.get_by_label("speech.txt").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Legend: blue shading is the share of the 4 students");
+    // Counted by hand from the marks above: the taxes by zoltan, anouk (part of it) and carmen;
+    // the bridge by zoltan; the town and the jobs by zoltan and carmen.
+    harness.get_by_label("Key passage \"Taxes will fall next year\" (Prediction): found by 3 of 4");
+    harness.get_by_label("Key passage \"The bridge must be rebuilt\" (Demand): found by 1 of 4");
+    harness.get_by_label_contains("Key passage \"Our town is the finest in the valley\" (");
+    assert!(
+        harness
+            .get_by_label_contains("Key passage \"Our town is the finest in the valley\"")
+            .accesskit_node()
+            .label()
+            .unwrap()
+            .ends_with(": found by 2 of 4")
+    );
+    harness.get_by_label("Key passage \"Jobs will return soon\" (Prediction): found by 2 of 4");
+    // anouk's call to vote is in no key: one student, as a demand.
+    harness.get_by_label("Not in the key \"Vote for me on Sunday\": marked by 1 of 4 students (Demand x1)");
+
+    harness.get_by_label("Key passage \"The bridge must be rebuilt\" (Demand): found by 1 of 4").click();
+    harness.run_steps(2);
+    harness.get_by_label("Found it: zoltan");
+    harness.get_by_label("Missed it: anouk, bertil, carmen");
+    harness.get_by_label("Not in the key \"Vote for me on Sunday\": marked by 1 of 4 students (Demand x1)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Marked it: anouk");
+
+    // In anonymous mode the lists give pseudonyms (anouk A, bertil B, carmen C, zoltan D).
+    harness.get_by_label("Anonymous (Student A, B, ...)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Key passage \"Taxes will fall next year\" (Prediction): found by 3 of 4").click();
+    harness.run_steps(2);
+    harness.get_by_label("Found it: Student A, Student C, Student D");
+    harness.get_by_label("Missed it: Student B");
+    assert_no_name(&harness, "the heatmap with a passage picked");
+
+    // The letter has its own passages; the pick does not carry over.
+    // (The folder's list names the letter too; the dashboard's button is drawn last.)
+    harness.get_all_by_label("letter.md").last().unwrap().click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Key passage \"Readers will come back\" (Prediction): found by 2 of 4");
+    assert!(harness.query_by_label_contains("Found it:").is_none());
 }
 
 #[test]
@@ -239,6 +290,31 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     harness.get_by_label("Close window").click();
     harness.run_steps(2);
 
+    // The code matrix with coders as columns names them by pseudonym.
+    harness.state_mut().matrix_mut().cols = "coder".into();
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Code matrix").click();
+    gui_support::step_until_shown(&mut harness, "column Student C");
+    // carmen's marks: two predictions on the speech.
+    harness.get_by_label("Prediction x Student C: 2");
+    assert_no_name(&harness, "the code matrix by coder");
+    harness.state_mut().matrix_mut().open = false;
+    harness.run_steps(2);
+
+    // Find in folder lists the matches of the class's texts, naming nobody.
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Find in folder").click();
+    harness.run_steps(2);
+    harness.state_mut().find_folder_mut().text = "will".into();
+    harness.run_steps(1);
+    harness.get_by_label("Find matches").click();
+    gui_support::step_until_shown(&mut harness, "3 match(es) in 2 document(s)");
+    assert_no_name(&harness, "find in folder");
+    harness.state_mut().find_folder_mut().open = false;
+    harness.run_steps(2);
+
     // Off again: the names come back.
     harness.get_by_label("Coders").click();
     harness.run_steps(2);
@@ -290,5 +366,72 @@ fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() 
     assert!(text.lines().nth(1).unwrap().starts_with("Student A,0.00,33.33,16.67,3.33,"), "{text}");
     for name in STUDENTS {
         assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
+    }
+}
+
+/// Every text an export wrote: a file, every entry of a zip (xlsx, qdpx), or every file of a
+/// folder (brat).
+fn written_text(path: &Path) -> String {
+    if path.is_dir() {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(path).unwrap() {
+            all.push_str(&written_text(&entry.unwrap().path()));
+        }
+        return all;
+    }
+    let bytes = std::fs::read(path).unwrap();
+    if bytes.starts_with(b"PK") {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut all = String::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            all.push_str(entry.name());
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut raw).unwrap();
+            all.push_str(&String::from_utf8_lossy(&raw));
+        }
+        return all;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn exports_made_in_anonymous_mode_name_no_student() {
+    use marginalia::export::Format;
+    let (dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, true);
+    harness.get_by_label("Student A on speech.txt: 33 %");
+    let out_dir = dir.path().join("exports");
+    std::fs::create_dir(&out_dir).unwrap();
+    for format in Format::ALL {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+        harness.run_steps(2);
+        let ext = format.extension();
+        let out = out_dir.join(if ext.is_empty() { format!("{format:?}") } else { format!("class.{ext}") });
+        {
+            let dialog = harness.state_mut().export_dialog_mut();
+            dialog.format = format;
+            dialog.whole_folder = true;
+            dialog.out = out.display().to_string();
+        }
+        harness.run_steps(2);
+        harness.get_by_label_contains("Anonymous mode is on: students are named by their pseudonyms");
+        harness.get_by_label("Export").click();
+        step_until(&mut harness, "the export is written", |h| {
+            h.state().export_dialog().outcome.is_some() && !h.state().export_dialog().running
+        });
+        let outcome = harness.state().export_dialog().outcome.as_ref().unwrap();
+        assert!(outcome.is_ok(), "{format:?}: {outcome:?}");
+        let text = written_text(&out);
+        // Every student's marks are in, by pseudonym (brat and SemEval files have no coder).
+        assert!(
+            matches!(format, Format::Brat | Format::Semeval) || text.contains("Student A") && text.contains("Student B"),
+            "{format:?} names the pseudonyms:\n{text}"
+        );
+        for name in STUDENTS {
+            assert!(!text.to_lowercase().contains(name), "the anonymous {format:?} export names {name}");
+        }
+        harness.state_mut().export_dialog_mut().open = false;
+        harness.run_steps(2);
     }
 }

@@ -273,6 +273,31 @@ pub fn without_key(corpus: &mut crate::corpus::Corpus) -> Option<String> {
     removed.then_some(key)
 }
 
+/// Renames the coders of a read folder by `aliases` (real name -> pseudonym; names not in it
+/// are kept, the answer key among them): every sidecar's coder and file name, every
+/// annotation's and link's coder. Whatever is written from the folder afterwards (an export in
+/// anonymous mode) then names no student.
+pub fn anonymize_corpus(corpus: &mut crate::corpus::Corpus, aliases: &BTreeMap<String, String>) {
+    if aliases.is_empty() {
+        return;
+    }
+    let rename = |name: &mut String| {
+        if let Some(alias) = aliases.get(name.as_str()) {
+            *name = alias.clone();
+        }
+    };
+    for doc in &mut corpus.documents {
+        for s in &mut doc.sidecars {
+            if let Some(alias) = aliases.get(&s.sidecar.coder) {
+                s.path = crate::sidecar::coder_path(&doc.path, alias);
+            }
+            rename(&mut s.sidecar.coder);
+            s.sidecar.annotations.iter_mut().for_each(|a| rename(&mut a.coder));
+            s.sidecar.links.iter_mut().for_each(|l| rename(&mut l.coder));
+        }
+    }
+}
+
 /// Checks a due date: `YYYY-MM-DD` or an RFC 3339 time.
 pub fn check_due(due: &str) -> Result<(), Error> {
     let date = time::macros::format_description!("[year]-[month]-[day]");
@@ -519,6 +544,38 @@ mod tests {
         for bad in ["../speech.txt", "a/speech.txt", ".hidden.txt", "speech.exe", "speech.txt.annotations.ron", "c:x.txt"] {
             assert!(!is_plain_text_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_anonymized_folder_names_students_by_pseudonym_and_keeps_the_key() {
+        use crate::annotation::Annotation;
+        use crate::document::Span;
+        use crate::sidecar::{self, DocumentRef, Sidecar};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("speech.txt");
+        std::fs::write(&path, "Taxes will fall. Vote on Sunday.\n").unwrap();
+        let doc = Document::open(&path).unwrap();
+        for coder in ["zoe", "anouk", "teacher"] {
+            let a = Annotation::new(&doc, Span::new(0, 5), "prediction", coder);
+            let doc_ref =
+                DocumentRef { file_name: doc.file_name(), fingerprint: doc.fingerprint().to_owned(), length: doc.len_chars() };
+            let sidecar = Sidecar::new(doc_ref, coder, Codebook::default(), vec![a]);
+            sidecar::save(&sidecar::coder_path(&path, coder), &sidecar, None).unwrap();
+        }
+        let mut corpus = crate::corpus::load(dir.path()).unwrap();
+        let aliases = pseudonyms(&["zoe".to_owned(), "anouk".to_owned()]);
+        anonymize_corpus(&mut corpus, &aliases);
+        let mut seen: Vec<(String, String, String)> = corpus.documents[0]
+            .sidecars
+            .iter()
+            .map(|s| {
+                let file = s.path.file_name().unwrap().to_string_lossy().into_owned();
+                (s.sidecar.coder.clone(), s.sidecar.annotations[0].coder.clone(), file)
+            })
+            .collect();
+        seen.sort();
+        let want = |c: &str| (c.to_owned(), c.to_owned(), format!("speech.txt.{c}.annotations.ron"));
+        assert_eq!(seen, [want("Student A"), want("Student B"), want("teacher")]);
     }
 
     #[test]

@@ -219,6 +219,10 @@ impl App {
     }
 
     /// File > Export's dialog (tests type the output path into it).
+    pub fn export_dialog(&self) -> &ExportDialog {
+        &self.views.export
+    }
+
     pub fn export_dialog_mut(&mut self) -> &mut ExportDialog {
         &mut self.views.export
     }
@@ -851,7 +855,7 @@ impl App {
         views.export.ui(ui, &ctx, out);
         views.dashboard.ui(ui, &ctx, out);
         views.retrieve.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), ctx.aliases(), out);
-        views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), out);
+        views.matrix.ui(&egui_ctx, ctx.folder.map(|f| f.root.as_path()), self.corpus.as_ref(), ctx.aliases(), out);
         views.variables.ui(&egui_ctx, ctx.folder, out);
         let fallback;
         let codebook = match (ctx.session, self.corpus.as_deref()) {

@@ -58,7 +58,7 @@ impl App {
     }
 
     /// Real name → pseudonym of every student while anonymous mode is on; empty otherwise.
-    fn aliases(&self) -> std::collections::BTreeMap<String, String> {
+    pub(super) fn aliases(&self) -> std::collections::BTreeMap<String, String> {
         match (&self.class, self.settings.anonymous) {
             (Some(class), true) => class.pseudonyms(),
             _ => Default::default(),

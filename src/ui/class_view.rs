@@ -5,8 +5,10 @@
 //!   one), the mean, and the grade on the rubric's scale, sorted by a click on a heading; a
 //!   click on a cell opens that student's work on that text beside the key in the compare view;
 //! - a bar chart of the class per code (mean F1, or the share of the key's passages found);
-//! - per text, the key's passages with how many students found each, least found first, and
-//!   the marks that are not in the key gathered by overlap, most students first;
+//! - per text, a heatmap on the text (each key passage shaded by the share of students who found
+//!   it, the marks not in the key underlined; a click lists who found and who missed a passage,
+//!   see [`super::class_heatmap`]), and the key's passages with how many students found each,
+//!   least found first, and the marks that are not in the key gathered by overlap;
 //! - the rubric (points per code, the scale) and a comment per student, saved in `class.ron`;
 //! - anonymous mode: every student shown by their pseudonym (also in the compare view and in
 //!   what the dashboard exports while it is on).
@@ -23,6 +25,7 @@ use std::sync::mpsc::Sender;
 
 use egui::{Color32, RichText, Sense};
 
+use super::class_heatmap::{HeatInput, Heatmap, Picked, describe};
 use super::command::Command;
 use super::compare::CompareView;
 use super::doc_view::code_colour;
@@ -306,6 +309,8 @@ pub struct ClassDashboard {
     pub edited: bool,
     /// A student's work to open beside the key once their text has opened: (text, student).
     pub pending_pair: Option<(PathBuf, String)>,
+    /// The heatmap on the text of the passages tab.
+    heatmap: Heatmap,
     /// The table as last computed, and for what (it is drawn every frame).
     table_cache: Option<(TableKey, Vec<TableRow>)>,
     /// Counts the changes of the grades, the rubric and the comments.
@@ -747,16 +752,40 @@ impl ClassDashboard {
                 ui.selectable_value(&mut text, i, t.document.file_name());
             }
         });
-        let Some(summary) = l.passages.get(text) else { return };
+        if text != self.text {
+            self.heatmap.picked = None;
+        }
+        let (Some(summary), Some(graded_text)) = (l.passages.get(text), l.graded.texts.get(text)) else { return };
         let n = l.graded.students.len();
         let code_name = |id: &str| l.codes.iter().find(|(c, _)| c == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone());
+        let shown: Vec<String> = l.graded.students.iter().map(|s| self.shown(&names, anonymous, s)).collect();
         let who = |students: &[usize]| -> String {
-            let shown: Vec<String> =
-                students.iter().filter_map(|&s| l.graded.students.get(s)).map(|s| self.shown(&names, anonymous, s)).collect();
-            shown.join(", ")
+            let names: Vec<&str> = students.iter().filter_map(|&s| shown.get(s)).map(String::as_str).collect();
+            names.join(", ")
         };
+        let input = HeatInput { text, document: &graded_text.document, summary, students: n, code_name: &code_name };
+        let max_height = (ui.available_height() * 0.5).max(160.0);
+        self.heatmap.ui(ui, &input, max_height);
+        match self.heatmap.picked {
+            Some(picked @ Picked::Key(i)) if i < summary.key.len() => {
+                let found = &summary.key[i].found_by;
+                let missed: Vec<usize> = (0..n).filter(|s| !found.contains(s)).collect();
+                ui.strong(describe(&input, picked));
+                let none = |s: String| if s.is_empty() { "nobody".to_owned() } else { s };
+                ui.label(format!("Found it: {}", none(who(found))));
+                ui.label(format!("Missed it: {}", none(who(&missed))));
+            }
+            Some(picked @ Picked::Extra(i)) if i < summary.extra.len() => {
+                ui.strong(describe(&input, picked));
+                ui.label(format!("Marked it: {}", who(&summary.extra[i].students)));
+            }
+            _ => {
+                ui.label(RichText::new("Click a passage in the text to see who found it and who missed it.").weak());
+            }
+        }
+        ui.separator();
         egui::ScrollArea::vertical().id_salt("class-passages").show(ui, |ui| {
-            ui.strong("The key's passages, least found first");
+            ui.strong("What did most of you miss? The key's passages, least found first");
             for k in &summary.key {
                 let found = k.found_by.len();
                 ui.horizontal(|ui| {

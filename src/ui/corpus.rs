@@ -403,6 +403,8 @@ impl ExportDialog {
             format: self.format,
             options: Options { excel: self.excel, jsonl: self.jsonl, include_empty: self.include_empty },
             out: PathBuf::from(self.out.trim()),
+            // Filled in by the app from the anonymous setting.
+            aliases: Default::default(),
         }
     }
 
@@ -411,6 +413,7 @@ impl ExportDialog {
             return;
         }
         let (document, folder) = (ctx.document_path(), ctx.folder.map(|f| f.root.as_path()));
+        let anonymous = ctx.aliases().is_some();
         let ctx = ui.ctx().clone();
         let mut open = self.open;
         egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(&ctx, |ui| {
@@ -441,6 +444,9 @@ impl ExportDialog {
                     && let Some(s) = source
                 {
                     self.suggest(s);
+                }
+                if anonymous {
+                    ui.label("Anonymous mode is on: students are named by their pseudonyms in the export.");
                 }
                 ui.label(if self.format.writes_folder() { "Output folder:" } else { "Output file:" });
                 let r = ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(420.0));

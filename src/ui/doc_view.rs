@@ -845,7 +845,7 @@ fn strengthen(c: Color32, dark: bool) -> Color32 {
 }
 
 /// For the chars `s..e` of a galley: each row's rect with the x range covered.
-fn row_segments(galley: &Galley, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
+pub(super) fn row_segments(galley: &Galley, s: usize, e: usize) -> Vec<(Rect, f32, f32)> {
     let mut out = Vec::new();
     let mut row_start = 0usize;
     for row in &galley.rows {

@@ -141,8 +141,16 @@ impl MatrixView {
         self.running = None;
     }
 
-    /// Draws the window (when open) for the open `folder` and its read `corpus`.
-    pub fn ui(&mut self, ctx: &egui::Context, folder: Option<&Path>, corpus: Option<&Arc<Corpus>>, out: &mut Vec<Command>) {
+    /// Draws the window (when open) for the open `folder` and its read `corpus`. `aliases`:
+    /// coders to show by a pseudonym (a class in anonymous mode).
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        folder: Option<&Path>,
+        corpus: Option<&Arc<Corpus>>,
+        aliases: Option<&std::collections::BTreeMap<String, String>>,
+        out: &mut Vec<Command>,
+    ) {
         self.poll(ctx);
         let mut open = self.open;
         egui::Window::new("Code matrix").open(&mut open).default_size([860.0, 620.0]).show(ctx, |ui| {
@@ -204,6 +212,22 @@ impl MatrixView {
                 }
                 Ok((m, names)) => {
                     let query = shown.query.clone();
+                    // Coders as columns are shown by their pseudonyms; cells are picked by
+                    // index, so what a click retrieves is unchanged.
+                    let renamed;
+                    let m = match aliases {
+                        Some(aliases) if query.cols == Axis::Coder => {
+                            let mut shown = m.clone();
+                            for c in &mut shown.cols {
+                                if let Some(alias) = aliases.get(c.as_str()) {
+                                    *c = alias.clone();
+                                }
+                            }
+                            renamed = shown;
+                            &renamed
+                        }
+                        _ => m,
+                    };
                     ui.label(
                         RichText::new("Darker cells hold more; every cell shows its figure. Click a cell to list its passages, a name to chart its row or column.")
                             .small(),

@@ -11,6 +11,7 @@ pub mod app;
 pub mod assignment;
 pub mod bench;
 pub mod bidi;
+mod class_heatmap;
 mod class_run;
 pub mod class_view;
 pub mod codebook_editor;

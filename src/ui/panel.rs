@@ -218,7 +218,7 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
             out.push(Command::Apply(Action::Delete(a.id)));
         }
     });
-    ui.label(RichText::new(format!("by {} · {}", a.coder, a.modified)).small().weak());
+    ui.label(RichText::new(format!("by {} · {}", ctx.coder_name(&a.coder), a.modified)).small().weak());
     links(session, a, cb, ui, out);
 }
 

@@ -66,8 +66,10 @@ impl App {
                 }
             }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
-            Command::StartExport(request) => {
+            Command::StartExport(mut request) => {
                 self.views.export.started();
+                // In anonymous mode the export names students by their pseudonyms.
+                request.aliases = self.aliases();
                 self.submit(Job::Export(request));
             }
             Command::CancelExport => self.worker.cancel_export(),

@@ -37,7 +37,7 @@ impl StatusBar {
             if orphans > 0 {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("{orphans} orphaned"));
             }
-            if ui.link(format!("coder: {}", session.coder)).on_hover_text("Change your name").clicked() {
+            if ui.link(format!("coder: {}", ctx.coder_name(&session.coder))).on_hover_text("Change your name").clicked() {
                 out.push(UiCommand::ChangeName.into());
             }
             let mut done = session.edits.done();

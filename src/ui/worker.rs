@@ -49,6 +49,8 @@ pub struct ExportRequest {
     pub format: Format,
     pub options: Options,
     pub out: PathBuf,
+    /// Coder → pseudonym (a class in anonymous mode): the rows name coders by these.
+    pub aliases: std::collections::BTreeMap<String, String>,
 }
 
 /// Work for the background thread.
@@ -345,6 +347,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             let result = crate::corpus::load(&request.source).and_then(|mut corpus| {
                 // A class's answer key is not a coder: exports leave it out, and say so.
                 let key = crate::class::without_key(&mut corpus);
+                crate::class::anonymize_corpus(&mut corpus, &request.aliases);
                 export::write(&corpus, request.format, &request.options, &request.out, &|n, of| {
                     // A message per percent is plenty for a progress bar.
                     let step = (of / 100).max(1);
