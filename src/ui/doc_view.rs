@@ -206,7 +206,9 @@ impl DocView {
         style: &ViewStyle,
     ) -> Vec<DocEvent> {
         let mut events = Vec::new();
-        let width = style.line_width.min(ui.available_width() - 24.0).max(120.0);
+        // Links are drawn in the margin right of the text: keep room for their names.
+        let gutter = if edits.links().is_empty() { 24.0 } else { 110.0 };
+        let width = style.line_width.min(ui.available_width() - gutter).max(120.0);
         self.prepare(ui, doc, style, width);
         self.recompute_tops();
         let total = *self.tops.last().unwrap_or(&0.0);

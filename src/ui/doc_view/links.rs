@@ -245,7 +245,9 @@ fn curve(
     // The name at the curve's middle, on a background so that text under it does not show.
     let mid = Pos2::new(0.125 * p0.x + 0.375 * (c1.x + c2.x) + 0.125 * p3.x, 0.125 * p0.y + 0.375 * (c1.y + c2.y) + 0.125 * p3.y);
     let galley = painter.layout_no_wrap(name.to_owned(), FontId::proportional(12.0), colour);
-    let rect = Rect::from_center_size(mid, galley.size() + vec2(6.0, 2.0));
+    // Right of the curve, in the margin, rather than over the ends of the lines.
+    let size = galley.size() + vec2(6.0, 2.0);
+    let rect = Rect::from_min_size(pos2(mid.x + 2.0, mid.y - size.y / 2.0), size);
     let rect = rect.translate(vec2((clip.max.x - 4.0 - rect.max.x).min(0.0), 0.0));
     painter.rect_filled(rect, 3.0, background);
     painter.galley(rect.min + vec2(3.0, 1.0), galley, colour);
