@@ -209,6 +209,9 @@ fn the_folder_list_works_with_arrows_and_enter() {
     let dir = folder_with(&[("a.txt", LETTER.to_owned()), ("b.txt", LETTER.to_owned()), ("c.txt", LETTER.to_owned())]);
     let mut harness = harness_for(tester_app(dir.path()), egui::vec2(1280.0, 800.0));
     assert_eq!(open_name(&harness), "a.txt");
+    // The folder's sidecars are read in the background; keys go to the list once it is read, so
+    // that what the reading brings in does not land between two key presses.
+    step_until(&mut harness, "reading the folder", |h| h.state().loaded_corpus().is_some());
     harness.key_press_modifiers(Modifiers::SHIFT, Key::F6);
     harness.run_steps(2);
     assert!(harness.get_by_label_contains("a.txt,").is_focused(), "Shift+F6 focuses the open document's line");
