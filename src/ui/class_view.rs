@@ -694,7 +694,7 @@ impl ClassDashboard {
     }
 
     fn codes_ui(&mut self, ui: &mut egui::Ui, codebook: &Codebook) {
-        use egui_plot::{Bar, BarChart, Plot};
+        use egui_plot::{Bar, BarChart};
         ui.horizontal(|ui| {
             ui.label("Per code:");
             ui.selectable_value(&mut self.chart, ChartFigure::MeanF1, "mean F1");
@@ -715,23 +715,7 @@ impl ClassDashboard {
             })
             .collect();
         let names: Vec<String> = rows.iter().map(|(_, n, _)| n.clone()).collect();
-        let response = Plot::new("class-code-chart")
-            .height(260.0)
-            .include_y(0.0)
-            .include_y(100.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .y_axis_label("%")
-            .x_axis_formatter(move |mark, _| {
-                let i = mark.value.round();
-                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+        let response = super::view::fixed_bar_plot("class-code-chart", 260.0, 100.0, "%", names)
             .show(ui, |plot| plot.bar_chart(BarChart::new(what, bars)))
             .response;
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &description));

@@ -927,7 +927,7 @@ fn draw_lane(ui: &egui::Ui, rect: Rect, para: Span, bars: &[(Span, String)], cod
 
 /// A bar chart of Krippendorff's alpha per code (undefined codes are left out and named below).
 fn agreement_chart(ui: &mut egui::Ui, report: &AgreementReport, codebook: &Codebook) {
-    use egui_plot::{Bar, BarChart, Plot};
+    use egui_plot::{Bar, BarChart};
     ui.strong("Krippendorff's α by code");
     let rows: Vec<(String, &Measure, Color32)> = report
         .overall
@@ -951,23 +951,7 @@ fn agreement_chart(ui: &mut egui::Ui, report: &AgreementReport, codebook: &Codeb
         .filter_map(|(i, (name, m, colour))| m.value().map(|v| Bar::new(i as f64, v).name(name).fill(*colour).width(0.7)))
         .collect();
     let names: Vec<String> = rows.iter().map(|(n, _, _)| n.clone()).collect();
-    let response = Plot::new("compare-alpha-chart")
-        .height(220.0)
-        .include_y(0.0)
-        .include_y(1.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .y_axis_label("α")
-        .x_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+    let response = super::view::fixed_bar_plot("compare-alpha-chart", 220.0, 1.0, "α", names)
         .show(ui, |plot| plot.bar_chart(BarChart::new("Krippendorff's α", bars)))
         .response;
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &description));

@@ -75,3 +75,25 @@ impl<'a> ViewCtx<'a> {
         self.session.and_then(|s| s.doc.path())
     }
 }
+
+/// A bar chart that holds still (no drag, zoom or scroll): bars at 0, 1, 2… named by `names`
+/// on the x axis, the y axis from 0 to `y_max` labelled `y_label`.
+pub fn fixed_bar_plot(id: &str, height: f32, y_max: f64, y_label: &str, names: Vec<String>) -> egui_plot::Plot<'static> {
+    egui_plot::Plot::new(id)
+        .height(height)
+        .include_y(0.0)
+        .include_y(y_max)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .y_axis_label(y_label.to_owned())
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+}
