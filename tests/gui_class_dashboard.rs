@@ -339,7 +339,7 @@ fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() 
     harness.run_steps(2);
     harness.get_by_label("Out of").click();
     harness.run_steps(2);
-    harness.get_by_label("Save rubric and comments").click();
+    // Saved as it is typed: no button to press.
     let class_ron = class.join("class.ron");
     step_until(&mut harness, "class.ron holds the rubric and the comment", |_| {
         let ron = std::fs::read_to_string(&class_ron).unwrap_or_default();
@@ -367,6 +367,102 @@ fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() 
     for name in STUDENTS {
         assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
     }
+}
+
+/// class.ron as the core reads it back.
+fn class_on_disk(class: &Path) -> marginalia::class::ClassManifest {
+    marginalia::class::load_class(class).unwrap().expect("class.ron is there")
+}
+
+/// Clicks `student`'s name and types `text` into the comment on them.
+fn type_comment(harness: &mut Harness<'_, App>, student: &str, text: &str) {
+    harness.get_by_label(student).click();
+    harness.run_steps(2);
+    let label = format!("Comment on {student}");
+    harness.get_by_label(&label).focus();
+    harness.get_by_label(&label).type_text(text);
+    harness.run_steps(1);
+}
+
+#[test]
+fn a_comment_is_saved_in_class_ron_once_typing_pauses_without_pressing_anything() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    type_comment(&mut harness, "carmen", "Look again at the letter.");
+    // Typing has just stopped: the edit is waiting for its save, and the window says so.
+    harness.get_by_label("Rubric and comments: Saving…");
+    // The status bar is drawn before the window: it says so from the next frame.
+    harness.step();
+    harness.get_by_label("Saving the rubric and comments…");
+    assert!(class_on_disk(&class).comments.is_empty(), "nothing is written while typing");
+    step_until(&mut harness, "the comment is in class.ron", |_| {
+        class_on_disk(&class).comments.get("carmen").map(String::as_str) == Some("Look again at the letter.")
+    });
+    step_until(&mut harness, "the window says it is saved", |h| {
+        h.query_by_label_contains("Rubric and comments: saved in class.ron at").is_some()
+    });
+    let saved = class_on_disk(&class);
+    assert_eq!(saved.key.as_deref(), Some("teacher"), "the rest of class.ron is kept");
+    // The status bar says so too, rather than that there is nothing to save.
+    harness.get_by_label_contains("Rubric and comments saved ");
+    assert!(harness.query_by_label("Nothing to save yet").is_none(), "the status bar does not say nothing is to be saved");
+    // The saved comment is what the dashboard shows after grading again.
+    harness.get_by_label("Grade again").click();
+    step_until(&mut harness, "the grades are in again", |h| h.state().class_dashboard().ready());
+    assert_eq!(harness.state().class_dashboard().comments["carmen"], "Look again at the letter.");
+}
+
+#[test]
+fn a_rubric_edit_is_saved_in_class_ron_without_pressing_anything() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("Rubric and export").click();
+    harness.run_steps(2);
+    harness.get_by_label("Out of").click();
+    harness.run_steps(1);
+    step_until(&mut harness, "the scale is in class.ron", |_| {
+        class_on_disk(&class).rubric.scale == marginalia::class::GradeScale::OutOf(20.0)
+    });
+    gui_support::step_until_shown(&mut harness, "Rubric and comments: saved in class.ron at");
+    assert_eq!(class_on_disk(&class).key.as_deref(), Some("teacher"), "the rest of class.ron is kept");
+}
+
+#[test]
+fn closing_the_app_right_after_typing_writes_the_comment_and_the_rubric_first() {
+    let (_dir, class) = class_folder();
+    let mut harness = open_dashboard(&class, false);
+    harness.get_by_label("Rubric and export").click();
+    harness.run_steps(2);
+    harness.get_by_label("Out of").click();
+    harness.run_steps(1);
+    harness.get_by_label("Students").click();
+    harness.run_steps(2);
+    harness.get_by_label("anouk").click();
+    harness.run_steps(2);
+    harness.get_by_label("Comment on anouk").focus();
+    harness.get_by_label("Comment on anouk").type_text("Read the speech again.");
+    // No pause: the window closes in the frame after the last key.
+    harness.step();
+    harness.state_mut().on_close();
+    let saved = class_on_disk(&class);
+    assert_eq!(saved.comments.get("anouk").map(String::as_str), Some("Read the speech again."));
+    assert_eq!(saved.rubric.scale, marginalia::class::GradeScale::OutOf(20.0));
+    assert_eq!(saved.key.as_deref(), Some("teacher"), "the rest of class.ron is kept");
+}
+
+#[test]
+fn opening_another_folder_right_after_typing_writes_the_comment_into_the_class_left() {
+    let (dir, class) = class_folder();
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("note.txt"), "Another text.\n").unwrap();
+    let mut harness = open_dashboard(&class, false);
+    type_comment(&mut harness, "bertil", "Good start.");
+    harness.state_mut().open(&other);
+    step_until(&mut harness, "the comment is in the class left", |_| {
+        class_on_disk(&class).comments.get("bertil").map(String::as_str) == Some("Good start.")
+    });
+    assert!(!other.join("class.ron").exists(), "nothing is written into the folder opened");
 }
 
 /// Every text an export wrote: a file, every entry of a zip (xlsx, qdpx), or every file of a

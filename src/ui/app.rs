@@ -513,8 +513,9 @@ impl App {
         self.saver.is_saving()
     }
 
-    /// Saves everything unsaved and waits for the worker (up to ten seconds): the window is
-    /// closing, so what was typed must reach the disk first.
+    /// Saves everything unsaved (the open document, the class dashboard's rubric and comments)
+    /// and waits for the worker (up to ten seconds): the window is closing, so what was typed
+    /// must reach the disk first.
     pub fn flush_save(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         for _ in 0..2 {
@@ -525,6 +526,7 @@ impl App {
             {
                 self.submit_save();
             }
+            self.save_dashboard_now();
             while self.worker.busy() {
                 match self.worker.wait(deadline.saturating_duration_since(Instant::now())) {
                     Some(done) => self.take_in(done),
@@ -767,6 +769,7 @@ impl App {
     fn tick(&mut self, ctx: &egui::Context) {
         self.take_in_worker(ctx);
         self.take_in_folder(ctx);
+        self.autosave_dashboard(ctx);
         let Some(session) = &self.session else { return };
         match self.saver.due(session.edits.revision(), session.is_dirty(), self.conflict) {
             Due::Now => self.submit_save(),
@@ -805,6 +808,7 @@ impl App {
             folder: self.folder.as_ref(),
             opening: self.opening.as_ref(),
             saver: &self.saver,
+            class_save: self.views.dashboard.save_state(),
             selected: self.selected,
             filter: self.filter.as_deref(),
             selection: self.views.document.view.selected_span(),

@@ -3,6 +3,7 @@
 
 use super::App;
 use super::class_view::{ClassCommand, ClassDone, ClassJob};
+use super::saver::Due;
 use super::view::Notice;
 use super::worker::Job;
 
@@ -48,12 +49,38 @@ impl App {
                 self.save_settings();
                 self.anonymize_compare();
             }
-            ClassCommand::Save { rubric, comments } => self.submit(Job::Dashboard(ClassJob::Save { root, rubric, comments })),
+            ClassCommand::SaveNow => self.save_dashboard_now(),
             ClassCommand::WriteFeedback { out } => {
                 let anonymous = self.settings.anonymous;
                 self.submit(Job::Dashboard(ClassJob::Feedback { root, out, anonymous }));
             }
             ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(ClassJob::Write { path, text })),
+        }
+    }
+
+    /// Autosave of the dashboard's rubric and comments, once per frame: shortly after the last
+    /// edit, and at once when the class folder they belong to is no longer the one open.
+    pub(super) fn autosave_dashboard(&mut self, ctx: &egui::Context) {
+        let open = self.class_root();
+        let leaving = self.views.dashboard.root().is_some_and(|root| open.as_deref() != Some(root));
+        match self.views.dashboard.save_due(leaving) {
+            Due::Now => self.submit_dashboard_save(),
+            Due::After(wait) => ctx.request_repaint_after(wait),
+            Due::No => {}
+        }
+    }
+
+    /// Hands the dashboard's unsaved rubric and comments to the worker now (the window is
+    /// closing, or something is about to read them from `class.ron`).
+    pub(super) fn save_dashboard_now(&mut self) {
+        if self.views.dashboard.must_save_now() {
+            self.submit_dashboard_save();
+        }
+    }
+
+    fn submit_dashboard_save(&mut self) {
+        if let Some(job) = self.views.dashboard.save_job() {
+            self.submit(Job::Dashboard(job));
         }
     }
 
@@ -87,11 +114,17 @@ impl App {
                     }
                 }
             }
-            ClassDone::Saved { root, result: Ok(manifest) } => {
+            ClassDone::Saved { root, revision, result: Ok(manifest) } => {
                 if let Some(class) = self.class.as_mut().filter(|c| c.root == root) {
                     class.manifest = manifest.clone();
                 }
-                self.views.dashboard.take_in(ClassDone::Saved { root, result: Ok(manifest) });
+                self.views.dashboard.take_in(ClassDone::Saved { root, revision, result: Ok(manifest) });
+            }
+            // The class was left while its save ran: the dashboard shows another class or none,
+            // so the failure is told in the bar above the document.
+            ClassDone::Saved { root, result: Err(e), .. } if self.views.dashboard.root() != Some(root.as_path()) => {
+                let text = format!("The rubric and comments of {} were not saved in its class.ron: {e}", root.display());
+                self.notice = Some(Notice { text, is_error: true });
             }
             other => self.views.dashboard.take_in(other),
         }

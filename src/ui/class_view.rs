@@ -9,7 +9,9 @@
 //!   it, the marks not in the key underlined; a click lists who found and who missed a passage,
 //!   see [`super::class_heatmap`]), and the key's passages with how many students found each,
 //!   least found first, and the marks that are not in the key gathered by overlap;
-//! - the rubric (points per code, the scale) and a comment per student, saved in `class.ron`;
+//! - the rubric (points per code, the scale) and a comment per student, saved in `class.ron`
+//!   as annotations are saved in a sidecar: shortly after typing pauses, on the worker
+//!   ([`ClassJob::Save`]), at once when the class folder is left, and before the window closes;
 //! - anonymous mode: every student shown by their pseudonym (also in the compare view and in
 //!   what the dashboard exports while it is on).
 //!
@@ -22,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
+use std::time::Instant;
 
 use egui::{Color32, RichText, Sense};
 
@@ -29,6 +32,7 @@ use super::class_heatmap::{HeatInput, Heatmap, Picked, describe};
 use super::command::Command;
 use super::compare::CompareView;
 use super::doc_view::code_colour;
+use super::saver::{DEBOUNCE, Due, RETRY, clock};
 use super::view::ViewCtx;
 use super::worker::Done;
 use crate::agree::ALL;
@@ -76,8 +80,9 @@ pub enum ClassCommand {
     OpenPair { document: PathBuf, student: String },
     /// Turn anonymous mode on or off (a setting).
     SetAnonymous(bool),
-    /// Save the rubric and the comments into `class.ron`.
-    Save { rubric: Rubric, comments: BTreeMap<String, String> },
+    /// Save the rubric and the comments into `class.ron` now, without waiting for a pause
+    /// (before something that reads them from there).
+    SaveNow,
     /// Write every student's feedback page into the folder.
     WriteFeedback { out: PathBuf },
     /// Write a gradebook (already made, names as shown) to a file.
@@ -98,10 +103,12 @@ pub enum ClassJob {
         key: String,
         aliases: BTreeMap<String, String>,
     },
+    /// Writes the rubric and the comments as edited up to `revision` into `class.ron`.
     Save {
         root: PathBuf,
         rubric: Rubric,
         comments: BTreeMap<String, String>,
+        revision: u64,
     },
     Feedback {
         root: PathBuf,
@@ -117,25 +124,13 @@ pub enum ClassJob {
 /// What the worker reports about the dashboard's jobs.
 pub enum ClassDone {
     /// `None`: the folder has no class manifest.
-    Read {
-        root: PathBuf,
-        result: Result<Option<ClassInfo>, Error>,
-    },
+    Read { root: PathBuf, result: Result<Option<ClassInfo>, Error> },
     /// Texts graded, of how many.
-    Progress {
-        root: PathBuf,
-        done: usize,
-        total: usize,
-    },
+    Progress { root: PathBuf, done: usize, total: usize },
     /// The grades with what the dashboard derives from them, made on the worker.
-    Graded {
-        root: PathBuf,
-        result: Result<Box<Loaded>, Error>,
-    },
-    Saved {
-        root: PathBuf,
-        result: Result<ClassManifest, Error>,
-    },
+    Graded { root: PathBuf, result: Result<Box<Loaded>, Error> },
+    /// The rubric and comments as edited up to `revision` were written into `class.ron`, or why not.
+    Saved { root: PathBuf, revision: u64, result: Result<ClassManifest, Error> },
     /// A file or files were written: the message to show, or why not.
     Wrote(Result<String, Error>),
 }
@@ -169,9 +164,9 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             view.recompute();
             return Done::CompareReady { view: Box::new(view), gold };
         }
-        ClassJob::Save { root, rubric, comments } => {
+        ClassJob::Save { root, rubric, comments, revision } => {
             let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
-            ClassDone::Saved { root, result }
+            ClassDone::Saved { root, revision, result }
         }
         ClassJob::Feedback { root, out, anonymous } => {
             let result = crate::class::grade_scores(&root, &mut |_, _| true)
@@ -289,7 +284,7 @@ pub struct ClassDashboard {
     pub progress: Option<(usize, usize)>,
     loaded: Option<Loaded>,
     pub error: Option<String>,
-    /// The last confirmation or error of a save or an export.
+    /// The last confirmation or error of an export.
     pub message: Option<(String, bool)>,
     pub tab: Tab,
     /// The code the table shows (None: all codes).
@@ -302,11 +297,11 @@ pub struct ClassDashboard {
     pub text: usize,
     /// The student whose comment is being edited.
     pub selected: Option<String>,
-    /// The rubric and comments as edited (saved with the Save button).
+    /// The rubric and comments as edited (saved into `class.ron` as they are typed).
     pub rubric: Rubric,
     pub comments: BTreeMap<String, String>,
-    /// The rubric or a comment was edited and not saved yet.
-    pub edited: bool,
+    /// Where the edits of the rubric and comments stand against `class.ron`.
+    autosave: Autosave,
     /// A student's work to open beside the key once their text has opened: (text, student).
     pub pending_pair: Option<(PathBuf, String)>,
     /// The heatmap on the text of the passages tab.
@@ -315,6 +310,37 @@ pub struct ClassDashboard {
     table_cache: Option<(TableKey, Vec<TableRow>)>,
     /// Counts the changes of the grades, the rubric and the comments.
     generation: u64,
+}
+
+/// When the rubric and comments are saved: the pattern of the document's [`super::saver`],
+/// counted in revisions of the edits rather than of a session.
+#[derive(Default)]
+struct Autosave {
+    /// Counts the edits of the rubric and the comments.
+    revision: u64,
+    /// The last revision written into `class.ron`.
+    saved: u64,
+    /// The last revision handed to the worker.
+    sent: u64,
+    /// Saves handed to the worker and not answered yet.
+    in_flight: usize,
+    /// When the last edit was made, or the last save handed over or failed.
+    changed_at: Option<Instant>,
+    /// Why the last save failed (it is tried again after [`RETRY`]).
+    error: Option<String>,
+    /// When the last save finished, "12:04:31".
+    saved_at: Option<String>,
+}
+
+/// Where the rubric and comments stand against `class.ron`, for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassSaveState {
+    /// Edits not written yet (waiting for a pause, or being written).
+    Saving,
+    /// Everything is written; when the last save finished, "12:04:31".
+    Saved(String),
+    /// The last save failed: why (the edits are kept and saving is retried).
+    Failed(String),
 }
 
 /// What the table's lines depend on besides the grades: (code, figure, sort, descending,
@@ -363,7 +389,12 @@ impl ClassDashboard {
                 match result {
                     Ok(loaded) => {
                         let mut loaded = *loaded;
-                        if !self.edited {
+                        if self.root() != Some(loaded.root.as_path()) {
+                            // Another class: its rubric and comments are the ones on disk (the
+                            // edits of the class left were handed to the worker when it was left).
+                            self.autosave = Autosave::default();
+                        }
+                        if !self.has_unsaved() {
                             self.rubric = loaded.graded.rubric.clone();
                             self.comments = loaded.graded.comments.clone();
                         }
@@ -378,13 +409,25 @@ impl ClassDashboard {
                     Err(e) => self.error = Some(e.to_string()),
                 }
             }
-            ClassDone::Saved { result, .. } => match result {
-                Ok(_) => {
-                    self.edited = false;
-                    self.message = Some(("Saved the rubric and comments in class.ron.".to_owned(), false));
+            ClassDone::Saved { root, revision, result } => {
+                // A class left since: the app says if that save failed.
+                if self.root() != Some(root.as_path()) {
+                    return;
                 }
-                Err(e) => self.message = Some((e.to_string(), true)),
-            },
+                let a = &mut self.autosave;
+                a.in_flight = a.in_flight.saturating_sub(1);
+                match result {
+                    Ok(_) => {
+                        a.saved = a.saved.max(revision);
+                        a.error = None;
+                        a.saved_at = Some(clock());
+                    }
+                    Err(e) => {
+                        a.error = Some(e.to_string());
+                        a.changed_at = Some(Instant::now());
+                    }
+                }
+            }
             ClassDone::Wrote(result) => {
                 self.message = Some(match result {
                     Ok(text) => (text, false),
@@ -392,6 +435,85 @@ impl ClassDashboard {
                 })
             }
             ClassDone::Read { .. } => {}
+        }
+    }
+
+    /// Were the rubric or a comment edited and not written into `class.ron` yet?
+    pub fn has_unsaved(&self) -> bool {
+        self.autosave.revision != self.autosave.saved
+    }
+
+    /// The rubric or a comment was edited: the figures follow, and a save is due after a pause.
+    fn note_edit(&mut self) {
+        self.autosave.revision += 1;
+        self.autosave.changed_at = Some(Instant::now());
+        self.refresh_rubric();
+    }
+
+    /// Is a save of the rubric and comments due? Like the document's autosave: a short pause
+    /// after the last edit, one save at a time, a longer wait after a failure. `hurry`: the class
+    /// folder is being left, so no pause is waited for (a failed save still waits to be retried).
+    pub fn save_due(&self, hurry: bool) -> Due {
+        let a = &self.autosave;
+        if self.loaded.is_none() || !self.has_unsaved() {
+            return Due::No;
+        }
+        if hurry && a.error.is_none() {
+            return if a.sent == a.revision { Due::No } else { Due::Now };
+        }
+        if a.in_flight > 0 {
+            return Due::No;
+        }
+        let wait = if a.error.is_some() { RETRY } else { DEBOUNCE };
+        let since = a.changed_at.map_or(wait, |t| t.elapsed());
+        if since >= wait { Due::Now } else { Due::After(wait - since) }
+    }
+
+    /// Must a save be handed over now, the window closing: edits not handed over yet, or a
+    /// failed save to try once more.
+    pub fn must_save_now(&self) -> bool {
+        let a = &self.autosave;
+        self.loaded.is_some() && self.has_unsaved() && (a.sent != a.revision || (a.error.is_some() && a.in_flight == 0))
+    }
+
+    /// The save of the rubric and comments as edited, for the worker (counted as handed over).
+    pub fn save_job(&mut self) -> Option<ClassJob> {
+        let root = self.loaded.as_ref()?.root.clone();
+        let a = &mut self.autosave;
+        a.in_flight += 1;
+        a.sent = a.revision;
+        a.changed_at = Some(Instant::now());
+        Some(ClassJob::Save { root, rubric: self.rubric.clone(), comments: self.comments.clone(), revision: a.revision })
+    }
+
+    /// Where the rubric and comments stand; None when nothing was edited or saved in this run.
+    pub fn save_state(&self) -> Option<ClassSaveState> {
+        let a = &self.autosave;
+        if let Some(e) = &a.error {
+            Some(ClassSaveState::Failed(e.clone()))
+        } else if self.has_unsaved() || a.in_flight > 0 {
+            Some(ClassSaveState::Saving)
+        } else {
+            a.saved_at.clone().map(ClassSaveState::Saved)
+        }
+    }
+
+    /// The save state in words, under the comment and the rubric (where they are typed).
+    fn save_state_ui(&self, ui: &mut egui::Ui) {
+        match self.save_state() {
+            Some(ClassSaveState::Failed(e)) => {
+                let text = format!("⚠ Rubric and comments not saved: {e}. They are kept here and saving is retried.");
+                ui.label(RichText::new(text).color(ui.visuals().error_fg_color).strong());
+            }
+            Some(ClassSaveState::Saving) => {
+                ui.label("Rubric and comments: Saving…");
+            }
+            Some(ClassSaveState::Saved(at)) => {
+                ui.label(format!("Rubric and comments: saved in class.ron at {at}"));
+            }
+            None => {
+                ui.label(RichText::new("The rubric and comments are saved in class.ron as you type.").weak());
+            }
         }
     }
 
@@ -648,7 +770,7 @@ impl ClassDashboard {
         self.comment_ui(ui, &names, anonymous);
     }
 
-    /// The comment on the selected student, edited in place (saved with the rubric).
+    /// The comment on the selected student, edited in place (saved with the rubric as it is typed).
     fn comment_ui(&mut self, ui: &mut egui::Ui, names: &BTreeMap<String, String>, anonymous: bool) {
         ui.separator();
         let Some(student) = self.selected.clone() else {
@@ -661,9 +783,9 @@ impl ClassDashboard {
         let r = ui.add(egui::TextEdit::multiline(comment).desired_rows(2).desired_width(f32::INFINITY));
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("Comment on {name}")));
         if r.changed() {
-            self.edited = true;
-            self.refresh_rubric();
+            self.note_edit();
         }
+        self.save_state_ui(ui);
     }
 
     /// Puts the edited rubric and comments into the figures shown.
@@ -856,15 +978,9 @@ impl ClassDashboard {
             }
         });
         if changed {
-            self.edited = true;
-            self.refresh_rubric();
+            self.note_edit();
         }
-        ui.horizontal(|ui| {
-            let save = egui::Button::new(if self.edited { "Save rubric and comments" } else { "Saved" });
-            if ui.add_enabled(self.edited, save).clicked() {
-                out.push(self.save_command());
-            }
-        });
+        self.save_state_ui(ui);
         ui.separator();
         ui.strong("Export");
         if anonymous {
@@ -872,9 +988,8 @@ impl ClassDashboard {
         }
         ui.horizontal_wrapped(|ui| {
             if ui.button("Write feedback pages").on_hover_text(format!("Into {}", root.join("feedback").display())).clicked() {
-                if self.edited {
-                    out.push(self.save_command());
-                }
+                // The pages read the comments from class.ron: what was just typed goes first.
+                out.push(Command::Dashboard(ClassCommand::SaveNow));
                 out.push(Command::Dashboard(ClassCommand::WriteFeedback { out: root.join("feedback") }));
             }
             for (label, file, canvas) in
@@ -885,10 +1000,6 @@ impl ClassDashboard {
                 }
             }
         });
-    }
-
-    fn save_command(&self) -> Command {
-        Command::Dashboard(ClassCommand::Save { rubric: self.rubric.clone(), comments: self.comments.clone() })
     }
 
     /// A gradebook of the grades shown, with pseudonyms in anonymous mode.

@@ -1,8 +1,10 @@
-//! The status bar (document, counts, coder, "Done", whether everything is saved) and the
-//! notice bar above the document (save failures, messages about the last command).
+//! The status bar (document, counts, coder, "Done", whether everything is saved: the
+//! document's annotations and the class dashboard's rubric and comments) and the notice bar
+//! above the document (save failures, messages about the last command).
 
 use egui::{RichText, Ui};
 
+use super::class_view::ClassSaveState;
 use super::command::{Command, UiCommand};
 use super::view::ViewCtx;
 use crate::edits::Action;
@@ -17,6 +19,7 @@ impl StatusBar {
             panel_toggles(ui, ctx, out);
             let Some(session) = ctx.session else {
                 ui.label("No document open");
+                class_save_state(ui, ctx);
                 return;
             };
             if let Some(prompt) = &ctx.link_prompt {
@@ -54,10 +57,17 @@ impl StatusBar {
                     RichText::new("Saving…")
                 } else if let Some(t) = ctx.saver.last_saved_at() {
                     RichText::new(format!("Saved {t}"))
+                } else if ctx.class_save.is_some() {
+                    // Nothing was done to the annotations; the class's state alone says it.
+                    return class_save_state(ui, ctx);
                 } else {
                     RichText::new(if session.had_sidecar { "All changes saved" } else { "Nothing to save yet" })
                 };
                 ui.label(state);
+                if ctx.class_save.is_some() {
+                    ui.separator();
+                    class_save_state(ui, ctx);
+                }
             };
             // Right-aligned when there is room; in a narrow window it flows (and wraps) with
             // the rest rather than drawing over it.
@@ -68,6 +78,19 @@ impl StatusBar {
             }
         });
     }
+}
+
+/// Whether the class dashboard's rubric and comments are in `class.ron`, when they were edited.
+fn class_save_state(ui: &mut Ui, ctx: &ViewCtx) {
+    let Some(state) = &ctx.class_save else { return };
+    let text = match state {
+        ClassSaveState::Saving => RichText::new("Saving the rubric and comments…"),
+        ClassSaveState::Saved(t) => RichText::new(format!("Rubric and comments saved {t}")),
+        ClassSaveState::Failed(e) => {
+            RichText::new(format!("⚠ Rubric and comments not saved: {e}")).color(ui.visuals().error_fg_color).strong()
+        }
+    };
+    ui.label(text).on_hover_text("The class dashboard's rubric and comments, kept in class.ron");
 }
 
 /// Panels can be hidden; these bring them back (and say how, by keyboard).

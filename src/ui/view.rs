@@ -35,6 +35,9 @@ pub struct ViewCtx<'a> {
     /// A large document being opened in the background.
     pub opening: Option<&'a Opening>,
     pub saver: &'a Saver,
+    /// Where the class dashboard's rubric and comments stand against `class.ron` (None when
+    /// nothing was edited in this run).
+    pub class_save: Option<super::class_view::ClassSaveState>,
     /// The selected annotation.
     pub selected: Option<Uuid>,
     /// The code whose annotations alone are shown.
