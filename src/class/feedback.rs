@@ -1,15 +1,16 @@
 //! Feedback for each student: one self-contained HTML page (no scripts, no external files)
 //! per student with, for every text, the text itself showing the student's marks and the
 //! key's (the key's as a shaded background, the student's underlined, so they differ without
-//! colour; a legend says which is which), the lists of passages found, missed and added, the
-//! scores, and the teacher's comment. Every figure comes from [`super::grade_scores`].
+//! colour; a legend says which is which), the lists of passages found, marked with the wrong
+//! code, missed and added, the scores, and the teacher's comment. Every figure comes from
+//! [`super::grade_scores`], so only the codes asked for on a text are on its page.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Graded, Grades, pseudonyms, replace_names};
+use super::{Graded, GradedText, Grades, WrongCode, pseudonyms, replace_names};
 use crate::agree::{ALL, Score, ScoredItem, score::percent};
 use crate::document::{Document, Span};
 use crate::error::Error;
@@ -59,20 +60,25 @@ pub fn feedback_html(graded: &Graded, grades: &Grades, student: &str, anonymous:
         h,
         "<p>In the texts below, <mark class=\"key\">a shaded background</mark> marks a passage of the answer key and \
          <span class=\"mine\">a thick underline</span> marks a passage you annotated. Where you found a key passage, \
-         it has both.</p>"
+         it has both; so has a key passage you marked with another code (listed under \"Wrong code\").</p>"
     );
     for text in &graded.texts {
         let Some(score) = text.scores.get(index) else { continue };
+        let wrong = text.wrong_codes.get(index).map_or(&[][..], Vec::as_slice);
         let grade = scale.display(grades.text_grade(student, &text.document.file_name()));
-        text_section(&mut h, &text.document, score, &grade);
+        text_section(&mut h, text, score, wrong, &grade);
     }
     h.push_str("</body>\n</html>\n");
     h
 }
 
-/// One text of the feedback page: the grade on it, the table of figures per code, the text
-/// with both sets of marks, and the lists of passages found, missed and added.
-fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
+/// One text of the feedback page: the grade on it, the codes asked for, the table of figures
+/// per code, the text with both sets of marks, and the lists of passages found, marked with the
+/// wrong code, missed and added. A key passage marked with the wrong code is in the score's
+/// missed (and the student's mark in its added, when its code is asked for): it is listed under
+/// "Wrong code" only.
+fn text_section(h: &mut String, text: &GradedText, score: &Score, wrong: &[WrongCode], grade: &str) {
+    let doc = &text.document;
     let code_name = |id: &str| {
         if id == ALL {
             "all codes".to_owned()
@@ -89,6 +95,14 @@ fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
         score.total.found + score.total.missed,
         score.total.extra
     );
+    if !text.asked.is_empty() {
+        let names: Vec<String> = text.asked.iter().map(|c| esc(&c.name).into_owned()).collect();
+        let _ = writeln!(
+            h,
+            "<p>Codes asked for on this text: {}. Passages marked with other codes are not graded.</p>",
+            names.join(", ")
+        );
+    }
     h.push_str("<table>\n<tr><th>Code</th><th>Found</th><th>Missed</th><th>Added</th><th>Precision</th><th>Recall</th><th>F1</th></tr>\n");
     for c in score.per_code.iter().chain(std::iter::once(&score.total)) {
         let share = |m: &crate::agree::Measure| m.value().map_or_else(|| "n/a".to_owned(), |v| format!("{:.0}%", v * 100.0));
@@ -106,7 +120,13 @@ fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
     }
     h.push_str("</table>\n");
     let key_spans: Vec<Span> = score.found.iter().map(|(k, _)| k.span).chain(score.missed.iter().map(|m| m.span)).collect();
-    let mine: Vec<Span> = score.found.iter().map(|(_, s)| s.span).chain(score.extra.iter().map(|e| e.span)).collect();
+    let mine: Vec<Span> = score
+        .found
+        .iter()
+        .map(|(_, s)| s.span)
+        .chain(score.extra.iter().map(|e| e.span))
+        .chain(wrong.iter().map(|w| w.student.span))
+        .collect();
     let _ = writeln!(h, "<div class=\"text\">{}</div>", marked_text(doc, &key_spans, &mine));
     let item = |i: &ScoredItem, note_label: &str| {
         let (line, col) = doc.line_col(i.span.start);
@@ -129,18 +149,47 @@ fn text_section(h: &mut String, doc: &Document, score: &Score, grade: &str) {
         }
         h.push_str("</ul>\n");
     }
-    let _ = writeln!(h, "<h3>Missed ({})</h3>", score.missed.len());
-    if !score.missed.is_empty() {
+    let _ = writeln!(h, "<h3>Wrong code ({})</h3>", wrong.len());
+    if !wrong.is_empty() {
+        h.push_str(
+            "<p>Passages of the key you marked with another code. They are not found: each counts as a passage \
+             missed.</p>\n<ul>\n",
+        );
+        for w in wrong {
+            let (line, col) = doc.line_col(w.key.span.start);
+            let _ = write!(
+                h,
+                "<li>Wrong code: you chose {}, the key says {} (line {line}, column {col})<blockquote>{}</blockquote>",
+                esc(&w.student_code_name),
+                esc(&w.key_code_name),
+                esc(&w.key.exact)
+            );
+            if w.student.exact != w.key.exact {
+                let _ = write!(h, "<p class=\"note\">You marked: {}</p>", esc(&w.student.exact));
+            }
+            if !w.key.note.trim().is_empty() {
+                let _ = write!(h, "<p class=\"note\">Why it counts: {}</p>", esc(&w.key.note));
+            }
+            h.push_str("</li>\n");
+        }
+        h.push_str("</ul>\n");
+    }
+    let wrong_keys: BTreeSet<uuid::Uuid> = wrong.iter().map(|w| w.key.id).collect();
+    let wrong_marks: BTreeSet<uuid::Uuid> = wrong.iter().map(|w| w.student.id).collect();
+    let missed: Vec<&ScoredItem> = score.missed.iter().filter(|m| !wrong_keys.contains(&m.id)).collect();
+    let added: Vec<&ScoredItem> = score.extra.iter().filter(|e| !wrong_marks.contains(&e.id)).collect();
+    let _ = writeln!(h, "<h3>Missed ({})</h3>", missed.len());
+    if !missed.is_empty() {
         h.push_str("<ul>\n");
-        for m in &score.missed {
+        for m in missed {
             h.push_str(&item(m, "Why it counts"));
         }
         h.push_str("</ul>\n");
     }
-    let _ = writeln!(h, "<h3>Added, not in the key ({})</h3>", score.extra.len());
-    if !score.extra.is_empty() {
+    let _ = writeln!(h, "<h3>Added, not in the key ({})</h3>", added.len());
+    if !added.is_empty() {
         h.push_str("<ul>\n");
-        for e in &score.extra {
+        for e in added {
             h.push_str(&item(e, ""));
         }
         h.push_str("</ul>\n");

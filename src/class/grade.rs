@@ -6,16 +6,22 @@
 //! found, missed, what was added), so that the dashboard, the per-passage view and the
 //! feedback pages all read the same scoring; [`Graded::grades`] turns it into the rows that
 //! `marginalia class grade` prints, and the grade on the rubric's scale comes from those rows.
+//!
+//! Only the codes asked for on a text (`class.ron`'s `codes`) are scored on it: every score
+//! comes from [`score_text`], which leaves out the key's and the student's annotations of other
+//! codes, and which lists the key passages a student marked with another code.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::require_class;
 use super::rubric::Rubric;
-use crate::agree::{self, ALL, Measure, Score, ScoredItem};
-use crate::document::Document;
+use super::{ClassManifest, require_class};
+use crate::agree::{self, ALL, CodeLabel, Measure, Score, ScoredItem};
+use crate::annotation::Annotation;
+use crate::codebook::Codebook;
+use crate::document::{Document, Span};
 use crate::error::{Error, ErrorKind};
 
 /// One student's result on one text for one code (or [`ALL`]).
@@ -59,10 +65,100 @@ pub struct Grades {
 pub struct GradedText {
     pub document: Document,
     pub path: PathBuf,
-    /// The key's passages that were scored (placed in the text), in text order.
+    /// The codes asked for on the text (`class.ron`'s `codes`, named by the key's codebook);
+    /// empty when any code counts.
+    pub asked: Vec<CodeLabel>,
+    /// The key's passages that were scored (placed in the text, of a code asked for), in text
+    /// order.
     pub key_passages: Vec<ScoredItem>,
     /// Each student's score, in the order of [`Graded::students`].
     pub scores: Vec<Score>,
+    /// Each student's key passages marked with another code, in the order of
+    /// [`Graded::students`] (see [`TextScore::wrong_codes`]).
+    pub wrong_codes: Vec<Vec<WrongCode>>,
+}
+
+/// A key passage the student marked with another code. It is not found: the key's passage is
+/// among the score's `missed`, and the student's mark among its `extra` (or, when its code is
+/// not asked for on the text, left out of the score).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrongCode {
+    /// The key's passage, with the key's code and note.
+    pub key: ScoredItem,
+    pub key_code_name: String,
+    /// The student's mark on it, with the code they chose.
+    pub student: ScoredItem,
+    pub student_code_name: String,
+}
+
+/// A student's score on one text of a class, as [`score_text`] computes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextScore {
+    /// The score on the codes asked for on the text.
+    pub score: Score,
+    /// The key passages the student missed but marked with another code (one mark each), in
+    /// text order.
+    pub wrong_codes: Vec<WrongCode>,
+}
+
+impl ClassManifest {
+    /// The code ids asked for on a text (by its file name); empty when any code counts.
+    pub fn asked_codes(&self, file_name: &str) -> &[String] {
+        self.codes.get(file_name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Whether an annotation of `code` counts on a text that asks for `asked` (every code counts
+/// when none is asked for).
+pub fn is_asked(code: &str, asked: &[String]) -> bool {
+    asked.is_empty() || asked.iter().any(|c| c == code)
+}
+
+/// Scores a student's annotations on one text of a class against the key's, with
+/// [`crate::agree::score`], on the codes asked for on the text only: the key's and the
+/// student's annotations of other codes are left out of every figure (the score, its "all
+/// codes" total, its lists of found, missed and added passages). With no code asked for,
+/// every code counts, and the score is the one `marginalia agree --key` reports.
+///
+/// A key passage the student missed but marked with another code (a code asked for or not,
+/// overlapping it, one mark per passage) is also listed as a [`WrongCode`].
+pub fn score_text(
+    doc: &Document,
+    key: &[Annotation],
+    student: &[Annotation],
+    codebook: &Codebook,
+    asked: &[String],
+) -> TextScore {
+    let (key_asked, _): (Vec<Annotation>, Vec<Annotation>) = key.iter().cloned().partition(|a| is_asked(&a.code, asked));
+    let (student_asked, student_other): (Vec<Annotation>, Vec<Annotation>) =
+        student.iter().cloned().partition(|a| is_asked(&a.code, asked));
+    let score = agree::score(doc, &key_asked, &student_asked, codebook);
+    // The student's marks on no key passage of their code: those added, and those of codes
+    // not asked for (placed and clamped as the score places them).
+    let (other, _, _) = agree::counted(doc, &student_other);
+    let mut unmatched: Vec<ScoredItem> = score.extra.clone();
+    unmatched.extend(other.iter().map(|a| ScoredItem {
+        id: a.id,
+        span: a.span(),
+        code: a.code.clone(),
+        exact: a.exact.clone(),
+        note: a.note.clone(),
+    }));
+    let missed_spans: Vec<Span> = score.missed.iter().map(|m| m.span).collect();
+    let unmatched_spans: Vec<Span> = unmatched.iter().map(|u| u.span).collect();
+    let name = |id: &str| codebook.code(id).map_or_else(|| id.to_owned(), |c| c.name.clone());
+    let mut wrong_codes: Vec<WrongCode> = agree::matching::overlap(&missed_spans, &unmatched_spans)
+        .into_iter()
+        .filter(|&(k, s)| score.missed[k].code != unmatched[s].code)
+        .map(|(k, s)| WrongCode {
+            key: score.missed[k].clone(),
+            key_code_name: name(&score.missed[k].code),
+            student: unmatched[s].clone(),
+            student_code_name: name(&unmatched[s].code),
+        })
+        .collect();
+    wrong_codes.sort_by_key(|w| (w.key.span, w.key.id));
+    TextScore { score, wrong_codes }
 }
 
 /// Every student's scores on every text of a class folder, as [`grade_scores`] computes them.
@@ -136,9 +232,10 @@ pub fn students_in(folder: &Path, key: Option<&str>) -> Result<Vec<String>, Erro
     Ok(students.into_iter().collect())
 }
 
-/// Grades every student of the class folder against its key (named in `class.ron`). A student
-/// with no sidecar for a text is graded on it as having marked nothing. A text without a key
-/// sidecar is left out, with a note.
+/// Grades every student of the class folder against its key (named in `class.ron`), on each
+/// text with the codes asked for on it only (see [`score_text`]). A student with no sidecar for
+/// a text is graded on it as having marked nothing. A text without a key sidecar is left out,
+/// with a note.
 pub fn grade(folder: &Path) -> Result<Grades, Error> {
     Ok(grade_scores(folder, &mut |_, _| true)?.grades())
 }
@@ -176,7 +273,9 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
             continue;
         };
         let key_coder = agree::load_coder(&doc, key_path)?;
+        let asked = class.asked_codes(&doc.file_name()).to_vec();
         let mut scores = Vec::with_capacity(students.len());
+        let mut wrong_codes = Vec::with_capacity(students.len());
         for student in &students {
             let (annotations, codebook) = match coders.get(student) {
                 Some(path) => {
@@ -188,14 +287,23 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
                 }
                 None => (Vec::new(), key_coder.codebook.clone()),
             };
-            scores.push(agree::score(&doc, &key_coder.annotations, &annotations, &codebook));
+            let scored = score_text(&doc, &key_coder.annotations, &annotations, &codebook, &asked);
+            scores.push(scored.score);
+            wrong_codes.push(scored.wrong_codes);
         }
         // Every score holds each key passage once, found or missed; with no student, score
         // the key against nothing to list them.
-        let any = scores.first().cloned().unwrap_or_else(|| agree::score(&doc, &key_coder.annotations, &[], &key_coder.codebook));
+        let any = scores
+            .first()
+            .cloned()
+            .unwrap_or_else(|| score_text(&doc, &key_coder.annotations, &[], &key_coder.codebook, &asked).score);
         let mut key_passages: Vec<ScoredItem> = any.found.into_iter().map(|(k, _)| k).chain(any.missed).collect();
         key_passages.sort_by_key(|k| (k.span, k.id));
-        graded.texts.push(GradedText { document: doc, path: doc_path.clone(), key_passages, scores });
+        let asked = asked
+            .into_iter()
+            .map(|id| CodeLabel { name: key_coder.codebook.code(&id).map_or_else(|| id.clone(), |c| c.name.clone()), id })
+            .collect();
+        graded.texts.push(GradedText { document: doc, path: doc_path.clone(), asked, key_passages, scores, wrong_codes });
     }
     progress(total, total);
     Ok(graded)
@@ -502,6 +610,47 @@ pub fn canvas_csv(grades: &Grades) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mark(doc: &Document, quote: &str, code: &str, coder: &str) -> Annotation {
+        let start = doc.char_of(doc.text().find(quote).unwrap());
+        Annotation::new(doc, Span::new(start, start + quote.chars().count()), code, coder)
+    }
+
+    #[test]
+    fn only_the_codes_asked_for_are_scored_and_a_key_passage_with_another_code_is_a_wrong_code() {
+        let doc = Document::from_text("Rents will rise. Buses must run at night. The mayor is brave. Parks close at six.\n");
+        let cb = Codebook::default();
+        let key = vec![
+            mark(&doc, "Rents will rise", "prediction", "key"),
+            mark(&doc, "Buses must run at night", "demand", "key"),
+            mark(&doc, "The mayor is brave", "opinion", "key"),
+            // Two codes on one passage: the student's prediction there finds the first only,
+            // and is no wrong code for the second.
+            mark(&doc, "Parks close at six", "prediction", "key"),
+            mark(&doc, "Parks close at six", "demand", "key"),
+        ];
+        let student = vec![
+            mark(&doc, "Rents will rise", "opinion", "s"),
+            mark(&doc, "Buses must run", "prediction", "s"),
+            mark(&doc, "The mayor is brave", "opinion", "s"),
+            mark(&doc, "Parks close", "prediction", "s"),
+        ];
+        let asked = ["prediction".to_owned(), "demand".to_owned()];
+        let scored = score_text(&doc, &key, &student, &cb, &asked);
+        let s = &scored.score;
+        assert_eq!((s.total.found, s.total.missed, s.total.extra), (1, 3, 1), "the opinions are left out");
+        assert!(s.codes.iter().all(|c| c.id != "opinion"), "{:?}", s.codes);
+        let wrong: Vec<(&str, &str, &str)> =
+            scored.wrong_codes.iter().map(|w| (w.key.exact.as_str(), w.key.code.as_str(), w.student.code.as_str())).collect();
+        assert_eq!(wrong, [("Rents will rise", "prediction", "opinion"), ("Buses must run at night", "demand", "prediction")]);
+        assert_eq!(scored.wrong_codes[0].student_code_name, cb.code("opinion").unwrap().name);
+
+        // With no code asked for, every code counts: the score is `agree::score`'s.
+        let all = score_text(&doc, &key, &student, &cb, &[]);
+        assert_eq!(all.score, agree::score(&doc, &key, &student, &cb));
+        assert_eq!(all.wrong_codes.len(), 2);
+        assert!(is_asked("opinion", &[]) && !is_asked("opinion", &asked) && is_asked("demand", &asked));
+    }
 
     #[test]
     fn pseudonyms_follow_the_sorted_names_and_go_on_past_z() {

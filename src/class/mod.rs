@@ -5,7 +5,8 @@
 //! This module owns the three manifests (`manifest.ron` inside an assignment package,
 //! `manifest.ron` inside a hand-in, `class.ron` in the class folder) and every rule about
 //! them. It never draws anything and never decides a figure on its own: grades come from
-//! [`crate::agree::score`], the same function `marginalia agree --key` uses. See docs/class.md.
+//! [`crate::agree::score`], the same function `marginalia agree --key` uses, given only the
+//! codes asked for on each text ([`score_text`]). See docs/class.md.
 
 pub mod feedback;
 mod grade;
@@ -26,8 +27,8 @@ use crate::error::{Error, ErrorKind};
 use crate::untrusted::Archive;
 
 pub use grade::{
-    CodeSummary, GradeRow, Graded, GradedText, Grades, canvas_csv, grade, grade_scores, gradebook_csv, pseudonyms, replace_names,
-    students_in,
+    CodeSummary, GradeRow, Graded, GradedText, Grades, TextScore, WrongCode, canvas_csv, grade, grade_scores, gradebook_csv,
+    is_asked, pseudonyms, replace_names, score_text, students_in,
 };
 pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_file_name};
 pub use rubric::{GradeScale, Rubric};

@@ -119,7 +119,14 @@ mod tests {
         ];
         let scores: Vec<_> = students.iter().map(|s| crate::agree::score(&doc, &key, s, &cb)).collect();
         let key_passages = scores[2].missed.clone();
-        let text = GradedText { document: doc.clone(), path: std::path::PathBuf::from("t.txt"), key_passages, scores };
+        let text = GradedText {
+            document: doc.clone(),
+            path: std::path::PathBuf::from("t.txt"),
+            asked: Vec::new(),
+            key_passages,
+            wrong_codes: vec![Vec::new(); scores.len()],
+            scores,
+        };
         let summary = summarize(&text);
         let key: Vec<(&str, Vec<usize>)> = summary.key.iter().map(|k| (k.item.exact.as_str(), k.found_by.clone())).collect();
         assert_eq!(key, [("Buses must run at night", vec![0]), ("Rents will rise", vec![0, 1])], "least found first");
