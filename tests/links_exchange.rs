@@ -47,6 +47,8 @@ fn brat_relations_survive_import_and_export_with_every_relation_kept() {
     }
     let folder = dir.path().join("project");
     std::fs::create_dir(&folder).unwrap();
+    // A project with the built-in codebook, whose link types the essay's relations name.
+    std::fs::write(folder.join("codebook.ron"), marginalia::codebook::CLAIMS_RON).unwrap();
     let summary = marginalia::import::import(&src.join("essay.ann"), Some(&folder), "ana").unwrap();
     assert!(summary.carried.iter().any(|c| c.contains("4 of 4 relation(s) imported as links")), "{summary:?}");
     assert!(summary.carried.iter().any(|c| c.contains("added 1 link type(s) to the codebook: Rebuts")), "{summary:?}");
@@ -89,6 +91,7 @@ fn a_brat_relation_its_link_type_does_not_allow_is_counted_and_the_rest_imports(
     std::fs::write(dir.path().join("rent.ann"), ann).unwrap();
     let folder = dir.path().join("project");
     std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("codebook.ron"), marginalia::codebook::CLAIMS_RON).unwrap();
     let summary = marginalia::import::import(&dir.path().join("rent.ann"), Some(&folder), "ana").unwrap();
     assert!(summary.carried.iter().any(|c| c.contains("1 of 2 relation(s) imported as links")), "{summary:?}");
     assert!(

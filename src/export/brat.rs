@@ -5,7 +5,14 @@
 //!
 //! Offsets are Unicode code points of the `.txt`, as brat (Python 3) counts them; CRLF counts
 //! as two. brat spans cannot cross a line break, so a span holding line breaks is written as
-//! fragments `START END;START END` around them, with the fragments' texts joined by a space.
+//! fragments `START END;START END` around them, with the fragments' texts joined by a space. A
+//! span that starts or ends with line breaks (a paragraph selected whole) also gets a comment
+//! `#N<TAB>MarginaliaSpan T1<TAB>START END` giving its whole span, so that it comes back whole.
+//!
+//! Type names are the ids of codes and link types, as they are when brat can hold them; an id
+//! brat cannot hold (a space, a comma, a letter outside ASCII) gets a name made from it, and
+//! annotation.conf says which id that name stands for (`# Marginalia id: NAME = ID`), so that an
+//! import restores it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
@@ -17,14 +24,32 @@ use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::export::{Ticker, all_codes, all_link_types, document_rows};
 
-/// A valid brat name (type or attribute): ASCII letters, digits, `-` and `_`, starting with a
-/// letter.
+/// The first words of the annotation.conf Marginalia writes (an import knows its export by it).
+pub const CONF_HEADER: &str = "# Written by Marginalia";
+/// In annotation.conf, before `NAME = ID`: the id a type name brat can hold stands for.
+pub const ID_LINE: &str = "# Marginalia id: ";
+/// The type of the comment that gives a text-bound annotation's whole span when it starts or
+/// ends with line breaks, which its fragments leave out.
+pub const SPAN_COMMENT: &str = "MarginaliaSpan";
+
+/// Can `name` be a brat type or attribute name as it is? Printable ASCII without white space
+/// and without the characters brat's configuration files give a meaning (`|`, `,`, `:`, `;`,
+/// `<`, `>`, `=`, `#`, `"`), not starting with `!` (an abstract type). brat's own data uses
+/// such names (`_gt_N`, `++`, `I?`, `nsubj-exp`).
+pub fn is_brat_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('!')
+        && name.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '|' | ',' | ':' | ';' | '<' | '>' | '=' | '#' | '"'))
+}
+
+/// The brat name of an id: the id itself when brat can hold it ([`is_brat_name`]), else the id
+/// with every character but ASCII letters, digits, `-` and `_` made `_`.
 pub fn brat_name(id: &str) -> String {
-    let mut s: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        s.insert(0, 'C');
+    if is_brat_name(id) {
+        return id.to_owned();
     }
-    s
+    let s: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if s.is_empty() { "C".to_owned() } else { s }
 }
 
 /// A brat attribute value: no white space, commas or bars.
@@ -57,39 +82,40 @@ fn one_line(s: &str) -> String {
     s.chars().map(|c| if matches!(c, '\t' | '\r' | '\n') { ' ' } else { c }).collect()
 }
 
-/// Code id → brat type name, unique.
-pub fn type_names(codes: &[Code]) -> HashMap<String, String> {
-    let mut used = BTreeSet::new();
+/// Names for `ids`, unique and unlike the names in `used`: an id brat can hold keeps it, the
+/// others get [`brat_name`], with `_2`, `_3`... when that is taken.
+fn unique_names<'a>(ids: impl Iterator<Item = &'a str> + Clone, used: &mut BTreeSet<String>) -> HashMap<String, String> {
     let mut map = HashMap::new();
-    for c in codes {
-        let base = brat_name(&c.id);
+    // Ids that are names already come first, so that a made-up name never takes one of them.
+    for id in ids.clone().filter(|id| is_brat_name(id)) {
+        if used.insert(id.to_owned()) {
+            map.insert(id.to_owned(), id.to_owned());
+        }
+    }
+    let rest: Vec<&str> = ids.filter(|id| !map.contains_key(*id)).collect();
+    for id in rest {
+        let base = brat_name(id);
         let mut name = base.clone();
         let mut n = 2;
         while !used.insert(name.clone()) {
             name = format!("{base}_{n}");
             n += 1;
         }
-        map.insert(c.id.clone(), name);
+        map.insert(id.to_owned(), name);
     }
     map
 }
 
+/// Code id → brat type name, unique: the id itself when brat can hold it.
+pub fn type_names(codes: &[Code]) -> HashMap<String, String> {
+    unique_names(codes.iter().map(|c| c.id.as_str()), &mut BTreeSet::new())
+}
+
 /// Link type id → brat relation type name, unique and unlike any entity type name (brat's
-/// labels and colours share one namespace).
+/// labels and colours share one namespace): the id itself when it can be.
 pub fn relation_names(link_types: &[LinkType], entity_types: &HashMap<String, String>) -> HashMap<String, String> {
     let mut used: BTreeSet<String> = entity_types.values().cloned().collect();
-    let mut map = HashMap::new();
-    for t in link_types {
-        let base = brat_name(&t.id);
-        let mut name = base.clone();
-        let mut n = 2;
-        while !used.insert(name.clone()) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        map.insert(t.id.clone(), name);
-    }
-    map
+    unique_names(link_types.iter().map(|t| t.id.as_str()), &mut used)
 }
 
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
@@ -237,6 +263,12 @@ fn ann_of(
         let text: Vec<&str> = frags.iter().map(|f| doc.slice(*f)).collect();
         let ty = types.get(&a.code).cloned().unwrap_or_else(|| brat_name(&a.code));
         let _ = writeln!(ann, "T{t}\t{ty} {}\t{}", offsets.join(";"), text.join(" "));
+        let (first, last) = (frags[0].start, frags[frags.len() - 1].end);
+        if (first, last) != (span.start, span.end) {
+            // Line breaks at the start or end, which no fragment holds: the whole span.
+            note_n += 1;
+            let _ = writeln!(ann, "#{note_n}\t{SPAN_COMMENT} T{t}\t{} {}", span.start, span.end);
+        }
         if !a.note.is_empty() {
             note_n += 1;
             let flat = one_line(&a.note);
@@ -305,7 +337,15 @@ pub fn annotation_conf(
     link_types: &[LinkType],
     relations: &HashMap<String, String>,
 ) -> String {
-    let mut out = String::from("# Written by Marginalia from the codebook; type names are code ids.\n[entities]\n");
+    let mut out = format!("{CONF_HEADER} from the codebook; type names are code ids.\n");
+    // The ids brat names cannot hold, so that an import restores them.
+    let ids = codes.iter().map(|c| (&c.id, &types[&c.id])).chain(link_types.iter().map(|t| (&t.id, &relations[&t.id])));
+    for (id, name) in ids {
+        if id != name && !id.contains(['\n', '\r']) {
+            let _ = writeln!(out, "{ID_LINE}{name} = {id}");
+        }
+    }
+    out.push_str("[entities]\n");
     for c in codes.iter().filter(|c| c.parent.is_none() || !codes.iter().any(|p| Some(&p.id) == c.parent.as_ref())) {
         let _ = writeln!(out, "{}", types[&c.id]);
         for child in codes.iter().filter(|x| x.parent.as_deref() == Some(&c.id)) {
@@ -390,7 +430,10 @@ mod tests {
     fn names_are_valid_brat_names() {
         assert_eq!(brat_name("factual-assertion"), "factual-assertion");
         assert_eq!(brat_name("réplique forte"), "r_plique_forte");
-        assert_eq!(brat_name("1st"), "C1st");
+        assert_eq!(brat_name("1st"), "1st");
+        assert_eq!(brat_name("_gt_N"), "_gt_N");
+        assert_eq!(brat_name("Name_Calling,Labeling"), "Name_Calling_Labeling");
+        assert_eq!(brat_name("a b"), "a_b");
         assert_eq!(brat_value("very much, yes"), "very_much__yes");
     }
 

@@ -3,14 +3,22 @@
 //! `<stem>.task-si.labels` (rows `ID<TAB>BEGIN<TAB>END`), in the shape the task's data and
 //! scorers use. With more than one coder, each coder's files go in a folder of their own.
 //!
-//! - The ID is the digits of a document named `article<ID>.txt`, else its file stem.
+//! - The ID is the digits of a document named `article<ID>.txt`, else its file stem (the
+//!   import finds `<stem>.txt` by it).
 //! - TECHNIQUE is the code's id: with the built-in "semeval2020" codebook that is the task's
 //!   exact label (`Name_Calling,Labeling`), so the files can be scored as they are.
-//! - BEGIN and END are code points of the text, END exclusive (Python's `text[begin:end]`).
-//! - Row order: by BEGIN, then END, then TECHNIQUE (byte order); each line ends with `\n`. The
-//!   SI file holds each distinct span once, in the same order. Annotations with the code
-//!   `propaganda` (spans imported from an SI file, technique not given) go to the SI file only. A labels file that follows this
-//!   order comes back byte for byte after an import and an export.
+//! - BEGIN and END are code points of the text, END exclusive (Python's `text[begin:end]`). A
+//!   text that started with a byte-order mark keeps it, and the offsets count it as the first
+//!   character, as the task's articles and labels do.
+//! - Row order: the task's technique scorer sorts each article's rows by BEGIN (keeping the
+//!   file's order among rows with the same BEGIN) and compares them one by one with the data
+//!   set's, so rows imported from a labels file keep that file's order (the import gives them
+//!   time-ordered ids); the others come in order of BEGIN, END and TECHNIQUE, each before the
+//!   first imported row that starts after it. Each line ends with `\n`; an identical row is
+//!   written once. Annotations with the code `propaganda` (spans imported from an SI file,
+//!   technique not given) go to the SI file only.
+//! - The SI file lists the spans in order, overlapping ones merged into one (the task's span
+//!   scorer refuses overlapping spans).
 //!
 //! Not carried: notes, attributes, coders (beyond the folder per coder), times, and orphaned
 //! annotations (they have no place in the text).
@@ -43,12 +51,22 @@ fn one_cell(s: &str) -> String {
 /// The article id and the file stem of a document named `name`.
 pub fn article_id(name: &str) -> (String, String) {
     let stem = name.strip_suffix(".txt").or_else(|| name.rsplit_once('.').map(|(s, _)| s)).unwrap_or(name).to_owned();
-    let id = match stem.strip_prefix("article") {
-        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => digits.to_owned(),
-        _ => stem.clone(),
-    };
-    (one_cell(&id), stem)
+    (id_of_stem(&stem), stem)
 }
+
+/// The article id of the files `<stem>.txt` and `<stem>.task-…labels`: the digits of
+/// `article<ID>`, else the stem.
+fn id_of_stem(stem: &str) -> String {
+    let id = match stem.strip_prefix("article") {
+        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => digits,
+        _ => stem,
+    };
+    one_cell(id)
+}
+
+/// One row: where the imported rows' order puts it (their time-ordered id), its span and
+/// technique.
+type Row = (Option<uuid::Uuid>, usize, usize, String);
 
 pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Ticker<P>) -> Result<(Files, Vec<String>), Error> {
     let techniques: BTreeSet<String> =
@@ -61,13 +79,21 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
     let (mut orphans, mut with_notes) = (0, 0);
     let mut other_codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut not_article = Vec::new();
+    let (mut merged, mut with_bom) = (0, 0);
     for (i, d) in corpus.documents.iter().enumerate() {
         let name = d.doc.file_name();
-        let (id, mut stem) = article_id(&name);
+        let (mut id, mut stem) = article_id(&name);
         if !stems.insert(stem.clone()) {
             stem = name.replace('.', "_");
+            id = id_of_stem(&stem);
             stems.insert(stem.clone());
         }
+        // The task's articles start with a byte-order mark their offsets count: a text that
+        // had one keeps it, and so do its offsets.
+        let bom = d.doc.encoding() == crate::document::SourceEncoding::Utf8Bom;
+        with_bom += usize::from(bom);
+        let mut text = if bom { "\u{feff}".to_owned() } else { String::new() };
+        text.push_str(d.doc.text());
         if !(stem.starts_with("article") && id.chars().all(|c| c.is_ascii_digit())) {
             not_article.push(name.clone());
         }
@@ -77,8 +103,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             .iter()
             .flat_map(|sc| sc.sidecar.annotations.iter().map(move |a| (a.id, sc.sidecar.coder.as_str())))
             .collect();
-        // coder → (begin, end, technique)
-        let mut by_coder: BTreeMap<String, BTreeSet<(usize, usize, String)>> = BTreeMap::new();
+        let mut by_coder: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         for sc in &d.sidecars {
             by_coder.entry(sc.sidecar.coder.clone()).or_default();
         }
@@ -96,22 +121,36 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
                 *other_codes.entry(a.code.clone()).or_default() += 1;
             }
             let coder = coder_of.get(&a.id).copied().unwrap_or_default().to_owned();
-            by_coder.entry(coder).or_default().insert((span.start, span.end, one_cell(&a.code)));
+            let order = (a.id.get_version_num() == 7).then_some(a.id);
+            let shift = usize::from(bom);
+            by_coder.entry(coder).or_default().push((order, span.start + shift, span.end + shift, one_cell(&a.code)));
         }
         if by_coder.is_empty() {
-            by_coder.insert(String::new(), BTreeSet::new());
+            by_coder.insert(String::new(), Vec::new());
         }
-        for (coder, spans) in by_coder {
+        for (coder, rows) in by_coder {
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
-            let (tc, si) = labels_of(&id, &spans);
-            files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
+            let (tc, si, m) = labels_of(&id, rows);
+            merged += m;
+            files.push((folder.join(format!("{stem}.txt")), text.as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}{TC_SUFFIX}")), tc.into_bytes()));
             files.push((folder.join(format!("{stem}{SI_SUFFIX}")), si.into_bytes()));
         }
         ticker.report()?;
     }
     let left_out = LeftOut { orphans, other_codes, not_article, with_notes };
-    Ok((files, left_out.notes(several_coders)))
+    let mut notes = left_out.notes(several_coders);
+    if merged > 0 {
+        notes.push(format!(
+            "{merged} overlapping span(s) were merged with the spans they overlap in the .task-si.labels files: the task's span scorer refuses overlapping spans"
+        ));
+    }
+    if with_bom > 0 {
+        notes.push(format!(
+            "{with_bom} text(s) start with a byte-order mark: it is kept, and the offsets count it as the first character, as the task's articles do"
+        ));
+    }
+    Ok((files, notes))
 }
 
 /// What labels files cannot carry, counted while rendering.
@@ -157,22 +196,56 @@ impl LeftOut {
     }
 }
 
-/// The technique-classification and span-identification labels of one article's spans
-/// (begin, end, technique): rows in the documented order, by begin, end and technique; a span
-/// once in the span-only file however many techniques it has.
-fn labels_of(id: &str, spans: &BTreeSet<(usize, usize, String)>) -> (String, String) {
+/// The technique-classification and span-identification labels of one article's rows, and
+/// how many spans the SI file merged into others. Technique rows: those with a time-ordered
+/// id (imported from a labels file) in the order of their ids, the others by begin, end and
+/// technique, each put before the first imported row that starts after it; an identical row
+/// once. SI rows: every span in order, overlapping ones merged.
+fn labels_of(id: &str, rows: Vec<Row>) -> (String, String, usize) {
+    let (mut imported, mut others): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.0.is_some());
+    imported.sort();
+    others.sort_by(|a, b| (a.1, a.2, &a.3).cmp(&(b.1, b.2, &b.3)));
+    let mut spans: Vec<(usize, usize)> = imported.iter().chain(&others).map(|r| (r.1, r.2)).collect();
+    let mut ordered: Vec<&Row> = Vec::new();
+    let mut rest = others.iter().peekable();
+    for r in &imported {
+        while let Some(o) = rest.next_if(|o| o.1 < r.1) {
+            ordered.push(o);
+        }
+        ordered.push(r);
+    }
+    ordered.extend(rest);
     let mut tc = String::new();
-    let mut si = String::new();
-    let mut si_seen = BTreeSet::new();
-    for (begin, end, technique) in spans {
-        if technique != SPAN_ONLY_CODE {
+    let mut seen = BTreeSet::new();
+    for (_, begin, end, technique) in ordered {
+        if technique != SPAN_ONLY_CODE && seen.insert((begin, end, technique)) {
             let _ = writeln!(tc, "{id}\t{technique}\t{begin}\t{end}");
         }
-        if si_seen.insert((begin, end)) {
-            let _ = writeln!(si, "{id}\t{begin}\t{end}");
+    }
+    spans.sort();
+    spans.dedup();
+    let mut si = String::new();
+    let mut merged = 0;
+    let mut current: Option<(usize, usize)> = None;
+    for (begin, end) in spans {
+        match current {
+            // The scorer's overlap: a character in common (spans that only touch are apart).
+            Some((b, e)) if begin < e => {
+                merged += 1;
+                current = Some((b, e.max(end)));
+            }
+            _ => {
+                if let Some((b, e)) = current {
+                    let _ = writeln!(si, "{id}\t{b}\t{e}");
+                }
+                current = Some((begin, end));
+            }
         }
     }
-    (tc, si)
+    if let Some((b, e)) = current {
+        let _ = writeln!(si, "{id}\t{b}\t{e}");
+    }
+    (tc, si, merged)
 }
 
 fn safe_folder(coder: &str) -> String {

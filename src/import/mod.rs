@@ -9,6 +9,7 @@
 //! different existing file, and reports what it could not carry instead of dropping it quietly.
 
 pub mod brat;
+mod commit;
 pub mod docx;
 pub mod html;
 pub mod semeval;
@@ -87,7 +88,7 @@ fn folder_kind(dir: &Path) -> Result<Kind, Error> {
     if names.iter().any(|p| semeval::is_labels_file(p)) {
         return Ok(Kind::Semeval);
     }
-    if names.iter().any(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ann"))) {
+    if brat::holds_documents(dir) {
         return Ok(Kind::Brat);
     }
     Err(Error::usage("holds no files Marginalia imports as a folder").in_file(dir).hint(

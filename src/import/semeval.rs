@@ -17,6 +17,16 @@
 //! Techniques become codes by id or name; a folder without a codebook (and a document without
 //! a sidecar) starts with the built-in "semeval2020" codebook, whose ids are the task's labels,
 //! so nothing needs mapping. Spans of the SI task become the code `propaganda`.
+//!
+//! The task's articles start with a byte-order mark that their offsets count as the first
+//! character (Python reads it as `\u{feff}`); Marginalia's text has no such character, so the
+//! offsets of an article that starts with one are read one character earlier (unless they fit
+//! the text better as they are: spans the task's guidelines would not start or end with white
+//! space or punctuation). Each row's annotation gets a time-ordered id (UUID version 7) in the
+//! order of the rows, which the export keeps: the task's scorer compares rows in file order.
+//! A labels file written by the export for a document with another name than `article<ID>.txt`
+//! has that name's stem as its ID, and its text is `<stem>.txt`. Everything is read and checked
+//! before anything is written; then all files are written, or none.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,7 +36,8 @@ use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 use crate::error::Error;
 use crate::import::brat::not_regular;
-use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped, write_new};
+use crate::import::commit::{all_or_nothing, nothing_written};
+use crate::import::{Summary, add_all, add_code, format_error, inside, open_session, read_capped};
 use crate::session::Session;
 
 pub use crate::export::semeval::{CODEBOOK, SI_SUFFIX, SPAN_ONLY_CODE, TC_SUFFIX};
@@ -70,12 +81,28 @@ fn task_of(path: &Path, text: &str) -> Task {
     }
 }
 
-/// The article id a labels file's name gives (`article123.task-si.labels` → `123`).
-fn article_of_name(path: &Path) -> Option<String> {
+/// The article id a labels file's name gives (`article123.task-si.labels` → `123`). A file with
+/// no rows named after another text beside it (`speech.task-flc-tc.labels` beside `speech.txt`,
+/// as the export writes for a document with another name) gives that text's stem.
+fn article_of_name(path: &Path, rows: &[Row]) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let stem = name.split('.').next()?;
-    let id = stem.strip_prefix("article")?;
-    (!id.is_empty()).then(|| id.to_owned())
+    if let Some(id) = stem.strip_prefix("article").filter(|id| !id.is_empty()) {
+        return Some(id.to_owned());
+    }
+    let lower = name.to_lowercase();
+    let stem = [TC_SUFFIX, SI_SUFFIX].iter().find(|s| lower.ends_with(*s)).map(|s| &name[..name.len() - s.len()])?;
+    (rows.is_empty() && !stem.is_empty() && path.with_file_name(format!("{stem}.txt")).exists()).then(|| stem.to_owned())
+}
+
+/// The names the text of `article` may have: `article<ID>.txt`, and for an id that is not a
+/// number (a document exported under its own name), `<ID>.txt`.
+fn text_names(article: &str) -> Vec<String> {
+    let mut names = vec![format!("article{article}.txt")];
+    if !article.chars().all(|c| c.is_ascii_digit()) && crate::import::inside(Path::new("."), article).is_ok() {
+        names.push(format!("{article}.txt"));
+    }
+    names
 }
 
 /// Parses a labels file. Every row must have the task's columns and whole-number offsets with
@@ -153,7 +180,8 @@ fn read_labels(path: &Path) -> Result<LabelsFile, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let task = task_of(path, text);
     let rows = parse(path, text, task)?;
-    Ok(LabelsFile { path: path.to_path_buf(), task, rows, named_article: article_of_name(path) })
+    let named_article = article_of_name(path, &rows);
+    Ok(LabelsFile { path: path.to_path_buf(), task, rows, named_article })
 }
 
 /// Article → rows, with the file each came from.
@@ -170,11 +198,41 @@ struct Tally {
     duplicates: usize,
     widened: Vec<String>,
     total_rows: usize,
+    /// Articles whose offsets count the byte-order mark their text starts with.
+    bom_counted: Vec<String>,
+    /// Articles starting with a byte-order mark whose offsets do not count it.
+    bom_uncounted: Vec<String>,
+    /// Rows that hold only the byte-order mark.
+    only_bom: usize,
+    ids: RowIds,
 }
 
-/// One article ready to write: the document's path and bytes, its session, the codebook and
-/// the annotations.
-type Prepared = (PathBuf, Vec<u8>, Session, Codebook, Vec<Annotation>);
+/// Time-ordered ids (UUID version 7) for the rows, in the order they are read.
+struct RowIds {
+    millis: u64,
+    next: u64,
+}
+
+impl Default for RowIds {
+    fn default() -> Self {
+        let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        Self { millis, next: 0 }
+    }
+}
+
+impl RowIds {
+    fn next(&mut self) -> uuid::Uuid {
+        let random = uuid::Uuid::new_v4();
+        let mut bytes = [0u8; 10];
+        bytes.copy_from_slice(&random.as_bytes()[..10]);
+        self.next += 1;
+        uuid::Builder::from_unix_timestamp_millis(self.millis + self.next, &bytes).into_uuid()
+    }
+}
+
+/// One article ready to write: the document's path and bytes, and its session with the
+/// annotations added (how many, and how many were there already).
+type Prepared = (PathBuf, Vec<u8>, Session, usize, usize);
 
 /// Imports a labels file, or a folder of them, into `folder`.
 pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
@@ -232,19 +290,27 @@ pub fn import(input: &Path, folder: &Path, coder: &str) -> Result<Summary, Error
         )));
     }
 
-    let mut summary = Summary::default();
-    let (mut added_total, mut skipped_total, mut docs) = (0, 0, 0);
-    for (doc_path, bytes, mut session, codebook, annotations) in prepared {
-        if write_new(&doc_path, &bytes)? {
-            summary.written.push(doc_path.clone());
+    // Everything is checked, and no text is in the way: write all, or nothing.
+    for (doc_path, bytes, ..) in &prepared {
+        if std::fs::symlink_metadata(doc_path).is_ok()
+            && std::fs::read(doc_path).map_err(|e| Error::io(doc_path, "cannot read the existing file", e))? != *bytes
+        {
+            return Err(Error::usage("exists already with other content; nothing was written")
+                .in_file(doc_path)
+                .hint("move it aside, or import into another folder with --into"));
         }
-        let (added, already) = add_all(&mut session, codebook, annotations)?;
-        session.save()?;
-        summary.written.push(session.sidecar_path.clone());
-        added_total += added;
-        skipped_total += already;
-        docs += 1;
     }
+    let (_, written) = all_or_nothing(|w| {
+        for (doc_path, bytes, session, ..) in &mut prepared {
+            w.new_file(doc_path, bytes)?;
+            w.sidecar(session)?;
+        }
+        Ok(())
+    })?;
+    let mut summary = Summary { written, ..Summary::default() };
+    let docs = prepared.len();
+    let added_total: usize = prepared.iter().map(|p| p.3).sum();
+    let skipped_total: usize = prepared.iter().map(|p| p.4).sum();
     summary.carried.push(format!(
         "{added_total} annotation(s) from {} row(s) imported into {docs} article(s) in {}",
         tally.total_rows,
@@ -327,62 +393,124 @@ fn prepare_article(
     coder: &str,
     tally: &mut Tally,
 ) -> Result<Option<Prepared>, Error> {
-    let name = format!("article{article}.txt");
-    let Some(txt) = text_dirs.iter().map(|d| d.join(&name)).find(|p| std::fs::symlink_metadata(p).is_ok()) else {
-        tally.missing.push(name);
+    let names = text_names(article);
+    let found = names.iter().find_map(|name| {
+        text_dirs.iter().map(|d| d.join(name)).find(|p| std::fs::symlink_metadata(p).is_ok()).map(|p| (p, name))
+    });
+    let Some((txt, name)) = found else {
+        tally.missing.push(names[0].clone());
         return Ok(None);
     };
     if let Some(why) = not_regular(&txt) {
         tally.skipped.push(why);
         return Ok(None);
     }
-    let bytes = read_capped(&txt)?;
-    let doc = Document::from_bytes(&bytes)
-        .map_err(|_| format_error(&txt, "is not a text file").hint("SemEval articles are UTF-8 plain text"))?;
-    let doc_path = inside(folder, &name)?;
-    let session = open_session(&doc, &doc_path, coder)?;
+    let bytes = read_capped(&txt).map_err(|e| nothing_written(e, &txt))?;
+    let doc = Document::from_bytes(&bytes).map_err(|_| {
+        format_error(&txt, "is not a text file; nothing was written").hint("SemEval articles are UTF-8 plain text")
+    })?;
+    let doc_path = inside(folder, name)?;
+    let mut session = open_session(&doc, &doc_path, coder).map_err(|e| nothing_written(e, &doc_path))?;
     let mut codebook = session.edits.codebook().clone();
     if !session.had_sidecar && codebook == Codebook::default() {
         codebook = semeval.clone();
     }
     let len = doc.len_chars();
+    let shift = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        let shift = bom_shift(&doc, rows);
+        if shift == 1 {
+            tally.bom_counted.push(article.to_owned())
+        } else {
+            tally.bom_uncounted.push(article.to_owned())
+        }
+        shift
+    } else {
+        0
+    };
     let mut seen: BTreeSet<(usize, usize, Option<String>)> = BTreeSet::new();
     let mut annotations = Vec::new();
     for (r, from) in rows {
         tally.total_rows += 1;
-        if r.end > len {
+        let (begin, end) = (r.begin.saturating_sub(shift), r.end - shift);
+        if end > len {
             return Err(format_error(
                 from,
                 format!(
-                    "line {}: the span {}..{} runs past the end of {} ({len} characters); nothing was written",
+                    "line {}: the span {}..{} runs past the end of {} ({len} characters{}); nothing was written",
                     r.line,
                     r.begin,
                     r.end,
-                    txt.display()
+                    txt.display(),
+                    if shift == 1 { " after the byte-order mark its offsets count" } else { "" }
                 ),
             )
             .at(r.line, 1)
             .hint("check that the labels belong to this article; offsets count characters (code points), not bytes"));
         }
-        if !seen.insert((r.begin, r.end, r.technique.clone())) {
+        if begin >= end {
+            tally.only_bom += 1;
+            continue;
+        }
+        if !seen.insert((begin, end, r.technique.clone())) {
             tally.duplicates += 1;
             continue;
         }
         let code = technique_code(&mut codebook, semeval, r.technique.as_deref().unwrap_or(SPAN_ONLY_CODE));
-        let raw = Span::new(r.begin, r.end);
-        let a = Annotation::new(&doc, raw, &code, coder);
+        let raw = Span::new(begin, end);
+        let mut a = Annotation::new(&doc, raw, &code, coder);
+        a.id = tally.ids.next();
         if a.span() != raw {
             tally.widened.push(format!("article {article} line {} ({raw} → {})", r.line, a.span()));
         }
         annotations.push(a);
     }
     codebook.validate().map_err(|e| e.in_file(input))?;
-    Ok(Some((doc_path, bytes, session, codebook, annotations)))
+    let (added, already) = add_all(&mut session, codebook, annotations).map_err(|e| nothing_written(e, &txt))?;
+    Ok(Some((doc_path, bytes, session, added, already)))
+}
+
+/// Whether the offsets of an article whose text starts with a byte-order mark count it (1, the
+/// task's convention) or not (0): the one under which fewer spans fall outside the text or
+/// start or end with a character the task's guidelines keep out of spans (white space, `.`,
+/// `,`, `:`, `;`), the task's convention when both fit as well.
+fn bom_shift(doc: &Document, rows: &[(Row, PathBuf)]) -> usize {
+    let len = doc.len_chars();
+    let misfits = |shift: usize| {
+        rows.iter()
+            .filter(|(r, _)| {
+                let (Some(b), Some(e)) = (r.begin.checked_sub(shift), r.end.checked_sub(shift)) else { return true };
+                if b >= e || e > len {
+                    return true;
+                }
+                let text = doc.slice(Span::new(b, e));
+                let bad = |c: Option<char>| c.is_some_and(|c| c.is_whitespace() || matches!(c, '.' | ',' | ':' | ';'));
+                bad(text.chars().next()) || bad(text.chars().next_back())
+            })
+            .count()
+    };
+    if misfits(1) <= misfits(0) { 1 } else { 0 }
 }
 
 impl Tally {
     /// Adds what was not carried as it was to `summary`.
     fn add_to(self, summary: &mut Summary) {
+        if !self.bom_counted.is_empty() {
+            summary.carried.push(format!(
+                "note: the text of {} article(s) starts with a byte-order mark, which their offsets count as the first character (as the task's files do); they were read one character earlier: {}",
+                self.bom_counted.len(),
+                self.bom_counted.join(", ")
+            ));
+        }
+        if !self.bom_uncounted.is_empty() {
+            summary.carried.push(format!(
+                "note: the text of {} article(s) starts with a byte-order mark, which their offsets do not count (their spans fit the text as they are): {}",
+                self.bom_uncounted.len(),
+                self.bom_uncounted.join(", ")
+            ));
+        }
+        if self.only_bom > 0 {
+            summary.not_carried.push(format!("{} row(s) hold nothing but the byte-order mark", self.only_bom));
+        }
         if self.duplicates > 0 {
             summary.not_carried.push(format!(
                 "{} row(s) repeating another row of the same article (same technique and span) were imported once",
