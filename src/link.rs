@@ -30,6 +30,24 @@ pub struct Link {
     pub created: String,
     /// RFC 3339.
     pub modified: String,
+    /// Set by a merge that kept this link for someone to settle (see [`LinkConflict`]).
+    /// Written only when set; files without it read as unmarked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<LinkConflict>,
+}
+
+/// Why a merge kept a link for someone to settle (see [`crate::merge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LinkConflict {
+    /// Both sides changed it differently: both versions are kept, and this is the id of the
+    /// other one (which carries the same mark pointing back here).
+    ChangedOnBothSides(Uuid),
+    /// One side changed it and the other deleted it: kept until someone keeps or deletes it.
+    ChangedAndDeleted,
+    /// One side made or changed it (or kept it) and the other deleted the annotation at this
+    /// end, whose id this is. That annotation is kept too, marked
+    /// [`crate::Conflict::ChangedAndDeleted`]: deleting it deletes the link with it.
+    EndDeleted(Uuid),
 }
 
 impl Link {
@@ -45,6 +63,7 @@ impl Link {
             coder: coder.to_owned(),
             created: now.clone(),
             modified: now,
+            conflict: None,
         }
     }
 

@@ -34,14 +34,20 @@ pub struct GitSetupArgs {
     pub folder: PathBuf,
 }
 
-/// Exit 0: merged; 1: merged, but both sides changed some annotations (both versions are in
-/// the file; git reports a conflict so that a person looks); 2: not merged (git's conflict).
+/// Exit 0: merged; 1: merged, but something was changed on both sides (every version is in
+/// the file, marked; git reports a conflict so that a person looks); 2: not merged: the file
+/// keeps our version, their version is copied beside it (see [`keep_theirs_aside`]) and git
+/// reports a conflict.
 pub fn merge_driver(args: MergeDriverArgs) -> Result<i32, Error> {
     let shown = args.path.clone().unwrap_or_else(|| args.ours.display().to_string());
-    let report = crate::merge::merge_files(&args.base, &args.ours, &args.theirs, &shown)?;
+    let report = match crate::merge::merge_files(&args.base, &args.ours, &args.theirs, &shown) {
+        Ok(report) => report,
+        Err(e) => return Ok(not_merged(&args, &shown, &e)),
+    };
     eprintln!(
-        "marginalia: merged {shown}: {} annotation(s) added, {} changed, {} deleted from the other side",
-        report.added, report.changed, report.deleted
+        "marginalia: merged {shown}: {} annotation(s) added, {} changed, {} deleted from the other side; \
+         {} link(s) added, {} changed, {} deleted",
+        report.added, report.changed, report.deleted, report.links_added, report.links_changed, report.links_deleted
     );
     if report.conflicts.is_empty() {
         return Ok(0);
@@ -50,9 +56,58 @@ pub fn merge_driver(args: MergeDriverArgs) -> Result<i32, Error> {
         eprintln!("marginalia: {shown}: {c}");
     }
     eprintln!(
-        "marginalia: {shown}: both versions are kept in the file; open it in Marginalia, delete the one you do not want, then `git add` it"
+        "marginalia: {shown}: every version is kept in the file, marked; open it in Marginalia, settle each one, then `git add` it"
     );
     Ok(1)
+}
+
+/// A merge the driver refused: says why, keeps their version beside the file (git leaves
+/// ours in it, without conflict markers, so that `git add` alone would drop theirs), and says
+/// what to do. Always exit code 2.
+fn not_merged(args: &MergeDriverArgs, shown: &str, e: &Error) -> i32 {
+    super::report_error(e);
+    // Git runs the driver at the top of the work tree, where `%P` is the file's path.
+    let beside = args
+        .path
+        .as_deref()
+        .map(Path::new)
+        .filter(|p| p.parent().is_none_or(|d| d.as_os_str().is_empty() || d.is_dir()))
+        .unwrap_or(&args.ours);
+    match keep_theirs_aside(&args.theirs, beside) {
+        Ok(copy) => eprintln!(
+            "marginalia: {shown}: not merged. The file keeps our version, unchanged; their version is saved beside it as {}. \
+             Git marks the file as conflicted: take from their copy what you want to keep, then `git add {shown}` \
+             (or take theirs whole: `git checkout --theirs {shown}`)",
+            copy.display()
+        ),
+        Err(e) => {
+            super::report_error(&e);
+            eprintln!(
+                "marginalia: {shown}: not merged. The file keeps our version, unchanged; their version could not be \
+                 copied beside it: until you `git add {shown}`, `git show :3:{shown}` prints it"
+            );
+        }
+    }
+    2
+}
+
+/// Copies their version, byte for byte, beside `beside` as `<name minus .ron>.theirs-<time>.ron`
+/// (the name the app gives theirs when it keeps its own version over a changed file). An
+/// earlier copy with other content is never replaced: a number is added instead.
+pub fn keep_theirs_aside(theirs: &Path, beside: &Path) -> Result<PathBuf, Error> {
+    let bytes = std::fs::read(theirs).map_err(|e| Error::io(theirs, "cannot read their version", e))?;
+    let first = crate::session::conflict_copy_path(beside);
+    let stem = first.display().to_string();
+    let stem = stem.strip_suffix(".ron").unwrap_or(&stem).to_owned();
+    let mut copy = first;
+    for n in 2.. {
+        match std::fs::read(&copy) {
+            Ok(there) if there != bytes => copy = PathBuf::from(format!("{stem}-{n}.ron")),
+            _ => break,
+        }
+    }
+    crate::io::write_atomic(&copy, &bytes, false)?;
+    Ok(copy)
 }
 
 /// Runs git in `folder`; its standard output on success.
