@@ -112,6 +112,11 @@ fn assert_no_name(harness: &Harness<'_, App>, when: &str) {
     }
 }
 
+/// A student's pseudonym as the app gave it: drawn at random for the class, then kept.
+fn pseudonym(harness: &Harness<'_, App>, student: &str) -> String {
+    harness.state().class_info().expect("the class is read").aliases[student].clone()
+}
+
 #[test]
 fn the_dashboard_shows_every_student_sorts_and_opens_a_students_work_beside_the_key() {
     let (_dir, class) = class_folder();
@@ -218,13 +223,15 @@ fn the_passages_heatmap_shades_each_key_passage_by_who_found_it_and_lists_who_mi
     harness.run_steps(2);
     harness.get_by_label("Marked it: anouk");
 
-    // In anonymous mode the lists give pseudonyms (anouk A, bertil B, carmen C, zoltan D).
+    // In anonymous mode the lists give pseudonyms, in their own order.
     harness.get_by_label("Anonymous (Student A, B, ...)").click();
     harness.run_steps(2);
     harness.get_by_label("Key passage \"Taxes will fall next year\" (Prediction): found by 3 of 4").click();
     harness.run_steps(2);
-    harness.get_by_label("Found it: Student A, Student C, Student D");
-    harness.get_by_label("Missed it: Student B");
+    let mut found: Vec<String> = ["anouk", "carmen", "zoltan"].iter().map(|s| pseudonym(&harness, s)).collect();
+    found.sort();
+    harness.get_by_label(&format!("Found it: {}", found.join(", ")));
+    harness.get_by_label(&format!("Missed it: {}", pseudonym(&harness, "bertil")));
     assert_no_name(&harness, "the heatmap with a passage picked");
 
     // The letter has its own passages; the pick does not carry over.
@@ -243,10 +250,12 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     harness.get_by_label("Anonymous (Student A, B, ...)").click();
     harness.run_steps(2);
     assert!(harness.state().settings().anonymous, "anonymous mode is a setting");
-    // Pseudonyms follow the sorted names: anouk A, bertil B, carmen C, zoltan D.
-    harness.get_by_label("Student A on speech.txt: 33 %");
-    harness.get_by_label("Student D on letter.md: 100 %");
-    harness.get_by_label("Student C").click();
+    // Pseudonyms are drawn at random for the class (so that a class list cannot undo them).
+    let p = |h: &Harness<'_, App>, s: &str| pseudonym(h, s);
+    harness.get_by_label(&format!("{} on speech.txt: 33 %", p(&harness, "anouk")));
+    harness.get_by_label(&format!("{} on letter.md: 100 %", p(&harness, "zoltan")));
+    let carmen = p(&harness, "carmen");
+    harness.get_by_label(&carmen).click();
     harness.run_steps(2);
     assert_no_name(&harness, "the table with a comment being written");
     for tab in ["By code", "Passages", "Rubric and export"] {
@@ -256,10 +265,10 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     }
     harness.get_by_label("Students").click();
     harness.run_steps(2);
-    harness.get_by_label("Student C on speech.txt: 86 %").click();
+    harness.get_by_label(&format!("{carmen} on speech.txt: 86 %")).click();
     step_until(&mut harness, "the compare view opens", |h| h.state().compare().is_some());
     harness.run_steps(2);
-    assert_eq!(harness.state().compare().unwrap().coder_names(), ["Student C"]);
+    assert_eq!(harness.state().compare().unwrap().coder_names(), [carmen.clone()]);
     for tab in ["Text", "Disagreements", "Annotations", "Agreement", "Answer key"] {
         // The compare view's tab (the annotation panel is titled "Annotations" too).
         harness.get_all_by_label(tab).last().unwrap().click();
@@ -275,7 +284,7 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     step_until(&mut harness, "the compare view opens", |h| h.state().compare().is_some());
     harness.run_steps(2);
     let names = harness.state().compare().unwrap().coder_names();
-    assert_eq!(names, ["Student A", "Student C", "Student D"], "every student, the key apart");
+    assert_eq!(names, [p(&harness, "anouk"), carmen.clone(), p(&harness, "zoltan")], "every student, the key apart");
     assert_no_name(&harness, "the compare view of every coder");
 
     // Passages retrieved across the folder name their coders by pseudonym too.
@@ -285,7 +294,7 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     step_until(&mut harness, "the Retrieve window opens", |h| h.query_by_label("Retrieve").is_some());
     harness.get_by_label("Retrieve").click();
     gui_support::step_until_shown(&mut harness, "passage(s) in 2 document(s)");
-    harness.get_all_by_label("Student C").next().expect("carmen's passages, by her pseudonym");
+    harness.get_all_by_label(&carmen).next().expect("carmen's passages, by her pseudonym");
     assert_no_name(&harness, "the retrieved passages");
     harness.get_by_label("Close window").click();
     harness.run_steps(2);
@@ -295,9 +304,9 @@ fn in_anonymous_mode_no_students_name_appears_anywhere_in_the_window() {
     harness.get_by_label("File").click();
     harness.run_steps(2);
     harness.get_by_label_contains("Code matrix").click();
-    gui_support::step_until_shown(&mut harness, "column Student C");
+    gui_support::step_until_shown(&mut harness, &format!("column {carmen}"));
     // carmen's marks: two predictions on the speech.
-    harness.get_by_label("Prediction x Student C: 2");
+    harness.get_by_label(&format!("Prediction x {carmen}: 2"));
     assert_no_name(&harness, "the code matrix by coder");
     harness.state_mut().matrix_mut().open = false;
     harness.run_steps(2);
@@ -357,13 +366,18 @@ fn the_rubric_and_a_comment_are_saved_and_feedback_and_gradebooks_are_written() 
     // anouk's F1: 1/3 on the speech, 0 on the letter; out of 20: 20 · (1/3 + 0) / 2.
     assert!(html.contains("Grade: <strong>3.3 / 20</strong>"), "the grade on the scale");
 
+    // The window says so (a line above the buttons) before anything else is clicked.
+    step_until(&mut harness, "the pages are reported", |h| h.state().class_dashboard().message.is_some());
     harness.get_by_label("Anonymous (Student A, B, ...)").click();
     harness.run_steps(2);
     harness.get_by_label("Export Moodle CSV").click();
-    let csv = class.join("gradebook-moodle.csv");
+    // A file of its own: the named gradebook is never overwritten by an anonymous one.
+    let csv = class.join("gradebook-moodle-anonymous.csv");
     step_until(&mut harness, "the gradebook is written", |_| csv.exists());
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.lines().nth(1).unwrap().starts_with("Student A,0.00,33.33,16.67,3.33,"), "{text}");
+    let anouk = format!("{},", pseudonym(&harness, "anouk"));
+    let line = text.lines().find(|l| l.starts_with(&anouk)).unwrap_or_default();
+    assert!(line.starts_with(&format!("{anouk}0.00,33.33,16.67,3.33,")), "{text}");
     for name in STUDENTS {
         assert!(!text.to_lowercase().contains(name), "the anonymous gradebook names {name}:\n{text}");
     }
@@ -496,7 +510,8 @@ fn exports_made_in_anonymous_mode_name_no_student() {
     use marginalia::export::Format;
     let (dir, class) = class_folder();
     let mut harness = open_dashboard(&class, true);
-    harness.get_by_label("Student A on speech.txt: 33 %");
+    let (anouk, bertil) = (pseudonym(&harness, "anouk"), pseudonym(&harness, "bertil"));
+    harness.get_by_label(&format!("{anouk} on speech.txt: 33 %"));
     let out_dir = dir.path().join("exports");
     std::fs::create_dir(&out_dir).unwrap();
     for format in Format::ALL {
@@ -521,7 +536,7 @@ fn exports_made_in_anonymous_mode_name_no_student() {
         let text = written_text(&out);
         // Every student's marks are in, by pseudonym (brat and SemEval files have no coder).
         assert!(
-            matches!(format, Format::Brat | Format::Semeval) || text.contains("Student A") && text.contains("Student B"),
+            matches!(format, Format::Brat | Format::Semeval) || text.contains(&anouk) && text.contains(&bertil),
             "{format:?} names the pseudonyms:\n{text}"
         );
         for name in STUDENTS {

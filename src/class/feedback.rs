@@ -35,10 +35,19 @@ span.mine{text-decoration:underline;text-decoration-thickness:3px;text-decoratio
 blockquote{margin:.2em 0 .2em 1em;padding-left:.6em;border-left:3px solid #999}.note{color:#555}";
 
 /// One student's feedback page. `anonymous` shows their pseudonym instead of their name (and
-/// in the comment).
+/// in the comment), pseudonyms given in the order of the names ([`pseudonyms`]).
 pub fn feedback_html(graded: &Graded, grades: &Grades, student: &str, anonymous: bool) -> String {
-    let names = pseudonyms(&graded.students);
-    let shown = if anonymous { names.get(student).cloned().unwrap_or_default() } else { student.to_owned() };
+    let names = anonymous.then(|| pseudonyms(&graded.students));
+    feedback_html_as(graded, grades, student, names.as_ref())
+}
+
+/// One student's feedback page; with `names` (real name → pseudonym), the student is named by
+/// their pseudonym, and their own names in the comment are replaced by it ([`replace_names`]).
+pub fn feedback_html_as(graded: &Graded, grades: &Grades, student: &str, names: Option<&BTreeMap<String, String>>) -> String {
+    let shown = match names {
+        Some(names) => names.get(student).cloned().unwrap_or_else(|| "Student ?".to_owned()),
+        None => student.to_owned(),
+    };
     let Some(index) = graded.student_index(student) else { return String::new() };
     let scale = grades.rubric.scale;
     let title = if graded.title.trim().is_empty() { "Your annotations".to_owned() } else { graded.title.clone() };
@@ -53,7 +62,10 @@ pub fn feedback_html(graded: &Graded, grades: &Grades, student: &str, anonymous:
     let _ = writeln!(h, "<p>Grade: <strong>{}</strong></p>", esc(&scale.display(grades.grade(student))));
     let comment = grades.comment(student);
     if !comment.trim().is_empty() {
-        let comment = if anonymous { replace_names(comment, &names) } else { comment.to_owned() };
+        let comment = match names {
+            Some(names) => replace_names(comment, student, names),
+            None => comment.to_owned(),
+        };
         let _ = writeln!(h, "<h2>Comment from your teacher</h2>\n<div class=\"comment\"><p>{}</p></div>", esc(&comment));
     }
     let _ = writeln!(
@@ -235,6 +247,18 @@ fn marked_text(doc: &Document, key: &[Span], mine: &[Span]) -> String {
 /// Writes the feedback page of every student (or only `only`) of a graded class into
 /// `out_dir` (made if missing); returns the files written.
 pub fn write_feedback_pages(graded: &Graded, out_dir: &Path, only: Option<&str>, anonymous: bool) -> Result<Vec<PathBuf>, Error> {
+    let names: Option<BTreeMap<String, String>> = anonymous.then(|| pseudonyms(&graded.students));
+    write_feedback_pages_as(graded, out_dir, only, names.as_ref())
+}
+
+/// [`write_feedback_pages`], every student named by their pseudonym in `names` (real name →
+/// pseudonym) when given, in the page and its file name.
+pub fn write_feedback_pages_as(
+    graded: &Graded,
+    out_dir: &Path,
+    only: Option<&str>,
+    names: Option<&BTreeMap<String, String>>,
+) -> Result<Vec<PathBuf>, Error> {
     if let Some(name) = only
         && graded.student_index(name).is_none()
     {
@@ -243,12 +267,18 @@ pub fn write_feedback_pages(graded: &Graded, out_dir: &Path, only: Option<&str>,
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, "cannot make the folder", e))?;
     let grades = graded.grades();
-    let names: BTreeMap<String, String> = pseudonyms(&graded.students);
     let mut written = Vec::new();
     for student in graded.students.iter().filter(|s| only.is_none_or(|o| o == s.as_str())) {
-        let shown = if anonymous { names[student].as_str() } else { student.as_str() };
+        let shown = match names {
+            // A student without a pseudonym would be named: left out.
+            Some(names) => match names.get(student) {
+                Some(p) => p.as_str(),
+                None => continue,
+            },
+            None => student.as_str(),
+        };
         let path = out_dir.join(file_name(shown));
-        crate::io::write_atomic(&path, feedback_html(graded, &grades, student, anonymous).as_bytes(), false)?;
+        crate::io::write_atomic(&path, feedback_html_as(graded, &grades, student, names).as_bytes(), false)?;
         written.push(path);
     }
     Ok(written)

@@ -363,48 +363,39 @@ pub fn pseudonyms(names: &[String]) -> BTreeMap<String, String> {
     let mut sorted: Vec<&String> = names.iter().collect();
     sorted.sort();
     sorted.dedup();
-    sorted
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let mut letters = String::new();
-            let mut n = i + 1;
-            while n > 0 {
-                n -= 1;
-                letters.insert(0, (b'A' + (n % 26) as u8) as char);
-                n /= 26;
-            }
-            (name.clone(), format!("Student {letters}"))
-        })
-        .collect()
+    sorted.into_iter().enumerate().map(|(i, name)| (name.clone(), super::pseudonym::label(i))).collect()
 }
 
-/// `text` with every whole-word occurrence of a real name (any case) replaced by its
-/// pseudonym: a comment that says "Well done, Zoltan" must not name him in anonymous output.
-pub fn replace_names(text: &str, names: &BTreeMap<String, String>) -> String {
-    let mut out = text.to_owned();
-    // Longer names first, so that "Ana Lima" goes before "Ana".
-    let mut by_length: Vec<(&String, &String)> = names.iter().collect();
-    by_length.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-    for (name, pseudonym) in by_length {
-        if let Ok(re) = regex::Regex::new(&format!(r"(?i)\b{}\b", regex::escape(name))) {
-            out = re.replace_all(&out, regex::NoExpand(pseudonym)).into_owned();
-        }
-    }
-    out
+/// `text`, a comment on `student`, with the student's own names (whole, or a part such as the
+/// first name; any case, whole words) replaced by their pseudonym in `names`: a comment that
+/// says "Well done, Zoltan" must not name him in anonymous output. Other words are left alone,
+/// another student's name among them (see [`super::pseudonym::anonymize_comment`]).
+pub fn replace_names(text: &str, student: &str, names: &BTreeMap<String, String>) -> String {
+    super::pseudonym::anonymize_comment(text, student, names)
 }
 
 impl Grades {
-    /// The same grades with every student name replaced by its pseudonym (in comments too).
-    pub fn anonymized(mut self) -> Self {
+    /// The same grades with every student name replaced by its pseudonym (in comments too),
+    /// pseudonyms given in the order of the names ([`pseudonyms`]).
+    pub fn anonymized(self) -> Self {
         let names = pseudonyms(&self.students);
+        self.anonymized_with(&names)
+    }
+
+    /// The same grades with every student named by their pseudonym in `names` (real name →
+    /// pseudonym; a student missing from it is "Student ?"), and each comment with its
+    /// student's own names replaced ([`replace_names`]).
+    pub fn anonymized_with(mut self, names: &BTreeMap<String, String>) -> Self {
+        let shown = |s: &str| names.get(s).cloned().unwrap_or_else(|| "Student ?".to_owned());
         for row in &mut self.rows {
-            row.student = names[&row.student].clone();
+            row.student = shown(&row.student);
         }
+        // A comment on someone without a pseudonym (no longer a student) could not be shown.
         self.comments =
-            self.comments.iter().filter_map(|(s, c)| names.get(s).map(|p| (p.clone(), replace_names(c, &names)))).collect();
-        self.students = self.students.iter().map(|s| names[s].clone()).collect();
+            self.comments.iter().filter_map(|(s, c)| names.get(s).map(|p| (p.clone(), replace_names(c, s, names)))).collect();
+        self.students = self.students.iter().map(|s| shown(s)).collect();
         self.students.sort();
+        self.students.dedup();
         // A note may name the key, never a student; keep them as they are.
         self
     }
@@ -670,9 +661,10 @@ mod tests {
     }
 
     #[test]
-    fn names_in_comments_are_replaced_whole_words_only() {
+    fn names_in_comments_are_the_students_own_only() {
         let names = pseudonyms(&["ana".to_owned(), "ana lima".to_owned(), "bo".to_owned()]);
-        let out = replace_names("Ana Lima and ANA helped Bob; bo too.", &names);
-        assert_eq!(out, "Student B and Student A helped Bob; Student C too.");
+        let out = replace_names("Ana Lima and ANA helped Bob; bo too.", "ana lima", &names);
+        assert_eq!(out, "Student B and Student B helped Bob; bo too.");
+        assert_eq!(replace_names("Thanks, Bo; Bob and bow stay.", "bo", &names), "Thanks, Student C; Bob and bow stay.");
     }
 }

@@ -12,6 +12,7 @@ pub mod feedback;
 mod grade;
 mod handin;
 pub mod passages;
+pub mod pseudonym;
 pub mod rubric;
 
 use std::collections::BTreeMap;
@@ -282,19 +283,28 @@ pub fn anonymize_corpus(corpus: &mut crate::corpus::Corpus, aliases: &BTreeMap<S
     if aliases.is_empty() {
         return;
     }
-    let rename = |name: &mut String| {
-        if let Some(alias) = aliases.get(name.as_str()) {
-            *name = alias.clone();
-        }
-    };
     for doc in &mut corpus.documents {
+        let doc_name = doc.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         for s in &mut doc.sidecars {
-            if let Some(alias) = aliases.get(&s.sidecar.coder) {
+            // The student whose file it is, by its name (`<doc>.<student>.annotations.ron`),
+            // else by the name it is signed with.
+            let file = s.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let key =
+                file.strip_prefix(&doc_name).and_then(|r| r.strip_prefix('.')).and_then(|r| r.strip_suffix(".annotations.ron"));
+            let owner = key.and_then(|k| aliases.get(k)).or_else(|| aliases.get(&s.sidecar.coder)).cloned();
+            if let Some(alias) = &owner {
                 s.path = crate::sidecar::coder_path(&doc.path, alias);
             }
-            rename(&mut s.sidecar.coder);
+            let signed = s.sidecar.coder.clone();
+            // The owner's own name, whatever it is, is theirs; other names as `aliases` says.
+            let rename = |name: &mut String| match (aliases.get(name.as_str()), &owner) {
+                (Some(alias), _) => *name = alias.clone(),
+                (None, Some(alias)) if *name == signed => *name = alias.clone(),
+                _ => {}
+            };
             s.sidecar.annotations.iter_mut().for_each(|a| rename(&mut a.coder));
             s.sidecar.links.iter_mut().for_each(|l| rename(&mut l.coder));
+            rename(&mut s.sidecar.coder);
         }
     }
 }

@@ -151,6 +151,8 @@ pub struct App {
     pub(super) coder_override: Option<String>,
     /// The opened folder's class manifest, when it has one.
     pub(super) class: Option<super::class_view::ClassInfo>,
+    /// Anonymous mode's pseudonyms: where they are kept, and the class being read.
+    pub(super) anonymity: super::pseudonym_store::Anonymity,
 }
 
 impl App {
@@ -190,6 +192,7 @@ impl App {
             narrow: false,
             coder_override: None,
             class: None,
+            anonymity: Default::default(),
         }
     }
 
@@ -363,7 +366,6 @@ impl App {
                     let first = docs[0].clone();
                     self.folder = Some(Folder::listed(path, &docs));
                     self.read_folder(path, docs);
-                    self.submit(Job::Dashboard(super::class_view::ClassJob::Read(path.to_path_buf())));
                     self.read_folder_kind(path);
                     self.open_path(&first, in_frame);
                 }
@@ -539,6 +541,9 @@ impl App {
     /// Reads the open folder `root` (its documents `docs`) in the background, again if it was
     /// read before: its panel's lines and the corpus the folder windows query.
     pub(super) fn read_folder(&mut self, root: &Path, docs: Vec<PathBuf>) {
+        // The class (its students, their pseudonyms) first: in anonymous mode what is read of
+        // the folder waits for it.
+        self.read_class(root);
         if let Some(folder) = self.folder.as_mut().filter(|f| f.root == root) {
             folder.reading = Some((0, docs.len()));
         }
@@ -549,7 +554,7 @@ impl App {
     /// Takes in the folder read in the background, or its progress; puts the open document's
     /// saved state into the read folder.
     fn take_in_folder(&mut self, ctx: &egui::Context) {
-        if let Some(load) = &self.folder_load {
+        if let Some(load) = self.folder_load.as_ref().filter(|l| !self.waits_for_pseudonyms(&l.root)) {
             let same = self.folder.as_ref().is_some_and(|f| f.root == load.root);
             match load.poll() {
                 Some(read) => {

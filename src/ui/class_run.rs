@@ -51,8 +51,8 @@ impl App {
             }
             ClassCommand::SaveNow => self.save_dashboard_now(),
             ClassCommand::WriteFeedback { out } => {
-                let anonymous = self.settings.anonymous;
-                self.submit(Job::Dashboard(ClassJob::Feedback { root, out, anonymous }));
+                let aliases = self.settings.anonymous.then(|| self.aliases());
+                self.submit(Job::Dashboard(ClassJob::Feedback { root, out, aliases }));
             }
             ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(ClassJob::Write { path, text })),
         }
@@ -84,10 +84,11 @@ impl App {
         }
     }
 
-    /// Real name → pseudonym of every student while anonymous mode is on; empty otherwise.
+    /// Every name a student goes by → their pseudonym, while anonymous mode is on (the class's
+    /// one map, see [`super::pseudonym_store`]); empty otherwise.
     pub(super) fn aliases(&self) -> std::collections::BTreeMap<String, String> {
         match (&self.class, self.settings.anonymous) {
-            (Some(class), true) => class.pseudonyms(),
+            (Some(class), true) => class.aliases.clone(),
             _ => Default::default(),
         }
     }
@@ -103,11 +104,19 @@ impl App {
     pub(super) fn take_in_dashboard(&mut self, done: ClassDone) {
         match done {
             ClassDone::Read { root, result } => {
+                self.took_in_class(&root, result.as_ref().ok().and_then(Option::as_ref));
                 if self.folder.as_ref().is_none_or(|f| f.root != root) {
                     return;
                 }
                 match result {
-                    Ok(info) => self.class = info,
+                    Ok(info) => {
+                        if let Some(problem) = info.as_ref().and_then(|i| i.problem.clone()) {
+                            self.notice = Some(Notice { text: problem, is_error: true });
+                        }
+                        self.class = info;
+                        // The compare view open on the folder names its new students too.
+                        self.anonymize_compare();
+                    }
                     Err(e) => {
                         self.class = None;
                         self.error(e);

@@ -37,35 +37,30 @@ use super::view::ViewCtx;
 use super::worker::Done;
 use crate::agree::ALL;
 use crate::class::passages::{PassageSummary, summarize};
-use crate::class::{ClassManifest, GradeScale, Graded, Grades, Rubric, pseudonyms};
+use crate::class::{ClassManifest, GradeScale, Graded, Grades, Rubric};
 use crate::codebook::Codebook;
 use crate::document::{Document, excerpt};
 use crate::error::Error;
 
-/// The class folder the app has open: its manifest and its students (read on the worker when
-/// the folder is opened; the menu offers the dashboard when it names a key).
+/// The class folder the app has open: its manifest, its students and their pseudonyms (read
+/// on the worker whenever the folder is read, see [`super::pseudonym_store::read_class`]; the
+/// menu offers the dashboard when it names a key).
 #[derive(Debug, Clone)]
 pub struct ClassInfo {
     pub root: PathBuf,
     pub manifest: ClassManifest,
-    /// Every coder with a sidecar in the folder but the key, sorted: the pseudonyms follow
-    /// this list, so they are the same in every view.
+    /// Every coder with a sidecar in the folder but the key, sorted.
     pub students: Vec<String>,
-    /// Real name → pseudonym, for every student.
+    /// Every name a student goes by (their sidecars' file-name part, the names they sign
+    /// with) → their pseudonym: one map for every view, window and export.
     pub aliases: BTreeMap<String, String>,
+    /// The class's pseudonyms as kept on this computer.
+    pub pseudonyms: crate::class::pseudonym::PseudonymMap,
+    /// Why the pseudonyms could not be kept, if they could not.
+    pub problem: Option<String>,
 }
 
 impl ClassInfo {
-    pub fn new(root: PathBuf, manifest: ClassManifest, students: Vec<String>) -> Self {
-        let aliases = pseudonyms(&students);
-        Self { root, manifest, students, aliases }
-    }
-
-    /// Real name → pseudonym, for every student of the class.
-    pub fn pseudonyms(&self) -> BTreeMap<String, String> {
-        self.aliases.clone()
-    }
-
     pub fn has_key(&self) -> bool {
         self.manifest.key.is_some()
     }
@@ -91,8 +86,13 @@ pub enum ClassCommand {
 
 /// Disk work of the dashboard, run on the app's worker thread.
 pub enum ClassJob {
-    /// Reads `class.ron` and the students of an opened folder.
-    Read(PathBuf),
+    /// Reads `class.ron`, the students of an opened folder and their pseudonyms (kept in
+    /// `store`, else only in `known`, this run's maps).
+    Read {
+        root: PathBuf,
+        store: Option<PathBuf>,
+        known: BTreeMap<uuid::Uuid, crate::class::pseudonym::PseudonymMap>,
+    },
     /// Grades the class folder.
     Grade(PathBuf),
     /// Opens the compare view of a document on one student and the key (pseudonyms given when
@@ -110,10 +110,11 @@ pub enum ClassJob {
         comments: BTreeMap<String, String>,
         revision: u64,
     },
+    /// Writes the feedback pages; with `aliases` (real name → pseudonym), anonymous ones.
     Feedback {
         root: PathBuf,
         out: PathBuf,
-        anonymous: bool,
+        aliases: Option<BTreeMap<String, String>>,
     },
     Write {
         path: PathBuf,
@@ -138,14 +139,8 @@ pub enum ClassDone {
 /// Runs one of the dashboard's jobs (on the worker thread).
 pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
     let done = match job {
-        ClassJob::Read(root) => {
-            let result = crate::class::load_class(&root).and_then(|m| match m {
-                Some(manifest) => {
-                    let students = crate::class::students_in(&root, manifest.key.as_deref())?;
-                    Ok(Some(ClassInfo::new(root.clone(), manifest, students)))
-                }
-                None => Ok(None),
-            });
+        ClassJob::Read { root, store, known } => {
+            let result = super::pseudonym_store::read_class(&root, store.as_deref(), &known);
             ClassDone::Read { root, result }
         }
         ClassJob::Grade(root) => {
@@ -168,9 +163,9 @@ pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
             ClassDone::Saved { root, revision, result }
         }
-        ClassJob::Feedback { root, out, anonymous } => {
+        ClassJob::Feedback { root, out, aliases } => {
             let result = crate::class::grade_scores(&root, &mut |_, _| true)
-                .and_then(|g| crate::class::feedback::write_feedback_pages(&g, &out, None, anonymous))
+                .and_then(|g| crate::class::feedback::write_feedback_pages_as(&g, &out, None, aliases.as_ref()))
                 .map(|files| format!("Wrote {} feedback page(s) to {}.", files.len(), out.display()));
             ClassDone::Wrote(result)
         }
@@ -308,6 +303,9 @@ pub struct ClassDashboard {
     heatmap: Heatmap,
     /// The table as last computed, and for what (it is drawn every frame).
     table_cache: Option<(TableKey, Vec<TableRow>)>,
+    /// In anonymous mode, the class's real name → pseudonym (the app's one map); `None`: names
+    /// are shown.
+    names: Option<BTreeMap<String, String>>,
     /// Counts the changes of the grades, the rubric and the comments.
     generation: u64,
 }
@@ -563,10 +561,13 @@ impl ClassDashboard {
                 SortBy::Grade => r.grade,
             }
         };
+        // By the names shown: in anonymous mode the order of the real names would tell them.
+        let names: HashMap<String, (usize, String)> =
+            rows.iter().map(|r| (r.student.clone(), self.sort_name(&r.student))).collect();
+        let name = |r: &TableRow| &names[&r.student];
         rows.sort_by(|a, b| {
             let by = match self.sort {
-                // Pseudonyms are given in the names' order, so this order holds for both.
-                SortBy::Student => a.student.cmp(&b.student),
+                SortBy::Student => name(a).cmp(name(b)),
                 _ => {
                     // Undefined figures go last whichever the direction.
                     match (key(a), key(b)) {
@@ -578,16 +579,14 @@ impl ClassDashboard {
                 }
             };
             let by = if self.descending { by.reverse() } else { by };
-            by.then(a.student.cmp(&b.student))
+            by.then(name(a).cmp(name(b)))
         });
         rows
     }
 
     /// The names the table shows, in its order (names or pseudonyms).
     pub fn shown_order(&self, anonymous: bool) -> Vec<String> {
-        let Some(l) = &self.loaded else { return Vec::new() };
-        let names = pseudonyms(&l.grades.students);
-        self.table().into_iter().map(|r| if anonymous { names[&r.student].clone() } else { r.student }).collect()
+        self.table().into_iter().map(|r| if anonymous { self.shown(&r.student) } else { r.student }).collect()
     }
 
     /// Draws the window when open.
@@ -605,6 +604,7 @@ impl ClassDashboard {
         if !self.open {
             return;
         }
+        self.follow_anonymity(ctx);
         let mut open = self.open;
         egui::Window::new("Class dashboard").open(&mut open).default_size([980.0, 640.0]).show(ui.ctx(), |ui| {
             self.contents(ui, ctx, out);
@@ -666,19 +666,44 @@ impl ClassDashboard {
         ui.separator();
         let codebook = ctx.session.map(|s| s.edits.codebook().clone()).unwrap_or_default();
         match self.tab {
-            Tab::Students => self.students_ui(ui, anonymous, out),
+            Tab::Students => self.students_ui(ui, out),
             Tab::Codes => self.codes_ui(ui, &codebook),
-            Tab::Passages => self.passages_ui(ui, anonymous),
+            Tab::Passages => self.passages_ui(ui),
             Tab::Rubric => self.rubric_ui(ui, anonymous, out),
         }
     }
 
-    /// The name shown for a student.
-    fn shown(&self, names: &BTreeMap<String, String>, anonymous: bool, student: &str) -> String {
-        if anonymous { names.get(student).cloned().unwrap_or_else(|| "Student ?".to_owned()) } else { student.to_owned() }
+    /// Takes the app's pseudonyms while anonymous mode is on (every view names a student by
+    /// the same one); the table is sorted again when they change.
+    fn follow_anonymity(&mut self, ctx: &ViewCtx) {
+        let names = ctx.settings.anonymous.then(|| ctx.aliases());
+        let same = match (&self.names, names) {
+            (None, None) => true,
+            (Some(mine), Some(theirs)) => theirs.is_some_and(|t| t == mine) || (theirs.is_none() && mine.is_empty()),
+            _ => false,
+        };
+        if !same {
+            self.names = names.map(|n| n.cloned().unwrap_or_default());
+            self.generation += 1;
+        }
     }
 
-    fn students_ui(&mut self, ui: &mut egui::Ui, anonymous: bool, out: &mut Vec<Command>) {
+    /// The name shown for a student: their pseudonym in anonymous mode ("Student ?" until the
+    /// class's pseudonyms are in).
+    fn shown(&self, student: &str) -> String {
+        match &self.names {
+            Some(names) => names.get(student).cloned().unwrap_or_else(|| "Student ?".to_owned()),
+            None => student.to_owned(),
+        }
+    }
+
+    /// How a shown name sorts: pseudonyms as "Student B" before "Student AA".
+    fn sort_name(&self, student: &str) -> (usize, String) {
+        let shown = self.shown(student);
+        (if self.names.is_some() { shown.len() } else { 0 }, shown)
+    }
+
+    fn students_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         let Some(l) = &self.loaded else { return };
         let codes = l.codes.clone();
         ui.horizontal_wrapped(|ui| {
@@ -704,7 +729,6 @@ impl ClassDashboard {
         ui.label(RichText::new("Click a heading to sort; click a figure to open that student's work beside the key.").weak());
         let table = self.cached_table();
         let Some(l) = &self.loaded else { return };
-        let names = pseudonyms(&l.grades.students);
         let documents = l.grades.documents.clone();
         let scale = l.grades.rubric.scale;
         let mut sort_clicked = None;
@@ -731,7 +755,7 @@ impl ClassDashboard {
                 heading(ui, &format!("Grade {}", scale.unit()), SortBy::Grade);
                 ui.end_row();
                 for row in &table {
-                    let name = self.shown(&names, anonymous, &row.student);
+                    let name = self.shown(&row.student);
                     if ui.selectable_label(self.selected.as_deref() == Some(row.student.as_str()), &name).clicked() {
                         select = Some(row.student.clone());
                     }
@@ -767,18 +791,31 @@ impl ClassDashboard {
         if let Some(s) = select {
             self.selected = Some(s);
         }
-        self.comment_ui(ui, &names, anonymous);
+        self.comment_ui(ui);
     }
 
     /// The comment on the selected student, edited in place (saved with the rubric as it is typed).
-    fn comment_ui(&mut self, ui: &mut egui::Ui, names: &BTreeMap<String, String>, anonymous: bool) {
+    fn comment_ui(&mut self, ui: &mut egui::Ui) {
         ui.separator();
         let Some(student) = self.selected.clone() else {
             ui.label(RichText::new("Click a student's name to write a comment for their feedback.").weak());
             return;
         };
-        let name = self.shown(names, anonymous, &student);
+        let name = self.shown(&student);
         ui.label(format!("Comment on {name} (in their feedback page and the Moodle gradebook):"));
+        if let Some(names) = &self.names {
+            // Shown as the anonymous exports give it (the student's own names replaced), and
+            // not edited: what is typed would be written back under the real name.
+            let comment = self.comments.get(&student).map_or("", String::as_str);
+            let shown = crate::class::replace_names(comment, &student, names);
+            let mut text = shown.as_str();
+            let r = ui.add(egui::TextEdit::multiline(&mut text).desired_rows(2).desired_width(f32::INFINITY));
+            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, false, format!("Comment on {name}")));
+            ui.label(
+                RichText::new("The student's name is hidden here in anonymous mode; turn it off to edit the comment.").weak(),
+            );
+            return;
+        }
         let comment = self.comments.entry(student.clone()).or_default();
         let r = ui.add(egui::TextEdit::multiline(comment).desired_rows(2).desired_width(f32::INFINITY));
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("Comment on {name}")));
@@ -844,13 +881,12 @@ impl ClassDashboard {
         ui.label(described.join(" | "));
     }
 
-    fn passages_ui(&mut self, ui: &mut egui::Ui, anonymous: bool) {
+    fn passages_ui(&mut self, ui: &mut egui::Ui) {
         let Some(l) = &self.loaded else { return };
         if l.graded.texts.is_empty() {
             ui.label("No text has a key sidecar yet.");
             return;
         }
-        let names = pseudonyms(&l.grades.students);
         let mut text = self.text;
         ui.horizontal_wrapped(|ui| {
             ui.label("Text:");
@@ -864,10 +900,12 @@ impl ClassDashboard {
         let (Some(summary), Some(graded_text)) = (l.passages.get(text), l.graded.texts.get(text)) else { return };
         let n = l.graded.students.len();
         let code_name = |id: &str| l.codes.iter().find(|(c, _)| c == id).map_or_else(|| id.to_owned(), |(_, n)| n.clone());
-        let shown: Vec<String> = l.graded.students.iter().map(|s| self.shown(&names, anonymous, s)).collect();
+        let shown: Vec<(usize, String)> = l.graded.students.iter().map(|s| self.sort_name(s)).collect();
+        // In the order of the names shown (the students' own order would tell their names).
         let who = |students: &[usize]| -> String {
-            let names: Vec<&str> = students.iter().filter_map(|&s| shown.get(s)).map(String::as_str).collect();
-            names.join(", ")
+            let mut names: Vec<&(usize, String)> = students.iter().filter_map(|&s| shown.get(s)).collect();
+            names.sort();
+            names.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ")
         };
         let input = HeatInput { text, document: &graded_text.document, summary, students: n, code_name: &code_name };
         let max_height = (ui.available_height() * 0.5).max(160.0);
@@ -984,28 +1022,37 @@ impl ClassDashboard {
         ui.separator();
         ui.strong("Export");
         if anonymous {
-            ui.label("Anonymous mode is on: exports name students by their pseudonyms.");
+            ui.label(
+                "Anonymous mode is on: exports name students by their pseudonyms, in files of their own (named files are never overwritten).",
+            );
         }
+        // Anonymous and named exports never share a file name.
+        let (feedback, moodle, canvas_file) = if anonymous {
+            ("feedback-anonymous", "gradebook-moodle-anonymous.csv", "gradebook-canvas-anonymous.csv")
+        } else {
+            ("feedback", "gradebook-moodle.csv", "gradebook-canvas.csv")
+        };
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Write feedback pages").on_hover_text(format!("Into {}", root.join("feedback").display())).clicked() {
+            if ui.button("Write feedback pages").on_hover_text(format!("Into {}", root.join(feedback).display())).clicked() {
                 // The pages read the comments from class.ron: what was just typed goes first.
                 out.push(Command::Dashboard(ClassCommand::SaveNow));
-                out.push(Command::Dashboard(ClassCommand::WriteFeedback { out: root.join("feedback") }));
+                out.push(Command::Dashboard(ClassCommand::WriteFeedback { out: root.join(feedback) }));
             }
-            for (label, file, canvas) in
-                [("Export Moodle CSV", "gradebook-moodle.csv", false), ("Export Canvas CSV", "gradebook-canvas.csv", true)]
-            {
+            for (label, file, canvas) in [("Export Moodle CSV", moodle, false), ("Export Canvas CSV", canvas_file, true)] {
                 if ui.button(label).on_hover_text(format!("Into {}", root.join(file).display())).clicked() {
-                    out.extend(self.gradebook_command(&root.join(file), canvas, anonymous));
+                    out.extend(self.gradebook_command(&root.join(file), canvas));
                 }
             }
         });
     }
 
-    /// A gradebook of the grades shown, with pseudonyms in anonymous mode.
-    fn gradebook_command(&mut self, path: &Path, canvas: bool, anonymous: bool) -> Option<Command> {
+    /// A gradebook of the grades shown, with the app's pseudonyms in anonymous mode.
+    fn gradebook_command(&mut self, path: &Path, canvas: bool) -> Option<Command> {
         let l = self.loaded.as_ref()?;
-        let grades = if anonymous { l.grades.clone().anonymized() } else { l.grades.clone() };
+        let grades = match &self.names {
+            Some(names) => l.grades.clone().anonymized_with(names),
+            None => l.grades.clone(),
+        };
         let text = if canvas { crate::class::canvas_csv(&grades) } else { crate::class::gradebook_csv(&grades) };
         match text {
             Ok(text) => Some(Command::Dashboard(ClassCommand::WriteGradebook { path: path.to_path_buf(), text })),

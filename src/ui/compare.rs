@@ -113,6 +113,9 @@ pub struct CompareView {
     pub reading: bool,
     /// The answer key's coder as the folder's `class.ron` names it.
     class_key: Option<String>,
+    /// The code ids the folder's `class.ron` asks for on this text (empty: every code), so that
+    /// scoring against the key here follows the class's grades.
+    asked: Vec<String>,
     /// Hide where the key has marks (the "missed" marks and their notes), e.g. while projecting.
     pub hide_key: bool,
 }
@@ -121,6 +124,12 @@ pub struct CompareView {
 fn class_key_of(doc: &Document) -> Option<String> {
     let folder = doc.path().and_then(Path::parent)?;
     crate::class::load_class(folder).ok().flatten()?.key
+}
+
+/// The code ids the `class.ron` beside a document asks for on it (empty: every code).
+fn asked_codes_of(doc: &Document) -> Vec<String> {
+    let Some(folder) = doc.path().and_then(Path::parent) else { return Vec::new() };
+    crate::class::load_class(folder).ok().flatten().map(|c| c.asked_codes(&doc.file_name()).to_vec()).unwrap_or_default()
 }
 
 /// Reads sidecars to offer in the compare view of `doc` (the worker runs it): the files in
@@ -168,10 +177,12 @@ impl CompareView {
             aliases: BTreeMap::new(),
             reading: false,
             class_key: None,
+            asked: Vec::new(),
             hide_key: false,
         };
         // Read here, on the worker thread that builds the view.
         view.class_key = class_key_of(&view.doc);
+        view.asked = asked_codes_of(&view.doc);
         let found = read_candidates(&view.doc, None, &[]);
         view.take_candidates(found, false);
         view
@@ -222,9 +233,18 @@ impl CompareView {
         }
     }
 
-    /// The name shown for a coder.
-    fn alias<'a>(&'a self, name: &'a str) -> &'a str {
-        self.aliases.get(name).map_or(name, String::as_str)
+    /// The name shown for a coder read from `path` who signs `name`: in anonymous mode their
+    /// pseudonym, found by the part of the file name that names them, else by the name.
+    fn shown_name(&self, path: &Path, name: &str) -> String {
+        if self.aliases.is_empty() {
+            return name.to_owned();
+        }
+        let key = self.doc.path().and_then(|d| {
+            let doc = d.file_name()?.to_string_lossy().into_owned();
+            let file = path.file_name()?.to_string_lossy().into_owned();
+            file.strip_prefix(&doc)?.strip_prefix('.')?.strip_suffix(".annotations.ron").map(str::to_owned)
+        });
+        key.and_then(|k| self.aliases.get(&k)).or_else(|| self.aliases.get(name)).map_or_else(|| name.to_owned(), String::clone)
     }
 
     /// Selects only `student`'s and `key`'s sidecars (`<doc>.<coder>.annotations.ron`), with
@@ -268,18 +288,31 @@ impl CompareView {
         }
         self.dirty = false;
         // The coders were read when they were offered: choosing them reads nothing again.
-        let selected =
+        let mut selected: Vec<agree::LoadedCoder> =
             self.candidates.iter().filter(|c| c.checked && !c.is_key).filter_map(|c| c.loaded.as_ref().ok().cloned()).collect();
-        let (loaded, codebook) = agree::name_coders(selected);
+        // Named as shown before the names are made unique, so that a name given twice is told
+        // apart by a number, never by a file name that would name the student.
+        let anonymous = !self.aliases.is_empty();
+        for c in &mut selected {
+            c.name = self.shown_name(&c.path, &c.name);
+        }
+        let names: Vec<String> = selected.iter().map(|c| c.name.clone()).collect();
+        let (mut loaded, codebook) = agree::name_coders(selected);
+        if anonymous {
+            for (i, c) in loaded.iter_mut().enumerate() {
+                c.name = if names.iter().filter(|n| **n == names[i]).count() > 1 {
+                    format!("{} #{}", names[i], i + 1)
+                } else {
+                    names[i].clone()
+                };
+            }
+        }
         let paths: Vec<PathBuf> = loaded.iter().map(|c| c.path.clone()).collect();
         // Links by the same function as `marginalia agree`.
-        let with_links: Vec<agree::CoderLinks<'_>> = loaded
-            .iter()
-            .map(|c| agree::CoderLinks { name: self.alias(&c.name), annotations: &c.annotations, links: &c.links })
-            .collect();
+        let with_links: Vec<agree::CoderLinks<'_>> =
+            loaded.iter().map(|c| agree::CoderLinks { name: &c.name, annotations: &c.annotations, links: &c.links }).collect();
         let link_stats = agree::link_agreement(&self.doc, &with_links, &codebook);
-        let coders: Vec<(String, Vec<Annotation>)> =
-            loaded.into_iter().map(|c| (self.alias(&c.name).to_owned(), c.annotations)).collect();
+        let coders: Vec<(String, Vec<Annotation>)> = loaded.into_iter().map(|c| (c.name, c.annotations)).collect();
         let mut report = agree::compute(&self.doc, &coders, &codebook);
         report.links = link_stats;
         let disagreements = agree::disagreements(&self.doc, &coders);
@@ -302,7 +335,7 @@ impl CompareView {
         let key = self.key.and_then(|k| self.candidates.get(k)).and_then(|c| c.loaded.as_ref().ok());
         let mut scores = Vec::new();
         let mut marks: HashMap<usize, Vec<Mark>> = HashMap::new();
-        let key_name = key.map(|k| self.alias(&k.name).to_owned());
+        let key_name = key.map(|k| self.shown_name(&k.path, &k.name));
         if let Some(key) = key {
             let mut cb = codebook.clone();
             cb.merge_missing(&key.codebook);
@@ -310,7 +343,8 @@ impl CompareView {
                 if *path == key.path {
                     continue;
                 }
-                let score = agree::score(&self.doc, &key.annotations, annotations, &cb);
+                // The same rule as the class's grades: only the codes asked for on the text.
+                let score = crate::class::score_text(&self.doc, &key.annotations, annotations, &cb, &self.asked).score;
                 for (items, missed) in [(&score.missed, true), (&score.extra, false)] {
                     for item in items {
                         let m = Mark {
@@ -432,7 +466,12 @@ impl CompareView {
                 ui.label(RichText::new("no sidecars beside this document").weak());
             }
             let hide = !self.aliases.is_empty();
-            for c in self.candidates.iter_mut().filter(|c| !c.is_key) {
+            let shown: Vec<String> = self
+                .candidates
+                .iter()
+                .map(|c| c.loaded.as_ref().map_or_else(|_| String::new(), |l| self.shown_name(&c.path, &l.name)))
+                .collect();
+            for (c, shown_name) in self.candidates.iter_mut().zip(&shown).filter(|(c, _)| !c.is_key) {
                 let file = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 // In anonymous mode a file name would name the student.
                 let (file, place) = if hide {
@@ -442,8 +481,7 @@ impl CompareView {
                 };
                 match &c.loaded {
                     Ok(coder) => {
-                        let name = self.aliases.get(&coder.name).unwrap_or(&coder.name);
-                        let mut label = format!("{} ({})", name, coder.annotations.len());
+                        let mut label = format!("{} ({})", shown_name, coder.annotations.len());
                         if coder.report.orphaned > 0 {
                             label.push_str(&format!(", {} orphaned", coder.report.orphaned));
                         }
@@ -717,7 +755,7 @@ impl CompareView {
             .candidates
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, self.alias(&l.name).to_owned())))
+            .filter_map(|(i, c)| c.loaded.as_ref().ok().map(|l| (i, self.shown_name(&c.path, &l.name))))
             .collect();
         let mut key = self.key;
         ui.horizontal_wrapped(|ui| {

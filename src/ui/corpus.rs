@@ -347,6 +347,9 @@ pub struct ExportDialog {
     /// Annotations written, of how many (reported by the worker).
     pub progress: (usize, usize),
     pub outcome: Option<Result<export::Summary, Error>>,
+    /// Anonymous mode was on when the output was suggested: an anonymous export gets a file
+    /// name of its own, so that it never overwrites a named one.
+    anonymous: bool,
 }
 
 impl Default for ExportDialog {
@@ -362,6 +365,7 @@ impl Default for ExportDialog {
             running: false,
             progress: (0, 0),
             outcome: None,
+            anonymous: false,
         }
     }
 }
@@ -377,6 +381,7 @@ impl ExportDialog {
 
     fn suggest(&mut self, source: &Path) {
         let stem = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "annotations".into());
+        let stem = if self.anonymous { format!("{stem}-anonymous") } else { stem };
         let ext = self.format.extension();
         let name = if ext.is_empty() { format!("{stem}-brat") } else { format!("{stem}.{ext}") };
         let dir = if source.is_dir() { source.to_path_buf() } else { source.parent().map(Path::to_path_buf).unwrap_or_default() };
@@ -414,6 +419,12 @@ impl ExportDialog {
         }
         let (document, folder) = (ctx.document_path(), ctx.folder.map(|f| f.root.as_path()));
         let anonymous = ctx.aliases().is_some();
+        if anonymous != self.anonymous && !self.running {
+            self.anonymous = anonymous;
+            if let Some(s) = if self.whole_folder { folder } else { document } {
+                self.suggest(s);
+            }
+        }
         let ctx = ui.ctx().clone();
         let mut open = self.open;
         egui::Window::new("Export annotations").open(&mut open).collapsible(false).show(&ctx, |ui| {

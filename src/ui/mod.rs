@@ -27,6 +27,7 @@ pub mod link_mode;
 pub mod matrix_view;
 pub mod menu;
 pub mod panel;
+pub mod pseudonym_store;
 pub mod retrieve;
 mod run;
 pub mod saver;
@@ -59,6 +60,8 @@ pub fn run(paths: Vec<PathBuf>, coder: Option<String>) -> i32 {
     let settings_path = Settings::default_path();
     let settings = settings_path.as_deref().map(Settings::load).unwrap_or_default();
     let mut app = App::new(settings, settings_path);
+    // Anonymous mode's pseudonyms are kept on this computer, never in a class folder.
+    app.set_pseudonym_folder(pseudonym_store::default_folder());
     // A name given for this run (--coder, else $MARGINALIA_CODER when no name was saved).
     let from_env = std::env::var("MARGINALIA_CODER").ok().filter(|c| !c.trim().is_empty());
     if let Some(name) = coder.or(from_env.filter(|_| app.settings.coder.trim().is_empty())) {

@@ -32,7 +32,7 @@ impl AnnotationPanel {
             ui.separator();
             legend(ui, ctx, session, out);
             ui.separator();
-            merge_conflicts(ui, session, out);
+            merge_conflicts(ui, ctx, session, out);
             orphans(ui, ctx, session, out);
             self.annotation_list(ui, ctx, session, out);
         });
@@ -219,7 +219,7 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
         }
     });
     ui.label(RichText::new(format!("by {} · {}", ctx.coder_name(&a.coder), a.modified)).small().weak());
-    links(session, a, cb, ui, out);
+    links(ctx, session, a, cb, ui, out);
 }
 
 /// One attribute of the selected annotation: a choice, a yes/no box or a text field.
@@ -363,6 +363,7 @@ fn link_type_choice(
 /// The selected annotation's links out and in, each with a delete button, and "Link to…": pick
 /// the target annotation and the link type.
 fn links(
+    ctx: &ViewCtx,
     session: &crate::session::Session,
     a: &crate::annotation::Annotation,
     cb: &crate::codebook::Codebook,
@@ -396,7 +397,7 @@ fn links(
             }
         });
         link_type_choice(session, cb, l, &text, ui, commands);
-        ui.label(RichText::new(format!("by {}, {}", l.coder, when(&l.created))).small().weak());
+        ui.label(RichText::new(format!("by {}, {}", ctx.coder_name(&l.coder), when(&l.created))).small().weak());
         // Typing is one undo step per pause, as for annotation notes.
         let mut note = l.note.clone();
         let r = ui.add(egui::TextEdit::singleline(&mut note).hint_text("Note on this link").desired_width(f32::INFINITY));
@@ -510,7 +511,7 @@ fn orphans(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>
 /// Annotations a merge kept for someone to settle (see [`Conflict`]): each pair of versions side
 /// by side, and what was changed on one side and deleted on the other. Keeping one version
 /// deletes the other and clears the mark, as one undo step.
-fn merge_conflicts(ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
+fn merge_conflicts(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
     let edits = &session.edits;
     let marked: Vec<&Annotation> = edits.annotations().iter().map(|a| &**a).filter(|a| a.conflict.is_some()).collect();
     if marked.is_empty() {
@@ -533,7 +534,7 @@ fn merge_conflicts(ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
                 ui.label(RichText::new("Changed on both sides").strong());
                 ui.columns(2, |cols| {
                     for (col, (this, gone)) in cols.iter_mut().zip([(*a, other), (other, *a)]) {
-                        conflict_version(col, session, this, out);
+                        conflict_version(col, ctx, session, this, out);
                         if col.button("Keep this one").clicked() {
                             out.push(Command::Apply(Action::Batch(vec![
                                 Action::Delete(gone.id),
@@ -545,7 +546,7 @@ fn merge_conflicts(ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
             }
             None => {
                 ui.label(RichText::new("Changed on one side, deleted on the other").strong());
-                conflict_version(ui, session, a, out);
+                conflict_version(ui, ctx, session, a, out);
                 ui.horizontal(|ui| {
                     if ui.button("Keep it").clicked() {
                         out.push(Command::Apply(Action::ClearConflict(a.id)));
@@ -561,13 +562,13 @@ fn merge_conflicts(ui: &mut Ui, session: &Session, out: &mut Vec<Command>) {
 }
 
 /// One version of a disputed annotation: code, quote, note and coder.
-fn conflict_version(ui: &mut Ui, session: &Session, a: &Annotation, out: &mut Vec<Command>) {
+fn conflict_version(ui: &mut Ui, ctx: &ViewCtx, session: &Session, a: &Annotation, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| code_chip(ui, session.edits.codebook(), &a.code));
     if ui.link(format!("\u{201c}{}\u{201d}", crate::document::excerpt(&a.exact, 80))).clicked() {
         out.push(Command::Select(Some(a.id), true));
     }
     let note = if a.note.is_empty() { "(no note)".to_owned() } else { crate::document::excerpt(&a.note, 160) };
     ui.label(RichText::new(format!("Note: {note}")).small());
-    let coder = if a.coder.is_empty() { "unknown" } else { a.coder.as_str() };
+    let coder = if a.coder.is_empty() { "unknown".to_owned() } else { ctx.coder_name(&a.coder) };
     ui.label(RichText::new(format!("Coder: {coder}, changed {}", a.modified)).small());
 }

@@ -199,7 +199,7 @@ impl RetrieveView {
                 Some((from, Ok(passages))) if from == folder => {
                     let documents = passages.iter().map(|p| &p.document).collect::<std::collections::HashSet<_>>().len();
                     ui.label(format!("{} passage(s) in {documents} document(s)", passages.len()));
-                    export_row(ui, &mut self.export_path, self.caption.as_deref(), folder, passages, out);
+                    export_row(ui, &mut self.export_path, self.caption.as_deref(), folder, passages, aliases, out);
                     egui::ScrollArea::vertical().id_salt("retrieve-results").show(ui, |ui| {
                         egui::Grid::new("retrieve-rows").striped(true).num_columns(5).show(ui, |ui| {
                             for p in passages {
@@ -233,6 +233,7 @@ fn export_row(
     caption: Option<&str>,
     folder: &Path,
     passages: &[Passage],
+    aliases: Option<&std::collections::BTreeMap<String, String>>,
     out: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
@@ -250,6 +251,18 @@ fn export_row(
                 let path = base.with_extension(format.extension());
                 *export_path = path.display().to_string();
                 let title = caption.unwrap_or("Retrieved passages");
+                // Written as shown: coders by their pseudonyms in anonymous mode.
+                let renamed: Vec<Passage>;
+                let passages = match aliases {
+                    Some(aliases) => {
+                        renamed = passages
+                            .iter()
+                            .map(|p| Passage { coder: aliases.get(&p.coder).unwrap_or(&p.coder).clone(), ..p.clone() })
+                            .collect();
+                        &renamed[..]
+                    }
+                    None => passages,
+                };
                 match crate::retrieve::write::to_bytes(passages, format, title) {
                     Ok(bytes) => out.push(Command::WriteFile {
                         path: path.clone(),

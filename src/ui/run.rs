@@ -66,9 +66,13 @@ impl App {
                 }
             }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
-            Command::StartExport(mut request) => {
+            Command::StartExport(request) => {
                 self.views.export.started();
-                // In anonymous mode the export names students by their pseudonyms.
+                // In anonymous mode the export names students by their pseudonyms, once the
+                // class's are in.
+                let Err(Command::StartExport(mut request)) = self.wait_for_pseudonyms(Command::StartExport(request)) else {
+                    return;
+                };
                 request.aliases = self.aliases();
                 self.submit(Job::Export(request));
             }
