@@ -14,6 +14,7 @@ use crate::annotation::Annotation;
 use crate::codebook::Codebook;
 use crate::document::{Document, Span};
 use crate::error::{Error, ErrorKind};
+use crate::export::csv::neutralise;
 
 use super::{ALL, CodeLabel, Measure, counted, matching, used_codes, with_measures};
 
@@ -220,10 +221,12 @@ impl ClassReport {
         let number = |m: &Measure| m.value().map(|v| format!("{v:.4}")).unwrap_or_default();
         for (name, s) in &self.students {
             for c in std::iter::once(&s.total).chain(&s.per_code) {
+                // Names and codes come from sidecars: a cell that starts like a formula is
+                // neutralised as in every CSV Marginalia writes.
                 w.write_record([
-                    name.clone(),
-                    c.code.clone(),
-                    self.code_name(&c.code),
+                    neutralise(name).into_owned(),
+                    neutralise(&c.code).into_owned(),
+                    neutralise(&self.code_name(&c.code)).into_owned(),
                     c.found.to_string(),
                     c.missed.to_string(),
                     c.extra.to_string(),

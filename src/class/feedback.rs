@@ -20,7 +20,8 @@ fn esc(s: &str) -> Cow<'_, str> {
 }
 
 /// The file a student's feedback is written to: `feedback-<name>.html`, with anything but
-/// letters and digits in the name made a hyphen.
+/// letters and digits in the name made a hyphen. Two students whose names give the same file
+/// are told apart by [`unique_file_names`].
 pub fn file_name(shown: &str) -> String {
     let safe: String = shown.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
     format!("feedback-{safe}.html")
@@ -267,19 +268,61 @@ pub fn write_feedback_pages_as(
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, "cannot make the folder", e))?;
     let grades = graded.grades();
-    let mut written = Vec::new();
-    for student in graded.students.iter().filter(|s| only.is_none_or(|o| o == s.as_str())) {
-        let shown = match names {
+    // Every student's file name, worked out over the whole class so that a page keeps its
+    // name whether it is written alone (`only`) or with the others.
+    let shown: Vec<(&String, &str)> = graded
+        .students
+        .iter()
+        .filter_map(|student| match names {
             // A student without a pseudonym would be named: left out.
-            Some(names) => match names.get(student) {
-                Some(p) => p.as_str(),
-                None => continue,
-            },
-            None => student.as_str(),
-        };
-        let path = out_dir.join(file_name(shown));
+            Some(names) => names.get(student).map(|p| (student, p.as_str())),
+            None => Some((student, student.as_str())),
+        })
+        .collect();
+    let files = unique_file_names(&shown.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+    let mut written = Vec::new();
+    for ((student, _), file) in shown.iter().zip(files) {
+        if only.is_some_and(|o| o != student.as_str()) {
+            continue;
+        }
+        let path = out_dir.join(file);
         crate::io::write_atomic(&path, feedback_html_as(graded, &grades, student, names).as_bytes(), false)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The file names of the pages of students shown as `shown` (in that order): [`file_name`],
+/// except that names that would be the same file (compared without regard to case, as on
+/// Windows and macOS) each get `-` and a short hash of the name they stand for, so that no
+/// page ever overwrites another.
+pub fn unique_file_names(shown: &[&str]) -> Vec<String> {
+    let plain: Vec<String> = shown.iter().map(|s| file_name(s)).collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for name in &plain {
+        *count.entry(name.to_lowercase()).or_default() += 1;
+    }
+    let mut taken: BTreeSet<String> = plain.iter().filter(|n| count[&n.to_lowercase()] == 1).map(|n| n.to_lowercase()).collect();
+    let mut out = Vec::with_capacity(shown.len());
+    for (name, student) in plain.into_iter().zip(shown) {
+        if count[&name.to_lowercase()] == 1 {
+            out.push(name);
+            continue;
+        }
+        let stem = name.strip_suffix(".html").unwrap_or(&name);
+        let mut hash = short_hash(student);
+        let mut candidate = format!("{stem}-{hash:08x}.html");
+        // Two names with the same hash, or a name that already ends so: hash again.
+        while !taken.insert(candidate.to_lowercase()) {
+            hash = hash.wrapping_mul(0x0100_0193) ^ 0x5f;
+            candidate = format!("{stem}-{hash:08x}.html");
+        }
+        out.push(candidate);
+    }
+    out
+}
+
+/// FNV-1a over the name's bytes: stable across runs and versions.
+fn short_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
