@@ -108,7 +108,8 @@ pub fn hits(path: &std::path::Path, doc: &Document, re: &Regex) -> Vec<Hit> {
         .collect()
 }
 
-/// Codes `spans` of the document at `path` with `code` as one undo step and saves its sidecar
+/// Codes `spans` of the document at `path` with `code` as one undo step and saves `coder`'s
+/// sidecar of it (see [`crate::coder::sidecar_for`])
 /// under the sidecar's lock, atomically, as `marginalia autocode` does; the ids of the
 /// annotations added (spans already coded so are left out), for [`uncode`]. Refused when the text is no longer
 /// the one with `fingerprint` (the spans were found in another text).
@@ -117,11 +118,12 @@ pub fn code_spans(
     fingerprint: &str,
     spans: &[Span],
     code: &str,
-    coder: &str,
+    coder: &crate::coder::Coder,
 ) -> Result<Vec<uuid::Uuid>, Error> {
-    let sidecar_path = crate::sidecar::default_path(path);
+    let sidecar_path = crate::coder::sidecar_for(path, coder);
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
-    let mut session = crate::session::Session::open(path, Some(&sidecar_path), coder)?;
+    let mut session = crate::session::Session::open(path, Some(&sidecar_path), &coder.name)?;
+    session.claim(coder);
     if session.doc.fingerprint() != fingerprint {
         return Err(Error::usage("changed since it was searched; nothing was coded in it")
             .in_file(path)
@@ -132,7 +134,7 @@ pub fn code_spans(
             .in_file(&sidecar_path)
             .hint("add the code to the document's codebook first"));
     }
-    let Some(action) = action(&session.doc, session.edits.annotations(), spans, code, coder) else { return Ok(Vec::new()) };
+    let Some(action) = action(&session.doc, session.edits.annotations(), spans, code, &coder.name) else { return Ok(Vec::new()) };
     let added = match &action {
         Action::AutoCode(a) => a.iter().map(|a| a.id).collect(),
         _ => Vec::new(),
@@ -142,13 +144,13 @@ pub fn code_spans(
     Ok(added)
 }
 
-/// Takes back a [`code_spans`]: deletes exactly the annotations with these ids from the
-/// document's sidecar, under its lock, and saves it; everything else in it (other annotations,
+/// Takes back a [`code_spans`]: deletes exactly the annotations with these ids from `coder`'s
+/// sidecar of the document, under its lock, and saves it; everything else in it (other annotations,
 /// and edits made since) stays. Returns how many were deleted (ids already gone are skipped).
-pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &str) -> Result<usize, Error> {
-    let sidecar_path = crate::sidecar::default_path(path);
+pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &crate::coder::Coder) -> Result<usize, Error> {
+    let sidecar_path = crate::coder::sidecar_for(path, coder);
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
-    let mut session = crate::session::Session::open(path, Some(&sidecar_path), coder)?;
+    let mut session = crate::session::Session::open(path, Some(&sidecar_path), &coder.name)?;
     let deletes: Vec<Action> = ids.iter().filter(|id| session.edits.get(**id).is_some()).map(|id| Action::Delete(*id)).collect();
     let deleted = deletes.len();
     if deleted > 0 {

@@ -29,6 +29,11 @@ impl CoderSidecar {
     pub fn coder(&self) -> &str {
         &self.sidecar.coder
     }
+
+    /// Whose file this is, as its header says.
+    pub fn owner(&self) -> crate::coder::Owner {
+        crate::coder::Owner { name: self.sidecar.coder.clone(), id: self.sidecar.coder_id }
+    }
 }
 
 #[derive(Debug, Clone)]

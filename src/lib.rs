@@ -20,6 +20,7 @@ pub mod autocode;
 pub mod class;
 pub mod cli;
 pub mod codebook;
+pub mod coder;
 pub mod corpus;
 pub mod document;
 pub mod edits;

@@ -37,6 +37,9 @@ pub struct Session {
     pub coder: String,
     /// The coder named in the sidecar file (the first to save it).
     pub sidecar_coder: String,
+    /// The id of the person the sidecar belongs to (see [`crate::coder`]); `None` in a file
+    /// made before ids or by the command line, which keeps it as it is.
+    pub sidecar_coder_id: Option<uuid::Uuid>,
     /// What re-anchoring found when the session was opened.
     pub report: AnchorReport,
     /// False when no sidecar existed yet.
@@ -73,6 +76,25 @@ impl Session {
         Self::with_document(doc, sidecar_path, coder)
     }
 
+    /// Opens a document with `coder`'s own sidecar ([`crate::coder::sidecar_for`]): the work
+    /// shown and saved is theirs alone, and the file's header carries their name and id.
+    pub fn open_as(document: &Path, coder: &crate::coder::Coder) -> Result<Self, Error> {
+        let doc = Document::open(document)?;
+        let sidecar_path = crate::coder::sidecar_for(document, coder);
+        let mut session = Self::with_document(doc, sidecar_path, &coder.name)?;
+        session.claim(coder);
+        Ok(session)
+    }
+
+    /// Makes the open sidecar `coder`'s: their name and id go into its header with the next
+    /// save (a file made before ids, or one of theirs written under an older name). Opening
+    /// alone writes nothing.
+    pub fn claim(&mut self, coder: &crate::coder::Coder) {
+        self.coder.clone_from(&coder.name);
+        self.sidecar_coder.clone_from(&coder.name);
+        self.sidecar_coder_id = Some(coder.id);
+    }
+
     /// Opens the sidecar at `sidecar_path` for an already decoded document.
     pub fn with_document(doc: Document, sidecar_path: PathBuf, coder: &str) -> Result<Self, Error> {
         sidecar::remove_stale_temporaries(&sidecar_path, sidecar::STALE_TEMPORARY_AGE);
@@ -88,6 +110,7 @@ impl Session {
                 sidecar_path,
                 coder: coder.to_owned(),
                 sidecar_coder: coder.to_owned(),
+                sidecar_coder_id: None,
                 report: AnchorReport::default(),
                 had_sidecar: false,
                 stamp: None,
@@ -95,7 +118,16 @@ impl Session {
                 stale_on_disk: false,
             });
         };
-        let Sidecar { document: doc_ref, coder: sidecar_coder, codebook, mut annotations, done, links, .. } = loaded.sidecar;
+        let Sidecar {
+            document: doc_ref,
+            coder: sidecar_coder,
+            coder_id: sidecar_coder_id,
+            codebook,
+            mut annotations,
+            done,
+            links,
+            ..
+        } = loaded.sidecar;
         let same_text = doc_ref.fingerprint == doc.fingerprint();
         let report = reanchor_all(&doc, &mut annotations);
         if !same_text && !annotations.is_empty() && report.orphaned == annotations.len() && doc_ref.file_name != doc.file_name() {
@@ -120,6 +152,7 @@ impl Session {
             sidecar_path,
             coder: coder.to_owned(),
             sidecar_coder,
+            sidecar_coder_id,
             report,
             had_sidecar: true,
             stamp: Some(loaded.stamp),
@@ -162,6 +195,7 @@ impl Session {
             self.edits.codebook().clone(),
             Vec::new(),
         );
+        sidecar.coder_id = self.sidecar_coder_id;
         sidecar.done = self.edits.done();
         sidecar.links = self.edits.links().to_vec();
         sidecar
@@ -216,7 +250,8 @@ impl Session {
     /// Takes in a session of the same document read from disk again (the app reads it off the
     /// UI thread): its annotations replace these, as one step that can be undone.
     pub fn take_reloaded(&mut self, fresh: Session) {
-        let Session { edits, stamp, report, sidecar_coder, stale_on_disk, had_sidecar, .. } = fresh;
+        let Session { edits, stamp, report, sidecar_coder, sidecar_coder_id, stale_on_disk, had_sidecar, .. } = fresh;
+        self.sidecar_coder_id = self.sidecar_coder_id.or(sidecar_coder_id);
         self.edits.replace_with(edits);
         self.stamp = stamp;
         self.report = report;

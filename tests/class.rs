@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use marginalia::annotation::Annotation;
 use marginalia::class;
 use marginalia::codebook::Codebook;
+use marginalia::coder::Coder;
 use marginalia::document::{Document, Span, fingerprint_of};
 use marginalia::sidecar::{self, DocumentRef, Sidecar};
 use serde_json::Value;
@@ -212,18 +213,19 @@ fn collect_skips_other_assignments_changed_texts_and_older_duplicates() {
     let t = |s: &str| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap();
     let old = dir.join("old.marginalia-handin");
     let new = dir.join("new.marginalia-handin");
-    class::handin(&dir.join("ana"), "ana", Some(&old), t("2026-12-01T10:00:00Z")).unwrap();
+    let ana = Coder::new("ana");
+    class::handin(&dir.join("ana"), &ana, Some(&old), t("2026-12-01T10:00:00Z")).unwrap();
     write_marks(
         &dir.join("ana/speech.txt"),
         &sidecar::default_path(&dir.join("ana/speech.txt")),
         "ana",
         &[("Vote for me", "demand")],
     );
-    class::handin(&dir.join("ana"), "ana", Some(&new), t("2026-12-02T10:00:00Z")).unwrap();
+    class::handin(&dir.join("ana"), &ana, Some(&new), t("2026-12-02T10:00:00Z")).unwrap();
     // Ben edited his copy of the text: his marks cannot be compared with the key's.
     std::fs::write(dir.join("ben/speech.txt"), SPEECH.replace("Sunday", "Monday")).unwrap();
     let ben = dir.join("ben.marginalia-handin");
-    class::handin(&dir.join("ben"), "ben", Some(&ben), t("2026-12-01T12:00:00Z")).unwrap();
+    class::handin(&dir.join("ben"), &Coder::new("ben"), Some(&ben), t("2026-12-01T12:00:00Z")).unwrap();
     // A hand-in of another class's assignment.
     let other = tempfile::tempdir().unwrap();
     std::fs::create_dir(other.path().join("class")).unwrap();
@@ -237,7 +239,7 @@ fn collect_skips_other_assignments_changed_texts_and_older_duplicates() {
         &[("Taxes", "prediction")],
     );
     let cleo = dir.join("cleo.marginalia-handin");
-    class::handin(&other.path().join("cleo"), "cleo", Some(&cleo), t("2026-12-01T12:00:00Z")).unwrap();
+    class::handin(&other.path().join("cleo"), &Coder::new("cleo"), Some(&cleo), t("2026-12-01T12:00:00Z")).unwrap();
 
     let args = [
         "class",
@@ -269,7 +271,7 @@ fn collect_skips_other_assignments_changed_texts_and_older_duplicates() {
     std::fs::copy(class_dir.join("speech.txt.ana.annotations.ron"), class_dir.join("speech.txt.dora.annotations.ron")).unwrap();
     student_works(dir, "dora", &[("Taxes will fall", "prediction")], &[]);
     let dora = dir.join("dora.marginalia-handin");
-    class::handin(&dir.join("dora"), "dora", Some(&dora), t("2026-12-03T12:00:00Z")).unwrap();
+    class::handin(&dir.join("dora"), &Coder::new("dora"), Some(&dora), t("2026-12-03T12:00:00Z")).unwrap();
     let out = run(dir, &["class", "collect", "class", "dora.marginalia-handin"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("which no hand-in brought"), "{}", out.stderr);

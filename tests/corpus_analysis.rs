@@ -565,6 +565,11 @@ fn annotations(dir: &Path, doc: &str) -> Vec<Value> {
     json(dir, &["list", doc, "--format", "json"]).as_array().unwrap().clone()
 }
 
+/// Cleo's annotations of a document (her own sidecar).
+fn cleos(dir: &Path, doc: &str) -> Vec<Value> {
+    json(dir, &["list", doc, "--coder", "cleo", "--format", "json"]).as_array().unwrap().clone()
+}
+
 #[test]
 fn dry_run_lists_matches_with_context_and_changes_nothing() {
     let dir = folder();
@@ -584,13 +589,15 @@ fn autocode_adds_one_undo_step_per_document_and_never_twice() {
     let out = ok(d, &["autocode", ".", "--pattern", "board|council", "--code", "Attribution", "--coder", "cleo"]);
     // "board" twice in harbour, "Councillor" does not match (case), "council" once in school.
     assert!(out.contains("3 match(es); 3 annotation(s)"), "{out}");
-    let harbour: Vec<Value> = annotations(d, "harbour.txt").into_iter().filter(|a| a["coder"] == "cleo").collect();
+    // Cleo's marks go into her own sidecar, never another coder's.
+    let harbour: Vec<Value> = cleos(d, "harbour.txt");
     assert_eq!(harbour.iter().map(|a| a["exact"].as_str().unwrap()).collect::<Vec<_>>(), ["board", "board"]);
     // Run again: nothing new.
     let out = ok(d, &["autocode", ".", "--pattern", "board|council", "--code", "attribution", "--coder", "cleo"]);
     assert!(out.contains("3 match(es); 0 annotation(s)") && out.contains("3 already coded"), "{out}");
     // One undo takes a document's whole run back.
-    let mut s = marginalia::Session::open(&d.join("harbour.txt"), None, "cleo").unwrap();
+    let mut s =
+        marginalia::Session::open(&d.join("harbour.txt"), Some(&d.join("harbour.txt.cleo.annotations.ron")), "cleo").unwrap();
     let n = s.edits.annotations().len();
     let spans = marginalia::autocode::find(&s.doc, &marginalia::autocode::compile("ferry|fares", false).unwrap());
     let action = marginalia::autocode::action(&s.doc, s.edits.annotations(), &spans, "demand", "cleo").unwrap();
@@ -612,11 +619,7 @@ fn whole_words_and_graphemes() {
     // A match on part of an emoji codes the whole emoji: the rain cloud with its variation
     // selector, the family with every joined person.
     ok(d, &["autocode", "school.md", "--pattern", "\u{1F327}|\u{1F469}", "--code", "opinion", "--coder", "cleo"]);
-    let coded: Vec<String> = annotations(d, "school.md")
-        .into_iter()
-        .filter(|a| a["coder"] == "cleo")
-        .map(|a| a["exact"].as_str().unwrap().to_owned())
-        .collect();
+    let coded: Vec<String> = cleos(d, "school.md").into_iter().map(|a| a["exact"].as_str().unwrap().to_owned()).collect();
     assert_eq!(coded, ["🌧️", "👨‍👩‍👧"]);
     let out = run(d, &["autocode", ".", "--pattern", "(unclosed", "--code", "demand"]);
     assert_eq!(out.code, 2);

@@ -142,11 +142,13 @@ fn note_delete_undo_redo_through_the_panel() {
     wait_for_disk(&mut harness, &doc, |s| s.annotations.is_empty());
 }
 
+/// Adds an annotation with the command line, as the person the app runs as (the command line
+/// knows people by name: the file it writes is the one the app then opens as theirs).
 fn add_via_cli(doc: &Path, quote: &str, code: &str) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
         .args(["add"])
         .arg(doc)
-        .args(["--quote", quote, "--code", code, "--coder", "Other"])
+        .args(["--quote", quote, "--code", code, "--coder", "Tester"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -429,7 +431,7 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
 fn save_now_runs_in_the_background_and_the_window_keeps_drawing() {
     let (_dir, doc) = setup(SPEECH);
     let mut harness = app_on(&doc);
-    let sidecar_path = sidecar::default_path(&doc);
+    let sidecar_path = harness.state().session().unwrap().sidecar_path.clone();
     let lock = marginalia::io::lock(&marginalia::io::resolve(&sidecar_path).unwrap()).unwrap();
 
     let quote = "Vote on Sunday";

@@ -232,7 +232,7 @@ fn handin_of(package: &Path, root: &Path, coder: &str, marks: &[(&str, &str, &st
     class::unpack(package, &folder).unwrap();
     write_coder(&folder.join("letter.txt"), coder, marks);
     let out = root.join(class::handin_file_name("week1", coder));
-    class::handin(&folder, coder, Some(&out), time::OffsetDateTime::now_utc()).unwrap();
+    class::handin(&folder, &marginalia::coder::Coder::new(coder), Some(&out), time::OffsetDateTime::now_utc()).unwrap();
     out
 }
 
@@ -404,7 +404,7 @@ fn the_html_report_of_a_class_folder_leaves_the_key_out() {
 }
 
 #[test]
-fn a_name_that_cannot_name_a_file_is_explained_when_handing_in() {
+fn a_name_with_a_dot_hands_in_under_a_file_name_made_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let (_class, package) = class_folder(dir.path());
     let documents = dir.path().join("Documents");
@@ -413,10 +413,15 @@ fn a_name_that_cannot_name_a_file_is_explained_when_handing_in() {
     tag(&mut harness, DEMAND, "demand");
     click_hand_in(&mut harness);
     harness.get_by_label("Hand in now").click();
-    step_until_shown(&mut harness, "cannot be used in a file name");
-    assert!(
-        std::fs::read_dir(&documents).unwrap().flatten().all(|e| !e.path().to_string_lossy().ends_with(".marginalia-handin"))
-    );
+    step_until(&mut harness, "the hand-in is written", |h| h.query_all_by_label_contains("Handed in!").count() > 0);
+    let out = documents.join("week1-j-smith.marginalia-handin");
+    let mut entries = zip_entries(&out);
+    entries.sort();
+    assert_eq!(entries, ["letter.txt.j-smith.annotations.ron", "manifest.ron"]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut text = String::new();
+    zip.by_name("manifest.ron").unwrap().read_to_string(&mut text).unwrap();
+    assert!(text.contains("coder: \"j.smith\""), "{text}");
 }
 
 #[test]

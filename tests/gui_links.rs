@@ -21,11 +21,12 @@ Vote on Sunday and bring your neighbours.\n";
 const FACT: &str = "Our harbour lost 412 jobs in three years";
 const DEMAND: &str = "We demand that the council reopen the fish market by spring";
 
+/// Adds an annotation with the command line as the person the app runs as.
 fn add_via_cli(doc: &Path, quote: &str, code: &str) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_marginalia"))
         .args(["add"])
         .arg(doc)
-        .args(["--quote", quote, "--code", code, "--coder", "Other"])
+        .args(["--quote", quote, "--code", code, "--coder", "Tester"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -15,7 +15,8 @@ The council must freeze rents now.\r\n\
 Freezing rents would empty the market, replies the landlords’ club.\r\n";
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).current_dir(dir).env_remove("MARGINALIA_CODER").output().unwrap();
+    // Amara codes throughout: her adds go into the sidecar she made (a coder writes only her own).
+    let out = Command::new(BIN).args(args).current_dir(dir).env("MARGINALIA_CODER", "amara").output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -101,11 +101,12 @@ fn the_apps_saver_and_command_line_adds_never_lose_each_others_work() {
     let app = std::thread::spawn({
         let doc = doc.clone();
         move || {
-            let mut session = Session::open(&doc, None, "app").unwrap();
+            // The same person as the command line's (MARGINALIA_CODER=tester): one sidecar.
+            let mut session = Session::open(&doc, None, "tester").unwrap();
             let mut mine = Vec::new();
             for i in 0..40 {
                 let span = session.doc.snap(marginalia::Span::new(100 + i, 104 + i));
-                let a = Annotation::new(&session.doc, span, "demand", "app");
+                let a = Annotation::new(&session.doc, span, "demand", "tester");
                 mine.push(a.id);
                 session.apply(Action::Add(a.clone())).unwrap();
                 loop {

@@ -43,6 +43,29 @@ pub struct GradeRow {
     pub points: Measure,
 }
 
+/// Was `student`'s hand-in collected after the class's due date? A date alone is due at the
+/// end of that day (UTC).
+fn is_late(class: &super::ClassManifest, student: &str) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    let Some(due) = class.due.as_deref() else { return false };
+    let due = time::OffsetDateTime::parse(due, &Rfc3339).ok().or_else(|| {
+        let date = time::Date::parse(due, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+        Some(date.with_hms(23, 59, 59).ok()?.assume_utc())
+    });
+    let handed = class.collected.get(student).and_then(|c| time::OffsetDateTime::parse(&c.time, &Rfc3339).ok());
+    matches!((due, handed), (Some(due), Some(handed)) if handed > due)
+}
+
+/// The roster's entry for a student of the folder (by their name, username or email).
+fn roster_entry<'a>(roster: &'a [super::roster::Student], student: &str) -> Option<&'a super::roster::Student> {
+    let key = super::roster::name_key(student);
+    let mut found = roster.iter().filter(|s| {
+        [&s.name, &s.username, &s.email].into_iter().any(|n| !n.trim().is_empty() && super::roster::name_key(n) == key)
+    });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 /// What [`grade`] found: the rows, and notes on what could not be graded.
 #[derive(Debug, Clone, Default)]
 pub struct Grades {
@@ -58,6 +81,12 @@ pub struct Grades {
     pub rubric: Rubric,
     /// The teacher's comment per student (`class.ron`).
     pub comments: BTreeMap<String, String>,
+    /// The class's roster (`roster.csv`), when it has one: the gradebooks' identity columns.
+    pub roster: Vec<super::roster::Student>,
+    /// Students whose hand-in was collected after the due date.
+    pub late: BTreeSet<String>,
+    /// The roster's students with no work in the folder, by name.
+    pub missing: Vec<String>,
 }
 
 /// One graded text: the document, the key's passages, and every student's score on it.
@@ -174,6 +203,10 @@ pub struct Graded {
     pub notes: Vec<String>,
     pub rubric: Rubric,
     pub comments: BTreeMap<String, String>,
+    /// As in [`Grades`]: the roster, the late and the missing.
+    pub roster: Vec<super::roster::Student>,
+    pub late: BTreeSet<String>,
+    pub missing: Vec<String>,
 }
 
 /// The class on one code, over every student and text where the code is in play.
@@ -254,14 +287,27 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
     for (_, coders) in &per_doc {
         students.extend(coders.keys().filter(|c| **c != key).cloned());
     }
+    let roster = super::roster::Roster::load(folder)?.unwrap_or_default();
+    let handed_in: Vec<String> = students.iter().cloned().collect();
+    let missing: Vec<String> = roster.missing(&handed_in).into_iter().map(|s| s.name.clone()).collect();
+    let late: BTreeSet<String> = students.iter().filter(|s| is_late(&class, s)).cloned().collect();
     let mut graded = Graded {
         key: key.clone(),
         title: class.title.clone(),
         students: students.iter().cloned().collect(),
         rubric: class.rubric.clone(),
         comments: class.comments.clone(),
+        roster: roster.students,
+        late,
+        missing,
         ..Graded::default()
     };
+    for name in &graded.missing {
+        graded.notes.push(format!("{name} (on the roster) handed nothing in"));
+    }
+    for name in &graded.late {
+        graded.notes.push(format!("{name}'s hand-in came after the due date ({})", class.due.as_deref().unwrap_or_default()));
+    }
     let total = per_doc.len();
     for (i, (doc_path, coders)) in per_doc.iter().enumerate() {
         if !progress(i, total) {
@@ -319,6 +365,9 @@ impl Graded {
             title: self.title.clone(),
             rubric: self.rubric.clone(),
             comments: self.comments.clone(),
+            roster: self.roster.clone(),
+            late: self.late.clone(),
+            missing: self.missing.clone(),
             rows: Vec::new(),
         };
         for text in &self.texts {
@@ -396,6 +445,10 @@ impl Grades {
         self.students = self.students.iter().map(|s| shown(s)).collect();
         self.students.sort();
         self.students.dedup();
+        // Nothing that identifies a student leaves with pseudonyms: no roster, no missing names.
+        self.late = self.late.iter().filter_map(|s| names.get(s).cloned()).collect();
+        self.roster.clear();
+        self.missing.clear();
         // A note may name the key, never a student; keep them as they are.
         self
     }
@@ -567,14 +620,29 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
     header.extend(["Average".to_owned(), "Grade".to_owned(), "Feedback".to_owned()]);
     w.write_record(&header).map_err(csv_error)?;
     for student in &grades.students {
-        let mut record = vec![student.clone()];
+        // The platform's login when the roster knows the student, so that the row imports.
+        let username = roster_entry(&grades.roster, student).filter(|s| !s.username.is_empty()).map(|s| s.username.clone());
+        let mut record = vec![username.unwrap_or_else(|| student.clone())];
         for doc in &grades.documents {
             let points = grades.rows_of(student, doc).find(|r| r.code == ALL).and_then(|r| r.points.value());
             record.push(two_decimals(points));
         }
         record.push(two_decimals(grades.average_points(student)));
         record.push(two_decimals(grades.grade(student)));
-        record.push(grades.comment(student).to_owned());
+        let mut feedback = grades.comment(student).to_owned();
+        if grades.late.contains(student) {
+            feedback = format!("{} {feedback}", "(handed in late)").trim().to_owned();
+        }
+        record.push(feedback);
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    // Roster students who handed nothing in: a row with no points, so the teacher sees them.
+    for name in &grades.missing {
+        let Some(s) = roster_entry(&grades.roster, name) else { continue };
+        let login = if s.username.is_empty() { s.name.clone() } else { s.username.clone() };
+        let mut record = vec![login];
+        record.extend(grades.documents.iter().map(|_| String::new()));
+        record.extend([String::new(), String::new(), "No hand-in".to_owned()]);
         w.write_record(&record).map_err(csv_error)?;
     }
     csv_string(w)
@@ -593,7 +661,15 @@ pub fn canvas_csv(grades: &Grades) -> Result<String, Error> {
     w.write_record(["Points Possible", "", "", "", "", max.as_str()]).map_err(csv_error)?;
     for student in &grades.students {
         let grade = two_decimals(grades.grade(student));
-        w.write_record([student.as_str(), "", "", student.as_str(), "", grade.as_str()]).map_err(csv_error)?;
+        // The roster's identity columns when it knows the student: Canvas matches on them.
+        match roster_entry(&grades.roster, student) {
+            Some(s) => {
+                let login = if s.username.is_empty() { student.as_str() } else { s.username.as_str() };
+                w.write_record([s.name.as_str(), &s.platform_id, &s.id_number, login, &s.section, grade.as_str()])
+            }
+            None => w.write_record([student.as_str(), "", "", student.as_str(), "", grade.as_str()]),
+        }
+        .map_err(csv_error)?;
     }
     csv_string(w)
 }

@@ -13,6 +13,7 @@ mod grade;
 mod handin;
 pub mod passages;
 pub mod pseudonym;
+pub mod roster;
 pub mod rubric;
 
 use std::collections::BTreeMap;
@@ -31,7 +32,7 @@ pub use grade::{
     CodeSummary, GradeRow, Graded, GradedText, Grades, TextScore, WrongCode, canvas_csv, grade, grade_scores, gradebook_csv,
     is_asked, pseudonyms, replace_names, score_text, students_in,
 };
-pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_file_name};
+pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_by_name, handin_file_name};
 pub use rubric::{GradeScale, Rubric};
 
 /// The `format` of an assignment package's manifest.
@@ -89,15 +90,35 @@ pub struct AssignmentManifest {
     #[serde(default)]
     pub due: Option<String>,
     pub documents: Vec<TextRef>,
+    /// The class's students to pick a name from (the class folder's `roster.csv`, names and
+    /// usernames only); empty when the class has no roster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roster: Vec<roster::RosterName>,
 }
 
-/// When a coder's hand-in was collected, and from which file.
+/// A student's hand-in collected last: when it was made, from which file, and whose it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Collected {
     /// The hand-in manifest's `time` (RFC 3339).
     pub time: String,
     pub file: String,
+    /// The student's name as the hand-in gave it. Empty in a `class.ron` written before
+    /// hand-ins carried ids, where the entry's key is the name ([`Collected::name`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub coder: String,
+    /// The student's id (see [`crate::coder`]): a later hand-in with this id is the same
+    /// person's and replaces this one. `None` for a hand-in without an id (made before ids, or
+    /// by `class handin` without `--coder-id`): nothing replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coder_id: Option<Uuid>,
+}
+
+impl Collected {
+    /// The student's name; `key` is the entry's key in [`ClassManifest::collected`].
+    pub fn name<'a>(&'a self, key: &'a str) -> &'a str {
+        if self.coder.is_empty() { key } else { &self.coder }
+    }
 }
 
 /// `class.ron` in the teacher's class folder.
@@ -119,7 +140,10 @@ pub struct ClassManifest {
     /// Per text file name, the code ids asked for on it.
     #[serde(default)]
     pub codes: BTreeMap<String, Vec<String>>,
-    /// Per coder, the hand-in collected last.
+    /// Per student, the hand-in collected last, keyed by the part of the file names their
+    /// sidecars have in the class folder (`<doc>.<key>.annotations.ron`): the name's
+    /// [`crate::coder::file_key`], or `<that>-<short id>` for a student kept apart from another
+    /// with the same name. The grades name students by it.
     #[serde(default)]
     pub collected: BTreeMap<String, Collected>,
     /// Points per code and the scale of the grade.
@@ -216,8 +240,11 @@ fn read_text(path: &Path, what: &str) -> Result<String, Error> {
         .map_err(|_| Error::new(ErrorKind::Format, "is not UTF-8 text").in_file(path).hint("save it as UTF-8"))
 }
 
-/// Refuses a coder name that could not be part of a sidecar's file name
-/// (`<doc>.<coder>.annotations.ron`): empty, with a dot, a slash, a colon or control characters.
+/// Refuses a name that is not, as it stands, the part of a sidecar's file name
+/// (`<doc>.<coder>.annotations.ron`) the grades find the answer key by: empty, with a dot, a
+/// slash, a colon or control characters. Only the answer key's name is held to this; a
+/// student's name is any name [`crate::coder::check_name`] accepts (hand-ins map it to a
+/// file-name part with [`crate::coder::file_key`]).
 pub fn check_coder(coder: &str) -> Result<(), Error> {
     let bad = coder.trim().is_empty()
         || coder.trim() != coder
@@ -253,6 +280,14 @@ pub fn set_rubric_and_comments(
     class.comments = comments.iter().filter(|(_, c)| !c.trim().is_empty()).map(|(s, c)| (s.clone(), c.clone())).collect();
     save_class(folder, &class)?;
     Ok(class)
+}
+
+/// The answer key as a person of its own: its name (`key` in `class.ron`) and an id made from
+/// the class's assignment id, the same on every computer. Marking as the key in the app codes
+/// as this person, so the marks go into `<doc>.<key>.annotations.ron`, the key's sidecars.
+pub fn key_person(class: &ClassManifest) -> Option<crate::coder::Coder> {
+    let name = class.key.clone()?;
+    Some(crate::coder::Coder { id: Uuid::new_v5(&class.assignment, b"answer key"), name })
 }
 
 /// Is this sidecar the answer key's: named `<doc>.<key>.annotations.ron`, or signed by the key?
@@ -393,6 +428,7 @@ pub fn pack(folder: &Path, out: &Path, title: Option<&str>, due: Option<&str>) -
         texts.push((file_name, bytes));
     }
     let title = if class.title.trim().is_empty() { name.clone() } else { class.title.clone() };
+    let roster = roster::Roster::load(folder)?.map(|r| r.names()).unwrap_or_default();
     let manifest = AssignmentManifest {
         format: ASSIGNMENT_FORMAT.to_owned(),
         version: VERSION,
@@ -402,6 +438,7 @@ pub fn pack(folder: &Path, out: &Path, title: Option<&str>, due: Option<&str>) -
         instructions,
         due: class.due.clone(),
         documents,
+        roster,
     };
     let mut entries: Vec<(String, Vec<u8>)> = vec![
         (MANIFEST.to_owned(), crate::io::to_ron_pretty(&manifest).into_bytes()),

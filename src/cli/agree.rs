@@ -20,8 +20,9 @@ pub enum AgreeFormat {
 pub struct AgreeArgs {
     /// The document (.txt or .md) the sidecars annotate.
     pub document: PathBuf,
-    /// The coders' sidecars (at least two), or with --key the students' sidecars.
-    #[arg(required = true, value_name = "SIDECAR")]
+    /// The coders' sidecars (at least two), or with --key the students' sidecars. None: every
+    /// sidecar beside the document (each coder's own file), the key's left out.
+    #[arg(value_name = "SIDECAR")]
     pub sidecars: Vec<PathBuf>,
     /// An answer key: score each SIDECAR against it instead of comparing coders.
     #[arg(long, value_name = "SIDECAR")]
@@ -38,7 +39,16 @@ pub struct AgreeArgs {
 
 pub fn run(args: AgreeArgs) -> Result<i32, Error> {
     let doc = Document::open(&args.document)?;
-    let (coders, mut codebook) = agree::load_coders(&doc, &args.sidecars)?;
+    let sidecars = if args.sidecars.is_empty() {
+        let key = args.key.as_ref().and_then(|k| k.canonicalize().ok());
+        crate::sidecar::find_sidecars(&args.document)
+            .into_iter()
+            .filter(|p| key.is_none() || p.canonicalize().ok() != key)
+            .collect()
+    } else {
+        args.sidecars.clone()
+    };
+    let (coders, mut codebook) = agree::load_coders(&doc, &sidecars)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if let Some(key_path) = &args.key {
@@ -66,7 +76,8 @@ pub fn run(args: AgreeArgs) -> Result<i32, Error> {
     }
     if coders.len() < 2 {
         return Err(Error::usage("agreement needs at least two sidecars")
-            .hint("pass two or more coders' sidecars, or --key KEY to score one sidecar against a key"));
+            .in_file(&args.document)
+            .hint("each coder's sidecar sits beside the document (DOCUMENT.NAME.annotations.ron); pass two or more, or --key KEY to score one sidecar against a key"));
     }
     let input: Vec<(String, Vec<crate::annotation::Annotation>)> =
         coders.iter().map(|c| (c.name.clone(), c.annotations.clone())).collect();

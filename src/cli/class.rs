@@ -21,9 +21,10 @@ pub enum ClassCommand {
     Pack(PackArgs),
     /// Unpack an assignment file into a folder to work in (never overwrites a file there).
     Unpack(UnpackArgs),
-    /// Pack one coder's sidecars of an unpacked assignment into a hand-in file.
+    /// Pack one person's sidecars of an unpacked assignment into a hand-in file.
     Handin(HandinArgs),
-    /// Copy hand-ins' sidecars into the class folder. Exit 1 when any hand-in was skipped.
+    /// Copy hand-ins' sidecars into the class folder. Exit 1 when any hand-in was skipped or
+    /// kept apart under another name (its name was another student's).
     Collect(CollectArgs),
     /// Say which coder's sidecars are the answer key.
     Key(KeyArgs),
@@ -62,9 +63,14 @@ pub struct UnpackArgs {
 pub struct HandinArgs {
     /// The folder the assignment was unpacked into.
     pub folder: PathBuf,
-    /// The coder whose sidecars to hand in.
+    /// The name of the person whose sidecars to hand in.
     #[arg(long, value_name = "NAME")]
     pub coder: String,
+    /// That person's id (the `coder_id` in their sidecars' headers). Without it, their
+    /// sidecars are those whose header has the name, and the hand-in carries no id: when
+    /// collected it never replaces a hand-in collected before.
+    #[arg(long, value_name = "UUID")]
+    pub coder_id: Option<uuid::Uuid>,
     /// The hand-in file (default: NAME-<coder>.marginalia-handin in the current folder).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -148,28 +154,58 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
         }
         ClassCommand::Handin(a) => {
             let now = time::OffsetDateTime::now_utc();
-            let (path, m) = class::handin(&a.folder, &a.coder, a.output.as_deref(), now)?;
-            println!("{}: hand-in of {} at {}", path.display(), m.coder, m.time);
+            let (path, m) = match a.coder_id {
+                Some(id) => {
+                    let person = crate::coder::Coder { id, name: a.coder.clone() };
+                    class::handin(&a.folder, &person, a.output.as_deref(), now)?
+                }
+                None => class::handin_by_name(&a.folder, &a.coder, a.output.as_deref(), now)?,
+            };
+            let printable = crate::error::printable;
+            match m.coder_id {
+                Some(id) => println!("{}: hand-in of {} ({id}) at {}", path.display(), printable(&m.coder), m.time),
+                None => println!("{}: hand-in of {} at {}", path.display(), printable(&m.coder), m.time),
+            }
             Ok(0)
         }
         ClassCommand::Collect(a) => {
             let outcomes = class::collect(&a.folder, &a.handins)?;
-            let mut skipped = 0;
+            let mut attention = 0;
             for (path, outcome) in outcomes {
+                attention += usize::from(outcome.needs_attention());
+                let printable = crate::error::printable;
                 match outcome {
                     CollectOutcome::Collected { coder, files } => {
-                        println!("{}: collected {} sidecar(s) of {coder}", path.display(), files.len());
+                        println!("{}: collected {} sidecar(s) of {}", path.display(), files.len(), printable(&coder));
+                    }
+                    CollectOutcome::Replaced { coder, files, previous } => {
+                        println!(
+                            "{}: collected {} sidecar(s) of {}, replacing {} ({}), the same student's hand-in collected before",
+                            path.display(),
+                            files.len(),
+                            printable(&coder),
+                            printable(&previous.file),
+                            previous.time
+                        );
+                    }
+                    CollectOutcome::KeptApart { coder, files, reason, .. } => {
+                        eprintln!(
+                            "kept apart: {}: collected {} sidecar(s) of {}: {}",
+                            path.display(),
+                            files.len(),
+                            printable(&coder),
+                            printable(&reason)
+                        );
                     }
                     CollectOutcome::AlreadyCollected { coder } => {
-                        println!("{}: already collected ({coder}), unchanged", path.display());
+                        println!("{}: already collected ({}), unchanged", path.display(), printable(&coder));
                     }
                     CollectOutcome::Skipped { reason } => {
-                        skipped += 1;
-                        eprintln!("skipped: {}: {}", path.display(), crate::error::printable(&reason));
+                        eprintln!("skipped: {}: {}", path.display(), printable(&reason));
                     }
                 }
             }
-            Ok(if skipped > 0 { 1 } else { 0 })
+            Ok(if attention > 0 { 1 } else { 0 })
         }
         ClassCommand::Key(a) => {
             class::set_key(&a.folder, &a.coder)?;

@@ -38,8 +38,9 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Documents or folders to open in the desktop app.
     pub paths: Vec<PathBuf>,
-    /// Your name as a coder in the desktop app, for this run (default: the name you gave the
-    /// app, else $MARGINALIA_CODER).
+    /// Who codes in the desktop app during this run (default: the person the app knows, else
+    /// $MARGINALIA_CODER): that person when the name is theirs, else another person, with
+    /// sidecars of their own.
     #[arg(long)]
     pub coder: Option<String>,
 }
@@ -94,7 +95,9 @@ pub enum Command {
 pub struct SidecarArgs {
     /// The document (.txt or .md).
     pub document: PathBuf,
-    /// The sidecar to use instead of DOCUMENT.annotations.ron (e.g. a second coder's file).
+    /// The sidecar to use. Default: to read, DOCUMENT.annotations.ron; to write (add,
+    /// add-link, autocode), the coder's own: the one whose header has their name, else
+    /// DOCUMENT.annotations.ron while there is none, else DOCUMENT.<name>.annotations.ron.
     #[arg(long, value_name = "PATH")]
     pub sidecar: Option<PathBuf>,
 }
@@ -154,6 +157,10 @@ pub enum ListFormat {
 pub struct ListArgs {
     #[command(flatten)]
     pub target: SidecarArgs,
+    /// Whose annotations: the sidecar whose header has this coder's name (default: the
+    /// unnamed sidecar, else the document's only sidecar).
+    #[arg(long, value_name = "NAME", conflicts_with = "sidecar", allow_hyphen_values = true)]
+    pub coder: Option<String>,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }
@@ -227,7 +234,9 @@ pub(crate) fn with_locked_session<T>(
     coder: &str,
     change: impl FnOnce(&mut Session) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let sidecar_path = sidecar.map(std::path::Path::to_path_buf).unwrap_or_else(|| crate::sidecar::default_path(document));
+    // Without --sidecar: the coder's own file, never another person's (see coder::sidecar_for_name).
+    let sidecar_path =
+        sidecar.map(std::path::Path::to_path_buf).unwrap_or_else(|| crate::coder::sidecar_for_name(document, coder));
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
     let mut session = Session::open(document, Some(&sidecar_path), coder)?;
     change(&mut session)
@@ -275,12 +284,32 @@ fn add_to(session: &mut Session, args: AddArgs, coder: &str) -> Result<i32, Erro
     Ok(0)
 }
 
+/// The one sidecar of `document` with an annotation whose id is or starts with `id`.
+fn sidecar_holding(document: &std::path::Path, id: &str) -> Option<PathBuf> {
+    let id = id.trim().to_lowercase();
+    if id.is_empty() {
+        return None;
+    }
+    let mut holding = crate::sidecar::find_sidecars(document).into_iter().filter(|p| {
+        crate::sidecar::read(p).ok().flatten().is_some_and(|s| s.annotations.iter().any(|a| a.id.to_string().starts_with(&id)))
+    });
+    let first = holding.next()?;
+    holding.next().is_none().then_some(first)
+}
+
 fn add_link(args: AddLinkArgs) -> Result<i32, Error> {
     let coder = args.coder.clone().unwrap_or_else(default_coder);
     // The same one step under the sidecar's lock as `add`.
-    let sidecar_path = args.target.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.target.document));
+    // Without --sidecar: the sidecar that holds the annotation the link starts from (a link
+    // joins two annotations of one file), else the coder's own.
+    let sidecar_path = args
+        .target
+        .sidecar
+        .clone()
+        .or_else(|| sidecar_holding(&args.target.document, &args.from))
+        .unwrap_or_else(|| crate::coder::sidecar_for_name(&args.target.document, &coder));
     let _lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
-    let mut session = open(&args.target, &coder)?;
+    let mut session = Session::open(&args.target.document, Some(&sidecar_path), &coder)?;
     let origin = annotation_id(&session, &args.from, "--from")?;
     let target = annotation_id(&session, &args.to, "--to")?;
     let cb = session.edits.codebook();
@@ -354,8 +383,32 @@ fn find_quote(session: &Session, quote: &str, occurrence: usize) -> Result<Span,
     Ok(Span::new(start, start + quote.chars().count()))
 }
 
+/// The sidecar `list` reads when none is named: the unnamed one, else the only one; with
+/// several coders' files, which to read must be said.
+fn listed_sidecar(document: &std::path::Path) -> Result<PathBuf, Error> {
+    let default = crate::sidecar::default_path(document);
+    let found = crate::sidecar::find_sidecars(document);
+    match found.as_slice() {
+        _ if found.is_empty() || std::fs::symlink_metadata(&default).is_ok() => Ok(default),
+        [only] => Ok(only.clone()),
+        _ => {
+            let names: Vec<String> =
+                found.iter().filter_map(|p| crate::coder::owner_of(p).ok().flatten().map(|o| o.name)).collect();
+            Err(Error::usage(format!("has {} coders' sidecars ({})", found.len(), names.join(", ")))
+                .in_file(document)
+                .hint("say whose to list with --coder NAME or --sidecar PATH"))
+        }
+    }
+}
+
 fn list(args: ListArgs) -> Result<i32, Error> {
-    let session = open(&args.target, &default_coder())?;
+    let document = &args.target.document;
+    let sidecar = match (&args.target.sidecar, &args.coder) {
+        (Some(path), _) => path.clone(),
+        (None, Some(name)) => crate::coder::sidecar_for_name(document, name),
+        (None, None) => listed_sidecar(document)?,
+    };
+    let session = Session::open(document, Some(&sidecar), &default_coder())?;
     // Buffered: stdout alone would flush at every line. Output errors (a closed pipe, as with
     // `| head`) end the listing quietly, as they always have.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -135,6 +135,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             .collect::<BTreeSet<_>>()
             .len()
             > 1;
+    let label = person_labels(corpus);
     let mut stems = BTreeSet::new();
     for (i, d) in corpus.documents.iter().enumerate() {
         let name = d.doc.file_name();
@@ -147,15 +148,12 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
         // Group by sidecar coder (brat has no notion of coders).
         let mut by_coder: BTreeMap<String, Vec<&crate::export::Row<'_>>> = BTreeMap::new();
         for sc in &d.sidecars {
-            by_coder.entry(sc.sidecar.coder.clone()).or_default();
+            by_coder.entry(label(sc)).or_default();
         }
-        let coder_of: HashMap<uuid::Uuid, &str> = d
-            .sidecars
-            .iter()
-            .flat_map(|sc| sc.sidecar.annotations.iter().map(move |a| (a.id, sc.sidecar.coder.as_str())))
-            .collect();
+        let coder_of: HashMap<uuid::Uuid, String> =
+            d.sidecars.iter().flat_map(|sc| sc.sidecar.annotations.iter().map(|a| (a.id, label(sc)))).collect();
         for r in &rows {
-            by_coder.entry(coder_of.get(&r.annotation.id).copied().unwrap_or_default().to_owned()).or_default().push(r);
+            by_coder.entry(coder_of.get(&r.annotation.id).cloned().unwrap_or_default()).or_default().push(r);
         }
         if by_coder.is_empty() {
             by_coder.insert(String::new(), Vec::new());
@@ -164,7 +162,7 @@ pub fn render<P: FnMut(usize, usize) -> bool>(corpus: &Corpus, ticker: &mut Tick
             // A document nobody annotated yet stays at the top, beside the configuration.
             let folder = if several_coders && !coder.is_empty() { PathBuf::from(safe_folder(&coder)) } else { PathBuf::new() };
             let links: Vec<&crate::link::Link> =
-                d.sidecars.iter().filter(|sc| sc.sidecar.coder == coder).flat_map(|sc| &sc.sidecar.links).collect();
+                d.sidecars.iter().filter(|sc| label(sc) == coder).flat_map(|sc| &sc.sidecar.links).collect();
             let ann = ann_of(&d.doc, rows, &links, &types, &relations, &mut dropped);
             files.push((folder.join(format!("{stem}.txt")), d.doc.text().as_bytes().to_vec()));
             files.push((folder.join(format!("{stem}.ann")), ann.into_bytes()));
@@ -319,6 +317,23 @@ fn ann_of(
         }
     }
     ann
+}
+
+/// Names each person of the corpus for the folders: their name, and where two people (two ids)
+/// share a name, the name with the first eight hex digits of each one's id, so that their files
+/// never mix.
+fn person_labels(corpus: &crate::corpus::Corpus) -> impl Fn(&crate::corpus::CoderSidecar) -> String {
+    let mut ids: BTreeMap<String, BTreeSet<Option<uuid::Uuid>>> = BTreeMap::new();
+    for sc in corpus.documents.iter().flat_map(|d| &d.sidecars) {
+        ids.entry(sc.sidecar.coder.clone()).or_default().insert(sc.sidecar.coder_id);
+    }
+    move |sc: &crate::corpus::CoderSidecar| {
+        let name = &sc.sidecar.coder;
+        match sc.sidecar.coder_id {
+            Some(id) if ids.get(name).is_some_and(|s| s.len() > 1) => format!("{name}-{}", crate::coder::short_id(id)),
+            _ => name.clone(),
+        }
+    }
 }
 
 fn safe_folder(coder: &str) -> String {

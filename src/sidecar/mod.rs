@@ -49,7 +49,12 @@ pub struct Sidecar {
     pub format: String,
     pub version: u32,
     pub document: DocumentRef,
+    /// The display name of the person whose annotations these are.
     pub coder: String,
+    /// That person's stable id (see [`crate::coder`]); absent in files written before ids,
+    /// which belong to whoever has the name in `coder`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coder_id: Option<uuid::Uuid>,
     /// The coder marked this document as finished (shown in the corpus view).
     #[serde(default)]
     pub done: bool,
@@ -69,6 +74,7 @@ impl Sidecar {
             version: VERSION,
             document,
             coder: coder.to_owned(),
+            coder_id: None,
             done: false,
             codebook,
             links: Vec::new(),
@@ -322,6 +328,8 @@ pub fn write_text<A: Borrow<Annotation> + Sync>(header: &Sidecar, annotations: &
         version: u32,
         document: &'a DocumentRef,
         coder: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        coder_id: Option<uuid::Uuid>,
         done: bool,
         codebook: &'a Codebook,
         links: &'a [Link],
@@ -335,6 +343,7 @@ pub fn write_text<A: Borrow<Annotation> + Sync>(header: &Sidecar, annotations: &
         version: VERSION,
         document: &header.document,
         coder: &header.coder,
+        coder_id: header.coder_id,
         done: header.done,
         codebook: &header.codebook,
         links: &links,
@@ -602,12 +611,15 @@ pub fn coder_path(document: &Path, coder: &str) -> PathBuf {
 /// Every sidecar beside a document (the default one first, then other coders' by name).
 pub fn find_sidecars(document: &Path) -> Vec<PathBuf> {
     let Some(name) = document.file_name().map(|n| n.to_string_lossy().into_owned()) else { return vec![] };
-    let dir = document.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = document.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = parent.unwrap_or(Path::new("."));
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.path())
+        // Named as the document is (no "./" before a bare file name), so paths compare and
+        // messages read as the user typed them.
+        .map(|e| parent.map_or_else(|| PathBuf::from(e.file_name()), |p| p.join(e.file_name())))
         .filter(|p| {
             p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| {
                 n.starts_with(&format!("{name}."))

@@ -147,8 +147,12 @@ pub struct App {
     pub(super) panels: Panels,
     /// The window was narrower than [`NARROW_WIDTH`] in the last frame.
     pub(super) narrow: bool,
-    /// A name given for this run only (--coder or $MARGINALIA_CODER).
-    pub(super) coder_override: Option<String>,
+    /// The person named for this run only (--coder or $MARGINALIA_CODER).
+    pub(super) coder_override: Option<crate::coder::Coder>,
+    /// The last rename of the person coding (their name before, to rename back).
+    pub(super) last_rename: Option<String>,
+    /// The open document's revision when a rename was sent to the worker.
+    pub(super) rename_revision: Option<u64>,
     /// The opened folder's class manifest, when it has one.
     pub(super) class: Option<super::class_view::ClassInfo>,
     /// Anonymous mode's pseudonyms: where they are kept, and the class being read.
@@ -157,8 +161,15 @@ pub struct App {
 
 impl App {
     /// `settings_path: None` keeps settings in memory only (tests).
-    pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> Self {
+    pub fn new(mut settings: Settings, settings_path: Option<PathBuf>) -> Self {
         let mut views = Views::default();
+        // The person's id is made once and kept before anything is signed with it.
+        if settings.coder_id.is_none() {
+            settings.person("");
+            if let Some(path) = &settings_path {
+                let _ = settings.save(path);
+            }
+        }
         views.dialogs.asking_coder = settings.coder.trim().is_empty();
         Self {
             settings,
@@ -191,6 +202,8 @@ impl App {
             panels: Panels::default(),
             narrow: false,
             coder_override: None,
+            last_rename: None,
+            rename_revision: None,
             class: None,
             anonymity: Default::default(),
         }
@@ -269,19 +282,49 @@ impl App {
         &self.views.folder
     }
 
-    /// Signs this run's annotations as `name` without asking and without changing the saved name.
+    /// This run is `name`'s (--coder, $MARGINALIA_CODER): the stored person when the name is
+    /// theirs, else the person of that name who coded on this computer before, else a new
+    /// person (remembered, so that the next run with that name is them again). The saved
+    /// person is not changed.
     pub fn use_coder_for_this_run(&mut self, name: String) {
+        let name = crate::coder::check_name(&name).unwrap_or(name);
+        let stored = self.settings.person(&crate::session::default_coder());
+        let person = if name == stored.name {
+            stored
+        } else if let Some(known) = self.settings.people.iter().find(|p| p.name == name) {
+            known.clone()
+        } else {
+            let person = crate::coder::Coder::new(&name);
+            self.settings.know(&person);
+            self.save_settings();
+            person
+        };
         if let Some(s) = &mut self.session {
-            s.coder = name.clone();
+            s.coder.clone_from(&person.name);
         }
-        self.coder_override = Some(name);
+        self.coder_override = Some(person);
         self.views.dialogs.asking_coder = false;
+    }
+
+    /// The person coding: whose sidecars open, whose name and id sign new work.
+    pub fn person(&self) -> crate::coder::Coder {
+        if let Some(person) = &self.coder_override {
+            return person.clone();
+        }
+        let id = self.settings.coder_id.unwrap_or_default();
+        crate::coder::Coder { id, name: self.coder() }
+    }
+
+    /// Is the person coding the open class's answer key?
+    pub fn marking_key(&self) -> bool {
+        let key = self.class.as_ref().and_then(|c| crate::class::key_person(&c.manifest));
+        key.is_some_and(|k| self.coder_override.as_ref().is_some_and(|p| p.id == k.id))
     }
 
     /// The name that signs new annotations.
     pub(super) fn coder(&self) -> String {
-        if let Some(name) = &self.coder_override {
-            name.clone()
+        if let Some(person) = &self.coder_override {
+            person.name.clone()
         } else if self.settings.coder.trim().is_empty() {
             crate::session::default_coder()
         } else {
@@ -384,16 +427,15 @@ impl App {
         }
         self.remember_position();
         self.read_document_folder_kind(path);
-        let coder = self.coder();
-        // In an assignment folder the student's sidecar is named by their name.
-        let sidecar = super::assignment::student_sidecar(path, &coder);
+        // The person's own sidecar: found by their id (see `coder::sidecar_for`).
+        let coder = self.person();
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if in_frame || bytes >= OPEN_IN_BACKGROUND_BYTES {
             let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
             std::thread::spawn(move || {
-                let _ = send.send(Session::open(&owned, sidecar.as_deref(), &coder));
+                let _ = send.send(Session::open_as(&owned, &coder));
             });
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
@@ -403,7 +445,7 @@ impl App {
             self.views.dialogs.show_open = false;
             return;
         }
-        let result = Session::open(path, sidecar.as_deref(), &coder);
+        let result = Session::open_as(path, &coder);
         self.adopt(path, result);
     }
 
@@ -548,7 +590,7 @@ impl App {
             folder.reading = Some((0, docs.len()));
         }
         self.corpus = None;
-        self.folder_load = Some(super::folder_load::FolderLoad::start(root, docs));
+        self.folder_load = Some(super::folder_load::FolderLoad::start(root, docs, self.person()));
     }
 
     /// Takes in the folder read in the background, or its progress; puts the open document's
@@ -708,6 +750,8 @@ impl App {
             }
             Done::SidecarRead(result) => self.views.dialogs.theirs = Some(result),
             Done::SettingsSaved(result) => self.settings_saved(result),
+            Done::KeyNamed { folder, result } => self.key_named(&folder, result),
+            Done::CoderRenamed { before, after, result, reread } => self.coder_renamed(before, after, result, reread),
             Done::Dashboard(done) => self.take_in_dashboard(done),
             Done::Class(done) => self.take_in_class(*done),
             Done::CompareReady { mut view, gold } => {
@@ -806,6 +850,11 @@ impl App {
         // becomes a drawer under the text and the folder list folds away, so that the text
         // column keeps a readable measure.
         self.narrow = egui_ctx.content_rect().width() < NARROW_WIDTH;
+        // The class's names, only while the name prompt shows (the views borrow the app's state).
+        let roster = match &self.views.assignment.current {
+            Some((_, m)) if self.views.dialogs.asking_coder => m.roster.clone(),
+            _ => Vec::new(),
+        };
         let ctx = ViewCtx {
             session: self.session.as_ref(),
             gold: self.gold.as_ref(),
@@ -825,6 +874,10 @@ impl App {
             narrow: self.narrow,
             link_prompt: self.session.as_ref().and_then(|s| self.views.link_mode.prompt(s)),
             class: self.class.as_ref().filter(|c| self.folder.as_ref().is_some_and(|f| f.root == c.root)),
+            person: self.person(),
+            last_rename: self.last_rename.as_deref(),
+            marking_key: self.marking_key(),
+            roster: &roster,
         };
         self.views.document.view.link_candidate = self.views.link_mode.candidate();
         let (views, out) = (&mut self.views, &mut self.commands);
@@ -889,7 +942,13 @@ impl App {
             return;
         }
         self.folder_revision = Some(revision);
+        // The answer key is not a coder: while its sidecar is open, the line does not count it.
+        let key = self.class.as_ref().filter(|c| c.root == folder.root).and_then(|c| c.manifest.key.as_deref());
+        let is_key = |path: &Path| {
+            key.is_some_and(|k| crate::class::is_key_sidecar(path, &session.sidecar_path, &session.sidecar_coder, k))
+        };
         if let Some(path) = session.doc.path()
+            && !is_key(path)
             && let Some(entry) = folder.entries.iter_mut().find(|e| e.path == path)
         {
             entry.fill(session.edits.annotations(), session.edits.done(), session.edits.codebook());

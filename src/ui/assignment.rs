@@ -69,25 +69,12 @@ pub fn documents_of(folder: &Path) -> Result<Vec<PathBuf>, Error> {
     }
 }
 
-/// The sidecar a student writes in an assignment folder: their own,
-/// `<doc>.<coder>.annotations.ron`, so that a hand-in names whose work it is. `None` (the
-/// default sidecar) outside an assignment folder, for a name that cannot be part of a file
-/// name, and when the student's work is already in the default sidecar (made before).
-pub fn student_sidecar(document: &Path, coder: &str) -> Option<PathBuf> {
-    let folder = document.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !is_assignment_folder(folder) || class::check_coder(coder).is_err() {
-        return None;
-    }
-    let own = crate::sidecar::coder_path(document, coder);
-    (own.exists() || !crate::sidecar::default_path(document).exists()).then_some(own)
-}
-
 /// Disk work of a class, for the background worker.
 pub enum ClassJob {
     /// Unpacks a package into `<documents>/Marginalia/<name>`.
     Unpack { package: PathBuf, documents: PathBuf },
-    /// Writes the coder's hand-in of the assignment folder to `out`.
-    HandIn { folder: PathBuf, coder: String, out: PathBuf },
+    /// Writes the person's hand-in of the assignment folder to `out`.
+    HandIn { folder: PathBuf, coder: crate::coder::Coder, out: PathBuf },
     /// Collects hand-ins into a class folder.
     Collect { folder: PathBuf, files: Vec<PathBuf> },
     /// Reads what a folder is: a student's assignment, a teacher's class, or neither.
@@ -158,7 +145,13 @@ pub fn run(job: ClassJob) -> ClassDone {
 pub struct CollectLine {
     pub file: String,
     pub collected: bool,
+    /// Shown as a warning: skipped, or kept apart under another name.
+    pub attention: bool,
     pub text: String,
+    /// The line in anonymous mode: whose hand-in it is (a name the class's pseudonyms know),
+    /// and the text with `{student}` where their pseudonym goes; no file name, no reason that
+    /// could name someone.
+    pub anonymous: (Option<String>, String),
 }
 
 /// The hand-in window's state.
@@ -244,7 +237,7 @@ impl AssignmentView {
             self.handin_window(&egui_ctx, ctx, out);
         }
         if self.collected.is_some() {
-            self.collected_window(&egui_ctx);
+            self.collected_window(&egui_ctx, ctx);
         }
     }
 
@@ -328,18 +321,29 @@ impl AssignmentView {
         self.handin.open &= open;
     }
 
-    fn collected_window(&mut self, egui_ctx: &egui::Context) {
+    fn collected_window(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx) {
         let Some((folder, lines)) = &self.collected else { return };
         let mut open = true;
         let n = lines.iter().filter(|l| l.collected).count();
+        // In anonymous mode hand-in files (named after their student) are numbered, and each
+        // student is named by their pseudonym ("a student" until the class is read again).
+        let anonymous = ctx.settings.anonymous;
         egui::Window::new("Collected hand-ins").open(&mut open).default_width(560.0).show(egui_ctx, |ui| {
             ui.label(format!("Into {}: {n} of {} file(s) collected.", folder.display(), lines.len()));
             egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
                 egui::Grid::new("collected-grid").striped(true).num_columns(2).show(ui, |ui| {
-                    for line in lines {
-                        ui.label(&line.file);
-                        let colour = if line.collected { ui.visuals().text_color() } else { ui.visuals().warn_fg_color };
-                        ui.label(RichText::new(&line.text).color(colour));
+                    for (i, line) in lines.iter().enumerate() {
+                        let (file, text) = if anonymous {
+                            let (coder, text) = &line.anonymous;
+                            let aliases = ctx.aliases();
+                            let who = coder.as_ref().and_then(|c| aliases.and_then(|a| a.get(c)));
+                            (format!("hand-in {}", i + 1), text.replace("{student}", who.map_or("a student", String::as_str)))
+                        } else {
+                            (line.file.clone(), line.text.clone())
+                        };
+                        ui.label(file);
+                        let colour = if line.attention { ui.visuals().warn_fg_color } else { ui.visuals().text_color() };
+                        ui.label(RichText::new(text).color(colour));
                         ui.end_row();
                     }
                 });
@@ -366,25 +370,64 @@ fn code_name(codebook: Option<&Codebook>, id: &str) -> String {
 /// The line of one hand-in in the collection window.
 pub fn collect_line(path: &Path, outcome: &CollectOutcome) -> CollectLine {
     let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (collected, text) = match outcome {
-        CollectOutcome::Collected { coder, files } => (true, format!("collected: {coder}, {} sidecar(s)", files.len())),
-        CollectOutcome::AlreadyCollected { coder } => (true, format!("collected before: {coder}, nothing changed")),
-        CollectOutcome::Skipped { reason } => (false, format!("skipped: {reason}")),
+    let text = match outcome {
+        CollectOutcome::Collected { coder, files } => format!("collected: {coder}, {} sidecar(s)", files.len()),
+        CollectOutcome::Replaced { coder, files, previous } => format!(
+            "collected: {coder}, {} sidecar(s), replacing {} (the same student's, collected before)",
+            files.len(),
+            previous.file
+        ),
+        CollectOutcome::KeptApart { coder, files, reason, .. } => {
+            format!("collected: {coder}, {} sidecar(s), {reason}", files.len())
+        }
+        CollectOutcome::AlreadyCollected { coder } => format!("collected before: {coder}, nothing changed"),
+        CollectOutcome::Skipped { reason } => format!("skipped: {reason}"),
     };
-    CollectLine { file, collected, text }
+    CollectLine {
+        file,
+        collected: outcome.is_collected(),
+        attention: outcome.needs_attention(),
+        text,
+        anonymous: anonymous_collect_line(outcome),
+    }
+}
+
+/// The line of one hand-in in anonymous mode (see [`CollectLine::anonymous`]).
+fn anonymous_collect_line(outcome: &CollectOutcome) -> (Option<String>, String) {
+    match outcome {
+        CollectOutcome::Collected { coder, files } => {
+            (Some(coder.clone()), format!("collected: {{student}}, {} sidecar(s)", files.len()))
+        }
+        CollectOutcome::Replaced { coder, files, .. } => (
+            Some(coder.clone()),
+            format!("collected: {{student}}, {} sidecar(s), replacing their hand-in collected before", files.len()),
+        ),
+        CollectOutcome::KeptApart { key, files, .. } => (
+            Some(key.clone()),
+            format!("collected: {{student}}, {} sidecar(s), kept apart from another student of the same name", files.len()),
+        ),
+        CollectOutcome::AlreadyCollected { coder } => {
+            (Some(coder.clone()), "collected before: {student}, nothing changed".to_owned())
+        }
+        CollectOutcome::Skipped { .. } => {
+            (None, "skipped (the reason may name a student: turn anonymous mode off to read it)".to_owned())
+        }
+    }
 }
 
 /// Why a name cannot sign a hand-in, in words a student understands.
-fn bad_name(coder: &str) -> String {
+fn bad_name(coder: &str, e: &Error) -> String {
     format!(
-        "Your name \"{coder}\" cannot be used in a file name. Change it with File > Your name... (no dots or slashes), then hand in again."
+        "Your name \"{}\" cannot sign your work: {}. Change it with File > Your name..., then hand in again.",
+        crate::error::printable(coder),
+        e.message
     )
 }
 
 /// The hand-in's failure in words a student understands, with the details after.
 fn handin_failure(e: &Error, coder: &str) -> String {
-    if class::check_coder(coder).is_err() {
-        return bad_name(coder);
+    if let Err(bad) = crate::coder::check_name(coder) {
+        return bad_name(coder, &bad);
     }
     if e.message.contains("holds no annotations") {
         return format!(
@@ -623,29 +666,15 @@ impl App {
             self.after_save.push(Command::HandIn(out));
             return;
         }
-        let coder = self.coder();
-        if class::check_coder(&coder).is_err() {
-            self.views.assignment.handin.message = Some((bad_name(&coder), true));
+        let coder = self.person();
+        if let Err(e) = crate::coder::check_name(&coder.name) {
+            self.views.assignment.handin.message = Some((bad_name(&coder.name, &e), true));
             self.views.assignment.handin.busy = false;
             return;
         }
         self.views.assignment.handin.busy = true;
         self.views.assignment.handin.message = None;
         self.submit(Job::Class(ClassJob::HandIn { folder, coder, out }));
-    }
-
-    /// After the name changed (the first-run prompt answers after the document opened): an
-    /// untouched document of an assignment folder opens again, so that the student's sidecar
-    /// is named by the new name and the hand-in finds it.
-    pub(super) fn follow_coder(&mut self) {
-        let coder = self.coder();
-        let Some(session) = &self.session else { return };
-        let Some(doc) = session.doc.path().map(Path::to_path_buf) else { return };
-        let untouched = session.edits.annotations().is_empty() && !session.is_dirty() && !session.had_sidecar;
-        let wanted = student_sidecar(&doc, &coder);
-        if untouched && wanted.is_some_and(|p| p != session.sidecar_path) {
-            self.push(Command::OpenPath(doc));
-        }
     }
 
     /// Collects dropped hand-ins into the open class folder, on the worker.
@@ -722,13 +751,22 @@ impl App {
                 let lines = match result {
                     Ok(outcomes) => outcomes.iter().map(|(p, o)| collect_line(p, o)).collect(),
                     Err(e) => {
-                        vec![CollectLine { file: String::new(), collected: false, text: format!("nothing collected: {e}") }]
+                        vec![CollectLine {
+                            file: String::new(),
+                            collected: false,
+                            attention: true,
+                            text: format!("nothing collected: {e}"),
+                            anonymous: (None, "nothing collected (turn anonymous mode off to read why)".to_owned()),
+                        }]
                     }
                 };
                 let n = lines.iter().filter(|l| l.collected).count();
+                let apart = lines.iter().filter(|l| l.collected && l.attention).count();
+                let apart_text =
+                    if apart > 0 { format!(" {apart} kept apart: the same name as another student's.") } else { String::new() };
                 self.notice = Some(Notice {
-                    text: format!("Collected {n} of {} hand-in(s); see the list.", lines.len()),
-                    is_error: n < lines.len(),
+                    text: format!("Collected {n} of {} hand-in(s); see the list.{apart_text}", lines.len()),
+                    is_error: n < lines.len() || apart > 0,
                 });
                 self.views.assignment.collected = Some((folder.clone(), lines));
                 if let Some(f) = self.folder.as_ref().filter(|f| f.root == folder) {

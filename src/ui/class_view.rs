@@ -275,6 +275,8 @@ impl Loaded {
 #[derive(Default)]
 pub struct ClassDashboard {
     pub open: bool,
+    /// The answer key's name as typed (see [`super::class_key`]).
+    pub key_input: String,
     /// Grading under way: (texts done, of how many).
     pub progress: Option<(usize, usize)>,
     loaded: Option<Loaded>,
@@ -614,11 +616,15 @@ impl ClassDashboard {
 
     fn contents(&mut self, ui: &mut egui::Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let anonymous = ctx.settings.anonymous;
+        let graded_texts = self.loaded.as_ref().map(|l| l.graded.texts.len());
+        super::class_key::key_bar(ui, ctx, graded_texts, &mut self.key_input, out);
+        if let Some(l) = &self.loaded {
+            super::class_key::roster_lines(ui, ctx, &l.graded);
+        }
         ui.horizontal_wrapped(|ui| {
             if let Some(class) = ctx.class {
                 let title = if class.manifest.title.trim().is_empty() { "Class" } else { class.manifest.title.as_str() };
                 ui.heading(title);
-                ui.label(format!("answer key: {}", class.manifest.key.as_deref().unwrap_or("none")));
             }
             let mut anon = anonymous;
             if ui

@@ -336,8 +336,17 @@ pub enum Command {
     CloseCompare,
     ReloadTheirs,
     KeepMine,
-    /// The coder's name, for the settings and the open document.
+    /// Correct the name of the person coding: their work is relabelled, nothing moves.
     SetCoder(String),
+    /// Someone else is coding now: a person known on this computer (by id) or a new one (by name).
+    SwitchCoder {
+        id: Option<uuid::Uuid>,
+        name: String,
+    },
+    /// Mark as the open class's answer key (true), or as oneself again (false).
+    MarkAsKey(bool),
+    /// Name the open class's answer key (written into `class.ron`).
+    NameKey(String),
     /// Go on without a name: the one from the environment signs annotations meanwhile.
     SkipName,
     /// Show a message in the bar above the document.

@@ -48,13 +48,18 @@ impl FolderEntry {
         }
     }
 
-    /// What a loaded document's sidecars say; `problem` is why its own sidecar could not be read.
-    pub fn of_document(d: &crate::corpus::CorpusDocument, codebook: &Codebook, problem: Option<&Error>) -> Self {
+    /// What a loaded document's sidecars say: `person`'s own sidecar as the line's counts, the
+    /// others as other coders'; `problem` is why their sidecar could not be read.
+    pub fn of_document(
+        d: &crate::corpus::CorpusDocument,
+        codebook: &Codebook,
+        problem: Option<&Error>,
+        person: &crate::coder::Coder,
+    ) -> Self {
         let mut entry = Self::unread(&d.path);
-        let default = crate::sidecar::default_path(&d.path);
         let mut own = None;
         for sc in &d.sidecars {
-            if sc.path == default {
+            if own.is_none() && sc.owner().is(person) {
                 own = Some(sc);
             } else {
                 entry.coders += 1;

@@ -19,6 +19,8 @@ pub struct Dialogs {
     coder_input: String,
     /// The name field was given the keyboard when the prompt appeared.
     coder_focus_given: bool,
+    /// "Someone else is coding now" rather than "correct my name".
+    switching: bool,
     pub show_open: bool,
     pub open_path: String,
     pub show_shortcuts: bool,
@@ -49,19 +51,68 @@ impl Dialogs {
     pub fn ask_name(&mut self, current: &str) {
         self.coder_input = current.to_owned();
         self.coder_focus_given = false;
+        self.switching = false;
         self.asking_coder = true;
     }
 
     /// Asks for the coder's name (on the first run, and from "Your name…"). It never locks
     /// anyone out: the field has the keyboard at once, Enter continues, and Skip (or Escape)
-    /// goes on with the name from the environment, which can be changed later.
+    /// goes on with the name from the environment, which can be changed later. After the first
+    /// run it offers two different things: correcting the name of the person coding (their
+    /// work is relabelled) and someone else taking over (each person keeps their own files).
     fn coder_dialog(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx, out: &mut Vec<Command>) {
         let first_run = ctx.settings.coder.trim().is_empty();
+        let current = ctx.person.name.clone();
         let modal = egui::Modal::new(egui::Id::unique("coder-name")).show(egui_ctx, |ui| {
-            ui.set_max_width(460.0);
-            ui.heading(if first_run { "Welcome to Marginalia" } else { "Your name" });
-            ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
-            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text("your name").desired_width(300.0));
+            ui.set_max_width(480.0);
+            ui.heading(if first_run { "Welcome to Marginalia" } else { "Who is coding?" });
+            if !first_run {
+                ui.horizontal(|ui| {
+                    if ui.radio(!self.switching, format!("Correct my name (“{current}”)")).clicked() {
+                        self.switching = false;
+                    }
+                    if ui.radio(self.switching, "Someone else is coding now").clicked() {
+                        self.switching = true;
+                        self.coder_input.clear();
+                        self.coder_focus_given = false;
+                    }
+                });
+            }
+            if !self.switching && !ctx.roster.is_empty() {
+                ui.label("Pick your name from your class:");
+                egui::ScrollArea::vertical().max_height(180.0).id_salt("roster-names").show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        for student in ctx.roster {
+                            let hover =
+                                if student.username.is_empty() { String::new() } else { format!("({})", student.username) };
+                            if ui.button(&student.name).on_hover_text(hover).clicked() {
+                                out.push(Command::SetCoder(student.name.clone()));
+                                self.asking_coder = false;
+                            }
+                        }
+                    });
+                });
+                ui.label("Not in the list? Type your name:");
+            }
+            let others: Vec<&crate::coder::Coder> = ctx.settings.people.iter().filter(|p| p.id != ctx.person.id).collect();
+            if self.switching && !others.is_empty() {
+                ui.label("People who coded on this computer:");
+                ui.horizontal_wrapped(|ui| {
+                    for person in others {
+                        if ui.button(&person.name).on_hover_text(format!("Continue as {}", person.name)).clicked() {
+                            out.push(Command::SwitchCoder { id: Some(person.id), name: person.name.clone() });
+                            self.asking_coder = false;
+                        }
+                    }
+                });
+                ui.label("Or type a new name:");
+            } else if self.switching {
+                ui.label("Their name (their annotations go into files of their own; yours stay yours):");
+            } else {
+                ui.label("What is your name? It is saved with your annotations so that others can see who coded what.");
+            }
+            let hint = if self.switching { "their name" } else { "your name" };
+            let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text(hint).desired_width(300.0));
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
             // Focus is given once, when the prompt appears: asking again every frame fights
             // the window system's own focus changes and the field never takes a key.
@@ -70,24 +121,63 @@ impl Dialogs {
                 self.coder_focus_given = true;
             }
             let enter = (r.has_focus() || r.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            ui.label(RichText::new("You can change it later (File > Your name…), or start Marginalia with --coder NAME.").weak());
+            // Checked as typed: what is accepted here is never refused later.
+            let checked = crate::coder::check_name(&self.coder_input);
+            if let (Err(e), false) = (&checked, self.coder_input.trim().is_empty()) {
+                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+            }
+            if first_run {
+                ui.label(
+                    RichText::new("You can change it later (File > Your name…), or start Marginalia with --coder NAME.").weak(),
+                );
+            } else if self.switching {
+                ui.label(RichText::new("Your own annotations stay in your files; choose your name here to switch back.").weak());
+            } else {
+                ui.label(
+                    RichText::new(
+                        "Everything you marked stays yours under the new name. You can change it later (File > Your name…).",
+                    )
+                    .weak(),
+                );
+            }
             ui.horizontal(|ui| {
-                let name = self.coder_input.trim().to_owned();
-                if (ui.add_enabled(!name.is_empty(), egui::Button::new("Continue")).clicked() || enter) && !name.is_empty() {
-                    out.push(Command::SetCoder(name));
+                let ok = checked.is_ok();
+                let label = if self.switching { "Switch" } else { "Continue" };
+                if (ui.add_enabled(ok, egui::Button::new(label)).clicked() || enter)
+                    && let Ok(name) = &checked
+                {
+                    out.push(if self.switching {
+                        Command::SwitchCoder { id: None, name: name.clone() }
+                    } else {
+                        Command::SetCoder(name.clone())
+                    });
                     self.asking_coder = false;
                 }
-                let skip = ui
-                    .button("Skip for now")
-                    .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::session::default_coder()));
-                if skip.clicked() {
-                    out.push(Command::SkipName);
-                    self.asking_coder = false;
+                if first_run {
+                    let skip = ui
+                        .button("Skip for now")
+                        .on_hover_text(format!("Sign annotations as “{}” until you set a name", crate::session::default_coder()));
+                    if skip.clicked() {
+                        out.push(Command::SkipName);
+                        self.asking_coder = false;
+                    }
+                } else {
+                    if let Some(before) = ctx.last_rename.filter(|_| !self.switching) {
+                        if ui.button(format!("Undo the rename (back to “{before}”)")).clicked() {
+                            out.push(Command::SetCoder(before.to_owned()));
+                            self.asking_coder = false;
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.asking_coder = false;
+                    }
                 }
             });
         });
         if self.asking_coder && modal.should_close() {
-            out.push(Command::SkipName);
+            if first_run {
+                out.push(Command::SkipName);
+            }
             self.asking_coder = false;
         }
     }

@@ -31,15 +31,16 @@ pub struct FolderLoad {
 }
 
 impl FolderLoad {
-    /// Starts reading `root`, whose documents are `docs`.
-    pub fn start(root: &Path, docs: Vec<PathBuf>) -> Self {
+    /// Starts reading `root`, whose documents are `docs`; each line counts `person`'s own
+    /// sidecar as the document's (the others as other coders').
+    pub fn start(root: &Path, docs: Vec<PathBuf>, person: crate::coder::Coder) -> Self {
         let (tx, result) = channel();
         let done = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&done);
         let folder = root.to_path_buf();
         let total = docs.len();
         let spawned = std::thread::Builder::new().name("marginalia-folder".into()).spawn(move || {
-            let _ = tx.send(read(&folder, &docs, &counter));
+            let _ = tx.send(read(&folder, &docs, &counter, &person));
         });
         if let Err(e) = spawned {
             // No thread to read on: read here rather than show a folder that never fills in.
@@ -75,14 +76,14 @@ impl FolderLoad {
 }
 
 /// Reads the folder (see [`crate::corpus::load_counting`]) and makes the panel's lines from it.
-fn read(root: &Path, docs: &[PathBuf], done: &AtomicUsize) -> FolderRead {
+fn read(root: &Path, docs: &[PathBuf], done: &AtomicUsize, person: &crate::coder::Coder) -> FolderRead {
     let mut corpus = crate::corpus::load_counting(root, done);
     // A class's answer key is not a coder: its marks are neither counted nor retrieved.
     if let Ok(corpus) = &mut corpus {
         crate::class::without_key(corpus);
     }
     let entries = match &corpus {
-        Ok(corpus) => entries_of(corpus, docs),
+        Ok(corpus) => entries_of(corpus, docs, person),
         Err(_) => docs.iter().map(|d| FolderEntry::unread(d)).collect(),
     };
     FolderRead { root: root.to_path_buf(), corpus, entries }
@@ -90,18 +91,21 @@ fn read(root: &Path, docs: &[PathBuf], done: &AtomicUsize) -> FolderRead {
 
 /// A line for each of `docs` from the loaded corpus: what its sidecars hold, or why it (or its
 /// own sidecar) could not be read.
-pub fn entries_of(corpus: &Corpus, docs: &[PathBuf]) -> Vec<FolderEntry> {
+pub fn entries_of(corpus: &Corpus, docs: &[PathBuf], person: &crate::coder::Coder) -> Vec<FolderEntry> {
     let loaded: std::collections::HashMap<&Path, &crate::corpus::CorpusDocument> =
         corpus.documents.iter().map(|d| (d.path.as_path(), d)).collect();
     docs.iter()
         .map(|path| {
-            let default = crate::sidecar::default_path(path);
-            let problem = corpus
-                .unreadable
-                .iter()
-                .find(|e| e.file.as_deref() == Some(path.as_path()) || e.file.as_deref() == Some(default.as_path()));
+            // A sidecar that could not be read is the person's when it has their file name.
+            let key = crate::coder::file_key(&person.name);
+            let theirs = |file: &Path| {
+                file == path
+                    || file == crate::sidecar::default_path(path)
+                    || crate::coder::key_of(path, file).is_some_and(|k| k == key)
+            };
+            let problem = corpus.unreadable.iter().find(|e| e.file.as_deref().is_some_and(theirs));
             match loaded.get(path.as_path()) {
-                Some(d) => FolderEntry::of_document(d, &corpus.codebook, problem),
+                Some(d) => FolderEntry::of_document(d, &corpus.codebook, problem, person),
                 None => FolderEntry::failed(path, problem),
             }
         })

@@ -48,7 +48,8 @@ fn menu_text(ctx: &ViewCtx, cmd: UiCommand) -> Option<String> {
         UiCommand::Undo => edits.and_then(|e| e.undo_label()).map(|l| format!("Undo {l}")),
         UiCommand::Redo => edits.and_then(|e| e.redo_label()).map(|l| format!("Redo {l}")),
         UiCommand::CompareCoders => ctx.session.map(|_| cmd.text().to_owned()),
-        UiCommand::ClassDashboard => ctx.class.filter(|c| c.has_key()).map(|_| cmd.text().to_owned()),
+        // Any class folder: the dashboard is where its answer key is named.
+        UiCommand::ClassDashboard => ctx.class.map(|_| cmd.text().to_owned()),
         _ => Some(cmd.text().to_owned()),
     }
 }

@@ -12,6 +12,7 @@ pub mod assignment;
 pub mod bench;
 pub mod bidi;
 mod class_heatmap;
+mod class_key;
 mod class_run;
 pub mod class_view;
 pub mod codebook_editor;

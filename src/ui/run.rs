@@ -43,6 +43,13 @@ impl App {
             }
             Command::SetLineWidth(width) => self.settings.line_width = width.clamp(360.0, 1400.0),
             Command::SetCoder(name) => self.set_coder(name),
+            Command::SwitchCoder { id, name } => self.switch_coder(id, name),
+            Command::MarkAsKey(on) => self.mark_as_key(on),
+            Command::NameKey(name) => {
+                if let Some(folder) = self.class.as_ref().map(|c| c.root.clone()) {
+                    self.submit(Job::NameKey { folder, name });
+                }
+            }
             Command::SkipName => self.skip_name_prompt(),
             Command::Notify(notice) => self.notice = Some(notice),
             Command::DismissNotice => self.notice = None,
@@ -57,7 +64,7 @@ impl App {
             Command::ImportVariables { folder, csv, documents } => self.submit(Job::ImportVariables { folder, csv, documents }),
             Command::TagHits { code, hits } => self.tag_hits(&code, hits),
             Command::UntagHits { documents } => {
-                let coder = self.coder();
+                let coder = self.person();
                 self.submit(Job::UncodeSpans { documents, coder });
             }
             Command::RetrieveCell { query, row, col, caption } => {
@@ -407,15 +414,183 @@ impl App {
         self.submit_save();
     }
 
+    /// Corrects the name of the person coding (File > Your name…, the first-run prompt): the
+    /// settings take the new name at once, and the person's sidecars in the open folder, the
+    /// open document's folder and the open assignment are relabelled on the worker (their id
+    /// says whose they are, so nothing is hidden or moved); the open document is saved first
+    /// and opened again after. Renaming back undoes it.
     fn set_coder(&mut self, name: String) {
-        self.settings.coder = name;
-        self.coder_override = None;
-        if let Some(s) = &mut self.session {
-            s.coder = self.settings.coder.clone();
-        }
         self.views.dialogs.asking_coder = false;
+        let name = match crate::coder::check_name(&name) {
+            Ok(name) => name,
+            Err(e) => return self.error(e),
+        };
+        let before = self.person();
+        if self.save_before_leaving() {
+            self.after_save.push(Command::SetCoder(name));
+            return;
+        }
+        match &mut self.coder_override {
+            Some(person) => person.name.clone_from(&name),
+            None => self.settings.coder.clone_from(&name),
+        }
+        let after = self.person();
+        self.settings.know(&after);
         self.save_settings();
-        self.follow_coder();
+        if before.name == after.name {
+            return;
+        }
+        if let Some(s) = &mut self.session {
+            s.coder.clone_from(&after.name);
+        }
+        let mut folders: Vec<PathBuf> = Vec::new();
+        let open_doc_folder = self.session.as_ref().and_then(|s| s.doc.path()).and_then(Path::parent).map(Path::to_path_buf);
+        let candidates = [
+            self.folder.as_ref().map(|f| f.root.clone()),
+            open_doc_folder,
+            self.views.assignment.current.as_ref().map(|(f, _)| f.clone()),
+        ];
+        for folder in candidates.into_iter().flatten() {
+            let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        let reread = self.session.as_ref().map(|s| (Box::new(s.doc.clone()), s.sidecar_path.clone()));
+        self.rename_revision = self.session.as_ref().map(|s| s.edits.revision());
+        self.submit(Job::RenameCoder { folders, person: before, name, reread });
+    }
+
+    /// Someone else codes from now on (a shared lab or classroom account): the person chosen
+    /// from those known on this computer, or a new person with the name typed. The open
+    /// document is saved and opened again with the new person's own sidecar; the one before
+    /// keeps theirs.
+    fn switch_coder(&mut self, id: Option<uuid::Uuid>, name: String) {
+        self.views.dialogs.asking_coder = false;
+        let person = match id.and_then(|id| self.settings.people.iter().find(|p| p.id == id).cloned()) {
+            Some(person) => person,
+            None => match crate::coder::check_name(&name) {
+                Ok(name) => crate::coder::Coder::new(&name),
+                Err(e) => return self.error(e),
+            },
+        };
+        if self.save_before_leaving() {
+            self.after_save.push(Command::SwitchCoder { id: Some(person.id), name: person.name.clone() });
+            self.settings.know(&person);
+            return;
+        }
+        let before = self.person();
+        self.settings.know(&before);
+        self.settings.know(&person);
+        self.coder_override = None;
+        self.settings.coder.clone_from(&person.name);
+        self.settings.coder_id = Some(person.id);
+        self.last_rename = None;
+        self.save_settings();
+        self.notice = Some(Notice {
+            text: format!(
+                "{} is coding now: their own annotations are shown and saved; {}'s stay in their files.",
+                person.name, before.name
+            ),
+            is_error: false,
+        });
+        if let Some(doc) = self.session.as_ref().and_then(|s| s.doc.path()).map(Path::to_path_buf) {
+            self.session = None;
+            self.push(Command::OpenPath(doc));
+        }
+    }
+
+    /// Marks as the open class's answer key (its own person, see `class::key_person`), or as
+    /// oneself again: the open document is saved and opened again with that person's sidecar.
+    fn mark_as_key(&mut self, on: bool) {
+        let key = self.class.as_ref().and_then(|c| crate::class::key_person(&c.manifest));
+        let person = match (on, key) {
+            (true, Some(key)) => Some(key),
+            (true, None) => {
+                self.notice = Some(Notice { text: "Name the answer key first (class dashboard).".into(), is_error: true });
+                return;
+            }
+            (false, _) => None,
+        };
+        if self.save_before_leaving() {
+            self.after_save.push(Command::MarkAsKey(on));
+            return;
+        }
+        let text = match &person {
+            Some(key) => format!("You are marking the answer key “{}”: every mark goes into the key's files.", key.name),
+            None => format!("You are marking as {} again.", self.settings.person(&crate::session::default_coder()).name),
+        };
+        self.coder_override = person;
+        self.notice = Some(Notice { text, is_error: false });
+        if let Some(doc) = self.session.as_ref().and_then(|s| s.doc.path()).map(Path::to_path_buf) {
+            self.session = None;
+            self.push(Command::OpenPath(doc));
+        }
+    }
+
+    /// Takes in the naming of the answer key: the class is read and graded again.
+    pub(super) fn key_named(&mut self, folder: &Path, result: Result<crate::class::ClassManifest, Error>) {
+        match result {
+            Ok(manifest) => {
+                let key = manifest.key.clone().unwrap_or_default();
+                if self.marking_key() {
+                    self.coder_override = None;
+                }
+                if let Some(class) = self.class.as_mut().filter(|c| c.root == folder) {
+                    class.manifest = manifest;
+                }
+                self.notice = Some(Notice { text: format!("The answer key is now “{key}”."), is_error: false });
+                self.read_class(folder);
+                self.push(Command::Dashboard(super::class_view::ClassCommand::Grade));
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// Takes in a relabelling of the person's sidecars: the open document's annotations are
+    /// taken from the relabelled file, unless they were changed meanwhile (then saving them
+    /// meets the file changed on disk, and the usual choice is offered: nothing is lost).
+    pub(super) fn coder_renamed(
+        &mut self,
+        before: String,
+        after: String,
+        result: Result<Vec<crate::coder::Relabelled>, Error>,
+        reread: Option<Result<Box<Session>, Error>>,
+    ) {
+        let files = match result {
+            Ok(files) => files,
+            Err(e) => return self.error(e),
+        };
+        let revision = self.rename_revision.take();
+        // A document with no sidecar yet opens again, so that its file is named by the new name.
+        let untouched = self.session.as_ref().filter(|s| !s.had_sidecar && !s.is_dirty() && s.edits.annotations().is_empty());
+        if let Some(doc) = untouched.and_then(|s| s.doc.path()).map(Path::to_path_buf) {
+            self.push(Command::OpenPath(doc));
+        } else if let Some(Ok(fresh)) = reread
+            && let Some(session) = self.session.as_mut().filter(|s| s.sidecar_path == fresh.sidecar_path)
+            && Some(session.edits.revision()) == revision
+            && !self.saver.is_saving()
+        {
+            session.take_reloaded(*fresh);
+            session.coder.clone_from(&after);
+            let revision = session.edits.revision();
+            self.saver.reset(revision, false);
+            self.fix_selected();
+        }
+        self.last_rename = Some(before.clone());
+        let files = match files.len() {
+            0 => String::new(),
+            1 => " (1 file relabelled)".to_owned(),
+            n => format!(" ({n} files relabelled)"),
+        };
+        self.notice = Some(Notice {
+            text: format!("Your work is now signed “{after}” instead of “{before}”{files}. File > Your name… can undo it."),
+            is_error: false,
+        });
+        if let Some(folder) = &self.folder {
+            let (root, docs) = (folder.root.clone(), folder.entries.iter().map(|e| e.path.clone()).collect());
+            self.read_folder(&root, docs);
+        }
     }
 
     /// Goes on without a name: the one from the environment signs annotations meanwhile.
@@ -424,10 +599,15 @@ impl App {
         if self.settings.coder.trim().is_empty() {
             let name = crate::session::default_coder();
             self.notice = Some(Notice {
-                text: format!("Your annotations are signed “{name}”. Set your name any time with File > Your name…"),
+                text: format!(
+                    "Your annotations are signed “{name}”. Set your name any time with File > Your name…: what you marked stays yours."
+                ),
                 is_error: false,
             });
-            self.set_coder(name);
+            self.settings.coder = name;
+            let person = self.person();
+            self.settings.know(&person);
+            self.save_settings();
         }
     }
 
@@ -476,7 +656,7 @@ impl App {
             }
         }
         if !by_document.is_empty() {
-            self.submit(Job::CodeSpans { documents: by_document, code: code.to_owned(), coder });
+            self.submit(Job::CodeSpans { documents: by_document, code: code.to_owned(), coder: self.person() });
         } else {
             self.views.find_folder.tagged("Tagged the matches in the open document.".to_owned(), false);
         }

@@ -20,8 +20,14 @@ pub enum ThemeChoice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    /// The coder's name, written into sidecars. Empty until asked.
+    /// The name of the person coding on this computer, written into sidecars. Empty until asked.
     pub coder: String,
+    /// That person's stable id, made at the first start; their sidecars carry it, so a new
+    /// name relabels their work instead of hiding it.
+    pub coder_id: Option<uuid::Uuid>,
+    /// Everyone who has coded on this computer (a shared lab or classroom account), offered
+    /// when someone else takes over.
+    pub people: Vec<crate::coder::Coder>,
     pub font_size: f32,
     /// The reading column's maximum width, in points.
     pub line_width: f32,
@@ -40,6 +46,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             coder: String::new(),
+            coder_id: None,
+            people: Vec::new(),
             font_size: 17.0,
             line_width: 720.0,
             theme: ThemeChoice::System,
@@ -67,6 +75,23 @@ impl Settings {
             std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, "cannot create the settings folder", e))?;
         }
         crate::sidecar::write_atomic(path, crate::sidecar::to_ron_pretty(self).as_bytes(), false).map(|_| ())
+    }
+
+    /// The person coding now: their id (made here the first time) and name (`fallback` until
+    /// they give one).
+    pub fn person(&mut self, fallback: &str) -> crate::coder::Coder {
+        let id = *self.coder_id.get_or_insert_with(uuid::Uuid::new_v4);
+        let name = if self.coder.trim().is_empty() { fallback.to_owned() } else { self.coder.clone() };
+        crate::coder::Coder { id, name }
+    }
+
+    /// Keeps `person` in the list of people who coded on this computer (by id; the name as now).
+    pub fn know(&mut self, person: &crate::coder::Coder) {
+        match self.people.iter_mut().find(|p| p.id == person.id) {
+            Some(p) => p.name.clone_from(&person.name),
+            None => self.people.push(person.clone()),
+        }
+        self.people.sort_by_key(|p| p.name.to_lowercase());
     }
 
     pub fn remember(&mut self, path: &Path) {

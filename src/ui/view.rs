@@ -60,6 +60,14 @@ pub struct ViewCtx<'a> {
     pub link_prompt: Option<String>,
     /// The opened folder's class manifest and students, when it is a class folder.
     pub class: Option<&'a super::class_view::ClassInfo>,
+    /// The person coding: whose sidecars are open and who signs new work.
+    pub person: crate::coder::Coder,
+    /// The person's name before their last rename (to offer renaming back).
+    pub last_rename: Option<&'a str>,
+    /// The teacher is marking as the open class's answer key.
+    pub marking_key: bool,
+    /// The students of the open assignment's class, to pick a name from (empty: no roster).
+    pub roster: &'a [crate::class::roster::RosterName],
 }
 
 impl<'a> ViewCtx<'a> {

@@ -79,13 +79,13 @@ pub enum Job {
     CodeSpans {
         documents: Vec<(PathBuf, String, Vec<crate::document::Span>)>,
         code: String,
-        coder: String,
+        coder: crate::coder::Coder,
     },
     /// Takes a [`Job::CodeSpans`] back: deletes exactly these annotations (by id) from each
     /// document's sidecar, under its lock.
     UncodeSpans {
         documents: Vec<(PathBuf, Vec<uuid::Uuid>)>,
-        coder: String,
+        coder: crate::coder::Coder,
     },
     /// Imports a CSV table into a folder's variables file under its lock.
     ImportVariables {
@@ -123,6 +123,19 @@ pub enum Job {
     KeepTheirsAside(PathBuf),
     /// A class's disk work: unpacking an assignment, handing in, collecting hand-ins.
     Class(super::assignment::ClassJob),
+    /// Relabels a person's sidecars in these folders with a new name (see [`crate::coder::rename`]).
+    RenameCoder {
+        folders: Vec<PathBuf>,
+        person: crate::coder::Coder,
+        name: String,
+        /// The open document and its sidecar, read again once relabelled.
+        reread: Option<(Box<Document>, PathBuf)>,
+    },
+    /// Names the answer key of a class folder (see [`crate::class::set_key`]).
+    NameKey {
+        folder: PathBuf,
+        name: String,
+    },
     /// Writes the app's settings.
     SaveSettings {
         settings: Box<Settings>,
@@ -134,6 +147,19 @@ pub enum Job {
 
 /// What the background thread reports.
 pub enum Done {
+    /// The answer key was named: the class folder and its manifest as written.
+    KeyNamed {
+        folder: PathBuf,
+        result: Result<crate::class::ClassManifest, Error>,
+    },
+    /// A person's sidecars were relabelled: their name before and after, and the files.
+    CoderRenamed {
+        before: String,
+        after: String,
+        result: Result<Vec<crate::coder::Relabelled>, Error>,
+        /// The open document's sidecar as relabelled.
+        reread: Option<Result<Box<Session>, Error>>,
+    },
     Saved {
         target: SaveTarget,
         path: PathBuf,
@@ -374,6 +400,16 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             Done::SidecarChecked { path, changed }
         }
         Job::SaveSettings { settings, path } => Done::SettingsSaved(settings.save(&path)),
+        Job::NameKey { folder, name } => Done::KeyNamed { result: crate::class::set_key(&folder, &name), folder },
+        Job::RenameCoder { folders, person, name, reread } => {
+            let mut relabelled = Vec::new();
+            let result = folders
+                .iter()
+                .try_for_each(|folder| crate::coder::rename(folder, &person, &name).map(|done| relabelled.extend(done)))
+                .map(|()| relabelled);
+            let reread = reread.map(|(doc, path)| Session::with_document(*doc, path, &name).map(Box::new));
+            Done::CoderRenamed { before: person.name, after: name, result, reread }
+        }
         Job::Class(job) => Done::Class(Box::new(super::assignment::run(job))),
         Job::OpenCompare(doc) => {
             let gold = compare::open_gold(&doc).map(Box::new);

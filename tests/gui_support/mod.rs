@@ -16,8 +16,11 @@ pub fn wait_for_disk(harness: &mut Harness<'_, App>, doc: &Path, check: impl Fn(
         harness.step();
         let app = harness.state();
         let settled = !app.saver().is_saving() && app.session().is_some_and(|s| !s.is_dirty());
+        // The person's own sidecar of the document (see marginalia::coder::sidecar_for).
+        let own = app.session().filter(|s| s.doc.path() == Some(doc)).map(|s| s.sidecar_path.clone());
         if settled
-            && let Ok(Some(loaded)) = sidecar::load(&sidecar::default_path(doc))
+            && let Some(own) = own
+            && let Ok(Some(loaded)) = sidecar::load(&own)
             && check(&loaded.sidecar)
         {
             harness.step();
