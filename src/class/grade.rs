@@ -596,6 +596,17 @@ impl Grades {
     }
 }
 
+/// Writes one gradebook row, every cell neutralised as in every CSV Marginalia writes
+/// ([`crate::export::csv::neutralise`]): names, titles and comments may start like a formula.
+fn write_row<I, S>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<(), Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let cells: Vec<String> = cells.into_iter().map(|c| crate::export::csv::neutralise(c.as_ref()).into_owned()).collect();
+    w.write_record(&cells).map_err(csv_error)
+}
+
 fn csv_error(e: csv::Error) -> Error {
     Error::new(ErrorKind::Format, format!("cannot write the gradebook: {e}"))
 }
@@ -618,7 +629,7 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
     let mut header = vec!["Username".to_owned()];
     header.extend(grades.documents.iter().map(|d| format!("{d} points")));
     header.extend(["Average".to_owned(), "Grade".to_owned(), "Feedback".to_owned()]);
-    w.write_record(&header).map_err(csv_error)?;
+    write_row(&mut w, &header)?;
     for student in &grades.students {
         // The platform's login when the roster knows the student, so that the row imports.
         let username = roster_entry(&grades.roster, student).filter(|s| !s.username.is_empty()).map(|s| s.username.clone());
@@ -634,7 +645,7 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
             feedback = format!("{} {feedback}", "(handed in late)").trim().to_owned();
         }
         record.push(feedback);
-        w.write_record(&record).map_err(csv_error)?;
+        write_row(&mut w, &record)?;
     }
     // Roster students who handed nothing in: a row with no points, so the teacher sees them.
     for name in &grades.missing {
@@ -643,7 +654,7 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
         let mut record = vec![login];
         record.extend(grades.documents.iter().map(|_| String::new()));
         record.extend([String::new(), String::new(), "No hand-in".to_owned()]);
-        w.write_record(&record).map_err(csv_error)?;
+        write_row(&mut w, &record)?;
     }
     csv_string(w)
 }
@@ -656,20 +667,19 @@ pub fn gradebook_csv(grades: &Grades) -> Result<String, Error> {
 pub fn canvas_csv(grades: &Grades) -> Result<String, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let title = if grades.title.trim().is_empty() { "Marginalia assignment".to_owned() } else { grades.title.clone() };
-    w.write_record(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title.as_str()]).map_err(csv_error)?;
+    write_row(&mut w, ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title.as_str()])?;
     let max = format!("{:.2}", grades.rubric.scale.max());
-    w.write_record(["Points Possible", "", "", "", "", max.as_str()]).map_err(csv_error)?;
+    write_row(&mut w, ["Points Possible", "", "", "", "", max.as_str()])?;
     for student in &grades.students {
         let grade = two_decimals(grades.grade(student));
         // The roster's identity columns when it knows the student: Canvas matches on them.
         match roster_entry(&grades.roster, student) {
             Some(s) => {
                 let login = if s.username.is_empty() { student.as_str() } else { s.username.as_str() };
-                w.write_record([s.name.as_str(), &s.platform_id, &s.id_number, login, &s.section, grade.as_str()])
+                write_row(&mut w, [s.name.as_str(), &s.platform_id, &s.id_number, login, &s.section, grade.as_str()])
             }
-            None => w.write_record([student.as_str(), "", "", student.as_str(), "", grade.as_str()]),
-        }
-        .map_err(csv_error)?;
+            None => write_row(&mut w, [student.as_str(), "", "", student.as_str(), "", grade.as_str()]),
+        }?;
     }
     csv_string(w)
 }

@@ -353,11 +353,14 @@ pub fn check_due(due: &str) -> Result<(), Error> {
     Err(Error::usage(format!("--due \"{due}\" is not a date")).hint("write it as 2026-12-24 or 2026-12-24T18:00:00Z"))
 }
 
-/// A name that may be written into a folder: one plain file name, a text Marginalia opens.
+/// A name that may be written into a folder: one plain file name without control or invisible
+/// format characters, a text Marginalia opens.
 fn is_plain_text_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && !name.contains(['/', '\\', ':', '\0'])
+        // A newline, an escape or a bidi control would hide or forge what a listing shows.
+        && !name.chars().any(|c| c.is_control() || crate::coder::is_format_char(c))
         && Path::new(name)
             .extension()
             .and_then(|e| e.to_str())

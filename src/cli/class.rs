@@ -141,7 +141,7 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
             println!(
                 "{}: assignment \"{}\" ({}), {} text(s)",
                 packed.path.display(),
-                packed.manifest.title,
+                crate::error::printable(&packed.manifest.title),
                 packed.manifest.assignment,
                 packed.manifest.documents.len()
             );
@@ -149,7 +149,9 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
         }
         ClassCommand::Unpack(a) => {
             let m = class::unpack(&a.package, &a.folder)?;
-            println!("{}: \"{}\", {} text(s)", a.folder.display(), m.title, m.documents.len());
+            // The title comes from the package: printed without its control characters.
+            let (folder, title) = (a.folder.display().to_string(), crate::error::printable(&m.title));
+            println!("{}: \"{title}\", {} text(s)", crate::error::printable(&folder), m.documents.len());
             Ok(0)
         }
         ClassCommand::Handin(a) => {
