@@ -58,11 +58,13 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     harness.run_steps(1);
     harness.state_mut().find_folder_mut().code = Some("demand".into());
     harness.run_steps(1);
+    // The other document's marks go into ana's own sidecar of it.
+    let market_sidecar = marginalia::coder::sidecar_for(&market, &harness.state().person());
     harness.get_by_label("Tag 2 selected").click();
     step_until(&mut harness, "the other document's sidecar written", |_| {
-        sidecar::load(&sidecar::default_path(&market)).ok().flatten().is_some_and(|l| l.sidecar.annotations.len() == 1)
+        sidecar::load(&market_sidecar).ok().flatten().is_some_and(|l| l.sidecar.annotations.len() == 1)
     });
-    let on_disk = sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar;
+    let on_disk = sidecar::load(&market_sidecar).unwrap().unwrap().sidecar;
     assert_eq!((on_disk.annotations[0].exact.as_str(), on_disk.annotations[0].code.as_str()), ("rents", "demand"));
     assert_eq!(demands(harness.state()), 1, "the open document has the one ticked match");
     let tagged = &harness.state().session().unwrap().edits.annotations()[0];
@@ -72,11 +74,12 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(2);
     assert_eq!(demands(harness.state()), 0);
-    assert_eq!(sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar.annotations.len(), 1);
+    assert_eq!(sidecar::load(&market_sidecar).unwrap().unwrap().sidecar.annotations.len(), 1);
 
     // Meanwhile someone codes market.txt (an edit the undo must leave alone); then the window's
     // undo takes back exactly what the tagging added there.
-    let mut other = marginalia::Session::open(&market, None, "bruno").unwrap();
+    // (written into the same file, as a sync tool or a second window would)
+    let mut other = marginalia::Session::open(&market, Some(&market_sidecar), "bruno").unwrap();
     let council = other.doc.text().find("the council").unwrap();
     let span = marginalia::Span::new(council, council + "the council".len());
     let kept = marginalia::Annotation::new(&other.doc, span, "opinion", "bruno");
@@ -84,7 +87,7 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     other.save().unwrap();
     harness.get_by_label("Undo tagging in 1 other document(s)").click();
     step_until_shown(&mut harness, "removed 1 passage(s) from 1 other document(s)");
-    let on_disk = sidecar::load(&sidecar::default_path(&market)).unwrap().unwrap().sidecar;
+    let on_disk = sidecar::load(&market_sidecar).unwrap().unwrap().sidecar;
     assert_eq!(on_disk.annotations, vec![kept], "only the tagged passage is gone");
     assert!(harness.query_by_label_contains("Undo tagging").is_none(), "nothing more to undo");
     assert_eq!(demands(harness.state()), 0, "the open document is untouched");

@@ -562,10 +562,16 @@ impl App {
             Err(e) => return self.error(e),
         };
         let revision = self.rename_revision.take();
-        // A document with no sidecar yet opens again, so that its file is named by the new name.
-        let untouched = self.session.as_ref().filter(|s| !s.had_sidecar && !s.is_dirty() && s.edits.annotations().is_empty());
-        if let Some(doc) = untouched.and_then(|s| s.doc.path()).map(Path::to_path_buf) {
-            self.push(Command::OpenPath(doc));
+        // A document with no sidecar yet: its file is named by the new name (a few headers
+        // read; it stays open meanwhile).
+        let person = self.person();
+        if let Some(session) =
+            self.session.as_mut().filter(|s| !s.had_sidecar && !s.is_dirty() && s.edits.annotations().is_empty())
+        {
+            if let Some(doc) = session.doc.path().map(Path::to_path_buf) {
+                session.sidecar_path = crate::coder::sidecar_for(&doc, &person);
+            }
+            session.claim(&person);
         } else if let Some(Ok(fresh)) = reread
             && let Some(session) = self.session.as_mut().filter(|s| s.sidecar_path == fresh.sidecar_path)
             && Some(session.edits.revision()) == revision
