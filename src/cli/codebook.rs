@@ -1,5 +1,5 @@
 //! `marginalia codebook`: list the shipped codebooks, export a codebook as RON or REFI-QDA
-//! (.qdc), import one from either.
+//! (.qdc), import one from either, or the codebook of a REFI-QDA project (.qdpx).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,8 @@ pub enum CodebookCommand {
     List,
     /// Write a codebook as RON or as a REFI-QDA codebook (.qdc).
     Export(ExportArgs),
-    /// Read a codebook (.qdc from another program, or .ron) and write it as Marginalia RON.
+    /// Read a codebook (.qdc from another program, the codebook of a .qdpx project, or .ron)
+    /// and write it as Marginalia RON.
     Import(ImportArgs),
 }
 
@@ -50,7 +51,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A REFI-QDA codebook (.qdc) or a Marginalia codebook (.ron).
+    /// A REFI-QDA codebook (.qdc), a REFI-QDA project (.qdpx: its codebook), or a Marginalia
+    /// codebook (.ron).
     pub file: PathBuf,
     /// The RON file to write.
     #[arg(short = 'o', long = "output", value_name = "OUT.ron")]
@@ -140,12 +142,17 @@ fn import(args: ImportArgs) -> Result<i32, Error> {
     let (cb, notes) = if name.ends_with(".qdc") || name.ends_with(".xml") {
         let imported = qdc::import_file(&args.file)?;
         (imported.codebook, imported.notes)
+    } else if name.ends_with(".qdpx") {
+        // A project's codebook alone (its documents and codings are imported with
+        // `marginalia import`).
+        let imported = crate::refi::qdpx::import_codebook(&args.file)?;
+        (imported.codebook, imported.notes)
     } else if name.ends_with(".ron") {
         (Codebook::load(&args.file)?, Vec::new())
     } else {
-        return Err(Error::usage("can only import .qdc and .ron codebooks")
+        return Err(Error::usage("can only import .qdc, .qdpx and .ron codebooks")
             .in_file(&args.file)
-            .hint("a REFI-QDA codebook ends in .qdc; a whole project (.qdpx) is imported with `marginalia import`"));
+            .hint("a REFI-QDA codebook ends in .qdc and a project in .qdpx (`marginalia import` brings in its documents too)"));
     };
     refuse_overwrite(&args.output, args.force)?;
     crate::io::write_atomic(&args.output, cb.to_ron().as_bytes(), false)?;

@@ -7,6 +7,10 @@
 //! `=`, `+`, `-` or `@` as it is. The header row is bold, frozen and has filters. The
 //! document's variables are the last columns (`var:NAME`): numbers as numbers, dates as dates.
 //!
+//! A carriage return in a cell (a CRLF line end of the document, in a quote or its context) is
+//! written as the XML character reference `&#13;`, which every reader (Excel, LibreOffice,
+//! openpyxl, pandas, calamine) reads back as a carriage return; see [`carriage_returns_kept`].
+//!
 //! Not carried: text past Excel's 32,767 characters in one cell (it is cut, and the export
 //! says how many cells were); more than 1,048,575 annotations (refused: split the export).
 
@@ -167,7 +171,7 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
     sheet.autofilter(0, 0, row, last_col).map_err(fail)?;
     sheet.set_column_width(7, 40).map_err(fail)?;
     sheet.set_column_width(10, 30).map_err(fail)?;
-    let bytes = workbook.save_to_buffer().map_err(fail)?;
+    let bytes = carriage_returns_kept(workbook.save_to_buffer().map_err(fail)?)?;
     out.write_all(&bytes).map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the workbook: {e}")))?;
     let mut notes = Vec::new();
     if cut > 0 {
@@ -176,4 +180,85 @@ pub fn write<P: FnMut(usize, usize) -> bool>(
         ));
     }
     Ok(notes)
+}
+
+/// The workbook's shared strings, where the text of the cells is.
+const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
+
+/// The workbook with each carriage return in a cell written as `&#13;`. rust_xlsxwriter
+/// writes one as Excel's own escape, `_x000D_`, which Excel and calamine decode but openpyxl
+/// (and so pandas) shows as those seven characters; a character reference is decoded by every
+/// XML reader (a raw carriage return would be read as a line feed). Text that itself looks
+/// like `_x000D_` is written by rust_xlsxwriter as `_x005F_x000D_` and stays as it is. A
+/// workbook without carriage returns is returned unchanged.
+pub fn carriage_returns_kept(book: Vec<u8>) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let broken = |e: &dyn std::fmt::Display| Error::new(ErrorKind::Io, format!("cannot write the workbook: {e}"));
+    let strings = {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(book.as_slice())).map_err(|e| broken(&e))?;
+        let mut strings = String::new();
+        match archive.by_name(SHARED_STRINGS) {
+            Ok(mut f) => f.read_to_string(&mut strings).map_err(|e| broken(&e))?,
+            Err(_) => 0,
+        };
+        strings
+    };
+    if !strings.contains("_x000D_") {
+        return Ok(book);
+    }
+    // A cell's text is what it holds, white space included: read as it is (a reader trims a
+    // `<t>` without `xml:space="preserve"`, which would drop a carriage return that starts it).
+    let strings = decode_carriage_returns(&strings).replace("<t>", "<t xml:space=\"preserve\">");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(book.as_slice())).map_err(|e| broken(&e))?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(book.len())));
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| broken(&e))?;
+        if entry.name() == SHARED_STRINGS {
+            drop(entry);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            out.start_file(SHARED_STRINGS, options).map_err(|e| broken(&e))?;
+            out.write_all(strings.as_bytes()).map_err(|e| broken(&e))?;
+        } else {
+            out.raw_copy_file(entry).map_err(|e| broken(&e))?;
+        }
+    }
+    Ok(out.finish().map_err(|e| broken(&e))?.into_inner())
+}
+
+/// `xml` with Excel's `_x000D_` escapes written as `&#13;`, read from left to right as Excel
+/// reads escapes (so the `_x000D_` in `_x005F_x000D_`, an escaped underscore and then text, is
+/// left alone).
+fn decode_carriage_returns(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest.find("_x") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let escape = rest.as_bytes().get(..7).filter(|e| e[6] == b'_' && e[2..6].iter().all(u8::is_ascii_hexdigit));
+        match escape {
+            Some(e) if e[2..6].eq_ignore_ascii_case(b"000D") => out.push_str("&#13;"),
+            Some(_) => out.push_str(&rest[..7]),
+            None => {
+                out.push_str("_x");
+                rest = &rest[2..];
+                continue;
+            }
+        }
+        rest = &rest[7..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carriage_return_escapes_become_character_references_and_typed_escapes_stay() {
+        assert_eq!(decode_carriage_returns("<t>a_x000D_\nb</t>"), "<t>a&#13;\nb</t>");
+        assert_eq!(decode_carriage_returns("<t>_x005F_x000D_</t>"), "<t>_x005F_x000D_</t>");
+        assert_eq!(decode_carriage_returns("_x_x000d__x0009_"), "_x&#13;_x0009_");
+        assert_eq!(decode_carriage_returns("é_x000D"), "é_x000D");
+    }
 }

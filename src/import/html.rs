@@ -1,8 +1,10 @@
 //! HTML import: the visible text of a page, one paragraph per block (paragraphs, headings,
 //! list items, table rows, line breaks), saved as `page.html.txt` beside the page (or in the
-//! target folder). Scripts, styles, templates and the head are dropped; images, embedded
-//! objects and form controls carry no text and are counted in the summary. The page is parsed
-//! with html5ever (through `scraper`), as a browser would.
+//! target folder). Scripts, styles, templates and the head are dropped (a template that is a
+//! declarative shadow root, `<template shadowrootmode="open">`, is shown by browsers, and its
+//! text is kept where it stands); images, embedded objects and form controls carry no text and
+//! are counted in the summary. The page is parsed with html5ever (through `scraper`), as a
+//! browser would.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -187,7 +189,9 @@ impl TreeSink for Guarded {
     }
     fn get_template_contents(&self, target: &Handle) -> Handle {
         let contents = self.inner.get_template_contents(target);
-        self.depth.borrow_mut().insert(contents, self.depth_of(target) + 1);
+        // The depth is read before the map is borrowed to write it: both at once would panic.
+        let depth = self.depth_of(target) + 1;
+        self.depth.borrow_mut().insert(contents, depth);
         contents
     }
     fn same_node(&self, x: &Handle, y: &Handle) -> bool {
@@ -274,7 +278,11 @@ fn text_of(page: &Html) -> (String, Dropped) {
             Node::Element(e) => {
                 let name = e.name().to_ascii_lowercase();
                 if entering {
-                    if HIDDEN.contains(&name.as_str()) {
+                    // A declarative shadow root (`<template shadowrootmode="open">`) is shown by
+                    // a browser: its content is read where it stands.
+                    let shadow_root =
+                        name == "template" && (e.attr("shadowrootmode").is_some() || e.attr("shadowroot").is_some());
+                    if HIDDEN.contains(&name.as_str()) && !shadow_root {
                         *dropped.hidden.entry(name).or_default() += 1;
                         continue;
                     }

@@ -242,10 +242,18 @@ pub(crate) fn add_all_linked(
     if &codebook != session.edits.codebook() {
         session.apply(Action::SetCodebook(codebook))?;
     }
-    let mut actions = Vec::new();
     let mut skipped = 0;
-    // Imported id → the id the annotation has in the sidecar.
+    // Imported id → the id the annotation has in the sidecar (for the links' ends).
     let mut ids = std::collections::HashMap::new();
+    let linked = !links.is_empty();
+    // The annotations there already, by span: importing a file again finds each copy in one
+    // look-up instead of a scan of the sidecar.
+    let mut by_span: std::collections::HashMap<(usize, usize), Vec<uuid::Uuid>> = std::collections::HashMap::new();
+    for o in session.edits.annotations() {
+        by_span.entry((o.start, o.end)).or_default().push(o.id);
+    }
+    let mut new = Vec::with_capacity(annotations.len());
+    let mut new_ids = std::collections::HashSet::with_capacity(annotations.len());
     for mut a in annotations {
         let imported = a.id;
         if let Some(old) = session.edits.get(a.id) {
@@ -256,34 +264,52 @@ pub(crate) fn add_all_linked(
                 && old.attributes == a.attributes
             {
                 skipped += 1;
-                ids.insert(imported, old.id);
+                if linked {
+                    ids.insert(imported, old.id);
+                }
                 continue;
             }
             a.id = uuid::Uuid::new_v4();
         }
-        let same_place = session
-            .edits
-            .annotations()
-            .iter()
-            .find(|o| o.start == a.start && o.end == a.end && o.code == a.code && o.coder == a.coder && o.note == a.note);
+        let same_place = by_span
+            .get(&(a.start, a.end))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| session.edits.get(*id))
+            .find(|o| o.code == a.code && o.coder == a.coder && o.note == a.note);
         if let Some(o) = same_place {
             skipped += 1;
-            ids.insert(imported, o.id);
+            if linked {
+                ids.insert(imported, o.id);
+            }
             continue;
         }
-        ids.insert(imported, a.id);
-        actions.push(Action::Add(a));
-    }
-    let added = actions.len();
-    // The code of every annotation a link may join: those added now, and those there already.
-    let mut code_of: std::collections::HashMap<uuid::Uuid, String> =
-        session.edits.annotations().iter().map(|a| (a.id, a.code.clone())).collect();
-    for action in &actions {
-        if let Action::Add(a) = action {
-            code_of.insert(a.id, a.code.clone());
+        // An id the file gives twice: the second copy gets its own.
+        if !new_ids.insert(a.id) {
+            a.id = uuid::Uuid::new_v4();
+            new_ids.insert(a.id);
         }
+        if linked {
+            ids.insert(imported, a.id);
+        }
+        new.push(a);
+    }
+    // In order of place, so that each is added after the one before: the time taken grows with
+    // their number, not with its square.
+    new.sort_by_key(Annotation::sort_key);
+    let added = new.len();
+    // The code of every annotation a link may join: those added now, and those there already.
+    let mut code_of: std::collections::HashMap<uuid::Uuid, String> = std::collections::HashMap::new();
+    if linked {
+        code_of.extend(session.edits.annotations().iter().map(|a| (a.id, a.code.clone())));
+        code_of.extend(new.iter().map(|a| (a.id, a.code.clone())));
+    }
+    let mut actions = Vec::new();
+    if !new.is_empty() {
+        actions.push(Action::AutoCode(new));
     }
     let mut links_added = 0;
+    let mut new_links = std::collections::HashSet::new();
     for mut l in links {
         // An end not imported now may be an annotation in the sidecar already.
         let end = |id: uuid::Uuid| ids.get(&id).copied().or_else(|| session.edits.get(id).map(|a| a.id));
@@ -299,17 +325,20 @@ pub(crate) fn add_all_linked(
             continue;
         }
         let there = session.edits.links().iter().any(|o| o.origin == origin && o.target == target && o.link_type == l.link_type);
-        if there {
+        if there || !new_links.insert((origin, target, l.link_type.clone())) {
             continue;
         }
-        if session.edits.link(l.id).is_some() {
+        if session.edits.link(l.id).is_some() || !new_ids.insert(l.id) {
             l.id = uuid::Uuid::new_v4();
         }
         links_added += 1;
         actions.push(Action::AddLink(l));
     }
-    if !actions.is_empty() {
-        session.apply(Action::Batch(actions))?;
+    // One undo step: the additions alone, or with the links in a batch.
+    match actions.len() {
+        0 => {}
+        1 => session.apply(actions.remove(0))?,
+        _ => session.apply(Action::Batch(actions))?,
     }
     Ok((added, skipped, links_added))
 }

@@ -1,20 +1,30 @@
 //! W3C Web Annotation import: an AnnotationCollection (with embedded pages), an
 //! AnnotationPage, one annotation, an array of them, or JSON lines. Annotations are grouped by
-//! their target's `source`; each group goes into the sidecar of the document of that file name
-//! in the target folder, which must exist there (the error says which file to put there).
+//! their target's `source`; each group goes beside the document of that file name in the
+//! target folder, which must exist there (the error says which file to put there), and each
+//! creator's annotations go into their own sidecar (see `sidecar_for_creator`).
 //!
 //! The code comes from a `classifying`/`tagging` body: a `SpecificResource` whose source is
 //! `urn:marginalia:code:<id>` (as Marginalia writes) or any other source with a label, or a
 //! `TextualBody` whose value names the code. `commenting` bodies (and `bodyValue`) become the
-//! note; `describing` bodies become attribute values. Positions come from the
+//! note; `describing` bodies become attribute values. An annotation without a code (a comment,
+//! a highlight) gets the code [`NOTE_CODE_NAME`]. Positions come from the
 //! `TextPositionSelector` (code points) and are checked against the `TextQuoteSelector`; when
 //! they disagree the quote is searched for.
 //!
+//! The creator is the annotation's `creator` (a `Person`'s name or nickname, else a name made
+//! from its IRI: `acct:ana@hypothes.is` is `ana`), else the `creator` of its first body that
+//! has one (as Recogito writes it), else the coder the import is run for.
+//!
 //! An annotation with the motivation `linking` whose target and first body are annotations
 //! (`urn:uuid:<id>`, as Marginalia writes links) becomes a link from its target to its body,
-//! when both annotations are imported with it or are in the sidecar already; its type comes
-//! from a `classifying` body (`urn:marginalia:link-type:<id>` or a label), its note from a
-//! `commenting` one.
+//! when both annotations are imported into the same sidecar with it or are in it already; its
+//! type comes from a `classifying` body (`urn:marginalia:link-type:<id>` or a label), its note
+//! from a `commenting` one.
+//!
+//! Everything is read, placed and checked before anything is written; then each sidecar is
+//! written under its lock, held from reading it to writing it, so that imports, `add` and the
+//! app wait for each other instead of failing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,73 +35,213 @@ use uuid::Uuid;
 use crate::anchor::reanchor_one;
 use crate::annotation::{AnchorStatus, Annotation, is_rfc3339, now_rfc3339};
 use crate::codebook::{AttributeDef, AttributeKind, Codebook};
-use crate::document::{Document, Span};
-use crate::error::Error;
+use crate::document::{Document, QUOTE_CHARS, Span, excerpt};
+use crate::error::{Error, ErrorKind};
 use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, LINK_TYPE_URI_PREFIX, decode_segment};
-use crate::import::{Summary, add_all_linked, add_code, format_error, inside, open_session, read_capped};
+use crate::import::{Summary, add_all_linked, add_code, format_error, inside, read_capped};
 use crate::link::Link;
 use crate::session::Session;
+use crate::sidecar;
 
 /// Reads the annotations of a W3C file (JSON or JSON lines). Containers are unpacked.
 pub fn read_annotations(path: &Path, text: &str) -> Result<(Vec<Value>, Vec<String>), Error> {
+    read_each(path, text, &mut |v| v)
+}
+
+/// Reads a W3C file (JSON or JSON lines) and hands each annotation to `convert` as it is read,
+/// containers (collections, pages, arrays) unpacked: only one annotation at a time is held as
+/// a tree of values, never the whole file (a tree takes ten times the file's size). Returns
+/// what `convert` made of each, in file order, and notes on what is not an annotation.
+fn read_each<T>(path: &Path, text: &str, convert: &mut dyn FnMut(Value) -> T) -> Result<(Vec<T>, Vec<String>), Error> {
+    use serde::de::DeserializeSeed;
     let mut notes = Vec::new();
-    let values: Vec<Value> = match serde_json::from_str::<Value>(text) {
-        Ok(v) => vec![v],
-        Err(whole) => {
-            let mut out = Vec::new();
-            for (n, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let v = serde_json::from_str::<Value>(line).map_err(|e| {
-                    if n == 0 {
-                        format_error(path, format!("is not JSON: {whole}")).at(whole.line(), whole.column())
-                    } else {
-                        format_error(path, format!("line {} is not JSON: {e}", n + 1)).at(n + 1, e.column())
-                    }
-                })?;
-                out.push(v);
-            }
-            out
-        }
+    let mut whole = serde_json::Deserializer::from_str(text);
+    let read = Streamed { convert: &mut *convert, notes: &mut notes }.deserialize(&mut whole).and_then(|items| {
+        whole.end()?;
+        Ok(items)
+    });
+    let whole = match read {
+        Ok(items) => return Ok((items, notes)),
+        Err(e) => e,
     };
-    let mut annotations = Vec::new();
-    let mut stack: Vec<Value> = values.into_iter().rev().collect();
-    while let Some(v) = stack.pop() {
-        match &v {
-            Value::Array(items) => stack.extend(items.iter().rev().cloned()),
-            Value::Object(o) => {
-                let types = types(&v);
-                if types.iter().any(|t| t == "AnnotationCollection") {
-                    match o.get("first") {
-                        Some(first @ Value::Object(_)) => stack.push(first.clone()),
-                        Some(Value::String(uri)) => {
-                            notes.push(format!("the collection's pages are only linked ({uri}), not embedded"))
-                        }
-                        _ => {}
-                    }
-                } else if types.iter().any(|t| t == "AnnotationPage") {
-                    if let Some(Value::String(next)) = o.get("next") {
-                        notes.push(format!("a page links to a next page ({next}) that is not embedded"));
-                    }
-                    if let Some(Value::Array(items)) = o.get("items") {
-                        stack.extend(items.iter().rev().cloned());
-                    }
-                } else if types.iter().any(|t| t == "Annotation") {
-                    annotations.push(v);
-                } else {
-                    notes.push("an object that is not an Annotation, Page or Collection".to_owned());
-                }
-            }
-            Value::String(uri) => notes.push(format!("an annotation given only by its URI ({uri})")),
-            _ => notes.push("a value that is not an annotation".to_owned()),
+    // JSON lines: one value a line.
+    notes.clear();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
         }
+        let mut de = serde_json::Deserializer::from_str(line);
+        let items = Streamed { convert: &mut *convert, notes: &mut notes }.deserialize(&mut de).and_then(|items| {
+            de.end()?;
+            Ok(items)
+        });
+        out.extend(items.map_err(|e| {
+            if n == 0 {
+                format_error(path, format!("is not JSON: {whole}")).at(whole.line(), whole.column())
+            } else {
+                format_error(path, format!("line {} is not JSON: {e}", n + 1)).at(n + 1, e.column())
+            }
+        })?);
     }
-    Ok((annotations, notes))
+    Ok((out, notes))
+}
+
+/// A value of a W3C file as it streams by: an annotation is made into a tree of values and
+/// given to `convert`; a collection's `first` page and a page's `items` are read the same way,
+/// one item at a time.
+struct Streamed<'a, T> {
+    convert: &'a mut dyn FnMut(Value) -> T,
+    notes: &'a mut Vec<String>,
+}
+
+impl<'de, T> serde::de::DeserializeSeed<'de> for Streamed<'_, T> {
+    type Value = Vec<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// A number, `true`, `false` or `null` where an annotation was expected.
+fn not_an_annotation<T, E>(notes: &mut Vec<String>) -> Result<Vec<T>, E> {
+    notes.push("a value that is not an annotation".to_owned());
+    Ok(Vec::new())
+}
+
+impl<'de, T> serde::de::Visitor<'de> for Streamed<'_, T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("W3C annotations")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let Streamed { convert, notes } = self;
+        let mut out = Vec::new();
+        while let Some(items) = seq.next_element_seed(Streamed { convert: &mut *convert, notes: &mut *notes })? {
+            out.extend(items);
+        }
+        Ok(out)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+        let Streamed { convert, notes } = self;
+        let mut fields = serde_json::Map::new();
+        // What `first` and `items` held, read as containers (kept if this is one).
+        let (mut first, mut items) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "first" || key == "items" {
+                let nested = map.next_value_seed(Nested(Streamed { convert: &mut *convert, notes: &mut *notes }))?;
+                if key == "first" {
+                    first = Some(nested);
+                } else {
+                    items = Some(nested);
+                }
+            } else {
+                let value: Value = map.next_value()?;
+                fields.insert(key, value);
+            }
+        }
+        let types = type_names(fields.get("type"));
+        let is = |t: &str| types.iter().any(|x| x == t);
+        if is("AnnotationCollection") {
+            match first {
+                Some(Held::Items(items)) => return Ok(items),
+                Some(Held::Uri(uri)) => {
+                    notes.push(format!("the collection's pages are only linked ({}), not embedded", excerpt(&uri, QUOTE_CHARS)))
+                }
+                _ => {}
+            }
+        } else if is("AnnotationPage") {
+            if let Some(Value::String(next)) = fields.get("next") {
+                notes.push(format!("a page links to a next page ({}) that is not embedded", excerpt(next, QUOTE_CHARS)));
+            }
+            if let Some(Held::Items(items)) = items {
+                return Ok(items);
+            }
+        } else if is("Annotation") {
+            return Ok(vec![convert(Value::Object(fields))]);
+        } else {
+            notes.push("an object that is not an Annotation, Page or Collection".to_owned());
+        }
+        Ok(Vec::new())
+    }
+    fn visit_str<E>(self, uri: &str) -> Result<Vec<T>, E> {
+        self.notes.push(format!("an annotation given only by its URI ({})", excerpt(uri, QUOTE_CHARS)));
+        Ok(Vec::new())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Vec<T>, E> {
+        not_an_annotation(self.notes)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Vec<T>, E> {
+        not_an_annotation(self.notes)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Vec<T>, E> {
+        not_an_annotation(self.notes)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Vec<T>, E> {
+        not_an_annotation(self.notes)
+    }
+    fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+        not_an_annotation(self.notes)
+    }
+}
+
+/// What a collection's `first` or a page's `items` held.
+enum Held<T> {
+    /// What was read from an embedded page or list.
+    Items(Vec<T>),
+    /// A link to a page that is not embedded.
+    Uri(String),
+    Other,
+}
+
+/// Reads `first` or `items`: a link, or a page or list read as [`Streamed`] reads it.
+struct Nested<'a, T>(Streamed<'a, T>);
+
+impl<'de, T> serde::de::DeserializeSeed<'de> for Nested<'_, T> {
+    type Value = Held<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Held<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T> serde::de::Visitor<'de> for Nested<'_, T> {
+    type Value = Held<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a page, a list of annotations or a link")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Held<T>, A::Error> {
+        self.0.visit_seq(seq).map(Held::Items)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Held<T>, A::Error> {
+        self.0.visit_map(map).map(Held::Items)
+    }
+    fn visit_str<E>(self, uri: &str) -> Result<Held<T>, E> {
+        Ok(Held::Uri(uri.to_owned()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Held<T>, E> {
+        Ok(Held::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Held<T>, E> {
+        Ok(Held::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Held<T>, E> {
+        Ok(Held::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Held<T>, E> {
+        Ok(Held::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Held<T>, E> {
+        Ok(Held::Other)
+    }
 }
 
 fn types(v: &Value) -> Vec<String> {
-    match v.get("type") {
+    type_names(v.get("type"))
+}
+
+fn type_names(t: Option<&Value>) -> Vec<String> {
+    match t {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
         _ => vec![],
@@ -114,6 +264,46 @@ fn purposes(v: &Value) -> Vec<String> {
 pub fn source_name(source: &str) -> String {
     let s = source.split(['#', '?']).next().unwrap_or(source);
     decode_segment(s.rsplit('/').next().unwrap_or(s))
+}
+
+/// The name of a creator: a `Person`'s `name` (else `nickname`), or a name made from an IRI
+/// (`acct:ana@hypothes.is`, as Hypothesis writes its users, gives `ana`; the last part of a web
+/// address, as Recogito writes them, gives the user's name in it).
+fn creator_name(c: &Value) -> Option<String> {
+    let named = |k: &str| c.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let name = match c {
+        Value::String(s) => person_of_iri(s),
+        _ => named("name").or_else(|| named("nickname")).map(str::to_owned).or_else(|| named("id").map(person_of_iri))?,
+    };
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+fn person_of_iri(iri: &str) -> String {
+    let iri = iri.trim();
+    if let Some(account) = iri.strip_prefix("acct:") {
+        let user = account.split('@').next().unwrap_or("");
+        return if user.is_empty() { account.to_owned() } else { user.to_owned() };
+    }
+    if iri.contains("://") {
+        let path = iri.split(['#', '?']).next().unwrap_or(iri).trim_end_matches('/');
+        if let Some((_, last)) = path.rsplit_once('/')
+            && !last.is_empty()
+            && !path.ends_with(":/")
+        {
+            return decode_segment(last);
+        }
+    }
+    iri.to_owned()
+}
+
+/// The creator of an annotation, else of its first body that names one (Recogito writes the
+/// creator on each body).
+fn creator_of(v: &Value) -> Option<String> {
+    as_list(v.get("creator"))
+        .into_iter()
+        .find_map(creator_name)
+        .or_else(|| as_list(v.get("body")).into_iter().find_map(|b| as_list(b.get("creator")).into_iter().find_map(creator_name)))
 }
 
 /// A string or the `id` of an object.
@@ -178,10 +368,7 @@ fn parse_link(v: &Value, label: &str) -> Option<ParsedLink> {
         type_id: None,
         type_name: String::new(),
         note: vec![],
-        coder: as_list(v.get("creator"))
-            .first()
-            .and_then(|c| c.as_str().or_else(|| c.get("name").and_then(Value::as_str)))
-            .map(str::to_owned),
+        coder: creator_of(v),
         created: v.get("created").and_then(Value::as_str).map(str::to_owned),
         modified: v.get("modified").and_then(Value::as_str).map(str::to_owned),
     };
@@ -224,19 +411,10 @@ fn parse_one(v: &Value, label: String, unsupported: &mut BTreeMap<String, usize>
         prefix: String::new(),
         suffix: String::new(),
         position: None,
-        coder: None,
+        coder: creator_of(v),
         created: v.get("created").and_then(Value::as_str).map(str::to_owned),
         modified: v.get("modified").and_then(Value::as_str).map(str::to_owned),
     };
-    for c in as_list(v.get("creator")) {
-        if p.coder.is_none() {
-            p.coder = c
-                .as_str()
-                .map(str::to_owned)
-                .or_else(|| c.get("name").and_then(Value::as_str).map(str::to_owned))
-                .or_else(|| c.get("nickname").and_then(Value::as_str).map(str::to_owned));
-        }
-    }
     if let Some(Value::String(s)) = v.get("bodyValue") {
         p.note.push(s.clone());
     }
@@ -278,7 +456,9 @@ fn read_body(p: &mut Parsed, b: &Value, motivations: &[String], unsupported: &mu
             let label = b.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
             p.attributes.push((attr, label, value));
         } else {
-            *unsupported.entry(format!("textual bodies with purpose {}", purposes.join("/"))).or_default() += 1;
+            *unsupported
+                .entry(format!("textual bodies with purpose {}", excerpt(&purposes.join("/"), QUOTE_CHARS)))
+                .or_default() += 1;
         }
     } else if let Some(src) = b.get("source").or_else(|| b.get("id").map(|_| b)) {
         let uri = id_of(src).unwrap_or("");
@@ -321,11 +501,13 @@ fn read_target(p: &mut Parsed, target: &Value, unsupported: &mut BTreeMap<String
                 .filter(|x| x == "TextQuoteSelector" || x == "TextPositionSelector")
                 .collect();
             if let (Some(inner), None) = (inner.first(), &refined) {
-                let outer = t.first().cloned().unwrap_or_else(|| "selector".to_owned());
-                let value = s.get("value").and_then(Value::as_str).unwrap_or("");
+                let outer = t.first().map_or_else(|| "selector".to_owned(), |o| excerpt(o, QUOTE_CHARS));
+                let value = excerpt(s.get("value").and_then(Value::as_str).unwrap_or(""), QUOTE_CHARS);
                 refined = Some((inner.clone(), if value.is_empty() { outer } else { format!("{outer} \"{value}\"") }));
+            } else if t.is_empty() {
+                *unsupported.entry("selectors without a type".to_owned()).or_default() += 1;
             } else {
-                *unsupported.entry(format!("selectors of type {}", t.join("/"))).or_default() += 1;
+                *unsupported.entry(format!("selectors of type {}", excerpt(&t.join("/"), QUOTE_CHARS))).or_default() += 1;
             }
         }
     }
@@ -348,8 +530,8 @@ fn read_target(p: &mut Parsed, target: &Value, unsupported: &mut BTreeMap<String
 struct Report {
     /// Features Marginalia has no place for, counted.
     unsupported: BTreeMap<String, usize>,
-    /// Annotations without a code (their labels).
-    untagged: Vec<String>,
+    /// Annotations without a code (comments, highlights), placed with the code "Note".
+    as_notes: usize,
     /// Each annotation that cannot be placed: (label, reason).
     unplaced: Vec<(String, String)>,
     /// (document name, annotation labels) whose document is not in the folder.
@@ -361,83 +543,116 @@ struct Report {
     links: Vec<ParsedLink>,
 }
 
-/// One document's annotations, placed and checked, with the codebook they need.
-type Prepared = (Session, Codebook, Vec<Annotation>);
+/// The code given to annotations that have none (comments, highlights): a Marginalia
+/// annotation always has a code, and its note keeps the comment. A code with this id or the
+/// name [`NOTE_CODE_NAME`] in the codebook is used; otherwise it is added.
+pub const NOTE_CODE_ID: &str = "note";
+/// The name of [`NOTE_CODE_ID`] when it is added.
+pub const NOTE_CODE_NAME: &str = "Note";
 
+/// One annotation placed in its document, its code not resolved yet.
+struct Pending {
+    annotation: Annotation,
+    code_id: Option<String>,
+    /// `None`: the annotation has no code and gets [`NOTE_CODE_ID`].
+    code_name: Option<String>,
+    /// (attribute id if known, label, value)
+    attributes: Vec<(Option<String>, String, String)>,
+}
+
+/// One creator's annotations of one document and the sidecar they go into (their own).
+struct Target {
+    doc_path: PathBuf,
+    coder: String,
+    sidecar_path: PathBuf,
+    /// The sidecar as read when the import was checked (read again under its lock if it
+    /// changed since).
+    session: Session,
+    pending: Vec<Pending>,
+}
+
+/// Imports a W3C file into `folder`: every annotation that can be placed goes into the
+/// sidecar of its creator (`coder` for those that name none) beside its document.
 pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error> {
     let bytes = read_capped(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| format_error(path, "is not UTF-8 text"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let (values, container_notes) = read_annotations(path, text)?;
+    let file_text = String::from_utf8(bytes).map_err(|_| format_error(path, "is not UTF-8 text"))?;
+    let text = file_text.strip_prefix('\u{feff}').unwrap_or(&file_text);
+    let (items, container_notes) = read_each(path, text, &mut read_item)?;
+    drop(file_text);
     let mut report = Report::default();
-    let by_doc = group_by_document(&values, &mut report);
-    // Find every document first, so that nothing is written before all is checked.
+    let by_doc = group_by_document(items, &mut report);
+    // Find every document and check every sidecar first, so that nothing is written before
+    // all is checked.
     let docs = find_documents(by_doc, folder, path, &mut report)?;
-    let mut prepared = Vec::new();
+    let mut targets = Vec::new();
+    let mut planned = std::collections::HashSet::new();
     for (doc_path, doc, parsed) in docs {
-        if let Some(p) = prepare(&doc_path, &doc, parsed, coder, path, &mut report)? {
-            prepared.push(p);
+        let mut by_coder: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+        for p in place_all(&doc_path, &doc, parsed, coder, &mut report) {
+            by_coder.entry(p.annotation.coder.clone()).or_default().push(p);
+        }
+        let alone = by_coder.len() == 1;
+        for (name, pending) in by_coder {
+            let sidecar_path = sidecar_for_creator(&doc_path, &name, alone, &planned);
+            planned.insert(planned_key(&sidecar_path));
+            let session = Session::with_document(doc.clone(), sidecar_path.clone(), &name)?;
+            // The codes and attributes must fit the sidecar's codebook.
+            let mut codebook = session.edits.codebook().clone();
+            for p in &pending {
+                resolve_codes(&mut codebook, p);
+            }
+            codebook.validate().map_err(|e| e.in_file(path))?;
+            targets.push(Target { doc_path: doc_path.clone(), coder: name, sidecar_path, session, pending });
         }
     }
-    if prepared.is_empty() {
+    if targets.is_empty() {
         return Err(nothing_placed(&report, path, folder));
     }
     let mut summary = Summary::default();
     let links = std::mem::take(&mut report.links);
     let mut links_placed = vec![false; links.len()];
-    for (mut session, mut codebook, annotations) in prepared {
-        let n = annotations.len();
-        let before: Vec<String> = session.edits.codebook().codes.iter().map(|c| c.id.clone()).collect();
-        let new_codes: Vec<String> = codebook.codes.iter().filter(|c| !before.contains(&c.id)).map(|c| c.id.clone()).collect();
-        // The links between annotations of this document (imported now or there already).
-        let here: std::collections::HashSet<Uuid> =
-            annotations.iter().map(|a| a.id).chain(session.edits.annotations().iter().map(|a| a.id)).collect();
-        let mut doc_links = Vec::new();
-        for (l, placed) in links.iter().zip(links_placed.iter_mut()) {
-            if *placed || !here.contains(&l.origin) || !here.contains(&l.target) || l.origin == l.target {
-                continue;
+    // Per document: (annotations, added, already there, coders' counts), for the summary.
+    let mut per_doc: BTreeMap<String, (usize, usize, usize, Vec<String>)> = BTreeMap::new();
+    let mut new_codes: Vec<String> = Vec::new();
+    let (mut link_count, mut links_added) = (0, 0);
+    for target in targets {
+        let done = write_target(target, coder, &links, &mut links_placed, &planned).map_err(|e| cli_hint(e, path))?;
+        summary.written.push(done.sidecar_path);
+        let entry = per_doc.entry(done.doc_name).or_default();
+        entry.0 += done.annotations;
+        entry.1 += done.added;
+        entry.2 += done.skipped;
+        entry.3.push(format!("{} {}", excerpt(&done.coder, QUOTE_CHARS), done.annotations));
+        link_count += done.links;
+        links_added += done.links_added;
+        for c in done.new_codes {
+            if !new_codes.contains(&c) {
+                new_codes.push(c);
             }
-            *placed = true;
-            let known = codebook
-                .link_types
-                .iter()
-                .find(|t| Some(&t.id) == l.type_id.as_ref() || t.name.to_lowercase() == l.type_name.to_lowercase())
-                .map(|t| t.id.clone());
-            let type_id = known.unwrap_or_else(|| codebook.add_link_type(l.type_id.as_deref().unwrap_or(""), &l.type_name, None));
-            let mut link = Link::new(&type_id, l.origin, l.target, l.coder.as_deref().unwrap_or(coder));
-            if let Some(id) = l.id {
-                link.id = id;
-            }
-            link.note = l.note.join("\n\n");
-            if let Some(t) = l.created.clone().filter(|t| is_rfc3339(t)) {
-                link.created = t;
-            }
-            if let Some(t) = l.modified.clone().filter(|t| is_rfc3339(t)) {
-                link.modified = t;
-            }
-            doc_links.push(link);
         }
-        let link_count = doc_links.len();
-        let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, doc_links)?;
-        session.save()?;
-        summary.written.push(session.sidecar_path.clone());
-        let mut line = format!("{added} of {n} annotation(s) imported for {}", session.doc.file_name());
+    }
+    for (doc_name, (n, added, skipped, coders)) in per_doc {
+        let mut line = format!("{added} of {n} annotation(s) imported for {doc_name}");
         if skipped > 0 {
             line.push_str(&format!(" ({skipped} were there already)"));
         }
+        if coders.len() > 1 {
+            line.push_str(&format!(", in {} coders' own sidecars ({})", coders.len(), coders.join(", ")));
+        }
         summary.carried.push(line);
-        if link_count > 0 {
-            summary.carried.push(format!("{links_added} of {link_count} link(s) imported for {}", session.doc.file_name()));
-        }
-        if !new_codes.is_empty() {
-            summary.carried.push(format!("added {} code(s) to the codebook: {}", new_codes.len(), new_codes.join(", ")));
-        }
+    }
+    if link_count > 0 {
+        summary.carried.push(format!("{links_added} of {link_count} link(s) imported"));
+    }
+    if !new_codes.is_empty() {
+        let shown: Vec<String> = new_codes.iter().map(|c| excerpt(c, QUOTE_CHARS)).collect();
+        summary.carried.push(format!("added {} code(s) to the codebook: {}", new_codes.len(), shown.join(", ")));
     }
     let unplaced_links: Vec<&str> =
         links.iter().zip(&links_placed).filter(|(_, placed)| !**placed).map(|(l, _)| l.label.as_str()).collect();
     if !unplaced_links.is_empty() {
         summary.not_carried.push(format!(
-            "{} link(s) between annotations that were not imported: {}",
+            "{} link(s) between annotations that were not imported, or that went into different coders' sidecars: {}",
             unplaced_links.len(),
             unplaced_links.join(", ")
         ));
@@ -447,37 +662,252 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
     Ok(summary)
 }
 
-/// The annotations that have a code, by the name of their document, in file order.
-fn group_by_document(values: &[Value], report: &mut Report) -> BTreeMap<String, Vec<Parsed>> {
-    let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
-    for (n, v) in values.iter().enumerate() {
-        // The id as messages quote it (it comes from the file: keep it short).
-        let label = v
-            .get("id")
-            .and_then(Value::as_str)
-            .map(|id| crate::document::excerpt(id, crate::document::QUOTE_CHARS))
-            .unwrap_or_else(|| format!("annotation {}", n + 1));
-        if let Some(link) = parse_link(v, &label) {
-            report.links.push(link);
-            continue;
+/// What writing one target did.
+struct Written {
+    doc_name: String,
+    coder: String,
+    sidecar_path: PathBuf,
+    annotations: usize,
+    added: usize,
+    skipped: usize,
+    links: usize,
+    links_added: usize,
+    new_codes: Vec<String>,
+}
+
+/// Adds one creator's annotations (and the links between them) to their sidecar, holding the
+/// sidecar's lock from reading it to writing it, as `marginalia add` does: another writer of
+/// the same file (a second import, an `add`, the app saving) waits for this one, and this one
+/// for it, so that neither loses the other's work.
+fn write_target(
+    target: Target,
+    coder: &str,
+    links: &[ParsedLink],
+    links_placed: &mut [bool],
+    planned: &std::collections::HashSet<String>,
+) -> Result<Written, Error> {
+    let Target { doc_path, coder: name, mut sidecar_path, mut session, pending } = target;
+    let mut tries = 0;
+    let _lock = loop {
+        let lock = crate::io::lock(&crate::io::resolve(&sidecar_path)?)?;
+        if !session.changed_on_disk()? {
+            break lock;
         }
-        let parsed = match parse_one(v, label.clone(), &mut report.unsupported) {
-            Ok(p) => p,
-            Err(why) => {
-                report.unplaced.push((label, why));
-                continue;
+        match owner_is(&sidecar_path, &name) {
+            // Written since it was checked (by another import, `add`, the app): read it again,
+            // under the lock.
+            Some(true) | None => {
+                session = Session::with_document(session.doc.clone(), sidecar_path.clone(), &name)?;
+                break lock;
             }
-        };
-        if parsed.code_id.is_none() && parsed.code_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            report.untagged.push(label);
+            // Another person's file appeared at this name meanwhile: this creator's
+            // annotations go into another file.
+            Some(false) => {
+                drop(lock);
+                tries += 1;
+                if tries > 5 {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        "kept being written by other programs while it was imported; nothing was written to it",
+                    )
+                    .in_file(&sidecar_path));
+                }
+                sidecar_path = sidecar_for_creator(&doc_path, &name, false, planned);
+                session = Session::with_document(session.doc.clone(), sidecar_path.clone(), &name)?;
+            }
+        }
+    };
+    let mut codebook = session.edits.codebook().clone();
+    let before: std::collections::HashSet<String> = codebook.codes.iter().map(|c| c.id.clone()).collect();
+    let annotations: Vec<Annotation> = pending.into_iter().map(|p| resolve(&mut codebook, p)).collect();
+    codebook.validate()?;
+    let new_codes: Vec<String> = codebook.codes.iter().filter(|c| !before.contains(&c.id)).map(|c| c.id.clone()).collect();
+    // The links between annotations of this sidecar (imported now or there already).
+    let here: std::collections::HashSet<Uuid> = if links_placed.iter().all(|placed| *placed) {
+        Default::default()
+    } else {
+        annotations.iter().map(|a| a.id).chain(session.edits.annotations().iter().map(|a| a.id)).collect()
+    };
+    let mut doc_links = Vec::new();
+    for (l, placed) in links.iter().zip(links_placed.iter_mut()) {
+        if *placed || !here.contains(&l.origin) || !here.contains(&l.target) || l.origin == l.target {
             continue;
         }
-        by_doc.entry(source_name(&parsed.source)).or_default().push(parsed);
+        *placed = true;
+        let known = codebook
+            .link_types
+            .iter()
+            .find(|t| Some(&t.id) == l.type_id.as_ref() || t.name.to_lowercase() == l.type_name.to_lowercase())
+            .map(|t| t.id.clone());
+        let type_id = known.unwrap_or_else(|| codebook.add_link_type(l.type_id.as_deref().unwrap_or(""), &l.type_name, None));
+        let mut link = Link::new(&type_id, l.origin, l.target, l.coder.as_deref().unwrap_or(coder));
+        if let Some(id) = l.id {
+            link.id = id;
+        }
+        link.note = l.note.join("\n\n");
+        if let Some(t) = l.created.clone().filter(|t| is_rfc3339(t)) {
+            link.created = t;
+        }
+        if let Some(t) = l.modified.clone().filter(|t| is_rfc3339(t)) {
+            link.modified = t;
+        }
+        doc_links.push(link);
+    }
+    let n = annotations.len();
+    let link_count = doc_links.len();
+    let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, doc_links)?;
+    session.save()?;
+    let (doc_name, sidecar_path) = (session.doc.file_name(), session.sidecar_path.clone());
+    // Freeing a large session (every annotation, its undo history) takes a tenth of the time
+    // of the import: it is done beside the next sidecar's work (a command ends before it is).
+    let _ = std::thread::Builder::new().spawn(move || drop(session));
+    Ok(Written { doc_name, coder: name, sidecar_path, annotations: n, added, skipped, links: link_count, links_added, new_codes })
+}
+
+/// An error met while writing, with what to do from the command line: sidecars written
+/// before it keep what was imported, and importing again adds only what is missing.
+fn cli_hint(e: Error, path: &Path) -> Error {
+    let again = format!("run `marginalia import {}` again: annotations already imported are skipped", path.display());
+    match e.kind {
+        ErrorKind::Conflict => {
+            Error { message: "changed on disk while it was imported (a program that does not wait for Marginalia's lock wrote it); nothing was written to it".to_owned(), ..e }
+                .hint(again)
+        }
+        ErrorKind::Locked => {
+            let hint = format!("another `marginalia` command or the app was still saving it; {again}");
+            e.hint(hint)
+        }
+        _ => e,
+    }
+}
+
+/// The file-name form of a planned sidecar, to tell two plans apart on any file system.
+fn planned_key(path: &Path) -> String {
+    path.to_string_lossy().to_lowercase()
+}
+
+/// Whether the sidecar at `path` is `creator`'s to write: its header names them, or there is
+/// no file there; `None` when it cannot be read.
+fn owner_is(path: &Path, creator: &str) -> Option<bool> {
+    match crate::coder::owner_of(path) {
+        Ok(Some(owner)) => Some(owner.name.trim() == creator.trim()),
+        Ok(None) => Some(true),
+        Err(_) => None,
+    }
+}
+
+/// The sidecar a creator's annotations of `doc_path` go into: the one whose header names
+/// them; else the document's unnamed sidecar when they are its only creator in the file and
+/// it has none yet (a folder with one coder stays as it always was); else their own,
+/// `<doc>.<name>.annotations.ron` with [`crate::coder::file_key`] of their name (made
+/// unique with a short id when another person's file or another creator of this import has
+/// that name). `planned` holds the sidecars this import gives to other creators.
+fn sidecar_for_creator(doc_path: &Path, creator: &str, alone: bool, planned: &std::collections::HashSet<String>) -> PathBuf {
+    let free = |p: &Path| !planned.contains(&planned_key(p));
+    let doc_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let own = sidecar::coder_path(doc_path, &coder_file_part(&doc_name, creator, 1));
+    for p in sidecar::find_sidecars(doc_path) {
+        match owner_is(&p, creator) {
+            Some(true) if free(&p) => return p,
+            // A file of their name that cannot be read is left to show what is wrong with it.
+            None if p == own => return p,
+            _ => {}
+        }
+    }
+    let default = sidecar::default_path(doc_path);
+    if alone && std::fs::symlink_metadata(&default).is_err() && free(&default) {
+        return default;
+    }
+    let mut n = 1;
+    loop {
+        let p = sidecar::coder_path(doc_path, &coder_file_part(&doc_name, creator, n));
+        if free(&p) && std::fs::symlink_metadata(&p).is_err() {
+            return p;
+        }
+        n += 1;
+    }
+}
+
+/// The part of a sidecar's file name that stands for the person `name`, beside the document
+/// named `doc_file_name`: for `n` = 1, [`crate::coder::file_key`] of the name; for 2, 3, …,
+/// that with a short id made from the name (and `n`), to tell apart people whose names make
+/// the same part. Cut so that the file name stays within the 255 bytes file systems allow.
+pub(crate) fn coder_file_part(doc_file_name: &str, name: &str, n: usize) -> String {
+    let room = 255usize.saturating_sub(doc_file_name.len() + 1 + ".annotations.ron".len());
+    let short = crate::coder::short_id(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.trim().as_bytes()));
+    let suffix = match n {
+        0 | 1 => String::new(),
+        2 => format!("-{short}"),
+        _ => format!("-{short}-{n}"),
+    };
+    let mut key = String::new();
+    for c in crate::coder::file_key(name).chars() {
+        if key.len() + c.len_utf8() + suffix.len() > room {
+            break;
+        }
+        key.push(c);
+    }
+    let key = key.trim_end_matches([' ', '-']);
+    format!("{}{suffix}", if key.is_empty() { "c" } else { key })
+}
+
+/// One value of the file as read: its id as messages quote it, what it is, and what of it
+/// has no place in Marginalia. Made as the file is read, without touching the report, so that
+/// a reading that fails half way (a JSON lines file read first as one JSON value) leaves
+/// nothing behind.
+struct Item {
+    id: Option<String>,
+    what: Read,
+    unsupported: BTreeMap<String, usize>,
+}
+
+enum Read {
+    Link(ParsedLink),
+    Annotation(Box<Parsed>),
+    /// Why it cannot be placed.
+    Unplaced(String),
+}
+
+/// What an annotation of the file is, read from its tree of values.
+fn read_item(v: Value) -> Item {
+    // The id as messages quote it (it comes from the file: keep it short).
+    let id = v.get("id").and_then(Value::as_str).map(|id| excerpt(id, QUOTE_CHARS));
+    let mut unsupported = BTreeMap::new();
+    let what = match parse_link(&v, "") {
+        Some(link) => Read::Link(link),
+        None => match parse_one(&v, String::new(), &mut unsupported) {
+            Ok(p) => Read::Annotation(Box::new(p)),
+            Err(why) => Read::Unplaced(why),
+        },
+    };
+    Item { id, what, unsupported }
+}
+
+/// The annotations with a text target, by the name of their document, in file order.
+fn group_by_document(items: Vec<Item>, report: &mut Report) -> BTreeMap<String, Vec<Parsed>> {
+    let mut by_doc: BTreeMap<String, Vec<Parsed>> = BTreeMap::new();
+    for (n, item) in items.into_iter().enumerate() {
+        let label = item.id.unwrap_or_else(|| format!("annotation {}", n + 1));
+        for (what, count) in item.unsupported {
+            *report.unsupported.entry(what).or_default() += count;
+        }
+        match item.what {
+            Read::Link(mut link) => {
+                link.label = label;
+                report.links.push(link);
+            }
+            Read::Annotation(mut parsed) => {
+                parsed.label = label;
+                by_doc.entry(source_name(&parsed.source)).or_default().push(*parsed);
+            }
+            Read::Unplaced(why) => report.unplaced.push((label, why)),
+        }
     }
     by_doc
 }
 
-/// Opens the documents the annotations name in `folder`; those not there are reported.
+/// Opens the documents the annotations name in `folder`; those not there are reported. A
+/// page imported with `marginalia import page.html` is found as `page.html.txt`.
 fn find_documents(
     by_doc: BTreeMap<String, Vec<Parsed>>,
     folder: &Path,
@@ -492,10 +922,15 @@ fn find_documents(
             }
             continue;
         }
-        let doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
+        let mut doc_path = inside(folder, &name).map_err(|e| e.in_file(path))?;
+        // A web page is annotated as the text its import wrote beside it, never as markup.
+        let page = crate::import::Kind::of(&doc_path) == Some(crate::import::Kind::Html);
+        if page {
+            doc_path = inside(folder, &format!("{name}.txt")).map_err(|e| e.in_file(path))?;
+        }
         if !doc_path.is_file() {
             // The name as messages quote it (it comes from the file: keep it short).
-            let name = crate::document::excerpt(&name, crate::document::QUOTE_CHARS);
+            let name = excerpt(&doc_path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(), QUOTE_CHARS);
             report.missing.push((name, parsed.into_iter().map(|p| p.label).collect()));
             continue;
         }
@@ -505,25 +940,15 @@ fn find_documents(
     Ok(docs)
 }
 
-/// Places one document's annotations and resolves their codes and attributes (added to the
-/// codebook when it lacks them). `None` when none of them can be placed.
-fn prepare(
-    doc_path: &Path,
-    doc: &Document,
-    parsed: Vec<Parsed>,
-    coder: &str,
-    path: &Path,
-    report: &mut Report,
-) -> Result<Option<Prepared>, Error> {
-    let first_coder = parsed.iter().find_map(|p| p.coder.clone()).unwrap_or_else(|| coder.to_owned());
-    let session = open_session(doc, doc_path, &first_coder)?;
-    let mut codebook: Codebook = session.edits.codebook().clone();
-    let mut annotations = Vec::new();
-    for p in parsed {
-        let Placed { mut annotation, how } = match place(doc, doc_path, &p, coder) {
+/// Places one document's annotations; those that cannot be placed are reported.
+fn place_all(doc_path: &Path, doc: &Document, parsed: Vec<Parsed>, coder: &str, report: &mut Report) -> Vec<Pending> {
+    let mut out = Vec::with_capacity(parsed.len());
+    let now = now_rfc3339();
+    for mut p in parsed {
+        let Placed { annotation, how } = match place(doc, doc_path, &mut p, coder, &now) {
             Ok(placed) => placed,
             Err(why) => {
-                report.unplaced.push((p.label.clone(), why));
+                report.unplaced.push((p.label, why));
                 continue;
             }
         };
@@ -533,19 +958,39 @@ fn prepare(
             How::QuoteOnly => report.by_quote_only += 1,
             How::Widened(from) => report.widened.push(format!("{} ({from} → {})", p.label, annotation.span())),
         }
-        let code_id = resolve_code(&mut codebook, p.code_id.as_deref(), p.code_name.as_deref().unwrap_or(""));
-        annotation.code = code_id.clone();
-        for (attr_id, attr_label, value) in &p.attributes {
-            let id = resolve_attribute(&mut codebook, &code_id, attr_id.as_deref(), attr_label);
-            annotation.attributes.insert(id, value.clone());
+        let code_name = p.code_name.filter(|n| p.code_id.is_some() || !n.trim().is_empty());
+        if p.code_id.is_none() && code_name.is_none() {
+            report.as_notes += 1;
         }
-        annotations.push(annotation);
+        out.push(Pending { annotation, code_id: p.code_id, code_name, attributes: p.attributes });
     }
-    if annotations.is_empty() {
-        return Ok(None);
+    out
+}
+
+/// The annotation with its code and attributes, added to `codebook` when it lacks them.
+fn resolve(codebook: &mut Codebook, p: Pending) -> Annotation {
+    let Pending { mut annotation, code_id, code_name, attributes } = p;
+    let code_id = match &code_name {
+        Some(name) => resolve_code(codebook, code_id.as_deref(), name),
+        None => resolve_code(codebook, Some(NOTE_CODE_ID), NOTE_CODE_NAME),
+    };
+    for (attr_id, attr_label, value) in attributes {
+        let id = resolve_attribute(codebook, &code_id, attr_id.as_deref(), &attr_label);
+        annotation.attributes.insert(id, value);
     }
-    codebook.validate().map_err(|e| e.in_file(path))?;
-    Ok(Some((session, codebook, annotations)))
+    annotation.code = code_id;
+    annotation
+}
+
+/// Adds to `codebook` the code and attributes `p` needs, as [`resolve`] does.
+fn resolve_codes(codebook: &mut Codebook, p: &Pending) {
+    let code_id = match &p.code_name {
+        Some(name) => resolve_code(codebook, p.code_id.as_deref(), name),
+        None => resolve_code(codebook, Some(NOTE_CODE_ID), NOTE_CODE_NAME),
+    };
+    for (attr_id, attr_label, _) in &p.attributes {
+        resolve_attribute(codebook, &code_id, attr_id.as_deref(), attr_label);
+    }
 }
 
 /// The refusal when no annotation can be placed, saying why.
@@ -561,14 +1006,23 @@ fn nothing_placed(report: &Report, path: &Path, folder: &Path) -> Error {
                 folder.display()
             ),
         )
-        .hint(format!("put the document \"{name}\" there (the same text they were made on), or import with --into its folder"));
+        .hint(
+            match name
+                .strip_suffix(".txt")
+                .filter(|page| crate::import::Kind::of(Path::new(page)) == Some(crate::import::Kind::Html))
+            {
+                Some(page) => format!(
+                    "import the page first (`marginalia import {page}` writes its text, \"{name}\"), then these annotations"
+                ),
+                None => format!(
+                    "put the document \"{name}\" there (the same text they were made on), or import with --into its folder"
+                ),
+            },
+        );
     }
     let mut reasons: Vec<String> = report.unplaced.iter().map(|(l, why)| format!("{l} {why}")).collect();
     for (name, labels) in &report.missing {
         reasons.push(format!("{} annotation(s) of \"{name}\", which is not in {}", labels.len(), folder.display()));
-    }
-    if !report.untagged.is_empty() {
-        reasons.push(format!("{} annotation(s) without a tagging or classifying body", report.untagged.len()));
     }
     let first = reasons.first().cloned().unwrap_or_else(|| "no annotation".to_owned());
     let more = if reasons.len() > 1 { format!(" (and {} more reason(s))", reasons.len() - 1) } else { String::new() };
@@ -579,6 +1033,12 @@ fn nothing_placed(report: &Report, path: &Path, folder: &Path) -> Error {
 impl Report {
     /// Adds what was placed differently and what was not carried to `summary`.
     fn add_to(self, summary: &mut Summary, folder: &Path) {
+        if self.as_notes > 0 {
+            summary.carried.push(format!(
+                "{} annotation(s) without a code (comments, highlights) were imported with the code \"{NOTE_CODE_NAME}\"; their comments are their notes",
+                self.as_notes
+            ));
+        }
         if self.reanchored > 0 {
             summary.carried.push(format!(
                 "{} annotation(s) were placed by their quote because their position did not hold it",
@@ -609,13 +1069,6 @@ impl Report {
                 labels.join(", ")
             ));
         }
-        if !self.untagged.is_empty() {
-            summary.not_carried.push(format!(
-                "{} annotation(s) without a tagging or classifying body (Marginalia annotations need a code): {}",
-                self.untagged.len(),
-                self.untagged.join(", ")
-            ));
-        }
         for (what, count) in self.unsupported {
             summary.not_carried.push(format!("{count} {what}"));
         }
@@ -640,10 +1093,17 @@ struct Placed {
 }
 
 /// Places one parsed annotation in `doc` (its code is set by the caller), or says why not.
-fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Placed, String> {
+fn place(doc: &Document, doc_path: &Path, p: &mut Parsed, coder: &str, now: &str) -> Result<Placed, String> {
     let len = doc.len_chars();
     let mut how = How::AsGiven;
+    let mut outside = None;
     let (start, end) = match p.position {
+        // A position outside the text with a quote counts in another text (a web page's, as
+        // Hypothesis gives it): the quote is searched for, as when the position does not hold it.
+        Some((s, e)) if (s < 0 || e < s || e as u64 > len as u64) && p.exact.is_some() => {
+            outside = Some((s, e));
+            (len, len)
+        }
         Some((s, e)) => {
             if s < 0 || e < s || e as u64 > len as u64 {
                 return Err(format!("has the position {s}..{e}, outside the text of {} ({len} characters)", doc_path.display()));
@@ -652,8 +1112,8 @@ fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Pla
         }
         None => (0, 0),
     };
-    let (start, end, exact) = match &p.exact {
-        Some(exact) => (start, end, exact.clone()),
+    let (start, end, exact) = match p.exact.take() {
+        Some(exact) => (start, end, exact),
         None => {
             // A position alone: it is the annotation, widened to whole characters as every
             // annotation is.
@@ -668,20 +1128,20 @@ fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Pla
     if p.position.is_none() {
         how = How::QuoteOnly;
     }
-    let now = now_rfc3339();
+    let time = |t: Option<String>| t.filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.to_owned());
     let mut a = Annotation {
         id: p.id.unwrap_or_else(Uuid::new_v4),
         start,
         end,
         exact,
-        prefix: p.prefix.clone(),
-        suffix: p.suffix.clone(),
+        prefix: std::mem::take(&mut p.prefix),
+        suffix: std::mem::take(&mut p.suffix),
         code: String::new(),
         note: p.note.join("\n\n"),
         attributes: Default::default(),
-        coder: p.coder.clone().unwrap_or_else(|| coder.to_owned()),
-        created: p.created.clone().filter(|t| is_rfc3339(t)).unwrap_or_else(|| now.clone()),
-        modified: p.modified.clone().filter(|t| is_rfc3339(t)).unwrap_or(now),
+        coder: p.coder.take().unwrap_or_else(|| coder.to_owned()),
+        created: time(p.created.take()),
+        modified: time(p.modified.take()),
         status: AnchorStatus::Anchored,
         conflict: None,
     };
@@ -693,6 +1153,13 @@ fn place(doc: &Document, doc_path: &Path, p: &Parsed, coder: &str) -> Result<Pla
             }
         }
         AnchorStatus::Orphaned => {
+            if let Some((s, e)) = outside {
+                return Err(format!(
+                    "has the position {s}..{e}, outside the text of {} ({len} characters), and its quote \"{}\" is not in it either",
+                    doc_path.display(),
+                    crate::document::excerpt(&a.exact, 40)
+                ));
+            }
             return Err(format!(
                 "has the quote \"{}\", which is not in {}",
                 crate::document::excerpt(&a.exact, 40),

@@ -12,7 +12,9 @@
 //! have no type of their own, no coder and no times, and a link's note is not written.
 //!
 //! Import reads text sources back into a folder: one `.txt` per source, one sidecar per coder,
-//! the codebook as `codebook.ron` when the folder has none. A `Link` between two selections of
+//! the codebook as `codebook.ron` when the folder has none. A project without text sources (as
+//! ATLAS.ti and others export a codebook alone) imports as that `codebook.ron`, and
+//! [`import_codebook`] reads any project's codebook. A `Link` between two selections of
 //! one coder in one source becomes a link, its type the link type of the codebook named as the
 //! link is (added when there is none). Whatever cannot be carried (other kinds of source, sets,
 //! cases, links between codes or across sources, graphs, selections without a code, …) is listed in the
@@ -35,7 +37,7 @@ use super::{
 use crate::annotation::{AnchorStatus, Annotation, is_rfc3339};
 use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::corpus::Corpus;
-use crate::document::{Document, Span};
+use crate::document::{Document, QUOTE_CHARS, Span, excerpt};
 use crate::error::{Error, ErrorKind};
 use crate::progress::Ticker;
 use crate::sidecar::{self, DocumentRef, Sidecar};
@@ -494,7 +496,7 @@ fn merged_codebook(corpus: &Corpus, notes: &mut Vec<String>) -> Codebook {
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         for id in &merged.codes {
             let name = codebook.code(id).map_or(id.as_str(), |c| c.name.as_str());
-            notes.push(format!("the code \"{name}\" comes from {file} and is not in the folder's codebook; it was added"));
+            notes.push(format!("the code \"{}\" comes from {file} and is not in the folder's codebook; it was added", q(name)));
         }
     }
     codebook
@@ -573,7 +575,7 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
     let qde = qde.strip_prefix('\u{feff}').unwrap_or(&qde);
     let project = parse_xml(qde, "project.qde")?;
     if project.name != "Project" {
-        return Err(format_error(format!("project.qde's root element is <{}>, not <Project>", project.name)));
+        return Err(format_error(format!("project.qde's root element is <{}>, not <Project>", q(&project.name))));
     }
     let project_name = project.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Imported project");
     let CodebookImport { mut codebook, ids, notes } = match project.child("CodeBook").and_then(|c| c.child("Codes")) {
@@ -598,8 +600,7 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
         reading.not_imported.push(format!("{unused_memos} note(s) not attached to a text selection"));
     }
     if sources.is_empty() {
-        let held = if reading.not_imported.is_empty() { "nothing".to_owned() } else { reading.not_imported.join("; ") };
-        return Err(format_error("holds no text source Marginalia can import").hint(format!("it holds: {held}")));
+        return plan_codebook_only(folder, codebook, reading);
     }
 
     let mut taken: BTreeSet<String> = BTreeSet::new();
@@ -646,6 +647,71 @@ fn plan_import<R: Read + Seek>(archive: &mut Archive<R>, folder: &Path) -> Resul
     let summary =
         ImportSummary { documents, sidecars, codebook_path, codebook, annotations, links: link_count, not_imported, notes };
     Ok((planned, summary))
+}
+
+/// A project without text sources (ATLAS.ti and other programs export a codebook this way):
+/// its codebook becomes the folder's `codebook.ron`, the codebook of every document there.
+/// A folder with another `codebook.ron` is left as it is, and the import refused.
+fn plan_codebook_only(folder: &Path, codebook: Codebook, reading: Reading<'_>) -> Result<(Vec<Planned>, ImportSummary), Error> {
+    let Reading { mut notes, not_imported, .. } = reading;
+    let path = folder.join(crate::session::FOLDER_CODEBOOK);
+    let ron = codebook.to_ron();
+    let codes = codebook.codes.len();
+    let mut planned = Vec::new();
+    let codebook_path = match std::fs::read(&path) {
+        Ok(existing) if existing == ron.as_bytes() => {
+            notes.push(format!("the project holds no text source, only a codebook, which {} has already", path.display()));
+            None
+        }
+        Ok(_) => {
+            return Err(format_error(format!(
+                "holds no text source, only a codebook of {codes} code(s), and {} exists already; nothing was written",
+                path.display()
+            ))
+            .hint("import it into another folder with --into, or write its codebook elsewhere with `marginalia codebook import` and this file"));
+        }
+        Err(_) => {
+            notes.push(format!(
+                "the project holds no text source, only a codebook: its {codes} code(s) were imported as {}, the codebook of every document in that folder",
+                path.display()
+            ));
+            planned.push(Planned { path: path.clone(), bytes: ron.into_bytes() });
+            Some(path)
+        }
+    };
+    let summary = ImportSummary {
+        documents: Vec::new(),
+        sidecars: Vec::new(),
+        codebook_path,
+        codebook,
+        annotations: 0,
+        links: 0,
+        not_imported,
+        notes,
+    };
+    Ok((planned, summary))
+}
+
+/// The codebook of a REFI-QDA project (`.qdpx`), as `marginalia codebook import` reads it.
+pub fn import_codebook(path: &Path) -> Result<CodebookImport, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the project", e))?;
+    let mut archive =
+        Archive::open(file, "a REFI-QDA project (.qdpx is a zip archive)", "pass a .qdpx file exported by a QDA program")
+            .map_err(|e| e.in_file(path))?;
+    let mut read = || -> Result<CodebookImport, Error> {
+        let qde = read_qde(&mut archive)?;
+        let qde = qde.strip_prefix('\u{feff}').unwrap_or(&qde);
+        let project = parse_xml(qde, "project.qde")?;
+        if project.name != "Project" {
+            return Err(format_error(format!("project.qde's root element is <{}>, not <Project>", q(&project.name))));
+        }
+        let name = project.attr("name").map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Imported project");
+        match project.child("CodeBook").and_then(|c| c.child("Codes")) {
+            Some(codes) => read_codes(codes, name, "project.qde", qde),
+            None => Err(format_error("project.qde has no codebook").hint("export the project again with its codes")),
+        }
+    };
+    read().map_err(|e| if e.file.is_none() { e.in_file(path) } else { e })
 }
 
 /// The text of `project.qde` (or of the one `.qde` file at the top of the archive).
@@ -697,7 +763,7 @@ fn annotations_by_coder(
         if a.span() != s.span {
             notes.push(format!(
                 "\"{}\": the selection {} split a character and was widened to {}",
-                source.name,
+                q(&source.name),
                 s.span,
                 a.span()
             ));
@@ -749,7 +815,7 @@ fn read_links(
             link.id = g;
         }
         if let Some(direction @ ("Bidirectional" | "Associative")) = l.attr("direction") {
-            reading.notes.push(format!("the {direction} link \"{name}\" became a link from its origin to its target"));
+            reading.notes.push(format!("the {direction} link \"{}\" became a link from its origin to its target", q(name)));
         }
         out.entry((*doc_o, coder_o.clone())).or_default().push(link);
         count += 1;
@@ -795,14 +861,18 @@ fn plan_sidecars(
         let several = by_coder.len() > 1;
         for (coder, annotations) in by_coder {
             let sc_path = if several {
-                let p = sidecar::coder_path(&doc_path, &safe_coder(&coder));
-                let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                if taken.contains(&n.to_lowercase()) || p.exists() {
-                    return Err(format_error(format!("two coders' sidecars for \"{file_name}\" would have the same name {n}"))
-                        .hint("rename one of the users in the other program"));
+                // Two users whose names make the same file name part are told apart by a short
+                // id made from the name, as `marginalia add` tells apart two people of one name.
+                let mut n = 1;
+                loop {
+                    let p = sidecar::coder_path(&doc_path, &crate::import::w3c::coder_file_part(&file_name, &coder, n));
+                    let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+                    if !taken.contains(&name) && !p.exists() {
+                        taken.insert(name);
+                        break p;
+                    }
+                    n += 1;
                 }
-                taken.insert(n.to_lowercase());
-                p
             } else {
                 sidecar::default_path(&doc_path)
             };
@@ -870,7 +940,9 @@ impl Reading<'_> {
     /// Reads one source: `None` (and a note) for what is not a text source or has no text
     /// inside the archive.
     fn read_source<R: Read + Seek>(&mut self, archive: &mut Archive<R>, src: &super::Element) -> Result<Option<Source>, Error> {
-        let name = self.source_name(src);
+        let full_name = self.source_name(src);
+        // As messages quote it (it comes from the file: keep it short).
+        let name = q(&full_name);
         if src.name != "TextSource" {
             let kind = match src.name.as_str() {
                 "PictureSource" => "picture",
@@ -905,7 +977,7 @@ impl Reading<'_> {
                 self.not_imported.push(format!("\"{name}\": {n} {what}(s) of the whole source"));
             }
         }
-        Ok(Some(Source { name, guid: src.attr("guid").map(str::to_owned), doc, selections }))
+        Ok(Some(Source { name: full_name, guid: src.attr("guid").map(str::to_owned), doc, selections }))
     }
 
     /// A source's name; one without is called after its text file, else its GUID.
@@ -921,7 +993,7 @@ impl Reading<'_> {
             .or_else(|| src.attr("guid").map(|g| g.trim().trim_matches(['{', '}']).to_lowercase()))
             .unwrap_or_else(|| "unnamed source".to_owned());
         if given_name.is_none() && src.name == "TextSource" {
-            self.notes.push(format!("a text source without a name was named \"{name}\" after its text file or GUID"));
+            self.notes.push(format!("a text source without a name was named \"{}\" after its text file or GUID", q(&name)));
         }
         name
     }
@@ -947,12 +1019,12 @@ impl Reading<'_> {
                     return Err(self
                         .error(
                             src.offset,
-                            format!("the source \"{name}\" points to \"{file}\", outside the archive's sources folder"),
+                            format!("the source \"{name}\" points to \"{}\", outside the archive's sources folder", q(file)),
                         )
                         .hint("the file may be malicious; nothing was written"));
                 }
                 archive.find(&format!("sources/{file}")).ok_or_else(|| {
-                    self.error(src.offset, format!("the text of \"{name}\" (sources/{file}) is missing from the archive"))
+                    self.error(src.offset, format!("the text of \"{name}\" (sources/{}) is missing from the archive", q(file)))
                         .hint("export the project again with its sources embedded")
                 })?
             }
@@ -969,7 +1041,8 @@ impl Reading<'_> {
                     Some(index) => index,
                     None => {
                         self.not_imported.push(format!(
-                            "the text source \"{name}\": its text is outside the archive ({p}); Marginalia reads only sources inside it"
+                            "the text source \"{name}\": its text is outside the archive ({}); Marginalia reads only sources inside it",
+                            q(p)
                         ));
                         return Ok(None);
                     }
@@ -993,7 +1066,7 @@ impl Reading<'_> {
             let v =
                 sel.attr(name).ok_or_else(|| self.error(sel.offset, format!("a selection in \"{src_name}\" has no {name}")))?;
             v.trim().parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n as usize).ok_or_else(|| {
-                self.error(sel.offset, format!("a selection in \"{src_name}\" has the {name} \"{v}\", not a position"))
+                self.error(sel.offset, format!("a selection in \"{src_name}\" has the {name} \"{}\", not a position", q(v)))
             })
         };
         let (s, e) = (number("startPosition")?, number("endPosition")?);
@@ -1032,7 +1105,8 @@ impl Reading<'_> {
             };
             let Some(code) = parse_guid(target).and_then(|g| self.ids.get(&g.to_string())) else {
                 self.not_imported.push(format!(
-                    "\"{src_name}\": a coding of {span} refers to the code {target}, which the codebook does not define"
+                    "\"{src_name}\": a coding of {span} refers to the code {}, which the codebook does not define",
+                    q(target)
                 ));
                 continue;
             };
@@ -1130,9 +1204,7 @@ fn unique_name(folder: &Path, name: &str, taken: &mut BTreeSet<String>) -> Strin
     }
 }
 
-/// A coder name usable inside a sidecar's file name.
-fn safe_coder(coder: &str) -> String {
-    let s: String = coder.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-    let s = s.trim_matches('-').to_owned();
-    if s.is_empty() { "coder".to_owned() } else { s }
+/// A text from the project as messages quote it: at most [`QUOTE_CHARS`] characters.
+fn q(s: &str) -> String {
+    excerpt(s, QUOTE_CHARS)
 }
