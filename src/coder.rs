@@ -202,6 +202,29 @@ pub fn sidecar_for(document: &Path, coder: &Coder) -> PathBuf {
     own_key_path
 }
 
+/// The part of a sidecar's file name that stands for the person `name`, beside the document
+/// named `doc_file_name`: for `n` = 1, [`crate::coder::file_key`] of the name; for 2, 3, …,
+/// that with a short id made from the name (and `n`), to tell apart people whose names make
+/// the same part. Cut so that the file name stays within the 255 bytes file systems allow.
+pub fn file_part(doc_file_name: &str, name: &str, n: usize) -> String {
+    let room = 255usize.saturating_sub(doc_file_name.len() + 1 + ".annotations.ron".len());
+    let short = short_id(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.trim().as_bytes()));
+    let suffix = match n {
+        0 | 1 => String::new(),
+        2 => format!("-{short}"),
+        _ => format!("-{short}-{n}"),
+    };
+    let mut key = String::new();
+    for c in file_key(name).chars() {
+        if key.len() + c.len_utf8() + suffix.len() > room {
+            break;
+        }
+        key.push(c);
+    }
+    let key = key.trim_end_matches([' ', '-']);
+    format!("{}{suffix}", if key.is_empty() { "c" } else { key })
+}
+
 /// Which sidecar of `document` the command line writes for a person it knows by name only
 /// (`--coder NAME`, else the login name): one whose header has that name; else the unnamed
 /// `<doc>.annotations.ron` while no file exists there (a folder with one coder stays as it

@@ -805,7 +805,7 @@ fn owner_is(path: &Path, creator: &str) -> Option<bool> {
 fn sidecar_for_creator(doc_path: &Path, creator: &str, alone: bool, planned: &std::collections::HashSet<String>) -> PathBuf {
     let free = |p: &Path| !planned.contains(&planned_key(p));
     let doc_name = doc_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let own = sidecar::coder_path(doc_path, &coder_file_part(&doc_name, creator, 1));
+    let own = sidecar::coder_path(doc_path, &crate::coder::file_part(&doc_name, creator, 1));
     for p in sidecar::find_sidecars(doc_path) {
         match owner_is(&p, creator) {
             Some(true) if free(&p) => return p,
@@ -820,35 +820,12 @@ fn sidecar_for_creator(doc_path: &Path, creator: &str, alone: bool, planned: &st
     }
     let mut n = 1;
     loop {
-        let p = sidecar::coder_path(doc_path, &coder_file_part(&doc_name, creator, n));
+        let p = sidecar::coder_path(doc_path, &crate::coder::file_part(&doc_name, creator, n));
         if free(&p) && std::fs::symlink_metadata(&p).is_err() {
             return p;
         }
         n += 1;
     }
-}
-
-/// The part of a sidecar's file name that stands for the person `name`, beside the document
-/// named `doc_file_name`: for `n` = 1, [`crate::coder::file_key`] of the name; for 2, 3, …,
-/// that with a short id made from the name (and `n`), to tell apart people whose names make
-/// the same part. Cut so that the file name stays within the 255 bytes file systems allow.
-pub(crate) fn coder_file_part(doc_file_name: &str, name: &str, n: usize) -> String {
-    let room = 255usize.saturating_sub(doc_file_name.len() + 1 + ".annotations.ron".len());
-    let short = crate::coder::short_id(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.trim().as_bytes()));
-    let suffix = match n {
-        0 | 1 => String::new(),
-        2 => format!("-{short}"),
-        _ => format!("-{short}-{n}"),
-    };
-    let mut key = String::new();
-    for c in crate::coder::file_key(name).chars() {
-        if key.len() + c.len_utf8() + suffix.len() > room {
-            break;
-        }
-        key.push(c);
-    }
-    let key = key.trim_end_matches([' ', '-']);
-    format!("{}{suffix}", if key.is_empty() { "c" } else { key })
 }
 
 /// One value of the file as read: its id as messages quote it, what it is, and what of it

@@ -865,7 +865,7 @@ fn plan_sidecars(
                 // id made from the name, as `marginalia add` tells apart two people of one name.
                 let mut n = 1;
                 loop {
-                    let p = sidecar::coder_path(&doc_path, &crate::import::w3c::coder_file_part(&file_name, &coder, n));
+                    let p = sidecar::coder_path(&doc_path, &crate::coder::file_part(&file_name, &coder, n));
                     let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
                     if !taken.contains(&name) && !p.exists() {
                         taken.insert(name);
