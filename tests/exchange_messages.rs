@@ -5,32 +5,18 @@
 //! `MARGINALIA_BIN=/path/to/marginalia` runs these against another build of the binary.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn bin() -> PathBuf {
-    std::env::var_os("MARGINALIA_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_marginalia")))
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Out, bin};
 
 fn run(args: &[&str]) -> Out {
-    let out = Command::new(bin()).args(args).env("MARGINALIA_CODER", "ana").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_as(args, "ana")
 }
 
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_as(args, "ana")
 }
 
 fn s(p: &Path) -> &str {

@@ -13,29 +13,11 @@ use marginalia::Session;
 use marginalia::document::Span;
 use serde_json::{Value, json};
 
-fn bin() -> PathBuf {
-    std::env::var_os("MARGINALIA_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_marginalia")))
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let out = Command::new(bin()).args(args).env("MARGINALIA_CODER", "someone").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+mod common;
+use common::bin;
 
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_as(args, "someone")
 }
 
 fn s(p: &Path) -> &str {

@@ -108,6 +108,29 @@ pub fn marginalia(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_marginalia")).args(args).env("MARGINALIA_CODER", "ana").output().unwrap()
 }
 
+/// The binary under test: `$MARGINALIA_BIN` when set (an older build, to see a test fail
+/// there), else this build's.
+pub fn bin() -> PathBuf {
+    std::env::var_os("MARGINALIA_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_marginalia")))
+}
+
+/// Runs [`bin`] in the current folder as `coder` ($MARGINALIA_CODER).
+pub fn run_as(args: &[&str], coder: &str) -> Out {
+    let out = std::process::Command::new(bin()).args(args).env("MARGINALIA_CODER", coder).output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Like [`run_as`], and requires exit 0; returns what it printed on stdout.
+pub fn ok_as(args: &[&str], coder: &str) -> String {
+    let out = run_as(args, coder);
+    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+    out.stdout
+}
+
 /// What a run of the real binary printed, and its exit code.
 pub struct Out {
     pub code: i32,
