@@ -301,7 +301,11 @@ fn messages_quote_at_most_a_few_words_of_a_long_name() {
         ("long-source", qde(&users("Ana"), r#"startPosition="0" endPosition="900""#, &"S".repeat(10_000)), false),
     ];
     for (name, qde, imports) in cases {
-        valid_project(&qde);
+        // A position thousands of digits long is an xs:integer by the letter of the schema, but
+        // some libxml2 versions refuse it; the other cases are valid projects everywhere.
+        if name != "long-position" {
+            valid_project(&qde);
+        }
         let project = dir.path().join(format!("{name}.qdpx"));
         zip(&project, &[("project.qde", qde.as_bytes()), (source, text.as_bytes())]);
         let into = dir.path().join(name);

@@ -120,6 +120,14 @@ fn generated_sidecar() -> impl Strategy<Value = Sidecar> {
             items.into_iter().map(|(seed, texts)| annotation(&doc, &codes, seed, texts)).collect();
         annotations.sort_by_key(|a| a.id);
         annotations.dedup_by_key(|a| a.id);
+        // A merge mark names the other version kept, another annotation of the same file.
+        let ids: Vec<Uuid> = annotations.iter().map(|a| a.id).collect();
+        for (i, a) in annotations.iter_mut().enumerate() {
+            if let Some(Conflict::ChangedOnBothSides(_)) = a.conflict {
+                let other = ids[(i + 1) % ids.len()];
+                a.conflict = Some(if other == a.id { Conflict::ChangedAndDeleted } else { Conflict::ChangedOnBothSides(other) });
+            }
+        }
         let doc_ref =
             DocumentRef { file_name: "talk.txt".into(), fingerprint: doc.fingerprint().into(), length: doc.len_chars() };
         Sidecar::new(doc_ref, &coder, codebook, annotations)

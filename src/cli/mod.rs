@@ -201,10 +201,6 @@ pub fn report_error(e: &Error) {
     let _ = writeln!(std::io::stderr(), "error: {e}");
 }
 
-fn open(target: &SidecarArgs, coder: &str) -> Result<Session, Error> {
-    Session::open(&target.document, target.sidecar.as_deref(), coder)
-}
-
 fn parse_range(s: &str) -> Result<Span, Error> {
     let bad = || Error::usage(format!("--range \"{s}\" is not START..END")).hint("write code point positions like 10..42");
     let (a, b) = s.split_once("..").ok_or_else(bad)?;
@@ -531,15 +527,61 @@ fn write_table<W: Write>(session: &Session, out: &mut W) -> std::io::Result<()> 
 }
 
 fn check(args: SidecarArgs) -> Result<i32, Error> {
-    let session = open(&args, &default_coder())?;
-    let code = check_report(&args, &session);
+    let checked = Checked::read(&args)?;
+    let code = check_report(&args, &checked);
     // Freeing a million annotations one by one takes a while; the process ends here anyway.
-    std::mem::forget(session);
+    std::mem::forget(checked);
     Ok(code)
 }
 
+/// What `check` reads: the document, and its sidecar's annotations re-anchored in memory.
+/// `check` never writes: the sidecar is read on its own here, because opening it to edit it
+/// (a [`Session`]) also removes the temporary files a crashed save left beside it.
+struct Checked {
+    doc: crate::document::Document,
+    sidecar_path: PathBuf,
+    had_sidecar: bool,
+    /// Sorted by position, as a session holds them.
+    annotations: Vec<Annotation>,
+    report: crate::anchor::AnchorReport,
+}
+
+impl Checked {
+    fn read(args: &SidecarArgs) -> Result<Self, Error> {
+        let doc = crate::document::Document::open(&args.document)?;
+        let sidecar_path = args.sidecar.clone().unwrap_or_else(|| crate::sidecar::default_path(&args.document));
+        let Some(loaded) = crate::sidecar::load(&sidecar_path)? else {
+            return Ok(Self { doc, sidecar_path, had_sidecar: false, annotations: Vec::new(), report: Default::default() });
+        };
+        let crate::sidecar::Sidecar { document: doc_ref, mut annotations, .. } = loaded.sidecar;
+        let report = crate::anchor::reanchor_all(&doc, &mut annotations);
+        // As when the document is opened: a sidecar none of whose annotations is in this text,
+        // made for a file of another name, is another text's.
+        if doc_ref.fingerprint != doc.fingerprint()
+            && !annotations.is_empty()
+            && report.orphaned == annotations.len()
+            && doc_ref.file_name != doc.file_name()
+        {
+            return Err(Error::new(
+                ErrorKind::Sidecar,
+                format!(
+                    "belongs to another text (\"{}\", fingerprint {}…): none of its {} annotations can be found in {}",
+                    excerpt(&doc_ref.file_name, crate::document::QUOTE_CHARS),
+                    doc_ref.fingerprint.chars().take(12).collect::<String>(),
+                    annotations.len(),
+                    doc.file_name()
+                ),
+            )
+            .in_file(&sidecar_path)
+            .hint("open it with the document it was made for, or pass another sidecar with --sidecar"));
+        }
+        annotations.sort_by_key(Annotation::sort_key);
+        Ok(Self { doc, sidecar_path, had_sidecar: true, annotations, report })
+    }
+}
+
 /// Prints what `check` found; returns the exit code.
-fn check_report(args: &SidecarArgs, session: &Session) -> i32 {
+fn check_report(args: &SidecarArgs, session: &Checked) -> i32 {
     if let Some(w) = session.doc.encoding_warning() {
         println!("note: {}: {w}", args.document.display());
     }
@@ -552,9 +594,9 @@ fn check_report(args: &SidecarArgs, session: &Session) -> i32 {
         return 0;
     }
     let report = &session.report;
-    println!("{}: {} annotation(s): {}", session.sidecar_path.display(), session.edits.annotations().len(), report.summary());
+    println!("{}: {} annotation(s): {}", session.sidecar_path.display(), session.annotations.len(), report.summary());
     if !report.all_anchored() {
-        for a in session.edits.annotations() {
+        for a in &session.annotations {
             if a.status != AnchorStatus::Anchored {
                 let (line, col) = session.doc.line_col(a.start);
                 let place =
@@ -564,7 +606,7 @@ fn check_report(args: &SidecarArgs, session: &Session) -> i32 {
         }
     }
     // Versions a git merge kept for someone to choose between (see `merge`).
-    let marked: Vec<_> = session.edits.annotations().iter().filter(|a| a.conflict.is_some()).collect();
+    let marked: Vec<_> = session.annotations.iter().filter(|a| a.conflict.is_some()).collect();
     if !marked.is_empty() {
         println!("{} annotation(s) marked as merge conflicts:", marked.len());
         for a in &marked {

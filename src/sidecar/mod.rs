@@ -195,6 +195,23 @@ impl Sidecar {
                 );
             }
         }
+        // A merge mark names the other version kept beside this one: another annotation of
+        // this file.
+        for a in &self.annotations {
+            if let Some(crate::annotation::Conflict::ChangedOnBothSides(other)) = a.conflict {
+                let problem = if other == a.id {
+                    "with itself".to_owned()
+                } else if !ids.contains(&other) {
+                    format!("with {other}, which is not an annotation in this file")
+                } else {
+                    continue;
+                };
+                let (line, col) = locate(text, &a.id.to_string());
+                return Err(sidecar_error(path, format!("annotation {} is marked as a merge conflict {problem}", a.id))
+                    .at(line, col)
+                    .hint("delete its `conflict: ...` line to keep this version (or restore the .bak copy beside it)"));
+            }
+        }
         self.validate_links(&ids, text, path)
     }
 

@@ -545,6 +545,11 @@ mod tests {
         for k in 0..n {
             let mut a = base.annotations[(k % 4) as usize].clone();
             a.id = Uuid::from_u128(k + 10);
+            // The sample's two merge marks name each other: here each names its neighbour.
+            if let Some(crate::Conflict::ChangedOnBothSides(_)) = a.conflict {
+                let other = if k % 4 == 1 { k + 11 } else { k + 9 };
+                a.conflict = Some(crate::Conflict::ChangedOnBothSides(Uuid::from_u128(other)));
+            }
             if k == n / 2 {
                 // One item longer than the smaller blocks below.
                 a.note = "Ünïcode, \"quoted\" and\nbroken ".repeat(200);
