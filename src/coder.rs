@@ -76,6 +76,19 @@ pub fn check_name(name: &str) -> Result<String, Error> {
     Ok(kept)
 }
 
+/// What a name looks like, for telling whether two names could be taken for each other:
+/// format characters (zero-width spaces, direction marks) and controls left out, compatibility
+/// forms made plain (NFKC: full-width `ａ` is `a`), case folded, white space made single
+/// spaces, and each letter replaced by the one it is confusable with (Unicode's confusables:
+/// Cyrillic `а` is Latin `a`). Two different names with one `lookalike` are lookalikes.
+pub fn lookalike(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = name.chars().filter(|&c| !c.is_control() && !is_format_char(c)).collect();
+    let folded: String = visible.nfkc().flat_map(char::to_lowercase).collect::<String>().nfkc().collect();
+    let words = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    unicode_security::skeleton(&words).flat_map(char::to_lowercase).collect()
+}
+
 /// The part of a sidecar's file name that stands for a name: letters, digits, spaces, `-`,
 /// `_` and `'` are kept; every other character (dots, slashes, colons, controls…) becomes
 /// `-`; white space is made single spaces; leading and trailing spaces, dots and dashes go;
@@ -344,6 +357,18 @@ fn sidecars_in(folder: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookalike_names_have_one_lookalike() {
+        let ana = lookalike("Ana Lima");
+        for other in ["ana lima", "ANA  LIMA", "An\u{200B}a Lima", "\u{0410}na Lima", "Ａｎａ Ｌｉｍａ", "Ana\u{202E} Lima"]
+        {
+            assert_eq!(lookalike(other), ana, "{other:?}");
+        }
+        for other in ["Ana Lim", "Ana Lina", "Anna Lima"] {
+            assert_ne!(lookalike(other), ana, "{other:?}");
+        }
+    }
 
     #[test]
     fn names_become_file_name_parts_that_any_system_holds() {

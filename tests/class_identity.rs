@@ -338,6 +338,189 @@ fn a_name_that_would_read_as_the_answer_keys_file_is_kept_apart_and_the_key_unto
     assert_eq!(std::fs::read(&key).unwrap(), key_bytes);
 }
 
+// ---- One file must not break a class. ----
+
+/// Rewrites the manifest of the hand-in `path` with `change`, keeping every other entry.
+fn rewrite_manifest(path: &Path, change: impl Fn(&str) -> String) {
+    let mut zip = zip::ZipArchive::new(Cursor::new(std::fs::read(path).unwrap())).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let name = entry.name().to_owned();
+        if name == "manifest.ron" {
+            bytes = change(&String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        entries.push((name, bytes));
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut out, &bytes).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+/// Replaces the `time: "…"` of a hand-in manifest.
+fn with_time(manifest: &str, time: &str) -> String {
+    let start = manifest.find("time: \"").unwrap() + "time: \"".len();
+    let end = start + manifest[start..].find('"').unwrap();
+    format!("{}{time}{}", &manifest[..start], &manifest[end..])
+}
+
+#[test]
+fn a_hand_in_holding_another_texts_sidecar_is_skipped_and_grading_goes_on_for_everyone_else() {
+    let root = class_root("week1.marginalia-assignment");
+    let dir = root.path();
+    let class = dir.join("class");
+    ok(dir, &["class", "key", "class", "--coder", "teacher"]);
+    write_marks(&class.join("speech.txt"), "teacher", None, &FIRST);
+    let (ana, ben) = (Uuid::new_v4(), Uuid::new_v4());
+    let f = student(dir, "week1.marginalia-assignment", "ana", "ana", Some(ana), &FIRST);
+    hand_in(dir, &f, "ana", Some(ana), "ana.marginalia-handin");
+    // Ben's speech sidecar is his letter sidecar, copied over (a file manager slip).
+    let g = student(dir, "week1.marginalia-assignment", "ben", "ben", Some(ben), &SECOND);
+    let letter = write_marks(&g.join("letter.md"), "ben", Some(ben), &[("Readers will come back", "prediction")]);
+    let speech = coder::sidecar_for(&g.join("speech.txt"), &Coder { id: ben, name: "ben".into() });
+    std::fs::copy(&letter, &speech).unwrap();
+    std::fs::remove_file(&letter).unwrap();
+    hand_in(dir, &g, "ben", Some(ben), "ben.marginalia-handin");
+
+    let out = run(dir, &["class", "collect", "class", "ana.marginalia-handin", "ben.marginalia-handin"]);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 1, "{all}");
+    assert!(all.contains("ana.marginalia-handin: collected 1 sidecar(s) of ana"), "{all}");
+    assert!(
+        out.stderr.contains("skipped: ben.marginalia-handin") && out.stderr.contains("made for another text (\"letter.md\""),
+        "{all}"
+    );
+    assert_eq!(speech_sidecars(&class), ["speech.txt.ana.annotations.ron", "speech.txt.teacher.annotations.ron"]);
+
+    // Such a file in the class folder anyway (copied in by hand, or collected by an older
+    // version): ana is graded, ben is listed as not graded, and both commands say so.
+    let collected_letter = write_marks(&class.join("letter.md"), "ben", Some(ben), &[("Readers will come back", "prediction")]);
+    std::fs::rename(&collected_letter, sidecar::coder_path(&class.join("speech.txt"), "ben")).unwrap();
+    let out = run(dir, &["class", "grade", "class"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.lines().any(|l| l.starts_with("ana ")), "{}", out.stdout);
+    assert!(!out.stdout.lines().any(|l| l.starts_with("ben ")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("not graded: ben is not graded") && out.stdout.contains("speech.txt.ben.annotations.ron"),
+        "{}",
+        out.stdout
+    );
+    let out = run(dir, &["class", "grade", "class", "--format", "csv"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("ana") && !out.stdout.contains("ben"), "{}", out.stdout);
+    assert!(out.stderr.contains("not graded: ben"), "{}", out.stderr);
+    let pages = dir.join("pages");
+    let out = run(dir, &["class", "feedback", "class", "-o", pages.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("feedback-ana.html"), "{}", out.stdout);
+    assert!(out.stderr.contains("not graded: ben"), "{}", out.stderr);
+    let out = run(dir, &["class", "feedback", "class", "-o", pages.to_str().unwrap(), "--student", "ben"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("made for another text"), "{}", out.stderr);
+}
+
+#[test]
+fn a_hand_in_dated_in_the_future_is_flagged_and_never_locks_out_the_real_later_one() {
+    let root = class_root("week1.marginalia-assignment");
+    let dir = root.path();
+    let class = dir.join("class");
+    let ana = Uuid::new_v4();
+    let folder = student(dir, "week1.marginalia-assignment", "ana", "ana", Some(ana), &FIRST);
+    let first = hand_in(dir, &folder, "ana", Some(ana), "first.marginalia-handin");
+    rewrite_manifest(&first, |m| with_time(m, "2999-01-01T00:00:00Z"));
+    let out = run(dir, &["class", "collect", "class", "first.marginalia-handin"]);
+    assert_eq!(out.code, 1, "a date in the future is for the teacher to see: {}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("dated 2999-01-01T00:00:00Z, in the future"), "{}", out.stderr);
+
+    // Her real, later hand-in replaces it, and says why dates were not used.
+    write_marks(&folder.join("speech.txt"), "ana", Some(ana), &SECOND);
+    hand_in(dir, &folder, "ana", Some(ana), "second.marginalia-handin");
+    let out = run(dir, &["class", "collect", "class", "second.marginalia-handin"]);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 1, "{all}");
+    assert!(all.contains("replacing first.marginalia-handin"), "{all}");
+    assert!(out.stderr.contains("dates cannot say which is newer"), "{all}");
+    assert_eq!(marks_in(&sidecar::coder_path(&class.join("speech.txt"), "ana")), owned(&SECOND));
+
+    // Collecting both again (a folder of hand-ins, in any order) keeps the later one.
+    for order in
+        [["first.marginalia-handin", "second.marginalia-handin"], ["second.marginalia-handin", "first.marginalia-handin"]]
+    {
+        let out = run(dir, &["class", "collect", "class", order[0], order[1]]);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains("skipped: first.marginalia-handin") && all.contains("is older"), "{all}");
+        assert!(all.contains("second.marginalia-handin: already collected"), "{all}");
+        assert_eq!(marks_in(&sidecar::coder_path(&class.join("speech.txt"), "ana")), owned(&SECOND));
+    }
+
+    // Dates from the same clock still order hand-ins: an older one given after a newer one is
+    // skipped.
+    let third = hand_in(dir, &folder, "ana", Some(ana), "third.marginalia-handin");
+    write_marks(&folder.join("speech.txt"), "ana", Some(ana), &FIRST);
+    let old = hand_in(dir, &folder, "ana", Some(ana), "old.marginalia-handin");
+    rewrite_manifest(&old, |m| with_time(m, "2020-01-01T00:00:00Z"));
+    ok(dir, &["class", "collect", "class", third.to_str().unwrap()]);
+    let out = run(dir, &["class", "collect", "class", "old.marginalia-handin"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("is older (2020-01-01T00:00:00Z)"), "{}", out.stderr);
+}
+
+#[test]
+fn lookalike_names_are_flagged_and_invisible_characters_refused() {
+    let root = class_root("week1.marginalia-assignment");
+    let dir = root.path();
+    let class = dir.join("class");
+    ok(dir, &["class", "key", "class", "--coder", "Teacher"]);
+    let ana = Uuid::new_v4();
+    let f = student(dir, "week1.marginalia-assignment", "ana", "ana", Some(ana), &FIRST);
+    hand_in(dir, &f, "ana", Some(ana), "ana.marginalia-handin");
+    ok(dir, &["class", "collect", "class", "ana.marginalia-handin"]);
+
+    // Cyrillic "а", full-width letters: other file names, the same look.
+    for (n, name) in ["\u{0430}na", "ａｎａ", "TEACHER"].into_iter().enumerate() {
+        let id = Uuid::new_v4();
+        let folder = student(dir, "week1.marginalia-assignment", &format!("s{n}"), name, Some(id), &SECOND);
+        let file = format!("s{n}.marginalia-handin");
+        hand_in(dir, &folder, name, Some(id), &file);
+        let out = run(dir, &["class", "collect", "class", &file]);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code, 1, "{name}: {all}");
+        let whose =
+            if name == "TEACHER" { "the answer key (\"Teacher\")" } else { "\"ana\", collected from ana.marginalia-handin" };
+        assert!(all.contains(whose), "{name}: {all}");
+        // Nothing lost: ana's work is hers.
+        assert_eq!(marks_in(&sidecar::coder_path(&class.join("speech.txt"), "ana")), owned(&FIRST));
+    }
+    let out = run(dir, &["class", "collect", "class", "s0.marginalia-handin"]);
+    assert_eq!(out.code, 0, "collected before: nothing new to check\n{}{}", out.stdout, out.stderr);
+
+    // A zero-width space or a right-to-left override in a name: refused, the file named.
+    for (n, name) in ["an\u{200B}a", "ana\u{202E}"].into_iter().enumerate() {
+        let zed = Uuid::new_v4();
+        let folder = student(dir, "week1.marginalia-assignment", &format!("z{n}"), "zed", Some(zed), &SECOND);
+        let file = hand_in(dir, &folder, "zed", Some(zed), &format!("z{n}.marginalia-handin"));
+        rewrite_manifest(&file, |m| m.replace("coder: \"zed\"", &format!("coder: \"{name}\"")));
+        let out = run(dir, &["class", "collect", "class", file.to_str().unwrap()]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("skipped:") && out.stderr.contains("invisible character"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn an_assignment_package_given_to_collect_is_named_for_what_it_is() {
+    let root = class_root("week1.marginalia-assignment");
+    let dir = root.path();
+    let out = run(dir, &["class", "collect", "class", "week1.marginalia-assignment"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("is an assignment package"), "{}", out.stderr);
+    assert!(!out.stderr.contains("field"), "{}", out.stderr);
+}
+
 // ---- Any sequence of hand-ins: nobody's work is lost. ----
 
 use proptest::prelude::*;
@@ -354,8 +537,10 @@ enum Step {
         name: usize,
         /// 0: no id (made before ids); else one of three people.
         person: usize,
-        /// Seconds after a fixed time.
+        /// Seconds after a fixed time (in the past), or in the year 2999 (a clock set wrong)
+        /// when `future`.
         second: i64,
+        future: bool,
         /// Which quotes of the speech are marked (a bit each, never none).
         marks: u8,
         letter: bool,
@@ -365,8 +550,8 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        4 => (0..NAMES.len(), 0..4usize, 0..3i64, 1..8u8, any::<bool>())
-            .prop_map(|(name, person, second, marks, letter)| Step::New { name, person, second, marks, letter }),
+        4 => (0..NAMES.len(), 0..4usize, 0..3i64, proptest::bool::weighted(0.2), 1..8u8, any::<bool>())
+            .prop_map(|(name, person, second, future, marks, letter)| Step::New { name, person, second, future, marks, letter }),
         1 => (0..8usize).prop_map(Step::Again),
     ]
 }
@@ -381,7 +566,7 @@ struct Made {
 }
 
 fn make_handin(dir: &Path, package: &Path, n: usize, step: &Step) -> Made {
-    let Step::New { name, person, second, marks, letter } = *step else { unreachable!() };
+    let Step::New { name, person, second, future, marks, letter } = *step else { unreachable!() };
     let name = NAMES[name];
     let id = (person > 0).then(|| Uuid::new_v5(&Uuid::NAMESPACE_OID, &[person as u8]));
     let folder = dir.join(format!("student-{n}"));
@@ -392,7 +577,9 @@ fn make_handin(dir: &Path, package: &Path, n: usize, step: &Step) -> Made {
     if letter {
         write_marks(&folder.join("letter.md"), name, id, &[("Readers will come back", "prediction")]);
     }
-    let time = time::macros::datetime!(2026-12-01 10:00 UTC) + time::Duration::seconds(second);
+    let start =
+        if future { time::macros::datetime!(2999-01-01 10:00 UTC) } else { time::macros::datetime!(2026-12-01 10:00 UTC) };
+    let time = start + time::Duration::seconds(second);
     let file = dir.join(format!("handin-{n}.marginalia-handin"));
     match id {
         Some(id) => marginalia::class::handin(&folder, &Coder { id, name: name.to_owned() }, Some(&file), time).unwrap(),
@@ -444,16 +631,25 @@ proptest! {
         }
         let files: Vec<PathBuf> = order.iter().map(|&i| made[i].file.clone()).collect();
 
-        // What must be there in the end: per id, the last of its newest hand-ins; every hand-in
-        // without an id.
+        // What must be there in the end: per id, the last of its newest hand-ins, where a
+        // hand-in replaced or skipped once never comes back and a date in the future decides nothing (the
+        // later collected wins); every hand-in without an id.
+        let future = |i: usize| made[i].time.year() > 2900;
         let mut winners: std::collections::BTreeMap<Uuid, usize> = Default::default();
+        let mut replaced: std::collections::BTreeSet<usize> = Default::default();
         let mut kept: Vec<usize> = Vec::new();
         for &i in order.iter().chain(order.iter()) {
             match made[i].id {
                 Some(id) => {
                     let w = winners.entry(id).or_insert(i);
-                    if made[i].time >= made[*w].time {
-                        *w = i;
+                    if *w != i && !replaced.contains(&i) {
+                        if made[i].time >= made[*w].time || future(*w) {
+                            replaced.insert(*w);
+                            *w = i;
+                        } else {
+                            // Skipped as older: older for good.
+                            replaced.insert(i);
+                        }
                     }
                 }
                 None if !kept.contains(&i) => kept.push(i),
@@ -465,8 +661,19 @@ proptest! {
         for _ in 0..2 {
             let outcomes = marginalia::class::collect(&class, &files).unwrap();
             for (file, outcome) in &outcomes {
-                if let marginalia::class::CollectOutcome::Skipped { reason } = outcome {
-                    prop_assert!(reason.contains("is older"), "{}: {reason}", file.display());
+                match outcome {
+                    marginalia::class::CollectOutcome::Skipped { reason } => {
+                        prop_assert!(reason.contains("is older"), "{}: {reason}", file.display());
+                    }
+                    marginalia::class::CollectOutcome::Collected { warning, .. }
+                    | marginalia::class::CollectOutcome::Replaced { warning, .. } => {
+                        // Every hand-in dated in the future is flagged when it comes in.
+                        let i = made.iter().position(|m| &m.file == file).unwrap();
+                        if future(i) {
+                            prop_assert!(warning.as_deref().is_some_and(|w| w.contains("in the future")), "{warning:?}");
+                        }
+                    }
+                    _ => {}
                 }
             }
             prop_assert_eq!(std::fs::read(&key).unwrap(), key_bytes.clone());

@@ -87,6 +87,27 @@ pub struct Grades {
     pub late: BTreeSet<String>,
     /// The roster's students with no work in the folder, by name.
     pub missing: Vec<String>,
+    /// What could not be graded, and why: everyone else is graded.
+    pub not_graded: Vec<NotGraded>,
+}
+
+/// A student (or a whole text) left out of the grades because a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotGraded {
+    /// The student left out; `None` when a whole text is (its key's sidecar is unreadable).
+    pub student: Option<String>,
+    pub text: String,
+    /// The error, naming the file.
+    pub reason: String,
+}
+
+impl std::fmt::Display for NotGraded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.student {
+            Some(student) => write!(f, "{student} is not graded: {}", self.reason),
+            None => write!(f, "{} is not graded for anyone: {}", self.text, self.reason),
+        }
+    }
 }
 
 /// One graded text: the document, the key's passages, and every student's score on it.
@@ -207,6 +228,8 @@ pub struct Graded {
     pub roster: Vec<super::roster::Student>,
     pub late: BTreeSet<String>,
     pub missing: Vec<String>,
+    /// As in [`Grades`]: who (or which text) could not be graded, and why.
+    pub not_graded: Vec<NotGraded>,
 }
 
 /// The class on one code, over every student and text where the code is in play.
@@ -283,12 +306,47 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
             .hint("run `marginalia class key FOLDER --coder NAME`")
     })?;
     let per_doc = sidecars_of(folder)?;
+    // Every sidecar is read first: a student one of whose sidecars cannot be read (made for
+    // another text, damaged) is left out and listed; everyone else is graded.
+    let total = per_doc.len();
+    let mut not_graded = Vec::new();
+    let mut texts = Vec::new();
+    for (i, (doc_path, coders)) in per_doc.iter().enumerate() {
+        if !progress(i, total) {
+            return Err(Error::new(ErrorKind::Cancelled, "grading was stopped"));
+        }
+        let doc = Document::open(doc_path)?;
+        let Some(key_path) = coders.get(&key) else {
+            texts.push((doc, doc_path, None, BTreeMap::new()));
+            continue;
+        };
+        let key_coder = match agree::load_coder(&doc, key_path) {
+            Ok(k) => k,
+            Err(e) => {
+                not_graded.push(NotGraded { student: None, text: doc.file_name(), reason: e.to_string() });
+                continue;
+            }
+        };
+        let mut loaded = BTreeMap::new();
+        for (student, path) in coders.iter().filter(|(c, _)| **c != key) {
+            match agree::load_coder(&doc, path) {
+                Ok(s) => {
+                    loaded.insert(student.clone(), s);
+                }
+                Err(e) => {
+                    not_graded.push(NotGraded { student: Some(student.clone()), text: doc.file_name(), reason: e.to_string() })
+                }
+            }
+        }
+        texts.push((doc, doc_path, Some(key_coder), loaded));
+    }
+    let left_out: BTreeSet<&String> = not_graded.iter().filter_map(|n| n.student.as_ref()).collect();
     let mut students = BTreeSet::new();
     for (_, coders) in &per_doc {
-        students.extend(coders.keys().filter(|c| **c != key).cloned());
+        students.extend(coders.keys().filter(|c| **c != key && !left_out.contains(c)).cloned());
     }
     let roster = super::roster::Roster::load(folder)?.unwrap_or_default();
-    let handed_in: Vec<String> = students.iter().cloned().collect();
+    let handed_in: Vec<String> = students.iter().chain(left_out.iter().copied()).cloned().collect();
     let missing: Vec<String> = roster.missing(&handed_in).into_iter().map(|s| s.name.clone()).collect();
     let late: BTreeSet<String> = students.iter().filter(|s| is_late(&class, s)).cloned().collect();
     let mut graded = Graded {
@@ -300,6 +358,7 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
         roster: roster.students,
         late,
         missing,
+        not_graded,
         ..Graded::default()
     };
     for name in &graded.missing {
@@ -308,24 +367,17 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
     for name in &graded.late {
         graded.notes.push(format!("{name}'s hand-in came after the due date ({})", class.due.as_deref().unwrap_or_default()));
     }
-    let total = per_doc.len();
-    for (i, (doc_path, coders)) in per_doc.iter().enumerate() {
-        if !progress(i, total) {
-            return Err(Error::new(ErrorKind::Cancelled, "grading was stopped"));
-        }
-        let doc = Document::open(doc_path)?;
-        let Some(key_path) = coders.get(&key) else {
+    for (doc, doc_path, key_coder, mut loaded) in texts {
+        let Some(key_coder) = key_coder else {
             graded.notes.push(format!("{} has no sidecar of the key \"{key}\"; it is not graded", doc.file_name()));
             continue;
         };
-        let key_coder = agree::load_coder(&doc, key_path)?;
         let asked = class.asked_codes(&doc.file_name()).to_vec();
         let mut scores = Vec::with_capacity(students.len());
         let mut wrong_codes = Vec::with_capacity(students.len());
         for student in &students {
-            let (annotations, codebook) = match coders.get(student) {
-                Some(path) => {
-                    let s = agree::load_coder(&doc, path)?;
+            let (annotations, codebook) = match loaded.remove(student) {
+                Some(s) => {
                     // As `agree DOC KEY STUDENT --key KEY` builds it: the key's codebook first.
                     let mut codebook = key_coder.codebook.clone();
                     codebook.merge_missing(&s.codebook);
@@ -368,6 +420,7 @@ impl Graded {
             roster: self.roster.clone(),
             late: self.late.clone(),
             missing: self.missing.clone(),
+            not_graded: self.not_graded.clone(),
             rows: Vec::new(),
         };
         for text in &self.texts {
@@ -449,6 +502,16 @@ impl Grades {
         self.late = self.late.iter().filter_map(|s| names.get(s).cloned()).collect();
         self.roster.clear();
         self.missing.clear();
+        // The reason names the student's file: only the text is kept.
+        for n in &mut self.not_graded {
+            if n.student.is_some() {
+                n.student = Some("a student".to_owned());
+                n.reason = format!(
+                    "their sidecar of {} cannot be read (the reason names them: grade without anonymous mode to read it)",
+                    n.text
+                );
+            }
+        }
         // A note may name the key, never a student; keep them as they are.
         self
     }
@@ -591,6 +654,9 @@ impl Grades {
         }
         for n in &self.notes {
             s.push_str(&format!("note: {n}\n"));
+        }
+        for n in &self.not_graded {
+            s.push_str(&format!("not graded: {n}\n"));
         }
         s
     }

@@ -176,11 +176,13 @@ fn named_sidecar(doc: &Path, name: &str) -> Result<Option<Sidecar>, Error> {
 /// What happened to one hand-in file in [`collect`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CollectOutcome {
-    /// Its sidecars were copied into the class folder, under the name's file key.
-    Collected { coder: String, files: Vec<PathBuf> },
+    /// Its sidecars were copied into the class folder, under the name's file key. `warning`:
+    /// something for the teacher to check (a date in the future, a name that looks like
+    /// another's).
+    Collected { coder: String, files: Vec<PathBuf>, warning: Option<String> },
     /// A newer hand-in of a student collected before (the same id): its sidecars replaced
-    /// theirs. `previous` is the hand-in collected before.
-    Replaced { coder: String, files: Vec<PathBuf>, previous: Collected },
+    /// theirs. `previous` is the hand-in collected before; `warning` as for `Collected`.
+    Replaced { coder: String, files: Vec<PathBuf>, previous: Collected, warning: Option<String> },
     /// Collected under `key` (`<name key>-<short id>`, or `-<short fingerprint>` for a hand-in
     /// without an id) rather than its name's: the name's files are another student's (or, for
     /// a hand-in without an id, may be). `reason` says whose.
@@ -197,18 +199,26 @@ impl CollectOutcome {
         !matches!(self, Self::Skipped { .. })
     }
 
-    /// Is there something for the teacher to look at: a hand-in kept apart or skipped?
+    /// Is there something for the teacher to look at: a hand-in kept apart, skipped, or
+    /// collected with a warning?
     pub fn needs_attention(&self) -> bool {
-        matches!(self, Self::KeptApart { .. } | Self::Skipped { .. })
+        match self {
+            Self::KeptApart { .. } | Self::Skipped { .. } => true,
+            Self::Collected { warning, .. } | Self::Replaced { warning, .. } => warning.is_some(),
+            Self::AlreadyCollected { .. } => false,
+        }
     }
 }
 
 /// Copies each hand-in's sidecars into the class folder as `<doc>.<key>.annotations.ron`.
 ///
 /// Whose work a hand-in is goes by its id, never by its name alone:
-/// * a hand-in with the id of a student collected before is theirs: when it is newer (or as
-///   new) it replaces their sidecars, under the key they were collected under, whatever name it
-///   gives now ([`CollectOutcome::Replaced`]); when it is older it is skipped;
+/// * a hand-in with the id of a student collected before is theirs: it replaces their
+///   sidecars, under the key they were collected under, whatever name it gives now
+///   ([`CollectOutcome::Replaced`]), unless it is one of the hand-ins that theirs replaced
+///   before (known by fingerprint), or its date is plainly older than theirs. A date in the
+///   future (a computer's clock set wrong) decides nothing: the hand-in collected later is
+///   taken as the newer, and the teacher is told;
 /// * else, the name's file key ([`coder::file_key`]) is used when no other student (nor the
 ///   answer key) has it; when one has, the hand-in is kept apart under
 ///   `<key>-<short id>` ([`CollectOutcome::KeptApart`]). A hand-in without an id is kept
@@ -218,13 +228,26 @@ impl CollectOutcome {
 /// A hand-in is skipped, with its reason, when it is of another assignment, when its texts'
 /// fingerprints differ from the class folder's, when its name is the answer key's, when it is
 /// older than the same student's hand-in collected before, or when it would overwrite a
-/// sidecar that no hand-in brought. Returns one outcome per file, in the order given.
+/// sidecar that no hand-in brought, or when one of its sidecars was made for another text than
+/// the one it is handed in for. A name that looks like another student's or the key's (the
+/// same letters but for case, width or letters of another script: [`coder::lookalike`]) is
+/// collected with a warning. Returns one outcome per file, in the order given.
 pub fn collect(class_folder: &Path, handins: &[PathBuf]) -> Result<Vec<(PathBuf, CollectOutcome)>, Error> {
+    collect_at(class_folder, handins, OffsetDateTime::now_utc())
+}
+
+/// [`collect`], with `now` as the time the dates of hand-ins are checked against.
+pub fn collect_at(
+    class_folder: &Path,
+    handins: &[PathBuf],
+    now: OffsetDateTime,
+) -> Result<Vec<(PathBuf, CollectOutcome)>, Error> {
     let _lock = super::lock_class(class_folder)?;
     let mut class = require_class(class_folder)?;
     let mut outcomes = Vec::new();
     for path in handins {
-        let outcome = match collect_one(class_folder, &mut class, path) {
+        let was = class.clone();
+        let outcome = match collect_one(class_folder, &mut class, path, now) {
             Ok(outcome) => outcome,
             Err(mut e) => {
                 // The file is named once, by the caller.
@@ -234,10 +257,7 @@ pub fn collect(class_folder: &Path, handins: &[PathBuf]) -> Result<Vec<(PathBuf,
                 CollectOutcome::Skipped { reason: e.to_string() }
             }
         };
-        if matches!(
-            outcome,
-            CollectOutcome::Collected { .. } | CollectOutcome::Replaced { .. } | CollectOutcome::KeptApart { .. }
-        ) {
+        if class != was {
             save_class(class_folder, &class)?;
         }
         outcomes.push((path.clone(), outcome));
@@ -248,6 +268,10 @@ pub fn collect(class_folder: &Path, handins: &[PathBuf]) -> Result<Vec<(PathBuf,
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
+
+/// How far past the collecting computer's clock a hand-in's date may lie before it is taken
+/// as made on a computer whose clock is wrong.
+const CLOCK_SLACK: time::Duration = time::Duration::hours(1);
 
 /// A hand-in read and checked: its manifest, its name, and its sidecars per text file name.
 struct Incoming {
@@ -260,7 +284,12 @@ struct Incoming {
     fingerprint: String,
 }
 
-fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> Result<CollectOutcome, Error> {
+fn collect_one(
+    class_folder: &Path,
+    class: &mut ClassManifest,
+    path: &Path,
+    now: OffsetDateTime,
+) -> Result<CollectOutcome, Error> {
     let incoming = match read_handin(class_folder, class, path)? {
         Ok(incoming) => incoming,
         Err(reason) => return Ok(CollectOutcome::Skipped { reason }),
@@ -277,15 +306,55 @@ fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> R
             .all(|(doc, bytes)| std::fs::read(class_folder.join(sidecar_name(doc, key))).is_ok_and(|on_disk| on_disk == *bytes))
     };
     let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let record = Collected { time: incoming.manifest.time.clone(), file, coder: name.clone(), coder_id: incoming.id };
+    let mut record = Collected {
+        time: incoming.manifest.time.clone(),
+        file,
+        coder: name.clone(),
+        coder_id: incoming.id,
+        fingerprint: incoming.fingerprint.clone(),
+        older: Vec::new(),
+    };
+    let future = |t: OffsetDateTime| t > now + CLOCK_SLACK;
+    let dated_in_future = future(incoming.time).then(|| {
+        format!(
+            "it is dated {}, in the future: the clock of the computer it was made on is wrong, so its date says nothing",
+            crate::error::printable(&incoming.manifest.time)
+        )
+    });
 
-    // The same person, collected before: the newer of their hand-ins wins.
+    // The same person, collected before: the later of their hand-ins wins, unless it is one
+    // the collected one replaced, or plainly older.
     if let Some(id) = incoming.id
         && let Some((key, before)) = class.collected.iter().find(|(_, c)| c.coder_id == Some(id))
     {
         let (key, before) = (key.clone(), before.clone());
-        match parse_time(&before.time) {
-            Some(t) if t > incoming.time => {
+        if before.fingerprint == incoming.fingerprint {
+            return Ok(CollectOutcome::AlreadyCollected { coder: name });
+        }
+        if before.older.contains(&incoming.fingerprint) {
+            return skip(format!(
+                "is older than the hand-in of the same student ({}) collected after it ({}), which replaced it",
+                before.name(&key),
+                before.file
+            ));
+        }
+        let before_time = parse_time(&before.time);
+        let mut warning = dated_in_future.clone();
+        match before_time {
+            Some(t) if future(t) => {
+                warning = Some(format!(
+                    "the hand-in of the same student collected before ({}) is dated {}, in the future, so dates cannot \
+                     say which is newer: this one, collected later, replaced it",
+                    before.file, before.time
+                ));
+            }
+            Some(t) if t > incoming.time && warning.is_none() => {
+                // Known as older from now on, whatever comes later.
+                if let Some(c) = class.collected.get_mut(&key)
+                    && !incoming.fingerprint.is_empty()
+                {
+                    c.older.push(incoming.fingerprint.clone());
+                }
                 return skip(format!(
                     "is older ({}) than the hand-in of the same student ({}) collected before ({})",
                     incoming.manifest.time,
@@ -293,12 +362,18 @@ fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> R
                     before.time
                 ));
             }
-            Some(t) if t == incoming.time && same_on_disk(&key) => return Ok(CollectOutcome::AlreadyCollected { coder: name }),
+            Some(t) if t == incoming.time && before.fingerprint.is_empty() && same_on_disk(&key) => {
+                return Ok(CollectOutcome::AlreadyCollected { coder: name });
+            }
             _ => {}
         }
         let files = write_sidecars(&incoming, &targets(&key))?;
+        record.older = before.older.clone();
+        if !before.fingerprint.is_empty() {
+            record.older.push(before.fingerprint.clone());
+        }
         class.collected.insert(key, record);
-        return Ok(CollectOutcome::Replaced { coder: name, files, previous: before });
+        return Ok(CollectOutcome::Replaced { coder: name, files, previous: before, warning });
     }
 
     // A hand-in without an id given again: an exact copy of one collected before.
@@ -315,9 +390,19 @@ fn collect_one(class_folder: &Path, class: &mut ClassManifest, path: &Path) -> R
         if let Some(existing) = targets(&key).into_iter().find(|p| p.exists()) {
             return skip(format!("would overwrite {}, which no hand-in brought", existing.display()));
         }
+        let looks_like = looks_like(class, &name).map(|other| {
+            format!(
+                "its name looks like {other} (the same letters but for case, width, invisible characters or letters \
+                 of another script): check whether they are two students"
+            )
+        });
+        let warning = match (dated_in_future, looks_like) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let files = write_sidecars(&incoming, &targets(&key))?;
         class.collected.insert(key, record);
-        return Ok(CollectOutcome::Collected { coder: name, files });
+        return Ok(CollectOutcome::Collected { coder: name, files, warning });
     };
     let apart = match incoming.id {
         Some(id) => format!("{key}-{}", coder::short_id(id)),
@@ -364,6 +449,23 @@ impl std::fmt::Display for Taken {
     }
 }
 
+/// Who in the class has a name that looks like `name` without being it: the answer key, or
+/// a student collected before ([`coder::lookalike`]).
+fn looks_like(class: &ClassManifest, name: &str) -> Option<Taken> {
+    let skeleton = coder::lookalike(name);
+    if let Some(answer_key) = class.key.as_deref()
+        && answer_key != name
+        && coder::lookalike(answer_key) == skeleton
+    {
+        return Some(Taken::AnswerKey(answer_key.to_owned()));
+    }
+    class
+        .collected
+        .iter()
+        .find(|(k, c)| c.name(k) != name && coder::lookalike(c.name(k)) == skeleton)
+        .map(|(k, c)| Taken::Student { name: crate::error::printable(c.name(k)).into_owned(), file: c.file.clone() })
+}
+
 /// Who has the file key `key` in the class folder (compared without case, as some file
 /// systems do): the answer key, or a student collected before. `None` when it is free.
 fn taken_by(class: &ClassManifest, key: &str) -> Option<Taken> {
@@ -389,13 +491,53 @@ fn write_sidecars(incoming: &Incoming, targets: &[PathBuf]) -> Result<Vec<PathBu
     Ok(files)
 }
 
+/// The `format` field of a package's manifest, read without the rest: tells an assignment
+/// package from a hand-in before either is read in full.
+fn format_of(manifest: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Format {
+        format: String,
+    }
+    ron::from_str::<Format>(manifest).ok().map(|f| f.format)
+}
+
+/// Why a sidecar handed in for `doc` was made for another text, or `None` when it is
+/// `doc`'s: its header names another file and fingerprint, or none of its annotations can be
+/// found in `doc`.
+fn made_for_another_text(sidecar: &Sidecar, doc: &Document) -> Option<String> {
+    if sidecar.document.fingerprint == doc.fingerprint() {
+        return None;
+    }
+    let header = format!(
+        "was made for another text (\"{}\", fingerprint {}…)",
+        crate::document::excerpt(&sidecar.document.file_name, crate::document::QUOTE_CHARS),
+        sidecar.document.fingerprint.chars().take(12).collect::<String>()
+    );
+    if sidecar.document.file_name != doc.file_name() {
+        return Some(header);
+    }
+    let mut annotations = sidecar.annotations.clone();
+    let report = crate::anchor::reanchor_all(doc, &mut annotations);
+    (!annotations.is_empty() && report.anchored + report.reanchored == 0)
+        .then(|| format!("{header}: none of its {} annotations can be found in this text", annotations.len()))
+}
+
 /// Reads a hand-in and checks it against the class: `Ok(Err(reason))` when it is to be
 /// skipped for a reason of the class (another assignment, changed texts, the key's name).
 fn read_handin(class_folder: &Path, class: &ClassManifest, path: &Path) -> Result<Result<Incoming, String>, Error> {
     let mut archive = open_archive(path, "a hand-in (a zip archive)")?;
     let manifest_bytes = read_entry(&mut archive, path, MANIFEST, SMALL_ENTRY)?
         .ok_or_else(|| Error::new(crate::error::ErrorKind::Format, format!("has no {MANIFEST}")).in_file(path))?;
-    let manifest: HandinManifest = parse_ron(&entry_text(manifest_bytes.clone(), path, MANIFEST)?, path, "hand-in manifest")?;
+    let manifest_text = entry_text(manifest_bytes.clone(), path, MANIFEST)?;
+    if format_of(&manifest_text).as_deref() == Some(super::ASSIGNMENT_FORMAT) {
+        return Err(Error::new(
+            crate::error::ErrorKind::Format,
+            "is an assignment package (what students open to do the work), not a hand-in",
+        )
+        .in_file(path)
+        .hint("collect the .marginalia-handin files students send back"));
+    }
+    let manifest: HandinManifest = parse_ron(&manifest_text, path, "hand-in manifest")?;
     check_format(path, &manifest.format, manifest.version, HANDIN_FORMAT)?;
     let name = coder::check_name(&manifest.coder)?;
     let id = manifest.coder_id.filter(|id| !id.is_nil());
@@ -440,7 +582,10 @@ fn read_handin(class_folder: &Path, class: &ClassManifest, path: &Path) -> Resul
         }
         if let Some(bytes) = bytes {
             let text_ron = entry_text(bytes.clone(), path, &entry)?;
-            Sidecar::from_ron(&text_ron, Path::new(&entry)).map_err(|e| e.in_file(path))?;
+            let sidecar = Sidecar::from_ron(&text_ron, Path::new(&entry)).map_err(|e| e.in_file(path))?;
+            if let Some(why) = made_for_another_text(&sidecar, &doc) {
+                return Ok(Err(format!("holds a sidecar for {} ({entry}) that {why}", text.file_name)));
+            }
             all_bytes.extend_from_slice(&bytes);
             sidecars.push((text.file_name.clone(), bytes));
         }
@@ -470,6 +615,8 @@ mod tests {
             file: "w-ana.marginalia-handin".into(),
             coder: String::new(),
             coder_id: None,
+            fingerprint: String::new(),
+            older: Vec::new(),
         };
         class.collected.insert("ana".into(), old);
         assert!(matches!(taken_by(&class, "Teacher"), Some(Taken::AnswerKey(_))));

@@ -29,10 +29,10 @@ use crate::error::{Error, ErrorKind};
 use crate::untrusted::Archive;
 
 pub use grade::{
-    CodeSummary, GradeRow, Graded, GradedText, Grades, TextScore, WrongCode, canvas_csv, grade, grade_scores, gradebook_csv,
-    is_asked, pseudonyms, replace_names, score_text, students_in,
+    CodeSummary, GradeRow, Graded, GradedText, Grades, NotGraded, TextScore, WrongCode, canvas_csv, grade, grade_scores,
+    gradebook_csv, is_asked, pseudonyms, replace_names, score_text, students_in,
 };
-pub use handin::{CollectOutcome, HandinManifest, collect, handin, handin_by_name, handin_file_name};
+pub use handin::{CollectOutcome, HandinManifest, collect, collect_at, handin, handin_by_name, handin_file_name};
 pub use rubric::{GradeScale, Rubric};
 
 /// The `format` of an assignment package's manifest.
@@ -112,6 +112,16 @@ pub struct Collected {
     /// by `class handin` without `--coder-id`): nothing replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coder_id: Option<Uuid>,
+    /// SHA-256 of the hand-in's manifest and sidecars: the same file given again is known by
+    /// it. Empty in a `class.ron` written before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// The fingerprints of this student's hand-ins known to be older than this one (replaced by
+    /// it or by one it replaced, or skipped as older), in the order they were met: given again,
+    /// they are older work whatever date they carry, so collecting the same files again never
+    /// changes what was collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub older: Vec<String>,
 }
 
 impl Collected {

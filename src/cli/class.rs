@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::class::{self, CollectOutcome};
-use crate::error::Error;
+use crate::error::{Error, printable};
 
 #[derive(Debug, Args)]
 pub struct ClassArgs {
@@ -163,7 +163,6 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
                 }
                 None => class::handin_by_name(&a.folder, &a.coder, a.output.as_deref(), now)?,
             };
-            let printable = crate::error::printable;
             match m.coder_id {
                 Some(id) => println!("{}: hand-in of {} ({id}) at {}", path.display(), printable(&m.coder), m.time),
                 None => println!("{}: hand-in of {} at {}", path.display(), printable(&m.coder), m.time),
@@ -175,20 +174,25 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
             let mut attention = 0;
             for (path, outcome) in outcomes {
                 attention += usize::from(outcome.needs_attention());
-                let printable = crate::error::printable;
                 match outcome {
-                    CollectOutcome::Collected { coder, files } => {
+                    CollectOutcome::Collected { coder, files, warning } => {
                         println!("{}: collected {} sidecar(s) of {}", path.display(), files.len(), printable(&coder));
+                        if let Some(w) = warning {
+                            eprintln!("check: {}: {}", path.display(), printable(&w));
+                        }
                     }
-                    CollectOutcome::Replaced { coder, files, previous } => {
+                    CollectOutcome::Replaced { coder, files, previous, warning } => {
                         println!(
                             "{}: collected {} sidecar(s) of {}, replacing {} ({}), the same student's hand-in collected before",
                             path.display(),
                             files.len(),
                             printable(&coder),
                             printable(&previous.file),
-                            previous.time
+                            printable(&previous.time)
                         );
+                        if let Some(w) = warning {
+                            eprintln!("check: {}: {}", path.display(), printable(&w));
+                        }
                     }
                     CollectOutcome::KeptApart { coder, files, reason, .. } => {
                         eprintln!(
@@ -217,6 +221,12 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
         ClassCommand::Grade(a) => grade(a),
         ClassCommand::Feedback(a) => {
             let graded = class::grade_scores(&a.folder, &mut |_, _| true)?;
+            if let Some(student) = a.student.as_deref()
+                && let Some(n) = graded.not_graded.iter().find(|n| n.student.as_deref() == Some(student))
+            {
+                return Err(Error::new(crate::error::ErrorKind::Sidecar, format!("no feedback for {}: {n}", printable(student)))
+                    .hint("ask the student to hand in again, or remove the file named"));
+            }
             let written = class::feedback::write_feedback_pages(&graded, &a.output, a.student.as_deref(), a.anonymous)?;
             for path in &written {
                 println!("{}", path.display());
@@ -224,7 +234,7 @@ pub fn run(args: ClassArgs) -> Result<i32, Error> {
             for n in &graded.notes {
                 eprintln!("note: {n}");
             }
-            Ok(0)
+            not_graded(&graded.not_graded)
         }
     }
 }
@@ -253,5 +263,18 @@ fn grade(a: GradeArgs) -> Result<i32, Error> {
             eprintln!("note: {n}");
         }
     }
-    Ok(0)
+    if a.format == GradeFormat::Table && a.output.is_none() {
+        // Printed with the table already.
+        return Ok(if grades.not_graded.is_empty() { 0 } else { 1 });
+    }
+    not_graded(&grades.not_graded)
+}
+
+/// Lists on stderr who could not be graded; exit 1 when anyone (or any text) was left out,
+/// so that a script notices.
+fn not_graded(list: &[class::NotGraded]) -> Result<i32, Error> {
+    for n in list {
+        eprintln!("not graded: {}", printable(&n.to_string()));
+    }
+    Ok(if list.is_empty() { 0 } else { 1 })
 }

@@ -371,11 +371,18 @@ fn code_name(codebook: Option<&Codebook>, id: &str) -> String {
 pub fn collect_line(path: &Path, outcome: &CollectOutcome) -> CollectLine {
     let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let text = match outcome {
-        CollectOutcome::Collected { coder, files } => format!("collected: {coder}, {} sidecar(s)", files.len()),
-        CollectOutcome::Replaced { coder, files, previous } => format!(
-            "collected: {coder}, {} sidecar(s), replacing {} (the same student's, collected before)",
+        CollectOutcome::Collected { coder, files, warning } => {
+            format!(
+                "collected: {coder}, {} sidecar(s){}",
+                files.len(),
+                warning.as_ref().map(|w| format!("; check: {w}")).unwrap_or_default()
+            )
+        }
+        CollectOutcome::Replaced { coder, files, previous, warning } => format!(
+            "collected: {coder}, {} sidecar(s), replacing {} (the same student's, collected before){}",
             files.len(),
-            previous.file
+            previous.file,
+            warning.as_ref().map(|w| format!("; check: {w}")).unwrap_or_default()
         ),
         CollectOutcome::KeptApart { coder, files, reason, .. } => {
             format!("collected: {coder}, {} sidecar(s), {reason}", files.len())
@@ -395,12 +402,21 @@ pub fn collect_line(path: &Path, outcome: &CollectOutcome) -> CollectLine {
 /// The line of one hand-in in anonymous mode (see [`CollectLine::anonymous`]).
 fn anonymous_collect_line(outcome: &CollectOutcome) -> (Option<String>, String) {
     match outcome {
-        CollectOutcome::Collected { coder, files } => {
-            (Some(coder.clone()), format!("collected: {{student}}, {} sidecar(s)", files.len()))
-        }
-        CollectOutcome::Replaced { coder, files, .. } => (
+        CollectOutcome::Collected { coder, files, warning } => (
             Some(coder.clone()),
-            format!("collected: {{student}}, {} sidecar(s), replacing their hand-in collected before", files.len()),
+            format!(
+                "collected: {{student}}, {} sidecar(s){}",
+                files.len(),
+                if warning.is_some() { " (to check: turn anonymous mode off to read why)" } else { "" }
+            ),
+        ),
+        CollectOutcome::Replaced { coder, files, warning, .. } => (
+            Some(coder.clone()),
+            format!(
+                "collected: {{student}}, {} sidecar(s), replacing their hand-in collected before{}",
+                files.len(),
+                if warning.is_some() { " (to check: turn anonymous mode off to read why)" } else { "" }
+            ),
         ),
         CollectOutcome::KeptApart { key, files, .. } => (
             Some(key.clone()),

@@ -76,4 +76,18 @@ pub fn roster_lines(ui: &mut Ui, ctx: &ViewCtx, graded: &crate::class::Graded) {
         let late: Vec<String> = graded.late.iter().map(|s| ctx.coder_name(s)).collect();
         ui.label(format!("Handed in after the due date: {}.", late.join(", ")));
     }
+    // Everyone else is graded; these are for the teacher to sort out.
+    for n in &graded.not_graded {
+        let text = match &n.student {
+            Some(_) if ctx.settings.anonymous => {
+                format!(
+                    "A student's work on {} could not be read and is not graded (turn anonymous mode off to see whose).",
+                    n.text
+                )
+            }
+            Some(student) => format!("Not graded: {student}. {}", n.reason),
+            None => format!("{} is not graded for anyone: {}", n.text, n.reason),
+        };
+        ui.add(egui::Label::new(RichText::new(text).color(ui.visuals().error_fg_color)).wrap());
+    }
 }
