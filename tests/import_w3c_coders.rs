@@ -440,6 +440,39 @@ fn imports_wait_for_the_sidecar_lock_while_adds_run() {
     }
 }
 
+/// A collection of five coders' work writes all five sidecars or none: when one of them cannot
+/// be written (here: another program holds its lock past the wait), the ones written before it
+/// are taken back, and the message says so.
+#[test]
+fn a_w3c_import_writes_every_coders_sidecar_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("from");
+    std::fs::create_dir(&from).unwrap();
+    five_coders(&from);
+    let collection = dir.path().join("minutes.jsonld");
+    ok(&["export", s(&from), "--format", "w3c", "-o", s(&collection)]);
+    for key in ["Amara Okafor", "ben-brandt", "Chen Wei", "Dara", "Émile Zola-Dupont"] {
+        let into = dir.path().join(format!("into-{key}"));
+        std::fs::create_dir(&into).unwrap();
+        let doc = into.join("minutes.txt");
+        std::fs::write(&doc, MINUTES).unwrap();
+        let held = marginalia::sidecar::coder_path(&doc, key);
+        let lock = marginalia::io::lock(&marginalia::io::resolve(&held).unwrap()).unwrap();
+        let out = Command::new(bin())
+            .args(["import", s(&collection), "--into", s(&into)])
+            .env("MARGINALIA_CODER", "someone")
+            .env("MARGINALIA_LOCK_TIMEOUT_MS", "300")
+            .output()
+            .unwrap();
+        drop(lock);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        let left = marginalia::sidecar::find_sidecars(&doc);
+        assert!(left.is_empty(), "{key} held: {left:?} were left written\n{stderr}");
+        assert!(stderr.contains("nothing was written") || stderr.contains("taken back"), "{key}: {stderr}");
+    }
+}
+
 /// The bench case runs and reports its figures (`marginalia bench --w3c-import` imports
 /// 100,000 annotations; here a few hundred).
 #[cfg(feature = "gui")]

@@ -18,6 +18,9 @@ pub(crate) struct Writes {
     created: Vec<PathBuf>,
     /// Files that existed, with the bytes they had.
     replaced: Vec<(PathBuf, Vec<u8>)>,
+    /// Sidecars written, with what they looked like once written: one changed since (by the
+    /// app, `add`, another import) is someone else's work now and is not taken back.
+    stamps: Vec<(PathBuf, crate::io::DiskStamp)>,
     /// Folders made for the files, outermost first.
     folders: Vec<PathBuf>,
     /// Every file written, for the summary.
@@ -62,17 +65,39 @@ impl Writes {
             Err(_) => self.created.push(path.clone()),
         }
         session.save()?;
+        if let Some(stamp) = session.disk_stamp() {
+            self.stamps.push((path.clone(), stamp.clone()));
+        }
         self.written.push(path);
         Ok(())
+    }
+
+    /// Whether `path` is as this import left it (or was not written by it as a sidecar).
+    fn unchanged_since_written(&self, path: &Path) -> bool {
+        match self.stamps.iter().rev().find(|(p, _)| p == path) {
+            Some((_, stamp)) => crate::sidecar::changed_on_disk(path, Some(stamp)).is_ok_and(|changed| !changed),
+            None => true,
+        }
     }
 
     /// Takes every write back, as well as it can. Returns whether all of it was undone.
     fn undo(self) -> bool {
         let mut undone = true;
+        // Each sidecar under its lock, and only when nobody wrote it since.
+        let lock = |path: &Path| crate::io::resolve(path).and_then(|p| crate::io::lock(&p));
         for (path, before) in self.replaced.iter().rev() {
-            undone &= crate::io::write_atomic(path, before, false).is_ok();
+            let Ok(_lock) = lock(path) else {
+                undone = false;
+                continue;
+            };
+            undone &= self.unchanged_since_written(path) && crate::io::write_atomic(path, before, false).is_ok();
         }
         for path in self.created.iter().rev() {
+            let _lock = lock(path).ok();
+            if !self.unchanged_since_written(path) {
+                undone = false;
+                continue;
+            }
             undone &= std::fs::remove_file(path).is_ok() || !path.exists();
             let _ = std::fs::remove_file(crate::io::backup_path(path));
         }

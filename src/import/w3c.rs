@@ -38,6 +38,7 @@ use crate::codebook::{AttributeDef, AttributeKind, Codebook};
 use crate::document::{Document, QUOTE_CHARS, Span, excerpt};
 use crate::error::{Error, ErrorKind};
 use crate::export::w3c::{ATTRIBUTE_FRAGMENT, CODE_URI_PREFIX, LINK_TYPE_URI_PREFIX, decode_segment};
+use crate::import::commit::{Writes, all_or_nothing};
 use crate::import::{Summary, add_all_linked, add_code, format_error, inside, read_capped};
 use crate::link::Link;
 use crate::session::Session;
@@ -615,8 +616,15 @@ pub fn import(path: &Path, folder: &Path, coder: &str) -> Result<Summary, Error>
     let mut per_doc: BTreeMap<String, (usize, usize, usize, Vec<String>)> = BTreeMap::new();
     let mut new_codes: Vec<String> = Vec::new();
     let (mut link_count, mut links_added) = (0, 0);
-    for target in targets {
-        let done = write_target(target, coder, &links, &mut links_placed, &planned).map_err(|e| cli_hint(e, path))?;
+    // Every sidecar, or none: a failure on one takes back the ones written before it.
+    let (done_all, _) = all_or_nothing(|w| {
+        let mut done_all = Vec::new();
+        for target in targets {
+            done_all.push(write_target(w, target, coder, &links, &mut links_placed, &planned).map_err(|e| cli_hint(e, path))?);
+        }
+        Ok(done_all)
+    })?;
+    for done in done_all {
         summary.written.push(done.sidecar_path);
         let entry = per_doc.entry(done.doc_name).or_default();
         entry.0 += done.annotations;
@@ -680,6 +688,7 @@ struct Written {
 /// the same file (a second import, an `add`, the app saving) waits for this one, and this one
 /// for it, so that neither loses the other's work.
 fn write_target(
+    w: &mut Writes,
     target: Target,
     coder: &str,
     links: &[ParsedLink],
@@ -706,11 +715,8 @@ fn write_target(
                 drop(lock);
                 tries += 1;
                 if tries > 5 {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        "kept being written by other programs while it was imported; nothing was written to it",
-                    )
-                    .in_file(&sidecar_path));
+                    return Err(Error::new(ErrorKind::Conflict, "kept being written by other programs while it was imported")
+                        .in_file(&sidecar_path));
                 }
                 sidecar_path = sidecar_for_creator(&doc_path, &name, false, planned);
                 session = Session::with_document(session.doc.clone(), sidecar_path.clone(), &name)?;
@@ -756,7 +762,7 @@ fn write_target(
     let n = annotations.len();
     let link_count = doc_links.len();
     let (added, skipped, links_added) = add_all_linked(&mut session, codebook, annotations, doc_links)?;
-    session.save()?;
+    w.sidecar(&mut session)?;
     let (doc_name, sidecar_path) = (session.doc.file_name(), session.sidecar_path.clone());
     // Freeing a large session (every annotation, its undo history) takes a tenth of the time
     // of the import: it is done beside the next sidecar's work (a command ends before it is).
@@ -764,15 +770,17 @@ fn write_target(
     Ok(Written { doc_name, coder: name, sidecar_path, annotations: n, added, skipped, links: link_count, links_added, new_codes })
 }
 
-/// An error met while writing, with what to do from the command line: sidecars written
-/// before it keep what was imported, and importing again adds only what is missing.
+/// An error met while writing, with what to do from the command line (the sidecars written
+/// before it are taken back by the caller).
 fn cli_hint(e: Error, path: &Path) -> Error {
-    let again = format!("run `marginalia import {}` again: annotations already imported are skipped", path.display());
+    let again = format!("run `marginalia import {}` again", path.display());
     match e.kind {
-        ErrorKind::Conflict => {
-            Error { message: "changed on disk while it was imported (a program that does not wait for Marginalia's lock wrote it); nothing was written to it".to_owned(), ..e }
-                .hint(again)
+        ErrorKind::Conflict => Error {
+            message: "changed on disk while it was imported (a program that does not wait for Marginalia's lock wrote it)"
+                .to_owned(),
+            ..e
         }
+        .hint(again),
         ErrorKind::Locked => {
             let hint = format!("another `marginalia` command or the app was still saving it; {again}");
             e.hint(hint)
