@@ -958,6 +958,10 @@ impl App {
     fn apply_look(&mut self, ctx: &egui::Context) {
         if !self.styled {
             set_text_sizes(ctx);
+            // The system's fonts for the scripts egui's own lack (Arabic, Hebrew, CJK…): added
+            // here rather than by the window so that every frame, a test's too, lays text out
+            // with the same fonts.
+            ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
             // The app handles Ctrl+= / Ctrl+- itself (text size) and keeps its zoom in settings.
             ctx.options_mut(|o| o.zoom_with_keyboard = false);
             self.styled = true;

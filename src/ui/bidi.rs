@@ -2,15 +2,26 @@
 //! this applies the Unicode Bidirectional Algorithm (`unicode-bidi`) to each laid-out row so
 //! that Arabic and Hebrew read right to left and mixed lines show as a browser shows them.
 //!
-//! Only positions on screen change: the galley keeps one glyph per code point in logical order,
-//! so every stored position, selection and highlight stays in logical code points. Glyphs are
-//! moved (with their vertices) to their visual place, and hit-testing and highlight geometry
-//! read glyph positions rather than assuming that x grows with the index.
+//! Only positions on screen change: the galley is given one glyph per code point in logical
+//! order, so every stored position, selection and highlight stays in logical code points.
+//! What the shaper drew (its glyphs and their vertices) is moved, a cluster at a time, to its
+//! visual place; hit-testing and highlight geometry read the per-code-point glyphs rather than
+//! assuming that x grows with the index.
+//!
+//! The shaper's output is not one glyph per code point for right-to-left text: a word comes
+//! as its glyphs in visual order (the last letter's first), a ligature as one glyph for two
+//! letters, marks as extra glyphs, followed by empty "continuation" glyphs. So the paragraph is
+//! cut into sections that the shaper handles one way each (a right-to-left word of one script,
+//! or text it shapes left to right), each right-to-left section is laid out alone to learn how
+//! many glyphs it takes, and its glyphs are matched back to its code points by the character
+//! each glyph names (see [`clusters`]). A section whose glyphs cannot be matched moves as one
+//! block, its code points sharing its width: never another section's text.
 
 use std::sync::Arc;
 
 use egui::Galley;
 use egui::epaint::text::Glyph;
+use egui::text::LayoutJob;
 use unicode_bidi::{BidiInfo, Level};
 
 /// Per code point of a paragraph: whether it runs right to left (odd embedding level).
@@ -22,13 +33,68 @@ fn may_have_rtl(text: &str) -> bool {
     text.chars().any(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF | 0x200F | 0x202B | 0x202E | 0x2067))
 }
 
+/// Is `script` written right to left (so that the shaper returns its glyphs in visual order)?
+fn rtl_script(script: unicode_script::Script) -> bool {
+    use unicode_script::Script as S;
+    matches!(
+        script,
+        S::Arabic
+            | S::Hebrew
+            | S::Syriac
+            | S::Thaana
+            | S::Nko
+            | S::Samaritan
+            | S::Mandaic
+            | S::Adlam
+            | S::Hanifi_Rohingya
+            | S::Yezidi
+            | S::Mende_Kikakui
+            | S::Imperial_Aramaic
+            | S::Phoenician
+            | S::Kharoshthi
+            | S::Avestan
+            | S::Old_South_Arabian
+            | S::Old_North_Arabian
+            | S::Nabataean
+            | S::Palmyrene
+            | S::Hatran
+            | S::Manichaean
+            | S::Psalter_Pahlavi
+            | S::Inscriptional_Pahlavi
+            | S::Inscriptional_Parthian
+            | S::Lydian
+            | S::Cypriot
+            | S::Old_Hungarian
+            | S::Sogdian
+            | S::Old_Sogdian
+            | S::Elymaic
+            | S::Chorasmian
+            | S::Meroitic_Cursive
+            | S::Meroitic_Hieroglyphs
+            | S::Old_Uyghur
+    )
+}
+
+/// The script of a right-to-left letter (or of a mark following one), `None` for anything the
+/// shaper lays out left to right (Latin, digits, punctuation, spaces, format characters).
+fn rtl_class(c: char, previous: Option<unicode_script::Script>) -> Option<unicode_script::Script> {
+    use unicode_script::{Script, UnicodeScript};
+    match c.script() {
+        // A combining mark belongs with the letter before it.
+        Script::Inherited => previous,
+        s if rtl_script(s) && !c.is_whitespace() && !crate::coder::is_format_char(c) => Some(s),
+        _ => None,
+    }
+}
+
 /// The bidirectional levels of a paragraph with right-to-left text.
 pub struct Analysis {
     base: Level,
     /// One level per code point.
     levels: Vec<Level>,
-    /// Byte offsets where the level changes: the layout is cut there, so that the shaper never
-    /// sees text of two directions in one run.
+    /// Byte offsets where the layout is cut: at every change of level, around every
+    /// right-to-left word, and where its script changes, so that each section is shaped one
+    /// way (see the module's comment).
     pub cuts: Vec<usize>,
 }
 
@@ -46,10 +112,11 @@ impl Analysis {
         let mut levels = Vec::with_capacity(text.len());
         let mut cuts = Vec::new();
         let mut last = None;
+        let mut class = None;
         for (b, c) in text.char_indices() {
             let level = info.levels[b];
-            // Each right-to-left word is a section of its own (see `reorder`).
-            let key = (level, level.is_rtl() && !c.is_whitespace());
+            class = rtl_class(c, class);
+            let key = (level, class);
             if last.is_some_and(|l| l != key) {
                 cuts.push(b);
             }
@@ -60,88 +127,233 @@ impl Analysis {
     }
 }
 
+/// One cluster of a laid-out paragraph: code points `chars` (from the paragraph's start) drawn
+/// by the glyphs `glyphs` (indexes into the paragraph's glyphs as egui laid them out).
+#[derive(Debug, Clone, PartialEq)]
+struct Cluster {
+    chars: std::ops::Range<usize>,
+    glyphs: Vec<usize>,
+}
+
+/// A glyph egui adds to keep a count of one glyph per code point: nothing drawn, no width.
+fn is_continuation(g: &Glyph) -> bool {
+    g.advance_width == 0.0 && g.uv_rect.is_nothing()
+}
+
+/// Matches the glyphs a right-to-left section was shaped into (`shown`, in the shaper's
+/// order) to its code points `chars`: each drawn glyph names the first character of its
+/// cluster; within a run the clusters come last first. A glyph without width naming the
+/// character of the glyph before it is a mark of the same cluster. Continuation glyphs are
+/// left out. Returns the clusters in logical order, or `None` when the glyphs do not fit
+/// the text (the caller then keeps the section whole).
+fn clusters(shown: &[Glyph], chars: &[char]) -> Option<Vec<Cluster>> {
+    let k = chars.len();
+    let mut glyphs_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut last: Option<usize> = None;
+    for (i, g) in shown.iter().enumerate() {
+        if is_continuation(g) {
+            continue;
+        }
+        if let Some(l) = last
+            && chars[l] == g.chr
+            && g.advance_width == 0.0
+        {
+            glyphs_of[l].push(i);
+            continue;
+        }
+        let free = |j: &usize| chars[*j] == g.chr && glyphs_of[*j].is_empty();
+        // Right to left: the next cluster starts before the last one; else a new run starts.
+        let j = match last {
+            Some(l) => (0..l).rev().find(free).or_else(|| (0..k).rev().find(free)),
+            None => (0..k).rev().find(free),
+        }?;
+        glyphs_of[j].push(i);
+        last = Some(j);
+    }
+    // The first code point always starts a cluster.
+    if glyphs_of.first().is_none_or(Vec::is_empty) {
+        return None;
+    }
+    let mut out: Vec<Cluster> = Vec::new();
+    for (j, glyphs) in glyphs_of.into_iter().enumerate() {
+        match out.last_mut() {
+            Some(c) if glyphs.is_empty() => c.chars.end = j + 1,
+            _ => out.push(Cluster { chars: j..j + 1, glyphs }),
+        }
+    }
+    Some(out)
+}
+
 /// Puts the rows of `galley` (laid out from `text`, cut at `analysis.cuts`) into visual order.
+/// `layout` lays out a job as the view does (each right-to-left section is laid out alone with
+/// it, to know how many glyphs it takes).
 ///
-/// The shaper already reverses each right-to-left run it shapes, but it places runs (words,
-/// when the space comes from another font) in typing order, and its glyphs then no longer
-/// follow the code points. So glyphs are first matched back to their code points, then placed
-/// by the algorithm's rule L2, and the galley keeps one glyph per code point in logical order.
-pub fn reorder(galley: Arc<Galley>, text: &str, analysis: &Analysis) -> (Arc<Galley>, Directions) {
+/// The galley comes back with one glyph per code point, in logical order, each placed where its
+/// code point shows; the shaper's drawing (the rows' meshes) is moved a cluster at a time.
+pub fn reorder(
+    galley: Arc<Galley>,
+    text: &str,
+    analysis: &Analysis,
+    layout: &mut dyn FnMut(LayoutJob) -> Arc<Galley>,
+) -> (Arc<Galley>, Directions) {
     let chars: Vec<char> = text.chars().collect();
-    let levels = &analysis.levels;
+    let directions: Directions = analysis.levels.iter().map(|l| l.is_rtl()).collect();
+    if text.contains('\n') || chars.len() != analysis.levels.len() {
+        return (galley, Vec::new());
+    }
+    // Every glyph egui made, in order: (row, index in the row).
+    let stream: Vec<(usize, usize)> =
+        galley.rows.iter().enumerate().flat_map(|(r, p)| (0..p.row.glyphs.len()).map(move |i| (r, i))).collect();
+    let glyph = |n: usize| &galley.rows[stream[n].0].row.glyphs[stream[n].1];
+
+    // The clusters of the paragraph, section by section.
+    let mut all: Vec<Cluster> = Vec::with_capacity(chars.len());
+    let mut next = 0usize;
+    let mut char_at = 0usize;
+    for section in &galley.job.sections {
+        let range = section.byte_range.start.0..section.byte_range.end.0;
+        let Some(part) = text.get(range.clone()) else { return (galley, Vec::new()) };
+        let part_chars: Vec<char> = part.chars().collect();
+        let k = part_chars.len();
+        let mut class = None;
+        let shaped_rtl = part_chars.iter().any(|&c| {
+            class = rtl_class(c, class);
+            class.is_some()
+        });
+        if !shaped_rtl {
+            // Shaped left to right: egui keeps one glyph per code point.
+            if next + k > stream.len() {
+                return (galley, Vec::new());
+            }
+            all.extend((0..k).map(|i| Cluster { chars: char_at + i..char_at + i + 1, glyphs: vec![next + i] }));
+            next += k;
+        } else {
+            let alone = layout(LayoutJob {
+                text: part.to_owned(),
+                sections: vec![egui::text::LayoutSection {
+                    leading_space: 0.0,
+                    byte_range: egui::text::ByteIndex(0)..egui::text::ByteIndex(part.len()),
+                    format: section.format.clone(),
+                }],
+                wrap: egui::text::TextWrapping { max_width: f32::INFINITY, ..Default::default() },
+                ..Default::default()
+            });
+            let n: usize = alone.rows.iter().map(|p| p.row.glyphs.len()).sum();
+            if next + n > stream.len() {
+                return (galley, Vec::new());
+            }
+            let shown: Vec<Glyph> = (next..next + n).map(|i| *glyph(i)).collect();
+            match clusters(&shown, &part_chars) {
+                Some(found) => all.extend(found.into_iter().map(|c| Cluster {
+                    chars: char_at + c.chars.start..char_at + c.chars.end,
+                    glyphs: c.glyphs.into_iter().map(|g| next + g).collect(),
+                })),
+                // Kept whole: its code points share what it drew.
+                None => all.push(Cluster {
+                    chars: char_at..char_at + k,
+                    glyphs: (next..next + n).filter(|&i| !is_continuation(glyph(i))).collect(),
+                }),
+            }
+            next += n;
+        }
+        char_at += k;
+    }
+    if next != stream.len() || char_at != chars.len() {
+        return (galley, Vec::new());
+    }
+
+    // Each code point's row: its cluster's (the row of its first glyph), never before the row
+    // of the code point before it, so that rows hold runs of code points in order.
+    let mut row_of = vec![0usize; chars.len()];
+    let mut row = 0usize;
+    for c in &all {
+        if let Some(&g) = c.glyphs.first() {
+            row = row.max(stream[g].0);
+        }
+        for j in c.chars.clone() {
+            row_of[j] = row;
+        }
+    }
+
     let width = galley.job.wrap.max_width;
-    let mut galley = (*galley).clone();
-    let mut row_start = 0usize;
-    for placed in &mut galley.rows {
+    let mut shown = (*galley).clone();
+    let mut first = 0usize;
+    for (r, placed) in shown.rows.iter_mut().enumerate() {
+        let end = row_of.partition_point(|&x| x <= r).max(first);
+        let row_chars = first..end;
+        let row_clusters: Vec<&Cluster> =
+            all.iter().filter(|c| c.chars.start >= row_chars.start && c.chars.start < row_chars.end).collect();
         let row = Arc::make_mut(&mut placed.row);
-        let Some(mut glyphs) = to_logical(&row.glyphs, &chars, levels, row_start) else { break };
-        let n = glyphs.len();
-        let range = row_start..row_start + n;
-        let row_levels = line_levels(&levels[range.clone()], &chars[range], analysis.base);
-        let order = visual_order(&row_levels);
-        let used: f32 = glyphs.iter().map(|g| g.advance_width).sum();
+        let original = row.glyphs.clone();
+        let original_of = |g: usize| -> Option<&Glyph> { (stream[g].0 == r).then(|| &original[stream[g].1]) };
+        let template = original.first().copied().or_else(|| galley.rows.iter().find_map(|p| p.row.glyphs.first().copied()));
+        let Some(template) = template else {
+            first = end;
+            continue;
+        };
+        // Each cluster: its width and where the shaper put it.
+        let metrics: Vec<(f32, f32)> = row_clusters
+            .iter()
+            .map(|c| {
+                let drawn: Vec<&Glyph> = c.glyphs.iter().filter_map(|&g| original_of(g)).collect();
+                let width: f32 = drawn.iter().map(|g| g.advance_width).sum();
+                let left = drawn.iter().map(|g| g.pos.x).fold(f32::INFINITY, f32::min);
+                (width, if left.is_finite() { left } else { 0.0 })
+            })
+            .collect();
+        let n = row_chars.len();
+        let row_levels = line_levels(&analysis.levels[row_chars.clone()], &chars[row_chars.clone()], analysis.base);
+        // The clusters in visual order, by the level of their first code point.
+        let cluster_levels: Vec<Level> = row_clusters.iter().map(|c| row_levels[c.chars.start - row_chars.start]).collect();
+        let order = visual_order(&cluster_levels);
+        let used: f32 = metrics.iter().map(|m| m.0).sum();
         // A right-to-left paragraph is set flush right, as a browser sets it.
         let mut x = if analysis.base.is_rtl() && width.is_finite() {
             (width - used).max(0.0)
         } else {
-            row.glyphs.first().map_or(0.0, |g| g.pos.x)
+            original.first().map_or(0.0, |g| g.pos.x)
         };
-        for &i in &order {
-            let advance = glyphs[i].advance_width;
-            let dx = x - glyphs[i].pos.x;
-            shift_glyph(&mut glyphs[i], &mut row.visuals.mesh, dx);
-            x += advance;
+        let mut glyphs: Vec<Glyph> = vec![template; n];
+        for &ci in &order {
+            let c = row_clusters[ci];
+            let (w, left) = metrics[ci];
+            let dx = x - left;
+            for &g in &c.glyphs {
+                if stream[g].0 == r {
+                    shift_glyph(&original[stream[g].1], &mut row.visuals.mesh, dx);
+                }
+            }
+            // Its code points share its width: the ones that start a grapheme an equal part,
+            // marks and the like none; in reading order (right to left in a right-to-left run).
+            let starts: Vec<usize> = c.chars.clone().filter(|&j| starts_grapheme(&chars, j)).collect();
+            let share = if starts.is_empty() { 0.0 } else { w / starts.len() as f32 };
+            let rtl = cluster_levels[ci].is_rtl();
+            let mut at = if rtl { x + w } else { x };
+            for j in c.chars.clone() {
+                let own = if starts.contains(&j) { share } else { 0.0 };
+                let base = c.glyphs.first().and_then(|&g| original_of(g)).copied().unwrap_or(template);
+                let mut g = base;
+                g.chr = chars[j];
+                g.advance_width = own;
+                g.pos.x = if rtl { at - own } else { at };
+                at = if rtl { at - own } else { at + own };
+                if let Some(slot) = glyphs.get_mut(j - row_chars.start) {
+                    *slot = g;
+                }
+            }
+            x += w;
         }
         row.glyphs = glyphs;
-        row_start += n + usize::from(placed.ends_with_newline);
+        first = end;
     }
-    let directions = levels.iter().map(|l| l.is_rtl()).collect();
-    (Arc::new(galley), directions)
+    (Arc::new(shown), directions)
 }
 
-/// A letter of a right-to-left script (not a mark, a digit or a space).
-fn rtl_letter(c: char, level: Level) -> bool {
-    let n = c as u32;
-    let mark = matches!(n, 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED);
-    level.is_rtl() && !c.is_whitespace() && !mark
-}
-
-/// The row's glyphs, one per code point in logical order, from what the shaper gave: each
-/// right-to-left word (a section of its own, see [`Analysis`]) comes as its glyphs in visual
-/// order followed by empty "continuation" glyphs, more of them than the word has code points
-/// without a glyph of their own (the shaper took the whole word for one cluster). The word
-/// keeps exactly as many as it needs, and its glyphs are turned back to logical order.
-/// `None` when the row does not fit the text (nothing is changed then).
-fn to_logical(shown: &[Glyph], chars: &[char], levels: &[Level], start: usize) -> Option<Vec<Glyph>> {
-    let empty = |g: &Glyph| g.advance_width == 0.0 && g.uv_rect.is_nothing();
-    let mut out: Vec<Glyph> = Vec::with_capacity(shown.len());
-    let (mut slot, mut p) = (0, start);
-    while slot < shown.len() {
-        let c = *chars.get(p)?;
-        if !rtl_letter(c, levels[p]) {
-            out.push(shown[slot]);
-            slot += 1;
-            p += 1;
-            continue;
-        }
-        let end = (p..chars.len()).find(|&i| chars[i].is_whitespace() || !levels[i].is_rtl()).unwrap_or(chars.len());
-        let k = end - p;
-        let drawn = shown[slot..].iter().take_while(|g| !empty(g)).count().max(1).min(k);
-        let trailing = shown[slot + drawn..].iter().take_while(|g| empty(g)).count();
-        let kept = (k - drawn).min(trailing);
-        let mut word: Vec<Glyph> = shown[slot..slot + drawn + kept].to_vec();
-        // The glyphs stand in visual order: the last letter's first.
-        word.reverse();
-        // A word shaped into fewer glyphs than letters (none seen so far) is padded with empty ones.
-        let mut filler = shown[slot];
-        filler.advance_width = 0.0;
-        filler.uv_rect = Default::default();
-        word.resize(k, filler);
-        out.extend(word);
-        slot += drawn + trailing;
-        p = end;
-    }
-    Some(out)
+/// Does code point `j` start a grapheme (a user-perceived character)? Marks and joiners after
+/// a letter do not.
+fn starts_grapheme(chars: &[char], j: usize) -> bool {
+    use unicode_script::{Script, UnicodeScript};
+    j == 0 || !(chars[j].script() == Script::Inherited || matches!(chars[j], '\u{200C}' | '\u{200D}'))
 }
 
 /// Rule L1: whitespace at the end of a line takes the paragraph's level.
@@ -181,17 +393,15 @@ pub fn visual_order(levels: &[Level]) -> Vec<usize> {
     order
 }
 
-/// Moves one glyph (and its four vertices, if it is drawn) `dx` points along the row.
-fn shift_glyph(glyph: &mut Glyph, mesh: &mut egui::Mesh, dx: f32) {
-    if dx == 0.0 {
+/// Moves what one glyph drew (its four vertices, if it drew anything) `dx` points along the
+/// row.
+fn shift_glyph(glyph: &Glyph, mesh: &mut egui::Mesh, dx: f32) {
+    if dx == 0.0 || glyph.uv_rect.is_nothing() {
         return;
     }
-    glyph.pos.x += dx;
-    if !glyph.uv_rect.is_nothing() {
-        let first = glyph.first_vertex as usize;
-        for v in mesh.vertices.iter_mut().skip(first).take(4) {
-            v.pos.x += dx;
-        }
+    let first = glyph.first_vertex as usize;
+    for v in mesh.vertices.iter_mut().skip(first).take(4) {
+        v.pos.x += dx;
     }
 }
 

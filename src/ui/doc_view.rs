@@ -240,7 +240,7 @@ impl DocView {
             while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
                 let (galley, backgrounds, flags, bidi) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
                 let para = doc.paragraphs()[p];
-                let (galley, rtl) = self.visual(galley, &doc.text()[para.bytes.0..para.bytes.1], bidi);
+                let (galley, rtl) = self.visual(ui, galley, &doc.text()[para.bytes.0..para.bytes.1], bidi);
                 let gap = paragraph_gap(style.font_size);
                 let h = galley.size().y.max(style.font_size) + gap;
                 if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
@@ -459,6 +459,7 @@ impl DocView {
     /// galley while the paragraph and its sections are unchanged), not in every frame.
     fn visual(
         &mut self,
+        ui: &egui::Ui,
         galley: Arc<Galley>,
         text: &str,
         bidi: Option<super::bidi::Analysis>,
@@ -467,7 +468,8 @@ impl DocView {
         if let Some((_, shown, rtl)) = self.reordered.iter().find(|(laid, ..)| Arc::ptr_eq(laid, &galley)) {
             return (Arc::clone(shown), rtl.clone());
         }
-        let (shown, rtl) = super::bidi::reorder(Arc::clone(&galley), text, &analysis);
+        let painter = ui.painter();
+        let (shown, rtl) = super::bidi::reorder(Arc::clone(&galley), text, &analysis, &mut |job| painter.layout_job(job));
         if self.reordered.len() >= REORDERED_KEPT {
             self.reordered.remove(0);
         }

@@ -77,6 +77,8 @@ pub fn run(paths: Vec<PathBuf>, coder: Option<String>) -> i32 {
             .with_inner_size([1280.0, 820.0])
             .with_min_inner_size([640.0, 420.0])
             .with_drag_and_drop(true),
+        // The app adds the system's fonts itself (see `App::frame`), as in its tests.
+        system_font_fallback: false,
         ..Default::default()
     };
     match eframe::run_native("Marginalia", options, Box::new(|_cc| Ok(Box::new(NativeApp(app))))) {

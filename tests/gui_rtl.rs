@@ -1,0 +1,146 @@
+//! Right-to-left text as the window shows it: the app lays text out with the fonts the window
+//! uses (the system's, for the scripts egui's own fonts lack), and a drag over the pixels where
+//! a word is drawn selects exactly that word; tagged, the stored passage is that word, and its
+//! highlight covers those pixels.
+//!
+//! Where a word is drawn is read from what egui paints, not from the view's own bookkeeping:
+//! the word is made a find match (drawn in black) and the black glyphs' vertices are measured.
+
+#![cfg(feature = "gui")]
+
+use std::path::Path;
+
+use egui::{Color32, Key, Pos2, Rect};
+use egui_kittest::Harness;
+use marginalia::document::Span;
+use marginalia::ui::app::App;
+use marginalia::ui::settings::{Settings, ThemeChoice};
+
+#[allow(dead_code)]
+mod gui_support;
+
+/// Written for this test: a Hebrew sentence, an Arabic sentence (with a lam-alef ligature and
+/// a word with a mark), a left-to-right line with a word of each and an emoji, and words with
+/// vowel marks (several code points to a letter) and Arabic-Indic digits.
+const TEXT: &str = "הממשלה חייבת לפעול עכשיו למען העובדים.\n\
+                    يجب على الحكومة أن تعمل الآن من أجل العمال.\n\
+                    Mixed: the word שלום and the word مرحبا in English text 🚢 here.\n\
+                    With vowel marks: שָׁלוֹם and مَرْحَبًا, then digits ١٢٣ and 2026.\n";
+
+fn span_of(needle: &str) -> Span {
+    let start = TEXT[..TEXT.find(needle).unwrap_or_else(|| panic!("{needle} not in the text"))].chars().count();
+    Span::new(start, start + needle.chars().count())
+}
+
+fn app_on(doc: &Path) -> Harness<'static, App> {
+    let settings = Settings { coder: "Tester".into(), theme: ThemeChoice::Dark, ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(doc);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    gui_support::step_until_open(&mut harness, "rtl.txt");
+    // The system's fonts come in the frame after a character first needs them.
+    harness.run_steps(6);
+    harness
+}
+
+/// Where the glyphs painted in `colour` are, on screen: one rect per paragraph that has any.
+fn painted(harness: &Harness<'_, App>, colour: Color32) -> Vec<Rect> {
+    let mut out = Vec::new();
+    for clipped in &harness.output().shapes {
+        let mut shapes = vec![&clipped.shape];
+        while let Some(shape) = shapes.pop() {
+            match shape {
+                egui::Shape::Vec(v) => shapes.extend(v.iter()),
+                egui::Shape::Text(t) => {
+                    let mut rect = Rect::NOTHING;
+                    for placed in &t.galley.rows {
+                        for v in placed.row.visuals.mesh.vertices.iter().filter(|v| v.color == colour) {
+                            rect.extend_with(t.pos + placed.pos.to_vec2() + v.pos.to_vec2());
+                        }
+                    }
+                    if rect.is_positive() {
+                        out.push(rect);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The rect where `span` is drawn, read from the pixels painted for it as a find match.
+fn drawn(harness: &mut Harness<'_, App>, span: Span) -> Rect {
+    harness.state_mut().doc_view_mut().find_matches = vec![span];
+    harness.run_steps(2);
+    let found = painted(harness, Color32::BLACK);
+    harness.state_mut().doc_view_mut().find_matches.clear();
+    harness.run_steps(2);
+    assert_eq!(found.len(), 1, "{span:?} is drawn in one place: {found:?}");
+    found[0]
+}
+
+fn drag(harness: &mut Harness<'_, App>, from: Pos2, to: Pos2) {
+    harness.drag_at(from);
+    harness.step();
+    harness.hover_at(Pos2::new((from.x + to.x) / 2.0, from.y));
+    harness.step();
+    harness.hover_at(to);
+    harness.step();
+    harness.drop_at(to);
+    harness.step();
+}
+
+#[test]
+fn a_drag_over_a_right_to_left_word_stores_exactly_that_word_and_its_highlight_covers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("rtl.txt");
+    std::fs::write(&doc, TEXT).unwrap();
+    let mut harness = app_on(&doc);
+
+    // Right-to-left paragraphs are set flush right; their first word is the rightmost.
+    let first_hebrew = drawn(&mut harness, span_of("הממשלה"));
+    let last_hebrew = drawn(&mut harness, span_of("העובדים"));
+    let here = drawn(&mut harness, span_of("here."));
+    assert!(first_hebrew.max.x > last_hebrew.max.x, "{first_hebrew:?} {last_hebrew:?}");
+    assert!(first_hebrew.max.x > here.max.x + 100.0, "flush right: {first_hebrew:?}, the Latin line ends at {here:?}");
+    let full_stop = drawn(&mut harness, span_of("העובדים.").end.checked_sub(1).map(|e| Span::new(e, e + 1)).unwrap());
+    assert!(full_stop.max.x <= last_hebrew.min.x + 1.0, "the full stop ends the sentence on the left: {full_stop:?}");
+
+    let words = ["הממשלה", "לפעול", "העובדים", "يجب", "الحكومة", "الآن", "العمال", "Mixed", "שלום", "مرحبا", "English", "🚢"];
+    let mut tagged = 0;
+    for word in words {
+        let span = span_of(word);
+        let rect = drawn(&mut harness, span);
+        // From just inside one edge to just inside the other, both ways round.
+        let y = rect.center().y;
+        let (left, right) = (Pos2::new(rect.min.x + 1.0, y), Pos2::new(rect.max.x - 1.0, y));
+        for (from, to) in [(right, left), (left, right)] {
+            drag(&mut harness, from, to);
+            let selected = harness.state().doc_view().selected_span();
+            assert_eq!(selected, Some(span), "{word}: a drag from {from:?} to {to:?} over {rect:?}");
+        }
+        harness.key_press(Key::Num1);
+        harness.run_steps(2);
+        tagged += 1;
+        let app = harness.state();
+        let anns = app.session().unwrap().edits.annotations();
+        assert_eq!(anns.len(), tagged, "{word}");
+        let stored = anns.iter().find(|a| a.span() == span).unwrap_or_else(|| panic!("{word}: no annotation at {span:?}"));
+        assert_eq!(stored.exact, word);
+        // The highlight (the view's geometry for the span) covers where the word is drawn.
+        let rects = app.doc_view().span_rects(&app.session().unwrap().doc, span);
+        let mut covered = Rect::NOTHING;
+        for r in &rects {
+            covered = covered.union(*r);
+        }
+        assert!(
+            covered.min.x <= rect.min.x + 1.5 && covered.max.x >= rect.max.x - 1.5,
+            "{word}: highlight {covered:?}, drawn {rect:?}"
+        );
+        assert!(covered.width() <= rect.width() + 6.0, "{word}: highlight {covered:?} wider than drawn {rect:?}");
+        harness.key_press(Key::Escape);
+        harness.run_steps(1);
+    }
+}
