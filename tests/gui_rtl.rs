@@ -12,6 +12,7 @@ use std::path::Path;
 
 use egui::{Color32, Key, Pos2, Rect};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use marginalia::document::Span;
 use marginalia::ui::app::App;
 use marginalia::ui::settings::{Settings, ThemeChoice};
@@ -142,5 +143,91 @@ fn a_drag_over_a_right_to_left_word_stores_exactly_that_word_and_its_highlight_c
         assert!(covered.width() <= rect.width() + 6.0, "{word}: highlight {covered:?} wider than drawn {rect:?}");
         harness.key_press(Key::Escape);
         harness.run_steps(1);
+    }
+}
+
+// ---- Quick clicks: press and release in one frame, as a tap or `xdotool click` gives them. ----
+
+/// A tap at `pos`: the pointer moves there, is pressed and released, all in one frame, as a
+/// touchpad tap or `xdotool mousemove X Y click 1` arrive.
+///
+/// (`Harness::event` would hand them over one frame each, as a held click.)
+fn tap(harness: &mut Harness<'_, App>, pos: Pos2) {
+    let events = &mut harness.input_mut().events;
+    events.push(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.step();
+    harness.run_steps(2);
+}
+
+#[test]
+fn a_tap_on_a_highlight_selects_its_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("rtl.txt");
+    std::fs::write(&doc, TEXT).unwrap();
+    let mut harness = app_on(&doc);
+    // Two annotations: a Latin word and a Hebrew one.
+    let mut ids = Vec::new();
+    for word in ["English", "שלום"] {
+        let span = span_of(word);
+        let rect = drawn(&mut harness, span);
+        let y = rect.center().y;
+        drag(&mut harness, Pos2::new(rect.min.x + 1.0, y), Pos2::new(rect.max.x - 1.0, y));
+        harness.key_press(Key::Num1);
+        harness.run_steps(2);
+        harness.key_press(Key::Escape);
+        harness.run_steps(2);
+        let app = harness.state();
+        ids.push(app.session().unwrap().edits.annotations().iter().find(|a| a.span() == span).unwrap().id);
+    }
+    for round in 0..3 {
+        for (word, id) in ["English", "שלום"].iter().zip(&ids) {
+            let rect = drawn(&mut harness, span_of(word));
+            // The pointer was last over the panel, far from the text.
+            harness.event(egui::Event::PointerMoved(Pos2::new(1200.0, 700.0)));
+            harness.run_steps(1);
+            tap(&mut harness, rect.center());
+            assert_eq!(harness.state().selected(), Some(*id), "round {round}: a tap on {word} selects its annotation");
+        }
+    }
+}
+
+#[test]
+fn a_tap_on_a_highlight_selects_its_annotation_right_after_switching_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rtl.txt"), TEXT).unwrap();
+    let other = "The council will vote on the budget next week. We demand longer opening hours.\n";
+    std::fs::write(dir.path().join("second.txt"), other).unwrap();
+    let settings = Settings { coder: "Tester".into(), theme: ThemeChoice::Dark, ..Settings::default() };
+    let mut app = App::new(settings, None);
+    app.open(dir.path());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    gui_support::step_until_open(&mut harness, "rtl.txt");
+    harness.run_steps(6);
+    let span = span_of("English");
+    let rect = drawn(&mut harness, span);
+    drag(&mut harness, Pos2::new(rect.min.x + 1.0, rect.center().y), Pos2::new(rect.max.x - 1.0, rect.center().y));
+    harness.key_press(Key::Num1);
+    harness.run_steps(2);
+    let id = harness.state().session().unwrap().edits.annotations()[0].id;
+    for round in 0..4 {
+        // To the other document and back, by a tap on each in the folder list.
+        for name in ["second.txt", "rtl.txt"] {
+            let item = harness.get_by_label_contains(name).rect().center();
+            tap(&mut harness, item);
+            gui_support::step_until_open(&mut harness, name);
+        }
+        harness.run_steps(2);
+        assert_eq!(harness.state().selected(), None);
+        tap(&mut harness, rect.center());
+        assert_eq!(harness.state().selected(), Some(id), "round {round}: a tap on the highlight just after switching");
     }
 }

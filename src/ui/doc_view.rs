@@ -611,9 +611,20 @@ impl DocView {
     ) {
         let shift = ui.input(|i| i.modifiers.shift);
         let pressed = ui.input(|i| i.pointer.primary_pressed());
+        // Where the button went down: read from the event itself, because a tap (press and
+        // release in one frame) leaves no press origin behind.
+        let press_at = ui.input(|i| {
+            i.events
+                .iter()
+                .find_map(|e| match e {
+                    egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: true, .. } => Some(*pos),
+                    _ => None,
+                })
+                .or(i.pointer.press_origin())
+        });
         if pressed
             && response.contains_pointer()
-            && let Some(pos) = ui.input(|i| i.pointer.press_origin()).and_then(|p| self.char_at_doc(doc, p))
+            && let Some(pos) = press_at.and_then(|p| self.char_at_doc(doc, p))
         {
             response.request_focus();
             if shift && self.selection.is_some() {
