@@ -144,6 +144,8 @@ pub struct App {
     applied_theme: Option<ThemeChoice>,
     /// Text sizes and options were set on the context.
     styled: bool,
+    /// A text field had the keyboard at the end of the last frame (see `field`).
+    field_had_keyboard: bool,
     pub(super) panels: Panels,
     /// The window was narrower than [`NARROW_WIDTH`] in the last frame.
     pub(super) narrow: bool,
@@ -199,6 +201,7 @@ impl App {
             list_cache: None,
             applied_theme: None,
             styled: false,
+            field_had_keyboard: false,
             panels: Panels::default(),
             narrow: false,
             coder_override: None,
@@ -932,6 +935,8 @@ impl App {
         views.find_folder.ui(&egui_ctx, documents, self.corpus.as_ref(), codebook, out);
         views.assignment.ui(ui, &ctx, out);
         self.run_commands(&egui_ctx);
+        self.field_had_keyboard =
+            egui_ctx.egui_wants_keyboard_input() && egui_ctx.memory(|m| m.focused()) != Some(super::doc_view::view_id());
     }
 
     /// Keeps the open document's line in the folder panel in step with its annotations.
@@ -1002,7 +1007,9 @@ impl App {
         // Reading shortcuts work unless a text field has the keyboard (the document view
         // takes focus for its caret but never wants typed text).
         let typing = ctx.egui_wants_keyboard_input() && ctx.memory(|m| m.focused()) != Some(super::doc_view::view_id());
-        if typing {
+        // Keys typed into a field that a click in this frame took the focus from are text
+        // (the field keeps them, see `field`), never shortcuts: a digit must not tag.
+        if typing || super::field::typed_into_a_field_just_left(ctx, self.field_had_keyboard) {
             return;
         }
         // While a link is being made, N, Enter, the numbers and Escape are its keys.

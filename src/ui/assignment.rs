@@ -288,6 +288,7 @@ impl AssignmentView {
             ui.label("Save the file here:");
             ui.horizontal(|ui| {
                 let r = ui.add(egui::TextEdit::singleline(&mut self.handin.path).desired_width(380.0));
+                crate::ui::field::keep_typed(ui, &r, &mut self.handin.path);
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Hand-in file"));
                 if ui.button("Choose...").clicked() {
                     let current = PathBuf::from(self.handin.path.trim());

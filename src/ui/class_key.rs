@@ -35,6 +35,7 @@ pub fn key_bar(ui: &mut Ui, ctx: &ViewCtx, graded_texts: Option<usize>, input: &
             }
         }
         let r = ui.add(egui::TextEdit::singleline(input).hint_text("key's name, e.g. teacher").desired_width(160.0));
+        crate::ui::field::keep_typed(ui, &r, input);
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Answer key's name"));
         let wanted = input.trim().to_owned();
         let label = if class.manifest.key.is_some() { "Rename the key" } else { "Name the key" };

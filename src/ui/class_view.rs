@@ -823,9 +823,10 @@ impl ClassDashboard {
             return;
         }
         let comment = self.comments.entry(student.clone()).or_default();
-        let r = ui.add(egui::TextEdit::multiline(comment).desired_rows(2).desired_width(f32::INFINITY));
+        let r = ui.add(egui::TextEdit::multiline(&mut *comment).desired_rows(2).desired_width(f32::INFINITY));
+        let kept = crate::ui::field::keep_typed(ui, &r, comment);
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("Comment on {name}")));
-        if r.changed() {
+        if r.changed() || kept {
             self.note_edit();
         }
         self.save_state_ui(ui);

@@ -254,6 +254,7 @@ impl CodebookEditor {
     fn add_code_row(&mut self, ui: &mut Ui, cb: &Codebook, out: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             let r = ui.add(egui::TextEdit::singleline(&mut self.new_name).hint_text("name of a new code").desired_width(160.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.new_name);
             r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, "New code name"));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Add code").clicked() || enter {
@@ -388,9 +389,10 @@ impl CodebookEditor {
             }
             ui.horizontal(|ui| {
                 let r = ui.add(egui::TextEdit::singleline(&mut attr.name).desired_width(140.0).hint_text("attribute name"));
+                let kept = crate::ui::field::keep_typed(ui, &r, &mut attr.name);
                 r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, format!("Name of attribute {n}")));
                 typing |= r.has_focus();
-                self.pending |= r.changed();
+                self.pending |= r.changed() || kept;
                 let kind = match attr.kind {
                     AttributeKind::Choice(_) => "choice",
                     AttributeKind::Flag => "yes/no",
@@ -414,9 +416,10 @@ impl CodebookEditor {
                             .desired_width(220.0)
                             .hint_text("choices, separated by commas"),
                     );
+                    let kept = crate::ui::field::keep_typed(ui, &r, &mut self.choices[i]);
                     r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, format!("Choices of attribute {n}")));
                     typing |= r.has_focus();
-                    if r.changed() {
+                    if r.changed() || kept {
                         *options = parse_choices(&self.choices[i]);
                         self.pending = true;
                     }
@@ -580,6 +583,7 @@ impl CodebookEditor {
                 let r = ui.add(
                     egui::TextEdit::singleline(&mut self.load_path).hint_text("path to a .ron or .qdc file").desired_width(360.0),
                 );
+                crate::ui::field::keep_typed(ui, &r, &mut self.load_path);
                 r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, "Codebook file to load"));
                 if ui.button("Browse…").clicked()
                     && let Some(p) = rfd::FileDialog::new()
@@ -643,6 +647,7 @@ impl CodebookEditor {
         {
             ui.horizontal(|ui| {
                 let r = ui.add(egui::TextEdit::singleline(&mut self.save_path).desired_width(360.0));
+                crate::ui::field::keep_typed(ui, &r, &mut self.save_path);
                 r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, "Codebook file to save"));
                 if ui.button("Browse…").clicked()
                     && let Some(p) = rfd::FileDialog::new()
@@ -726,9 +731,10 @@ fn text_rows(ui: &mut Ui, draft: &mut Code, typing: &mut bool) -> bool {
             egui::TextEdit::singleline(text).desired_width(400.0)
         };
         let r = ui.add(edit);
+        let kept = crate::ui::field::keep_typed(ui, &r, text);
         r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, label));
         *typing |= r.has_focus();
-        r.changed()
+        r.changed() || kept
     };
     ui.label("Name");
     text_changed |= text_field(ui, &mut draft.name, "Name", 1);

@@ -521,6 +521,7 @@ impl CompareView {
             ui.label("Add sidecar…");
             let r = ui
                 .add(egui::TextEdit::singleline(&mut self.add_path).hint_text("path of a .annotations.ron").desired_width(320.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.add_path);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Sidecar path to add"));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Add").clicked() || enter) && !self.add_path.trim().is_empty() {

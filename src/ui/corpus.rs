@@ -466,6 +466,7 @@ impl ExportDialog {
                 }
                 ui.label(if self.format.writes_folder() { "Output folder:" } else { "Output file:" });
                 let r = ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(420.0));
+                crate::ui::field::keep_typed(ui, &r, &mut self.out);
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Output path"));
                 ui.horizontal(|ui| {
                     if ui.button("Choose…").clicked() {

@@ -113,6 +113,7 @@ impl Dialogs {
             }
             let hint = if self.switching { "their name" } else { "your name" };
             let r = ui.add(egui::TextEdit::singleline(&mut self.coder_input).hint_text(hint).desired_width(300.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.coder_input);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Your name"));
             // Focus is given once, when the prompt appears: asking again every frame fights
             // the window system's own focus changes and the field never takes a key.
@@ -200,6 +201,7 @@ impl Dialogs {
             }
             ui.label("Path of a document, folder or assignment:");
             let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.open_path);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open").clicked() || enter) && !self.open_path.trim().is_empty() {

@@ -74,6 +74,7 @@ impl DocumentArea {
             ui.label("Find:");
             let response =
                 ui.add(egui::TextEdit::singleline(&mut self.find.query).hint_text("text to find").desired_width(240.0));
+            crate::ui::field::keep_typed(ui, &response, &mut self.find.query);
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Find in document"));
             if self.find.focus_field {
                 response.request_focus();

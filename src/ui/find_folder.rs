@@ -128,6 +128,7 @@ impl FindInFolder {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Find");
                 let r = ui.add(egui::TextEdit::singleline(&mut self.text).hint_text("text to find").desired_width(260.0));
+                crate::ui::field::keep_typed(ui, &r, &mut self.text);
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Text to find"));
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.radio_value(&mut self.mode, SearchMode::Plain, "plain text");

@@ -22,6 +22,7 @@ pub mod corpus;
 pub mod dialogs;
 pub mod doc_view;
 pub mod document;
+pub mod field;
 pub mod find_folder;
 pub mod folder_load;
 pub mod link_mode;

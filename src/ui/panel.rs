@@ -43,6 +43,7 @@ impl AnnotationPanel {
         let cb = session.edits.codebook();
         ui.heading(format!("Annotations ({})", listed.len()));
         let r = ui.add(egui::TextEdit::singleline(&mut self.search).hint_text("Search quotes and notes"));
+        crate::ui::field::keep_typed(ui, &r, &mut self.search);
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search annotations"));
         ui.horizontal(|ui| {
             if ui.button("‹ Previous").on_hover_text("Shift+N").clicked() {
@@ -183,8 +184,9 @@ fn selected_editor(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
             .desired_width(f32::INFINITY)
             .hint_text("Why this code? What did you notice?"),
     );
+    let kept = crate::ui::field::keep_typed(ui, &r, &mut note);
     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Note"));
-    if r.changed() {
+    if r.changed() || kept {
         out.push(Command::Apply(Action::SetNote { id: a.id, note }));
     }
     if let Some(code) = cb.code(&a.code) {
@@ -401,8 +403,9 @@ fn links(
         // Typing is one undo step per pause, as for annotation notes.
         let mut note = l.note.clone();
         let r = ui.add(egui::TextEdit::singleline(&mut note).hint_text("Note on this link").desired_width(f32::INFINITY));
+        let kept = crate::ui::field::keep_typed(ui, &r, &mut note);
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("Note on link {text}")));
-        if r.changed() {
+        if r.changed() || kept {
             commands.push(Command::Apply(Action::SetLinkNote { id: l.id, note }));
         }
         ui.add_space(4.0);

@@ -166,19 +166,23 @@ impl RetrieveView {
             egui::Grid::new("retrieve-form").num_columns(2).show(ui, |ui| {
                 ui.label("Codes");
                 ui.horizontal(|ui| {
-                    ui.add(egui::TextEdit::singleline(&mut self.form.codes).hint_text("ids or names, comma-separated"));
+                    let r = ui.add(egui::TextEdit::singleline(&mut self.form.codes).hint_text("ids or names, comma-separated"));
+                    crate::ui::field::keep_typed(ui, &r, &mut self.form.codes);
                     ui.checkbox(&mut self.form.all_codes, "all of them")
                         .on_hover_text("only passages on which the same coder also coded every other listed code");
                 });
                 ui.end_row();
                 ui.label("Coders");
-                ui.add(egui::TextEdit::singleline(&mut self.form.coders).hint_text("all; or names, comma-separated"));
+                let r = ui.add(egui::TextEdit::singleline(&mut self.form.coders).hint_text("all; or names, comma-separated"));
+                crate::ui::field::keep_typed(ui, &r, &mut self.form.coders);
                 ui.end_row();
                 ui.label("Where");
-                ui.add(egui::TextEdit::singleline(&mut self.form.conditions).hint_text("outlet=Coast Gazette; pages>=4"));
+                let r = ui.add(egui::TextEdit::singleline(&mut self.form.conditions).hint_text("outlet=Coast Gazette; pages>=4"));
+                crate::ui::field::keep_typed(ui, &r, &mut self.form.conditions);
                 ui.end_row();
                 ui.label("Text");
-                ui.add(egui::TextEdit::singleline(&mut self.form.text).hint_text("in the passage or its note"));
+                let r = ui.add(egui::TextEdit::singleline(&mut self.form.text).hint_text("in the passage or its note"));
+                crate::ui::field::keep_typed(ui, &r, &mut self.form.text);
                 ui.end_row();
             });
             ui.horizontal(|ui| {
@@ -238,7 +242,12 @@ fn export_row(
 ) {
     ui.horizontal(|ui| {
         ui.label("Export to");
-        ui.add(egui::TextEdit::singleline(export_path).hint_text("file name (in the folder) or full path").desired_width(260.0));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut *export_path)
+                .hint_text("file name (in the folder) or full path")
+                .desired_width(260.0),
+        );
+        crate::ui::field::keep_typed(ui, &r, export_path);
         if ui.button("Browse…").clicked()
             && let Some(path) = rfd::FileDialog::new().set_directory(folder).set_file_name("passages.csv").save_file()
         {

@@ -127,6 +127,7 @@ impl VariablesEditor {
             ui.separator();
             ui.label("New variable");
             let r = ui.add(egui::TextEdit::singleline(&mut self.new_name).hint_text("name").desired_width(120.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.new_name);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "New variable name"));
             let kind = self.new_kind.unwrap_or(Kind::Text);
             egui::ComboBox::from_id_salt("new-variable-kind").selected_text(kind.label()).show_ui(ui, |ui| {
@@ -146,6 +147,7 @@ impl VariablesEditor {
             ui.horizontal(|ui| {
                 ui.label(format!("Rename \"{from}\" to"));
                 let r = ui.add(egui::TextEdit::singleline(to).desired_width(140.0));
+                crate::ui::field::keep_typed(ui, &r, to);
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "New name"));
                 if ui.button("Rename").clicked() {
                     done = Some(Some(VarEdit::Rename { from: from.clone(), to: to.trim().to_owned() }));
@@ -167,6 +169,7 @@ impl VariablesEditor {
         ui.horizontal(|ui| {
             ui.label("CSV file");
             let r = ui.add(egui::TextEdit::singleline(&mut self.csv_path).hint_text("variables.csv").desired_width(240.0));
+            crate::ui::field::keep_typed(ui, &r, &mut self.csv_path);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "CSV file"));
             if ui.button("Browse...").clicked()
                 && let Some(path) = rfd::FileDialog::new().set_directory(root).add_filter("CSV", &["csv"]).pick_file()
@@ -278,12 +281,14 @@ impl VariablesEditor {
             edit = edit.text_color(ui.visuals().error_fg_color);
         }
         let r = ui.add_sized([width, ROW], edit);
+        let kept = crate::ui::field::keep_typed(ui, &r, &mut text);
+        let wrong = if kept { check_value(v.kind, text.trim()).err().filter(|_| !text.trim().is_empty()) } else { wrong };
         r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &label));
         let r = match &wrong {
             Some(why) => r.on_hover_text(why),
             None => r,
         };
-        if r.changed() {
+        if r.changed() || kept {
             self.typing = Some((document.to_owned(), v.name.clone(), text.clone()));
         }
         if r.lost_focus() && self.typing.as_ref().is_some_and(here) {

@@ -92,6 +92,7 @@ impl LinkTypesEditor {
                     let r = ui.add(
                         egui::TextEdit::singleline(&mut self.new_name).hint_text("name of a new link type").desired_width(160.0),
                     );
+                    crate::ui::field::keep_typed(ui, &r, &mut self.new_name);
                     r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, "New link type name"));
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     if ui.button("Add link type").clicked() || enter {
@@ -169,9 +170,10 @@ impl LinkTypesEditor {
                     egui::TextEdit::singleline(text).desired_width(360.0)
                 };
                 let r = ui.add(edit);
+                let kept = crate::ui::field::keep_typed(ui, &r, text);
                 r.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, label));
                 typing |= r.has_focus();
-                r.changed()
+                r.changed() || kept
             };
             ui.label("Name");
             self.pending |= field(ui, &mut draft.name, "Link type name", 1);

@@ -1,10 +1,14 @@
-//! Right-to-left text as the window shows it: the app lays text out with the fonts the window
-//! uses (the system's, for the scripts egui's own fonts lack), and a drag over the pixels where
-//! a word is drawn selects exactly that word; tagged, the stored passage is that word, and its
-//! highlight covers those pixels.
+//! Input as a real window delivers it. Right-to-left text: the app lays text out with the
+//! fonts the window uses (the system's, for the scripts egui's own fonts lack), and a drag over
+//! the pixels where a word is drawn selects exactly that word; tagged, the stored passage is
+//! that word, and its highlight covers those pixels. Taps: a press and release in one frame
+//! select the annotation under them. Fast typing: letters that arrive in the same frame as the
+//! click that ends the typing stay in the field, and never act as shortcuts.
 //!
 //! Where a word is drawn is read from what egui paints, not from the view's own bookkeeping:
 //! the word is made a find match (drawn in black) and the black glyphs' vertices are measured.
+//! Events that a window delivers in one frame are put into one frame here (`input_mut`), as
+//! `Harness::event` hands them over one frame each.
 
 #![cfg(feature = "gui")]
 
@@ -230,4 +234,94 @@ fn a_tap_on_a_highlight_selects_its_annotation_right_after_switching_documents()
         tap(&mut harness, rect.center());
         assert_eq!(harness.state().selected(), Some(id), "round {round}: a tap on the highlight just after switching");
     }
+}
+
+// ---- Fast typing: letters that arrive together with the click that focuses the field, or
+// many in one frame (1 ms per key, a paste-like input method), are all kept. ----
+
+/// The events of typing `text` (each key's press, its text, its release), all in the next
+/// frame, as a fast typist or an input method delivers them between two frames.
+fn type_in_one_frame(harness: &mut Harness<'_, App>, text: &str) {
+    type_without_a_frame(harness, text);
+    harness.step();
+}
+
+/// The events of typing `text`, queued for the next frame.
+fn type_without_a_frame(harness: &mut Harness<'_, App>, text: &str) {
+    let events = &mut harness.input_mut().events;
+    for c in text.chars() {
+        let key = Key::from_name(&c.to_uppercase().to_string());
+        if let Some(key) = key {
+            events.push(egui::Event::Key {
+                key,
+                physical_key: Some(key),
+                pressed: true,
+                repeat: false,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        events.push(egui::Event::Text(c.to_string()));
+        if let Some(key) = key {
+            events.push(egui::Event::Key {
+                key,
+                physical_key: Some(key),
+                pressed: false,
+                repeat: false,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+    }
+}
+
+#[test]
+fn a_name_typed_fast_right_after_clicking_the_field_is_kept_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("rtl.txt");
+    std::fs::write(&doc, TEXT).unwrap();
+    let mut harness = app_on(&doc);
+    // A passage is selected in the text: a digit that reached the shortcuts would tag it.
+    let rect = drawn(&mut harness, span_of("English"));
+    drag(&mut harness, Pos2::new(rect.min.x + 1.0, rect.center().y), Pos2::new(rect.max.x - 1.0, rect.center().y));
+    assert_eq!(harness.state().doc_view().selected_span(), Some(span_of("English")));
+    harness.get_by_label("Codebook").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Edit codebook…").click();
+    harness.run_steps(3);
+    for name in ["Quickone", "Xenophobic frame", "Rule 2 and 3", "Deltafour"] {
+        let field = harness.get_by_label("New code name").rect().center();
+        // The tap on the field; its first letter in the next frame; the other letters and the
+        // tap on "Add code" together in the frame after it.
+        tap_once(&mut harness, field);
+        let mut letters = name.chars();
+        type_in_one_frame(&mut harness, &letters.next().unwrap().to_string());
+        type_without_a_frame(&mut harness, letters.as_str());
+        let add = harness.get_by_label("Add code").rect().center();
+        tap(&mut harness, add);
+        let codebook = harness.state().session().unwrap().edits.codebook().clone();
+        assert!(
+            codebook.codes.iter().any(|c| c.name == name),
+            "{name}: {:?}",
+            codebook.codes.iter().map(|c| &c.name).collect::<Vec<_>>()
+        );
+        // Nothing typed tagged a passage.
+        assert!(harness.state().session().unwrap().edits.annotations().is_empty());
+    }
+}
+
+/// A tap, and no frame after it: what comes next lands in the very next frame.
+fn tap_once(harness: &mut Harness<'_, App>, pos: Pos2) {
+    harness.input_mut().events.push(egui::Event::PointerMoved(pos));
+    harness.step();
+    let events = &mut harness.input_mut().events;
+    for pressed in [true, false] {
+        events.push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+        events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        events.push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    }
+    harness.step();
 }
