@@ -307,3 +307,36 @@ fn a_link_made_by_clicking_the_target_in_the_text() {
     let saved = wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1);
     assert_eq!((saved.links[0].origin, saved.links[0].target, saved.links[0].link_type.as_str()), (fact, demand, "evidence-for"));
 }
+
+/// With the panel's form: select the origin, "Link to…", click the target in the text (the form
+/// stays open with it chosen, the origin stays selected), choose the type, "Add link".
+#[test]
+fn the_panel_form_takes_its_target_from_a_click_in_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = coded_speech(dir.path());
+    let mut harness = app_on(&doc);
+    let (fact, demand) = (id_of(&harness, FACT), id_of(&harness, DEMAND));
+    harness.get_by_label(&format!("Factual assertion: {FACT}")).click();
+    harness.run_steps(2);
+    harness.get_by_label("Link to…").click();
+    harness.run_steps(2);
+    let point = {
+        let app = harness.state();
+        let session = app.session().unwrap();
+        let at = session.edits.get(demand).unwrap().start + 3;
+        let rect = app.doc_view().screen_rect_of(&session.doc, at).expect("the demand is on screen");
+        egui::Pos2::new(rect.min.x + 0.5, rect.center().y)
+    };
+    harness.drag_at(point);
+    harness.step();
+    harness.drop_at(point);
+    harness.run_steps(3);
+    assert_eq!(harness.state().selected(), Some(fact), "the click chose the target, not a new selection");
+    let demand_choice = format!("“{}” (Demand)", excerpt(DEMAND, 40));
+    harness.get_by_value(&demand_choice);
+    pick(&mut harness, "Link type", "Evidence for");
+    harness.get_by_label("Add link").click();
+    harness.run_steps(2);
+    let saved = wait_for_disk(&mut harness, &doc, |s| s.links.len() == 1);
+    assert_eq!((saved.links[0].origin, saved.links[0].target), (fact, demand));
+}

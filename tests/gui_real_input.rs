@@ -325,3 +325,28 @@ fn tap_once(harness: &mut Harness<'_, App>, pos: Pos2) {
     }
     harness.step();
 }
+
+// ---- Nothing under the pointer moves because a selection or a notice appears. ----
+
+#[test]
+fn the_code_buttons_and_the_text_stay_put_when_a_selection_or_a_notice_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("rtl.txt");
+    std::fs::write(&doc, TEXT).unwrap();
+    let mut harness = app_on(&doc);
+    let button = |h: &Harness<'_, App>| h.get_by_role_and_label(egui::accesskit::Role::Button, "1  Factual assertion").rect();
+    let before = button(&harness);
+    let word = drawn(&mut harness, span_of("English"));
+    drag(&mut harness, Pos2::new(word.min.x + 1.0, word.center().y), Pos2::new(word.max.x - 1.0, word.center().y));
+    harness.run_steps(2);
+    assert!(harness.state().doc_view().selected_span().is_some());
+    assert_eq!(button(&harness), before, "the button is where it was before the selection");
+    // A notice (as after an export, or a file that could not be read) does not push the text
+    // down.
+    let notice = marginalia::ui::view::Notice { text: "Exported 3 annotations to notes.csv.".into(), is_error: false };
+    harness.state_mut().push(marginalia::ui::command::Command::Notify(notice));
+    harness.run_steps(4);
+    harness.get_by_label("Dismiss");
+    assert_eq!(drawn(&mut harness, span_of("English")), word, "the text is where it was before the notice");
+    assert_eq!(button(&harness), before);
+}

@@ -111,11 +111,21 @@ impl AnnotationPanel {
 fn tag_buttons(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
     let has_target = ctx.target.is_some();
     ui.heading("Tag the selection");
-    if !has_target {
-        ui.label(
-            RichText::new("Select text in the document (drag, or Shift+arrows), then click a code or press its number.").weak(),
-        );
-    }
+    // The line under the heading keeps the height of the hint, with or without a selection, so
+    // that the code buttons never move under the pointer when a selection appears.
+    let hint =
+        RichText::new("Select text in the document (drag, or Shift+arrows), then click a code or press its number.").weak();
+    let width = ui.available_width();
+    let hint = egui::WidgetText::from(hint).into_galley(ui, Some(egui::TextWrapMode::Wrap), width, egui::FontSelection::Default);
+    let height = hint.size().y;
+    ui.allocate_ui_with_layout(egui::vec2(width, height), egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_min_height(height);
+        if has_target {
+            ui.add(egui::Label::new(RichText::new("Click a code or press its number to tag the selection.").weak()).truncate());
+        } else {
+            ui.label(hint);
+        }
+    });
     let cb = session.edits.codebook();
     if ctx.narrow {
         // In the drawer under the text, the codes flow in rows to leave the text its height.
@@ -272,6 +282,26 @@ struct LinkDraft {
     link_type: Option<String>,
 }
 
+/// Where the "Link to…" form keeps its draft (egui's memory, one for the app).
+fn link_draft_id() -> egui::Id {
+    egui::Id::unique("link-draft")
+}
+
+/// An annotation clicked in the text while the "Link to…" form of `selected` is open: it
+/// becomes the form's target (the selection stays on the origin). False when no such form is
+/// open, or the click is on the origin itself.
+pub fn take_link_target(ctx: &egui::Context, selected: Option<uuid::Uuid>, clicked: uuid::Uuid) -> bool {
+    let key = link_draft_id();
+    let Some(mut draft) = ctx.data(|d| d.get_temp::<LinkDraft>(key)) else { return false };
+    let open = draft.origin.is_some() && draft.origin == selected;
+    if !open || draft.origin == Some(clicked) {
+        return false;
+    }
+    draft.target = Some(clicked);
+    ctx.data_mut(|d| d.insert_temp(key, draft));
+    true
+}
+
 /// How an annotation is named in link rows and choices: its quote and its code.
 fn link_end_label(session: &crate::session::Session, cb: &crate::codebook::Codebook, id: uuid::Uuid) -> String {
     session.edits.get(id).map_or_else(
@@ -414,7 +444,7 @@ fn links(
         ui.label(RichText::new("This codebook has no link types.").weak().small());
         return;
     }
-    let key = egui::Id::unique("link-draft");
+    let key = link_draft_id();
     let mut draft: LinkDraft = ui.data(|d| d.get_temp(key)).unwrap_or_default();
     if draft.origin != Some(a.id) {
         if ui.button("Link to…").on_hover_text("Link this annotation to another one").clicked() {

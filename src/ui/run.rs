@@ -29,6 +29,9 @@ impl App {
 
     fn run(&mut self, ctx: &egui::Context, cmd: Command) {
         match cmd {
+            // An annotation clicked in the text while the panel's "Link to…" form is open is
+            // the form's target, not a new selection.
+            Command::Select(Some(id), false) if super::panel::take_link_target(ctx, self.selected, id) => {}
             Command::Ui(c) => self.run_ui(ctx, c),
             Command::OpenPath(p) => self.open_path(&p, true),
             Command::HandIn(out) => self.hand_in(out),
@@ -326,6 +329,7 @@ impl App {
                 {
                     return;
                 }
+
                 self.selected = id;
                 if let (Some(id), true) = (id, jump)
                     && let Some(a) = session.edits.get(id)

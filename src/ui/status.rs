@@ -112,36 +112,48 @@ fn panel_toggles(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
     }
 }
 
-/// The bar above the document: a failed save, and the last notice with a Dismiss button.
+/// A failed save, and the last notice with a Dismiss button, floating over the bottom of the
+/// document area: a notice that comes and goes never moves the text under the pointer.
 #[derive(Default)]
 pub struct NoticeBar;
 
 impl NoticeBar {
     pub fn ui(&mut self, ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
-        if let Some(e) = ctx.saver.error() {
-            egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.2)).inner_margin(6.0).show(ui, |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "Your annotations could not be saved: {e}. They are kept in memory and saving is retried."
-                    ))
-                    .strong(),
-                );
-            });
+        let save_error = ctx.saver.error();
+        if save_error.is_none() && ctx.notice.is_none() {
+            return;
         }
-        if let Some(n) = ctx.notice {
-            let fill = if n.is_error {
-                ui.visuals().error_fg_color.gamma_multiply(0.2)
-            } else {
-                ui.visuals().warn_fg_color.gamma_multiply(0.15)
-            };
-            egui::Frame::new().fill(fill).inner_margin(6.0).show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(&n.text);
-                    if ui.small_button("Dismiss").clicked() {
-                        out.push(Command::DismissNotice);
-                    }
-                });
+        let area = ui.max_rect();
+        let width = (area.width() - 32.0).max(160.0);
+        let opaque = |tint: egui::Color32, t: f32| ui.visuals().panel_fill.lerp_to_gamma(tint, t);
+        let (error, warn) = (ui.visuals().error_fg_color, ui.visuals().warn_fg_color);
+        egui::Area::new(egui::Id::unique("notice-bar"))
+            .order(egui::Order::Foreground)
+            .pivot(egui::Align2::CENTER_BOTTOM)
+            .fixed_pos(egui::pos2(area.center().x, area.bottom() - 12.0))
+            .show(ui.ctx(), |ui| {
+                ui.set_max_width(width);
+                if let Some(e) = save_error {
+                    egui::Frame::popup(ui.style()).fill(opaque(error, 0.25)).inner_margin(8.0).show(ui, |ui| {
+                        ui.label(
+                            RichText::new(format!(
+                                "Your annotations could not be saved: {e}. They are kept in memory and saving is retried."
+                            ))
+                            .strong(),
+                        );
+                    });
+                }
+                if let Some(n) = ctx.notice {
+                    let fill = if n.is_error { opaque(error, 0.25) } else { opaque(warn, 0.18) };
+                    egui::Frame::popup(ui.style()).fill(fill).inner_margin(8.0).show(ui, |ui| {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(&n.text);
+                            if ui.small_button("Dismiss").clicked() {
+                                out.push(Command::DismissNotice);
+                            }
+                        });
+                    });
+                }
             });
-        }
     }
 }
