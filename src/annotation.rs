@@ -81,6 +81,25 @@ pub enum Conflict {
     ChangedAndDeleted,
 }
 
+/// How many conflicts a merge left among `annotations` for someone to settle: the two versions
+/// of one annotation changed on both sides are one conflict, not two.
+pub fn count_conflicts<'a>(annotations: impl IntoIterator<Item = &'a Annotation>) -> usize {
+    let mut pairs = std::collections::HashSet::new();
+    let mut n = 0;
+    for a in annotations {
+        match a.conflict {
+            Some(Conflict::ChangedAndDeleted) => n += 1,
+            Some(Conflict::ChangedOnBothSides(other)) => {
+                if pairs.insert((a.id.min(other), a.id.max(other))) {
+                    n += 1;
+                }
+            }
+            None => {}
+        }
+    }
+    n
+}
+
 impl Annotation {
     /// A new annotation on `span`, widened to whole characters, quoting the document.
     pub fn new(doc: &Document, span: Span, code: &str, coder: &str) -> Self {

@@ -756,7 +756,9 @@ fn an_annotation_changed_on_both_sides_is_kept_twice_and_reported() {
     assert_eq!((kept.note.as_str(), kept.conflict), ("a date at last", Some(marginalia::Conflict::ChangedAndDeleted)));
     assert!(said.contains("changed here and deleted on the other side"), "{said}");
     let check = run(d, &["check", "market.txt"]);
-    assert!(check.stdout.contains("3 annotation(s) marked as merge conflicts"), "{}", check.stdout);
+    // Two conflicts: one annotation changed on both sides (two versions), one changed and deleted.
+    assert!(check.stdout.contains("2 merge conflict(s) to settle, in 3 annotation(s)"), "{}", check.stdout);
+    assert_eq!(check.code, 1, "conflicts are left to settle");
 }
 
 #[test]

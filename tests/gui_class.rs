@@ -139,6 +139,10 @@ fn opening_a_package_shows_its_instructions_and_lists_its_texts_in_the_documents
     harness.get_by_label("Instructions").click();
     harness.run_steps(2);
     harness.get_by_label("Read the letter and mark every demand you find.");
+    // Escape closes them, as it closes other windows.
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Read the letter and mark every demand you find.").is_none());
 }
 
 #[test]

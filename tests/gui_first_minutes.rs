@@ -430,3 +430,25 @@ fn a_flag_and_a_family_show_as_one_symbol_each() {
     assert!(flag > 0.0 && flag < 3.0 * one, "the flag takes {flag} points, a letter {one}");
     assert!((family - man).abs() < 1.0, "the family ({family}) is as wide as one face ({man})");
 }
+
+/// The File menu ends with Quit; Ctrl+O gives the path field the keyboard at once, and a path
+/// typed with `~` opens from the home folder; an opened folder is listed among the recent ones.
+#[test]
+fn quit_is_in_the_file_menu_and_ctrl_o_takes_a_typed_path_at_once() {
+    let dir = folder_with(&[("a-first.txt", long_text("First")), ("b-second.txt", long_text("Second"))]);
+    let mut harness = harness_for(tester_app(dir.path()), egui::vec2(1280.0, 800.0));
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Quit");
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
+    let canonical = dir.path().canonicalize().unwrap();
+    assert_eq!(harness.state().settings().recent.first(), Some(&canonical), "the folder is the first recent place");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    harness.run_steps(2);
+    // Typed keys go to whatever has the keyboard: the field, if it was given it.
+    harness.event(egui::Event::Text("x".into()));
+    harness.run_steps(2);
+    let field = harness.state().dialogs().open_path.clone();
+    assert_eq!(field, "x", "the field had the keyboard as soon as the dialog opened");
+}

@@ -38,7 +38,8 @@ fn a_merge_conflict_is_listed_settled_by_keeping_one_version_and_undone() {
     app.open(&doc_path);
     let mut harness =
         Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
-    step_until_shown(&mut harness, "Merge conflicts (2)");
+    // One annotation changed on both sides: one conflict, in two versions.
+    step_until_shown(&mut harness, "Merge conflicts (1)");
     // Both versions are shown side by side, with their notes and coders.
     harness.get_by_label("Note: fares doubled in 2023");
     harness.get_by_label("Note: ask the ferry company");
@@ -61,7 +62,7 @@ fn a_merge_conflict_is_listed_settled_by_keeping_one_version_and_undone() {
     // One undo brings both versions back, still marked.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.run_steps(2);
-    step_until_shown(&mut harness, "Merge conflicts (2)");
+    step_until_shown(&mut harness, "Merge conflicts (1)");
     let saved = wait_for_disk(&mut harness, &doc_path, |s| s.annotations.len() == 2);
     let marks: Vec<Option<Conflict>> = saved.annotations.iter().map(|a| a.conflict).collect();
     assert!(marks.iter().all(|m| matches!(m, Some(Conflict::ChangedOnBothSides(_)))), "{marks:?}");

@@ -217,7 +217,7 @@ pub struct Graded {
     /// The answer key's coder name.
     pub key: String,
     pub title: String,
-    /// The students, sorted by name.
+    /// The students, sorted by name (without regard to case).
     pub students: Vec<String>,
     /// The texts with a key sidecar, in file name order.
     pub texts: Vec<GradedText>,
@@ -349,10 +349,13 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
     let handed_in: Vec<String> = students.iter().chain(left_out.iter().copied()).cloned().collect();
     let missing: Vec<String> = roster.missing(&handed_in).into_iter().map(|s| s.name.clone()).collect();
     let late: BTreeSet<String> = students.iter().filter(|s| is_late(&class, s)).cloned().collect();
+    // Sorted as a class list is read: "ben" between "Ana" and "Chloe".
+    let mut order: Vec<String> = students.iter().cloned().collect();
+    order.sort_by_key(|s| (s.to_lowercase(), s.clone()));
     let mut graded = Graded {
         key: key.clone(),
         title: class.title.clone(),
-        students: students.iter().cloned().collect(),
+        students: order.clone(),
         rubric: class.rubric.clone(),
         comments: class.comments.clone(),
         roster: roster.students,
@@ -373,9 +376,9 @@ pub fn grade_scores(folder: &Path, progress: &mut dyn FnMut(usize, usize) -> boo
             continue;
         };
         let asked = class.asked_codes(&doc.file_name()).to_vec();
-        let mut scores = Vec::with_capacity(students.len());
-        let mut wrong_codes = Vec::with_capacity(students.len());
-        for student in &students {
+        let mut scores = Vec::with_capacity(order.len());
+        let mut wrong_codes = Vec::with_capacity(order.len());
+        for student in &order {
             let (annotations, codebook) = match loaded.remove(student) {
                 Some(s) => {
                     // As `agree DOC KEY STUDENT --key KEY` builds it: the key's codebook first.

@@ -251,6 +251,11 @@ impl App {
         &mut self.views.document.view
     }
 
+    /// The dialogs' state (the Open dialog's path field, the name prompt…).
+    pub fn dialogs(&self) -> &super::dialogs::Dialogs {
+        &self.views.dialogs
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -414,6 +419,9 @@ impl App {
                     self.read_folder(path, docs);
                     self.read_folder_kind(path);
                     self.open_path(&first, in_frame);
+                    // Recent places list the folder (first), not only its first document.
+                    self.settings.remember(path);
+                    self.save_settings();
                 }
                 Ok(_) => self.error(
                     Error::new(ErrorKind::Usage, "holds no .txt or .md documents")
@@ -1021,7 +1029,10 @@ impl App {
             return;
         }
         // Escape closes an open menu or dialog first (it sees the key), and only then clears.
-        let menu_open = egui::Popup::is_any_open(ctx) || self.views.dialogs.asking_coder || self.conflict;
+        let menu_open = egui::Popup::is_any_open(ctx)
+            || self.views.dialogs.asking_coder
+            || self.conflict
+            || self.views.assignment.show_instructions;
         for (m, key, cmd) in UiCommand::reading_keys() {
             if menu_open && key == egui::Key::Escape {
                 continue;

@@ -267,9 +267,10 @@ impl AssignmentView {
                     };
                     ui.label(format!("{}: mark {codes}", text.file_name));
                 }
-                if !manifest.instructions.trim().is_empty() {
+                let instructions = without_title(&manifest.instructions, &manifest.title);
+                if !instructions.trim().is_empty() {
                     ui.separator();
-                    markdown_ui(ui, &manifest.instructions);
+                    markdown_ui(ui, instructions);
                 }
                 ui.separator();
                 if ui.button(RichText::new("Hand in...").strong()).clicked() {
@@ -277,6 +278,10 @@ impl AssignmentView {
                 }
             });
         });
+        // Escape closes the instructions, as it closes other windows.
+        if egui_ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+            open = false;
+        }
         self.show_instructions &= open;
     }
 
@@ -566,6 +571,18 @@ fn runs(text: &str) -> Vec<Run> {
 }
 
 /// Draws parsed Markdown with plain labels.
+/// The instructions without a first heading that only repeats the title (shown above them).
+fn without_title<'a>(instructions: &'a str, title: &str) -> &'a str {
+    let trimmed = instructions.trim_start();
+    let Some(first) = trimmed.lines().next() else { return instructions };
+    let heading = first.trim_start_matches('#');
+    if first.starts_with('#') && heading.trim().eq_ignore_ascii_case(title.trim()) {
+        &trimmed[first.len()..]
+    } else {
+        instructions
+    }
+}
+
 pub fn markdown_ui(ui: &mut Ui, text: &str) {
     for block in parse_markdown(text) {
         match block {

@@ -98,13 +98,15 @@ pub enum UiCommand {
     ShowAssignment,
     /// Save the student's work of the open assignment in one hand-in file.
     HandIn,
+    /// Save and close the window.
+    Quit,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers { shift: true, ..Modifiers::COMMAND };
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 33] = [
+    pub const ALL: [UiCommand; 34] = [
         UiCommand::Open,
         UiCommand::ShowAssignment,
         UiCommand::HandIn,
@@ -114,6 +116,7 @@ impl UiCommand {
         UiCommand::ShowMatrix,
         UiCommand::EditVariables,
         UiCommand::ChangeName,
+        UiCommand::Quit,
         UiCommand::Undo,
         UiCommand::Redo,
         UiCommand::ToggleFind,
@@ -175,6 +178,7 @@ impl UiCommand {
             UiCommand::FindInFolder => "Find in folder…",
             UiCommand::ShowAssignment => "Assignment instructions",
             UiCommand::HandIn => "Hand in...",
+            UiCommand::Quit => "Quit",
         }
     }
 
@@ -189,6 +193,7 @@ impl UiCommand {
             | UiCommand::ShowMatrix
             | UiCommand::EditVariables => (Menu::File, 1),
             UiCommand::ChangeName => (Menu::File, 2),
+            UiCommand::Quit => (Menu::File, 3),
             UiCommand::Undo | UiCommand::Redo => (Menu::Edit, 0),
             UiCommand::ToggleFind
             | UiCommand::FindInFolder
@@ -237,6 +242,7 @@ impl UiCommand {
             UiCommand::ToggleAnnotationPanel => k(CMD_SHIFT, Key::P),
             UiCommand::ToggleFolderPanel => k(CMD_SHIFT, Key::L),
             UiCommand::LinkFromSelected => k(CMD, Key::L),
+            UiCommand::Quit => k(CMD, Key::Q),
             _ => None,
         }
     }

@@ -181,7 +181,11 @@ impl FolderPanel {
         ui.label(RichText::new(format!("{} documents, {done} done", folder.entries.len())).small());
         if let Some((read, total)) = folder.reading {
             let fraction = read as f32 / total.max(1) as f32;
-            ui.add(egui::ProgressBar::new(fraction).text(format!("Reading annotations: {read} of {total}")).desired_height(14.0));
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .text(format!("Reading annotations: {read} of {total} documents"))
+                    .desired_height(14.0),
+            );
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {

@@ -23,6 +23,8 @@ pub struct Dialogs {
     switching: bool,
     pub show_open: bool,
     pub open_path: String,
+    /// Give the path field the keyboard on the next frame.
+    pub focus_open_path: bool,
     pub show_shortcuts: bool,
     /// The conflict dialog shows both sets of annotations.
     pub show_both: bool,
@@ -203,9 +205,13 @@ impl Dialogs {
             let r = ui.add(egui::TextEdit::singleline(&mut self.open_path).desired_width(380.0));
             crate::ui::field::keep_typed(ui, &r, &mut self.open_path);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
+            // The keyboard goes to the field when the dialog opens (Ctrl+O, then type).
+            if std::mem::take(&mut self.focus_open_path) {
+                r.request_focus();
+            }
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open").clicked() || enter) && !self.open_path.trim().is_empty() {
-                out.push(Command::OpenPath(PathBuf::from(self.open_path.trim())));
+                out.push(Command::OpenPath(typed_path(&self.open_path)));
             }
             if !ctx.settings.recent.is_empty() {
                 ui.separator();
@@ -308,5 +314,32 @@ impl Dialogs {
             });
         });
         self.show_shortcuts &= open;
+    }
+}
+
+/// A path as a person types it: trimmed, and `~` at its start read as their home folder.
+pub fn typed_path(text: &str) -> PathBuf {
+    let text = text.trim();
+    let home = || directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    match text.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with(std::path::MAIN_SEPARATOR) => match home() {
+            Some(h) => h.join(rest.trim_start_matches(['/', std::path::MAIN_SEPARATOR])),
+            None => PathBuf::from(text),
+        },
+        _ => PathBuf::from(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tilde_at_the_start_is_the_home_folder() {
+        let home = directories::BaseDirs::new().unwrap().home_dir().to_path_buf();
+        assert_eq!(typed_path(" ~/texts/a.txt "), home.join("texts/a.txt"));
+        assert_eq!(typed_path("~"), home);
+        assert_eq!(typed_path("~ana/a.txt"), PathBuf::from("~ana/a.txt"));
+        assert_eq!(typed_path("/tmp/~x"), PathBuf::from("/tmp/~x"));
     }
 }

@@ -550,7 +550,7 @@ fn merge_conflicts(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<
     if marked.is_empty() {
         return;
     }
-    ui.heading(format!("Merge conflicts ({})", marked.len()));
+    ui.heading(format!("Merge conflicts ({})", crate::annotation::count_conflicts(marked.iter().copied())));
     ui.label(RichText::new("A merge found these changed on two sides. Keep one version of each; Undo brings both back.").small());
     let mut shown = std::collections::HashSet::new();
     for a in &marked {

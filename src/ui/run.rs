@@ -111,9 +111,14 @@ impl App {
             | UiCommand::ZoomIn
             | UiCommand::ZoomOut
             | UiCommand::ZoomReset => self.run_window(ctx, cmd),
-            UiCommand::Open => self.views.dialogs.show_open = true,
+            UiCommand::Open => {
+                self.views.dialogs.show_open = true;
+                self.views.dialogs.focus_open_path = true;
+            }
             UiCommand::ShowAssignment => self.show_assignment(),
             UiCommand::HandIn => self.show_handin(),
+            // The window closes; `on_close` saves on the way out, as closing it any other way does.
+            UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             UiCommand::Export => self.show_export(),
             UiCommand::ShowShortcuts => self.views.dialogs.show_shortcuts = true,
             UiCommand::CompareCoders => self.open_compare(),
