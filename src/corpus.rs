@@ -58,6 +58,9 @@ pub struct Corpus {
     /// The folder's document variables ([`crate::vars::FILE_NAME`]); empty when there are none
     /// or the file does not load (its error is then in `unreadable`).
     pub variables: Variables,
+    /// Counts the changes made to the loaded corpus since it was read (a sidecar replaced, a
+    /// document read again): what was computed from it is out of date when this moved on.
+    pub revision: u64,
 }
 
 impl Corpus {
@@ -97,6 +100,7 @@ impl Corpus {
     /// False when `document` is not one of the corpus's.
     pub fn replace_sidecar(&mut self, document: &Path, sidecar_path: &Path, mut sidecar: Sidecar) -> bool {
         let Some(d) = self.documents.iter_mut().find(|d| d.path == document) else { return false };
+        self.revision += 1;
         sidecar.annotations.sort_by_key(crate::annotation::Annotation::sort_key);
         let mut report = AnchorReport::default();
         for a in &sidecar.annotations {
@@ -125,6 +129,7 @@ impl Corpus {
     /// reads; its error then replaces it in [`Corpus::unreadable`].
     pub fn reload_document(&mut self, document: &Path) -> bool {
         let Some(i) = self.documents.iter().position(|d| d.path == document) else { return false };
+        self.revision += 1;
         // The document's errors and its sidecars' (whose names start with the document's).
         let name = document.as_os_str().to_string_lossy().into_owned();
         self.unreadable.retain(|e| e.file.as_deref().is_none_or(|f| !f.as_os_str().to_string_lossy().starts_with(&name)));
@@ -133,6 +138,45 @@ impl Corpus {
             Ok(d) => {
                 self.documents[i] = d;
                 self.unreadable.extend(unreadable);
+                true
+            }
+            Err(e) => {
+                self.unreadable.push(e);
+                false
+            }
+        }
+    }
+}
+
+/// A document of a corpus read again from disk (see [`read_again`]), to be put in its corpus
+/// with [`Corpus::put_read`].
+pub struct ReadAgain {
+    pub path: PathBuf,
+    pub document: Result<CorpusDocument, Error>,
+    /// Sidecars of it that could not be read.
+    pub unreadable: Vec<Error>,
+}
+
+/// Reads `document` and its sidecars again, as [`Corpus::reload_document`] does, without the
+/// corpus: on another thread than the one that holds it.
+pub fn read_again(document: &Path) -> ReadAgain {
+    let mut unreadable = Vec::new();
+    let document_read = load_document_tolerant(document, &mut unreadable);
+    ReadAgain { path: document.to_path_buf(), document: document_read, unreadable }
+}
+
+impl Corpus {
+    /// Puts a document read again ([`read_again`]) in place of the one read before. False when
+    /// it is not one of the corpus's.
+    pub fn put_read(&mut self, read: ReadAgain) -> bool {
+        let Some(i) = self.documents.iter().position(|d| d.path == read.path) else { return false };
+        self.revision += 1;
+        let name = read.path.as_os_str().to_string_lossy().into_owned();
+        self.unreadable.retain(|e| e.file.as_deref().is_none_or(|f| !f.as_os_str().to_string_lossy().starts_with(&name)));
+        self.unreadable.extend(read.unreadable);
+        match read.document {
+            Ok(d) => {
+                self.documents[i] = d;
                 true
             }
             Err(e) => {
@@ -215,7 +259,7 @@ pub fn load_counting(path: &Path, loaded: &AtomicUsize) -> Result<Corpus, Error>
             unreadable.push(e);
             Variables::default()
         });
-        Ok(Corpus { root: path.to_path_buf(), codebook, documents, unreadable, variables })
+        Ok(Corpus { root: path.to_path_buf(), codebook, documents, unreadable, variables, revision: 0 })
     } else {
         let codebook = codebook_for(path)?;
         let document = load_document(path)?;
@@ -226,7 +270,7 @@ pub fn load_counting(path: &Path, loaded: &AtomicUsize) -> Result<Corpus, Error>
             unreadable.push(e);
             Variables::default()
         });
-        Ok(Corpus { root, codebook, documents: vec![document], unreadable, variables })
+        Ok(Corpus { root, codebook, documents: vec![document], unreadable, variables, revision: 0 })
     }
 }
 

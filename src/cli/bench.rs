@@ -22,6 +22,10 @@ pub struct BenchArgs {
     /// Only the class dashboard: 35 students x 5 texts, from the menu command to the grades shown.
     #[arg(long)]
     pub class: bool,
+    /// Only the folder case: 5,000 documents of 10 KB with 100 annotations each, opened in the
+    /// app, queried, and changed by another program while the code matrix is open.
+    #[arg(long)]
+    pub folder: bool,
     /// Only write the generated folder of the corpus cases (5,000 documents of 10 KB with 100
     /// annotations each, or as many as --documents says) to DIR, for timing commands on it.
     #[arg(long, value_name = "DIR")]
@@ -66,8 +70,13 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
         }
         return Ok(0);
     }
-    let options =
-        crate::ui::bench::Options { quick: args.quick, tiny: args.tiny, class_only: args.class, links_only: args.links };
+    let options = crate::ui::bench::Options {
+        quick: args.quick,
+        tiny: args.tiny,
+        class_only: args.class,
+        links_only: args.links,
+        folder_only: args.folder,
+    };
     let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());

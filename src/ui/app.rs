@@ -113,6 +113,15 @@ pub struct App {
     pub(super) folder: Option<Folder>,
     /// The opened folder being read in the background.
     folder_load: Option<super::folder_load::FolderLoad>,
+    /// The open folder, watched for changes other programs make (see `watch`).
+    watch: Option<super::watch::FolderWatch>,
+    /// Documents changed on disk, waiting to be read again; the ones being read; the ones read
+    /// and waiting for the loaded folder to be free.
+    reread_queue: Vec<PathBuf>,
+    rereading: Option<super::watch::Rereading>,
+    reread_ready: Vec<crate::corpus::ReadAgain>,
+    /// Since when documents read again wait for the loaded folder to be free.
+    reread_waiting: Option<Instant>,
     /// The opened folder once read, for the views that query it (Retrieve, the code matrix).
     pub(super) corpus: Option<std::sync::Arc<crate::corpus::Corpus>>,
     /// The open document was saved since `corpus` was read: its saved state goes into the
@@ -181,6 +190,11 @@ impl App {
             opening: None,
             folder: None,
             folder_load: None,
+            watch: None,
+            reread_queue: Vec::new(),
+            rereading: None,
+            reread_ready: Vec::new(),
+            reread_waiting: None,
             corpus: None,
             corpus_behind: false,
             pending_variables: None,
@@ -368,6 +382,11 @@ impl App {
     /// The Find in folder window.
     pub fn find_folder_mut(&mut self) -> &mut super::find_folder::FindInFolder {
         &mut self.views.find_folder
+    }
+
+    /// The code matrix window.
+    pub fn matrix(&self) -> &super::matrix_view::MatrixView {
+        &self.views.matrix
     }
 
     /// The code matrix window (tests choose its columns).
@@ -673,6 +692,100 @@ impl App {
         }
     }
 
+    /// Reads the open folder again from disk (its list of documents and every sidecar).
+    pub(super) fn reload_folder(&mut self) {
+        let Some(root) = self.folder.as_ref().map(|f| f.root.clone()) else { return };
+        match super::assignment::documents_of(&root) {
+            Ok(docs) => {
+                let same = self.folder.as_ref().is_some_and(|f| f.entries.iter().map(|e| &e.path).eq(docs.iter()));
+                if !same {
+                    self.folder = Some(Folder::listed(&root, &docs));
+                }
+                self.reread_queue.clear();
+                self.read_folder(&root, docs);
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// Keeps the open folder current with what other programs change in it: watches it, reads
+    /// the documents they touch again (on a thread of its own), and puts them in the folder's
+    /// lines and in the loaded folder the views compute from.
+    fn follow_folder(&mut self, ctx: &egui::Context) {
+        let Some(folder) = &self.folder else {
+            self.watch = None;
+            return;
+        };
+        if self.watch.as_ref().is_none_or(|w| w.root != folder.root) {
+            self.watch = super::watch::FolderWatch::start(&folder.root, ctx);
+            self.reread_queue.clear();
+        }
+        if let Some(mut changed) = self.watch.as_mut().and_then(|w| w.changed(ctx)) {
+            // The open document's sidecar as this app saved it is nothing new.
+            if let Some(session) = &self.session
+                && changed.contains(&session.sidecar_path)
+                && session.changed_on_disk().is_ok_and(|c| !c)
+            {
+                changed.remove(&session.sidecar_path);
+            }
+            let documents: Vec<PathBuf> = folder.entries.iter().map(|e| e.path.clone()).collect();
+            let changes = super::watch::changes(&changed, &documents);
+            if changes.whole_folder {
+                self.push(Command::ReloadFolder);
+            } else {
+                for d in changes.documents {
+                    if !self.reread_queue.contains(&d) {
+                        self.reread_queue.push(d);
+                    }
+                }
+            }
+        }
+        // One reading at a time, and none while the whole folder is being read.
+        if self.rereading.is_none() && self.folder_load.is_none() && self.corpus.is_some() && !self.reread_queue.is_empty() {
+            self.rereading = Some(super::watch::Rereading::start(std::mem::take(&mut self.reread_queue), ctx));
+        }
+        if let Some(read) = self.rereading.as_ref().and_then(super::watch::Rereading::poll) {
+            self.rereading = None;
+            self.reread_ready.extend(read);
+        }
+        if self.reread_ready.is_empty() {
+            return;
+        }
+        // A query running on another thread holds the loaded folder: the next frames try
+        // again; past a second, the folder is copied (the query goes on with the old one).
+        let person = self.person();
+        let Some(shared) = self.corpus.as_mut() else {
+            self.reread_ready.clear();
+            return;
+        };
+        let waiting = *self.reread_waiting.get_or_insert_with(Instant::now);
+        let corpus = if std::sync::Arc::get_mut(shared).is_some() || waiting.elapsed() > Duration::from_secs(1) {
+            std::sync::Arc::make_mut(shared)
+        } else {
+            ctx.request_repaint_after(Duration::from_millis(50));
+            return;
+        };
+        self.reread_waiting = None;
+        let read = std::mem::take(&mut self.reread_ready);
+        let documents: Vec<PathBuf> = read.iter().map(|r| r.path.clone()).collect();
+        for r in read {
+            corpus.put_read(r);
+        }
+        crate::class::without_key(corpus);
+        let entries = super::folder_load::entries_of(corpus, &documents, &person);
+        if let Some(folder) = &mut self.folder {
+            for entry in entries {
+                if let Some(line) = folder.entries.iter_mut().find(|e| e.path == entry.path) {
+                    *line = entry;
+                }
+            }
+            folder.updated = Some((Instant::now(), documents.len()));
+        }
+        // The open document's line comes from memory, as always.
+        self.folder_revision = None;
+        self.corpus_behind = self.session.is_some();
+    }
+
     /// Takes in what the worker has finished since the last frame.
     fn take_in_worker(&mut self, ctx: &egui::Context) {
         while let Some(done) = self.worker.poll() {
@@ -829,6 +942,7 @@ impl App {
     fn tick(&mut self, ctx: &egui::Context) {
         self.take_in_worker(ctx);
         self.take_in_folder(ctx);
+        self.follow_folder(ctx);
         self.autosave_dashboard(ctx);
         let Some(session) = &self.session else { return };
         match self.saver.due(session.edits.revision(), session.is_dirty(), self.conflict) {

@@ -66,6 +66,8 @@ pub struct Options {
     pub links_only: bool,
     /// Only the class dashboard case.
     pub class_only: bool,
+    /// Only the folder case ([`CorpusSpec`]).
+    pub folder_only: bool,
 }
 
 impl Options {
@@ -243,6 +245,20 @@ pub fn run(options: Options, mut progress: impl FnMut(&str)) -> Result<Report, E
             corpus: CorpusResult { spec: options.corpus(), timings: Vec::new() },
             seconds: started.elapsed().as_secs_f64(),
             class: None,
+        });
+    }
+    if options.folder_only {
+        let corpus = run_corpus(options.corpus(), &mut progress)?;
+        return Ok(Report {
+            mode: options.mode(),
+            release: !cfg!(debug_assertions),
+            cases: Vec::new(),
+            imports: Vec::new(),
+            targets: corpus.targets(),
+            corpus,
+            seconds: started.elapsed().as_secs_f64(),
+            class: None,
+            links: None,
         });
     }
     if options.class_only {
@@ -656,7 +672,7 @@ pub struct CorpusResult {
 }
 
 /// The corpus case's limits, ms: (timing, limit, what it means).
-pub const CORPUS_LIMITS: [(&str, f64, &str); 7] = [
+pub const CORPUS_LIMITS: [(&str, f64, &str); 8] = [
     ("matrix_cold", 5_000.0, "marginalia matrix FOLDER --cols document, a new process"),
     ("folder_listed", 1_000.0, "opening the folder in the app until its list is drawn"),
     ("folder_read", 10_000.0, "until the app has read every sidecar (in the background)"),
@@ -664,6 +680,7 @@ pub const CORPUS_LIMITS: [(&str, f64, &str); 7] = [
     ("retrieve", 200.0, "Retrieve one code across the loaded folder"),
     ("matrix_document", 200.0, "codes x documents of the loaded folder"),
     ("matrix_code", 200.0, "codes x codes (overlap) of the loaded folder"),
+    ("external_change", 2_000.0, "another program adds 50 annotations: until the open code matrix counts them"),
 ];
 
 impl CorpusResult {
@@ -758,6 +775,43 @@ fn run_corpus(spec: CorpusSpec, progress: &mut impl FnMut(&str)) -> Result<Corpu
         let q = crate::matrix::MatrixQuery { cols, unit: crate::matrix::Unit::Overlap, coders: Vec::new(), share: None };
         timings.push(time_op(name, 3, || crate::matrix::build(&corpus, &q).map(drop))?);
     }
+    drop(corpus);
+    // Another program (as `marginalia autocode` or a `git pull` would) adds 50 annotations to
+    // one document while the code matrix is open: until the matrix counts them.
+    progress(&format!("{}: a change by another program, the code matrix open…", spec.label()));
+    app.views.matrix.open = true;
+    let total = |app: &App| app.views.matrix.matrix().map(|m| m.counts.iter().flatten().sum::<f64>());
+    let waited = Instant::now();
+    while total(&app).is_none() || app.views.matrix.busy() {
+        if waited.elapsed() > Duration::from_secs(120) {
+            return Err(Error::usage("the code matrix was not computed in 2 minutes"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        frame(&mut app);
+    }
+    let before = total(&app).unwrap_or_default();
+    let target = app.folder.as_ref().and_then(|f| f.entries.get(f.entries.len() / 2)).map(|e| e.path.clone());
+    let target = target.ok_or_else(|| Error::usage("the folder has no documents"))?;
+    let changed = Instant::now();
+    let mut other =
+        crate::Session::open(&target, Some(&crate::sidecar::coder_path(&target, "another-program")), "another program")?;
+    let text_len = other.doc.len_chars();
+    let code = other.edits.codebook().codes.first().map(|c| c.id.clone()).unwrap_or_default();
+    for i in 0..50 {
+        let start = (i * 37) % text_len.saturating_sub(10).max(1);
+        let span = crate::document::Span::new(start, (start + 8).min(text_len));
+        let a = crate::Annotation::new(&other.doc, span, &code, "another program");
+        other.apply(crate::Action::Add(a))?;
+    }
+    other.save()?;
+    while total(&app).is_none_or(|t| t < before + 50.0) {
+        if changed.elapsed() > Duration::from_secs(60) {
+            return Err(Error::usage("the open code matrix did not show another program's change in a minute"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        frame(&mut app);
+    }
+    timings.push(Timing { name: "external_change".into(), ms: ms(changed.elapsed()), runs: 1 });
     drop(app);
     Ok(CorpusResult { spec, timings })
 }

@@ -360,6 +360,9 @@ pub enum Command {
     DismissNotice,
     /// Read the sidecar on disk (in the background) to show it beside the one in memory.
     ReadSidecar(PathBuf),
+    /// Read the open folder again from disk: its documents and every sidecar (Refresh, or a
+    /// document that appeared or went).
+    ReloadFolder,
     /// Reads sidecars for the compare view: these, or (None) the new ones beside the document.
     ReadCoders(Option<Vec<PathBuf>>),
     /// Write a file in the background (codebook saves): its path, content, whether the old

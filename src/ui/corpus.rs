@@ -113,18 +113,28 @@ impl FolderEntry {
     }
 }
 
+/// How long the folder panel says that documents were updated from disk.
+const UPDATED_SHOWN: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// The opened folder: its documents, with what their sidecars say.
 pub struct Folder {
     pub root: PathBuf,
     pub entries: Vec<FolderEntry>,
     /// While the sidecars are being read: how many documents are read, of how many.
     pub reading: Option<(usize, usize)>,
+    /// When documents changed by another program were last read again, and how many.
+    pub updated: Option<(std::time::Instant, usize)>,
 }
 
 impl Folder {
     /// The folder's documents, before their sidecars are read.
     pub fn listed(root: &Path, docs: &[PathBuf]) -> Self {
-        Self { root: root.to_path_buf(), entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(), reading: None }
+        Self {
+            root: root.to_path_buf(),
+            entries: docs.iter().map(|d| FolderEntry::unread(d)).collect(),
+            reading: None,
+            updated: None,
+        }
     }
 
     /// Every coder with annotations in the folder, sorted.
@@ -187,6 +197,13 @@ impl FolderPanel {
                     .desired_height(14.0),
             );
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        // Another program changed documents of the folder: say that what is shown follows.
+        if let Some((when, n)) = folder.updated
+            && when.elapsed() < UPDATED_SHOWN
+        {
+            ui.label(RichText::new(format!("Updated from disk: {n} document(s) changed by another program")).small().strong());
+            ui.ctx().request_repaint_after(UPDATED_SHOWN.saturating_sub(when.elapsed()));
         }
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
             self.show_chart = !self.show_chart;

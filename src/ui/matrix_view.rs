@@ -52,6 +52,14 @@ struct Shown {
     folder: PathBuf,
     query: MatrixQuery,
     result: Result<(Matrix, Vec<String>), String>,
+    /// Which loaded folder it was computed from (see [`corpus_state`]).
+    from: Option<(usize, u64)>,
+}
+
+/// The loaded folder a matrix is computed from: which one (its allocation) and how far it was
+/// changed since it was read. A matrix from another state is out of date.
+fn corpus_state(corpus: Option<&Arc<Corpus>>) -> Option<(usize, u64)> {
+    corpus.map(|c| (Arc::as_ptr(c) as usize, c.revision))
 }
 
 type Computed = Result<(Matrix, Vec<String>), Error>;
@@ -66,7 +74,7 @@ pub struct MatrixView {
     pub share: Option<Share>,
     pub selected: Option<Selected>,
     shown: Option<Shown>,
-    running: Option<(PathBuf, MatrixQuery, Receiver<Computed>)>,
+    running: Option<(PathBuf, MatrixQuery, Receiver<Computed>, Option<(usize, u64)>)>,
 }
 
 impl MatrixView {
@@ -91,11 +99,13 @@ impl MatrixView {
             Ok(q) => q,
             Err(e) => {
                 let query = MatrixQuery { cols: Axis::Document, unit: self.unit, coders: Vec::new(), share: self.share };
-                self.shown = Some(Shown { folder: folder.to_path_buf(), query, result: Err(e.to_string()) });
+                let from = corpus_state(corpus.as_ref());
+                self.shown = Some(Shown { folder: folder.to_path_buf(), query, result: Err(e.to_string()), from });
                 return;
             }
         };
         let (tx, rx) = channel();
+        let from = corpus_state(corpus.as_ref());
         let (dir, q) = (folder.to_path_buf(), query.clone());
         std::thread::spawn(move || {
             let run = || -> Computed {
@@ -117,11 +127,11 @@ impl MatrixView {
             };
             let _ = tx.send(run());
         });
-        self.running = Some((folder.to_path_buf(), query, rx));
+        self.running = Some((folder.to_path_buf(), query, rx, from));
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
-        let Some((folder, query, rx)) = &self.running else { return };
+        let Some((folder, query, rx, from)) = &self.running else { return };
         let result = match rx.try_recv() {
             Ok(r) => r.map_err(|e| e.to_string()),
             Err(TryRecvError::Empty) => {
@@ -137,7 +147,7 @@ impl MatrixView {
             _ if size.0 > 0 => Some(Selected::Row(0)),
             _ => None,
         };
-        self.shown = Some(Shown { folder: folder.clone(), query: query.clone(), result });
+        self.shown = Some(Shown { folder: folder.clone(), query: query.clone(), result, from: *from });
         self.running = None;
     }
 
@@ -186,12 +196,18 @@ impl MatrixView {
                     .on_hover_text("each count divided by its column's total")
                     .changed();
                 ui.separator();
-                let refresh = ui.add_enabled(!self.busy(), egui::Button::new("Refresh")).on_hover_text("compute again");
+                let refresh =
+                    ui.add_enabled(!self.busy(), egui::Button::new("Refresh")).on_hover_text("read the folder again and count");
                 if refresh.clicked() {
+                    // Read from disk again; the matrix follows once the folder is read.
+                    out.push(Command::ReloadFolder);
                     changed = true;
                 }
             });
-            let stale = self.shown.as_ref().is_none_or(|s| s.folder != folder);
+            // Out of date when the folder, or what was read of it, changed (another program
+            // wrote a sidecar, the folder was read again).
+            let now = corpus_state(corpus);
+            let stale = self.shown.as_ref().is_none_or(|s| s.folder != folder || (now.is_some() && s.from != now));
             if (changed || stale) && !self.busy() {
                 self.start(folder, corpus.cloned());
             }

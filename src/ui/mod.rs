@@ -37,6 +37,7 @@ pub mod settings;
 pub mod status;
 pub mod vars_editor;
 pub mod view;
+pub mod watch;
 pub mod worker;
 
 pub use app::{App, OPEN_IN_BACKGROUND_BYTES};

@@ -57,6 +57,7 @@ impl App {
             Command::Notify(notice) => self.notice = Some(notice),
             Command::DismissNotice => self.notice = None,
             Command::ReadSidecar(path) => self.submit(Job::ReadSidecar(path)),
+            Command::ReloadFolder => self.reload_folder(),
             Command::ReadCoders(paths) => {
                 let Some(view) = &self.views.compare else { return };
                 let job = Job::ReadCoders { doc: view.shared_document(), paths, known: view.known_paths() };
