@@ -147,7 +147,7 @@ pub struct App {
     /// Commands waiting for the open document's save to finish (opening another one).
     pub(super) after_save: Vec<Command>,
     pub(super) commands: Vec<Command>,
-    folder_revision: Option<u64>,
+    pub(super) folder_revision: Option<u64>,
     last_disk_check: Instant,
     list_cache: Option<(ListKey, Rc<[usize]>)>,
     applied_theme: Option<ThemeChoice>,
@@ -382,6 +382,11 @@ impl App {
     /// The Find in folder window.
     pub fn find_folder_mut(&mut self) -> &mut super::find_folder::FindInFolder {
         &mut self.views.find_folder
+    }
+
+    /// The Retrieve window.
+    pub fn retrieve(&self) -> &super::retrieve::RetrieveView {
+        &self.views.retrieve
     }
 
     /// The code matrix window.
@@ -702,7 +707,10 @@ impl App {
                     self.folder = Some(Folder::listed(&root, &docs));
                 }
                 self.reread_queue.clear();
+                // What was read stays in use (Retrieve, the matrix) until the new reading is in.
+                let kept = self.corpus.take();
                 self.read_folder(&root, docs);
+                self.corpus = kept;
             }
             Err(e) => self.error(e),
         }
@@ -1074,10 +1082,13 @@ impl App {
         let is_key = |path: &Path| {
             key.is_some_and(|k| crate::class::is_key_sidecar(path, &session.sidecar_path, &session.sidecar_coder, k))
         };
-        if let Some(path) = session.doc.path()
-            && !is_key(path)
-            && let Some(entry) = folder.entries.iter_mut().find(|e| e.path == path)
-        {
+        let Some(path) = session.doc.path() else { return };
+        let Some(entry) = folder.entries.iter_mut().find(|e| e.path == path) else { return };
+        if is_key(path) {
+            // The key's marks are not a coder's: counted before the class was known, they go.
+            let done = entry.done;
+            entry.fill(&[] as &[crate::Annotation], done, session.edits.codebook());
+        } else {
             entry.fill(session.edits.annotations(), session.edits.done(), session.edits.codebook());
         }
     }

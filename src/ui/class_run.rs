@@ -114,6 +114,9 @@ impl App {
                             self.notice = Some(Notice { text: problem, is_error: true });
                         }
                         self.class = info;
+                        // The open document's line is made again, now that the key is known
+                        // (it may be the key's, which is not counted).
+                        self.folder_revision = None;
                         // The compare view open on the folder names its new students too.
                         self.anonymize_compare();
                     }

@@ -403,6 +403,10 @@ pub enum Command {
         query: crate::matrix::MatrixQuery,
         row: usize,
         col: usize,
+        /// The row's code id and the column's name: the cell is found by them in the folder as
+        /// it is when the passages are listed (read again since, its order may differ).
+        row_id: String,
+        col_name: String,
         /// What the cell is, in words.
         caption: String,
     },

@@ -406,6 +406,11 @@ impl DocView {
             if flash_on && self.flash.is_some_and(|(f, _)| f.overlaps(&seg)) {
                 background = if style.dark { Color32::from_rgb(120, 100, 0) } else { Color32::from_rgb(255, 230, 120) };
             }
+            // Text on a highlight stays readable: at least 4.5:1 against what the highlight
+            // and the page make together, whatever the code's colour and the theme.
+            if background != Color32::TRANSPARENT && colour == text_colour {
+                (background, colour) = readable_highlight(background, ui.visuals().panel_fill, text_colour);
+            }
             let (s, e) = (seg.start - span.start, seg.end - span.start);
             if background != Color32::TRANSPARENT {
                 match backgrounds.last_mut() {
@@ -854,6 +859,53 @@ fn blend_highlight(colours: impl Iterator<Item = Color32>, dark: bool) -> Color3
     Color32::from_rgba_unmultiplied(r, g, b, alpha)
 }
 
+/// The relative luminance of an sRGB colour (WCAG 2).
+fn luminance(c: Color32) -> f64 {
+    let lin = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+}
+
+/// The contrast ratio of two opaque colours (WCAG 2), from 1 to 21.
+pub fn contrast(a: Color32, b: Color32) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// `over` (with its alpha) painted on the opaque `page`.
+pub fn composite(over: Color32, page: Color32) -> Color32 {
+    let [r, g, b, a] = over.to_srgba_unmultiplied();
+    let t = f32::from(a) / 255.0;
+    let mix = |o: u8, p: u8| (f32::from(o) * t + f32::from(p) * (1.0 - t)).round() as u8;
+    Color32::from_rgb(mix(r, page.r()), mix(g, page.g()), mix(b, page.b()))
+}
+
+/// The contrast text needs on a highlight (WCAG AA for body text).
+pub const TEXT_CONTRAST: f64 = 4.5;
+
+/// A highlight `background` (translucent) on `page`, and the colour of the text on it, such
+/// that the text has at least [`TEXT_CONTRAST`] against the two together: the theme's text
+/// colour when it has, else a near-black or near-white text; when neither has (a mid-tone
+/// colour), the highlight is made lighter until one does.
+pub fn readable_highlight(background: Color32, page: Color32, text: Color32) -> (Color32, Color32) {
+    let [r, g, b, a] = background.to_srgba_unmultiplied();
+    let candidates = [text, Color32::from_gray(16), Color32::from_gray(245)];
+    let mut alpha = a;
+    loop {
+        let bg = Color32::from_rgba_unmultiplied(r, g, b, alpha);
+        let seen = composite(bg, page);
+        if let Some(t) = candidates.iter().find(|&&t| contrast(t, seen) >= TEXT_CONTRAST) {
+            return (bg, *t);
+        }
+        if alpha <= 12 {
+            return (bg, text);
+        }
+        alpha = alpha.saturating_sub(12);
+    }
+}
+
 fn strengthen(c: Color32, dark: bool) -> Color32 {
     let [r, g, b, a] = c.to_srgba_unmultiplied();
     Color32::from_rgba_unmultiplied(r, g, b, a.saturating_add(if dark { 70 } else { 60 }))
@@ -958,4 +1010,40 @@ pub fn cue_sample(ui: &mut egui::Ui, codebook: &Codebook, code_id: &str) -> egui
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Text on any highlight the app draws is readable: every colour of the built-in codebooks
+    /// and of the palette new codes take, alone, mixed, nested and selected, in both themes.
+    #[test]
+    fn text_on_every_highlight_has_at_least_the_contrast_body_text_needs() {
+        let mut colours: Vec<Color32> = crate::codebook::SAFE_PALETTE
+            .iter()
+            .map(|(hex, _)| {
+                let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap();
+                Color32::from_rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+            })
+            .collect();
+        let cb = crate::codebook::Codebook::default();
+        colours.extend(cb.codes.iter().map(|c| code_colour(&cb, &c.id)));
+        for dark in [false, true] {
+            let visuals = if dark { egui::Visuals::dark() } else { egui::Visuals::light() };
+            let (page, text) = (visuals.panel_fill, visuals.text_color());
+            for (i, &c) in colours.iter().enumerate() {
+                let layers: Vec<Vec<Color32>> =
+                    vec![vec![c], vec![c, c], vec![c, colours[(i + 3) % colours.len()]], vec![c, c, c, c]];
+                for layer in layers {
+                    let bg = blend_highlight(layer.iter().copied(), dark);
+                    for bg in [bg, strengthen(bg, dark)] {
+                        let (shown, on) = readable_highlight(bg, page, text);
+                        let ratio = contrast(on, composite(shown, page));
+                        assert!(ratio >= TEXT_CONTRAST, "dark {dark}: {c:?} x{} gives {ratio:.2}:1", layer.len());
+                    }
+                }
+            }
+        }
+    }
 }

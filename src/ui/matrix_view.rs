@@ -199,9 +199,8 @@ impl MatrixView {
                 let refresh =
                     ui.add_enabled(!self.busy(), egui::Button::new("Refresh")).on_hover_text("read the folder again and count");
                 if refresh.clicked() {
-                    // Read from disk again; the matrix follows once the folder is read.
+                    // Read from disk again; the matrix counts again once the folder is read.
                     out.push(Command::ReloadFolder);
-                    changed = true;
                 }
             });
             // Out of date when the folder, or what was read of it, changed (another program
@@ -256,7 +255,14 @@ impl MatrixView {
                             if let Some((row, col)) = table(ui, viewport, m, names, selected, share) {
                                 let col_name = if query.cols == Axis::Code { &names[col] } else { &m.cols[col] };
                                 let caption = format!("{} x {}", names[row], column_label_of(&query.cols, col_name));
-                                out.push(Command::RetrieveCell { query: query.clone(), row, col, caption });
+                                out.push(Command::RetrieveCell {
+                                    query: query.clone(),
+                                    row,
+                                    col,
+                                    row_id: m.rows[row].clone(),
+                                    col_name: m.cols[col].clone(),
+                                    caption,
+                                });
                             }
                         },
                     );

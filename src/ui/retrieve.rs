@@ -61,7 +61,18 @@ pub fn run_form(folder: &Path, form: &RetrieveForm) -> Result<Vec<Passage>, Erro
 #[derive(Debug, Clone)]
 enum Ask {
     Form(RetrieveForm),
-    Cell { query: MatrixQuery, row: usize, col: usize },
+    Cell(Cell),
+}
+
+/// One cell of a code matrix: its indexes in the matrix shown, and its row's code id and
+/// column's name, by which it is found in the folder the passages are listed from.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub query: MatrixQuery,
+    pub row: usize,
+    pub col: usize,
+    pub row_id: String,
+    pub col_name: String,
 }
 
 /// Lists what `ask` asks for, on the loaded folder if there is one, else reading `folder`.
@@ -78,7 +89,14 @@ fn run(folder: &Path, corpus: Option<&Corpus>, ask: &Ask) -> Result<Vec<Passage>
     };
     match ask {
         Ask::Form(form) => crate::retrieve::retrieve(corpus, &query_of(corpus, form)?),
-        Ask::Cell { query, row, col } => crate::matrix::cell_passages(corpus, query, *row, *col),
+        Ask::Cell(cell) => {
+            // The folder may have been read again since the matrix was shown: the cell is
+            // found by its code and column, not by where it was.
+            let m = crate::matrix::build(corpus, &cell.query)?;
+            let row = m.rows.iter().position(|r| *r == cell.row_id).unwrap_or(cell.row);
+            let col = m.cols.iter().position(|c| *c == cell.col_name).unwrap_or(cell.col);
+            crate::matrix::cell_passages(corpus, &cell.query, row, col)
+        }
     }
 }
 
@@ -115,19 +133,11 @@ impl RetrieveView {
     }
 
     /// Opens the window on the passages of one cell of a code matrix (`caption` says which).
-    pub fn show_cell(
-        &mut self,
-        folder: &Path,
-        corpus: Option<Arc<Corpus>>,
-        query: MatrixQuery,
-        row: usize,
-        col: usize,
-        caption: String,
-    ) {
+    pub fn show_cell(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, cell: Cell, caption: String) {
         self.open = true;
         self.caption = Some(caption);
         self.results = None;
-        self.start(folder, corpus, Ask::Cell { query, row, col });
+        self.start(folder, corpus, Ask::Cell(cell));
     }
 
     fn poll(&mut self, ctx: &egui::Context) {

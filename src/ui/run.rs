@@ -71,9 +71,10 @@ impl App {
                 let coder = self.person();
                 self.submit(Job::UncodeSpans { documents, coder });
             }
-            Command::RetrieveCell { query, row, col, caption } => {
+            Command::RetrieveCell { query, row, col, row_id, col_name, caption } => {
                 if let Some(folder) = &self.folder {
-                    self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), query, row, col, caption);
+                    let cell = super::retrieve::Cell { query, row, col, row_id, col_name };
+                    self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), cell, caption);
                 }
             }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
