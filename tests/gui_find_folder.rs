@@ -92,3 +92,42 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     assert!(harness.query_by_label_contains("Undo tagging").is_none(), "nothing more to undo");
     assert_eq!(demands(harness.state()), 0, "the open document is untouched");
 }
+
+/// Tagging a document that had no sidecar makes one; undoing the tagging takes it away again
+/// instead of leaving an empty file behind.
+#[test]
+fn undoing_the_tagging_of_a_document_without_a_sidecar_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("harbour.txt"), "Residents want lower rents.\n").unwrap();
+    let market = d.join("market.txt");
+    std::fs::write(&market, "Traders pay rents to the council.\n").unwrap();
+    let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
+    app.open(d);
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    step_until(&mut harness, "the first document opening", |h| h.state().session().is_some());
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Find in folder").click();
+    harness.run_steps(2);
+    harness.state_mut().find_folder_mut().text = "rents".into();
+    harness.run_steps(1);
+    harness.get_by_label("Find matches").click();
+    step_until_shown(&mut harness, "2 match(es) in 2 document(s)");
+    harness.state_mut().find_folder_mut().code = Some("demand".into());
+    harness.run_steps(1);
+    let market_sidecar = marginalia::coder::sidecar_for(&market, &harness.state().person());
+    assert!(!market_sidecar.exists());
+    harness.get_by_label("Tag 2 selected").click();
+    step_until(&mut harness, "market.txt's sidecar written", |_| market_sidecar.exists());
+    harness.get_by_label("Undo tagging in 1 other document(s)").click();
+    step_until_shown(&mut harness, "removed 1 passage(s) from 1 other document(s)");
+    assert!(!market_sidecar.exists(), "no empty sidecar is left behind");
+    let left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("market.txt.") && !n.ends_with(".bak"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
