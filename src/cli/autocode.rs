@@ -52,13 +52,14 @@ pub fn run(args: AutocodeArgs) -> Result<i32, Error> {
         })?
         .id
         .clone();
-    let (mut hits, mut added, mut changed) = (0usize, 0usize, 0usize);
+    let (mut hits, mut added, mut changed, mut with_matches) = (0usize, 0usize, 0usize, 0usize);
     let mut failed = Vec::new();
     for path in &documents {
         let outcome = if args.dry_run { dry_run(path, &re).map(|n| (n, 0)) } else { code_document(path, &re, &code, &coder) };
         match outcome {
             Ok((n, a)) => {
                 hits += n;
+                with_matches += usize::from(n > 0);
                 added += a;
                 changed += usize::from(a > 0);
             }
@@ -66,7 +67,11 @@ pub fn run(args: AutocodeArgs) -> Result<i32, Error> {
         }
     }
     if args.dry_run {
-        println!("{hits} match(es) in {} document(s); nothing was changed (run without --dry-run to code them)", documents.len());
+        // Counted as the app's Find in folder counts: the documents that have a match.
+        println!(
+            "{hits} match(es) in {with_matches} document(s) (of {} searched); nothing was changed (run without --dry-run to code them)",
+            documents.len()
+        );
     } else {
         println!(
             "{hits} match(es); {added} annotation(s) coded {code} added in {changed} document(s) ({} already coded)",
