@@ -442,6 +442,12 @@ fn quit_is_in_the_file_menu_and_ctrl_o_takes_a_typed_path_at_once() {
     harness.get_by_label_contains("Quit");
     harness.key_press(Key::Escape);
     harness.run_steps(2);
+    // The View menu says where the zoom stands.
+    harness.get_by_label("View").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Zoom 100 %");
+    harness.key_press(Key::Escape);
+    harness.run_steps(2);
     let canonical = dir.path().canonicalize().unwrap();
     assert_eq!(harness.state().settings().recent.first(), Some(&canonical), "the folder is the first recent place");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::O);

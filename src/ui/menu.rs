@@ -81,6 +81,11 @@ fn recent_menu(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
 }
 
 fn view_settings(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
+    // Where the zoom and the text size stand (projecting at 200 %, say), beside the commands
+    // that change them.
+    ui.label(
+        egui::RichText::new(format!("Zoom {:.0} %, text {:.0} pt", ctx.settings.zoom * 100.0, ctx.settings.font_size)).weak(),
+    );
     ui.separator();
     ui.label("Line width");
     let mut width = ctx.settings.line_width;
