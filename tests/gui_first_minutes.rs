@@ -269,6 +269,27 @@ fn at_200_percent_in_a_1280_by_800_window_the_text_keeps_a_readable_measure() {
     assert!(harness.state().is_narrow(), "at 200 % the window is narrow");
     let measure = harness.state().doc_view().widest_visible_row();
     assert!(measure >= 45, "{measure} characters per line at 200 % (was {wide})");
+    // Every code's button in the drawer under the text shows the code's whole name.
+    let codes: Vec<(String, f32)> = {
+        let app = harness.state();
+        let cb = app.session().unwrap().edits.codebook().clone();
+        let font = harness.ctx.global_style().text_styles[&egui::TextStyle::Button].clone();
+        cb.codes
+            .iter()
+            .filter(|c| !cb.is_group(&c.id))
+            .map(|c| {
+                let label = format!("{}{}", c.key.map(|k| format!("{k}  ")).unwrap_or_default(), c.name);
+                let width =
+                    harness.ctx.fonts_mut(|f| f.layout_no_wrap(label.clone(), font.clone(), egui::Color32::WHITE).size().x);
+                (label, width)
+            })
+            .collect()
+    };
+    for (label, width) in codes {
+        let rect = harness.get_by_role_and_label(egui::accesskit::Role::Button, &label).rect();
+        assert!(rect.width() >= width, "“{label}” is cut: its button is {} pt wide, the name {width} pt", rect.width());
+        assert!(rect.max.x <= 1280.0 / 2.0 + 1.0, "“{label}” runs off the window: {rect:?}");
+    }
     // The panels can be folded away and back with the keyboard.
     harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::P);
     harness.run_steps(2);

@@ -130,12 +130,29 @@ fn tag_buttons(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Comm
     if ctx.narrow {
         // In the drawer under the text, the codes flow in rows to leave the text its height.
         ui.horizontal_wrapped(|ui| {
+            // The drawer's width (the row's rect grows as widgets are added to it).
+            let (left, right) = (ui.max_rect().min.x, ui.max_rect().max.x);
             for code in cb.codes.iter().filter(|c| !cb.is_group(&c.id)) {
+                let key = code.key.map(|k| format!("{k}  ")).unwrap_or_default();
+                let label = format!("{key}{}", code.name);
+                // A code that does not fit what is left of the row starts the next one whole,
+                // rather than running off the drawer or being cut.
+                let text = egui::WidgetText::from(label.as_str()).into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Extend),
+                    f32::INFINITY,
+                    egui::TextStyle::Button,
+                );
+                let spacing = ui.spacing();
+                let need = 26.0 + spacing.item_spacing.x * 2.0 + text.size().x + spacing.button_padding.x * 2.0;
+                let x = ui.cursor().min.x;
+                if x + need > right && x > left + 1.0 {
+                    ui.end_row();
+                }
                 ui.horizontal(|ui| {
                     cue_sample(ui, cb, &code.id);
-                    let key = code.key.map(|k| format!("{k}  ")).unwrap_or_default();
                     let r = ui
-                        .add_enabled(has_target, egui::Button::new(format!("{key}{}", code.name)))
+                        .add_enabled(has_target, egui::Button::new(label).wrap_mode(egui::TextWrapMode::Extend))
                         .on_hover_text(&code.description)
                         .on_disabled_hover_text("Select some text first");
                     if r.clicked() {
