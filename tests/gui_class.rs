@@ -304,9 +304,12 @@ fn the_answer_key_is_not_a_coder_in_compare_and_exports() {
     harness.get_by_label("Text").click();
     harness.run_steps(2);
     harness.get_by_label_contains("missed: ana");
+    harness.get_by_label_contains("extra: ben");
     harness.get_by_label("Hide key").click();
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("missed: ana").is_none(), "the key's answers are hidden");
+    // An "extra" says where the key has nothing: hidden too while the key is.
+    assert!(harness.query_by_label_contains("extra: ben").is_none(), "extras would show where the key is silent");
 
     // The folder panel does not count the key, and File > Export leaves it out.
     step_until(&mut harness, "the folder is read", |h| h.state().folder().unwrap().coders() == ["ana", "ben"]);

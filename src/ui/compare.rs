@@ -546,7 +546,7 @@ impl CompareView {
             ui.strong(names.join(" · "));
             if let Some(k) = &data.key_name {
                 if self.hide_key {
-                    ui.label("- extras against the key are marked (the key is hidden)");
+                    ui.label("- the key is hidden, and so are the misses and extras against it");
                 } else {
                     ui.label(format!("- misses and extras against the key {k} are marked"));
                 }
@@ -583,7 +583,9 @@ impl CompareView {
                             }
                         }
                         if let Some(marks) = data.marks.get(&p) {
-                            for m in marks.iter().filter(|m| !(self.hide_key && m.missed)) {
+                            // While the key is hidden (projecting), neither misses nor extras
+                            // show: an extra tells where the key has nothing.
+                            for m in marks.iter().filter(|_| !self.hide_key) {
                                 let (word, colour) = if m.missed {
                                     ("missed", ui.visuals().error_fg_color)
                                 } else {
