@@ -158,11 +158,10 @@ pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &crate::coder::
         // A sidecar that holds nothing any more but what a new one would (no annotation, no
         // link, not marked done, the codebook a new sidecar gets) was made by the tagging now
         // taken back: it goes, rather than stay behind empty.
-        let fresh = crate::session::Session::with_document(session.doc.clone(), empty_place(&sidecar_path), &coder.name)?;
         let as_new = session.edits.annotations().is_empty()
             && session.edits.links().is_empty()
             && !session.edits.done()
-            && session.edits.codebook() == fresh.edits.codebook();
+            && *session.edits.codebook() == crate::session::codebook_for(path)?;
         if as_new && !session.changed_on_disk()? {
             std::fs::remove_file(&sidecar_path).map_err(|e| Error::io(&sidecar_path, "cannot remove the emptied sidecar", e))?;
         } else {
@@ -170,16 +169,4 @@ pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &crate::coder::
         }
     }
     Ok(deleted)
-}
-
-/// A sidecar path beside `sidecar_path` where no file is: what a new sidecar there would hold.
-fn empty_place(sidecar_path: &std::path::Path) -> std::path::PathBuf {
-    let mut n = 0u32;
-    loop {
-        let candidate = sidecar_path.with_extension(format!("none-{n}.ron"));
-        if !candidate.exists() {
-            return candidate;
-        }
-        n += 1;
-    }
 }

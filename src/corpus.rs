@@ -128,23 +128,10 @@ impl Corpus {
     /// change wrote them). False when the document is not one of the corpus's or no longer
     /// reads; its error then replaces it in [`Corpus::unreadable`].
     pub fn reload_document(&mut self, document: &Path) -> bool {
-        let Some(i) = self.documents.iter().position(|d| d.path == document) else { return false };
-        self.revision += 1;
-        // The document's errors and its sidecars' (whose names start with the document's).
-        let name = document.as_os_str().to_string_lossy().into_owned();
-        self.unreadable.retain(|e| e.file.as_deref().is_none_or(|f| !f.as_os_str().to_string_lossy().starts_with(&name)));
-        let mut unreadable = Vec::new();
-        match load_document_tolerant(document, &mut unreadable) {
-            Ok(d) => {
-                self.documents[i] = d;
-                self.unreadable.extend(unreadable);
-                true
-            }
-            Err(e) => {
-                self.unreadable.push(e);
-                false
-            }
+        if !self.documents.iter().any(|d| d.path == document) {
+            return false;
         }
+        self.put_read(read_again(document))
     }
 }
 
@@ -171,6 +158,7 @@ impl Corpus {
     pub fn put_read(&mut self, read: ReadAgain) -> bool {
         let Some(i) = self.documents.iter().position(|d| d.path == read.path) else { return false };
         self.revision += 1;
+        // The document's errors and its sidecars' (whose names start with the document's).
         let name = read.path.as_os_str().to_string_lossy().into_owned();
         self.unreadable.retain(|e| e.file.as_deref().is_none_or(|f| !f.as_os_str().to_string_lossy().starts_with(&name)));
         self.unreadable.extend(read.unreadable);

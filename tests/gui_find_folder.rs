@@ -18,15 +18,8 @@ fn demands(app: &App) -> usize {
     app.session().map_or(0, |s| s.edits.annotations().iter().filter(|a| a.code == "demand").count())
 }
 
-#[test]
-fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let harbour = d.join("harbour.txt");
-    let market = d.join("market.txt");
-    std::fs::write(&harbour, "Residents want lower rents. The parents agree: rents are too high.\n").unwrap();
-    std::fs::write(&market, "Traders pay rents to the council.\nNobody asked the parents.\n").unwrap();
-
+/// The app as "ana" on the folder `d`, its first document open and Find in folder shown.
+fn find_in_folder_on(d: &std::path::Path) -> Harness<'static, App> {
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(d);
     let mut harness =
@@ -36,6 +29,19 @@ fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
     harness.run_steps(2);
     harness.get_by_label_contains("Find in folder").click();
     harness.run_steps(2);
+    harness
+}
+
+#[test]
+fn ticked_matches_are_tagged_and_undo_takes_the_open_documents_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let harbour = d.join("harbour.txt");
+    let market = d.join("market.txt");
+    std::fs::write(&harbour, "Residents want lower rents. The parents agree: rents are too high.\n").unwrap();
+    std::fs::write(&market, "Traders pay rents to the council.\nNobody asked the parents.\n").unwrap();
+
+    let mut harness = find_in_folder_on(d);
 
     // Plain text finds "rents" inside "parents" too; whole words does not.
     harness.state_mut().find_folder_mut().text = "rents".into();
@@ -102,15 +108,7 @@ fn undoing_the_tagging_of_a_document_without_a_sidecar_leaves_no_file() {
     std::fs::write(d.join("harbour.txt"), "Residents want lower rents.\n").unwrap();
     let market = d.join("market.txt");
     std::fs::write(&market, "Traders pay rents to the council.\n").unwrap();
-    let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
-    app.open(d);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
-    step_until(&mut harness, "the first document opening", |h| h.state().session().is_some());
-    harness.get_by_label("Edit").click();
-    harness.run_steps(2);
-    harness.get_by_label_contains("Find in folder").click();
-    harness.run_steps(2);
+    let mut harness = find_in_folder_on(d);
     harness.state_mut().find_folder_mut().text = "rents".into();
     harness.run_steps(1);
     harness.get_by_label("Find matches").click();

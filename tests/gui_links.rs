@@ -274,6 +274,21 @@ fn a_links_type_is_changed_in_the_panel_and_undone_in_one_step() {
     wait_for_disk(&mut harness, &doc, |s| s.links.first().is_some_and(|l| l.link_type == "evidence-for"));
 }
 
+/// A click (press and release, no move) in the text on annotation `id`, a few characters in.
+fn click_in_text(harness: &mut Harness<'_, App>, id: uuid::Uuid) {
+    let point = {
+        let app = harness.state();
+        let session = app.session().unwrap();
+        let at = session.edits.get(id).unwrap().start + 3;
+        let rect = app.doc_view().screen_rect_of(&session.doc, at).expect("the annotation is on screen");
+        egui::Pos2::new(rect.min.x + 0.5, rect.center().y)
+    };
+    harness.drag_at(point);
+    harness.step();
+    harness.drop_at(point);
+    harness.run_steps(3);
+}
+
 /// With the mouse: select the origin, Edit > "Link from selected annotation…", click the target
 /// in the text, click the type.
 #[test]
@@ -289,17 +304,7 @@ fn a_link_made_by_clicking_the_target_in_the_text() {
     harness.get_by_label_contains("Link from selected annotation").click();
     harness.run_steps(2);
     // A click on the demand in the text takes it as the target; the origin stays selected.
-    let point = {
-        let app = harness.state();
-        let session = app.session().unwrap();
-        let at = session.edits.get(demand).unwrap().start + 3;
-        let rect = app.doc_view().screen_rect_of(&session.doc, at).expect("the demand is on screen");
-        egui::Pos2::new(rect.min.x + 0.5, rect.center().y)
-    };
-    harness.drag_at(point);
-    harness.step();
-    harness.drop_at(point);
-    harness.run_steps(3);
+    click_in_text(&mut harness, demand);
     assert_eq!(harness.state().doc_view().link_candidate, Some(demand));
     assert_eq!(harness.state().selected(), Some(fact), "the click chose the target, not a new selection");
     harness.get_by_label("3 Evidence for").click();
@@ -320,17 +325,7 @@ fn the_panel_form_takes_its_target_from_a_click_in_the_text() {
     harness.run_steps(2);
     harness.get_by_label("Link to…").click();
     harness.run_steps(2);
-    let point = {
-        let app = harness.state();
-        let session = app.session().unwrap();
-        let at = session.edits.get(demand).unwrap().start + 3;
-        let rect = app.doc_view().screen_rect_of(&session.doc, at).expect("the demand is on screen");
-        egui::Pos2::new(rect.min.x + 0.5, rect.center().y)
-    };
-    harness.drag_at(point);
-    harness.step();
-    harness.drop_at(point);
-    harness.run_steps(3);
+    click_in_text(&mut harness, demand);
     assert_eq!(harness.state().selected(), Some(fact), "the click chose the target, not a new selection");
     let demand_choice = format!("“{}” (Demand)", excerpt(DEMAND, 40));
     harness.get_by_value(&demand_choice);
