@@ -57,7 +57,7 @@ fn annotations_added_by_another_program_show_without_a_click() {
     let line = harness.state().folder().unwrap().entries.iter().find(|e| e.name == "b-letter.txt").unwrap().by_coder.clone();
     assert_eq!(line.values().sum::<usize>(), 2, "the folder's line counts them: {line:?}");
     assert_eq!(harness.state().loaded_corpus().unwrap().annotation_count(), 3, "Retrieve reads them");
-    harness.get_by_label_contains("Updated from disk");
+    harness.get_by_label_contains("updated from disk");
     // The open document's own saves are not news.
     assert!(harness.state().session().unwrap().doc.file_name() == "a-bakery.txt");
 

@@ -188,7 +188,18 @@ impl FolderPanel {
         let mut open = None;
         ui.heading(folder.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         let done = folder.entries.iter().filter(|e| e.done).count();
-        ui.label(RichText::new(format!("{} documents, {done} done", folder.entries.len())).small());
+        // Another program changed documents of the folder: said on the same line, so that the
+        // list does not move under the pointer when it comes and goes.
+        let updated = folder.updated.filter(|(when, _)| when.elapsed() < UPDATED_SHOWN);
+        let mut line = RichText::new(format!("{} documents, {done} done", folder.entries.len())).small();
+        if let Some((when, n)) = updated {
+            line = RichText::new(format!("{} documents, {done} done · {n} updated from disk", folder.entries.len()))
+                .small()
+                .strong();
+            ui.ctx().request_repaint_after(UPDATED_SHOWN.saturating_sub(when.elapsed()));
+        }
+        ui.add(egui::Label::new(line).truncate())
+            .on_hover_text("Documents changed by another program are read again as they change");
         if let Some((read, total)) = folder.reading {
             let fraction = read as f32 / total.max(1) as f32;
             ui.add(
@@ -197,13 +208,6 @@ impl FolderPanel {
                     .desired_height(14.0),
             );
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
-        }
-        // Another program changed documents of the folder: say that what is shown follows.
-        if let Some((when, n)) = folder.updated
-            && when.elapsed() < UPDATED_SHOWN
-        {
-            ui.label(RichText::new(format!("Updated from disk: {n} document(s) changed by another program")).small().strong());
-            ui.ctx().request_repaint_after(UPDATED_SHOWN.saturating_sub(when.elapsed()));
         }
         if ui.button("Overview chart").on_hover_text("Annotations per code in every document").clicked() {
             self.show_chart = !self.show_chart;
