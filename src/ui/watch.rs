@@ -101,31 +101,34 @@ pub struct Changes {
 /// Sorts changed files into the documents they belong to (a sidecar is its document's:
 /// `speech.txt.ana.annotations.ron` is `speech.txt`'s).
 pub fn changes(changed: &BTreeSet<PathBuf>, documents: &[PathBuf]) -> Changes {
+    // By file name, once: a `git pull` may change thousands of files of a large folder.
+    let by_name: std::collections::HashMap<&str, &PathBuf> =
+        documents.iter().filter_map(|d| Some((d.file_name()?.to_str()?, d))).collect();
     let mut out = Changes::default();
+    let add = |doc: &PathBuf, out: &mut Changes| {
+        if !out.documents.contains(doc) {
+            out.documents.push(doc.clone());
+        }
+    };
     for path in changed {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
         if name == crate::session::FOLDER_CODEBOOK || name == crate::vars::FILE_NAME {
             out.whole_folder = true;
             continue;
         }
-        if let Some(doc) = documents.iter().find(|d| d.as_path() == path.as_path()) {
-            if !path.exists() {
+        if let Some(doc) = by_name.get(name).filter(|d| d.as_path() == path.as_path()) {
+            if path.exists() {
+                add(doc, &mut out);
+            } else {
                 out.whole_folder = true;
-            } else if !out.documents.contains(doc) {
-                out.documents.push(doc.clone());
             }
             continue;
         }
         if name.ends_with(".annotations.ron") {
             // The longest document name that the sidecar's name starts with, then a dot.
-            let owner = documents
-                .iter()
-                .filter(|d| d.file_name().and_then(|n| n.to_str()).is_some_and(|d| name.starts_with(&format!("{d}."))))
-                .max_by_key(|d| d.as_os_str().len());
-            if let Some(doc) = owner
-                && !out.documents.contains(doc)
-            {
-                out.documents.push(doc.clone());
+            let owner = name.match_indices('.').map(|(i, _)| &name[..i]).filter_map(|prefix| by_name.get(prefix)).last();
+            if let Some(doc) = owner {
+                add(doc, &mut out);
             }
             continue;
         }
