@@ -162,7 +162,9 @@ pub fn uncode(path: &std::path::Path, ids: &[uuid::Uuid], coder: &crate::coder::
             && session.edits.links().is_empty()
             && !session.edits.done()
             && *session.edits.codebook() == crate::session::codebook_for(path)?;
-        if as_new && !session.changed_on_disk()? {
+        // A link is the user's arrangement: it stays, and what it points to is saved.
+        let linked = std::fs::symlink_metadata(&sidecar_path).is_ok_and(|m| m.file_type().is_symlink());
+        if as_new && !linked && !session.changed_on_disk()? {
             std::fs::remove_file(&sidecar_path).map_err(|e| Error::io(&sidecar_path, "cannot remove the emptied sidecar", e))?;
         } else {
             session.save()?;
