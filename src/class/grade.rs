@@ -526,7 +526,7 @@ impl Grades {
 
     /// A student's grade on one text as a share from 0 to 1 (see [`Rubric::fraction`]).
     pub fn fraction(&self, student: &str, document: &str) -> Option<f64> {
-        self.rubric.fraction(self.rows_of(student, document))
+        self.rubric.fraction(self.rows_of(student, document).map(|r| (r.code.as_str(), r.f1.value())))
     }
 
     /// A student's grade on one text, on the rubric's scale.

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::grade::GradeRow;
 use crate::agree::ALL;
 
 /// What a grade is given as.
@@ -93,16 +92,18 @@ impl Rubric {
         self.points.keys().any(|c| self.points_of(c) > 0.0)
     }
 
-    /// One student's grade on one text as a share from 0 to 1, from their rows on that text;
-    /// `None` when no code with points is in play (or, without points, when F1 is undefined).
-    pub fn fraction<'a>(&self, rows: impl Iterator<Item = &'a GradeRow>) -> Option<f64> {
+    /// One student's grade on one text as a share from 0 to 1, from their F1 on that text by
+    /// code (a code id, or [`ALL`]; `None` where F1 is undefined); `None` when no code with
+    /// points is in play (or, without points, when F1 over all codes is undefined).
+    pub fn fraction<'a>(&self, f1_by_code: impl Iterator<Item = (&'a str, Option<f64>)>) -> Option<f64> {
+        let mut f1_by_code = f1_by_code;
         if !self.weighs_codes() {
-            return rows.into_iter().find(|r| r.code == ALL).and_then(|r| r.f1.value());
+            return f1_by_code.find(|(code, _)| *code == ALL).and_then(|(_, f1)| f1);
         }
         let (mut earned, mut possible) = (0.0, 0.0);
-        for r in rows.filter(|r| r.code != ALL) {
-            let p = self.points_of(&r.code);
-            if let (true, Some(f1)) = (p > 0.0, r.f1.value()) {
+        for (code, f1) in f1_by_code.filter(|(code, _)| *code != ALL) {
+            let p = self.points_of(code);
+            if let (true, Some(f1)) = (p > 0.0, f1) {
                 earned += p * f1;
                 possible += p;
             }
@@ -114,41 +115,27 @@ impl Rubric {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agree::Measure;
 
-    fn row(code: &str, f1: Option<f64>) -> GradeRow {
-        let m = |v: Option<f64>| v.map_or_else(|| Measure::undefined("none"), Measure::Value);
-        GradeRow {
-            student: "s".into(),
-            document: "d".into(),
-            code: code.into(),
-            code_name: code.into(),
-            found: 0,
-            missed: 0,
-            extra: 0,
-            precision: m(f1),
-            recall: m(f1),
-            f1: m(f1),
-            points: m(f1.map(|v| v * 100.0)),
-        }
+    fn row(code: &str, f1: Option<f64>) -> (&str, Option<f64>) {
+        (code, f1)
     }
 
     #[test]
     fn points_weigh_the_codes_in_play_and_the_scale_sets_the_maximum() {
         let rows = [row(ALL, Some(0.5)), row("demand", Some(1.0)), row("opinion", Some(0.0))];
-        assert_eq!(Rubric::default().fraction(rows.iter()), Some(0.5), "no points: F1 over all codes");
+        assert_eq!(Rubric::default().fraction(rows.iter().copied()), Some(0.5), "no points: F1 over all codes");
         let mut rubric = Rubric { scale: GradeScale::OutOf(20.0), points: BTreeMap::new() };
         rubric.points.insert("demand".into(), 3.0);
         rubric.points.insert("opinion".into(), 1.0);
         // A code with points that nobody used on the text is not in play.
         rubric.points.insert("prediction".into(), 5.0);
-        let f = rubric.fraction(rows.iter()).unwrap();
+        let f = rubric.fraction(rows.iter().copied()).unwrap();
         assert!((f - 0.75).abs() < 1e-12, "{f}");
         assert!((rubric.scale.of(f) - 15.0).abs() < 1e-12);
         assert_eq!(rubric.scale.display(Some(15.0)), "15 / 20");
         assert_eq!(GradeScale::Percent.display(Some(72.4)), "72 %");
         // Negative points weigh nothing.
         rubric.points.insert("opinion".into(), -4.0);
-        assert_eq!(rubric.fraction(rows.iter()), Some(1.0));
+        assert_eq!(rubric.fraction(rows.iter().copied()), Some(1.0));
     }
 }

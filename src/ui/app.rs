@@ -9,20 +9,21 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use egui::RichText;
 use uuid::Uuid;
 
 use super::codebook_editor::CodebookEditor;
 use super::command::{Command, NUMBER_KEYS, UiCommand};
 use super::compare::CompareView;
-use super::corpus::{ExportDialog, Folder, FolderPanel};
+use super::corpus::{ExportDialog, FolderPanel};
 use super::dialogs::Dialogs;
 use super::doc_view::DocView;
 use super::document::DocumentArea;
+use super::folder::Folder;
 use super::menu::MenuBar;
 use super::panel::AnnotationPanel;
 use super::saver::{Due, Saver};
 use super::settings::{Settings, ThemeChoice};
+use super::state::{NARROW_WIDTH, OPEN_IN_BACKGROUND_BYTES, Opening, Panels};
 use super::status::StatusBar;
 use super::view::{Notice, ViewCtx};
 use super::worker::{Done, Job, SaveTarget, Worker};
@@ -30,41 +31,11 @@ use crate::annotation::AnchorStatus;
 use crate::error::{Error, ErrorKind};
 use crate::session::Session;
 
-/// Below this window width (points) the annotation panel moves under the text.
-pub const NARROW_WIDTH: f32 = 900.0;
-
-/// Which side panels are shown (each can be hidden with a shortcut).
-pub struct Panels {
-    pub annotations: bool,
-    pub folder: bool,
-    /// The folder list in a narrow window: hidden unless asked for.
-    pub folder_when_narrow: bool,
-}
-
-impl Default for Panels {
-    fn default() -> Self {
-        Self { annotations: true, folder: true, folder_when_narrow: false }
-    }
-}
-
 /// How often the sidecar on disk is checked for changes made by others.
 const DISK_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// What the annotation list was computed for: (revision, code filter, lower-case search).
 type ListKey = (u64, Option<String>, String);
-
-/// A document being opened on a worker thread (large files), and how to let it go.
-pub struct Opening {
-    pub path: PathBuf,
-    pub bytes: u64,
-    pub started: Instant,
-    result: std::sync::mpsc::Receiver<Result<Session, Error>>,
-}
-
-/// Documents (or sidecars) at least this large are opened on a thread of their own, with a
-/// message and a Cancel button, even before the first frame (every document opened while the
-/// window runs is): opening a 10 MB document with 100,000 annotations takes about half a second.
-pub const OPEN_IN_BACKGROUND_BYTES: u64 = 1_000_000;
 
 /// The error when a background open's thread ended without an answer.
 fn reader_stopped(path: &Path) -> Error {
@@ -165,7 +136,7 @@ pub struct App {
     /// The open document's revision when a rename was sent to the worker.
     pub(super) rename_revision: Option<u64>,
     /// The opened folder's class manifest, when it has one.
-    pub(super) class: Option<super::class_view::ClassInfo>,
+    pub(super) class: Option<super::state::ClassInfo>,
     /// Anonymous mode's pseudonyms: where they are kept, and the class being read.
     pub(super) anonymity: super::pseudonym_store::Anonymity,
 }
@@ -370,7 +341,7 @@ impl App {
     }
 
     /// The opened folder's class manifest and students, once read.
-    pub fn class_info(&self) -> Option<&super::class_view::ClassInfo> {
+    pub fn class_info(&self) -> Option<&super::state::ClassInfo> {
         self.class.as_ref()
     }
 
@@ -1256,11 +1227,4 @@ fn set_text_sizes(ctx: &egui::Context) {
         ]
         .into();
     });
-}
-
-/// A small coloured chip with a code's cue, name and key (for lists and buttons).
-pub fn code_chip(ui: &mut egui::Ui, codebook: &crate::Codebook, code_id: &str) {
-    super::doc_view::cue_sample(ui, codebook, code_id);
-    let name = codebook.code(code_id).map_or(code_id.to_owned(), |c| c.name.clone());
-    ui.label(RichText::new(name).strong());
 }

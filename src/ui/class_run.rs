@@ -1,11 +1,20 @@
 //! Applying the class dashboard's commands and taking in what its worker jobs report: like
 //! `run.rs`, the only code that changes the app's class state or asks for the class's disk work.
 
+use std::path::{Path, PathBuf};
+
 use super::App;
-use super::class_view::{ClassCommand, ClassDone, ClassJob};
+use super::assignment::{
+    AssignmentView, ClassDone as AssignmentDone, ClassJob as AssignmentJob, CollectLine, bad_name, collect_line, handin_failure,
+    is_assignment_folder,
+};
+use super::class_view::{ClassDone, ClassJob};
+use super::command::Command;
 use super::saver::Due;
+use super::state::{ClassCommand, ClassInfo};
 use super::view::Notice;
 use super::worker::Job;
+use crate::class;
 
 impl App {
     /// The class folder open, when the opened folder is one.
@@ -139,6 +148,254 @@ impl App {
                 self.notice = Some(Notice { text, is_error: true });
             }
             other => self.views.dashboard.take_in(other),
+        }
+    }
+}
+
+impl App {
+    /// The assignment and class state (tests set where packages are unpacked).
+    pub fn assignment_mut(&mut self) -> &mut AssignmentView {
+        &mut self.views.assignment
+    }
+
+    pub fn assignment(&self) -> &AssignmentView {
+        &self.views.assignment
+    }
+
+    /// Unpacks a package on the worker; the folder opens when it is done.
+    pub(super) fn open_package(&mut self, package: &Path) {
+        let documents = self.views.assignment.documents();
+        self.views.assignment.unpacking = Some(package.to_path_buf());
+        self.views.dialogs.show_open = false;
+        self.submit(Job::Class(AssignmentJob::Unpack { package: package.to_path_buf(), documents }));
+    }
+
+    /// Asks the worker what the opened folder is (an assignment, a class).
+    pub(super) fn read_folder_kind(&mut self, folder: &Path) {
+        self.submit(Job::Class(AssignmentJob::Read(folder.to_path_buf())));
+    }
+
+    /// A document opened alone from an assignment folder (e.g. from the recent files) still
+    /// gets the assignment bar: the folder's assignment is read when no open folder says it.
+    pub(super) fn read_document_folder_kind(&mut self, document: &Path) {
+        let Some(parent) = document.parent().filter(|p| !p.as_os_str().is_empty()) else { return };
+        let listed = self.folder.as_ref().is_some_and(|f| f.root == parent);
+        if !listed && is_assignment_folder(parent) {
+            self.read_folder_kind(parent);
+        }
+    }
+
+    /// File > Assignment instructions.
+    pub(super) fn show_assignment(&mut self) {
+        if self.views.assignment.current.is_some() {
+            self.views.assignment.show_instructions = true;
+        } else {
+            self.notice = Some(Notice {
+                text: "No assignment is open. Open the .marginalia-assignment file your teacher gave you (File > Open...)."
+                    .into(),
+                is_error: false,
+            });
+        }
+    }
+
+    /// File > Hand in...: the hand-in window, its file named and placed in the documents folder.
+    pub(super) fn show_handin(&mut self) {
+        let Some(assignment) = self.views.assignment.current.as_ref().map(|(_, m)| m.name.clone()) else {
+            self.notice = Some(Notice {
+                text: "To hand in, first open your assignment (the .marginalia-assignment file, or its folder).".into(),
+                is_error: false,
+            });
+            return;
+        };
+        let name = class::handin_file_name(&assignment, &self.coder());
+        let view = &mut self.views.assignment;
+        let keep = !view.handin.path.trim().is_empty() && view.handin.path.trim().ends_with(&name);
+        if !keep {
+            view.handin.path = view.documents().join(name).display().to_string();
+        }
+        view.handin.open = true;
+        view.handin.message = None;
+    }
+
+    /// Writes the hand-in to `out` on the worker, once the open document is saved.
+    pub(super) fn hand_in(&mut self, out: PathBuf) {
+        let Some((folder, _)) = self.views.assignment.current.clone() else { return self.show_handin() };
+        if self.save_before_leaving() {
+            self.views.assignment.handin.busy = true;
+            self.after_save.push(Command::HandIn(out));
+            return;
+        }
+        let coder = self.person();
+        if let Err(e) = crate::coder::check_name(&coder.name) {
+            self.views.assignment.handin.message = Some((bad_name(&coder.name, &e), true));
+            self.views.assignment.handin.busy = false;
+            return;
+        }
+        self.views.assignment.handin.busy = true;
+        self.views.assignment.handin.message = None;
+        self.submit(Job::Class(AssignmentJob::HandIn { folder, coder, out }));
+    }
+
+    /// Collects dropped hand-ins into the open class folder, on the worker.
+    pub(super) fn collect_handins(&mut self, files: Vec<PathBuf>) {
+        let Some(folder) = self.folder.as_ref().map(|f| f.root.clone()) else {
+            self.notice = Some(Notice {
+                text: "To collect hand-ins, first open your class folder (File > Open...), then drop the hand-in files onto the window."
+                    .into(),
+                is_error: true,
+            });
+            return;
+        };
+        self.notice = Some(Notice { text: format!("Collecting {} hand-in(s)...", files.len()), is_error: false });
+        self.submit(Job::Class(AssignmentJob::Collect { folder, files }));
+    }
+
+    /// Takes in what a class job did.
+    pub(super) fn take_in_class(&mut self, done: AssignmentDone) {
+        match done {
+            AssignmentDone::Unpacked { package, dest, result } => {
+                self.views.assignment.unpacking = None;
+                let file = package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match (result, dest) {
+                    (Ok(manifest), Some(dest)) => {
+                        self.notice = Some(Notice {
+                            text: format!("The assignment \"{}\" is ready in {}.", manifest.title, dest.display()),
+                            is_error: false,
+                        });
+                        self.views.assignment.current = Some((dest.clone(), manifest));
+                        self.views.assignment.show_instructions = true;
+                        self.open_path(&dest, true);
+                    }
+                    (Err(e), Some(dest)) => {
+                        // The same assignment is there already, with changed files: open it as it is.
+                        self.open_path(&dest, true);
+                        self.views.assignment.show_instructions = true;
+                        self.notice = Some(Notice {
+                            text: format!(
+                                "This assignment is already in {}, and some of its files there were changed, so nothing was overwritten and your work is safe. Details: {e}",
+                                dest.display()
+                            ),
+                            is_error: true,
+                        });
+                    }
+                    (result, _) => {
+                        let e = result.err().map_or_else(String::new, |e| e.to_string());
+                        self.notice = Some(Notice {
+                            text: format!("{file} could not be opened as an assignment. Nothing was written. Details: {e}"),
+                            is_error: true,
+                        });
+                    }
+                }
+            }
+            AssignmentDone::HandedIn { out, replaced, result } => {
+                let view = &mut self.views.assignment;
+                view.handin.busy = false;
+                match result {
+                    Ok(()) => {
+                        let again = if replaced { " It replaces the one you handed in before." } else { "" };
+                        let text = format!(
+                            "Handed in! Your work is saved in this file: {}.{again} Give this file to your teacher.",
+                            out.display()
+                        );
+                        view.handin.message = Some((text.clone(), false));
+                        self.notice = Some(Notice { text, is_error: false });
+                    }
+                    Err(e) => {
+                        let text = handin_failure(&e, &self.coder());
+                        self.views.assignment.handin.message = Some((text, true));
+                    }
+                }
+            }
+            AssignmentDone::Collected { folder, result } => {
+                let lines = match result {
+                    Ok(outcomes) => outcomes.iter().map(|(p, o)| collect_line(p, o)).collect(),
+                    Err(e) => {
+                        vec![CollectLine {
+                            file: String::new(),
+                            collected: false,
+                            attention: true,
+                            text: format!("nothing collected: {e}"),
+                            anonymous: (None, "nothing collected (turn anonymous mode off to read why)".to_owned()),
+                        }]
+                    }
+                };
+                let n = lines.iter().filter(|l| l.collected).count();
+                let apart = lines.iter().filter(|l| l.collected && l.attention).count();
+                let apart_text =
+                    if apart > 0 { format!(" {apart} kept apart: the same name as another student's.") } else { String::new() };
+                self.notice = Some(Notice {
+                    text: format!("Collected {n} of {} hand-in(s); see the list.{apart_text}", lines.len()),
+                    is_error: n < lines.len() || apart > 0,
+                });
+                self.views.assignment.collected = Some((folder.clone(), lines));
+                if let Some(f) = self.folder.as_ref().filter(|f| f.root == folder) {
+                    let docs = f.entries.iter().map(|e| e.path.clone()).collect();
+                    self.read_folder(&folder, docs);
+                }
+            }
+            AssignmentDone::Read { folder, assignment, class } => {
+                let open = self.folder.as_ref().is_some_and(|f| f.root == folder);
+                let document_there = |p: &Path| p.parent() == Some(folder.as_path());
+                let alone = self.folder.is_none()
+                    && (self.session.as_ref().and_then(|s| s.doc.path()).is_some_and(document_there)
+                        || self.opening.as_ref().is_some_and(|o| document_there(&o.path)));
+                if !open && !alone {
+                    return;
+                }
+                let view = &mut self.views.assignment;
+                view.current = assignment.map(|a| (folder.clone(), a));
+                view.class = class.map(|c| (folder, c));
+            }
+        }
+    }
+}
+
+impl App {
+    /// Where the class pseudonyms are kept (`None`: in memory, for this run only). The app run
+    /// by `marginalia` keeps them in its data folder; tests choose a folder or none.
+    pub fn set_pseudonym_folder(&mut self, folder: Option<PathBuf>) {
+        self.anonymity.folder = folder;
+    }
+
+    /// Asks the worker to read the class folder `root` (manifest, students, pseudonyms) before
+    /// anything else of it is read.
+    pub(super) fn read_class(&mut self, root: &Path) {
+        self.anonymity.reading = Some(root.to_path_buf());
+        let job = ClassJob::Read {
+            root: root.to_path_buf(),
+            store: self.anonymity.folder.clone(),
+            known: self.anonymity.known.clone(),
+        };
+        self.submit(Job::Dashboard(job));
+    }
+
+    /// Should what was read of `root` wait, so that no student is shown by name before the
+    /// pseudonyms are in?
+    pub(super) fn waits_for_pseudonyms(&self, root: &Path) -> bool {
+        self.settings.anonymous && self.anonymity.reading.as_deref() == Some(root)
+    }
+
+    /// In anonymous mode, while the class's pseudonyms are being read, keeps `command` (an
+    /// export) until they are in: it would name the students who just came in. `Err` gives the
+    /// command back when there is nothing to wait for.
+    pub(super) fn wait_for_pseudonyms(&mut self, command: super::command::Command) -> Result<(), super::command::Command> {
+        if self.settings.anonymous && self.anonymity.reading.is_some() {
+            self.anonymity.waiting.push(command);
+            Ok(())
+        } else {
+            Err(command)
+        }
+    }
+
+    /// Takes in a class read by [`read_class`]: this run's map is kept.
+    pub(super) fn took_in_class(&mut self, root: &Path, info: Option<&ClassInfo>) {
+        if self.anonymity.reading.as_deref() == Some(root) {
+            self.anonymity.reading = None;
+            let waiting = std::mem::take(&mut self.anonymity.waiting);
+            self.commands.extend(waiting);
+        }
+        if let Some(info) = info {
+            self.anonymity.known.insert(info.pseudonyms.assignment, info.pseudonyms.clone());
         }
     }
 }

@@ -23,66 +23,22 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use egui::{Color32, RichText, Sense};
 
 use super::class_heatmap::{HeatInput, Heatmap, Picked, describe};
 use super::command::Command;
-use super::compare::CompareView;
 use super::doc_view::code_colour;
 use super::saver::{DEBOUNCE, Due, RETRY, clock};
+use super::state::{ClassCommand, ClassInfo, ClassSaveState};
 use super::view::ViewCtx;
-use super::worker::Done;
 use crate::agree::ALL;
 use crate::class::passages::{PassageSummary, summarize};
 use crate::class::{ClassManifest, GradeScale, Graded, Grades, Rubric};
 use crate::codebook::Codebook;
 use crate::document::{Document, excerpt};
 use crate::error::Error;
-
-/// The class folder the app has open: its manifest, its students and their pseudonyms (read
-/// on the worker whenever the folder is read, see [`super::pseudonym_store::read_class`]; the
-/// menu offers the dashboard when it names a key).
-#[derive(Debug, Clone)]
-pub struct ClassInfo {
-    pub root: PathBuf,
-    pub manifest: ClassManifest,
-    /// Every coder with a sidecar in the folder but the key, sorted.
-    pub students: Vec<String>,
-    /// Every name a student goes by (their sidecars' file-name part, the names they sign
-    /// with) → their pseudonym: one map for every view, window and export.
-    pub aliases: BTreeMap<String, String>,
-    /// The class's pseudonyms as kept on this computer.
-    pub pseudonyms: crate::class::pseudonym::PseudonymMap,
-    /// Why the pseudonyms could not be kept, if they could not.
-    pub problem: Option<String>,
-}
-
-impl ClassInfo {
-    pub fn has_key(&self) -> bool {
-        self.manifest.key.is_some()
-    }
-}
-
-/// What the dashboard asks the app to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClassCommand {
-    /// Open the dashboard and grade the class (again).
-    Grade,
-    /// Open `document` with the compare view on `student` and the key.
-    OpenPair { document: PathBuf, student: String },
-    /// Turn anonymous mode on or off (a setting).
-    SetAnonymous(bool),
-    /// Save the rubric and the comments into `class.ron` now, without waiting for a pause
-    /// (before something that reads them from there).
-    SaveNow,
-    /// Write every student's feedback page into the folder.
-    WriteFeedback { out: PathBuf },
-    /// Write a gradebook (already made, names as shown) to a file.
-    WriteGradebook { path: PathBuf, text: String },
-}
 
 /// Disk work of the dashboard, run on the app's worker thread.
 pub enum ClassJob {
@@ -134,47 +90,6 @@ pub enum ClassDone {
     Saved { root: PathBuf, revision: u64, result: Result<ClassManifest, Error> },
     /// A file or files were written: the message to show, or why not.
     Wrote(Result<String, Error>),
-}
-
-/// Runs one of the dashboard's jobs (on the worker thread).
-pub fn run_job(job: ClassJob, progress: &Sender<Done>) -> Done {
-    let done = match job {
-        ClassJob::Read { root, store, known } => {
-            let result = super::pseudonym_store::read_class(&root, store.as_deref(), &known);
-            ClassDone::Read { root, result }
-        }
-        ClassJob::Grade(root) => {
-            let result = crate::class::grade_scores(&root, &mut |done, total| {
-                let _ = progress.send(Done::Dashboard(ClassDone::Progress { root: root.clone(), done, total }));
-                true
-            })
-            .map(|graded| Box::new(Loaded::new(root.clone(), graded)));
-            ClassDone::Graded { root, result }
-        }
-        ClassJob::OpenPair { document, student, key, aliases } => {
-            let gold = super::compare::open_gold(&document).map(Box::new);
-            let mut view = CompareView::new(document);
-            view.set_aliases(aliases);
-            view.focus_pair(&student, &key);
-            view.recompute();
-            return Done::CompareReady { view: Box::new(view), gold };
-        }
-        ClassJob::Save { root, rubric, comments, revision } => {
-            let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
-            ClassDone::Saved { root, revision, result }
-        }
-        ClassJob::Feedback { root, out, aliases } => {
-            let result = crate::class::grade_scores(&root, &mut |_, _| true)
-                .and_then(|g| crate::class::feedback::write_feedback_pages_as(&g, &out, None, aliases.as_ref()))
-                .map(|files| format!("Wrote {} feedback page(s) to {}.", files.len(), out.display()));
-            ClassDone::Wrote(result)
-        }
-        ClassJob::Write { path, text } => {
-            let result = crate::io::write_atomic(&path, text.as_bytes(), false).map(|_| format!("Wrote {}.", path.display()));
-            ClassDone::Wrote(result)
-        }
-    };
-    Done::Dashboard(done)
 }
 
 /// The tabs of the dashboard.
@@ -251,7 +166,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    fn new(root: PathBuf, graded: Graded) -> Self {
+    pub(super) fn new(root: PathBuf, graded: Graded) -> Self {
         let grades = graded.grades();
         let mut index = HashMap::new();
         let mut codes: Vec<(String, String)> = Vec::new();
@@ -330,17 +245,6 @@ struct Autosave {
     error: Option<String>,
     /// When the last save finished, "12:04:31".
     saved_at: Option<String>,
-}
-
-/// Where the rubric and comments stand against `class.ron`, for the status bar.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClassSaveState {
-    /// Edits not written yet (waiting for a pause, or being written).
-    Saving,
-    /// Everything is written; when the last save finished, "12:04:31".
-    Saved(String),
-    /// The last save failed: why (the edits are kept and saving is retried).
-    Failed(String),
 }
 
 /// What the table's lines depend on besides the grades: (code, figure, sort, descending,

@@ -14,8 +14,8 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use uuid::Uuid;
 
 use super::settings::ThemeChoice;
+use super::state::ExportRequest;
 use super::view::Notice;
-use super::worker::ExportRequest;
 use crate::annotation::Annotation;
 use crate::codebook::Code;
 use crate::edits::Action;
@@ -423,7 +423,7 @@ pub enum Command {
     /// The reading column's maximum width, in points.
     SetLineWidth(f32),
     /// What the class dashboard asks for.
-    Dashboard(super::class_view::ClassCommand),
+    Dashboard(super::state::ClassCommand),
 }
 
 impl From<UiCommand> for Command {

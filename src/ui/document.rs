@@ -182,7 +182,8 @@ fn opening_message(ui: &mut Ui, ctx: &ViewCtx, out: &mut Vec<Command>) {
     let Some(opening) = ctx.opening else { return };
     // Most documents are in within a frame or two: say nothing about a small one unless it
     // takes a moment.
-    if opening.bytes < super::app::OPEN_IN_BACKGROUND_BYTES && opening.started.elapsed() < std::time::Duration::from_millis(150) {
+    if opening.bytes < super::state::OPEN_IN_BACKGROUND_BYTES && opening.started.elapsed() < std::time::Duration::from_millis(150)
+    {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(150));
         return;
     }

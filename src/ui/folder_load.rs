@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-use super::corpus::FolderEntry;
+use super::folder::FolderEntry;
 use crate::corpus::Corpus;
 use crate::error::Error;
 

@@ -24,6 +24,7 @@ pub mod doc_view;
 pub mod document;
 pub mod field;
 pub mod find_folder;
+pub mod folder;
 pub mod folder_load;
 pub mod link_mode;
 pub mod matrix_view;
@@ -34,14 +35,17 @@ pub mod retrieve;
 mod run;
 pub mod saver;
 pub mod settings;
+pub mod state;
 pub mod status;
 pub mod vars_editor;
 pub mod view;
 pub mod watch;
+pub mod widgets;
 pub mod worker;
 
-pub use app::{App, OPEN_IN_BACKGROUND_BYTES};
+pub use app::App;
 pub use settings::Settings;
+pub use state::OPEN_IN_BACKGROUND_BYTES;
 
 use std::path::PathBuf;
 

@@ -4,11 +4,11 @@
 
 use egui::{RichText, Ui};
 
-use super::app::code_chip;
 use super::codebook_editor::name_combo;
 use super::command::{Command, UiCommand};
 use super::doc_view::cue_sample;
 use super::view::ViewCtx;
+use super::widgets::code_chip;
 use crate::annotation::{AnchorStatus, Annotation, Conflict};
 use crate::codebook::{AttributeDef, AttributeKind};
 use crate::document::Span;

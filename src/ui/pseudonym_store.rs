@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-use super::App;
-use super::class_view::{ClassInfo, ClassJob};
-use super::worker::Job;
+use super::state::ClassInfo;
 use crate::class::pseudonym::{FORMAT, PseudonymMap};
 use crate::error::{Error, ErrorKind};
 
@@ -115,56 +113,6 @@ pub fn read_class(root: &Path, folder: Option<&Path>, known: &BTreeMap<Uuid, Pse
         pseudonyms,
         problem: problem.map(|e| format!("The pseudonyms could not be kept: {e}")),
     }))
-}
-
-impl App {
-    /// Where the class pseudonyms are kept (`None`: in memory, for this run only). The app run
-    /// by `marginalia` keeps them in its data folder; tests choose a folder or none.
-    pub fn set_pseudonym_folder(&mut self, folder: Option<PathBuf>) {
-        self.anonymity.folder = folder;
-    }
-
-    /// Asks the worker to read the class folder `root` (manifest, students, pseudonyms) before
-    /// anything else of it is read.
-    pub(super) fn read_class(&mut self, root: &Path) {
-        self.anonymity.reading = Some(root.to_path_buf());
-        let job = ClassJob::Read {
-            root: root.to_path_buf(),
-            store: self.anonymity.folder.clone(),
-            known: self.anonymity.known.clone(),
-        };
-        self.submit(Job::Dashboard(job));
-    }
-
-    /// Should what was read of `root` wait, so that no student is shown by name before the
-    /// pseudonyms are in?
-    pub(super) fn waits_for_pseudonyms(&self, root: &Path) -> bool {
-        self.settings.anonymous && self.anonymity.reading.as_deref() == Some(root)
-    }
-
-    /// In anonymous mode, while the class's pseudonyms are being read, keeps `command` (an
-    /// export) until they are in: it would name the students who just came in. `Err` gives the
-    /// command back when there is nothing to wait for.
-    pub(super) fn wait_for_pseudonyms(&mut self, command: super::command::Command) -> Result<(), super::command::Command> {
-        if self.settings.anonymous && self.anonymity.reading.is_some() {
-            self.anonymity.waiting.push(command);
-            Ok(())
-        } else {
-            Err(command)
-        }
-    }
-
-    /// Takes in a class read by [`read_class`]: this run's map is kept.
-    pub(super) fn took_in_class(&mut self, root: &Path, info: Option<&ClassInfo>) {
-        if self.anonymity.reading.as_deref() == Some(root) {
-            self.anonymity.reading = None;
-            let waiting = std::mem::take(&mut self.anonymity.waiting);
-            self.commands.extend(waiting);
-        }
-        if let Some(info) = info {
-            self.anonymity.known.insert(info.pseudonyms.assignment, info.pseudonyms.clone());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ impl App {
                     Err(text) => self.notice = Some(Notice { text, is_error: false }),
                 }
             }
-            UiCommand::ClassDashboard => self.run_dashboard(super::class_view::ClassCommand::Grade),
+            UiCommand::ClassDashboard => self.run_dashboard(super::state::ClassCommand::Grade),
             UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::EditVariables => self.views.variables.open = true,
             UiCommand::FindInFolder => self.views.find_folder.open = true,
@@ -552,7 +552,7 @@ impl App {
                 }
                 self.notice = Some(Notice { text: format!("The answer key is now “{key}”."), is_error: false });
                 self.read_class(folder);
-                self.push(Command::Dashboard(super::class_view::ClassCommand::Grade));
+                self.push(Command::Dashboard(super::state::ClassCommand::Grade));
             }
             Err(e) => self.error(e),
         }

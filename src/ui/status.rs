@@ -4,8 +4,8 @@
 
 use egui::{RichText, Ui};
 
-use super::class_view::ClassSaveState;
 use super::command::{Command, UiCommand};
+use super::state::ClassSaveState;
 use super::view::ViewCtx;
 use crate::edits::Action;
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use egui::RichText;
 
 use super::command::Command;
-use super::corpus::Folder;
+use super::folder::Folder;
 use crate::vars::{Kind, VarEdit, Variables, check_value};
 
 /// Height of a row of the table, in points.

@@ -9,10 +9,10 @@ use std::rc::Rc;
 
 use uuid::Uuid;
 
-use super::app::{Opening, Panels};
-use super::corpus::Folder;
+use super::folder::Folder;
 use super::saver::Saver;
 use super::settings::Settings;
+use super::state::{Opening, Panels};
 use crate::document::Span;
 use crate::session::Session;
 
@@ -37,7 +37,7 @@ pub struct ViewCtx<'a> {
     pub saver: &'a Saver,
     /// Where the class dashboard's rubric and comments stand against `class.ron` (None when
     /// nothing was edited in this run).
-    pub class_save: Option<super::class_view::ClassSaveState>,
+    pub class_save: Option<super::state::ClassSaveState>,
     /// The selected annotation.
     pub selected: Option<Uuid>,
     /// The code whose annotations alone are shown.
@@ -53,13 +53,13 @@ pub struct ViewCtx<'a> {
     pub notice: Option<&'a Notice>,
     /// Which side panels are shown.
     pub panels: &'a Panels,
-    /// The window is narrower than [`super::app::NARROW_WIDTH`]: the annotation panel is a
+    /// The window is narrower than [`super::state::NARROW_WIDTH`]: the annotation panel is a
     /// drawer under the text.
     pub narrow: bool,
     /// While a link is being made with the keyboard: what to press (for the status bar).
     pub link_prompt: Option<String>,
     /// The opened folder's class manifest and students, when it is a class folder.
-    pub class: Option<&'a super::class_view::ClassInfo>,
+    pub class: Option<&'a super::state::ClassInfo>,
     /// The person coding: whose sidecars are open and who signs new work.
     pub person: crate::coder::Coder,
     /// The person's name before their last rename (to offer renaming back).

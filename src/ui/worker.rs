@@ -9,7 +9,7 @@
 //! app takes in at the start of a frame.
 //!
 //! Two reads that can take seconds run on threads of their own instead, so that a save never
-//! queues behind them: opening a document (see `app::Opening`, which can be cancelled) and
+//! queues behind them: opening a document (see `state::Opening`, which can be cancelled) and
 //! reading an opened folder ([`super::folder_load`]). Queries on a folder already read
 //! (Retrieve, the code matrix, Find in folder) touch no disk; they run beside the frame on a
 //! short-lived thread each, because on a large corpus they can take longer than a frame.
@@ -22,13 +22,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
+use super::class_view::{ClassDone, ClassJob, Loaded};
 use super::compare::{self, Candidate, CompareView};
 use super::settings::Settings;
+use super::state::ExportRequest;
 use crate::annotation::Annotation;
 use crate::codebook::Codebook;
 use crate::document::Document;
 use crate::error::Error;
-use crate::export::{self, Format, Options};
+use crate::export;
 use crate::session::{SaveJob, Session};
 use crate::sidecar::DiskStamp;
 
@@ -39,18 +41,6 @@ pub enum SaveTarget {
     Document,
     /// The compare view's gold sidecar.
     Gold,
-}
-
-/// An export, as chosen in File > Export.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportRequest {
-    /// A document or a folder.
-    pub source: PathBuf,
-    pub format: Format,
-    pub options: Options,
-    pub out: PathBuf,
-    /// Coder → pseudonym (a class in anonymous mode): the rows name coders by these.
-    pub aliases: std::collections::BTreeMap<String, String>,
 }
 
 /// Work for the background thread.
@@ -299,6 +289,47 @@ impl Worker {
     }
 }
 
+/// Runs one of the dashboard's jobs (on the worker thread).
+fn run_dashboard_job(job: ClassJob, progress: &Sender<Done>) -> Done {
+    let done = match job {
+        ClassJob::Read { root, store, known } => {
+            let result = super::pseudonym_store::read_class(&root, store.as_deref(), &known);
+            ClassDone::Read { root, result }
+        }
+        ClassJob::Grade(root) => {
+            let result = crate::class::grade_scores(&root, &mut |done, total| {
+                let _ = progress.send(Done::Dashboard(ClassDone::Progress { root: root.clone(), done, total }));
+                true
+            })
+            .map(|graded| Box::new(Loaded::new(root.clone(), graded)));
+            ClassDone::Graded { root, result }
+        }
+        ClassJob::OpenPair { document, student, key, aliases } => {
+            let gold = super::compare::open_gold(&document).map(Box::new);
+            let mut view = CompareView::new(document);
+            view.set_aliases(aliases);
+            view.focus_pair(&student, &key);
+            view.recompute();
+            return Done::CompareReady { view: Box::new(view), gold };
+        }
+        ClassJob::Save { root, rubric, comments, revision } => {
+            let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
+            ClassDone::Saved { root, revision, result }
+        }
+        ClassJob::Feedback { root, out, aliases } => {
+            let result = crate::class::grade_scores(&root, &mut |_, _| true)
+                .and_then(|g| crate::class::feedback::write_feedback_pages_as(&g, &out, None, aliases.as_ref()))
+                .map(|files| format!("Wrote {} feedback page(s) to {}.", files.len(), out.display()));
+            ClassDone::Wrote(result)
+        }
+        ClassJob::Write { path, text } => {
+            let result = crate::io::write_atomic(&path, text.as_bytes(), false).map(|_| format!("Wrote {}.", path.display()));
+            ClassDone::Wrote(result)
+        }
+    };
+    Done::Dashboard(done)
+}
+
 /// Runs one job on the background thread.
 fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
     match job {
@@ -417,7 +448,7 @@ fn run(job: Job, cancel: &AtomicBool, progress: &Sender<Done>) -> Done {
             view.recompute();
             Done::CompareReady { view: Box::new(view), gold }
         }
-        Job::Dashboard(job) => super::class_view::run_job(job, progress),
+        Job::Dashboard(job) => run_dashboard_job(job, progress),
         Job::ReadCoders { doc, paths, known } => {
             let added = paths.is_some();
             let found = compare::read_candidates(&doc, paths, &known);

@@ -1,6 +1,8 @@
 //! The shape of the source tree, checked so that it stays as described in the README:
-//! the core (everything under src/ but `ui` and `cli`) never uses egui, and no two top-level
-//! modules use each other, directly or through others (no import loops).
+//! the core (everything under src/ but `ui` and `cli`) never uses egui, no two top-level
+//! modules use each other, directly or through others, and no two files do either (no import
+//! loops at any level: a file names the files it uses through `crate::`, `super::` and
+//! `self::` paths).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -98,4 +100,189 @@ fn the_core_does_not_use_the_gui() {
             assert!(!code.contains(word), "{} (core) uses {word}", rel.display());
         }
     }
+}
+
+/// A file's module path: `src/ui/app.rs` is `ui::app`, `src/ui/mod.rs` is `ui`, `src/lib.rs` is
+/// the root (empty).
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The code without its inline test modules (`#[cfg(test)] mod name { … }`), whose `super` is
+/// the file itself.
+fn without_test_modules(code: &str) -> String {
+    let mut out = String::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        let after = rest[at + "#[cfg(test)]".len()..].trim_start();
+        let is_module = after.starts_with("mod ") && after.split('\n').next().is_some_and(|l| l.contains('{'));
+        if !is_module {
+            out.push_str(&rest[..at + 1]);
+            rest = &rest[at + 1..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let open = rest[at..].find('{').unwrap() + at;
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses a path tree at the start of `s` (`a::b::{c, d::e as f, *}`) into whole paths.
+fn path_tree(s: &str) -> Vec<Vec<String>> {
+    fn ident(s: &str) -> (&str, &str) {
+        let end = s.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(s.len());
+        (&s[..end], &s[end..])
+    }
+    fn tree(s: &str) -> (Vec<Vec<String>>, &str) {
+        let mut prefix = Vec::new();
+        let mut s = s.trim_start();
+        loop {
+            if let Some(group) = s.strip_prefix('{') {
+                let mut all = Vec::new();
+                let mut rest = group;
+                loop {
+                    rest = rest.trim_start();
+                    if let Some(after) = rest.strip_prefix('}') {
+                        return (all, after);
+                    }
+                    let (paths, after) = tree(rest);
+                    all.extend(paths.into_iter().map(|p| prefix.iter().cloned().chain(p).collect()));
+                    rest = after.trim_start();
+                    // Skip a rename (`as x`) and the comma.
+                    if let Some(after) = rest.strip_prefix("as ") {
+                        rest = ident(after.trim_start()).1;
+                    }
+                    rest = rest.trim_start().strip_prefix(',').unwrap_or(rest);
+                    if rest.is_empty() {
+                        return (all, rest);
+                    }
+                }
+            }
+            let (name, after) = ident(s);
+            if name.is_empty() {
+                return (vec![prefix], s);
+            }
+            prefix.push(name.to_owned());
+            match after.strip_prefix("::") {
+                Some(more) => s = more.trim_start(),
+                None => return (vec![prefix], after),
+            }
+        }
+    }
+    tree(s).0
+}
+
+/// File → the files it uses (other than itself), every `src` file included.
+fn file_uses() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let by_module: BTreeMap<Vec<String>, String> =
+        files.iter().map(|f| (module_path(&src, f), f.strip_prefix(&src).unwrap().to_string_lossy().into_owned())).collect();
+    let mut uses = BTreeMap::new();
+    for file in &files {
+        let here = module_path(&src, file);
+        let name = by_module[&here].clone();
+        let code = without_test_modules(&code_of(file));
+        let mut used = BTreeSet::new();
+        for (i, _) in code.match_indices("::") {
+            // The path's first segment: `crate`, `self` or one or more `super`s.
+            let start = code[..i].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).map_or(0, |p| p + 1);
+            let whole = &code[start..];
+            let head = &code[start..i];
+            let (base, rest) = if head == "crate" {
+                (Vec::new(), &whole["crate::".len()..])
+            } else if head == "self" {
+                (here.clone(), &whole["self::".len()..])
+            } else if head.split("::").all(|p| p == "super") && !head.is_empty() {
+                let ups = head.split("::").count();
+                (here[..here.len().saturating_sub(ups)].to_vec(), &whole[head.len() + 2..])
+            } else {
+                continue;
+            };
+            if rest.starts_with("super::") {
+                continue; // counted from its first `super`
+            }
+            for path in path_tree(rest) {
+                let full: Vec<String> = base.iter().cloned().chain(path).collect();
+                let target = (0..=full.len()).rev().find_map(|n| by_module.get(&full[..n]));
+                if let Some(target) = target.filter(|t| **t != name) {
+                    used.insert(target.clone());
+                }
+            }
+        }
+        uses.insert(name, used);
+    }
+    uses
+}
+
+#[test]
+fn no_two_files_use_each_other_even_through_others() {
+    let uses = file_uses();
+    assert!(uses.get("ui/view.rs").is_some_and(|u| !u.is_empty()), "the files' imports were found: {uses:?}");
+    let mut loops = Vec::new();
+    for start in uses.keys() {
+        // A shortest way back to `start`, if any.
+        let mut path_to: BTreeMap<&String, &String> = BTreeMap::new();
+        let mut todo = std::collections::VecDeque::from([start]);
+        'search: while let Some(f) = todo.pop_front() {
+            for next in uses.get(f).into_iter().flatten() {
+                if next == start {
+                    let mut chain = vec![f];
+                    while let Some(prev) = path_to.get(chain.last().unwrap()) {
+                        chain.push(prev);
+                    }
+                    chain.reverse();
+                    let names: Vec<&str> = chain.iter().map(|s| s.as_str()).collect();
+                    loops.push(format!("{} -> {start}", names.join(" -> ")));
+                    break 'search;
+                }
+                if next != start && !path_to.contains_key(next) {
+                    path_to.insert(next, f);
+                    todo.push_back(next);
+                }
+            }
+        }
+    }
+    assert!(loops.is_empty(), "{} files are in import loops:\n{}", loops.len(), loops.join("\n"));
+}
+
+/// The README's table of `ui` lists every file there is, and no file that is gone.
+#[test]
+fn the_readme_lists_every_ui_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table = &readme[readme.find("Inside `ui`").expect("the README describes `ui`")..];
+    let table = &table[..table.find("\n## ").unwrap_or(table.len())];
+    let mut files = Vec::new();
+    rust_files(&root.join("src/ui"), &mut files);
+    let files: BTreeSet<String> =
+        files.iter().map(|f| f.strip_prefix(root.join("src/ui")).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    let missing: Vec<&String> = files.iter().filter(|f| !table.contains(&format!("`{f}`"))).collect();
+    assert!(missing.is_empty(), "README's `ui` table does not list {missing:?}");
+    let listed: Vec<&str> = table.split('`').filter(|w| w.ends_with(".rs") && !w.starts_with("tests/")).collect();
+    let gone: Vec<&&str> = listed.iter().filter(|f| !files.contains(**f)).collect();
+    assert!(gone.is_empty(), "README's `ui` table lists files that do not exist: {gone:?}");
 }
