@@ -155,6 +155,8 @@ pub struct Edits {
     /// Code id → how many annotations use it.
     code_counts: HashMap<String, usize>,
     orphan_count: usize,
+    /// How many annotations carry a merge conflict mark.
+    conflict_count: usize,
     history: Vec<Entry>,
     /// Entries before this index are applied; those from it on can be redone.
     cursor: usize,
@@ -181,6 +183,7 @@ impl Edits {
             keys: HashMap::with_capacity(annotations.len()),
             code_counts: HashMap::new(),
             orphan_count: 0,
+            conflict_count: 0,
             history: Vec::new(),
             cursor: 0,
             revision: 0,
@@ -251,6 +254,7 @@ impl Edits {
     /// Keeps the per-id, per-code and orphan tallies in step with one annotation coming or going.
     fn count(&mut self, a: &Annotation, added: bool) {
         let orphan = usize::from(a.status == AnchorStatus::Orphaned);
+        let conflict = usize::from(a.conflict.is_some());
         if added {
             self.keys.insert(a.id, (a.start, a.end));
             // The code's name is copied only the first time it is met (not per annotation).
@@ -261,12 +265,14 @@ impl Edits {
                 }
             }
             self.orphan_count += orphan;
+            self.conflict_count += conflict;
         } else {
             self.keys.remove(&a.id);
             if let Some(n) = self.code_counts.get_mut(&a.code) {
                 *n = n.saturating_sub(1);
             }
             self.orphan_count -= orphan;
+            self.conflict_count -= conflict;
         }
     }
 
@@ -317,6 +323,12 @@ impl Edits {
     pub fn orphans(&self) -> impl Iterator<Item = &Annotation> + '_ {
         // Stops after the last orphan; with none, nothing is scanned.
         self.annotations.iter().map(|a| &**a).filter(|a| a.status == AnchorStatus::Orphaned).take(self.orphan_count)
+    }
+
+    /// Annotations carrying a merge conflict mark, in document order (stops after the last one;
+    /// with none, nothing is scanned: the panel asks in every frame).
+    pub fn conflicted(&self) -> impl Iterator<Item = &Annotation> + '_ {
+        self.annotations.iter().map(|a| &**a).filter(|a| a.conflict.is_some()).take(self.conflict_count)
     }
 
     /// How many annotations use each code, in codebook order (from tallies kept per change).
@@ -893,5 +905,22 @@ mod tests {
         let found: Vec<Span> = edits.overlapping(Span::new(25, 26)).map(|i| edits.annotations()[i].span()).collect();
         assert_eq!(found.len(), 2);
         assert_eq!(edits.at(5).count(), 2);
+    }
+
+    #[test]
+    fn conflict_marks_are_counted_through_settling_and_undo() {
+        let (doc, mut edits) = setup();
+        let mut a = Annotation::new(&doc, Span::new(0, 5), "demand", "x");
+        a.conflict = Some(crate::annotation::Conflict::ChangedAndDeleted);
+        let id = a.id;
+        edits.apply(&doc, Action::Add(a)).unwrap();
+        edits.apply(&doc, Action::Add(Annotation::new(&doc, Span::new(6, 9), "demand", "x"))).unwrap();
+        assert_eq!(edits.conflicted().map(|a| a.id).collect::<Vec<_>>(), [id]);
+        edits.apply(&doc, Action::ClearConflict(id)).unwrap();
+        assert_eq!(edits.conflicted().count(), 0);
+        edits.undo();
+        assert_eq!(edits.conflicted().map(|a| a.id).collect::<Vec<_>>(), [id]);
+        edits.apply(&doc, Action::Delete(id)).unwrap();
+        assert_eq!(edits.conflicted().count(), 0);
     }
 }

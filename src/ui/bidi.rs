@@ -79,6 +79,10 @@ fn rtl_script(script: unicode_script::Script) -> bool {
 /// shaper lays out left to right (Latin, digits, punctuation, spaces, format characters).
 fn rtl_class(c: char, previous: Option<unicode_script::Script>) -> Option<unicode_script::Script> {
     use unicode_script::{Script, UnicodeScript};
+    // Latin, digits and punctuation (most of most texts) without the script table's search.
+    if (c as u32) < 0x0300 {
+        return None;
+    }
     match c.script() {
         // A combining mark belongs with the letter before it.
         Script::Inherited => previous,
@@ -96,6 +100,9 @@ pub struct Analysis {
     /// right-to-left word, and where its script changes, so that each section is shaped one
     /// way (see the module's comment).
     pub cuts: Vec<usize>,
+    /// Per code point: is it a letter (or a mark after one) that the shaper lays out right to
+    /// left (see [`rtl_class`])?
+    shaped_rtl: Vec<bool>,
 }
 
 impl Analysis {
@@ -110,6 +117,7 @@ impl Analysis {
         }
         let base = info.paragraphs.first().map_or(Level::ltr(), |p| p.level);
         let mut levels = Vec::with_capacity(text.len());
+        let mut shaped_rtl = Vec::with_capacity(text.len());
         let mut cuts = Vec::new();
         let mut last = None;
         let mut class = None;
@@ -122,8 +130,9 @@ impl Analysis {
             }
             last = Some(key);
             levels.push(level);
+            shaped_rtl.push(class.is_some());
         }
-        Some(Self { base, levels, cuts })
+        Some(Self { base, levels, cuts, shaped_rtl })
     }
 }
 
@@ -132,8 +141,11 @@ impl Analysis {
 #[derive(Debug, Clone, PartialEq)]
 struct Cluster {
     chars: std::ops::Range<usize>,
-    glyphs: Vec<usize>,
+    /// Most clusters have one glyph: kept inline, as a paragraph has thousands of them.
+    glyphs: Glyphs,
 }
+
+type Glyphs = smallvec::SmallVec<[usize; 2]>;
 
 /// A glyph egui adds to keep a count of one glyph per code point: nothing drawn, no width.
 fn is_continuation(g: &Glyph) -> bool {
@@ -148,7 +160,7 @@ fn is_continuation(g: &Glyph) -> bool {
 /// the text (the caller then keeps the section whole).
 fn clusters(shown: &[Glyph], chars: &[char]) -> Option<Vec<Cluster>> {
     let k = chars.len();
-    let mut glyphs_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut glyphs_of: Vec<Glyphs> = vec![Glyphs::new(); k];
     let mut last: Option<usize> = None;
     for (i, g) in shown.iter().enumerate() {
         if is_continuation(g) {
@@ -171,7 +183,7 @@ fn clusters(shown: &[Glyph], chars: &[char]) -> Option<Vec<Cluster>> {
         last = Some(j);
     }
     // The first code point always starts a cluster.
-    if glyphs_of.first().is_none_or(Vec::is_empty) {
+    if glyphs_of.first().is_none_or(|g| g.is_empty()) {
         return None;
     }
     let mut out: Vec<Cluster> = Vec::new();
@@ -215,17 +227,13 @@ pub fn reorder(
         let Some(part) = text.get(range.clone()) else { return (galley, Vec::new()) };
         let part_chars: Vec<char> = part.chars().collect();
         let k = part_chars.len();
-        let mut class = None;
-        let shaped_rtl = part_chars.iter().any(|&c| {
-            class = rtl_class(c, class);
-            class.is_some()
-        });
+        let shaped_rtl = analysis.shaped_rtl.get(char_at..char_at + k).is_some_and(|s| s.contains(&true));
         if !shaped_rtl {
             // Shaped left to right: egui keeps one glyph per code point.
             if next + k > stream.len() {
                 return (galley, Vec::new());
             }
-            all.extend((0..k).map(|i| Cluster { chars: char_at + i..char_at + i + 1, glyphs: vec![next + i] }));
+            all.extend((0..k).map(|i| Cluster { chars: char_at + i..char_at + i + 1, glyphs: smallvec::smallvec![next + i] }));
             next += k;
         } else {
             let alone = layout(LayoutJob {
@@ -281,8 +289,10 @@ pub fn reorder(
     for (r, placed) in shown.rows.iter_mut().enumerate() {
         let end = row_of.partition_point(|&x| x <= r).max(first);
         let row_chars = first..end;
-        let row_clusters: Vec<&Cluster> =
-            all.iter().filter(|c| c.chars.start >= row_chars.start && c.chars.start < row_chars.end).collect();
+        // The clusters are in logical order: the row's are the ones starting in its range.
+        let from = all.partition_point(|c| c.chars.start < row_chars.start);
+        let to = all.partition_point(|c| c.chars.start < row_chars.end);
+        let row_clusters: Vec<&Cluster> = all[from..to].iter().collect();
         let row = Arc::make_mut(&mut placed.row);
         let original = row.glyphs.clone();
         let original_of = |g: usize| -> Option<&Glyph> { (stream[g].0 == r).then(|| &original[stream[g].1]) };
@@ -353,7 +363,10 @@ pub fn reorder(
 /// a letter do not.
 fn starts_grapheme(chars: &[char], j: usize) -> bool {
     use unicode_script::{Script, UnicodeScript};
-    j == 0 || !(chars[j].script() == Script::Inherited || matches!(chars[j], '\u{200C}' | '\u{200D}'))
+    // No mark or joiner comes before U+0300.
+    j == 0
+        || (chars[j] as u32) < 0x0300
+        || !(chars[j].script() == Script::Inherited || matches!(chars[j], '\u{200C}' | '\u{200D}'))
 }
 
 /// Rule L1: whitespace at the end of a line takes the paragraph's level.

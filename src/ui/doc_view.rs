@@ -116,7 +116,22 @@ pub struct DocView {
     settling: Option<(usize, u8)>,
     /// The height of the view in the last frame.
     viewport_height: f32,
+    /// What each paragraph's text alone decides (its right-to-left analysis, its emoji
+    /// clusters), by paragraph, for the document of `text_of`: worked out once when the
+    /// paragraph first shows, not in every frame.
+    text_info: std::collections::HashMap<usize, Arc<TextInfo>>,
+    /// The fingerprint of the document `text_info` describes.
+    text_of: String,
 }
+
+/// What a paragraph's text alone decides for its layout.
+struct TextInfo {
+    bidi: Option<super::bidi::Analysis>,
+    clusters: Vec<Cluster>,
+}
+
+/// Paragraphs whose [`TextInfo`] is kept (a few screens' worth; beyond, the cache starts over).
+const TEXT_INFO_KEPT: usize = 2_000;
 
 const FLASH: Duration = Duration::from_millis(900);
 
@@ -238,9 +253,11 @@ impl DocView {
             let mut p = first;
             let mut changed = false;
             while p < doc.paragraphs().len() && self.tops[p] < viewport.max.y {
-                let (galley, backgrounds, flags, bidi) = self.layout_paragraph(ui, doc, edits, p, style, width, selected, filter);
+                let info = self.text_info(doc, p);
+                let (galley, backgrounds, flags) =
+                    self.layout_paragraph(&info, ui, doc, edits, p, style, width, selected, filter);
                 let para = doc.paragraphs()[p];
-                let (galley, rtl) = self.visual(ui, galley, &doc.text()[para.bytes.0..para.bytes.1], bidi);
+                let (galley, rtl) = self.visual(ui, galley, &doc.text()[para.bytes.0..para.bytes.1], info.bidi.as_ref());
                 let gap = paragraph_gap(style.font_size);
                 let h = galley.size().y.max(style.font_size) + gap;
                 if !self.measured[p] || (self.heights[p] - h).abs() > 0.5 {
@@ -331,8 +348,25 @@ impl DocView {
     /// Kept in one piece: it walks the paragraph's text once, cutting runs where highlights
     /// begin and end, and the cut points are the state that a split would have to share.
     #[allow(clippy::too_many_arguments)]
+    /// The paragraph's [`TextInfo`], worked out on first use.
+    fn text_info(&mut self, doc: &Document, p: usize) -> Arc<TextInfo> {
+        if self.text_of != doc.fingerprint() || self.text_info.len() >= TEXT_INFO_KEPT {
+            self.text_info.clear();
+            doc.fingerprint().clone_into(&mut self.text_of);
+        }
+        let para = doc.paragraphs()[p];
+        let text = &doc.text()[para.bytes.0..para.bytes.1];
+        Arc::clone(
+            self.text_info
+                .entry(p)
+                .or_insert_with(|| Arc::new(TextInfo { bidi: super::bidi::Analysis::of(text), clusters: emoji_clusters(text) })),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn layout_paragraph(
         &self,
+        info: &TextInfo,
         ui: &egui::Ui,
         doc: &Document,
         edits: &Edits,
@@ -424,8 +458,8 @@ impl DocView {
         }
         let mut job = LayoutJob { text: text.to_owned(), ..Default::default() };
         job.wrap.max_width = width;
-        let clusters = emoji_clusters(text);
-        let bidi = super::bidi::Analysis::of(text);
+        let clusters = &info.clusters;
+        let bidi = &info.bidi;
         // Section boundaries: colour changes, the edges of hidden parts of emoji clusters, and
         // changes of direction.
         let mut points: Vec<usize> = colours.iter().map(|&(b, _)| b).collect();
@@ -456,8 +490,8 @@ impl DocView {
                 format,
             });
         }
-        let flags = clusters.into_iter().filter_map(|c| c.flag.map(|f| (text[..c.hidden.start].chars().count(), f))).collect();
-        (ui.painter().layout_job(job), backgrounds, flags, bidi)
+        let flags = clusters.iter().filter_map(|c| c.flag.clone().map(|f| (text[..c.hidden.start].chars().count(), f))).collect();
+        (ui.painter().layout_job(job), backgrounds, flags)
     }
 
     /// The galley in visual order: reordered once per laid-out galley (egui hands back the same
@@ -467,14 +501,14 @@ impl DocView {
         ui: &egui::Ui,
         galley: Arc<Galley>,
         text: &str,
-        bidi: Option<super::bidi::Analysis>,
+        bidi: Option<&super::bidi::Analysis>,
     ) -> (Arc<Galley>, super::bidi::Directions) {
         let Some(analysis) = bidi else { return (galley, Vec::new()) };
         if let Some((_, shown, rtl)) = self.reordered.iter().find(|(laid, ..)| Arc::ptr_eq(laid, &galley)) {
             return (Arc::clone(shown), rtl.clone());
         }
         let painter = ui.painter();
-        let (shown, rtl) = super::bidi::reorder(Arc::clone(&galley), text, &analysis, &mut |job| painter.layout_job(job));
+        let (shown, rtl) = super::bidi::reorder(Arc::clone(&galley), text, analysis, &mut |job| painter.layout_job(job));
         if self.reordered.len() >= REORDERED_KEPT {
             self.reordered.remove(0);
         }
@@ -777,7 +811,7 @@ impl DocView {
 }
 
 /// A paragraph laid out: its galley, highlights, flags and directions (see [`Placed`]).
-type Laid = (Arc<Galley>, Vec<(usize, usize, Color32)>, Vec<(usize, String)>, Option<super::bidi::Analysis>);
+type Laid = (Arc<Galley>, Vec<(usize, usize, Color32)>, Vec<(usize, String)>);
 
 /// How many reordered right-to-left galleys are kept (a screenful of paragraphs and more).
 const REORDERED_KEPT: usize = 64;

@@ -563,7 +563,7 @@ fn orphans(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>
 /// deletes the other and clears the mark, as one undo step.
 fn merge_conflicts(ui: &mut Ui, ctx: &ViewCtx, session: &Session, out: &mut Vec<Command>) {
     let edits = &session.edits;
-    let marked: Vec<&Annotation> = edits.annotations().iter().map(|a| &**a).filter(|a| a.conflict.is_some()).collect();
+    let marked: Vec<&Annotation> = edits.conflicted().collect();
     if marked.is_empty() {
         return;
     }
