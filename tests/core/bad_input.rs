@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
 
+use crate::common::Out;
 use marginalia::sidecar;
 use marginalia::{ErrorKind, Session};
-
-const BIN: &str = env!("CARGO_BIN_EXE_marginalia");
 
 const SPEECH: &str = "My friends — and I see Zoë Ibáñez in the front row 👋🏽 —\r\n\
 Our rents rose by “forty percent” in three years.\r\n\
@@ -19,19 +17,8 @@ The council must freeze rents now. Vote on the 14th! 👨‍👩‍👧‍👦 �
 const OTHER: &str = "Harbour bridge reopens three weeks late — and €2 million over budget.\n\
 Councillor Pádraig Holm called it “a scandal”.\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN).args(args).current_dir(dir).env("MARGINALIA_CODER", "tester").output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    crate::common::run_in(dir, args, Some("tester"))
 }
 
 /// Every file in `dir` (one level, and one level into sub-folders) with its bytes and mtime.

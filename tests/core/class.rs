@@ -17,15 +17,7 @@ const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Our
 const LETTER: &str = "Dear council,\nthe library should open on Mondays. Readers will come back.\nYours, a neighbour\n";
 
 use crate::common;
-use common::Out;
-
-fn run(dir: &Path, args: &[&str]) -> Out {
-    common::run_in(dir, args, None)
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
+use common::{ok, run};
 
 /// A class folder with two texts and instructions; returns the temporary root.
 fn class_folder() -> tempfile::TempDir {

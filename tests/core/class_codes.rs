@@ -11,10 +11,7 @@ use marginalia::sidecar::{self, DocumentRef, Sidecar};
 use serde_json::Value;
 
 use crate::common;
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
+use common::ok;
 
 /// A text with six passages of the codes asked for on it (three predictions, three demands),
 /// one opinion (a code not asked for there) and one sentence the key leaves alone.

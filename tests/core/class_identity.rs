@@ -15,19 +15,11 @@ use marginalia::sidecar::{self, DocumentRef, Sidecar};
 use uuid::Uuid;
 
 use crate::common;
-use common::Out;
+use common::{ok, run};
 
 const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Our town is the finest in the valley. \
                       Jobs will return soon. Vote for me on Sunday.\n";
 const LETTER: &str = "Dear council,\nthe library should open on Mondays. Readers will come back.\nYours, a neighbour\n";
-
-fn run(dir: &Path, args: &[&str]) -> Out {
-    common::run_in(dir, args, None)
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
 
 /// A class folder (`class/`, two texts) packed as `package` in a temporary root.
 fn class_root(package: &str) -> tempfile::TempDir {

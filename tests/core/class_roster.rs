@@ -11,10 +11,7 @@ use marginalia::document::{Document, Span};
 use marginalia::sidecar::{self, DocumentRef, Sidecar};
 
 use crate::common;
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
+use common::ok;
 
 const TEXT: &str = "The bridge will reopen in June. The council must fix the road.\n";
 /// Moodle's participants download: a BOM, its own column names, a username with a dot.
@@ -132,9 +129,7 @@ fn a_student_picks_their_name_from_the_class_list() {
     ok(root.path(), &["class", "unpack", "w.marginalia-assignment", "cleo"]);
     let mut app = marginalia::ui::App::new(marginalia::ui::Settings::default(), None);
     app.open(&root.path().join("cleo"));
-    let mut harness = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(|ui, app: &mut marginalia::ui::App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 900.0);
     gui_support::step_until_shown(&mut harness, "Pick your name from your class:");
     harness.get_by_label("Cleo Park").click();
     gui_support::step_until(&mut harness, "the name is taken", |h| h.state().settings().coder == "Cleo Park");

@@ -10,15 +10,7 @@ The council must freeze rents now. 👨‍👩‍👧‍👦 🇮🇸\r\n\
 Rents rose forty percent in three years.\r\n";
 
 use crate::common;
-use common::Out;
-
-fn run(dir: &Path, args: &[&str]) -> Out {
-    common::run_in(dir, args, None)
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
+use common::{ok, run};
 
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

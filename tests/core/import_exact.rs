@@ -33,9 +33,7 @@ fn run(dir: &Path, args: &[&str]) -> Out {
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_in(dir, args, Some("ana"))
 }
 
 /// Files under `dir` (relative), without the backups and lock files saving leaves.

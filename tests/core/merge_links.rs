@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::{self, Out};
 use marginalia::link::LinkConflict;
 use marginalia::sidecar::Sidecar;
 use marginalia::{Action, Conflict, Session};
@@ -16,30 +17,12 @@ The board will decide in March. Quay Street will be empty by 2030.\n";
 const LETTER: &str = "Dear editor,\nThe council must repair the school roof before September, \
 and the parents who wrote to you last winter are still waiting for an answer from anyone at all.\n";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_marginalia"))
-        .args(args)
-        .current_dir(dir)
-        .env("MARGINALIA_CODER", "ana")
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_in(dir, args, Some("ana"))
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(out.code, 0, "{args:?}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    out.stdout
+    common::ok_in(dir, args, Some("ana"))
 }
 
 /// Runs git in `dir` with a fixed identity and no user or system configuration: (success,

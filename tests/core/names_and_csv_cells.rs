@@ -9,12 +9,9 @@ use marginalia::document::{Document, Span};
 use marginalia::sidecar::{self, DocumentRef, Sidecar};
 
 use crate::common;
+use common::ok;
 
 const SPEECH: &str = "Taxes will fall next year. The bridge must be rebuilt. Jobs will return soon.\n";
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok_in(dir, args, None)
-}
 
 /// Writes `coder`'s sidecar of `doc_path` at `path`, marking each (quote, code, note).
 fn write_marks(doc_path: &Path, path: &Path, coder: &str, marks: &[(&str, &str, &str)]) {

@@ -33,8 +33,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let mut app = App::new(settings, None);
     app.open(doc);
     assert!(app.session().is_some(), "the document opens");
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     harness.run_steps(3);
     harness
 }
@@ -289,8 +288,7 @@ fn a_folder_lists_its_documents_marks_done_and_exports_with_progress() {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(dir.path());
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     harness.run_steps(3);
     harness.get_by_label("2 documents, 0 done");
     // The first document (notes.md) is open; switch to the speech once its sidecar is read.
@@ -352,8 +350,7 @@ fn a_large_document_opens_in_the_background_and_then_shows() {
     let mut app = App::new(settings, None);
     app.open(&doc);
     assert!(app.session().is_none() && app.is_opening(), "opening went to a worker, the window stays responsive");
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     harness.step();
     harness.get_by_label_contains("Opening speech.txt");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -374,8 +371,7 @@ fn opening_a_large_document_can_be_cancelled() {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(&doc);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     harness.step();
     harness.get_by_label("Cancel").click();
     harness.step();
@@ -403,8 +399,7 @@ fn a_folder_with_an_unreadable_sidecar_opens_shows_it_and_the_rest_works() {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(dir.path());
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     harness.run_steps(3);
     // The folder is listed with both documents; the broken one is marked with its message.
     harness.get_by_label("2 documents, 0 done");

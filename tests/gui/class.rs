@@ -76,7 +76,7 @@ fn app_as(coder: &str, documents: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: coder.into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.assignment_mut().documents = Some(documents.to_path_buf());
-    Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app)
+    crate::gui_support::harness(app, 1400.0, 1000.0)
 }
 
 fn open_package(harness: &mut Harness<'static, App>, package: &Path) {

@@ -140,8 +140,7 @@ fn teacher(class_dir: &Path, store: &Path) -> Harness<'static, App> {
     let mut app = App::new(settings, None);
     app.set_pseudonym_folder(Some(store.to_path_buf()));
     app.open(class_dir);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1100.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1100.0);
     step_until(&mut harness, "the class folder is read", |h| {
         h.state().class_info().is_some()
             && h.state().folder().is_some_and(|f| f.reading.is_none())

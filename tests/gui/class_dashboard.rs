@@ -80,8 +80,7 @@ fn open_dashboard(class: &Path, anonymous: bool) -> Harness<'static, App> {
     let settings = Settings { coder: "Tester".into(), anonymous, ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(class);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1200.0);
     step_until(&mut harness, "the class manifest is read", |h| h.state().class_info().is_some());
     harness.get_by_label("Coders").click();
     harness.run_steps(2);

@@ -41,8 +41,7 @@ fn fresh_class() -> (tempfile::TempDir, PathBuf, PathBuf) {
 fn dashboard(class: &Path) -> Harness<'static, App> {
     let mut app = App::new(Settings { coder: "Ms Okafor".into(), ..Settings::default() }, None);
     app.open(class);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1100.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1100.0);
     step_until(&mut harness, "the class manifest is read", |h| h.state().class_info().is_some());
     harness.get_by_label("Coders").click();
     harness.run_steps(2);

@@ -57,8 +57,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let mut app = App::new(settings, None);
     app.open(doc);
     assert!(app.session().is_some(), "the document opens");
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1300.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1300.0);
     harness.run_steps(3);
     harness
 }

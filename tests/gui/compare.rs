@@ -64,8 +64,7 @@ fn open_compare(doc: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: "Tester".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(doc);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1200.0);
     harness.run_steps(2);
     harness.get_by_label("Coders").click();
     harness.run_steps(2);

@@ -22,8 +22,7 @@ fn demands(app: &App) -> usize {
 fn find_in_folder_on(d: &std::path::Path) -> Harness<'static, App> {
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(d);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 900.0);
     step_until(&mut harness, "the first document opening", |h| h.state().session().is_some());
     harness.get_by_label("Edit").click();
     harness.run_steps(2);

@@ -20,7 +20,7 @@ We ask the transport board to restore the 22:40 departure before the winter term
 Write to your councillor this week and say why the late bus matters to you.\n";
 
 fn harness_for(app: App, size: egui::Vec2) -> Harness<'static, App> {
-    let mut harness = Harness::builder().with_size(size).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, size.x, size.y);
     harness.run_steps(3);
     harness
 }
@@ -366,8 +366,7 @@ const MIXED: &str = "Say shalom: שלום עולם means hello world.\nسلام 
 
 fn app_with_fonts_on(doc: &Path) -> Harness<'static, App> {
     let app = App::new(Settings { coder: "Tester".into(), ..Settings::default() }, None);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 800.0);
     add_a_font_with_hebrew_and_arabic(&harness.ctx);
     harness.run_steps(1);
     harness.state_mut().open(doc);

@@ -36,8 +36,7 @@ fn folder() -> (tempfile::TempDir, PathBuf) {
 fn harness_on(settings: Settings, doc: &Path) -> Harness<'static, App> {
     let mut app = App::new(settings, None);
     app.open(doc);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 900.0);
     harness.run_steps(3);
     harness
 }

@@ -56,8 +56,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: "Ana".into(), ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(doc);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 900.0);
     harness.run_steps(4);
     harness
 }

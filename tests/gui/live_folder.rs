@@ -43,8 +43,7 @@ fn annotations_added_by_another_program_show_without_a_click() {
     cli(dir.path(), &["add", "a-bakery.txt", "--code", "prediction", "--quote", "will close in March"]);
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(dir.path());
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 900.0);
     step_until_open(&mut harness, "a-bakery.txt");
     step_until(&mut harness, "reading the folder", |h| h.state().loaded_corpus().is_some());
     harness.state_mut().matrix_mut().open = true;

@@ -44,8 +44,7 @@ fn folder() -> tempfile::TempDir {
 fn open(dir: &Path) -> Harness<'static, App> {
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(dir);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1400.0, 1000.0);
     step_until(&mut harness, "reading the folder", |h| h.state().loaded_corpus().is_some());
     harness.get_by_label("File").click();
     harness.run_steps(2);

@@ -8,7 +8,6 @@ use crate::gui_support;
 use gui_support::{step_until_shown, wait_for_disk};
 
 use egui::{Key, Modifiers};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use marginalia::sidecar::{self, DocumentRef, Sidecar};
 use marginalia::ui::{App, Settings};
@@ -36,8 +35,7 @@ fn a_merge_conflict_is_listed_settled_by_keeping_one_version_and_undone() {
 
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(&doc_path);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1200.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1200.0);
     // One annotation changed on both sides: one conflict, in two versions.
     step_until_shown(&mut harness, "Merge conflicts (1)");
     // Both versions are shown side by side, with their notes and coders.

@@ -41,8 +41,7 @@ fn app_on(doc: &Path) -> Harness<'static, App> {
     let settings = Settings { coder: "Tester".into(), theme: ThemeChoice::Dark, ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(doc);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 800.0);
     gui_support::step_until_open(&mut harness, "rtl.txt");
     // The system's fonts come in the frame after a character first needs them.
     harness.run_steps(6);
@@ -212,8 +211,7 @@ fn a_tap_on_a_highlight_selects_its_annotation_right_after_switching_documents()
     let settings = Settings { coder: "Tester".into(), theme: ThemeChoice::Dark, ..Settings::default() };
     let mut app = App::new(settings, None);
     app.open(dir.path());
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 800.0);
     gui_support::step_until_open(&mut harness, "rtl.txt");
     harness.run_steps(6);
     let span = span_of("English");

@@ -53,8 +53,7 @@ fn retrieve_lists_passages_across_the_folder_and_opens_their_document() {
 
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(d);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 1000.0);
     harness.run_steps(3);
     harness.get_by_label("File").click();
     harness.run_steps(2);

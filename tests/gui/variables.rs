@@ -10,7 +10,6 @@ use std::path::Path;
 
 use egui::Key;
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gui_support::step_until;
 use marginalia::ui::{App, Settings};
@@ -37,8 +36,7 @@ fn cells_edit_the_variables_file_and_undo_restores_it() {
 
     let mut app = App::new(Settings { coder: "ana".into(), ..Settings::default() }, None);
     app.open(d);
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut App| app.frame(ui), app);
+    let mut harness = crate::gui_support::harness(app, 1280.0, 900.0);
     harness.run_steps(3);
     harness.get_by_label("File").click();
     harness.run_steps(2);

@@ -154,6 +154,16 @@ pub fn run_in(dir: &Path, args: &[&str], coder: Option<&str>) -> Out {
     }
 }
 
+/// Runs the real binary in `dir` with no coder set ($MARGINALIA_CODER unset).
+pub fn run(dir: &Path, args: &[&str]) -> Out {
+    run_in(dir, args, None)
+}
+
+/// Like [`run`], and requires exit 0; returns what it printed on stdout.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    ok_in(dir, args, None)
+}
+
 /// Like [`run_in`], and requires exit 0; returns what it printed on stdout.
 pub fn ok_in(dir: &Path, args: &[&str], coder: Option<&str>) -> String {
     let out = run_in(dir, args, coder);

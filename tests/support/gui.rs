@@ -57,3 +57,10 @@ pub fn step_until_shown(harness: &mut Harness<'_, App>, text: &str) {
 pub fn step_until_open(harness: &mut Harness<'_, App>, file_name: &str) {
     step_until(harness, &format!("opening {file_name}"), |h| h.state().session().is_some_and(|s| s.doc.file_name() == file_name));
 }
+
+/// The app in a window of `width` × `height` points, drawn as the real window draws it: every
+/// GUI test drives the app through this.
+#[allow(dead_code)]
+pub fn harness(app: App, width: f32, height: f32) -> Harness<'static, App> {
+    Harness::builder().with_size(egui::vec2(width, height)).build_ui_state(|ui, app: &mut App| app.frame(ui), app)
+}
