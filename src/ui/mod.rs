@@ -5,7 +5,7 @@
 //! it reads the state through [`view::ViewCtx`] and pushes [`command::Command`]s. Commands a
 //! person invokes are [`command::UiCommand`]s, whose table gives the menus, the shortcuts and
 //! the shortcut list. `App::run_commands` (in `run.rs`) alone changes the state, and hands all
-//! disk work to the one background thread in [`worker`]; its answers come back as messages.
+//! disk work to the background [`worker`]; its answers come back as messages.
 
 pub mod app;
 pub mod assignment;

@@ -1,12 +1,17 @@
-//! The app's one background thread for disk work: saving sidecars (the document's and the gold
+//! The app's background worker for disk work: saving sidecars (the document's and the gold
 //! one), writing codebooks, variables and other documents' sidecars, reading a codebook, the
 //! sidecar on disk or the coders to compare, checking whether the sidecar changed on disk,
 //! Keep mine and Reload theirs, assignments and hand-ins, grading a class for its dashboard (with
 //! progress) and writing its rubric, feedback pages and gradebooks, writing the settings, and
 //! exports.
-//! The UI thread sends a [`Job`] and keeps drawing; the thread runs jobs in the order they came
-//! and sends back a [`Done`] for each (and [`Done::Progress`] while an export runs), which the
-//! app takes in at the start of a frame.
+//! The UI thread sends a [`Job`] and keeps drawing; a [`Done`] comes back for each (and
+//! [`Done::Progress`] while an export runs), which the app takes in at the start of a frame.
+//!
+//! Jobs run in two lanes, each a thread: short file work (saves, writes, reads of one file, the
+//! check for changes on disk) in the order it came, and long jobs (exports, grading, folder-wide
+//! tagging, reading every coder to compare, collecting hand-ins) in theirs. So a save never
+//! waits behind an export; and a long job starts only once every short job sent before it has
+//! finished, so it sees on disk what was saved before it was asked for.
 //!
 //! Two reads that can take seconds run on threads of their own instead, so that a save never
 //! queues behind them: opening a document (see `state::Opening`, which can be cancelled) and
@@ -211,8 +216,31 @@ impl Done {
     }
 }
 
+/// Does `job` go to the lane of long jobs (it can take seconds)?
+fn is_long(job: &Job) -> bool {
+    matches!(
+        job,
+        Job::Export(_)
+            | Job::Dashboard(_)
+            | Job::Class(_)
+            | Job::CodeSpans { .. }
+            | Job::UncodeSpans { .. }
+            | Job::ImportVariables { .. }
+            | Job::OpenCompare(_)
+            | Job::ReadCoders { .. }
+    )
+}
+
+/// How many short jobs have finished (`u64::MAX` once their lane has stopped), and a signal
+/// when that changes.
+type Finished = Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>;
+
 pub struct Worker {
-    jobs: Sender<Job>,
+    short: Sender<Job>,
+    /// Long jobs, each with how many short jobs must have finished before it starts.
+    long: Sender<(u64, Job)>,
+    /// Short jobs sent so far.
+    short_sent: u64,
     done: Receiver<Done>,
     /// Jobs sent and not reported yet.
     pending: usize,
@@ -222,21 +250,46 @@ pub struct Worker {
 
 impl Default for Worker {
     fn default() -> Self {
-        let (jobs, job_rx) = channel::<Job>();
+        let (short, short_rx) = channel::<Job>();
+        let (long, long_rx) = channel::<(u64, Job)>();
         let (done_tx, done) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        let stop = Arc::clone(&cancel);
+        let finished: Finished = Arc::new((std::sync::Mutex::new(0), std::sync::Condvar::new()));
+        let (stop, tx, count) = (Arc::clone(&cancel), done_tx.clone(), Arc::clone(&finished));
         std::thread::Builder::new()
             .name("marginalia-disk".into())
             .spawn(move || {
-                while let Ok(job) = job_rx.recv() {
+                let set = |n: Option<u64>| {
+                    let (lock, signal) = &*count;
+                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    *done = n.map_or(u64::MAX, |n| done.saturating_add(n));
+                    signal.notify_all();
+                };
+                while let Ok(job) = short_rx.recv() {
+                    let done = run(job, &stop, &tx);
+                    set(Some(1));
+                    if tx.send(done).is_err() {
+                        break;
+                    }
+                }
+                set(None);
+            })
+            .expect("the disk thread starts");
+        let stop = Arc::clone(&cancel);
+        std::thread::Builder::new()
+            .name("marginalia-long".into())
+            .spawn(move || {
+                while let Ok((after, job)) = long_rx.recv() {
+                    let (lock, signal) = &*finished;
+                    let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    drop(signal.wait_while(guard, |done| *done < after).unwrap_or_else(|e| e.into_inner()));
                     if done_tx.send(run(job, &stop, &done_tx)).is_err() {
                         break;
                     }
                 }
             })
-            .expect("the disk thread starts");
-        Self { jobs, done, pending: 0, cancel }
+            .expect("the thread for long jobs starts");
+        Self { short, long, short_sent: 0, done, pending: 0, cancel }
     }
 }
 
@@ -245,9 +298,15 @@ impl Worker {
         if matches!(job, Job::Export(_)) {
             self.cancel.store(false, Ordering::Relaxed);
         }
-        self.jobs
-            .send(job)
-            .map_err(|_| Error::new(crate::error::ErrorKind::Cancelled, "the background thread stopped; restart Marginalia"))?;
+        let sent = if is_long(&job) {
+            self.long.send((self.short_sent, job)).is_ok()
+        } else {
+            self.short_sent += 1;
+            self.short.send(job).is_ok()
+        };
+        if !sent {
+            return Err(Error::new(crate::error::ErrorKind::Cancelled, "the background thread stopped; restart Marginalia"));
+        }
         self.pending += 1;
         Ok(())
     }

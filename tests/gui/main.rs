@@ -7,6 +7,7 @@ mod common;
 #[path = "../support/gui.rs"]
 mod gui_support;
 
+mod background;
 mod basics;
 mod bench_cli;
 mod class;
