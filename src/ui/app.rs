@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::codebook_editor::CodebookEditor;
-use super::command::{Command, NUMBER_KEYS, UiCommand};
+use super::command::{Command, NUMBER_KEYS, TAG_FIND_MATCH, TAG_SELECTION, UiCommand};
 use super::compare::CompareView;
 use super::corpus::{ExportDialog, FolderPanel};
 use super::dialogs::Dialogs;
@@ -1100,12 +1100,10 @@ impl App {
             && self.views.document.view.find_current.is_some()
             && let Some(session) = &self.session
         {
-            for (ch, key) in NUMBER_KEYS {
-                if let Some(code) = session.edits.codebook().by_key(ch)
-                    && ctx.input_mut(|i| i.consume_key(egui::Modifiers::ALT, key))
-                {
-                    self.commands.push(Command::Tag(code.id.clone()));
-                }
+            if let Some(k) = TAG_FIND_MATCH.number_pressed(ctx, NUMBER_KEYS.len())
+                && let Some(code) = session.edits.codebook().by_key(NUMBER_KEYS[k].0)
+            {
+                self.commands.push(Command::Tag(code.id.clone()));
             }
         }
         // Reading shortcuts work unless a text field has the keyboard (the document view
@@ -1139,12 +1137,10 @@ impl App {
         }
         // Number keys tag the selection with the code that has that key.
         if let Some(session) = &self.session {
-            for (ch, key) in NUMBER_KEYS {
-                if let Some(code) = session.edits.codebook().by_key(ch)
-                    && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, key))
-                {
-                    self.commands.push(Command::Tag(code.id.clone()));
-                }
+            if let Some(k) = TAG_SELECTION.number_pressed(ctx, NUMBER_KEYS.len())
+                && let Some(code) = session.edits.codebook().by_key(NUMBER_KEYS[k].0)
+            {
+                self.commands.push(Command::Tag(code.id.clone()));
             }
         }
     }

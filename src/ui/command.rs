@@ -432,6 +432,89 @@ impl From<UiCommand> for Command {
     }
 }
 
+/// A key that acts in one situation only, outside the menus' commands: tagging with a code's
+/// number, the keys of making a link, tagging a find match. The app's key handling reads each
+/// key from here, and Help > Keyboard shortcuts (F1) lists them all from [`CONTEXT_KEYS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextKey {
+    /// When it acts ("Making a link").
+    pub when: &'static str,
+    /// What it does.
+    pub what: &'static str,
+    pub keys: Keys,
+}
+
+/// The keys of a [`ContextKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    One(Modifiers, Key),
+    /// The number keys 1 … 9, 0 with these modifiers, in [`NUMBER_KEYS`] order.
+    Numbers(Modifiers),
+    /// Keys the text view handles as text views do (carets, clicks): described only.
+    Described(&'static str),
+}
+
+impl ContextKey {
+    /// Was this key pressed in this frame (consuming it)? Never for number keys or described ones.
+    pub fn pressed(&self, ctx: &egui::Context) -> bool {
+        match self.keys {
+            Keys::One(m, key) => ctx.input_mut(|i| i.consume_key(m, key)),
+            Keys::Numbers(_) | Keys::Described(_) => false,
+        }
+    }
+
+    /// Which number key (0 for "1", 9 for "0") was pressed in this frame among the first `n`,
+    /// consuming it; `None` for other keys.
+    pub fn number_pressed(&self, ctx: &egui::Context, n: usize) -> Option<usize> {
+        let Keys::Numbers(m) = self.keys else { return None };
+        NUMBER_KEYS.iter().take(n).position(|(_, key)| ctx.input_mut(|i| i.consume_key(m, *key)))
+    }
+
+    /// The keys as Help shows them ("N", "Alt+1 … 9, 0").
+    pub fn text(&self, ctx: &egui::Context) -> String {
+        match self.keys {
+            Keys::One(m, key) => ctx.format_shortcut(&KeyboardShortcut::new(m, key)),
+            Keys::Numbers(m) => format!("{} … 9, 0", ctx.format_shortcut(&KeyboardShortcut::new(m, Key::Num1))),
+            Keys::Described(text) => text.to_owned(),
+        }
+    }
+}
+
+pub const TAG_SELECTION: ContextKey = ContextKey {
+    when: "Text selected",
+    what: "Tag the selection with the code of that number",
+    keys: Keys::Numbers(Modifiers::NONE),
+};
+pub const TAG_FIND_MATCH: ContextKey = ContextKey {
+    when: "Find bar open",
+    what: "Tag the current match with the code of that number",
+    keys: Keys::Numbers(Modifiers::ALT),
+};
+pub const LINK_NEXT: ContextKey = ContextKey {
+    when: "Making a link",
+    what: "Propose the next annotation as its target",
+    keys: Keys::One(Modifiers::NONE, Key::N),
+};
+pub const LINK_PREVIOUS: ContextKey =
+    ContextKey { when: "Making a link", what: "Propose the annotation before", keys: Keys::One(Modifiers::SHIFT, Key::N) };
+pub const LINK_TAKE: ContextKey =
+    ContextKey { when: "Making a link", what: "Take the proposed target", keys: Keys::One(Modifiers::NONE, Key::Enter) };
+pub const LINK_TYPE: ContextKey =
+    ContextKey { when: "Making a link", what: "Choose the link type of that number", keys: Keys::Numbers(Modifiers::NONE) };
+pub const LINK_CANCEL: ContextKey =
+    ContextKey { when: "Making a link", what: "Stop making the link", keys: Keys::One(Modifiers::NONE, Key::Escape) };
+pub const CARET: ContextKey = ContextKey {
+    when: "In the text",
+    what: "Move the caret / extend the selection",
+    keys: Keys::Described("Arrows / Shift+Arrows (Ctrl: by word)"),
+};
+pub const CLICKS: ContextKey =
+    ContextKey { when: "In the text", what: "Select a word / a paragraph", keys: Keys::Described("Double-click / triple-click") };
+
+/// Every [`ContextKey`], in the order Help lists them.
+pub const CONTEXT_KEYS: [ContextKey; 9] =
+    [TAG_SELECTION, TAG_FIND_MATCH, CARET, CLICKS, LINK_NEXT, LINK_PREVIOUS, LINK_TAKE, LINK_TYPE, LINK_CANCEL];
+
 /// The number keys, in the order codes get them.
 pub const NUMBER_KEYS: [(char, Key); 10] = [
     ('1', Key::Num1),

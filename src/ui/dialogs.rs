@@ -302,13 +302,9 @@ impl Dialogs {
                     ui.monospace(cmd.shortcut_text(egui_ctx));
                     ui.end_row();
                 }
-                for (what, keys) in [
-                    ("Tag the selection with a code", "1 … 9, 0"),
-                    ("Move the caret / extend the selection", "Arrows / Shift+Arrows (Ctrl: by word)"),
-                    ("Select a word / a paragraph", "Double-click / triple-click"),
-                ] {
-                    ui.label(what);
-                    ui.monospace(keys);
+                for key in super::command::CONTEXT_KEYS {
+                    ui.label(format!("{}: {}", key.when, key.what));
+                    ui.monospace(key.text(egui_ctx));
                     ui.end_row();
                 }
             });

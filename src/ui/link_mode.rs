@@ -8,10 +8,10 @@
 //! N, the numbers and Escape mean what the status bar says), and the link itself is made by
 //! the usual [`Action::AddLink`].
 
-use egui::{Key, Modifiers, RichText};
+use egui::RichText;
 use uuid::Uuid;
 
-use super::command::{Command, NUMBER_KEYS};
+use super::command::{Command, LINK_CANCEL, LINK_NEXT, LINK_PREVIOUS, LINK_TAKE, LINK_TYPE, NUMBER_KEYS};
 use crate::annotation::AnchorStatus;
 use crate::codebook::LinkType;
 use crate::edits::Action;
@@ -151,14 +151,14 @@ impl LinkMode {
             self.state = None;
             return;
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+        if LINK_CANCEL.pressed(ctx) {
             self.state = None;
             return;
         }
         match s.step {
             Step::Target => {
-                let back = ctx.input_mut(|i| i.consume_key(Modifiers::SHIFT, Key::N));
-                let on = !back && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::N));
+                let back = LINK_PREVIOUS.pressed(ctx);
+                let on = !back && LINK_NEXT.pressed(ctx);
                 if (back || on)
                     && let Some(next) = self.step_candidate(session, on)
                 {
@@ -169,7 +169,7 @@ impl LinkMode {
                         s.candidate = Some(next);
                     }
                 }
-                if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Enter)) && self.candidate().is_some() {
+                if LINK_TAKE.pressed(ctx) && self.candidate().is_some() {
                     if self.types(session).is_empty() {
                         let text = "No link type allows these two codes: press N for another annotation, or Escape.";
                         out.push(Command::Notify(super::view::Notice { text: text.into(), is_error: false }));
@@ -180,16 +180,12 @@ impl LinkMode {
             }
             Step::Type => {
                 let types = self.types(session);
-                for (k, (_, key)) in NUMBER_KEYS.iter().take(types.len()).enumerate() {
-                    if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, *key)) {
-                        self.finish(session, &types[k].id, out);
-                        return;
-                    }
+                if let Some(k) = LINK_TYPE.number_pressed(ctx, types.len()) {
+                    self.finish(session, &types[k].id, out);
+                    return;
                 }
                 // Other number keys must not tag the selection meanwhile.
-                for (_, key) in NUMBER_KEYS {
-                    ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
-                }
+                LINK_TYPE.number_pressed(ctx, NUMBER_KEYS.len());
             }
         }
     }

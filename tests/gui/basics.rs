@@ -467,4 +467,14 @@ fn f1_lists_every_command_that_has_a_shortcut() {
         let keys = cmd.shortcut_text(&harness.ctx);
         assert!(harness.query_all_by_label(&keys).count() >= 1, "{}'s keys {keys} are listed", cmd.text());
     }
+    // And the keys of one situation (tagging, a find match, making a link, the text's carets
+    // and clicks), from the same table the key handling reads.
+    for key in marginalia::ui::command::CONTEXT_KEYS {
+        let what = format!("{}: {}", key.when, key.what);
+        assert!(harness.query_all_by_label(&what).count() >= 1, "{what} is listed");
+        let keys = key.text(&harness.ctx);
+        assert!(harness.query_all_by_label(&keys).count() >= 1, "{what}: its keys {keys} are listed");
+    }
+    assert!(harness.query_all_by_label_contains("Tag the current match").count() >= 1, "the find bar's Alt+number");
+    assert!(harness.query_all_by_label_contains("Propose the annotation before").count() >= 1, "Shift+N in link mode");
 }
