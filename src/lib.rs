@@ -17,6 +17,8 @@ pub mod agree;
 pub mod anchor;
 pub mod annotation;
 pub mod autocode;
+#[cfg(feature = "gui")]
+pub mod bench;
 pub mod class;
 pub mod cli;
 pub mod codebook;

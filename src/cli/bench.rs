@@ -31,7 +31,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DIR")]
     pub write_corpus: Option<std::path::PathBuf>,
     /// How many documents --write-corpus writes.
-    #[arg(long, default_value_t = crate::ui::bench::CORPUS_DOCUMENTS, requires = "write_corpus")]
+    #[arg(long, default_value_t = crate::bench::CORPUS_DOCUMENTS, requires = "write_corpus")]
     pub documents: usize,
     /// Only the W3C import: a collection exported by Marginalia (--annotations of them, by five
     /// coders, on a generated document of 100 bytes per annotation), imported into a new
@@ -48,7 +48,7 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
         eprintln!("note: this is a debug build; build with --release for figures that mean anything");
     }
     if let Some(dir) = &args.write_corpus {
-        let spec = crate::ui::bench::CorpusSpec { documents: args.documents, ..crate::ui::bench::CorpusSpec::full() };
+        let spec = crate::bench::CorpusSpec { documents: args.documents, ..crate::bench::CorpusSpec::full() };
         let n = crate::testdata::write_folder(dir, spec.documents, spec.bytes, spec.annotations, spec.seed)?;
         eprintln!("wrote {n} documents with {} annotations each to {}", spec.annotations, dir.display());
         return Ok(0);
@@ -70,14 +70,14 @@ pub fn run(args: BenchArgs) -> Result<i32, Error> {
         }
         return Ok(0);
     }
-    let options = crate::ui::bench::Options {
+    let options = crate::bench::Options {
         quick: args.quick,
         tiny: args.tiny,
         class_only: args.class,
         links_only: args.links,
         folder_only: args.folder,
     };
-    let report = crate::ui::bench::run(options, |line| eprintln!("{line}"))?;
+    let report = crate::bench::run(options, |line| eprintln!("{line}"))?;
     if args.json {
         println!("{}", report.to_json());
     } else {
@@ -130,7 +130,7 @@ fn w3c_import(count: usize, mut progress: impl FnMut(&str)) -> Result<serde_json
     let started = std::time::Instant::now();
     let summary = crate::import::import(&collection, Some(&into), "bench")?;
     let seconds = started.elapsed().as_secs_f64();
-    let peak = crate::ui::bench::peak_rss_mb();
+    let peak = crate::bench::peak_rss_mb();
     let written = summary.written.len();
     Ok(serde_json::json!({
         "annotations": count,

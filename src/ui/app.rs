@@ -44,10 +44,10 @@ fn reader_stopped(path: &Path) -> Error {
 
 /// Every view of the window; each owns only its own widgets' state.
 #[derive(Default)]
-pub(super) struct Views {
+pub(crate) struct Views {
     pub(super) menu: MenuBar,
     pub(super) status: StatusBar,
-    pub(super) document: DocumentArea,
+    pub(crate) document: DocumentArea,
     pub(super) panel: AnnotationPanel,
     pub(super) folder: FolderPanel,
     /// The compare-coders view of the open document, when open.
@@ -60,9 +60,9 @@ pub(super) struct Views {
     /// Making a link with the keyboard.
     pub(super) link_mode: super::link_mode::LinkMode,
     /// The class dashboard.
-    pub(super) dashboard: super::class_view::ClassDashboard,
+    pub(crate) dashboard: super::class_view::ClassDashboard,
     /// The code matrix window of the open folder.
-    pub(super) matrix: super::matrix_view::MatrixView,
+    pub(crate) matrix: super::matrix_view::MatrixView,
     /// The table of the open folder's document variables.
     pub(super) variables: super::vars_editor::VariablesEditor,
     /// Find a text across the open folder and tag the matches.
@@ -75,13 +75,13 @@ pub struct App {
     pub(super) settings: Settings,
     settings_path: Option<PathBuf>,
     /// The open document.
-    pub(super) session: Option<Session>,
+    pub(crate) session: Option<Session>,
     /// The gold sidecar of the compare view (opened on the first adjudication).
     pub(super) gold: Option<Session>,
     /// A large document being opened in the background.
     pub(super) opening: Option<Opening>,
     /// The folder that was opened, if any, with its documents.
-    pub(super) folder: Option<Folder>,
+    pub(crate) folder: Option<Folder>,
     /// The opened folder being read in the background.
     folder_load: Option<super::folder_load::FolderLoad>,
     /// The open folder, watched for changes other programs make (see `watch`).
@@ -94,7 +94,7 @@ pub struct App {
     /// Since when documents read again wait for the loaded folder to be free.
     reread_waiting: Option<Instant>,
     /// The opened folder once read, for the views that query it (Retrieve, the code matrix).
-    pub(super) corpus: Option<std::sync::Arc<crate::corpus::Corpus>>,
+    pub(crate) corpus: Option<std::sync::Arc<crate::corpus::Corpus>>,
     /// The open document was saved since `corpus` was read: its saved state goes into the
     /// corpus as soon as no query holds it.
     corpus_behind: bool,
@@ -102,16 +102,16 @@ pub struct App {
     pending_variables: Option<crate::vars::Variables>,
     /// Documents whose sidecars were written by the worker, to read again into `corpus`.
     pending_reloads: Vec<PathBuf>,
-    pub(super) selected: Option<Uuid>,
+    pub(crate) selected: Option<Uuid>,
     pub(super) filter: Option<String>,
-    pub(super) notice: Option<Notice>,
+    pub(crate) notice: Option<Notice>,
     /// The sidecar changed on disk: ask what to do.
     pub(super) conflict: bool,
     /// The user chose (Reload theirs, Keep mine) and the worker is carrying it out.
     pub(super) resolving: bool,
     /// "Keep mine" put theirs here; said once yours is saved.
     pub(super) theirs_copy: Option<PathBuf>,
-    pub(super) views: Views,
+    pub(crate) views: Views,
     pub(super) saver: Saver,
     /// The background thread for disk work.
     pub(super) worker: Worker,
@@ -136,7 +136,7 @@ pub struct App {
     /// The open document's revision when a rename was sent to the worker.
     pub(super) rename_revision: Option<u64>,
     /// The opened folder's class manifest, when it has one.
-    pub(super) class: Option<super::state::ClassInfo>,
+    pub(crate) class: Option<super::state::ClassInfo>,
     /// Anonymous mode's pseudonyms: where they are kept, and the class being read.
     pub(super) anonymity: super::pseudonym_store::Anonymity,
 }

@@ -9,7 +9,6 @@
 
 pub mod app;
 pub mod assignment;
-pub mod bench;
 pub mod bidi;
 mod class_heatmap;
 mod class_key;
