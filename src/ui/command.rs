@@ -424,6 +424,8 @@ pub enum Command {
     SetLineWidth(f32),
     /// What the class dashboard asks for.
     Dashboard(super::state::ClassCommand),
+    /// Work a view needs done beside the frames (see [`super::task`]).
+    Task(super::task::Task),
 }
 
 impl From<UiCommand> for Command {

@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::RichText;
 
 use super::command::Command;
+use super::task::{Pending, Task};
 use crate::autocode::{Hit, SearchMode};
 use crate::codebook::Codebook;
 use crate::corpus::Corpus;
@@ -39,7 +39,7 @@ pub struct FindInFolder {
     /// The other documents the last tagging added to, with the ids it added: what "Undo
     /// tagging" takes back.
     pub undoable: Vec<(PathBuf, Vec<uuid::Uuid>)>,
-    running: Option<(PathBuf, Receiver<Found>)>,
+    running: Option<(PathBuf, Pending<Found>)>,
     /// The folder the hits are from.
     from: Option<PathBuf>,
 }
@@ -54,10 +54,10 @@ impl FindInFolder {
         self.hits.iter().filter(|(_, t)| *t).count()
     }
 
-    fn start(&mut self, folder: &Path, documents: Vec<PathBuf>, corpus: Option<Arc<Corpus>>) {
+    /// The task that finds the matches, for the app to start.
+    fn start(&mut self, folder: &Path, documents: Vec<PathBuf>, corpus: Option<Arc<Corpus>>) -> Task {
         let (text, mode, ignore_case) = (self.text.clone(), self.mode, !self.match_case);
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
+        let (task, pending) = super::task::task("marginalia-find", move || {
             let run = || -> Found {
                 let re = crate::autocode::compile_search(&text, mode, ignore_case)?;
                 let mut out = Vec::new();
@@ -78,14 +78,16 @@ impl FindInFolder {
                 }
                 Ok(out)
             };
-            let _ = tx.send(run());
+            run()
         });
-        self.running = Some((folder.to_path_buf(), rx));
+        self.running = Some((folder.to_path_buf(), pending));
+        task
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
-        let Some((folder, rx)) = &self.running else { return };
-        match rx.try_recv() {
+        let Some((folder, pending)) = &self.running else { return };
+        let Some(result) = pending.poll(ctx) else { return };
+        match result {
             Ok(Ok(hits)) => {
                 self.message = None;
                 self.from = Some(folder.clone());
@@ -97,9 +99,8 @@ impl FindInFolder {
                 self.hits.clear();
                 self.running = None;
             }
-            Err(TryRecvError::Empty) => ctx.request_repaint_after(std::time::Duration::from_millis(50)),
-            Err(TryRecvError::Disconnected) => {
-                self.message = Some(("the search stopped unexpectedly".to_owned(), true));
+            Err(why) => {
+                self.message = Some((format!("the search stopped: {why}"), true));
                 self.running = None;
             }
         }
@@ -137,7 +138,7 @@ impl FindInFolder {
                 ui.checkbox(&mut self.match_case, "match case");
                 let can = !self.busy() && !self.text.is_empty();
                 if (ui.add_enabled(can, egui::Button::new("Find matches")).clicked() || (enter && can)) && !self.text.is_empty() {
-                    self.start(root, documents, corpus.cloned());
+                    out.push(Command::Task(self.start(root, documents, corpus.cloned())));
                 }
                 if self.busy() {
                     ui.spinner();

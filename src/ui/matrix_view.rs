@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{Color32, RichText, Sense};
 
 use super::command::Command;
+use super::task::{Pending, Task};
 use crate::corpus::Corpus;
 use crate::error::Error;
 use crate::matrix::{Axis, Matrix, MatrixQuery, Share, Unit};
@@ -74,7 +74,7 @@ pub struct MatrixView {
     pub share: Option<Share>,
     pub selected: Option<Selected>,
     shown: Option<Shown>,
-    running: Option<(PathBuf, MatrixQuery, Receiver<Computed>, Option<(usize, u64)>)>,
+    running: Option<(PathBuf, MatrixQuery, Pending<Computed>, Option<(usize, u64)>)>,
 }
 
 impl MatrixView {
@@ -94,20 +94,21 @@ impl MatrixView {
     }
 
     /// Computes the matrix the choices describe, on the read folder or reading `folder`.
-    pub fn start(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>) {
+    /// Returns the task that computes it, for the app to start (none when the choices are not
+    /// a matrix: the window says why).
+    pub fn start(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>) -> Option<Task> {
         let query = match self.query() {
             Ok(q) => q,
             Err(e) => {
                 let query = MatrixQuery { cols: Axis::Document, unit: self.unit, coders: Vec::new(), share: self.share };
                 let from = corpus_state(corpus.as_ref());
                 self.shown = Some(Shown { folder: folder.to_path_buf(), query, result: Err(e.to_string()), from });
-                return;
+                return None;
             }
         };
-        let (tx, rx) = channel();
         let from = corpus_state(corpus.as_ref());
         let (dir, q) = (folder.to_path_buf(), query.clone());
-        std::thread::spawn(move || {
+        let (task, pending) = super::task::task("marginalia-matrix", move || {
             let run = || -> Computed {
                 let loaded;
                 let corpus = match &corpus {
@@ -125,20 +126,18 @@ impl MatrixView {
                 let row_names = m.rows.iter().map(|id| names.code(id).map_or_else(|| id.clone(), |c| c.name.clone())).collect();
                 Ok((m, row_names))
             };
-            let _ = tx.send(run());
+            run()
         });
-        self.running = Some((folder.to_path_buf(), query, rx, from));
+        self.running = Some((folder.to_path_buf(), query, pending, from));
+        Some(task)
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
-        let Some((folder, query, rx, from)) = &self.running else { return };
-        let result = match rx.try_recv() {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(TryRecvError::Empty) => {
-                ctx.request_repaint_after(std::time::Duration::from_millis(50));
-                return;
-            }
-            Err(TryRecvError::Disconnected) => Err("the matrix could not be computed: its thread stopped".to_owned()),
+        let Some((folder, query, pending, from)) = &self.running else { return };
+        let result = match pending.poll(ctx) {
+            None => return,
+            Some(Ok(r)) => r.map_err(|e| e.to_string()),
+            Some(Err(why)) => Err(format!("the matrix could not be computed: {why}")),
         };
         let size = result.as_ref().map(|(m, _)| (m.rows.len(), m.cols.len())).unwrap_or_default();
         self.selected = match self.selected {
@@ -208,7 +207,7 @@ impl MatrixView {
             let now = corpus_state(corpus);
             let stale = self.shown.as_ref().is_none_or(|s| s.folder != folder || (now.is_some() && s.from != now));
             if (changed || stale) && !self.busy() {
-                self.start(folder, corpus.cloned());
+                out.extend(self.start(folder, corpus.cloned()).map(Command::Task));
             }
             if self.busy() {
                 ui.horizontal(|ui| {

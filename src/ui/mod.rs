@@ -36,6 +36,7 @@ pub mod saver;
 pub mod settings;
 pub mod state;
 pub mod status;
+pub mod task;
 pub mod vars_editor;
 pub mod view;
 pub mod watch;

@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 
 use egui::RichText;
 
 use super::command::Command;
+use super::task::{Pending, Task};
 use crate::corpus::Corpus;
 use crate::document::excerpt;
 use crate::error::Error;
@@ -114,7 +114,7 @@ pub struct RetrieveView {
     /// The file the list is exported to (typed, or chosen in a file dialog).
     pub export_path: String,
     /// The folder being read and where its result will arrive.
-    running: Option<(PathBuf, Receiver<Retrieved>)>,
+    running: Option<(PathBuf, Pending<Retrieved>)>,
 }
 
 impl RetrieveView {
@@ -123,36 +123,35 @@ impl RetrieveView {
         self.running.is_some()
     }
 
-    fn start(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, ask: Ask) {
-        let (tx, rx) = channel();
+    /// The task that retrieves `ask` from the folder, for the app to start.
+    fn start(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, ask: Ask) -> Task {
         let folder = folder.to_path_buf();
-        self.running = Some((folder.clone(), rx));
-        std::thread::spawn(move || {
-            let _ = tx.send(run(&folder, corpus.as_deref(), &ask));
+        let (work, pending) = super::task::task("marginalia-retrieve", {
+            let folder = folder.clone();
+            move || run(&folder, corpus.as_deref(), &ask)
         });
+        self.running = Some((folder, pending));
+        work
     }
 
-    /// Opens the window on the passages of one cell of a code matrix (`caption` says which).
-    pub fn show_cell(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, cell: Cell, caption: String) {
+    /// Opens the window on the passages of one cell of a code matrix (`caption` says which);
+    /// returns the task that retrieves them, for the app to start.
+    pub fn show_cell(&mut self, folder: &Path, corpus: Option<Arc<Corpus>>, cell: Cell, caption: String) -> Task {
         self.open = true;
         self.caption = Some(caption);
         self.results = None;
-        self.start(folder, corpus, Ask::Cell(cell));
+        self.start(folder, corpus, Ask::Cell(cell))
     }
 
     fn poll(&mut self, ctx: &egui::Context) {
-        let Some((folder, rx)) = &self.running else { return };
-        match rx.try_recv() {
-            Ok(result) => {
-                self.results = Some((folder.clone(), result.map_err(|e| e.to_string())));
-                self.running = None;
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => ctx.request_repaint_after(std::time::Duration::from_millis(50)),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.results = Some((folder.clone(), Err("the search stopped unexpectedly".to_owned())));
-                self.running = None;
-            }
-        }
+        let Some((folder, pending)) = &self.running else { return };
+        let Some(result) = pending.poll(ctx) else { return };
+        let result = match result {
+            Ok(found) => found.map_err(|e| e.to_string()),
+            Err(why) => Err(format!("the search stopped: {why}")),
+        };
+        self.results = Some((folder.clone(), result));
+        self.running = None;
     }
 
     /// Draws the window (when open) for the open `folder` (`corpus`: the folder once read); a
@@ -198,7 +197,8 @@ impl RetrieveView {
             ui.horizontal(|ui| {
                 if ui.add_enabled(!self.busy(), egui::Button::new("Retrieve")).clicked() {
                     self.caption = None;
-                    self.start(folder, corpus.cloned(), Ask::Form(self.form.clone()));
+                    let task = self.start(folder, corpus.cloned(), Ask::Form(self.form.clone()));
+                    out.push(Command::Task(task));
                 }
                 if self.busy() {
                     ui.spinner();

@@ -74,7 +74,8 @@ impl App {
             Command::RetrieveCell { query, row, col, row_id, col_name, caption } => {
                 if let Some(folder) = &self.folder {
                     let cell = super::retrieve::Cell { query, row, col, row_id, col_name };
-                    self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), cell, caption);
+                    let task = self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), cell, caption);
+                    super::task::start(task);
                 }
             }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
@@ -92,6 +93,7 @@ impl App {
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
             Command::Dashboard(c) => self.run_dashboard(c),
+            Command::Task(task) => super::task::start(task),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;

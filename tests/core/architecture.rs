@@ -286,3 +286,23 @@ fn the_readme_lists_every_ui_file() {
     let gone: Vec<&&str> = listed.iter().filter(|f| !files.contains(**f)).collect();
     assert!(gone.is_empty(), "README's `ui` table lists files that do not exist: {gone:?}");
 }
+
+/// Views never start threads: background work belongs to the worker, the folder reader and
+/// watcher, the app (opening a large document) and the task starter, which views ask through
+/// a command.
+#[test]
+fn only_the_owners_of_background_work_start_threads() {
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let owners = ["worker.rs", "folder_load.rs", "watch.rs", "app.rs", "task.rs"];
+    let mut files = Vec::new();
+    rust_files(&ui, &mut files);
+    let mut starting = Vec::new();
+    for file in &files {
+        let name = file.strip_prefix(&ui).unwrap().to_string_lossy().replace('\\', "/");
+        let code = without_test_modules(&code_of(file));
+        if !owners.contains(&name.as_str()) && (code.contains("thread::spawn") || code.contains("thread::Builder")) {
+            starting.push(name);
+        }
+    }
+    assert!(starting.is_empty(), "these ui files start threads of their own: {starting:?}");
+}
