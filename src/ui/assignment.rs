@@ -2,7 +2,7 @@
 //! assignment package (unpacked into the student's documents folder, its instructions shown),
 //! handing in the student's sidecars, and collecting dropped hand-ins into the open class
 //! folder. The rules are the core's ([`crate::class`]); the unpacking, hand-in and collection
-//! run on the app's background worker ([`ClassJob`]), never in a frame.
+//! run on the app's background worker ([`AssignmentJob`]), never in a frame.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use egui::{RichText, Ui};
 
 use super::command::{Command, UiCommand};
 use super::view::ViewCtx;
-use crate::class::{self, AssignmentManifest, ClassManifest, CollectOutcome};
+use crate::class::{self, AssignmentManifest, CollectOutcome};
 use crate::codebook::Codebook;
 use crate::error::Error;
 
@@ -68,7 +68,7 @@ pub fn documents_of(folder: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Disk work of a class, for the background worker.
-pub enum ClassJob {
+pub enum AssignmentJob {
     /// Unpacks a package into `<documents>/Marginalia/<name>`.
     Unpack { package: PathBuf, documents: PathBuf },
     /// Writes the person's hand-in of the assignment folder to `out`.
@@ -79,10 +79,10 @@ pub enum ClassJob {
     Read(PathBuf),
 }
 
-/// What the worker reports of a [`ClassJob`].
+/// What the worker reports of a [`AssignmentJob`].
 // Boxed as a whole in the worker's message; one per job, so variant sizes do not matter.
 #[allow(clippy::large_enum_variant)]
-pub enum ClassDone {
+pub enum AssignmentDone {
     /// `dest`: the folder the assignment is (or already was) in, when there is one to open.
     Unpacked {
         package: PathBuf,
@@ -102,38 +102,36 @@ pub enum ClassDone {
     Read {
         folder: PathBuf,
         assignment: Option<AssignmentManifest>,
-        class: Option<ClassManifest>,
     },
 }
 
 /// Runs a class job (on the worker thread).
-pub fn run(job: ClassJob) -> ClassDone {
+pub fn run(job: AssignmentJob) -> AssignmentDone {
     match job {
-        ClassJob::Unpack { package, documents } => {
+        AssignmentJob::Unpack { package, documents } => {
             let manifest = match class::read_assignment(&package) {
                 Ok(m) => m,
-                Err(e) => return ClassDone::Unpacked { package, dest: None, result: Err(e) },
+                Err(e) => return AssignmentDone::Unpacked { package, dest: None, result: Err(e) },
             };
             let dest = assignment_folder(&documents, &manifest.name);
             let result = class::unpack(&package, &dest);
             // A folder of the same assignment is opened even when it could not be refreshed.
             let same = class::folder_assignment(&dest).is_ok_and(|m| m.assignment == manifest.assignment);
             let dest = (result.is_ok() || same).then_some(dest);
-            ClassDone::Unpacked { package, dest, result }
+            AssignmentDone::Unpacked { package, dest, result }
         }
-        ClassJob::HandIn { folder, coder, out } => {
+        AssignmentJob::HandIn { folder, coder, out } => {
             let replaced = out.exists();
             let result = class::handin(&folder, &coder, Some(&out), time::OffsetDateTime::now_utc()).map(|_| ());
-            ClassDone::HandedIn { out, replaced, result }
+            AssignmentDone::HandedIn { out, replaced, result }
         }
-        ClassJob::Collect { folder, files } => {
+        AssignmentJob::Collect { folder, files } => {
             let result = class::collect(&folder, &files);
-            ClassDone::Collected { folder, result }
+            AssignmentDone::Collected { folder, result }
         }
-        ClassJob::Read(folder) => {
+        AssignmentJob::Read(folder) => {
             let assignment = class::folder_assignment(&folder).ok();
-            let class = class::load_class(&folder).ok().flatten();
-            ClassDone::Read { folder, assignment, class }
+            AssignmentDone::Read { folder, assignment }
         }
     }
 }
@@ -170,8 +168,6 @@ pub struct AssignmentView {
     pub documents: Option<PathBuf>,
     /// The open folder's assignment: (folder, manifest).
     pub current: Option<(PathBuf, AssignmentManifest)>,
-    /// The open folder's class manifest, for a teacher's class folder.
-    pub class: Option<(PathBuf, ClassManifest)>,
     pub show_instructions: bool,
     pub handin: HandinDialog,
     /// The last collection's results, with the folder; shown while `Some`.

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::App;
 use super::assignment::{
-    AssignmentView, ClassDone as AssignmentDone, ClassJob as AssignmentJob, CollectLine, bad_name, collect_line, handin_failure,
-    is_assignment_folder,
+    AssignmentDone, AssignmentJob, AssignmentView, CollectLine, bad_name, collect_line, handin_failure, is_assignment_folder,
 };
-use super::class_view::{ClassDone, ClassJob};
+use super::class_view::{DashboardDone, DashboardJob};
 use super::command::Command;
 use super::saver::Due;
 use super::state::{ClassCommand, ClassInfo};
@@ -31,7 +30,7 @@ impl App {
         match cmd {
             ClassCommand::Grade => {
                 self.views.dashboard.started();
-                self.submit(Job::Dashboard(ClassJob::Grade(root)));
+                self.submit(Job::Dashboard(DashboardJob::Grade(root)));
             }
             ClassCommand::OpenPair { document, student } => {
                 let Some(key) = self.class.as_ref().and_then(|c| c.manifest.key.clone()) else { return };
@@ -48,7 +47,7 @@ impl App {
                 };
                 let document = std::sync::Arc::new(session.doc.clone());
                 let aliases = self.aliases();
-                self.submit(Job::Dashboard(ClassJob::OpenPair { document, student, key, aliases }));
+                self.submit(Job::Dashboard(DashboardJob::OpenPair { document, student, key, aliases }));
                 // The compare view opens under the window: the dashboard steps aside (the menu
                 // brings it back with its grades).
                 self.views.dashboard.open = false;
@@ -61,9 +60,9 @@ impl App {
             ClassCommand::SaveNow => self.save_dashboard_now(),
             ClassCommand::WriteFeedback { out } => {
                 let aliases = self.settings.anonymous.then(|| self.aliases());
-                self.submit(Job::Dashboard(ClassJob::Feedback { root, out, aliases }));
+                self.submit(Job::Dashboard(DashboardJob::Feedback { root, out, aliases }));
             }
-            ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(ClassJob::Write { path, text })),
+            ClassCommand::WriteGradebook { path, text } => self.submit(Job::Dashboard(DashboardJob::Write { path, text })),
         }
     }
 
@@ -110,9 +109,9 @@ impl App {
         }
     }
 
-    pub(super) fn take_in_dashboard(&mut self, done: ClassDone) {
+    pub(super) fn take_in_dashboard(&mut self, done: DashboardDone) {
         match done {
-            ClassDone::Read { root, result } => {
+            DashboardDone::Read { root, result } => {
                 self.took_in_class(&root, result.as_ref().ok().and_then(Option::as_ref));
                 if self.folder.as_ref().is_none_or(|f| f.root != root) {
                     return;
@@ -135,15 +134,15 @@ impl App {
                     }
                 }
             }
-            ClassDone::Saved { root, revision, result: Ok(manifest) } => {
+            DashboardDone::Saved { root, revision, result: Ok(manifest) } => {
                 if let Some(class) = self.class.as_mut().filter(|c| c.root == root) {
                     class.manifest = manifest.clone();
                 }
-                self.views.dashboard.take_in(ClassDone::Saved { root, revision, result: Ok(manifest) });
+                self.views.dashboard.take_in(DashboardDone::Saved { root, revision, result: Ok(manifest) });
             }
             // The class was left while its save ran: the dashboard shows another class or none,
             // so the failure is told in the bar above the document.
-            ClassDone::Saved { root, result: Err(e), .. } if self.views.dashboard.root() != Some(root.as_path()) => {
+            DashboardDone::Saved { root, result: Err(e), .. } if self.views.dashboard.root() != Some(root.as_path()) => {
                 let text = format!("The rubric and comments of {} were not saved in its class.ron: {e}", root.display());
                 self.notice = Some(Notice { text, is_error: true });
             }
@@ -333,7 +332,7 @@ impl App {
                     self.read_folder(&folder, docs);
                 }
             }
-            AssignmentDone::Read { folder, assignment, class } => {
+            AssignmentDone::Read { folder, assignment } => {
                 let open = self.folder.as_ref().is_some_and(|f| f.root == folder);
                 let document_there = |p: &Path| p.parent() == Some(folder.as_path());
                 let alone = self.folder.is_none()
@@ -343,8 +342,7 @@ impl App {
                     return;
                 }
                 let view = &mut self.views.assignment;
-                view.current = assignment.map(|a| (folder.clone(), a));
-                view.class = class.map(|c| (folder, c));
+                view.current = assignment.map(|a| (folder, a));
             }
         }
     }
@@ -361,7 +359,7 @@ impl App {
     /// anything else of it is read.
     pub(super) fn read_class(&mut self, root: &Path) {
         self.anonymity.reading = Some(root.to_path_buf());
-        let job = ClassJob::Read {
+        let job = DashboardJob::Read {
             root: root.to_path_buf(),
             store: self.anonymity.folder.clone(),
             known: self.anonymity.known.clone(),

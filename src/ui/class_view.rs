@@ -11,14 +11,14 @@
 //!   least found first, and the marks that are not in the key gathered by overlap;
 //! - the rubric (points per code, the scale) and a comment per student, saved in `class.ron`
 //!   as annotations are saved in a sidecar: shortly after typing pauses, on the worker
-//!   ([`ClassJob::Save`]), at once when the class folder is left, and before the window closes;
+//!   ([`DashboardJob::Save`]), at once when the class folder is left, and before the window closes;
 //! - anonymous mode: every student shown by their pseudonym (also in the compare view and in
 //!   what the dashboard exports while it is on).
 //!
 //! Every figure is read off [`crate::class::grade_scores`] (through [`Graded::grades`] and
 //! [`crate::class::passages::summarize`]): the dashboard computes nothing the CLI could not
 //! print. Grading reads every sidecar of the folder, so it runs on the app's worker
-//! ([`ClassJob`]), with progress; the window keeps drawing meanwhile.
+//! ([`DashboardJob`]), with progress; the window keeps drawing meanwhile.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ use crate::document::{Document, excerpt};
 use crate::error::Error;
 
 /// Disk work of the dashboard, run on the app's worker thread.
-pub enum ClassJob {
+pub enum DashboardJob {
     /// Reads `class.ron`, the students of an opened folder and their pseudonyms (kept in
     /// `store`, else only in `known`, this run's maps).
     Read {
@@ -79,7 +79,7 @@ pub enum ClassJob {
 }
 
 /// What the worker reports about the dashboard's jobs.
-pub enum ClassDone {
+pub enum DashboardDone {
     /// `None`: the folder has no class manifest.
     Read { root: PathBuf, result: Result<Option<ClassInfo>, Error> },
     /// Texts graded, of how many.
@@ -285,10 +285,10 @@ impl ClassDashboard {
     }
 
     /// Takes in what the worker reports.
-    pub fn take_in(&mut self, done: ClassDone) {
+    pub fn take_in(&mut self, done: DashboardDone) {
         match done {
-            ClassDone::Progress { done, total, .. } => self.progress = Some((done, total)),
-            ClassDone::Graded { result, .. } => {
+            DashboardDone::Progress { done, total, .. } => self.progress = Some((done, total)),
+            DashboardDone::Graded { result, .. } => {
                 self.progress = None;
                 match result {
                     Ok(loaded) => {
@@ -313,7 +313,7 @@ impl ClassDashboard {
                     Err(e) => self.error = Some(e.to_string()),
                 }
             }
-            ClassDone::Saved { root, revision, result } => {
+            DashboardDone::Saved { root, revision, result } => {
                 // A class left since: the app says if that save failed.
                 if self.root() != Some(root.as_path()) {
                     return;
@@ -332,13 +332,13 @@ impl ClassDashboard {
                     }
                 }
             }
-            ClassDone::Wrote(result) => {
+            DashboardDone::Wrote(result) => {
                 self.message = Some(match result {
                     Ok(text) => (text, false),
                     Err(e) => (e.to_string(), true),
                 })
             }
-            ClassDone::Read { .. } => {}
+            DashboardDone::Read { .. } => {}
         }
     }
 
@@ -381,13 +381,13 @@ impl ClassDashboard {
     }
 
     /// The save of the rubric and comments as edited, for the worker (counted as handed over).
-    pub fn save_job(&mut self) -> Option<ClassJob> {
+    pub fn save_job(&mut self) -> Option<DashboardJob> {
         let root = self.loaded.as_ref()?.root.clone();
         let a = &mut self.autosave;
         a.in_flight += 1;
         a.sent = a.revision;
         a.changed_at = Some(Instant::now());
-        Some(ClassJob::Save { root, rubric: self.rubric.clone(), comments: self.comments.clone(), revision: a.revision })
+        Some(DashboardJob::Save { root, rubric: self.rubric.clone(), comments: self.comments.clone(), revision: a.revision })
     }
 
     /// Where the rubric and comments stand; None when nothing was edited or saved in this run.

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use super::class_view::{ClassDone, ClassJob, Loaded};
+use super::class_view::{DashboardDone, DashboardJob, Loaded};
 use super::compare::{self, Candidate, CompareView};
 use super::settings::Settings;
 use super::state::ExportRequest;
@@ -117,7 +117,7 @@ pub enum Job {
     /// over it.
     KeepTheirsAside(PathBuf),
     /// A class's disk work: unpacking an assignment, handing in, collecting hand-ins.
-    Class(super::assignment::ClassJob),
+    Class(super::assignment::AssignmentJob),
     /// Relabels a person's sidecars in these folders with a new name (see [`crate::coder::rename`]).
     RenameCoder {
         folders: Vec<PathBuf>,
@@ -137,7 +137,7 @@ pub enum Job {
         path: PathBuf,
     },
     /// The class dashboard's disk work (see [`super::class_view`]).
-    Dashboard(super::class_view::ClassJob),
+    Dashboard(super::class_view::DashboardJob),
 }
 
 /// What the background thread reports.
@@ -205,14 +205,14 @@ pub enum Done {
     TheirsKeptAside(Result<(PathBuf, DiskStamp), Error>),
     SettingsSaved(Result<(), Error>),
     /// What the class dashboard's jobs report.
-    Dashboard(super::class_view::ClassDone),
-    Class(Box<super::assignment::ClassDone>),
+    Dashboard(super::class_view::DashboardDone),
+    Class(Box<super::assignment::AssignmentDone>),
 }
 
 impl Done {
     /// Does this message end a job (rather than report progress)?
     fn ends_job(&self) -> bool {
-        !matches!(self, Done::Progress { .. } | Done::Dashboard(super::class_view::ClassDone::Progress { .. }))
+        !matches!(self, Done::Progress { .. } | Done::Dashboard(super::class_view::DashboardDone::Progress { .. }))
     }
 }
 
@@ -349,21 +349,21 @@ impl Worker {
 }
 
 /// Runs one of the dashboard's jobs (on the worker thread).
-fn run_dashboard_job(job: ClassJob, progress: &Sender<Done>) -> Done {
+fn run_dashboard_job(job: DashboardJob, progress: &Sender<Done>) -> Done {
     let done = match job {
-        ClassJob::Read { root, store, known } => {
+        DashboardJob::Read { root, store, known } => {
             let result = super::pseudonym_store::read_class(&root, store.as_deref(), &known);
-            ClassDone::Read { root, result }
+            DashboardDone::Read { root, result }
         }
-        ClassJob::Grade(root) => {
+        DashboardJob::Grade(root) => {
             let result = crate::class::grade_scores(&root, &mut |done, total| {
-                let _ = progress.send(Done::Dashboard(ClassDone::Progress { root: root.clone(), done, total }));
+                let _ = progress.send(Done::Dashboard(DashboardDone::Progress { root: root.clone(), done, total }));
                 true
             })
             .map(|graded| Box::new(Loaded::new(root.clone(), graded)));
-            ClassDone::Graded { root, result }
+            DashboardDone::Graded { root, result }
         }
-        ClassJob::OpenPair { document, student, key, aliases } => {
+        DashboardJob::OpenPair { document, student, key, aliases } => {
             let gold = super::compare::open_gold(&document).map(Box::new);
             let mut view = CompareView::new(document);
             view.set_aliases(aliases);
@@ -371,19 +371,19 @@ fn run_dashboard_job(job: ClassJob, progress: &Sender<Done>) -> Done {
             view.recompute();
             return Done::CompareReady { view: Box::new(view), gold };
         }
-        ClassJob::Save { root, rubric, comments, revision } => {
+        DashboardJob::Save { root, rubric, comments, revision } => {
             let result = crate::class::set_rubric_and_comments(&root, &rubric, &comments);
-            ClassDone::Saved { root, revision, result }
+            DashboardDone::Saved { root, revision, result }
         }
-        ClassJob::Feedback { root, out, aliases } => {
+        DashboardJob::Feedback { root, out, aliases } => {
             let result = crate::class::grade_scores(&root, &mut |_, _| true)
                 .and_then(|g| crate::class::feedback::write_feedback_pages_as(&g, &out, None, aliases.as_ref()))
                 .map(|files| format!("Wrote {} feedback page(s) to {}.", files.len(), out.display()));
-            ClassDone::Wrote(result)
+            DashboardDone::Wrote(result)
         }
-        ClassJob::Write { path, text } => {
+        DashboardJob::Write { path, text } => {
             let result = crate::io::write_atomic(&path, text.as_bytes(), false).map(|_| format!("Wrote {}.", path.display()));
-            ClassDone::Wrote(result)
+            DashboardDone::Wrote(result)
         }
     };
     Done::Dashboard(done)
