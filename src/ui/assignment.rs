@@ -264,7 +264,7 @@ impl AssignmentView {
                 let instructions = without_title(&manifest.instructions, &manifest.title);
                 if !instructions.trim().is_empty() {
                     ui.separator();
-                    markdown_ui(ui, instructions);
+                    super::markdown::markdown_ui(ui, instructions);
                 }
                 ui.separator();
                 if ui.button(RichText::new("Hand in...").strong()).clicked() {
@@ -453,118 +453,6 @@ pub(super) fn handin_failure(e: &Error, coder: &str) -> String {
     format!("Your work could not be handed in. Nothing was lost; try again or ask your teacher. Details: {e}")
 }
 
-// ---- Markdown, rendered simply: headings, paragraphs, emphasis, lists. ----
-
-/// A run of text with its emphasis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    pub text: String,
-    pub strong: bool,
-    pub italic: bool,
-}
-
-/// A block of Markdown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
-    Heading(u8, Vec<Run>),
-    Paragraph(Vec<Run>),
-    /// A list item: its marker ("-" or "1."), its text.
-    Item(String, Vec<Run>),
-}
-
-/// Splits Markdown into blocks: `#` headings, list items (`-`, `*`, `+`, `1.`), and
-/// paragraphs of consecutive lines; `**strong**`, `*emphasis*` and `_emphasis_` inside them.
-/// Anything else is kept as text.
-pub fn parse_markdown(text: &str) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut paragraph: Vec<&str> = Vec::new();
-    let flush = |paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>| {
-        if !paragraph.is_empty() {
-            blocks.push(Block::Paragraph(runs(&paragraph.join(" "))));
-            paragraph.clear();
-        }
-    };
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            flush(&mut paragraph, &mut blocks);
-            continue;
-        }
-        let hashes = trimmed.chars().take_while(|c| *c == '#').count();
-        if (1..=6).contains(&hashes) && trimmed[hashes..].starts_with(' ') {
-            flush(&mut paragraph, &mut blocks);
-            blocks.push(Block::Heading(hashes as u8, runs(trimmed[hashes..].trim())));
-            continue;
-        }
-        if let Some(rest) = ["- ", "* ", "+ "].iter().find_map(|m| trimmed.strip_prefix(m)) {
-            flush(&mut paragraph, &mut blocks);
-            blocks.push(Block::Item("-".to_owned(), runs(rest.trim())));
-            continue;
-        }
-        let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-        if digits > 0 && (trimmed[digits..].starts_with(". ") || trimmed[digits..].starts_with(") ")) {
-            flush(&mut paragraph, &mut blocks);
-            blocks.push(Block::Item(format!("{}.", &trimmed[..digits]), runs(trimmed[digits + 2..].trim())));
-            continue;
-        }
-        // A line under a list item that is indented continues it.
-        if line.starts_with([' ', '\t'])
-            && paragraph.is_empty()
-            && let Some(Block::Item(_, item)) = blocks.last_mut()
-        {
-            item.push(Run { text: " ".to_owned(), strong: false, italic: false });
-            item.extend(runs(trimmed));
-            continue;
-        }
-        paragraph.push(trimmed);
-    }
-    flush(&mut paragraph, &mut blocks);
-    blocks
-}
-
-/// The runs of one block's text: `**strong**`, `*emphasis*`, `_emphasis_` (an unclosed marker
-/// is kept as text).
-fn runs(text: &str) -> Vec<Run> {
-    let mut out: Vec<Run> = Vec::new();
-    let (mut strong, mut italic) = (false, false);
-    let mut current = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    let closes = |from: usize, marker: &str| -> bool {
-        let rest: String = chars[from..].iter().collect();
-        rest.contains(marker)
-    };
-    let mut i = 0;
-    let push = |out: &mut Vec<Run>, current: &mut String, strong: bool, italic: bool| {
-        if !current.is_empty() {
-            out.push(Run { text: std::mem::take(current), strong, italic });
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let double = c == '*' && chars.get(i + 1) == Some(&'*');
-        if double && (strong || closes(i + 2, "**")) {
-            push(&mut out, &mut current, strong, italic);
-            strong = !strong;
-            i += 2;
-            continue;
-        }
-        // `_` inside a word (snake_case) is text.
-        let word_inside =
-            c == '_' && i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
-        if (c == '*' || c == '_') && !double && !word_inside && (italic || closes(i + 1, &c.to_string())) {
-            push(&mut out, &mut current, strong, italic);
-            italic = !italic;
-            i += 1;
-            continue;
-        }
-        current.push(c);
-        i += 1;
-    }
-    push(&mut out, &mut current, strong, italic);
-    out
-}
-
-/// Draws parsed Markdown with plain labels.
 /// The instructions without a first heading that only repeats the title (shown above them).
 fn without_title<'a>(instructions: &'a str, title: &str) -> &'a str {
     let trimmed = instructions.trim_start();
@@ -577,84 +465,11 @@ fn without_title<'a>(instructions: &'a str, title: &str) -> &'a str {
     }
 }
 
-pub fn markdown_ui(ui: &mut Ui, text: &str) {
-    for block in parse_markdown(text) {
-        match block {
-            Block::Heading(level, runs) => {
-                let size = match level {
-                    1 => 21.0,
-                    2 => 18.0,
-                    _ => 16.0,
-                };
-                ui.add_space(4.0);
-                ui.label(layout(ui, &runs, size, true));
-            }
-            Block::Paragraph(runs) => {
-                let size = ui.style().text_styles[&egui::TextStyle::Body].size;
-                ui.label(layout(ui, &runs, size, false));
-                ui.add_space(4.0);
-            }
-            Block::Item(marker, runs) => {
-                let size = ui.style().text_styles[&egui::TextStyle::Body].size;
-                ui.horizontal_wrapped(|ui| {
-                    ui.add_space(12.0);
-                    ui.label(marker);
-                    ui.label(layout(ui, &runs, size, false));
-                });
-            }
-        }
-    }
-}
-
-fn layout(ui: &Ui, runs: &[Run], size: f32, heading: bool) -> egui::text::LayoutJob {
-    let mut job = egui::text::LayoutJob::default();
-    let font = egui::FontId::proportional(size);
-    for run in runs {
-        let strong = run.strong || heading;
-        let color = if strong { ui.visuals().strong_text_color() } else { ui.visuals().text_color() };
-        let format = egui::TextFormat { font_id: font.clone(), color, italics: run.italic, ..Default::default() };
-        job.append(&run.text, 0.0, format);
-    }
-    job.wrap.max_width = ui.available_width();
-    job
-}
-
 // ---- The app's side: what the commands do and what comes back. ----
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plain(text: &str) -> Run {
-        Run { text: text.to_owned(), strong: false, italic: false }
-    }
-
-    #[test]
-    fn markdown_blocks_and_emphasis() {
-        let blocks = parse_markdown(
-            "# Week 1\n\nMark every *claim* and\n**all** evidence.\n\n- first\n- second_item\n  goes on\n2. then\n",
-        );
-        assert_eq!(blocks[0], Block::Heading(1, vec![plain("Week 1")]));
-        assert_eq!(
-            blocks[1],
-            Block::Paragraph(vec![
-                plain("Mark every "),
-                Run { text: "claim".into(), strong: false, italic: true },
-                plain(" and "),
-                Run { text: "all".into(), strong: true, italic: false },
-                plain(" evidence."),
-            ])
-        );
-        assert_eq!(blocks[2], Block::Item("-".into(), vec![plain("first")]));
-        assert_eq!(blocks[3], Block::Item("-".into(), vec![plain("second_item"), plain(" "), plain("goes on")]));
-        assert_eq!(blocks[4], Block::Item("2.".into(), vec![plain("then")]));
-        assert_eq!(blocks.len(), 5);
-    }
-
-    #[test]
-    fn an_unclosed_marker_is_text() {
-        assert_eq!(parse_markdown("5 * 3 = 15"), vec![Block::Paragraph(vec![plain("5 * 3 = 15")])]);
-    }
 
     #[test]
     fn assignment_folders_have_one_safe_name() {

@@ -26,6 +26,7 @@ pub mod find_folder;
 pub mod folder;
 pub mod folder_load;
 pub mod link_mode;
+pub mod markdown;
 pub mod matrix_view;
 pub mod menu;
 pub mod panel;
