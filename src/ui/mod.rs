@@ -4,7 +4,7 @@
 //! Every view is a struct with `fn ui(&mut self, ui, ctx: &ViewCtx, out: &mut Vec<Command>)`:
 //! it reads the state through [`view::ViewCtx`] and pushes [`command::Command`]s. Commands a
 //! person invokes are [`command::UiCommand`]s, whose table gives the menus, the shortcuts and
-//! the shortcut list. `App::run_commands` (in `run.rs`) alone changes the state, and hands all
+//! the shortcut list. `App::run_commands` (in `app/run.rs`) alone changes the state, and hands all
 //! disk work to the background [`worker`]; its answers come back as messages.
 
 pub mod app;
@@ -12,7 +12,6 @@ pub mod assignment;
 pub mod bidi;
 mod class_heatmap;
 mod class_key;
-mod class_run;
 pub mod class_view;
 pub mod codebook_editor;
 pub mod command;
@@ -32,7 +31,6 @@ pub mod menu;
 pub mod panel;
 pub mod pseudonym_store;
 pub mod retrieve;
-mod run;
 pub mod saver;
 pub mod settings;
 pub mod state;

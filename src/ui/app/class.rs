@@ -1,19 +1,19 @@
 //! Applying the class dashboard's commands and taking in what its worker jobs report: like
-//! `run.rs`, the only code that changes the app's class state or asks for the class's disk work.
+//! `app/run.rs`, the only code that changes the app's class state or asks for the class's disk work.
 
 use std::path::{Path, PathBuf};
 
-use super::App;
-use super::assignment::{
+use crate::class;
+use crate::ui::App;
+use crate::ui::assignment::{
     AssignmentDone, AssignmentJob, AssignmentView, CollectLine, bad_name, collect_line, handin_failure, is_assignment_folder,
 };
-use super::class_view::{DashboardDone, DashboardJob};
-use super::command::Command;
-use super::saver::Due;
-use super::state::{ClassCommand, ClassInfo};
-use super::view::Notice;
-use super::worker::Job;
-use crate::class;
+use crate::ui::class_view::{DashboardDone, DashboardJob};
+use crate::ui::command::Command;
+use crate::ui::saver::Due;
+use crate::ui::state::{ClassCommand, ClassInfo};
+use crate::ui::view::Notice;
+use crate::ui::worker::Job;
 
 impl App {
     /// The class folder open, when the opened folder is one.
@@ -22,7 +22,7 @@ impl App {
         self.class.as_ref().filter(|c| c.root == folder.root).map(|c| c.root.clone())
     }
 
-    pub(super) fn run_dashboard(&mut self, cmd: ClassCommand) {
+    pub(in crate::ui) fn run_dashboard(&mut self, cmd: ClassCommand) {
         let Some(root) = self.class_root() else {
             self.notice = Some(Notice { text: "Open a class folder (one with a class.ron) first.".into(), is_error: false });
             return;
@@ -35,7 +35,7 @@ impl App {
             ClassCommand::OpenPair { document, student } => {
                 let Some(key) = self.class.as_ref().and_then(|c| c.manifest.key.clone()) else { return };
                 if self.save_before_leaving() {
-                    self.after_save.push(super::command::Command::Dashboard(ClassCommand::OpenPair { document, student }));
+                    self.after_save.push(crate::ui::command::Command::Dashboard(ClassCommand::OpenPair { document, student }));
                     return;
                 }
                 let Some(session) = self.session.as_ref().filter(|s| s.doc.path() == Some(document.as_path())) else {
@@ -68,7 +68,7 @@ impl App {
 
     /// Autosave of the dashboard's rubric and comments, once per frame: shortly after the last
     /// edit, and at once when the class folder they belong to is no longer the one open.
-    pub(super) fn autosave_dashboard(&mut self, ctx: &egui::Context) {
+    pub(in crate::ui) fn autosave_dashboard(&mut self, ctx: &egui::Context) {
         let open = self.class_root();
         let leaving = self.views.dashboard.root().is_some_and(|root| open.as_deref() != Some(root));
         match self.views.dashboard.save_due(leaving) {
@@ -80,7 +80,7 @@ impl App {
 
     /// Hands the dashboard's unsaved rubric and comments to the worker now (the window is
     /// closing, or something is about to read them from `class.ron`).
-    pub(super) fn save_dashboard_now(&mut self) {
+    pub(in crate::ui) fn save_dashboard_now(&mut self) {
         if self.views.dashboard.must_save_now() {
             self.submit_dashboard_save();
         }
@@ -93,8 +93,8 @@ impl App {
     }
 
     /// Every name a student goes by → their pseudonym, while anonymous mode is on (the class's
-    /// one map, see [`super::pseudonym_store`]); empty otherwise.
-    pub(super) fn aliases(&self) -> std::collections::BTreeMap<String, String> {
+    /// one map, see [`crate::ui::pseudonym_store`]); empty otherwise.
+    pub(in crate::ui) fn aliases(&self) -> std::collections::BTreeMap<String, String> {
         match (&self.class, self.settings.anonymous) {
             (Some(class), true) => class.aliases.clone(),
             _ => Default::default(),
@@ -102,14 +102,14 @@ impl App {
     }
 
     /// Shows the compare view's coders by their pseudonyms while anonymous mode is on.
-    pub(super) fn anonymize_compare(&mut self) {
+    pub(in crate::ui) fn anonymize_compare(&mut self) {
         let aliases = self.aliases();
         if let Some(view) = &mut self.views.compare {
             view.set_aliases(aliases);
         }
     }
 
-    pub(super) fn take_in_dashboard(&mut self, done: DashboardDone) {
+    pub(in crate::ui) fn take_in_dashboard(&mut self, done: DashboardDone) {
         match done {
             DashboardDone::Read { root, result } => {
                 self.took_in_class(&root, result.as_ref().ok().and_then(Option::as_ref));
@@ -162,7 +162,7 @@ impl App {
     }
 
     /// Unpacks a package on the worker; the folder opens when it is done.
-    pub(super) fn open_package(&mut self, package: &Path) {
+    pub(in crate::ui) fn open_package(&mut self, package: &Path) {
         let documents = self.views.assignment.documents();
         self.views.assignment.unpacking = Some(package.to_path_buf());
         self.views.dialogs.show_open = false;
@@ -170,13 +170,13 @@ impl App {
     }
 
     /// Asks the worker what the opened folder is (an assignment, a class).
-    pub(super) fn read_folder_kind(&mut self, folder: &Path) {
+    pub(in crate::ui) fn read_folder_kind(&mut self, folder: &Path) {
         self.submit(Job::Class(AssignmentJob::Read(folder.to_path_buf())));
     }
 
     /// A document opened alone from an assignment folder (e.g. from the recent files) still
     /// gets the assignment bar: the folder's assignment is read when no open folder says it.
-    pub(super) fn read_document_folder_kind(&mut self, document: &Path) {
+    pub(in crate::ui) fn read_document_folder_kind(&mut self, document: &Path) {
         let Some(parent) = document.parent().filter(|p| !p.as_os_str().is_empty()) else { return };
         let listed = self.folder.as_ref().is_some_and(|f| f.root == parent);
         if !listed && is_assignment_folder(parent) {
@@ -185,7 +185,7 @@ impl App {
     }
 
     /// File > Assignment instructions.
-    pub(super) fn show_assignment(&mut self) {
+    pub(in crate::ui) fn show_assignment(&mut self) {
         if self.views.assignment.current.is_some() {
             self.views.assignment.show_instructions = true;
         } else {
@@ -198,7 +198,7 @@ impl App {
     }
 
     /// File > Hand in...: the hand-in window, its file named and placed in the documents folder.
-    pub(super) fn show_handin(&mut self) {
+    pub(in crate::ui) fn show_handin(&mut self) {
         let Some(assignment) = self.views.assignment.current.as_ref().map(|(_, m)| m.name.clone()) else {
             self.notice = Some(Notice {
                 text: "To hand in, first open your assignment (the .marginalia-assignment file, or its folder).".into(),
@@ -217,7 +217,7 @@ impl App {
     }
 
     /// Writes the hand-in to `out` on the worker, once the open document is saved.
-    pub(super) fn hand_in(&mut self, out: PathBuf) {
+    pub(in crate::ui) fn hand_in(&mut self, out: PathBuf) {
         let Some((folder, _)) = self.views.assignment.current.clone() else { return self.show_handin() };
         if self.save_before_leaving() {
             self.views.assignment.handin.busy = true;
@@ -236,7 +236,7 @@ impl App {
     }
 
     /// Collects dropped hand-ins into the open class folder, on the worker.
-    pub(super) fn collect_handins(&mut self, files: Vec<PathBuf>) {
+    pub(in crate::ui) fn collect_handins(&mut self, files: Vec<PathBuf>) {
         let Some(folder) = self.folder.as_ref().map(|f| f.root.clone()) else {
             self.notice = Some(Notice {
                 text: "To collect hand-ins, first open your class folder (File > Open...), then drop the hand-in files onto the window."
@@ -250,7 +250,7 @@ impl App {
     }
 
     /// Takes in what a class job did.
-    pub(super) fn take_in_class(&mut self, done: AssignmentDone) {
+    pub(in crate::ui) fn take_in_class(&mut self, done: AssignmentDone) {
         match done {
             AssignmentDone::Unpacked { package, dest, result } => {
                 self.views.assignment.unpacking = None;
@@ -357,7 +357,7 @@ impl App {
 
     /// Asks the worker to read the class folder `root` (manifest, students, pseudonyms) before
     /// anything else of it is read.
-    pub(super) fn read_class(&mut self, root: &Path) {
+    pub(in crate::ui) fn read_class(&mut self, root: &Path) {
         self.anonymity.reading = Some(root.to_path_buf());
         let job = DashboardJob::Read {
             root: root.to_path_buf(),
@@ -369,14 +369,17 @@ impl App {
 
     /// Should what was read of `root` wait, so that no student is shown by name before the
     /// pseudonyms are in?
-    pub(super) fn waits_for_pseudonyms(&self, root: &Path) -> bool {
+    pub(in crate::ui) fn waits_for_pseudonyms(&self, root: &Path) -> bool {
         self.settings.anonymous && self.anonymity.reading.as_deref() == Some(root)
     }
 
     /// In anonymous mode, while the class's pseudonyms are being read, keeps `command` (an
     /// export) until they are in: it would name the students who just came in. `Err` gives the
     /// command back when there is nothing to wait for.
-    pub(super) fn wait_for_pseudonyms(&mut self, command: super::command::Command) -> Result<(), super::command::Command> {
+    pub(in crate::ui) fn wait_for_pseudonyms(
+        &mut self,
+        command: crate::ui::command::Command,
+    ) -> Result<(), crate::ui::command::Command> {
         if self.settings.anonymous && self.anonymity.reading.is_some() {
             self.anonymity.waiting.push(command);
             Ok(())
@@ -386,7 +389,7 @@ impl App {
     }
 
     /// Takes in a class read by [`read_class`]: this run's map is kept.
-    pub(super) fn took_in_class(&mut self, root: &Path, info: Option<&ClassInfo>) {
+    pub(in crate::ui) fn took_in_class(&mut self, root: &Path, info: Option<&ClassInfo>) {
         if self.anonymity.reading.as_deref() == Some(root) {
             self.anonymity.reading = None;
             let waiting = std::mem::take(&mut self.anonymity.waiting);

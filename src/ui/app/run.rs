@@ -4,17 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::App;
-use super::command::{Command, UiCommand};
-use super::compare;
-use super::doc_view::Selection;
-use super::view::Notice;
-use super::worker::{Job, SaveTarget};
 use crate::annotation::Annotation;
 use crate::edits::Action;
 use crate::error::Error;
 use crate::session::Session;
 use crate::sidecar::DiskStamp;
+use crate::ui::App;
+use crate::ui::command::{Command, UiCommand};
+use crate::ui::compare;
+use crate::ui::doc_view::Selection;
+use crate::ui::view::Notice;
+use crate::ui::worker::{Job, SaveTarget};
 
 impl App {
     /// Applies the frame's commands, in the order they were pushed (a command may push more).
@@ -31,7 +31,7 @@ impl App {
         match cmd {
             // An annotation clicked in the text while the panel's "Link to…" form is open is
             // the form's target, not a new selection.
-            Command::Select(Some(id), false) if super::panel::take_link_target(ctx, self.selected, id) => {}
+            Command::Select(Some(id), false) if crate::ui::panel::take_link_target(ctx, self.selected, id) => {}
             Command::Ui(c) => self.run_ui(ctx, c),
             Command::OpenPath(p) => self.open_path(&p, true),
             Command::HandIn(out) => self.hand_in(out),
@@ -73,9 +73,9 @@ impl App {
             }
             Command::RetrieveCell { query, row, col, row_id, col_name, caption } => {
                 if let Some(folder) = &self.folder {
-                    let cell = super::retrieve::Cell { query, row, col, row_id, col_name };
+                    let cell = crate::ui::retrieve::Cell { query, row, col, row_id, col_name };
                     let task = self.views.retrieve.show_cell(&folder.root, self.corpus.clone(), cell, caption);
-                    super::task::start(task);
+                    crate::ui::task::start(task);
                 }
             }
             Command::ReadCodebook(path) => self.submit(Job::ReadCodebook(path)),
@@ -93,7 +93,7 @@ impl App {
             Command::AcceptIntoGold { coder, annotation, code } => self.accept_into_gold(&coder, &annotation, code),
             Command::UndoGold { redo } => self.undo_gold(redo),
             Command::Dashboard(c) => self.run_dashboard(c),
-            Command::Task(task) => super::task::start(task),
+            Command::Task(task) => crate::ui::task::start(task),
             Command::CloseCompare => {
                 self.views.compare = None;
                 self.gold = None;
@@ -139,7 +139,7 @@ impl App {
                     Err(text) => self.notice = Some(Notice { text, is_error: false }),
                 }
             }
-            UiCommand::ClassDashboard => self.run_dashboard(super::state::ClassCommand::Grade),
+            UiCommand::ClassDashboard => self.run_dashboard(crate::ui::state::ClassCommand::Grade),
             UiCommand::ShowMatrix => self.views.matrix.open = true,
             UiCommand::EditVariables => self.views.variables.open = true,
             UiCommand::FindInFolder => self.views.find_folder.open = true,
@@ -220,7 +220,7 @@ impl App {
                 }
             }
             UiCommand::FocusDocument if self.session.is_some() => {
-                ctx.memory_mut(|m| m.request_focus(super::doc_view::view_id()));
+                ctx.memory_mut(|m| m.request_focus(crate::ui::doc_view::view_id()));
             }
             UiCommand::FocusFolder if self.folder.is_some() => {
                 if self.narrow {
@@ -387,7 +387,7 @@ impl App {
     }
 
     /// The sidecar on disk, read again for "Reload theirs".
-    pub(super) fn reloaded(&mut self, result: Result<Box<Session>, Error>) {
+    pub(in crate::ui) fn reloaded(&mut self, result: Result<Box<Session>, Error>) {
         self.resolving = false;
         let fresh = match result {
             Ok(fresh) => fresh,
@@ -414,7 +414,7 @@ impl App {
     }
 
     /// Theirs is copied aside: the file on disk may now be saved over.
-    pub(super) fn kept_aside(&mut self, result: Result<(PathBuf, DiskStamp), Error>) {
+    pub(in crate::ui) fn kept_aside(&mut self, result: Result<(PathBuf, DiskStamp), Error>) {
         self.resolving = false;
         let (copy, stamp) = match result {
             Ok(x) => x,
@@ -542,7 +542,7 @@ impl App {
     }
 
     /// Takes in the naming of the answer key: the class is read and graded again.
-    pub(super) fn key_named(&mut self, folder: &Path, result: Result<crate::class::ClassManifest, Error>) {
+    pub(in crate::ui) fn key_named(&mut self, folder: &Path, result: Result<crate::class::ClassManifest, Error>) {
         match result {
             Ok(manifest) => {
                 let key = manifest.key.clone().unwrap_or_default();
@@ -554,7 +554,7 @@ impl App {
                 }
                 self.notice = Some(Notice { text: format!("The answer key is now “{key}”."), is_error: false });
                 self.read_class(folder);
-                self.push(Command::Dashboard(super::state::ClassCommand::Grade));
+                self.push(Command::Dashboard(crate::ui::state::ClassCommand::Grade));
             }
             Err(e) => self.error(e),
         }
@@ -563,7 +563,7 @@ impl App {
     /// Takes in a relabelling of the person's sidecars: the open document's annotations are
     /// taken from the relabelled file, unless they were changed meanwhile (then saving them
     /// meets the file changed on disk, and the usual choice is offered: nothing is lost).
-    pub(super) fn coder_renamed(
+    pub(in crate::ui) fn coder_renamed(
         &mut self,
         before: String,
         after: String,
