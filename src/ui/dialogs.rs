@@ -295,18 +295,22 @@ impl Dialogs {
 
     fn shortcuts_window(&mut self, egui_ctx: &egui::Context) {
         let mut open = true;
-        egui::Window::new("Keyboard shortcuts").open(&mut open).show(egui_ctx, |ui| {
-            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                for cmd in UiCommand::with_shortcuts() {
-                    ui.label(cmd.text());
-                    ui.monospace(cmd.shortcut_text(egui_ctx));
-                    ui.end_row();
-                }
-                for key in super::command::CONTEXT_KEYS {
-                    ui.label(format!("{}: {}", key.when, key.what));
-                    ui.monospace(key.text(egui_ctx));
-                    ui.end_row();
-                }
+        // The list is longer than a small screen is high: it scrolls inside the window.
+        let height = (egui_ctx.content_rect().height() - 120.0).max(200.0);
+        egui::Window::new("Keyboard shortcuts").open(&mut open).default_height(height).show(egui_ctx, |ui| {
+            egui::ScrollArea::vertical().max_height(height).show(ui, |ui| {
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for cmd in UiCommand::with_shortcuts() {
+                        ui.label(cmd.text());
+                        ui.monospace(cmd.shortcut_text(egui_ctx));
+                        ui.end_row();
+                    }
+                    for key in super::command::CONTEXT_KEYS {
+                        ui.label(format!("{}: {}", key.when, key.what));
+                        ui.monospace(key.text(egui_ctx));
+                        ui.end_row();
+                    }
+                });
             });
         });
         self.show_shortcuts &= open;
