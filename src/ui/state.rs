@@ -33,7 +33,7 @@ pub struct Opening {
     pub path: PathBuf,
     pub bytes: u64,
     pub started: Instant,
-    pub(super) result: std::sync::mpsc::Receiver<Result<Session, Error>>,
+    pub(super) result: super::task::Pending<Result<Session, Error>>,
 }
 
 /// Documents (or sidecars) at least this large are opened on a thread of their own, with a

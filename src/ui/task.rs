@@ -60,6 +60,13 @@ impl<T> Pending<T> {
     }
 }
 
+impl<T> Pending<T> {
+    /// Waits for the result (opening a document before the first frame, and in tests).
+    pub fn wait(self) -> Result<T, String> {
+        self.result.recv().map_err(|_| "it stopped without an answer".to_owned())
+    }
+}
+
 /// Starts a task on a thread of its own. Only the app calls this.
 pub(super) fn start(task: Task) {
     let Some(work) = task.work.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };

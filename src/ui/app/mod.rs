@@ -443,11 +443,9 @@ impl App {
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         let bytes = size(path).max(size(&crate::sidecar::default_path(path)));
         if in_frame || bytes >= OPEN_IN_BACKGROUND_BYTES {
-            let (send, result) = std::sync::mpsc::channel();
             let owned = path.to_path_buf();
-            std::thread::spawn(move || {
-                let _ = send.send(Session::open_as(&owned, &coder));
-            });
+            let (task, result) = super::task::task("marginalia-open", move || Session::open_as(&owned, &coder));
+            super::task::start(task);
             // What was open is closed (its changes were just saved); the view says what is coming.
             self.session = None;
             self.gold = None;
@@ -500,7 +498,7 @@ impl App {
     /// the app itself checks each frame and stays responsive).
     pub fn finish_opening(&mut self) {
         if let Some(opening) = self.opening.take() {
-            let result = opening.result.recv().unwrap_or_else(|_| Err(reader_stopped(&opening.path)));
+            let result = opening.result.wait().unwrap_or_else(|_| Err(reader_stopped(&opening.path)));
             self.adopt(&opening.path, result);
         }
     }
@@ -508,13 +506,10 @@ impl App {
     /// Takes in a background open when it has finished; until then, repaints to check again.
     fn poll_opening(&mut self, ctx: &egui::Context) {
         let Some(opening) = &self.opening else { return };
-        let result = match opening.result.try_recv() {
-            Ok(result) => result,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {
-                ctx.request_repaint_after(Duration::from_millis(50));
-                return;
-            }
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(reader_stopped(&opening.path)),
+        let result = match opening.result.poll(ctx) {
+            None => return,
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(reader_stopped(&opening.path)),
         };
         if let Some(opening) = self.opening.take() {
             self.adopt(&opening.path, result);
