@@ -16,6 +16,7 @@ mod bad_input;
 mod check_and_merge_marks;
 mod class;
 mod class_codes;
+mod class_fixture;
 mod class_hostile_input;
 mod class_identity;
 mod class_roster;
